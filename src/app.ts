@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { installAuth } from './http/auth.js';
+import { errorCodesMarkdown } from './http/errors.js';
+import { installMetrics } from './http/plugins/metrics.js';
+import { installProblemHandlers } from './http/problem.js';
+import { Problem } from './http/schemas.js';
+import { MemoryLoginLimiter, RedisLoginLimiter } from './modules/accounts/login-limiter.js';
+import { PasswordHasher } from './modules/accounts/passwords.js';
+import { accountsRoutes, type LoginHook } from './modules/accounts/routes.js';
+import { Address, User } from './modules/accounts/schemas.js';
+import { authenticate, type AccountsDeps } from './modules/accounts/service.js';
+import { TokenSigner } from './modules/accounts/tokens.js';
+import { opsRoutes } from './modules/ops/routes.js';
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  /** Shared Redis for rate limits when several instances run; null keeps them in-process. */
+  redis?: Redis | null;
+  logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the whole HTTP application; never listens (server.ts and the tests do). */
+export async function buildApp({ config, database, redis = null, logger }: AppOptions) {
+  const loggerOptions =
+    logger && typeof logger === 'object' && 'child' in logger
+      ? { loggerInstance: logger as FastifyBaseLogger }
+      : { logger: logger ?? { level: config.logLevel } };
+  const app = Fastify({
+    ...loggerOptions,
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: {
+      customOptions: { allErrors: true, verbose: true, keywords: ['x-error', 'x-allowed'] },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  // JSON only: everything else is 415 (the webhook route adds its own raw-body parser).
+  app.removeContentTypeParser('text/plain');
+
+  installProblemHandlers(app);
+  app.addSchema(Problem);
+  app.addSchema(User);
+  app.addSchema(Address);
+
+  await app.register(helmet, {
+    // The API answers JSON; the CSP matters for /docs, whose UI needs inline styles.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  if (config.corsOrigins.length) {
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
+      credentials: !config.corsOrigins.includes('*'),
+      exposedHeaders: ['X-Request-Id', 'X-Cart-Token', 'Retry-After'],
+    });
+  }
+  await app.register(cookie);
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      ...(redis ? { redis, nameSpace: 'shop:rate-limit:' } : {}),
+      // Load balancers' probes are never throttled.
+      allowList: (request) => request.url.startsWith('/health/'),
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        message: `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} seconds.`,
+      }),
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Shop API',
+        version: '1.0.0',
+        description:
+          'REST API of the shop: accounts, catalog, cart, orders, payments, analytics.\n\n' +
+          'Errors are `application/problem+json` with a stable `code`:\n\n' +
+          errorCodesMarkdown(),
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `def-${i}`,
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+
+  const deps: AccountsDeps = {
+    database,
+    signer: new TokenSigner(config.jwtSecret, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
+    hasher: new PasswordHasher(config.argon2),
+    limiter: redis
+      ? new RedisLoginLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds)
+      : new MemoryLoginLimiter(config.loginMaxFailures, config.loginWindowSeconds),
+  };
+  installAuth(app, (token) => authenticate(deps, token));
+  const metrics = installMetrics(app, () => database.poolStats());
+
+  const loginHooks: LoginHook[] = [];
+  await app.register(opsRoutes, { database, metrics });
+  await app.register(accountsRoutes, { prefix: '/api/auth', deps, loginHooks });
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;
+export type { FastifyInstance };

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Every setting of the server, validated once at start-up. The only reader of process.env. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** PostgreSQL URL; null means the embedded PGlite database in `dataDir`. */
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly dbPoolMax: number;
+  readonly jwtSecret: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly razorpay: {
+    readonly keyId: string | null;
+    readonly keySecret: string | null;
+    readonly webhookSecret: string | null;
+    readonly apiBase: string;
+    readonly timeoutMs: number;
+  };
+  readonly orderPaymentTimeoutSeconds: number;
+  readonly lowStockThreshold: number;
+  readonly reportTimezone: string;
+  readonly loginMaxFailures: number;
+  readonly loginWindowSeconds: number;
+  readonly rateLimitPerMinute: number;
+  readonly redisUrl: string | null;
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: string;
+  readonly jobs: boolean;
+  readonly trustProxy: boolean;
+  /** Argon2id cost; OWASP's minimum (19 MiB, 2 passes) unless lowered for tests. */
+  readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
+}
+
+/** A setting is missing or malformed; the message names it in one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function str(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | null {
+  const raw = str(env, name);
+  if (raw === null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+function timezone(env: Env, name: string): string {
+  const zone = str(env, name) ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw new ConfigError(`${name} is not a known IANA time zone: "${zone}"`);
+  }
+  return zone;
+}
+
+/**
+ * With PostgreSQL the secret must be given (several instances must share it); on the
+ * embedded database it is generated once and kept beside the data.
+ */
+function jwtSecret(env: Env, databaseUrl: string | null, dataDir: string): string {
+  const given = str(env, 'JWT_SECRET');
+  if (given !== null) {
+    if (given.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+    return given;
+  }
+  if (databaseUrl !== null) {
+    throw new ConfigError('JWT_SECRET is required when DATABASE_URL is set');
+  }
+  const file = join(dataDir, 'jwt-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(48).toString('base64url');
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad setting. */
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const dataDir = resolve(str(env, 'DATA_DIR') ?? './data');
+  const keyId = str(env, 'RAZORPAY_KEY_ID');
+  const keySecret = str(env, 'RAZORPAY_KEY_SECRET');
+  if (keyId && !keySecret) {
+    throw new ConfigError('RAZORPAY_KEY_SECRET is required when RAZORPAY_KEY_ID is set');
+  }
+  if (keySecret && !keyId) {
+    throw new ConfigError('RAZORPAY_KEY_ID is required when RAZORPAY_KEY_SECRET is set');
+  }
+  const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const corsOrigins = (str(env, 'CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(
+        `CORS_ORIGINS entries must look like https://shop.example.com (no path), got "${origin}"`,
+      );
+    }
+  }
+  const jobsRaw = (str(env, 'JOBS') ?? 'on').toLowerCase();
+  if (!['on', 'off'].includes(jobsRaw)) throw new ConfigError(`JOBS must be on or off, got "${jobsRaw}"`);
+
+  const config: Config = {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl,
+    dataDir,
+    dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1, 1000),
+    jwtSecret: jwtSecret(env, databaseUrl, dataDir),
+    accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 10, 86_400),
+    refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 604_800, 60, 31_536_000),
+    razorpay: {
+      keyId,
+      keySecret,
+      webhookSecret: str(env, 'RAZORPAY_WEBHOOK_SECRET') ?? keySecret,
+      apiBase: (url(env, 'RAZORPAY_API_BASE', ['http:', 'https:']) ?? 'https://api.razorpay.com')
+        .replace(/\/+$/, ''),
+      timeoutMs: int(env, 'RAZORPAY_TIMEOUT_MS', 10_000, 100, 120_000),
+    },
+    orderPaymentTimeoutSeconds: int(env, 'ORDER_PAYMENT_TIMEOUT_SECONDS', 1800, 1, 31_536_000),
+    lowStockThreshold: int(env, 'LOW_STOCK_THRESHOLD', 10, 0, 1_000_000),
+    reportTimezone: timezone(env, 'REPORT_TIMEZONE'),
+    loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+    loginWindowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 0, 0, 10_000_000),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    corsOrigins,
+    logLevel,
+    jobs: jobsRaw === 'on',
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    argon2: {
+      memoryCost: int(env, 'ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
+      timeCost: int(env, 'ARGON2_ITERATIONS', 2, 1, 100),
+    },
+  };
+  return Object.freeze(config);
+}

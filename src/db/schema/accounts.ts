@@ -1,0 +1,98 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  inet,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { createdAt, id, updatedAt } from './columns.js';
+
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    username: varchar('username', { length: 150 }).notNull(),
+    email: varchar('email', { length: 254 }).notNull(),
+    passwordHash: text('password_hash').notNull(),
+    firstName: varchar('first_name', { length: 150 }).notNull().default(''),
+    lastName: varchar('last_name', { length: 150 }).notNull().default(''),
+    phone: varchar('phone', { length: 20 }).notNull().default(''),
+    isStaff: boolean('is_staff').notNull().default(false),
+    isActive: boolean('is_active').notNull().default(true),
+    // Bumped on password change, deactivation and "log out everywhere": access tokens
+    // carry the version they were issued under and stop working once it moves on.
+    tokenVersion: integer('token_version').notNull().default(0),
+    dateJoined: timestamp('date_joined', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .defaultNow(),
+    lastLogin: timestamp('last_login', { withTimezone: true, mode: 'date' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('users_username_lower_uq').on(sql`lower(${t.username})`),
+    uniqueIndex('users_email_lower_uq').on(sql`lower(${t.email})`),
+    index('users_date_joined_idx').on(t.dateJoined),
+  ],
+);
+
+export const addresses = pgTable(
+  'addresses',
+  {
+    id: id(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    addressType: varchar('address_type', { length: 10 }).notNull().default('shipping'),
+    streetAddress: varchar('street_address', { length: 255 }).notNull(),
+    city: varchar('city', { length: 100 }).notNull(),
+    state: varchar('state', { length: 100 }).notNull(),
+    postalCode: varchar('postal_code', { length: 20 }).notNull(),
+    country: varchar('country', { length: 100 }).notNull().default('India'),
+    phone: varchar('phone', { length: 20 }).notNull().default(''),
+    isDefault: boolean('is_default').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('addresses_type_chk', sql`${t.addressType} in ('shipping', 'billing')`),
+    index('addresses_user_idx').on(t.userId, t.id),
+    // At most one default address per user and type.
+    uniqueIndex('addresses_one_default_uq')
+      .on(t.userId, t.addressType)
+      .where(sql`${t.isDefault}`),
+  ],
+);
+
+/**
+ * One row per issued refresh token. A login starts a family; each rotation revokes the
+ * presented token and issues its successor in the same family. Presenting a revoked
+ * token again (reuse) revokes the whole family.
+ */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    familyId: uuid('family_id').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    replacedBy: uuid('replaced_by'),
+    ip: inet('ip'),
+    userAgent: varchar('user_agent', { length: 255 }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('refresh_tokens_user_idx').on(t.userId),
+    index('refresh_tokens_family_idx').on(t.familyId),
+    index('refresh_tokens_expires_idx').on(t.expiresAt),
+  ],
+);

@@ -1,0 +1,74 @@
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { createdAt, id, money, updatedAt } from './columns.js';
+
+export const categories = pgTable(
+  'categories',
+  {
+    id: id(),
+    name: varchar('name', { length: 100 }).notNull(),
+    slug: varchar('slug', { length: 120 }).notNull(),
+    description: text('description').notNull().default(''),
+    // Deleting a category removes its subtree; products keep it from happening (RESTRICT).
+    parentId: integer('parent_id').references((): AnyPgColumn => categories.id, {
+      onDelete: 'cascade',
+    }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('categories_slug_uq').on(t.slug),
+    uniqueIndex('categories_name_lower_uq').on(sql`lower(${t.name})`),
+    index('categories_parent_idx').on(t.parentId),
+    check('categories_not_own_parent_chk', sql`${t.parentId} is null or ${t.parentId} <> ${t.id}`),
+  ],
+);
+
+export const products = pgTable(
+  'products',
+  {
+    id: id(),
+    name: varchar('name', { length: 200 }).notNull(),
+    slug: varchar('slug', { length: 220 }).notNull(),
+    description: text('description').notNull().default(''),
+    price: money('price').notNull(),
+    stock: integer('stock').notNull().default(0),
+    imageUrl: varchar('image_url', { length: 500 }),
+    isActive: boolean('is_active').notNull().default(true),
+    isFeatured: boolean('is_featured').notNull().default(false),
+    categoryId: integer('category_id')
+      .notNull()
+      .references(() => categories.id, { onDelete: 'restrict' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('products_price_positive_chk', sql`${t.price} > 0`),
+    check('products_stock_nonnegative_chk', sql`${t.stock} >= 0`),
+    uniqueIndex('products_slug_uq').on(t.slug),
+    index('products_category_idx').on(t.categoryId),
+    // Public lists read active products only, in one of the whitelisted orderings.
+    index('products_active_created_idx')
+      .on(t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.isActive}`),
+    index('products_active_price_idx').on(t.price, t.id).where(sql`${t.isActive}`),
+    index('products_active_name_idx').on(t.name, t.id).where(sql`${t.isActive}`),
+    index('products_featured_idx')
+      .on(t.createdAt.desc())
+      .where(sql`${t.isActive} and ${t.isFeatured}`),
+    index('products_active_stock_idx').on(t.stock).where(sql`${t.isActive}`),
+    // Substring and similarity search (pg_trgm): ILIKE '%term%' and name % 'query'.
+    index('products_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+    index('products_description_trgm_idx').using('gin', t.description.op('gin_trgm_ops')),
+  ],
+);

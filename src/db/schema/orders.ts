@@ -1,0 +1,106 @@
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { users } from './accounts.js';
+import { products } from './catalog.js';
+import { createdAt, id, money, updatedAt } from './columns.js';
+
+export const ORDER_STATUSES = [
+  'pending',
+  'paid',
+  'processing',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'payment_failed',
+] as const;
+export const PAYMENT_STATUSES = ['pending', 'success', 'failed', 'refunded'] as const;
+
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: id(),
+    orderNumber: varchar('order_number', { length: 16 }).notNull(),
+    // Orders are financial records: a user with orders cannot be deleted (deactivate instead).
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'restrict' }),
+    status: varchar('status', { length: 20 }).notNull().default('pending'),
+    paymentStatus: varchar('payment_status', { length: 20 }).notNull().default('pending'),
+    totalAmount: money('total_amount').notNull(),
+    shippingAddress: text('shipping_address').notNull(),
+    // When an unpaid order is cancelled by the expiry job.
+    paymentDeadline: timestamp('payment_deadline', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('orders_order_number_uq').on(t.orderNumber),
+    check('orders_status_chk', sql`${t.status} in (${inList(ORDER_STATUSES)})`),
+    check('orders_payment_status_chk', sql`${t.paymentStatus} in (${inList(PAYMENT_STATUSES)})`),
+    check('orders_total_nonnegative_chk', sql`${t.totalAmount} >= 0`),
+    check('orders_number_format_chk', sql`${t.orderNumber} ~ '^ORD-[0-9A-F]{12}$'`),
+    index('orders_user_created_idx').on(t.userId, t.createdAt.desc(), t.id.desc()),
+    index('orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('orders_status_created_idx').on(t.status, t.createdAt.desc()),
+    index('orders_unpaid_deadline_idx')
+      .on(t.paymentDeadline)
+      .where(sql`${t.status} = 'pending' and ${t.paymentStatus} = 'pending'`),
+  ],
+);
+
+export const orderItems = pgTable(
+  'order_items',
+  {
+    id: id(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    // A product that was ever ordered cannot be deleted (409; deactivate it instead).
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'restrict' }),
+    // Snapshots: what was bought at what price, whatever the catalog says later.
+    productName: varchar('product_name', { length: 200 }).notNull(),
+    quantity: integer('quantity').notNull(),
+    priceAtPurchase: money('price_at_purchase').notNull(),
+  },
+  (t) => [
+    check('order_items_quantity_chk', sql`${t.quantity} > 0`),
+    check('order_items_price_chk', sql`${t.priceAtPurchase} > 0`),
+    index('order_items_order_idx').on(t.orderId),
+    index('order_items_product_idx').on(t.productId),
+  ],
+);
+
+export const orderStatusHistory = pgTable(
+  'order_status_history',
+  {
+    id: id(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    fromStatus: varchar('from_status', { length: 20 }),
+    toStatus: varchar('to_status', { length: 20 }).notNull(),
+    // Who made the change: the user's id when a person did, and a label ("system" for jobs
+    // and payment events) kept even if that user is later deleted.
+    changedById: integer('changed_by_id').references(() => users.id, { onDelete: 'set null' }),
+    changedBy: varchar('changed_by', { length: 150 }).notNull(),
+    note: text('note').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('order_status_history_to_chk', sql`${t.toStatus} in (${inList(ORDER_STATUSES)})`),
+    index('order_status_history_order_idx').on(t.orderId, t.id),
+  ],
+);

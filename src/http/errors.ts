@@ -1,0 +1,117 @@
+/**
+ * Domain errors and the stable error codes. Services throw these; one handler
+ * (http/error-handler.ts) renders them as application/problem+json.
+ */
+
+/** Every `code` a problem+json body can carry, with what it means (shown in the OpenAPI doc). */
+export const ERROR_CODES = {
+  validation_error: [400, 'The input failed validation; `errors` names each field and what is wrong.'],
+  bad_request: [400, 'The request is malformed (for example, a body that is not valid JSON).'],
+  cart_empty: [400, 'Checkout was attempted with an empty cart.'],
+  insufficient_stock: [400, 'A cart line asks for more than the product has in stock, or the product is inactive.'],
+  invalid_signature: [400, 'A Razorpay signature did not match.'],
+  not_authenticated: [401, 'No bearer token was given where one is required.'],
+  token_invalid: [401, 'The token is malformed, expired, revoked, or of the wrong kind.'],
+  authentication_failed: [401, 'Wrong username/email or password, or the account is inactive.'],
+  permission_denied: [403, 'Authenticated, but not allowed to do this (admin only).'],
+  not_found: [404, 'No such object, or it is not yours.'],
+  route_not_found: [404, 'No route matches this method and path.'],
+  conflict: [409, 'The object is in a state that does not allow this.'],
+  idempotency_conflict: [409, 'The Idempotency-Key was used before with a different body, or that request is still running.'],
+  payload_too_large: [413, 'The body is larger than 1 MiB.'],
+  unsupported_media_type: [415, 'The body is not JSON (Content-Type must be application/json).'],
+  rate_limited: [429, 'Too many requests; retry after the number of seconds in Retry-After.'],
+  too_many_login_attempts: [429, 'Too many failed logins for this username from this address; see Retry-After.'],
+  internal_error: [500, 'An unexpected error; it is logged with the request id.'],
+  service_unavailable: [503, 'A dependency (database, payment gateway) is down or not configured.'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export type FieldErrors = Record<string, string[]>;
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    detail: string,
+    readonly errors?: FieldErrors,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+  }
+}
+
+/** 400 with per-field messages. */
+export class ValidationError extends AppError {
+  constructor(errors: FieldErrors, detail?: string) {
+    const fields = Object.keys(errors);
+    super(
+      400,
+      'validation_error',
+      detail ?? (fields.length ? `Invalid input: ${describeFields(errors)}` : 'Invalid input.'),
+      errors,
+    );
+  }
+
+  /** A single field's message. */
+  static field(field: string, message: string): ValidationError {
+    return new ValidationError({ [field]: [message] });
+  }
+}
+
+export class BadRequest extends AppError {
+  constructor(detail: string, code: ErrorCode = 'bad_request', errors?: FieldErrors) {
+    super(400, code, detail, errors);
+  }
+}
+
+export class Unauthorized extends AppError {
+  constructor(detail = 'Authentication credentials were not provided.', code: ErrorCode = 'not_authenticated') {
+    super(401, code, detail, undefined, { 'WWW-Authenticate': 'Bearer' });
+  }
+}
+
+export class Forbidden extends AppError {
+  constructor(detail = 'You do not have permission to perform this action.') {
+    super(403, 'permission_denied', detail);
+  }
+}
+
+export class NotFound extends AppError {
+  constructor(detail = 'Not found.') {
+    super(404, 'not_found', detail);
+  }
+}
+
+export class Conflict extends AppError {
+  constructor(detail: string, code: ErrorCode = 'conflict') {
+    super(409, code, detail);
+  }
+}
+
+export class TooManyRequests extends AppError {
+  constructor(detail: string, retryAfterSeconds: number, code: ErrorCode = 'rate_limited') {
+    super(429, code, detail, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}
+
+export class ServiceUnavailable extends AppError {
+  constructor(detail: string) {
+    super(503, 'service_unavailable', detail);
+  }
+}
+
+function describeFields(errors: FieldErrors): string {
+  return Object.entries(errors)
+    .map(([field, messages]) => `${field}: ${messages.join(' ')}`)
+    .join('; ');
+}
+
+/** Markdown list of the codes, for the OpenAPI description. */
+export function errorCodesMarkdown(): string {
+  return Object.entries(ERROR_CODES)
+    .map(([code, [status, meaning]]) => `- \`${code}\` (${status}): ${meaning}`)
+    .join('\n');
+}

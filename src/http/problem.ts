@@ -1,0 +1,198 @@
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pgError } from '../db/errors.js';
+import { AppError, type ErrorCode, type FieldErrors } from './errors.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  errors?: FieldErrors;
+  request_id: string;
+}
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+  parentSchema?: Record<string, unknown>;
+}
+
+const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'bad_request'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'bad_request'],
+};
+
+// PostgreSQL errors that reach the handler despite the services' checks (a race the
+// service did not expect): answer as the conflict they are, never as a 500.
+const PG_CODES: Record<string, [number, ErrorCode, string]> = {
+  '23505': [409, 'conflict', 'This conflicts with an existing record.'],
+  '23503': [409, 'conflict', 'This record is referenced by, or refers to, another record.'],
+  '23514': [400, 'validation_error', 'A value is out of its allowed range.'],
+  '40001': [503, 'service_unavailable', 'The request conflicted with another; please retry.'],
+  '40P01': [503, 'service_unavailable', 'The request conflicted with another; please retry.'],
+};
+
+export function problemBody(
+  request: FastifyRequest,
+  status: number,
+  code: ErrorCode,
+  detail: string,
+  errors?: FieldErrors,
+): Problem {
+  return {
+    type: `urn:shop:problem:${code}`,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...(errors ? { errors } : {}),
+    request_id: request.id,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem, headers?: Record<string, string>) {
+  if (headers) void reply.headers(headers);
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+/** One human message per failed schema keyword, keyed by the field it concerns. */
+export function fieldErrorsFromAjv(errors: AjvError[], context: string): FieldErrors {
+  const out: FieldErrors = {};
+  for (const error of errors) {
+    // anyOf/oneOf report each branch and then themselves; the summary is enough.
+    if (errors.length > 1 && isBranchNoise(error, errors)) continue;
+    let path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    if (error.keyword === 'required') {
+      const missing = String(error.params.missingProperty ?? '');
+      path = path ? `${path}.${missing}` : missing;
+    }
+    const field = path || (context === 'body' ? 'non_field_errors' : context);
+    const message = messageFor(error);
+    const list = (out[field] ??= []);
+    if (!list.includes(message)) list.push(message);
+  }
+  return out;
+}
+
+function isBranchNoise(error: AjvError, all: AjvError[]): boolean {
+  if (error.keyword === 'anyOf' || error.keyword === 'oneOf') return false;
+  return all.some(
+    (other) =>
+      (other.keyword === 'anyOf' || other.keyword === 'oneOf') &&
+      other.instancePath === error.instancePath,
+  );
+}
+
+function messageFor(error: AjvError): string {
+  const custom = error.parentSchema?.['x-error'];
+  if (typeof custom === 'string') return custom;
+  const p = error.params;
+  switch (error.keyword) {
+    case 'required':
+      return 'This field is required.';
+    case 'type': {
+      const type = String(p.type);
+      if (type.includes('null')) return `Must be a ${type.replace(/,?null,?/, '')} or null.`;
+      return type === 'integer' ? 'A valid integer is required.' : `Must be a ${type}.`;
+    }
+    case 'minLength':
+      return p.limit === 1
+        ? 'This field may not be blank.'
+        : `Ensure this field has at least ${String(p.limit)} characters.`;
+    case 'maxLength':
+      return `Ensure this field has no more than ${String(p.limit)} characters.`;
+    case 'minimum':
+      return `Ensure this value is greater than or equal to ${String(p.limit)}.`;
+    case 'maximum':
+      return `Ensure this value is less than or equal to ${String(p.limit)}.`;
+    case 'exclusiveMinimum':
+      return `Ensure this value is greater than ${String(p.limit)}.`;
+    case 'format':
+      if (p.format === 'email') return 'Enter a valid email address.';
+      if (p.format === 'uri') return 'Enter a valid URL.';
+      if (p.format === 'date') return 'Enter a valid date (YYYY-MM-DD).';
+      return `Must be a valid ${String(p.format)}.`;
+    case 'enum':
+      return `Must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}.`;
+    case 'const':
+      return `Must be ${JSON.stringify(p.allowedValue)}.`;
+    case 'pattern':
+      return 'This value has an invalid format.';
+    case 'anyOf':
+    case 'oneOf': {
+      const allowed = error.parentSchema?.['x-allowed'];
+      return typeof allowed === 'string' ? allowed : 'This value is not valid.';
+    }
+    case 'additionalProperties':
+      return `Unknown field "${String(p.additionalProperty)}".`;
+    default:
+      return error.message ? `Invalid value: ${error.message}.` : 'Invalid value.';
+  }
+}
+
+/** Installs the one error handler and the 404 handler. */
+export function installProblemHandlers(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError & { validationContext?: string }, request, reply) => {
+    if (error instanceof AppError) {
+      return sendProblem(
+        reply,
+        problemBody(request, error.status, error.code, error.message, error.errors),
+        error.headers,
+      );
+    }
+    if (error.validation) {
+      const context = error.validationContext ?? 'body';
+      const errors = fieldErrorsFromAjv(error.validation as unknown as AjvError[], context);
+      const summary = Object.entries(errors)
+        .map(([f, m]) => `${f}: ${m.join(' ')}`)
+        .join('; ');
+      const where = context === 'querystring' ? 'query parameters' : context;
+      return sendProblem(
+        reply,
+        problemBody(request, 400, 'validation_error', `Invalid ${where}: ${summary}`, errors),
+      );
+    }
+    const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (known) {
+      return sendProblem(reply, problemBody(request, known[0], known[1], error.message));
+    }
+    const pgCode = pgError(error)?.code;
+    const pg = pgCode ? PG_CODES[pgCode] : undefined;
+    if (pg) {
+      request.log.warn({ err: error }, 'database constraint reached the error handler');
+      return sendProblem(reply, problemBody(request, pg[0], pg[1], pg[2]));
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 429) {
+      return sendProblem(reply, problemBody(request, 429, 'rate_limited', error.message));
+    }
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors carry safe, specific messages.
+      return sendProblem(reply, problemBody(request, status, 'bad_request', error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(
+      reply,
+      problemBody(
+        request,
+        500,
+        'internal_error',
+        `An unexpected error occurred. Quote request id ${request.id} when reporting it.`,
+      ),
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      problemBody(request, 404, 'route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
+    ),
+  );
+}

@@ -1,0 +1,49 @@
+import { Type, type TSchema } from 'typebox';
+import { ERROR_CODES } from './errors.js';
+
+/** problem+json body (RFC 9457) with the stable `code`. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.Enum(Object.keys(ERROR_CODES) as [string, ...string[]]),
+    errors: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+    request_id: Type.String(),
+  },
+  { $id: 'Problem', description: 'application/problem+json error' },
+);
+
+export const ProblemRef = Type.Ref('Problem');
+
+export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+export const IdParams = Type.Object({ id: Id });
+
+/** Money in responses: a string with exactly two decimals. */
+export const Money = Type.String({ pattern: '^-?\\d+\\.\\d{2}$', examples: ['1499.00'] });
+export const Timestamp = Type.String({ format: 'date-time' });
+
+export const Message = Type.Object({ message: Type.String() });
+
+/** Problem responses for the given statuses, for a route's `response` schema. */
+export function problems(...statuses: number[]): Record<number, TSchema> {
+  const out: Record<number, TSchema> = {};
+  for (const status of statuses) out[status] = ProblemRef;
+  return out;
+}
+
+/** A paged list body: {count, next, previous, results}. */
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({
+    count: Type.Integer({ minimum: 0 }),
+    next: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
+    previous: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
+    results: Type.Array(item),
+  });
+}
+
+export const PageQuery = {
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+};

@@ -1,0 +1,93 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Counts failed logins per (username, IP) in a fixed window that starts at the first
+ * failure. In-process by default; in Redis when several instances must share the count.
+ */
+export interface LoginLimiter {
+  /** Seconds until attempts are allowed again, or 0 when they are allowed now. */
+  retryAfter(key: string): Promise<number>;
+  recordFailure(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}
+
+export function loginKey(username: string, ip: string): string {
+  return `${username.trim().toLowerCase()}|${ip}`;
+}
+
+export class MemoryLoginLimiter implements LoginLimiter {
+  private readonly entries = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(
+    private readonly maxFailures: number,
+    private readonly windowSeconds: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  retryAfter(key: string): Promise<number> {
+    const entry = this.live(key);
+    const wait = entry && entry.count >= this.maxFailures ? (entry.resetAt - this.now()) / 1000 : 0;
+    return Promise.resolve(Math.max(0, Math.ceil(wait)));
+  }
+
+  recordFailure(key: string): Promise<void> {
+    const entry = this.live(key);
+    if (entry) entry.count += 1;
+    else {
+      if (this.entries.size > 100_000) this.prune();
+      this.entries.set(key, { count: 1, resetAt: this.now() + this.windowSeconds * 1000 });
+    }
+    return Promise.resolve();
+  }
+
+  reset(key: string): Promise<void> {
+    this.entries.delete(key);
+    return Promise.resolve();
+  }
+
+  private live(key: string) {
+    const entry = this.entries.get(key);
+    if (entry && entry.resetAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private prune() {
+    const now = this.now();
+    for (const [key, entry] of this.entries) if (entry.resetAt <= now) this.entries.delete(key);
+  }
+}
+
+export class RedisLoginLimiter implements LoginLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly maxFailures: number,
+    private readonly windowSeconds: number,
+    private readonly prefix = 'shop:login-failures:',
+  ) {}
+
+  async retryAfter(key: string): Promise<number> {
+    const [[, count], [, ttl]] = (await this.redis
+      .multi()
+      .get(this.prefix + key)
+      .pttl(this.prefix + key)
+      .exec()) as [[null, string | null], [null, number]];
+    if (Number(count ?? 0) < this.maxFailures) return 0;
+    return ttl > 0 ? Math.ceil(ttl / 1000) : 0;
+  }
+
+  async recordFailure(key: string): Promise<void> {
+    // The window starts with the first failure: NX sets the expiry only then.
+    await this.redis
+      .multi()
+      .incr(this.prefix + key)
+      .expire(this.prefix + key, this.windowSeconds, 'NX')
+      .exec();
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.redis.del(this.prefix + key);
+  }
+}

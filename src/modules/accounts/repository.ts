@@ -1,0 +1,197 @@
+import { and, asc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { addresses, refreshTokens, users } from '../../db/schema/index.js';
+
+export type UserRow = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+export type AddressRow = typeof addresses.$inferSelect;
+export type NewAddress = typeof addresses.$inferInsert;
+
+/** What authentication needs to know about a token's user, read on every authenticated request. */
+export async function findAuthUser(ex: Executor, id: number) {
+  const [row] = await ex
+    .select({
+      id: users.id,
+      username: users.username,
+      isStaff: users.isStaff,
+      isActive: users.isActive,
+      tokenVersion: users.tokenVersion,
+    })
+    .from(users)
+    .where(eq(users.id, id));
+  return row;
+}
+
+export async function findUserById(ex: Executor, id: number): Promise<UserRow | undefined> {
+  const [row] = await ex.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+/** The account a login identifier names: a username first, else an email (both case-insensitive). */
+export async function findUserByLogin(ex: Executor, identifier: string): Promise<UserRow | undefined> {
+  const lowered = identifier.toLowerCase();
+  const rows = await ex
+    .select()
+    .from(users)
+    .where(or(sql`lower(${users.username}) = ${lowered}`, sql`lower(${users.email}) = ${lowered}`))
+    .limit(2);
+  return rows.find((u) => u.username.toLowerCase() === lowered) ?? rows[0];
+}
+
+export async function usernameTaken(ex: Executor, username: string): Promise<boolean> {
+  const rows = await ex
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
+    .limit(1);
+  return rows.length > 0;
+}
+
+export async function emailTaken(ex: Executor, email: string, exceptUserId?: number): Promise<boolean> {
+  const rows = await ex
+    .select({ id: users.id })
+    .from(users)
+    .where(
+      and(
+        sql`lower(${users.email}) = ${email.toLowerCase()}`,
+        exceptUserId ? ne(users.id, exceptUserId) : undefined,
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+export async function insertUser(ex: Executor, values: NewUser): Promise<UserRow> {
+  const [row] = await ex.insert(users).values(values).returning();
+  return row!;
+}
+
+export async function updateUser(
+  ex: Executor,
+  id: number,
+  patch: Partial<NewUser>,
+): Promise<UserRow | undefined> {
+  const [row] = await ex
+    .update(users)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning();
+  return row;
+}
+
+/** Makes every access token issued so far for this user fail. */
+export async function bumpTokenVersion(ex: Executor, id: number): Promise<void> {
+  await ex
+    .update(users)
+    .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date() })
+    .where(eq(users.id, id));
+}
+
+// --- refresh tokens -------------------------------------------------------------------
+
+export async function insertRefreshToken(ex: Executor, values: typeof refreshTokens.$inferInsert) {
+  await ex.insert(refreshTokens).values(values);
+}
+
+/**
+ * Revokes a live token in favour of its successor, atomically: of two requests rotating
+ * the same token, only one gets the row back.
+ */
+export async function rotateRefreshToken(ex: Executor, tokenId: string, successorId: string) {
+  const [row] = await ex
+    .update(refreshTokens)
+    .set({ revokedAt: new Date(), replacedBy: successorId })
+    .where(
+      and(
+        eq(refreshTokens.id, tokenId),
+        isNull(refreshTokens.revokedAt),
+        gt(refreshTokens.expiresAt, new Date()),
+      ),
+    )
+    .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
+  return row;
+}
+
+export async function findRefreshToken(ex: Executor, tokenId: string) {
+  const [row] = await ex.select().from(refreshTokens).where(eq(refreshTokens.id, tokenId));
+  return row;
+}
+
+export async function revokeFamily(ex: Executor, familyId: string): Promise<void> {
+  await ex
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+}
+
+export async function revokeUserTokens(ex: Executor, userId: number): Promise<void> {
+  await ex
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}
+
+// --- addresses ------------------------------------------------------------------------
+
+export function listAddresses(ex: Executor, userId: number): Promise<AddressRow[]> {
+  return ex.select().from(addresses).where(eq(addresses.userId, userId)).orderBy(asc(addresses.id));
+}
+
+export async function findAddress(ex: Executor, userId: number, id: number) {
+  const [row] = await ex
+    .select()
+    .from(addresses)
+    .where(and(eq(addresses.id, id), eq(addresses.userId, userId)));
+  return row;
+}
+
+/** Serialises default-address changes of one user (row lock on the user). */
+export async function lockUser(ex: Executor, userId: number): Promise<void> {
+  await ex.execute(sql`select 1 from ${users} where ${users.id} = ${userId} for no key update`);
+}
+
+export async function clearDefaultAddress(
+  ex: Executor,
+  userId: number,
+  addressType: string,
+  exceptId?: number,
+): Promise<void> {
+  await ex
+    .update(addresses)
+    .set({ isDefault: false, updatedAt: new Date() })
+    .where(
+      and(
+        eq(addresses.userId, userId),
+        eq(addresses.addressType, addressType),
+        eq(addresses.isDefault, true),
+        exceptId ? ne(addresses.id, exceptId) : undefined,
+      ),
+    );
+}
+
+export async function insertAddress(ex: Executor, values: NewAddress): Promise<AddressRow> {
+  const [row] = await ex.insert(addresses).values(values).returning();
+  return row!;
+}
+
+export async function updateAddress(
+  ex: Executor,
+  userId: number,
+  id: number,
+  patch: Partial<NewAddress>,
+): Promise<AddressRow | undefined> {
+  const [row] = await ex
+    .update(addresses)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(and(eq(addresses.id, id), eq(addresses.userId, userId)))
+    .returning();
+  return row;
+}
+
+export async function deleteAddress(ex: Executor, userId: number, id: number): Promise<boolean> {
+  const rows = await ex
+    .delete(addresses)
+    .where(and(eq(addresses.id, id), eq(addresses.userId, userId)))
+    .returning({ id: addresses.id });
+  return rows.length > 0;
+}

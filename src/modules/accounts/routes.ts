@@ -1,0 +1,269 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { actorOf } from '../../http/auth.js';
+import { IdParams, Message, problems } from '../../http/schemas.js';
+import * as addresses from './addresses.js';
+import * as schemas from './schemas.js';
+import * as service from './service.js';
+import type { AccountsDeps, AfterLogin } from './service.js';
+import type { AddressRow, UserRow } from './repository.js';
+
+/** Lets another module act inside the login/register transaction (guest cart merge). */
+export type LoginHook = (request: FastifyRequest, reply: FastifyReply) => AfterLogin | undefined;
+
+export interface AccountsRoutesOptions {
+  deps: AccountsDeps;
+  loginHooks: LoginHook[];
+}
+
+export function userView(user: UserRow) {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    phone: user.phone,
+    is_staff: user.isStaff,
+    date_joined: user.dateJoined.toISOString(),
+  };
+}
+
+function addressView(a: AddressRow) {
+  return {
+    id: a.id,
+    address_type: a.addressType,
+    street_address: a.streetAddress,
+    city: a.city,
+    state: a.state,
+    postal_code: a.postalCode,
+    country: a.country,
+    phone: a.phone,
+    is_default: a.isDefault,
+    created_at: a.createdAt.toISOString(),
+  };
+}
+
+const tags = ['accounts'];
+
+export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = async (
+  app,
+  { deps, loginHooks },
+) => {
+  const meta = (request: FastifyRequest) => ({
+    ip: request.ip,
+    userAgent: request.headers['user-agent'],
+  });
+  const afterLogin = (request: FastifyRequest, reply: FastifyReply): AfterLogin | undefined => {
+    const hooks = loginHooks.map((hook) => hook(request, reply)).filter((h) => h !== undefined);
+    if (!hooks.length) return undefined;
+    return async (tx, userId) => {
+      for (const hook of hooks) await hook(tx, userId);
+    };
+  };
+
+  app.post(
+    '/register/',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'Create an account',
+        description: 'Merges the guest cart named by the request (cookie or X-Cart-Token), if any.',
+        body: schemas.RegisterBody,
+        response: { 201: schemas.RegisterResponse, ...problems(400) },
+      },
+    },
+    async (request, reply) => {
+      const { user, tokens } = await service.register(
+        deps,
+        request.body,
+        meta(request),
+        afterLogin(request, reply),
+      );
+      return reply
+        .code(201)
+        .send({ user: userView(user), tokens, message: 'User registered successfully' });
+    },
+  );
+
+  app.post(
+    '/login/',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'Log in with username or email',
+        description:
+          'After LOGIN_MAX_FAILURES failures for one username from one IP within LOGIN_WINDOW_SECONDS, ' +
+          'further attempts get 429 until the window passes.',
+        body: schemas.LoginBody,
+        response: { 200: schemas.LoginResponse, ...problems(400, 401, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { user, tokens } = await service.login(
+        deps,
+        request.body,
+        meta(request),
+        afterLogin(request, reply),
+      );
+      return { ...tokens, user: userView(user) };
+    },
+  );
+
+  app.post(
+    '/token/refresh/',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'Rotate a refresh token',
+        description: 'The presented refresh token stops working. Reusing a rotated token revokes the whole session.',
+        body: schemas.RefreshBody,
+        response: { 200: schemas.TokenPair, ...problems(400, 401) },
+      },
+    },
+    async (request) => service.refresh(deps, request.body.refresh),
+  );
+
+  app.post(
+    '/logout/',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags,
+        summary: 'Log out one session, or all of them',
+        description: 'With `all: true`, every refresh token and access token of the user stops working.',
+        body: schemas.LogoutBody,
+        response: { 200: Message, ...problems(400) },
+      },
+    },
+    async (request) => {
+      await service.logout(deps, actorOf(request), request.body);
+      return { message: 'Logout successful' };
+    },
+  );
+
+  const profileResponse = { 200: Type.Ref('User'), ...problems(400) };
+  app.get(
+    '/profile/',
+    { config: { auth: 'user' }, schema: { tags, summary: 'Your profile', response: profileResponse } },
+    async (request) => userView(await service.getProfile(deps, actorOf(request))),
+  );
+  app.put(
+    '/profile/',
+    {
+      config: { auth: 'user' },
+      schema: { tags, summary: 'Replace your profile', body: schemas.ProfilePutBody, response: profileResponse },
+    },
+    async (request) => userView(await service.updateProfile(deps, actorOf(request), request.body)),
+  );
+  app.patch(
+    '/profile/',
+    {
+      config: { auth: 'user' },
+      schema: { tags, summary: 'Update your profile', body: schemas.ProfilePatchBody, response: profileResponse },
+    },
+    async (request) => userView(await service.updateProfile(deps, actorOf(request), request.body)),
+  );
+
+  app.post(
+    '/change-password/',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags,
+        summary: 'Change your password',
+        description: 'Ends every session and access token, and answers a fresh token pair.',
+        body: schemas.ChangePasswordBody,
+        response: { 200: schemas.ChangePasswordResponse, ...problems(400) },
+      },
+    },
+    async (request) => {
+      const tokens = await service.changePassword(deps, actorOf(request), request.body, meta(request));
+      return { message: 'Password changed successfully', tokens };
+    },
+  );
+
+  const addressTags = ['addresses'];
+  const db = deps.database;
+  app.get(
+    '/addresses/',
+    {
+      config: { auth: 'user' },
+      schema: { tags: addressTags, summary: 'Your addresses', response: { 200: Type.Array(Type.Ref('Address')) } },
+    },
+    async (request) => (await addresses.listAddresses(db, actorOf(request))).map(addressView),
+  );
+  app.post(
+    '/addresses/',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags: addressTags,
+        summary: 'Add an address',
+        body: schemas.AddressBody,
+        response: { 201: Type.Ref('Address'), ...problems(400) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(addressView(await addresses.createAddress(db, actorOf(request), request.body))),
+  );
+  app.get(
+    '/addresses/:id/',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags: addressTags,
+        summary: 'One of your addresses',
+        params: IdParams,
+        response: { 200: Type.Ref('Address'), ...problems(404) },
+      },
+    },
+    async (request) => addressView(await addresses.getAddress(db, actorOf(request), request.params.id)),
+  );
+  for (const [method, body] of [
+    ['PUT', schemas.AddressBody],
+    ['PATCH', schemas.AddressPatchBody],
+  ] as const) {
+    app.route({
+      method,
+      url: '/addresses/:id/',
+      config: { auth: 'user' },
+      schema: {
+        tags: addressTags,
+        summary: method === 'PUT' ? 'Replace an address' : 'Update an address',
+        params: IdParams,
+        body,
+        response: { 200: Type.Ref('Address'), ...problems(400, 404) },
+      },
+      handler: async (request) =>
+        addressView(
+          await addresses.updateAddress(
+            db,
+            actorOf(request),
+            (request.params as { id: number }).id,
+            request.body as schemas.AddressInput,
+          ),
+        ),
+    });
+  }
+  app.delete(
+    '/addresses/:id/',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags: addressTags,
+        summary: 'Delete an address',
+        params: IdParams,
+        response: { 204: Type.Null(), ...problems(404) },
+      },
+    },
+    async (request, reply) => {
+      await addresses.deleteAddress(db, actorOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,123 @@
+import { type Static, Type } from 'typebox';
+import { Id, Timestamp } from '../../http/schemas.js';
+
+export const User = Type.Object(
+  {
+    id: Id,
+    username: Type.String(),
+    email: Type.String(),
+    first_name: Type.String(),
+    last_name: Type.String(),
+    phone: Type.String(),
+    is_staff: Type.Boolean(),
+    date_joined: Timestamp,
+  },
+  { $id: 'User' },
+);
+
+export const TokenPair = Type.Object({ access: Type.String(), refresh: Type.String() });
+
+const Username = Type.String({
+  minLength: 3,
+  maxLength: 150,
+  pattern: '^[\\p{L}\\p{N}_.@+-]+$',
+  'x-error': 'Enter a valid username: 3–150 letters, digits and @/./+/-/_ only.',
+});
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Password = Type.String({ minLength: 1, maxLength: 128 });
+const Name = Type.String({ minLength: 1, maxLength: 150 });
+const Phone = Type.String({
+  maxLength: 20,
+  pattern: '^[0-9 +()-]*$',
+  'x-error': 'Enter a valid phone number: digits, spaces and + ( ) - only, at most 20.',
+});
+
+export const RegisterBody = Type.Object({
+  username: Username,
+  email: Email,
+  password: Password,
+  password2: Password,
+  first_name: Name,
+  last_name: Name,
+  phone: Type.Optional(Phone),
+});
+export type RegisterInput = Static<typeof RegisterBody>;
+
+export const RegisterResponse = Type.Object({
+  user: Type.Ref('User'),
+  tokens: TokenPair,
+  message: Type.String(),
+});
+
+export const LoginBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 254, description: 'Username or email' }),
+  password: Password,
+});
+
+export const LoginResponse = Type.Object({
+  access: Type.String(),
+  refresh: Type.String(),
+  user: Type.Ref('User'),
+});
+
+export const RefreshBody = Type.Object({ refresh: Type.String({ minLength: 1 }) });
+
+export const LogoutBody = Type.Object({
+  refresh: Type.Optional(Type.String({ minLength: 1 })),
+  all: Type.Optional(Type.Boolean({ default: false })),
+});
+
+const profileFields = {
+  email: Email,
+  first_name: Name,
+  last_name: Name,
+  phone: Type.Optional(Phone),
+};
+export const ProfilePutBody = Type.Object(profileFields);
+export const ProfilePatchBody = Type.Partial(Type.Object(profileFields));
+export type ProfileInput = Static<typeof ProfilePatchBody>;
+
+export const ChangePasswordBody = Type.Object({
+  old_password: Password,
+  new_password: Password,
+});
+
+export const ChangePasswordResponse = Type.Object({
+  message: Type.String(),
+  tokens: TokenPair,
+});
+
+export const Address = Type.Object(
+  {
+    id: Id,
+    address_type: Type.Enum(['shipping', 'billing']),
+    street_address: Type.String(),
+    city: Type.String(),
+    state: Type.String(),
+    postal_code: Type.String(),
+    country: Type.String(),
+    phone: Type.String(),
+    is_default: Type.Boolean(),
+    created_at: Timestamp,
+  },
+  { $id: 'Address' },
+);
+
+const addressFields = {
+  address_type: Type.Optional(Type.Enum(['shipping', 'billing'])),
+  street_address: Type.String({ minLength: 1, maxLength: 255 }),
+  city: Type.String({ minLength: 1, maxLength: 100 }),
+  state: Type.String({ minLength: 1, maxLength: 100 }),
+  postal_code: Type.String({
+    minLength: 1,
+    maxLength: 20,
+    pattern: '^[A-Za-z0-9 -]+$',
+    'x-error': 'Enter a valid postal code: letters, digits, spaces and hyphens.',
+  }),
+  country: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  phone: Type.Optional(Phone),
+  is_default: Type.Optional(Type.Boolean()),
+};
+export const AddressBody = Type.Object(addressFields);
+export const AddressPatchBody = Type.Partial(Type.Object(addressFields));
+export type AddressInput = Static<typeof AddressPatchBody>;

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Executor, Tx } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import {
+  type FieldErrors,
+  NotFound,
+  TooManyRequests,
+  Unauthorized,
+  ValidationError,
+} from '../../http/errors.js';
+import { type LoginLimiter, loginKey } from './login-limiter.js';
+import { type PasswordHasher, passwordProblems } from './passwords.js';
+import * as repo from './repository.js';
+import type { ProfileInput, RegisterInput } from './schemas.js';
+import type { TokenSigner } from './tokens.js';
+
+export interface AccountsDeps {
+  database: Database;
+  signer: TokenSigner;
+  hasher: PasswordHasher;
+  limiter: LoginLimiter;
+}
+
+/** The authenticated caller, as routes and services see it. */
+export interface Actor {
+  id: number;
+  username: string;
+  isStaff: boolean;
+}
+
+export interface ClientMeta {
+  ip: string;
+  userAgent?: string;
+}
+
+export interface Tokens {
+  access: string;
+  refresh: string;
+}
+
+/** Runs inside the login/register transaction (the cart module merges a guest cart here). */
+export type AfterLogin = (tx: Tx, userId: number) => Promise<void>;
+
+const USERNAME_TAKEN = 'A user with that username already exists.';
+const EMAIL_TAKEN = 'A user with that email already exists.';
+const BAD_CREDENTIALS = 'No active account found with the given credentials.';
+
+/** Starts a new session (refresh-token family) and signs its first token pair. */
+async function startSession(
+  deps: AccountsDeps,
+  tx: Executor,
+  user: { id: number; tokenVersion: number },
+  meta: ClientMeta,
+): Promise<Tokens> {
+  const tokenId = randomUUID();
+  await repo.insertRefreshToken(tx, {
+    id: tokenId,
+    userId: user.id,
+    familyId: tokenId,
+    expiresAt: new Date(Date.now() + deps.signer.refreshTtlSeconds * 1000),
+    ip: meta.ip,
+    userAgent: meta.userAgent?.slice(0, 255),
+  });
+  return {
+    access: await deps.signer.signAccess(user.id, user.tokenVersion),
+    refresh: await deps.signer.signRefresh(user.id, tokenId, tokenId),
+  };
+}
+
+/** Creates an account and its first session. */
+export async function register(
+  deps: AccountsDeps,
+  input: RegisterInput,
+  meta: ClientMeta,
+  afterLogin?: AfterLogin,
+): Promise<{ user: repo.UserRow; tokens: Tokens }> {
+  const username = input.username.trim();
+  const email = input.email.trim();
+  const errors: FieldErrors = {};
+  if (input.password !== input.password2) errors.password2 = ["Password fields didn't match."];
+  const problems = await passwordProblems(input.password, {
+    username,
+    email,
+    first_name: input.first_name,
+    last_name: input.last_name,
+  });
+  if (problems.length) errors.password = problems;
+  const { db } = deps.database;
+  if (await repo.usernameTaken(db, username)) errors.username = [USERNAME_TAKEN];
+  if (await repo.emailTaken(db, email)) errors.email = [EMAIL_TAKEN];
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+
+  const passwordHash = await deps.hasher.hash(input.password);
+  try {
+    return await db.transaction(async (tx) => {
+      const user = await repo.insertUser(tx, {
+        username,
+        email,
+        passwordHash,
+        firstName: input.first_name.trim(),
+        lastName: input.last_name.trim(),
+        phone: input.phone?.trim() ?? '',
+        lastLogin: new Date(),
+      });
+      const tokens = await startSession(deps, tx, user, meta);
+      await afterLogin?.(tx, user.id);
+      return { user, tokens };
+    });
+  } catch (err) {
+    // A concurrent registration took the name between the check and the insert.
+    if (isUniqueViolation(err, 'users_username_lower_uq')) throw ValidationError.field('username', USERNAME_TAKEN);
+    if (isUniqueViolation(err, 'users_email_lower_uq')) throw ValidationError.field('email', EMAIL_TAKEN);
+    throw err;
+  }
+}
+
+/** Checks credentials (username or email) under the failed-login limit and starts a session. */
+export async function login(
+  deps: AccountsDeps,
+  input: { username: string; password: string },
+  meta: ClientMeta,
+  afterLogin?: AfterLogin,
+): Promise<{ user: repo.UserRow; tokens: Tokens }> {
+  const key = loginKey(input.username, meta.ip);
+  const wait = await deps.limiter.retryAfter(key);
+  if (wait > 0) {
+    throw new TooManyRequests(
+      `Too many failed login attempts. Try again in ${wait} seconds.`,
+      wait,
+      'too_many_login_attempts',
+    );
+  }
+  const { db } = deps.database;
+  const found = await repo.findUserByLogin(db, input.username.trim());
+  const valid = await deps.hasher.verify(found?.passwordHash ?? null, input.password);
+  if (!found || !valid || !found.isActive) {
+    await deps.limiter.recordFailure(key);
+    throw new Unauthorized(BAD_CREDENTIALS, 'authentication_failed');
+  }
+  await deps.limiter.reset(key);
+  return db.transaction(async (tx) => {
+    const user = (await repo.updateUser(tx, found.id, { lastLogin: new Date() })) ?? found;
+    const tokens = await startSession(deps, tx, user, meta);
+    await afterLogin?.(tx, user.id);
+    return { user, tokens };
+  });
+}
+
+/**
+ * Rotates a refresh token. Presenting one that was already rotated or revoked is taken
+ * as theft: the whole family is revoked, and the caller gets 401.
+ */
+export async function refresh(deps: AccountsDeps, token: string): Promise<Tokens> {
+  const claims = await deps.signer.verifyRefresh(token);
+  const successorId = randomUUID();
+  type Outcome = { tokens: Tokens } | { reused: boolean };
+  const outcome = await deps.database.db.transaction(async (tx): Promise<Outcome> => {
+    const rotated = await repo.rotateRefreshToken(tx, claims.tokenId, successorId);
+    if (!rotated) {
+      const existing = await repo.findRefreshToken(tx, claims.tokenId);
+      if (existing?.revokedAt) await repo.revokeFamily(tx, existing.familyId);
+      return { reused: Boolean(existing?.revokedAt) };
+    }
+    const user = await repo.findAuthUser(tx, rotated.userId);
+    if (!user?.isActive) {
+      await repo.revokeUserTokens(tx, rotated.userId);
+      return { reused: false };
+    }
+    await repo.insertRefreshToken(tx, {
+      id: successorId,
+      userId: user.id,
+      familyId: rotated.familyId,
+      expiresAt: new Date(Date.now() + deps.signer.refreshTtlSeconds * 1000),
+    });
+    return {
+      tokens: {
+        access: await deps.signer.signAccess(user.id, user.tokenVersion),
+        refresh: await deps.signer.signRefresh(user.id, successorId, rotated.familyId),
+      },
+    };
+  });
+  if ('tokens' in outcome) return outcome.tokens;
+  throw new Unauthorized(
+    outcome.reused
+      ? 'The refresh token was already used; every session from that login has been revoked.'
+      : 'The refresh token is invalid or revoked.',
+    'token_invalid',
+  );
+}
+
+/** Revokes one session (the given refresh token's family), or every session and access token. */
+export async function logout(
+  deps: AccountsDeps,
+  actor: Actor,
+  input: { refresh?: string; all?: boolean },
+): Promise<void> {
+  const { db } = deps.database;
+  if (input.all) {
+    await db.transaction(async (tx) => {
+      await repo.revokeUserTokens(tx, actor.id);
+      await repo.bumpTokenVersion(tx, actor.id);
+    });
+    return;
+  }
+  if (!input.refresh) throw ValidationError.field('refresh', 'This field is required.');
+  const claims = await deps.signer.verifyRefresh(input.refresh).catch(() => null);
+  const row = claims && (await repo.findRefreshToken(db, claims.tokenId));
+  if (!row || row.userId !== actor.id) {
+    throw ValidationError.field('refresh', 'Token is invalid or expired.');
+  }
+  await repo.revokeFamily(db, row.familyId);
+}
+
+/** Authenticates a bearer access token: signature, kind, expiry, active user, token version. */
+export async function authenticate(deps: AccountsDeps, token: string): Promise<Actor> {
+  const claims = await deps.signer.verifyAccess(token);
+  const user = await repo.findAuthUser(deps.database.db, claims.userId);
+  if (!user || !user.isActive) {
+    throw new Unauthorized('The user of this token is inactive or deleted.', 'token_invalid');
+  }
+  if (user.tokenVersion !== claims.version) {
+    throw new Unauthorized('The access token has been revoked; log in again.', 'token_invalid');
+  }
+  return { id: user.id, username: user.username, isStaff: user.isStaff };
+}
+
+export async function getProfile(deps: AccountsDeps, actor: Actor): Promise<repo.UserRow> {
+  const user = await repo.findUserById(deps.database.db, actor.id);
+  if (!user) throw new NotFound('User not found.');
+  return user;
+}
+
+/** Updates the writable profile fields; the rest of the body is ignored. */
+export async function updateProfile(
+  deps: AccountsDeps,
+  actor: Actor,
+  input: ProfileInput,
+): Promise<repo.UserRow> {
+  const { db } = deps.database;
+  const email = input.email?.trim();
+  if (email !== undefined && (await repo.emailTaken(db, email, actor.id))) {
+    throw ValidationError.field('email', EMAIL_TAKEN);
+  }
+  try {
+    const user = await repo.updateUser(db, actor.id, {
+      email,
+      firstName: input.first_name?.trim(),
+      lastName: input.last_name?.trim(),
+      phone: input.phone?.trim(),
+    });
+    if (!user) throw new NotFound('User not found.');
+    return user;
+  } catch (err) {
+    if (isUniqueViolation(err, 'users_email_lower_uq')) throw ValidationError.field('email', EMAIL_TAKEN);
+    throw err;
+  }
+}
+
+/** Sets a new password, ends every other session and access token, and starts a new session. */
+export async function changePassword(
+  deps: AccountsDeps,
+  actor: Actor,
+  input: { old_password: string; new_password: string },
+  meta: ClientMeta,
+): Promise<Tokens> {
+  const { db } = deps.database;
+  const user = await getProfile(deps, actor);
+  if (!(await deps.hasher.verify(user.passwordHash, input.old_password))) {
+    throw ValidationError.field('old_password', 'Old password is incorrect.');
+  }
+  const problems = await passwordProblems(input.new_password, {
+    username: user.username,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+  });
+  if (problems.length) throw new ValidationError({ new_password: problems });
+  const passwordHash = await deps.hasher.hash(input.new_password);
+  return db.transaction(async (tx) => {
+    await repo.bumpTokenVersion(tx, user.id);
+    const updated = await repo.updateUser(tx, user.id, { passwordHash });
+    await repo.revokeUserTokens(tx, user.id);
+    return startSession(deps, tx, updated!, meta);
+  });
+}

@@ -1,0 +1,42 @@
+import type { Database } from '../../db/client.js';
+import { ValidationError } from '../../http/errors.js';
+import { type PasswordHasher, passwordProblems } from './passwords.js';
+import * as repo from './repository.js';
+
+/**
+ * The operator's `admin:create`: makes an existing user (by username) staff, or creates a
+ * staff user with the given email and password, under the same rules as registration.
+ */
+export async function createOrPromoteAdmin(
+  database: Database,
+  hasher: PasswordHasher,
+  input: { username: string; email: string; password: string },
+): Promise<{ user: repo.UserRow; created: boolean }> {
+  const { db } = database;
+  const existing = await repo.findUserByLogin(db, input.username);
+  if (existing && existing.username.toLowerCase() === input.username.toLowerCase()) {
+    const user = await repo.updateUser(db, existing.id, { isStaff: true, isActive: true });
+    return { user: user!, created: false };
+  }
+  if (!/^[\p{L}\p{N}_.@+-]{3,150}$/u.test(input.username)) {
+    throw ValidationError.field('username', 'Enter a valid username: 3–150 letters, digits and @/./+/-/_ only.');
+  }
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email)) {
+    throw ValidationError.field('email', 'Enter a valid email address.');
+  }
+  if (await repo.emailTaken(db, input.email)) {
+    throw ValidationError.field('email', 'A user with that email already exists.');
+  }
+  const problems = await passwordProblems(input.password, {
+    username: input.username,
+    email: input.email,
+  });
+  if (problems.length) throw new ValidationError({ password: problems });
+  const user = await repo.insertUser(db, {
+    username: input.username,
+    email: input.email,
+    passwordHash: await hasher.hash(input.password),
+    isStaff: true,
+  });
+  return { user, created: true };
+}

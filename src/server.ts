@@ -1,0 +1,50 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { configOrExit, databaseOrExit } from './bootstrap.js';
+
+async function main() {
+  const config = configOrExit();
+  const logger = pino({ level: config.logLevel });
+  const database = await databaseOrExit(config, (err) => logger.error({ err }, 'database pool error'));
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+  redis?.on('error', (err) => logger.warn({ err }, 'redis error'));
+  const app = await buildApp({ config, database, redis, logger });
+  await app.listen({ port: config.port, host: config.host });
+  logger.info(
+    { database: database.kind, docs: `http://localhost:${config.port}/docs` },
+    'shop API ready',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 15 s; exiting');
+      process.exit(1);
+    }, 15_000).unref();
+    try {
+      await app.close();
+      await database.close();
+      await redis?.quit();
+      clearTimeout(force);
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'error while shutting down');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('Failed to start:', err);
+  process.exit(1);
+});
