@@ -29,7 +29,11 @@ async function main() {
       process.exit(1);
     }, 15_000).unref();
     try {
+      // close() stops accepting and waits for requests in flight; keep-alive connections
+      // that go idle once their request is answered are closed as they do.
+      const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
       await app.close();
+      clearInterval(sweeper);
       await database.close();
       await redis?.quit();
       clearTimeout(force);

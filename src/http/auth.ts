@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { Forbidden, Unauthorized } from './errors.js';
 import type { Actor } from '../modules/accounts/service.js';
 
@@ -31,7 +31,7 @@ function bearer(request: FastifyRequest): string | null {
   return match[1]!;
 }
 
-function hookFor(level: Exclude<AuthLevel, 'none'>, authenticate: Authenticate): onRequestHookHandler {
+function hookFor(level: Exclude<AuthLevel, 'none'>, authenticate: Authenticate): onRequestAsyncHookHandler {
   return async (request) => {
     const token = bearer(request);
     if (token === null) {
@@ -56,7 +56,8 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate) {
     }
     if (level === 'none') return;
     const existing = route.onRequest ? [route.onRequest].flat() : [];
-    route.onRequest = [hookFor(level, authenticate), ...existing];
+    // After hooks other plugins attached (the rate limit counts rejected calls too).
+    route.onRequest = [...existing, hookFor(level, authenticate)];
     if (route.schema) {
       const responses = (route.schema.response ??= {}) as Record<number, unknown>;
       responses[401] ??= { $ref: 'Problem' };

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { configOrExit, databaseOrExit } from './bootstrap.js';
+import { seedDemoCatalog } from './db/seed.js';
+import { AppError } from './http/errors.js';
+import { PasswordHasher } from './modules/accounts/passwords.js';
+import { createOrPromoteAdmin } from './modules/accounts/staff.js';
+
+const USAGE = `Usage:
+  npm run db:migrate                 apply pending migrations
+  npm run db:seed                    load the demo catalog (idempotent)
+  npm run admin:create -- --username U --email E --password P
+                                     create a staff user, or make an existing one staff`;
+
+/** Operator commands. Each opens the database (applying migrations first) and exits. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (!['migrate', 'seed', 'admin:create'].includes(command)) {
+    console.error(`Unknown command "${command}".\n${USAGE}`);
+    return 2;
+  }
+  let adminArgs: { username?: string; email?: string; password?: string } = {};
+  if (command === 'admin:create') {
+    try {
+      adminArgs = parseArgs({
+        args: rest,
+        options: {
+          username: { type: 'string' },
+          email: { type: 'string' },
+          password: { type: 'string' },
+        },
+      }).values;
+    } catch (err) {
+      console.error(`${(err as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    const missing = (['username', 'email', 'password'] as const).filter((k) => !adminArgs[k]);
+    if (missing.length) {
+      console.error(`admin:create needs ${missing.map((m) => `--${m}`).join(', ')}.\n${USAGE}`);
+      return 2;
+    }
+  }
+
+  const config = configOrExit();
+  const database = await databaseOrExit(config);
+  try {
+    switch (command) {
+      case 'migrate':
+        console.log(`Migrations applied (${database.kind}).`);
+        return 0;
+      case 'seed': {
+        const result = await seedDemoCatalog(database.db);
+        console.log(
+          `Demo catalog ready: ${result.categories} categories, ${result.products} products ` +
+            `(${result.createdProducts} new).`,
+        );
+        return 0;
+      }
+      default: {
+        const { user, created } = await createOrPromoteAdmin(database, new PasswordHasher(config.argon2), {
+          username: adminArgs.username!,
+          email: adminArgs.email!,
+          password: adminArgs.password!,
+        });
+        console.log(
+          created
+            ? `Created staff user "${user.username}" (id ${user.id}).`
+            : `User "${user.username}" (id ${user.id}) is now staff.`,
+        );
+        return 0;
+      }
+    }
+  } catch (err) {
+    if (err instanceof AppError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

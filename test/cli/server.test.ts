@@ -1,0 +1,79 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run, start } from '../helpers/process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'shop-server-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function waitForReady(base: string, timeoutMs = 30_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(`${base}/health/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not become ready');
+}
+
+describe('server process', () => {
+  it('stops at start-up with one line naming a bad setting', async () => {
+    const res = await run('server.ts', [], { PORT: 'abc', DATA_DIR: dir });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe('Configuration error: PORT must be an integer, got "abc"');
+  });
+
+  it('serves on the embedded database, holds its data folder, and shuts down gracefully', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = `http://127.0.0.1:${port}`;
+    const server = start('server.ts', [], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dir,
+      // Real argon2 cost, so that a registration is still in flight when SIGTERM arrives.
+      ARGON2_MEMORY_KIB: '65536',
+      ARGON2_ITERATIONS: '4',
+    });
+    let output = '';
+    server.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    server.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => server.on('close', resolve));
+    try {
+      await waitForReady(base);
+      expect(existsSync(join(dir, 'server.pid'))).toBe(true);
+      const docs = await fetch(`${base}/docs/`);
+      expect(docs.status).toBe(200);
+
+      // The CLI refuses the folder while the server holds it.
+      const cli = await run('cli.ts', ['migrate'], { DATA_DIR: dir });
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain('in use by another process');
+
+      const inFlight = fetch(`${base}/api/auth/register/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          username: 'graceful',
+          email: 'graceful@example.com',
+          password: 'Slow-Hash-Passphrase-9',
+          password2: 'Slow-Hash-Passphrase-9',
+          first_name: 'Grace',
+          last_name: 'Ful',
+        }),
+      });
+      await new Promise((r) => setTimeout(r, 15));
+      server.kill('SIGTERM');
+      const response = await inFlight;
+      expect(response.status).toBe(201);
+      expect(await exited, output).toBe(0);
+      expect(existsSync(join(dir, 'server.pid'))).toBe(false);
+      await expect(fetch(`${base}/health/live`)).rejects.toThrow();
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+});
