@@ -21,6 +21,7 @@ import { accountsRoutes, type LoginHook } from './modules/accounts/routes.js';
 import { Address, User } from './modules/accounts/schemas.js';
 import { authenticate, type AccountsDeps } from './modules/accounts/service.js';
 import { TokenSigner } from './modules/accounts/tokens.js';
+import { catalogSchemas, categoryRoutes, productRoutes } from './modules/catalog/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
 
 export interface AppOptions {
@@ -65,6 +66,7 @@ export async function buildApp({ config, database, redis = null, logger }: AppOp
   app.addSchema(Problem);
   app.addSchema(User);
   app.addSchema(Address);
+  for (const schema of catalogSchemas) app.addSchema(schema);
 
   await app.register(helmet, {
     // The API answers JSON; the CSP matters for /docs, whose UI needs inline styles.
@@ -135,6 +137,8 @@ export async function buildApp({ config, database, redis = null, logger }: AppOp
   const loginHooks: LoginHook[] = [];
   await app.register(opsRoutes, { database, metrics });
   await app.register(accountsRoutes, { prefix: '/api/auth', deps, loginHooks });
+  await app.register(categoryRoutes, { prefix: '/api/categories', database, config });
+  await app.register(productRoutes, { prefix: '/api/products', database, config });
 
   return app;
 }

@@ -91,8 +91,13 @@ function isBranchNoise(error: AjvError, all: AjvError[]): boolean {
 }
 
 function messageFor(error: AjvError): string {
+  // A schema may carry its own message, for every keyword or per keyword.
   const custom = error.parentSchema?.['x-error'];
   if (typeof custom === 'string') return custom;
+  if (custom && typeof custom === 'object') {
+    const forKeyword = (custom as Record<string, unknown>)[error.keyword];
+    if (typeof forKeyword === 'string') return forKeyword;
+  }
   const p = error.params;
   switch (error.keyword) {
     case 'required':

@@ -2,11 +2,18 @@ import type { Redis } from 'ioredis';
 
 /**
  * Counts failed logins per (username, IP) in a fixed window that starts at the first
- * failure. In-process by default; in Redis when several instances must share the count.
+ * attempt since the last success. In-process by default; in Redis when several instances
+ * must share the count.
  */
 export interface LoginLimiter {
   /** Seconds until attempts are allowed again, or 0 when they are allowed now. */
   retryAfter(key: string): Promise<number>;
+  /**
+   * Counts an attempt before its password is checked, in one atomic step, so that
+   * concurrent attempts cannot all slip under the limit. Answers 0 when this attempt may
+   * go ahead (it stays counted as a failure unless `reset` follows), else seconds to wait.
+   */
+  acquire(key: string): Promise<number>;
   recordFailure(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }
@@ -30,14 +37,20 @@ export class MemoryLoginLimiter implements LoginLimiter {
     return Promise.resolve(Math.max(0, Math.ceil(wait)));
   }
 
-  recordFailure(key: string): Promise<void> {
-    const entry = this.live(key);
+  acquire(key: string): Promise<number> {
+    let entry = this.live(key);
     if (entry) entry.count += 1;
     else {
       if (this.entries.size > 100_000) this.prune();
-      this.entries.set(key, { count: 1, resetAt: this.now() + this.windowSeconds * 1000 });
+      entry = { count: 1, resetAt: this.now() + this.windowSeconds * 1000 };
+      this.entries.set(key, entry);
     }
-    return Promise.resolve();
+    if (entry.count <= this.maxFailures) return Promise.resolve(0);
+    return Promise.resolve(Math.max(1, Math.ceil((entry.resetAt - this.now()) / 1000)));
+  }
+
+  async recordFailure(key: string): Promise<void> {
+    await this.acquire(key);
   }
 
   reset(key: string): Promise<void> {
@@ -78,13 +91,23 @@ export class RedisLoginLimiter implements LoginLimiter {
     return ttl > 0 ? Math.ceil(ttl / 1000) : 0;
   }
 
-  async recordFailure(key: string): Promise<void> {
+  async acquire(key: string): Promise<number> {
     // The window starts with the first failure: NX sets the expiry only then.
-    await this.redis
+    const replies = await this.redis
       .multi()
       .incr(this.prefix + key)
       .expire(this.prefix + key, this.windowSeconds, 'NX')
+      .pttl(this.prefix + key)
       .exec();
+    const failed = replies?.find(([err]) => err);
+    if (!replies || failed) throw failed?.[0] ?? new Error('Redis transaction aborted');
+    const [[, count], , [, ttl]] = replies as [[null, number], unknown, [null, number]];
+    if (count <= this.maxFailures) return 0;
+    return Math.max(1, Math.ceil(ttl / 1000));
+  }
+
+  async recordFailure(key: string): Promise<void> {
+    await this.acquire(key);
   }
 
   async reset(key: string): Promise<void> {

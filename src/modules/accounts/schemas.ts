@@ -25,7 +25,17 @@ const Username = Type.String({
 });
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: 128 });
-const Name = Type.String({ minLength: 1, maxLength: 150 });
+
+/** A required text field: the services trim it, so whitespace alone would store ''. */
+function NonBlank(maxLength: number) {
+  return Type.String({
+    minLength: 1,
+    maxLength,
+    pattern: '\\S',
+    'x-error': { pattern: 'This field may not be blank.' },
+  });
+}
+const Name = NonBlank(150);
 const Phone = Type.String({
   maxLength: 20,
   pattern: '^[0-9 +()-]*$',
@@ -105,16 +115,17 @@ export const Address = Type.Object(
 
 const addressFields = {
   address_type: Type.Optional(Type.Enum(['shipping', 'billing'])),
-  street_address: Type.String({ minLength: 1, maxLength: 255 }),
-  city: Type.String({ minLength: 1, maxLength: 100 }),
-  state: Type.String({ minLength: 1, maxLength: 100 }),
+  street_address: NonBlank(255),
+  city: NonBlank(100),
+  state: NonBlank(100),
   postal_code: Type.String({
     minLength: 1,
     maxLength: 20,
-    pattern: '^[A-Za-z0-9 -]+$',
+    // At least one letter or digit (the lookahead keeps the match linear).
+    pattern: '^(?=[^A-Za-z0-9]*[A-Za-z0-9])[A-Za-z0-9 -]+$',
     'x-error': 'Enter a valid postal code: letters, digits, spaces and hyphens.',
   }),
-  country: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  country: Type.Optional(NonBlank(100)),
   phone: Type.Optional(Phone),
   is_default: Type.Optional(Type.Boolean()),
 };

@@ -122,7 +122,8 @@ export async function login(
   afterLogin?: AfterLogin,
 ): Promise<{ user: repo.UserRow; tokens: Tokens }> {
   const key = loginKey(input.username, meta.ip);
-  const wait = await deps.limiter.retryAfter(key);
+  // Counted before the check (a success resets it), so parallel guesses share the limit.
+  const wait = await deps.limiter.acquire(key);
   if (wait > 0) {
     throw new TooManyRequests(
       `Too many failed login attempts. Try again in ${wait} seconds.`,
@@ -134,7 +135,6 @@ export async function login(
   const found = await repo.findUserByLogin(db, input.username.trim());
   const valid = await deps.hasher.verify(found?.passwordHash ?? null, input.password);
   if (!found || !valid || !found.isActive) {
-    await deps.limiter.recordFailure(key);
     throw new Unauthorized(BAD_CREDENTIALS, 'authentication_failed');
   }
   await deps.limiter.reset(key);

@@ -1,0 +1,182 @@
+import { and, asc, desc, eq, lt } from 'drizzle-orm';
+import type { Database, Executor } from '../../db/client.js';
+import { isUniqueViolation, pgError } from '../../db/errors.js';
+import { categories, products } from '../../db/schema/index.js';
+import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import { parseMoney } from '../../lib/money.js';
+import { findProducts, listColumns, type ProductFilter, type ProductListRow } from './search.js';
+import type { ProductInput, ProductListInput } from './schemas.js';
+import { uniqueSlug } from './slugs.js';
+
+export type ProductRow = typeof products.$inferSelect;
+export type CategoryRow = typeof categories.$inferSelect;
+export interface ProductDetailRow {
+  product: ProductRow;
+  category: CategoryRow;
+}
+
+// Names of the product routes that sit beside `products/{id or slug}/`.
+const RESERVED_SLUGS = ['featured', 'analytics', 'low_stock'];
+const NOT_FOUND = 'Product not found.';
+
+/** Validates the list's price filters into a ProductFilter (bad numbers are 400). */
+export function productFilter(query: ProductListInput): ProductFilter {
+  const errors: FieldErrors = {};
+  const price = (field: 'min_price' | 'max_price') => {
+    const raw = query[field];
+    if (raw === undefined || raw === '') return undefined;
+    const parsed = parseMoney(raw);
+    if (!parsed.ok) errors[field] = [parsed.message];
+    return parsed.ok ? parsed.value : undefined;
+  };
+  const filter: ProductFilter = {
+    search: query.search,
+    categorySlug: query.category || undefined,
+    minPrice: price('min_price'),
+    maxPrice: price('max_price'),
+    inStock: query.in_stock,
+    ordering: query.ordering,
+  };
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  return filter;
+}
+
+/** A page of active products (two queries: rows and count). */
+export function listProducts(database: Database, filter: ProductFilter, limit: number, offset: number) {
+  return findProducts(database.db, filter, { limit, offset });
+}
+
+export function featuredProducts(database: Database): Promise<ProductListRow[]> {
+  return database.db
+    .select(listColumns)
+    .from(products)
+    .innerJoin(categories, eq(categories.id, products.categoryId))
+    .where(and(eq(products.isActive, true), eq(products.isFeatured, true)))
+    .orderBy(desc(products.createdAt), desc(products.id))
+    .limit(10);
+}
+
+export function lowStockProducts(database: Database, threshold: number): Promise<ProductListRow[]> {
+  return database.db
+    .select(listColumns)
+    .from(products)
+    .innerJoin(categories, eq(categories.id, products.categoryId))
+    .where(and(eq(products.isActive, true), lt(products.stock, threshold)))
+    .orderBy(asc(products.stock), asc(products.id))
+    .limit(100);
+}
+
+/** One product by id or slug, with its category: one query. Inactive ones only for admins. */
+export async function getProduct(
+  ex: Executor,
+  idOrSlug: string | number,
+  includeInactive: boolean,
+): Promise<ProductDetailRow> {
+  const byId = typeof idOrSlug === 'number' || /^\d{1,10}$/.test(idOrSlug);
+  const [row] = await ex
+    .select({ product: products, category: categories })
+    .from(products)
+    .innerJoin(categories, eq(categories.id, products.categoryId))
+    .where(byId ? eq(products.id, Number(idOrSlug)) : eq(products.slug, String(idOrSlug)));
+  if (!row || (!row.product.isActive && !includeInactive)) throw new NotFound(NOT_FOUND);
+  return row;
+}
+
+/** Checks and converts the writable fields; every problem is reported at once. */
+async function productValues(ex: Executor, input: ProductInput) {
+  const errors: FieldErrors = {};
+  const values: Partial<typeof products.$inferInsert> = {};
+  if (input.name !== undefined) {
+    values.name = input.name.trim();
+    if (!values.name) errors.name = ['This field may not be blank.'];
+  }
+  if (input.price !== undefined) {
+    const price = parseMoney(input.price);
+    if (!price.ok) errors.price = [price.message];
+    else if (!/[1-9]/.test(price.value) || price.value.startsWith('-')) {
+      errors.price = ['Price must be greater than 0'];
+    } else values.price = price.value;
+  }
+  if (input.stock !== undefined) values.stock = input.stock;
+  if (input.image_url !== undefined) values.imageUrl = input.image_url || null;
+  if (input.description !== undefined) values.description = input.description;
+  if (input.is_active !== undefined) values.isActive = input.is_active;
+  if (input.is_featured !== undefined) values.isFeatured = input.is_featured;
+  if (input.category !== undefined) {
+    const [found] = await ex
+      .select({ id: categories.id })
+      .from(categories)
+      .where(eq(categories.id, input.category));
+    if (!found) errors.category = [`Invalid pk "${input.category}" - object does not exist.`];
+    values.categoryId = input.category;
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  return values;
+}
+
+/** Creates a product with a unique slug from its name; answers the detail. */
+export async function createProduct(database: Database, input: ProductInput): Promise<ProductDetailRow> {
+  const { db } = database;
+  const values = await productValues(db, input);
+  // Two products with one name created at once: the slug index decides, the loser retries.
+  for (let attempt = 1; ; attempt++) {
+    const slug = await uniqueSlug(db, 'products', values.name!, RESERVED_SLUGS);
+    try {
+      const [row] = await db
+        .insert(products)
+        .values({ ...(values as typeof products.$inferInsert), slug })
+        .returning({ id: products.id });
+      return getProduct(db, row!.id, true);
+    } catch (err) {
+      if (attempt < 5 && isUniqueViolation(err, 'products_slug_uq')) continue;
+      throw foreignKeyAsCategoryError(err);
+    }
+  }
+}
+
+/** PUT/PATCH: the given fields change; the slug stays as it was, so links keep working. */
+export async function updateProduct(
+  database: Database,
+  id: number,
+  input: ProductInput,
+): Promise<ProductDetailRow> {
+  const { db } = database;
+  const values = await productValues(db, input);
+  try {
+    const updated = await db
+      .update(products)
+      .set({ ...values, updatedAt: new Date() })
+      .where(eq(products.id, id))
+      .returning({ id: products.id });
+    if (!updated.length) throw new NotFound(NOT_FOUND);
+  } catch (err) {
+    throw foreignKeyAsCategoryError(err);
+  }
+  return getProduct(db, id, true);
+}
+
+/** Deletes a product that was never ordered; one that was is 409 (deactivate it instead). */
+export async function deleteProduct(database: Database, id: number): Promise<void> {
+  try {
+    const deleted = await database.db
+      .delete(products)
+      .where(eq(products.id, id))
+      .returning({ id: products.id });
+    if (!deleted.length) throw new NotFound(NOT_FOUND);
+  } catch (err) {
+    if (pgError(err)?.code === '23503') {
+      throw new Conflict(
+        'This product appears in orders and cannot be deleted; set is_active to false instead.',
+      );
+    }
+    throw err;
+  }
+}
+
+function foreignKeyAsCategoryError(err: unknown) {
+  // The category was deleted between the check and the write.
+  if (pgError(err)?.code === '23503') {
+    return ValidationError.field('category', 'The category does not exist.');
+  }
+  return err;
+}

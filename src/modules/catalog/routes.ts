@@ -1,0 +1,276 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Config } from '../../config.js';
+import type { Database } from '../../db/client.js';
+import { assertPageExists, offsetOf, pageOf, pageParams, paged } from '../../http/pagination.js';
+import { IdParams, Page, PageQuery, problems } from '../../http/schemas.js';
+import * as categories from './categories.js';
+import * as productsService from './products.js';
+import * as schemas from './schemas.js';
+import { categoryView, productDetailView, productListView } from './views.js';
+
+export interface CatalogRoutesOptions {
+  database: Database;
+  config: Config;
+}
+
+export const catalogSchemas = [
+  schemas.Category,
+  schemas.CategorySummary,
+  schemas.ProductListItem,
+  schemas.ProductDetail,
+];
+
+const CategoryRef = Type.Ref('Category');
+const DetailRef = Type.Ref('ProductDetail');
+const ListItemRef = Type.Ref('ProductListItem');
+
+export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (app, { database }) => {
+  const tags = ['categories'];
+  app.get(
+    '/',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'Top-level categories with their sub-categories (paged)',
+        querystring: Type.Object(PageQuery),
+        response: { 200: Page(CategoryRef), ...problems(400, 404) },
+      },
+    },
+    async (request) =>
+      pageOf(request, pageParams(request.query), (await categories.categoryTree(database)).map(categoryView)),
+  );
+
+  app.get(
+    '/all/',
+    {
+      config: { auth: 'none' },
+      schema: { tags, summary: 'Every category, at any depth', response: { 200: Type.Array(CategoryRef) } },
+    },
+    async () => (await categories.allCategories(database)).map(categoryView),
+  );
+
+  app.post(
+    '/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Create a category',
+        description: 'The slug is made from the name (`-2`, `-3`, … when taken). Names are unique, ignoring case.',
+        body: schemas.CategoryBody,
+        response: { 201: CategoryRef, ...problems(400) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(categoryView(await categories.createCategory(database, request.body))),
+  );
+
+  app.get(
+    '/:slug/',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'A category by slug, with its sub-categories',
+        params: schemas.SlugParams,
+        response: { 200: CategoryRef, ...problems(404) },
+      },
+    },
+    async (request) => categoryView(await categories.getCategory(database.db, request.params.slug)),
+  );
+
+  for (const [method, body] of [
+    ['PUT', schemas.CategoryBody],
+    ['PATCH', schemas.CategoryPatchBody],
+  ] as const) {
+    app.route({
+      method,
+      url: '/:slug/',
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: method === 'PUT' ? 'Replace a category' : 'Update a category',
+        description: 'Moving a category under itself or one of its descendants is 400. The slug does not change.',
+        params: schemas.SlugParams,
+        body,
+        response: { 200: CategoryRef, ...problems(400, 404) },
+      },
+      handler: async (request) =>
+        categoryView(
+          await categories.updateCategory(
+            database,
+            (request.params as { slug: string }).slug,
+            request.body as schemas.CategoryInput,
+          ),
+        ),
+    });
+  }
+
+  app.delete(
+    '/:slug/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Delete a category and its sub-categories',
+        description: '409 when any of them still holds products.',
+        params: schemas.SlugParams,
+        response: { 204: Type.Null(), ...problems(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await categories.deleteCategory(database, request.params.slug);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (
+  app,
+  { database, config },
+) => {
+  const tags = ['products'];
+  app.get(
+    '/',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'Active products (paged), with search, filters and ordering',
+        description:
+          '`search`: every whitespace-separated term must occur in the name or description (case-insensitive); ' +
+          'without `ordering`, name matches come first. When nothing matches, products whose name resembles ' +
+          'the terms are listed (typo tolerance). `category`: that category and its descendants.',
+        querystring: schemas.ProductListQuery,
+        response: { 200: Page(ListItemRef), ...problems(400, 404) },
+      },
+    },
+    async (request) => {
+      const params = pageParams(request.query);
+      const filter = productsService.productFilter(request.query);
+      const { count, rows } = await productsService.listProducts(
+        database,
+        filter,
+        params.pageSize,
+        offsetOf(params),
+      );
+      assertPageExists(params, count);
+      return paged(request, params, count, rows.map(productListView));
+    },
+  );
+
+  app.get(
+    '/featured/',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'Up to 10 active featured products, newest first',
+        response: { 200: Type.Array(ListItemRef) },
+      },
+    },
+    async () => (await productsService.featuredProducts(database)).map(productListView),
+  );
+
+  app.get(
+    '/low_stock/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Active products with stock below the threshold, lowest first (at most 100)',
+        querystring: Type.Object({
+          threshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+        }),
+        response: { 200: Type.Array(ListItemRef), ...problems(400) },
+      },
+    },
+    async (request) =>
+      (
+        await productsService.lowStockProducts(database, request.query.threshold ?? config.lowStockThreshold)
+      ).map(productListView),
+  );
+
+  app.get(
+    '/:id_or_slug/',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: 'A product by id or slug',
+        description: 'Inactive products are 404 except to admins.',
+        params: schemas.ProductRef,
+        response: { 200: DetailRef, ...problems(404) },
+      },
+    },
+    async (request) =>
+      productDetailView(
+        await productsService.getProduct(
+          database.db,
+          request.params.id_or_slug,
+          request.actor?.isStaff ?? false,
+        ),
+      ),
+  );
+
+  app.post(
+    '/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Create a product',
+        body: schemas.ProductBody,
+        response: { 201: DetailRef, ...problems(400) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(productDetailView(await productsService.createProduct(database, request.body))),
+  );
+
+  for (const [method, body] of [
+    ['PUT', schemas.ProductBody],
+    ['PATCH', schemas.ProductPatchBody],
+  ] as const) {
+    app.route({
+      method,
+      url: '/:id/',
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: method === 'PUT' ? 'Replace a product' : 'Update a product',
+        params: IdParams,
+        body,
+        response: { 200: DetailRef, ...problems(400, 404) },
+      },
+      handler: async (request) =>
+        productDetailView(
+          await productsService.updateProduct(
+            database,
+            (request.params as { id: number }).id,
+            request.body as schemas.ProductInput,
+          ),
+        ),
+    });
+  }
+
+  app.delete(
+    '/:id/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Delete a product that was never ordered',
+        description: '409 when the product appears in an order: deactivate it instead.',
+        params: IdParams,
+        response: { 204: Type.Null(), ...problems(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await productsService.deleteProduct(database, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

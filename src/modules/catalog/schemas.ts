@@ -1,0 +1,109 @@
+import { type Static, Type } from 'typebox';
+import { Id, Money, PageQuery, Timestamp } from '../../http/schemas.js';
+
+const categoryFields = {
+  id: Id,
+  name: Type.String(),
+  slug: Type.String(),
+  description: Type.String(),
+  parent: Type.Union([Id, Type.Null()]),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+};
+
+/** A category with its sub-categories, recursively. */
+export const Category = Type.Object(
+  { ...categoryFields, children: Type.Array(Type.Ref('Category')) },
+  { $id: 'Category' },
+);
+/** A category as nested in a product's detail: without children. */
+export const CategorySummary = Type.Object(categoryFields, { $id: 'CategorySummary' });
+
+export const CategoryBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  description: Type.Optional(Type.String({ maxLength: 5000 })),
+  parent: Type.Optional(Type.Union([Id, Type.Null()])),
+});
+export const CategoryPatchBody = Type.Partial(CategoryBody);
+export type CategoryInput = Static<typeof CategoryPatchBody>;
+
+export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 120 }) });
+
+const productFields = {
+  id: Id,
+  name: Type.String(),
+  slug: Type.String(),
+  price: Money,
+  stock: Type.Integer(),
+  image_url: Type.Union([Type.String(), Type.Null()]),
+  is_active: Type.Boolean(),
+  is_featured: Type.Boolean(),
+  created_at: Timestamp,
+};
+
+export const ProductListItem = Type.Object(
+  { ...productFields, category: Id, category_name: Type.String() },
+  { $id: 'ProductListItem' },
+);
+
+export const ProductDetail = Type.Object(
+  {
+    ...productFields,
+    description: Type.String(),
+    category: Type.Ref('CategorySummary'),
+    category_name: Type.String(),
+    updated_at: Timestamp,
+  },
+  { $id: 'ProductDetail' },
+);
+
+const MoneyInput = Type.Union([Type.String(), Type.Number()], {
+  description: 'Decimal with at most two places, as a string ("1499.50") or a number.',
+  'x-allowed': 'A valid number is required.',
+});
+
+const productBodyFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.Optional(Type.String({ maxLength: 20_000 })),
+  price: MoneyInput,
+  stock: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 2_147_483_647,
+      'x-error': { minimum: 'Stock cannot be negative', type: 'A valid integer is required.' },
+    }),
+  ),
+  image_url: Type.Optional(
+    Type.Union(
+      [
+        Type.String({ maxLength: 500, format: 'uri', pattern: '^[hH][tT][tT][pP][sS]?://' }),
+        Type.Null(),
+      ],
+      { 'x-allowed': 'Enter a valid http(s) URL.' },
+    ),
+  ),
+  is_active: Type.Optional(Type.Boolean()),
+  is_featured: Type.Optional(Type.Boolean()),
+  category: Id,
+};
+export const ProductBody = Type.Object(productBodyFields);
+export const ProductPatchBody = Type.Partial(Type.Object(productBodyFields));
+export type ProductInput = Static<typeof ProductPatchBody>;
+
+export const ORDERINGS = ['price', '-price', 'created_at', '-created_at', 'name', '-name'] as const;
+export type Ordering = (typeof ORDERINGS)[number];
+
+export const ProductListQuery = Type.Object({
+  ...PageQuery,
+  search: Type.Optional(Type.String({ maxLength: 200 })),
+  category: Type.Optional(Type.String({ maxLength: 120 })),
+  min_price: Type.Optional(Type.String({ maxLength: 20 })),
+  max_price: Type.Optional(Type.String({ maxLength: 20 })),
+  in_stock: Type.Optional(Type.Boolean()),
+  ordering: Type.Optional(Type.Enum([...ORDERINGS])),
+});
+export type ProductListInput = Static<typeof ProductListQuery>;
+
+export const ProductRef = Type.Object({
+  id_or_slug: Type.String({ minLength: 1, maxLength: 220, description: 'Numeric id or slug' }),
+});

@@ -1,0 +1,141 @@
+import { and, asc, desc, eq, gt, gte, lte, type SQL, sql } from 'drizzle-orm';
+import { type Executor, queryRows } from '../../db/client.js';
+import { categories, products } from '../../db/schema/index.js';
+import type { Ordering } from './schemas.js';
+
+export interface ProductFilter {
+  search?: string;
+  categorySlug?: string;
+  minPrice?: string;
+  maxPrice?: string;
+  inStock?: boolean;
+  ordering?: Ordering;
+}
+
+export const listColumns = {
+  id: products.id,
+  name: products.name,
+  slug: products.slug,
+  price: products.price,
+  stock: products.stock,
+  imageUrl: products.imageUrl,
+  isActive: products.isActive,
+  isFeatured: products.isFeatured,
+  categoryId: products.categoryId,
+  categoryName: categories.name,
+  createdAt: products.createdAt,
+};
+export type ProductListRow = {
+  id: number;
+  name: string;
+  slug: string;
+  price: string;
+  stock: number;
+  imageUrl: string | null;
+  isActive: boolean;
+  isFeatured: boolean;
+  categoryId: number;
+  categoryName: string;
+  createdAt: Date;
+};
+
+const ORDER_BY: Record<Ordering, SQL[]> = {
+  price: [asc(products.price), asc(products.id)],
+  '-price': [desc(products.price), desc(products.id)],
+  created_at: [asc(products.createdAt), asc(products.id)],
+  '-created_at': [desc(products.createdAt), desc(products.id)],
+  name: [asc(products.name), asc(products.id)],
+  '-name': [desc(products.name), desc(products.id)],
+};
+
+/** Search terms: whitespace-separated, at most 10. */
+export function searchTerms(search: string | undefined): string[] {
+  return (search ?? '').trim().split(/\s+/).filter(Boolean).slice(0, 10);
+}
+
+/** `%term%` with LIKE's own wildcards escaped, so `%` and `_` match themselves. */
+function containing(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+const inName = (term: string) => sql`${products.name} ilike ${containing(term)}`;
+const matches = (term: string) =>
+  sql`(${products.name} ilike ${containing(term)} or ${products.description} ilike ${containing(term)})`;
+// Typo tolerance: the term resembles a word of the name (pg_trgm word similarity, GIN-indexed).
+const resembles = (term: string) => sql`(${matches(term)} or ${term} <% ${products.name})`;
+
+/** The category and its descendants, as a subquery of ids. */
+function inCategoryTree(slug: string) {
+  return sql`${products.categoryId} in (
+    with recursive sub as (
+      select id from ${categories} where ${categories.slug} = ${slug}
+      union all
+      select c.id from ${categories} c join sub on c.parent_id = sub.id
+    ) select id from sub)`;
+}
+
+function baseConditions(filter: ProductFilter, activeOnly: boolean): (SQL | undefined)[] {
+  return [
+    activeOnly ? eq(products.isActive, true) : undefined,
+    filter.categorySlug !== undefined ? inCategoryTree(filter.categorySlug) : undefined,
+    filter.minPrice !== undefined ? gte(products.price, filter.minPrice) : undefined,
+    filter.maxPrice !== undefined ? lte(products.price, filter.maxPrice) : undefined,
+    filter.inStock === true ? gt(products.stock, 0) : undefined,
+    filter.inStock === false ? eq(products.stock, 0) : undefined,
+  ];
+}
+
+/**
+ * One page of products and the total: two queries whatever the page size. With a search,
+ * the count query also tells whether any product matches every term exactly; if none does,
+ * the page falls back to products whose name resembles each term (typo tolerance).
+ */
+export async function findProducts(
+  ex: Executor,
+  filter: ProductFilter,
+  page: { limit: number; offset: number },
+  activeOnly = true,
+): Promise<{ count: number; rows: ProductListRow[]; fuzzy: boolean }> {
+  const base = baseConditions(filter, activeOnly);
+  const terms = searchTerms(filter.search);
+  const select = (where: SQL | undefined, orderBy: SQL[]) =>
+    ex
+      .select(listColumns)
+      .from(products)
+      .innerJoin(categories, eq(categories.id, products.categoryId))
+      .where(where)
+      .orderBy(...orderBy)
+      .limit(page.limit)
+      .offset(page.offset);
+
+  if (!terms.length) {
+    const where = and(...base);
+    const [rows, [counted]] = await Promise.all([
+      select(where, ORDER_BY[filter.ordering ?? '-created_at']),
+      ex.select({ count: sql<number>`count(*)::int` }).from(products).where(where),
+    ]);
+    return { count: counted!.count, rows, fuzzy: false };
+  }
+
+  const exact = and(...terms.map(matches))!;
+  const [counts] = await queryRows<{ exact: number; similar: number }>(
+    ex,
+    sql`select count(*) filter (where ${exact})::int as exact, count(*)::int as similar
+        from ${products} where ${and(...base, ...terms.map(resembles))}`,
+  );
+  const fuzzy = counts!.exact === 0;
+  const count = fuzzy ? counts!.similar : counts!.exact;
+  if (count === 0 || page.offset >= count) return { count, rows: [], fuzzy };
+
+  let orderBy: SQL[];
+  if (filter.ordering) orderBy = ORDER_BY[filter.ordering];
+  else if (fuzzy) {
+    const score = sql.join(terms.map((t) => sql`word_similarity(${t}, ${products.name})`), sql` + `);
+    orderBy = [sql`(${score}) desc`, desc(products.id)];
+  } else {
+    // Products whose name holds every term rank before description-only matches.
+    orderBy = [sql`(${and(...terms.map(inName))}) desc`, ...ORDER_BY['-created_at']];
+  }
+  const where = and(...base, ...(fuzzy ? terms.map(resembles) : [exact]));
+  return { count, rows: await select(where, orderBy), fuzzy };
+}
