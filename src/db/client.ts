@@ -39,6 +39,10 @@ export class DataDirLockedError extends Error {
   override name = 'DataDirLockedError';
 }
 
+// The planner's default random_page_cost (4) models spinning disks; on SSD or a cached
+// data set it makes trigram-indexed searches look dearer than a sequential scan, which
+// they are not (8 ms against 90 ms at 100,000 products). 1.1 is the usual SSD setting.
+const RANDOM_PAGE_COST = 1.1;
 const MIGRATIONS_LOCK_KEY = 727_001; // pg_advisory_lock key shared by every instance
 const migrationsFolder = join(findPackageRoot(), 'src', 'db', 'migrations');
 
@@ -59,7 +63,12 @@ export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]>
 }
 
 export function openPostgres(url: string, poolMax = 10, onError?: (err: Error) => void): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolMax,
+    idleTimeoutMillis: 30_000,
+    options: `-c random_page_cost=${RANDOM_PAGE_COST}`,
+  });
   pool.on('error', (err) => onError?.(err));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
@@ -114,6 +123,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
     release();
     throw err;
   }
+  await pglite.exec(`set random_page_cost = ${RANDOM_PAGE_COST}`);
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   return {
     kind: 'pglite',

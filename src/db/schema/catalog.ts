@@ -57,18 +57,24 @@ export const products = pgTable(
     check('products_stock_nonnegative_chk', sql`${t.stock} >= 0`),
     uniqueIndex('products_slug_uq').on(t.slug),
     index('products_category_idx').on(t.categoryId),
-    // Public lists read active products only, in one of the whitelisted orderings.
+    // Public lists read active products only, in one of the whitelisted orderings. Indexes
+    // are ascending: a backward scan serves ORDER BY … DESC (whose NULLS FIRST a DESC
+    // NULLS LAST index would not match).
     index('products_active_created_idx')
-      .on(t.createdAt.desc(), t.id.desc())
+      .on(t.createdAt, t.id)
       .where(sql`${t.isActive}`),
     index('products_active_price_idx').on(t.price, t.id).where(sql`${t.isActive}`),
     index('products_active_name_idx').on(t.name, t.id).where(sql`${t.isActive}`),
     index('products_featured_idx')
-      .on(t.createdAt.desc())
+      .on(t.createdAt, t.id)
       .where(sql`${t.isActive} and ${t.isFeatured}`),
     index('products_active_stock_idx').on(t.stock).where(sql`${t.isActive}`),
-    // Substring and similarity search (pg_trgm): ILIKE '%term%' and name % 'query'.
+    // Search (pg_trgm): each term is one ILIKE '%term%' on name + description (terms hold
+    // no spaces, so none can match across the joint), and `term <% name` for typos.
     index('products_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
-    index('products_description_trgm_idx').using('gin', t.description.op('gin_trgm_ops')),
+    index('products_search_trgm_idx').using(
+      'gin',
+      sql`(${t.name}::text || ' ' || ${t.description}) gin_trgm_ops`,
+    ),
   ],
 );

@@ -50,9 +50,9 @@ export const orders = pgTable(
     check('orders_payment_status_chk', sql`${t.paymentStatus} in (${inList(PAYMENT_STATUSES)})`),
     check('orders_total_nonnegative_chk', sql`${t.totalAmount} >= 0`),
     check('orders_number_format_chk', sql`${t.orderNumber} ~ '^ORD-[0-9A-F]{12}$'`),
-    index('orders_user_created_idx').on(t.userId, t.createdAt.desc(), t.id.desc()),
-    index('orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
-    index('orders_status_created_idx').on(t.status, t.createdAt.desc()),
+    index('orders_user_created_idx').on(t.userId, t.createdAt, t.id),
+    index('orders_created_idx').on(t.createdAt, t.id),
+    index('orders_status_created_idx').on(t.status, t.createdAt),
     index('orders_unpaid_deadline_idx')
       .on(t.paymentDeadline)
       .where(sql`${t.status} = 'pending' and ${t.paymentStatus} = 'pending'`),

@@ -39,8 +39,8 @@ export const payments = pgTable(
     uniqueIndex('payments_order_uq').on(t.orderId),
     uniqueIndex('payments_razorpay_order_uq').on(t.razorpayOrderId),
     index('payments_razorpay_payment_idx').on(t.razorpayPaymentId),
-    index('payments_status_created_idx').on(t.status, t.createdAt.desc()),
-    index('payments_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('payments_status_created_idx').on(t.status, t.createdAt),
+    index('payments_created_idx').on(t.createdAt, t.id),
     check(
       'payments_status_chk',
       sql`${t.status} in (${sql.raw(PAYMENT_ROW_STATUSES.map((s) => `'${s}'`).join(', '))})`,
@@ -66,6 +66,6 @@ export const webhookEvents = pgTable(
   },
   (t) => [
     uniqueIndex('webhook_events_event_id_uq').on(t.eventId),
-    index('webhook_events_received_idx').on(t.receivedAt.desc(), t.id.desc()),
+    index('webhook_events_received_idx').on(t.receivedAt, t.id),
   ],
 );

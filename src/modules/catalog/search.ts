@@ -59,10 +59,12 @@ function containing(term: string): string {
 }
 
 const inName = (term: string) => sql`${products.name} ilike ${containing(term)}`;
-const matches = (term: string) =>
-  sql`(${products.name} ilike ${containing(term)} or ${products.description} ilike ${containing(term)})`;
-// Typo tolerance: the term resembles a word of the name (pg_trgm word similarity, GIN-indexed).
-const resembles = (term: string) => sql`(${matches(term)} or ${term} <% ${products.name})`;
+// The same expression as products_search_trgm_idx, so that each term is one index condition.
+const searchText = sql`(${products.name}::text || ' ' || ${products.description})`;
+const matches = (term: string) => sql`${searchText} ilike ${containing(term)}`;
+// Typo tolerance: the term resembles a word of the name (pg_trgm word similarity ≥ 0.6,
+// served by the name's GIN trigram index).
+const resembles = (term: string) => sql`${term} <% ${products.name}`;
 
 /** The category and its descendants, as a subquery of ids. */
 function inCategoryTree(slug: string) {
@@ -88,7 +90,7 @@ function baseConditions(filter: ProductFilter, activeOnly: boolean): (SQL | unde
 /**
  * One page of products and the total: two queries whatever the page size. With a search,
  * the count query also tells whether any product matches every term exactly; if none does,
- * the page falls back to products whose name resembles each term (typo tolerance).
+ * the page falls back to products whose name has a word resembling each term (typo tolerance).
  */
 export async function findProducts(
   ex: Executor,
@@ -117,11 +119,15 @@ export async function findProducts(
     return { count: counted!.count, rows, fuzzy: false };
   }
 
-  const exact = and(...terms.map(matches))!;
+  const exact = and(...base, ...terms.map(matches));
+  const similar = and(...base, ...terms.map(resembles));
+  // One query: the similar-name count runs only when nothing matches exactly (a scalar
+  // subquery in a CASE branch is evaluated only when that branch is taken).
   const [counts] = await queryRows<{ exact: number; similar: number }>(
     ex,
-    sql`select count(*) filter (where ${exact})::int as exact, count(*)::int as similar
-        from ${products} where ${and(...base, ...terms.map(resembles))}`,
+    sql`select e.n as exact,
+               case when e.n = 0 then (select count(*)::int from ${products} where ${similar}) else 0 end as similar
+        from (select count(*)::int as n from ${products} where ${exact}) e`,
   );
   const fuzzy = counts!.exact === 0;
   const count = fuzzy ? counts!.similar : counts!.exact;
@@ -136,6 +142,5 @@ export async function findProducts(
     // Products whose name holds every term rank before description-only matches.
     orderBy = [sql`(${and(...terms.map(inName))}) desc`, ...ORDER_BY['-created_at']];
   }
-  const where = and(...base, ...(fuzzy ? terms.map(resembles) : [exact]));
-  return { count, rows: await select(where, orderBy), fuzzy };
+  return { count, rows: await select(fuzzy ? similar : exact, orderBy), fuzzy };
 }
