@@ -21,8 +21,11 @@ import { accountsRoutes, type LoginHook } from './modules/accounts/routes.js';
 import { Address, User } from './modules/accounts/schemas.js';
 import { authenticate, type AccountsDeps } from './modules/accounts/service.js';
 import { TokenSigner } from './modules/accounts/tokens.js';
+import { cartLoginHook, cartRoutes, cartSchemas } from './modules/cart/routes.js';
 import { catalogSchemas, categoryRoutes, productRoutes } from './modules/catalog/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
+import { orderRoutes, orderSchemas } from './modules/orders/routes.js';
+import type { OrdersDeps } from './modules/orders/service.js';
 
 export interface AppOptions {
   config: Config;
@@ -66,7 +69,7 @@ export async function buildApp({ config, database, redis = null, logger }: AppOp
   app.addSchema(Problem);
   app.addSchema(User);
   app.addSchema(Address);
-  for (const schema of catalogSchemas) app.addSchema(schema);
+  for (const schema of [...catalogSchemas, ...cartSchemas, ...orderSchemas]) app.addSchema(schema);
 
   await app.register(helmet, {
     // The API answers JSON; the CSP matters for /docs, whose UI needs inline styles.
@@ -134,11 +137,18 @@ export async function buildApp({ config, database, redis = null, logger }: AppOp
   installAuth(app, (token) => authenticate(deps, token));
   const metrics = installMetrics(app, () => database.poolStats());
 
-  const loginHooks: LoginHook[] = [];
+  const loginHooks: LoginHook[] = [cartLoginHook()];
   await app.register(opsRoutes, { database, metrics });
   await app.register(accountsRoutes, { prefix: '/api/auth', deps, loginHooks });
   await app.register(categoryRoutes, { prefix: '/api/categories', database, config });
   await app.register(productRoutes, { prefix: '/api/products', database, config });
+  await app.register(cartRoutes, { prefix: '/api/cart', database });
+  const orders: OrdersDeps = {
+    database,
+    paymentTimeoutSeconds: config.orderPaymentTimeoutSeconds,
+    onPaidOrderCancelled: [],
+  };
+  await app.register(orderRoutes, { prefix: '/api/orders', deps: orders });
 
   return app;
 }

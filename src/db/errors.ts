@@ -20,3 +20,12 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const pg = pgError(err);
   return pg?.code === '23505' && (!constraint || pg.constraint === constraint);
 }
+
+/**
+ * A row is still referenced: `foreign_key_violation` (23503, NO ACTION) or, for a foreign key
+ * declared ON DELETE RESTRICT, `restrict_violation` (23001).
+ */
+export function isReferencedViolation(err: unknown): boolean {
+  const code = pgError(err)?.code;
+  return code === '23503' || code === '23001';
+}

@@ -34,6 +34,7 @@ const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
 const PG_CODES: Record<string, [number, ErrorCode, string]> = {
   '23505': [409, 'conflict', 'This conflicts with an existing record.'],
   '23503': [409, 'conflict', 'This record is referenced by, or refers to, another record.'],
+  '23001': [409, 'conflict', 'This record is referenced by another record.'],
   '23514': [400, 'validation_error', 'A value is out of its allowed range.'],
   '40001': [503, 'service_unavailable', 'The request conflicted with another; please retry.'],
   '40P01': [503, 'service_unavailable', 'The request conflicted with another; please retry.'],

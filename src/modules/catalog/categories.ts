@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../../db/client.js';
-import { pgError } from '../../db/errors.js';
+import { isReferencedViolation } from '../../db/errors.js';
 import { categories, products } from '../../db/schema/index.js';
 import { Conflict, NotFound, ValidationError } from '../../http/errors.js';
 import type { Database } from '../../db/client.js';
@@ -169,7 +169,8 @@ export async function deleteCategory(database: Database, slug: string): Promise<
     });
   } catch (err) {
     // A product was added to the subtree meanwhile: the foreign key refused the delete.
-    if (pgError(err)?.code === '23503') throw subtreeHasProducts();
+    // (products reference categories ON DELETE RESTRICT: 23001, not 23503.)
+    if (isReferencedViolation(err)) throw subtreeHasProducts();
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, lt } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.js';
-import { isUniqueViolation, pgError } from '../../db/errors.js';
+import { isReferencedViolation, isUniqueViolation, pgError } from '../../db/errors.js';
 import { categories, products } from '../../db/schema/index.js';
 import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
 import { parseMoney } from '../../lib/money.js';
@@ -73,6 +73,8 @@ export async function getProduct(
   includeInactive: boolean,
 ): Promise<ProductDetailRow> {
   const byId = typeof idOrSlug === 'number' || /^\d{1,10}$/.test(idOrSlug);
+  // A number beyond int4 names no product (and must not reach the query as an out-of-range error).
+  if (byId && Number(idOrSlug) > 2_147_483_647) throw new NotFound(NOT_FOUND);
   const [row] = await ex
     .select({ product: products, category: categories })
     .from(products)
@@ -164,7 +166,8 @@ export async function deleteProduct(database: Database, id: number): Promise<voi
       .returning({ id: products.id });
     if (!deleted.length) throw new NotFound(NOT_FOUND);
   } catch (err) {
-    if (pgError(err)?.code === '23503') {
+    // order_items references products ON DELETE RESTRICT: that is 23001, not 23503.
+    if (isReferencedViolation(err)) {
       throw new Conflict(
         'This product appears in orders and cannot be deleted; set is_active to false instead.',
       );

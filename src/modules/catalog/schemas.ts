@@ -19,10 +19,19 @@ export const Category = Type.Object(
 /** A category as nested in a product's detail: without children. */
 export const CategorySummary = Type.Object(categoryFields, { $id: 'CategorySummary' });
 
+// One schema with `type: [integer, null]` rather than a union: with Fastify's type coercion,
+// the union's null branch turned 0, "0" and false into null (a silent move to the top level).
+const ParentId = Type.Unsafe<number | null>({
+  type: ['integer', 'null'],
+  minimum: 1,
+  maximum: 2_147_483_647,
+  'x-error': { type: 'Must be a category id or null.' },
+});
+
 export const CategoryBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   description: Type.Optional(Type.String({ maxLength: 5000 })),
-  parent: Type.Optional(Type.Union([Id, Type.Null()])),
+  parent: Type.Optional(ParentId),
 });
 export const CategoryPatchBody = Type.Partial(CategoryBody);
 export type CategoryInput = Static<typeof CategoryPatchBody>;

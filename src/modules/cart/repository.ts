@@ -1,0 +1,141 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { cartItems, carts, categories, products } from '../../db/schema/index.js';
+
+export type CartRow = typeof carts.$inferSelect;
+
+export async function findUserCart(ex: Executor, userId: number): Promise<CartRow | undefined> {
+  const [row] = await ex.select().from(carts).where(eq(carts.userId, userId));
+  return row;
+}
+
+export async function findGuestCart(ex: Executor, tokenHash: string): Promise<CartRow | undefined> {
+  const [row] = await ex.select().from(carts).where(eq(carts.tokenHash, tokenHash));
+  return row;
+}
+
+/** The user's cart, created if missing (safe when two requests create it at once). */
+export async function ensureUserCart(ex: Executor, userId: number): Promise<CartRow> {
+  const [created] = await ex.insert(carts).values({ userId }).onConflictDoNothing().returning();
+  return created ?? (await findUserCart(ex, userId))!;
+}
+
+export async function createGuestCart(ex: Executor, tokenHash: string): Promise<CartRow> {
+  const [row] = await ex.insert(carts).values({ tokenHash }).returning();
+  return row!;
+}
+
+/** Serialises writes to one cart and marks it as used now (the idle-cart sweep reads it). */
+export async function lockAndTouchCart(ex: Executor, cartId: number): Promise<CartRow> {
+  const [row] = await ex
+    .update(carts)
+    .set({ updatedAt: new Date() })
+    .where(eq(carts.id, cartId))
+    .returning();
+  return row!;
+}
+
+export async function deleteCart(ex: Executor, cartId: number): Promise<void> {
+  await ex.delete(carts).where(eq(carts.id, cartId));
+}
+
+/** Every line of a cart with its product as a list item: one query. */
+export function cartLines(ex: Executor, cartId: number) {
+  return ex
+    .select({
+      id: cartItems.id,
+      quantity: cartItems.quantity,
+      addedAt: cartItems.addedAt,
+      product: {
+        id: products.id,
+        name: products.name,
+        slug: products.slug,
+        price: products.price,
+        stock: products.stock,
+        imageUrl: products.imageUrl,
+        isActive: products.isActive,
+        isFeatured: products.isFeatured,
+        categoryId: products.categoryId,
+        categoryName: categories.name,
+        createdAt: products.createdAt,
+      },
+    })
+    .from(cartItems)
+    .innerJoin(products, eq(products.id, cartItems.productId))
+    .innerJoin(categories, eq(categories.id, products.categoryId))
+    .where(eq(cartItems.cartId, cartId))
+    .orderBy(asc(cartItems.addedAt), asc(cartItems.id));
+}
+export type CartLine = Awaited<ReturnType<typeof cartLines>>[number];
+
+export async function findLine(ex: Executor, cartId: number, productId: number) {
+  const [row] = await ex
+    .select()
+    .from(cartItems)
+    .where(and(eq(cartItems.cartId, cartId), eq(cartItems.productId, productId)));
+  return row;
+}
+
+export async function findItem(ex: Executor, cartId: number, itemId: number) {
+  const [row] = await ex
+    .select()
+    .from(cartItems)
+    .where(and(eq(cartItems.cartId, cartId), eq(cartItems.id, itemId)));
+  return row;
+}
+
+export async function upsertLine(ex: Executor, cartId: number, productId: number, quantity: number) {
+  await ex
+    .insert(cartItems)
+    .values({ cartId, productId, quantity })
+    .onConflictDoUpdate({
+      target: [cartItems.cartId, cartItems.productId],
+      set: { quantity, updatedAt: new Date() },
+    });
+}
+
+export async function setItemQuantity(ex: Executor, itemId: number, quantity: number) {
+  await ex
+    .update(cartItems)
+    .set({ quantity, updatedAt: new Date() })
+    .where(eq(cartItems.id, itemId));
+}
+
+export async function deleteItem(ex: Executor, cartId: number, itemId: number): Promise<boolean> {
+  const rows = await ex
+    .delete(cartItems)
+    .where(and(eq(cartItems.cartId, cartId), eq(cartItems.id, itemId)))
+    .returning({ id: cartItems.id });
+  return rows.length > 0;
+}
+
+export async function clearItems(ex: Executor, cartId: number): Promise<void> {
+  await ex.delete(cartItems).where(eq(cartItems.cartId, cartId));
+}
+
+/**
+ * Moves a guest cart's lines into the user's cart in one statement: quantities of the
+ * same product add up, capped at the product's stock and 999; lines of inactive or
+ * sold-out products are dropped.
+ */
+export async function mergeLines(ex: Executor, guestCartId: number, userCartId: number) {
+  await ex.execute(sql`
+    insert into ${cartItems} (cart_id, product_id, quantity)
+    select ${userCartId}, g.product_id, least(g.quantity, p.stock, 999)
+    from ${cartItems} g join ${products} p on p.id = g.product_id
+    where g.cart_id = ${guestCartId} and p.is_active and p.stock > 0
+    on conflict (cart_id, product_id) do update
+      set quantity = least(
+            ${cartItems.quantity} + excluded.quantity,
+            (select stock from ${products} where id = excluded.product_id),
+            999),
+          updated_at = now()`);
+}
+
+export function cartProductQuantities(ex: Executor, cartId: number) {
+  return ex
+    .select({ productId: cartItems.productId, quantity: cartItems.quantity })
+    .from(cartItems)
+    .where(eq(cartItems.cartId, cartId))
+    .orderBy(asc(cartItems.productId));
+}

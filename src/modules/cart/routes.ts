@@ -1,0 +1,155 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Database } from '../../db/client.js';
+import { Id, IdParams, Money, problems, Timestamp } from '../../http/schemas.js';
+import { fromPaise, toPaise } from '../../lib/money.js';
+import type { LoginHook } from '../accounts/routes.js';
+import { productListView } from '../catalog/views.js';
+import * as service from './service.js';
+import type { CartOwner, CartSnapshot, CartWrite } from './service.js';
+import { CART_HEADER, clearCartToken, requestCartToken, sendCartToken } from './token.js';
+
+const Cart = Type.Object(
+  {
+    id: Type.Union([Id, Type.Null()]),
+    items: Type.Array(
+      Type.Object({
+        id: Id,
+        product: Type.Ref('ProductListItem'),
+        quantity: Type.Integer(),
+        subtotal: Money,
+        added_at: Timestamp,
+      }),
+    ),
+    total_items: Type.Integer(),
+    total_amount: Money,
+    created_at: Type.Union([Timestamp, Type.Null()]),
+    updated_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { $id: 'Cart' },
+);
+export const cartSchemas = [Cart];
+
+const Quantity = Type.Integer({ minimum: 1, maximum: 999 });
+
+/** The whole cart, money as strings computed in integer paise. */
+export function cartView({ cart, lines }: CartSnapshot) {
+  let totalPaise = 0;
+  let totalItems = 0;
+  const items = lines.map((line) => {
+    const subtotal = toPaise(line.product.price) * line.quantity;
+    totalPaise += subtotal;
+    totalItems += line.quantity;
+    return {
+      id: line.id,
+      product: productListView(line.product),
+      quantity: line.quantity,
+      subtotal: fromPaise(subtotal),
+      added_at: line.addedAt.toISOString(),
+    };
+  });
+  return {
+    id: cart?.id ?? null,
+    items,
+    total_items: totalItems,
+    total_amount: fromPaise(totalPaise),
+    created_at: cart?.createdAt.toISOString() ?? null,
+    updated_at: cart?.updatedAt.toISOString() ?? null,
+  };
+}
+
+function ownerOf(request: FastifyRequest): CartOwner {
+  return request.actor
+    ? { kind: 'user', actor: request.actor }
+    : { kind: 'guest', token: requestCartToken(request) };
+}
+
+function reply(request: FastifyRequest, res: FastifyReply, result: CartWrite) {
+  if (result.issuedToken) sendCartToken(request, res, result.issuedToken);
+  return cartView(result);
+}
+
+/** The cart module's part in login and register: merge the guest cart the request names. */
+export function cartLoginHook(): LoginHook {
+  return (request, res) => {
+    const token = requestCartToken(request);
+    if (!token) return undefined;
+    return async (tx, userId) => {
+      if (await service.mergeGuestCart(tx, token, userId)) clearCartToken(res);
+    };
+  };
+}
+
+export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+  const tags = ['cart'];
+  const description =
+    'Guests are identified by the `cart_token` cookie or the `X-Cart-Token` header, both issued on the first add.';
+  const guestHeaders = Type.Object({ [CART_HEADER]: Type.Optional(Type.String()) });
+  const response = { 200: Type.Ref('Cart'), ...problems(400, 404) };
+
+  app.get(
+    '/',
+    {
+      config: { auth: 'optional' },
+      schema: { tags, summary: 'Your cart', description, headers: guestHeaders, response },
+    },
+    async (request) => cartView(await service.readCart(database, ownerOf(request))),
+  );
+
+  app.post(
+    '/add/',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: 'Add a product to the cart',
+        description,
+        headers: guestHeaders,
+        body: Type.Object({ product_id: Id, quantity: Type.Optional({ ...Quantity, default: 1 }) }),
+        response,
+      },
+    },
+    async (request, res) =>
+      reply(
+        request,
+        res,
+        await service.addToCart(database, ownerOf(request), request.body.product_id, request.body.quantity ?? 1),
+      ),
+  );
+
+  app.patch(
+    '/items/:id/',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: 'Set the quantity of a cart line',
+        headers: guestHeaders,
+        params: IdParams,
+        body: Type.Object({ quantity: Quantity }),
+        response,
+      },
+    },
+    async (request) =>
+      cartView(await service.setItemQuantity(database, ownerOf(request), request.params.id, request.body.quantity)),
+  );
+
+  app.delete(
+    '/items/:id/',
+    {
+      config: { auth: 'optional' },
+      schema: { tags, summary: 'Remove a cart line', headers: guestHeaders, params: IdParams, response },
+    },
+    async (request) => cartView(await service.removeItem(database, ownerOf(request), request.params.id)),
+  );
+
+  app.delete(
+    '/clear/',
+    {
+      config: { auth: 'optional' },
+      schema: { tags, summary: 'Empty the cart', headers: guestHeaders, response },
+    },
+    async (request) => cartView(await service.clearCart(database, ownerOf(request))),
+  );
+};

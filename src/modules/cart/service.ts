@@ -1,0 +1,141 @@
+import type { Database, Executor, Tx } from '../../db/client.js';
+import { NotFound, ValidationError } from '../../http/errors.js';
+import { productStock } from '../catalog/stock.js';
+import type { Actor } from '../accounts/service.js';
+import * as repo from './repository.js';
+import { hashCartToken, newCartToken } from './token.js';
+
+/** Whose cart a request is about: a user, or a guest with (or without) a token. */
+export type CartOwner = { kind: 'user'; actor: Actor } | { kind: 'guest'; token: string | null };
+
+export interface CartSnapshot {
+  cart: repo.CartRow | null;
+  lines: repo.CartLine[];
+}
+
+export interface CartWrite extends CartSnapshot {
+  /** A token issued by this write (a guest's first add). */
+  issuedToken?: string;
+}
+
+const NOT_IN_CART = 'Cart item not found.';
+const MAX_LINE_QUANTITY = 999;
+
+function findCart(ex: Executor, owner: CartOwner) {
+  if (owner.kind === 'user') return repo.findUserCart(ex, owner.actor.id);
+  return owner.token ? repo.findGuestCart(ex, hashCartToken(owner.token)) : Promise.resolve(undefined);
+}
+
+/** The cart and its lines: two queries whatever its size. A guest without a cart gets none. */
+export async function readCart(database: Database, owner: CartOwner): Promise<CartSnapshot> {
+  const cart = await findCart(database.db, owner);
+  return { cart: cart ?? null, lines: cart ? await repo.cartLines(database.db, cart.id) : [] };
+}
+
+/** Runs a write on the owner's cart (created if needed) under the cart's row lock. */
+async function writeCart(
+  database: Database,
+  owner: CartOwner,
+  create: boolean,
+  work: (tx: Tx, cart: repo.CartRow) => Promise<void>,
+): Promise<CartWrite> {
+  return database.db.transaction(async (tx) => {
+    let cart = await findCart(tx, owner);
+    let issuedToken: string | undefined;
+    if (!cart) {
+      if (!create) return { cart: null, lines: [] };
+      if (owner.kind === 'user') cart = await repo.ensureUserCart(tx, owner.actor.id);
+      else {
+        issuedToken = newCartToken();
+        cart = await repo.createGuestCart(tx, hashCartToken(issuedToken));
+      }
+    }
+    cart = await repo.lockAndTouchCart(tx, cart.id);
+    await work(tx, cart);
+    return { cart, lines: await repo.cartLines(tx, cart.id), issuedToken };
+  });
+}
+
+async function assertAvailable(ex: Executor, productId: number, quantity: number) {
+  const product = await productStock(ex, productId);
+  if (!product || !product.isActive) {
+    throw ValidationError.field('product_id', 'Product not found or inactive');
+  }
+  if (quantity > product.stock) {
+    throw ValidationError.field('quantity', `Only ${product.stock} items available in stock`);
+  }
+}
+
+/** Adds to the line of that product (or starts one); the line may not exceed stock or 999. */
+export function addToCart(database: Database, owner: CartOwner, productId: number, quantity: number) {
+  return writeCart(database, owner, true, async (tx, cart) => {
+    const line = await repo.findLine(tx, cart.id, productId);
+    const total = (line?.quantity ?? 0) + quantity;
+    if (total > MAX_LINE_QUANTITY) {
+      throw ValidationError.field(
+        'quantity',
+        `A cart line holds at most ${MAX_LINE_QUANTITY} items; this one already has ${line?.quantity ?? 0}.`,
+      );
+    }
+    await assertAvailable(tx, productId, total);
+    await repo.upsertLine(tx, cart.id, productId, total);
+  });
+}
+
+/** Sets a line's quantity; an item of another cart is 404. */
+export function setItemQuantity(database: Database, owner: CartOwner, itemId: number, quantity: number) {
+  return writeCart(database, owner, false, async (tx, cart) => {
+    const item = await repo.findItem(tx, cart.id, itemId);
+    if (!item) throw new NotFound(NOT_IN_CART);
+    await assertAvailable(tx, item.productId, quantity);
+    await repo.setItemQuantity(tx, item.id, quantity);
+  }).then((result) => {
+    if (!result.cart) throw new NotFound(NOT_IN_CART);
+    return result;
+  });
+}
+
+export function removeItem(database: Database, owner: CartOwner, itemId: number) {
+  return writeCart(database, owner, false, async (tx, cart) => {
+    if (!(await repo.deleteItem(tx, cart.id, itemId))) throw new NotFound(NOT_IN_CART);
+  }).then((result) => {
+    if (!result.cart) throw new NotFound(NOT_IN_CART);
+    return result;
+  });
+}
+
+export function clearCart(database: Database, owner: CartOwner) {
+  return writeCart(database, owner, false, (tx, cart) => repo.clearItems(tx, cart.id));
+}
+
+/**
+ * Inside the login/register transaction: moves the guest cart named by `token` into the
+ * user's cart (sum per product, capped at stock and 999) and deletes the guest cart.
+ * Returns whether there was a guest cart.
+ */
+export async function mergeGuestCart(tx: Tx, token: string, userId: number): Promise<boolean> {
+  const guest = await repo.findGuestCart(tx, hashCartToken(token));
+  if (!guest) return false;
+  const cart = await repo.ensureUserCart(tx, userId);
+  await repo.lockAndTouchCart(tx, cart.id);
+  await repo.mergeLines(tx, guest.id, cart.id);
+  await repo.deleteCart(tx, guest.id);
+  return true;
+}
+
+/**
+ * Checkout's view of the user's cart: locks the cart row (so one user's concurrent
+ * checkouts run one after the other) and returns its lines by product id.
+ */
+export async function lockCartForCheckout(tx: Tx, userId: number) {
+  const cart = await repo.findUserCart(tx, userId);
+  if (!cart) return null;
+  await repo.lockAndTouchCart(tx, cart.id);
+  const lines = await repo.cartProductQuantities(tx, cart.id);
+  return { cartId: cart.id, lines };
+}
+
+/** Empties a cart inside the checkout transaction. */
+export function emptyCart(tx: Tx, cartId: number): Promise<void> {
+  return repo.clearItems(tx, cartId);
+}

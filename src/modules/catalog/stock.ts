@@ -1,0 +1,84 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { products } from '../../db/schema/index.js';
+
+/** What the cart and checkout need to know of a product's availability. */
+export interface StockRow {
+  id: number;
+  name: string;
+  price: string;
+  stock: number;
+  isActive: boolean;
+}
+
+export interface StockLine {
+  productId: number;
+  quantity: number;
+}
+
+const stockColumns = {
+  id: products.id,
+  name: products.name,
+  price: products.price,
+  stock: products.stock,
+  isActive: products.isActive,
+};
+
+export async function productStock(ex: Executor, id: number): Promise<StockRow | undefined> {
+  const [row] = await ex.select(stockColumns).from(products).where(eq(products.id, id));
+  return row;
+}
+
+/**
+ * Locks the products in ascending id order (FOR UPDATE is applied above the sort), so
+ * that two checkouts or cancellations over crossing sets of products never deadlock.
+ */
+export async function lockProducts(ex: Executor, ids: number[]): Promise<StockRow[]> {
+  if (!ids.length) return [];
+  return ex
+    .select(stockColumns)
+    .from(products)
+    .where(inArray(products.id, ids))
+    .orderBy(products.id)
+    .for('update');
+}
+
+function linesTable(lines: StockLine[]) {
+  return sql.join(
+    lines.map((l) => sql`(${l.productId}::int, ${l.quantity}::int)`),
+    sql`, `,
+  );
+}
+
+/** Takes the lines' quantities out of stock. Call with the rows locked (lockProducts). */
+export async function deductStock(ex: Executor, lines: StockLine[]): Promise<void> {
+  if (!lines.length) return;
+  await ex.execute(sql`
+    update ${products} set stock = ${products.stock} - v.quantity, updated_at = now()
+    from (values ${linesTable(lines)}) as v(product_id, quantity)
+    where ${products.id} = v.product_id`);
+}
+
+/** Puts the lines' quantities back, locking the products in id order first. */
+export async function restoreStock(ex: Executor, lines: StockLine[]): Promise<void> {
+  if (!lines.length) return;
+  await lockProducts(
+    ex,
+    lines.map((l) => l.productId),
+  );
+  await ex.execute(sql`
+    update ${products} set stock = ${products.stock} + v.quantity, updated_at = now()
+    from (values ${linesTable(lines)}) as v(product_id, quantity)
+    where ${products.id} = v.product_id`);
+}
+
+/** Active products among `ids` with their stock (for capping merged cart lines). */
+export async function activeStock(ex: Executor, ids: number[]) {
+  if (!ids.length) return new Map<number, number>();
+  const rows = await ex
+    .select({ id: products.id, stock: products.stock })
+    .from(products)
+    .where(and(inArray(products.id, ids), eq(products.isActive, true)));
+  return new Map(rows.map((r) => [r.id, r.stock]));
+}
+

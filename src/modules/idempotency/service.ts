@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
+import type { Executor } from '../../db/client.js';
+import { idempotencyKeys } from '../../db/schema/index.js';
+import { Conflict, ValidationError } from '../../http/errors.js';
+
+/**
+ * Idempotency-Key support. The key is claimed by an INSERT in the same transaction as the
+ * work it guards: a second request with the same key waits on the unique index until the
+ * first commits (then replays its response) or rolls back (then does the work itself).
+ * So there is no "in progress" state to get stuck in, and a failed attempt leaves no trace.
+ */
+export interface IdempotentRequest {
+  userId: number;
+  scope: string;
+  key: string;
+  hash: string;
+}
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+const TTL = sql`interval '24 hours'`;
+
+/** The request's Idempotency-Key, validated; null when it sent none. */
+export function idempotencyKeyOf(request: FastifyRequest): string | null {
+  const raw = request.headers['idempotency-key'];
+  if (raw === undefined) return null;
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (!key || key.length > 255) {
+    throw ValidationError.field('Idempotency-Key', 'Must be a string of 1 to 255 characters.');
+  }
+  return key;
+}
+
+/** SHA-256 of the body as canonical JSON (object keys sorted), to tell bodies apart. */
+export function bodyHash(body: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+      );
+    }
+    return value;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(body ?? null))).digest('hex');
+}
+
+/**
+ * Claims the key for this transaction, or returns the stored response of an earlier
+ * request with the same key and body. The same key with another body is 409.
+ */
+export async function claimOrReplay(tx: Executor, req: IdempotentRequest): Promise<StoredResponse | null> {
+  const claimed = await tx
+    .insert(idempotencyKeys)
+    .values({ userId: req.userId, scope: req.scope, key: req.key, requestHash: req.hash })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.userId, idempotencyKeys.scope, idempotencyKeys.key],
+      // An expired key (older than 24 h) is reused as if new.
+      set: { requestHash: req.hash, createdAt: sql`now()`, statusCode: null, responseBody: null, completedAt: null },
+      setWhere: sql`${idempotencyKeys.createdAt} < now() - ${TTL}`,
+    })
+    .returning({ key: idempotencyKeys.key });
+  if (claimed.length) return null;
+  const [stored] = await tx
+    .select()
+    .from(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.userId, req.userId),
+        eq(idempotencyKeys.scope, req.scope),
+        eq(idempotencyKeys.key, req.key),
+      ),
+    );
+  if (!stored || stored.requestHash !== req.hash) {
+    throw new Conflict(
+      'This Idempotency-Key was already used with a different request body.',
+      'idempotency_conflict',
+    );
+  }
+  if (stored.statusCode === null) {
+    throw new Conflict('A request with this Idempotency-Key is still being processed.', 'idempotency_conflict');
+  }
+  return { status: stored.statusCode, body: stored.responseBody };
+}
+
+/** Records the response of the claimed key, in the same transaction as the work. */
+export async function complete(tx: Executor, req: IdempotentRequest, response: StoredResponse) {
+  await tx
+    .update(idempotencyKeys)
+    .set({ statusCode: response.status, responseBody: response.body, completedAt: new Date() })
+    .where(
+      and(
+        eq(idempotencyKeys.userId, req.userId),
+        eq(idempotencyKeys.scope, req.scope),
+        eq(idempotencyKeys.key, req.key),
+      ),
+    );
+}

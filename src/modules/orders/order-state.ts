@@ -1,0 +1,41 @@
+import { ORDER_STATUSES } from '../../db/schema/orders.js';
+
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** The status workflow: from each status, where an order may go next. */
+export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  pending: ['paid', 'payment_failed', 'cancelled'],
+  payment_failed: ['pending', 'paid', 'cancelled'],
+  paid: ['processing', 'cancelled'],
+  processing: ['shipped', 'cancelled'],
+  shipped: ['delivered'],
+  delivered: [],
+  cancelled: [],
+};
+
+/** Statuses from which the owner may cancel (an admin may cancel along TRANSITIONS). */
+export const CUSTOMER_CANCELLABLE: readonly OrderStatus[] = ['pending', 'payment_failed'];
+
+export function isOrderStatus(value: string): value is OrderStatus {
+  return (ORDER_STATUSES as readonly string[]).includes(value);
+}
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Stock goes back when an order is cancelled; it was taken at checkout. */
+export function restoresStock(from: OrderStatus, to: OrderStatus): boolean {
+  return to === 'cancelled' && from !== 'cancelled';
+}
+
+/** The payment status that goes with a status change an admin makes by hand. */
+export function paymentStatusAfter(
+  to: OrderStatus,
+  current: 'pending' | 'success' | 'failed' | 'refunded',
+): 'pending' | 'success' | 'failed' | 'refunded' {
+  if (to === 'paid' && current !== 'success') return 'success';
+  if (to === 'payment_failed' && current === 'pending') return 'failed';
+  if (to === 'pending' && current === 'failed') return 'pending';
+  return current;
+}

@@ -1,0 +1,228 @@
+import { randomBytes } from 'node:crypto';
+import type { Database, Tx } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { AppError, BadRequest, Conflict, NotFound, ValidationError } from '../../http/errors.js';
+import { fromPaise, toPaise } from '../../lib/money.js';
+import { getAddress } from '../accounts/addresses.js';
+import type { Actor } from '../accounts/service.js';
+import { emptyCart, lockCartForCheckout } from '../cart/service.js';
+import { deductStock, lockProducts, restoreStock } from '../catalog/stock.js';
+import * as idempotency from '../idempotency/service.js';
+import {
+  canTransition,
+  CUSTOMER_CANCELLABLE,
+  type OrderStatus,
+  paymentStatusAfter,
+  restoresStock,
+} from './order-state.js';
+import * as repo from './repository.js';
+import { loadOrderDetail, type OrderDetailView } from './views.js';
+
+/** Runs inside the transaction that cancels a paid order (payments starts the refund). */
+export type PaidOrderCancelled = (tx: Tx, order: repo.OrderRow) => Promise<void>;
+
+export interface OrdersDeps {
+  database: Database;
+  paymentTimeoutSeconds: number;
+  onPaidOrderCancelled: PaidOrderCancelled[];
+}
+
+export interface CreateOrderInput {
+  shipping_address_id?: number;
+  shipping_address?: string;
+}
+
+const NOT_FOUND = 'Order not found.';
+
+function newOrderNumber(): string {
+  return `ORD-${randomBytes(6).toString('hex').toUpperCase()}`;
+}
+
+async function shippingText(deps: OrdersDeps, actor: Actor, input: CreateOrderInput): Promise<string> {
+  if (input.shipping_address_id !== undefined) {
+    const a = await getAddress(deps.database, actor, input.shipping_address_id).catch((err: unknown) => {
+      if (err instanceof NotFound) {
+        throw ValidationError.field('shipping_address_id', 'No address of yours has this id.');
+      }
+      throw err;
+    });
+    return [a.streetAddress, a.city, a.state, a.postalCode, a.country].join(', ');
+  }
+  const text = input.shipping_address?.trim();
+  if (!text) {
+    throw ValidationError.field('shipping_address', 'Give shipping_address_id or a shipping_address of 1–500 characters.');
+  }
+  return text;
+}
+
+/**
+ * Checkout: in one transaction, lock the cart, lock its products in id order, check and
+ * deduct stock, write the order with price snapshots and its first history row, and
+ * empty the cart. Anything short or inactive is 400 and changes nothing.
+ */
+async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: string): Promise<number> {
+  const cart = await lockCartForCheckout(tx, actor.id);
+  if (!cart || !cart.lines.length) throw new BadRequest('Your cart is empty.', 'cart_empty');
+  const products = new Map(
+    (await lockProducts(tx, cart.lines.map((l) => l.productId))).map((p) => [p.id, p]),
+  );
+  let totalPaise = 0;
+  for (const line of cart.lines) {
+    const product = products.get(line.productId);
+    if (!product || !product.isActive || product.stock < line.quantity) {
+      const name = product?.name ?? `Product ${line.productId}`;
+      const available = product?.isActive ? product.stock : 0;
+      throw new AppError(
+        400,
+        'insufficient_stock',
+        `Insufficient stock for "${name}": ${available} available, ${line.quantity} requested.`,
+        { items: [`${name}: ${available} available, ${line.quantity} requested`] },
+      );
+    }
+    totalPaise += toPaise(product.price) * line.quantity;
+  }
+  await deductStock(tx, cart.lines);
+  const order = await repo.insertOrder(tx, {
+    orderNumber: newOrderNumber(),
+    userId: actor.id,
+    totalAmount: fromPaise(totalPaise),
+    shippingAddress: shipping,
+    paymentDeadline: new Date(Date.now() + deps.paymentTimeoutSeconds * 1000),
+  });
+  await repo.insertItems(
+    tx,
+    cart.lines.map((line) => {
+      const product = products.get(line.productId)!;
+      return {
+        orderId: order.id,
+        productId: product.id,
+        productName: product.name,
+        quantity: line.quantity,
+        priceAtPurchase: product.price,
+      };
+    }),
+  );
+  await repo.insertHistory(tx, {
+    orderId: order.id,
+    fromStatus: null,
+    toStatus: 'pending',
+    changedById: actor.id,
+    changedBy: actor.username,
+    note: 'Order placed',
+  });
+  await emptyCart(tx, cart.cartId);
+  return order.id;
+}
+
+/** Creates an order from the caller's cart, honouring an Idempotency-Key. */
+export async function createOrder(
+  deps: OrdersDeps,
+  actor: Actor,
+  input: CreateOrderInput,
+  idempotencyKey: string | null,
+): Promise<{ status: number; body: OrderDetailView; replayed: boolean }> {
+  const shipping = await shippingText(deps, actor, input);
+  const idem = idempotencyKey
+    ? { userId: actor.id, scope: 'orders.create', key: idempotencyKey, hash: idempotency.bodyHash(input) }
+    : null;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.database.db.transaction(async (tx) => {
+        const replay = idem && (await idempotency.claimOrReplay(tx, idem));
+        if (replay) return { status: replay.status, body: replay.body as OrderDetailView, replayed: true };
+        const orderId = await placeOrder(tx, deps, actor, shipping);
+        const body = (await loadOrderDetail(tx, orderId))!;
+        if (idem) await idempotency.complete(tx, idem, { status: 201, body });
+        return { status: 201, body, replayed: false };
+      });
+    } catch (err) {
+      // 48 random bits collide about never; if they do, the whole checkout runs again.
+      if (attempt < 3 && isUniqueViolation(err, 'orders_order_number_uq')) continue;
+      throw err;
+    }
+  }
+}
+
+/** An order the actor may see: their own, or any for an admin. Others' are 404. */
+export async function getOrder(deps: OrdersDeps, actor: Actor, id: number): Promise<OrderDetailView> {
+  const detail = await loadOrderDetail(deps.database.db, id, actor.isStaff ? undefined : actor.id);
+  if (!detail) throw new NotFound(NOT_FOUND);
+  return detail;
+}
+
+/**
+ * Moves an order to a new status under its row lock: records history, restores stock on
+ * cancellation (exactly once: a second cancel finds it cancelled), and lets payments
+ * start a refund when a paid order is cancelled.
+ */
+async function changeStatus(
+  deps: OrdersDeps,
+  actor: Actor,
+  id: number,
+  to: OrderStatus,
+  allowedFrom: (from: OrderStatus) => boolean,
+  note: string,
+): Promise<OrderDetailView> {
+  return deps.database.db.transaction(async (tx) => {
+    const order = await repo.lockOrder(tx, id);
+    if (!order || (!actor.isStaff && order.userId !== actor.id)) throw new NotFound(NOT_FOUND);
+    const from = order.status as OrderStatus;
+    if (!allowedFrom(from)) {
+      throw new Conflict(`An order that is ${from} cannot become ${to}.`);
+    }
+    await repo.setStatus(
+      tx,
+      order.id,
+      to,
+      paymentStatusAfter(to, order.paymentStatus as Parameters<typeof paymentStatusAfter>[1]),
+    );
+    if (restoresStock(from, to)) await restoreStock(tx, await repo.quantitiesOf(tx, order.id));
+    await repo.insertHistory(tx, {
+      orderId: order.id,
+      fromStatus: from,
+      toStatus: to,
+      changedById: actor.id,
+      changedBy: actor.username,
+      note,
+    });
+    if (to === 'cancelled' && order.paymentStatus === 'success') {
+      for (const hook of deps.onPaidOrderCancelled) await hook(tx, order);
+    }
+    return (await loadOrderDetail(tx, order.id))!;
+  });
+}
+
+/** The owner or an admin cancels a pending or payment-failed order; stock comes back. */
+export function cancelOrder(deps: OrdersDeps, actor: Actor, id: number) {
+  return changeStatus(
+    deps,
+    actor,
+    id,
+    'cancelled',
+    (from) => CUSTOMER_CANCELLABLE.includes(from),
+    actor.isStaff ? 'Cancelled by staff' : 'Cancelled by customer',
+  );
+}
+
+/** An admin moves an order along the transition table. */
+export function updateOrderStatus(deps: OrdersDeps, actor: Actor, id: number, to: OrderStatus, note?: string) {
+  return changeStatus(deps, actor, id, to, (from) => canTransition(from, to), note ?? '');
+}
+
+export async function listOrders(
+  deps: OrdersDeps,
+  actor: Actor,
+  query: { status?: string; user?: number },
+  limit: number,
+  offset: number,
+) {
+  const filter: repo.OrderListFilter = {
+    status: query.status,
+    userId: actor.isStaff ? query.user : actor.id,
+  };
+  const [rows, count] = await Promise.all([
+    repo.listOrders(deps.database.db, filter, limit, offset),
+    repo.countOrders(deps.database.db, filter),
+  ]);
+  return { rows, count };
+}
