@@ -7,38 +7,31 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Redis } from 'ioredis';
-import type { Config } from './config.js';
-import type { Database } from './db/client.js';
 import { installAuth } from './http/auth.js';
 import { errorCodesMarkdown } from './http/errors.js';
 import { installMetrics } from './http/plugins/metrics.js';
 import { installProblemHandlers } from './http/problem.js';
 import { Problem } from './http/schemas.js';
-import { MemoryLoginLimiter, RedisLoginLimiter } from './modules/accounts/login-limiter.js';
-import { PasswordHasher } from './modules/accounts/passwords.js';
 import { accountsRoutes, type LoginHook } from './modules/accounts/routes.js';
 import { Address, User } from './modules/accounts/schemas.js';
-import { authenticate, type AccountsDeps } from './modules/accounts/service.js';
-import { TokenSigner } from './modules/accounts/tokens.js';
+import { authenticate } from './modules/accounts/service.js';
 import { cartLoginHook, cartRoutes, cartSchemas } from './modules/cart/routes.js';
 import { catalogSchemas, categoryRoutes, productRoutes } from './modules/catalog/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
 import { orderRoutes, orderSchemas } from './modules/orders/routes.js';
-import type { OrdersDeps } from './modules/orders/service.js';
+import { paymentRoutes } from './modules/payments/routes.js';
+import type { Services } from './services.js';
 
 export interface AppOptions {
-  config: Config;
-  database: Database;
-  /** Shared Redis for rate limits when several instances run; null keeps them in-process. */
-  redis?: Redis | null;
+  services: Services;
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Builds the whole HTTP application; never listens (server.ts and the tests do). */
-export async function buildApp({ config, database, redis = null, logger }: AppOptions) {
+export async function buildApp({ services, logger }: AppOptions) {
+  const { config, database, redis } = services;
   const loggerOptions =
     logger && typeof logger === 'object' && 'child' in logger
       ? { loggerInstance: logger as FastifyBaseLogger }
@@ -126,14 +119,7 @@ export async function buildApp({ config, database, redis = null, logger }: AppOp
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
 
-  const deps: AccountsDeps = {
-    database,
-    signer: new TokenSigner(config.jwtSecret, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
-    hasher: new PasswordHasher(config.argon2),
-    limiter: redis
-      ? new RedisLoginLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds)
-      : new MemoryLoginLimiter(config.loginMaxFailures, config.loginWindowSeconds),
-  };
+  const deps = services.accounts;
   installAuth(app, (token) => authenticate(deps, token));
   const metrics = installMetrics(app, () => database.poolStats());
 
@@ -143,12 +129,8 @@ export async function buildApp({ config, database, redis = null, logger }: AppOp
   await app.register(categoryRoutes, { prefix: '/api/categories', database, config });
   await app.register(productRoutes, { prefix: '/api/products', database, config });
   await app.register(cartRoutes, { prefix: '/api/cart', database });
-  const orders: OrdersDeps = {
-    database,
-    paymentTimeoutSeconds: config.orderPaymentTimeoutSeconds,
-    onPaidOrderCancelled: [],
-  };
-  await app.register(orderRoutes, { prefix: '/api/orders', deps: orders });
+  await app.register(orderRoutes, { prefix: '/api/orders', deps: services.orders });
+  await app.register(paymentRoutes, { prefix: '/api/payments', deps: services.payments });
 
   return app;
 }

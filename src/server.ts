@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { configOrExit, databaseOrExit } from './bootstrap.js';
+import { buildServices, startJobs } from './services.js';
 
 async function main() {
   const config = configOrExit();
@@ -9,10 +10,12 @@ async function main() {
   const database = await databaseOrExit(config, (err) => logger.error({ err }, 'database pool error'));
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
   redis?.on('error', (err) => logger.warn({ err }, 'redis error'));
-  const app = await buildApp({ config, database, redis, logger });
+  const services = buildServices({ config, database, redis, log: logger, work: config.jobs });
+  await startJobs(services, logger);
+  const app = await buildApp({ services, logger });
   await app.listen({ port: config.port, host: config.host });
   logger.info(
-    { database: database.kind, docs: `http://localhost:${config.port}/docs` },
+    { database: database.kind, jobs: config.jobs ? 'in-process' : 'off', docs: `http://localhost:${config.port}/docs` },
     'shop API ready',
   );
 
@@ -34,6 +37,7 @@ async function main() {
       const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
       await app.close();
       clearInterval(sweeper);
+      await services.jobs.stop();
       await database.close();
       await redis?.quit();
       clearTimeout(force);

@@ -36,6 +36,8 @@ const PG_CODES: Record<string, [number, ErrorCode, string]> = {
   '23503': [409, 'conflict', 'This record is referenced by, or refers to, another record.'],
   '23001': [409, 'conflict', 'This record is referenced by another record.'],
   '23514': [400, 'validation_error', 'A value is out of its allowed range.'],
+  // PostgreSQL text cannot hold NUL: "invalid byte sequence for encoding UTF8: 0x00".
+  '22021': [400, 'bad_request', 'Text may not contain NUL (\\u0000) characters.'],
   '40001': [503, 'service_unavailable', 'The request conflicted with another; please retry.'],
   '40P01': [503, 'service_unavailable', 'The request conflicted with another; please retry.'],
 };

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { LightMyRequestResponse } from 'fastify';
+import type { Redis } from 'ioredis';
 import { inject } from 'vitest';
+
+import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
+import { buildServices, type Services, startJobs } from '../../src/services.js';
 import { loadConfig } from '../../src/config.js';
 import { type Database, openPglite, openPostgres } from '../../src/db/client.js';
 
@@ -19,11 +23,20 @@ export async function openTestDatabase(): Promise<Database> {
 export interface TestContext {
   app: App;
   database: Database;
+  services: Services;
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Shared Redis for the login limiter and rate limits; omitted keeps them in-process. */
+  redis?: Redis;
+}
+
 /** A whole app on the test database; `env` overrides settings as the environment would. */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestContext> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestContext> {
   const database = await openTestDatabase();
   const config = loadConfig({
     DATABASE_URL: inject('databaseUrl') || undefined,
@@ -35,13 +48,26 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await buildApp({ config, database, logger: false });
+  const log = pino({ level: 'silent' });
+  const services = buildServices({
+    config,
+    database,
+    redis: options.redis ?? null,
+    log,
+    // Jobs run only where a test asks for them (JOBS=on), polling fast.
+    work: config.jobs && env.JOBS === 'on',
+    pollingIntervalSeconds: 0.5,
+  });
+  await startJobs(services, log);
+  const app = await buildApp({ services, logger: false });
   await app.ready();
   return {
     app,
     database,
+    services,
     async close() {
       await app.close();
+      await services.jobs.stop();
       await database.close();
     },
   };

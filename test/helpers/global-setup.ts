@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { openPglite, openPostgres } from '../../src/db/client.js';
+import { pino } from 'pino';
+import { type Database, openPglite, openPostgres } from '../../src/db/client.js';
+import { type JobHandlers, JobQueue } from '../../src/modules/jobs/queue.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,6 +15,13 @@ declare module 'vitest' {
     /** A migrated PGlite data-dir tarball that each test app starts from. */
     pgliteTemplate: string;
   }
+}
+
+/** pg-boss's schema and queues, created once so that test apps only check them. */
+async function createJobSchema(database: Database) {
+  const queue = new JobQueue(database, pino({ level: 'silent' }), { work: false });
+  await queue.start({} as JobHandlers);
+  await queue.stop();
 }
 
 /**
@@ -31,6 +40,7 @@ export default async function setup(project: TestProject) {
     url.pathname = `/${name}`;
     const database = openPostgres(url.toString(), 2);
     await database.migrate();
+    await createJobSchema(database);
     await database.close();
     project.provide('databaseUrl', url.toString());
     project.provide('pgliteTemplate', '');
@@ -41,6 +51,7 @@ export default async function setup(project: TestProject) {
   }
   const database = await openPglite();
   await database.migrate();
+  await createJobSchema(database);
   const dump = await database.pglite.dumpDataDir('none');
   await database.close();
   const file = join(tmpdir(), `shop-pglite-template-${process.pid}.tar`);

@@ -55,7 +55,7 @@ export const orders = pgTable(
     index('orders_status_created_idx').on(t.status, t.createdAt),
     index('orders_unpaid_deadline_idx')
       .on(t.paymentDeadline)
-      .where(sql`${t.status} = 'pending' and ${t.paymentStatus} = 'pending'`),
+      .where(sql`${t.status} in ('pending', 'payment_failed')`),
   ],
 );
 

@@ -139,3 +139,11 @@ export function cartProductQuantities(ex: Executor, cartId: number) {
     .where(eq(cartItems.cartId, cartId))
     .orderBy(asc(cartItems.productId));
 }
+
+export async function deleteIdleGuestCarts(ex: Executor, before: Date): Promise<number> {
+  const rows = await ex
+    .delete(carts)
+    .where(sql`${carts.userId} is null and ${carts.updatedAt} < ${before}`)
+    .returning({ id: carts.id });
+  return rows.length;
+}

@@ -139,3 +139,8 @@ export async function lockCartForCheckout(tx: Tx, userId: number) {
 export function emptyCart(tx: Tx, cartId: number): Promise<void> {
   return repo.clearItems(tx, cartId);
 }
+
+/** Deletes guest carts nobody has touched for `days` days (the idle-cart job). */
+export function deleteIdleGuestCarts(database: Database, days = 30): Promise<number> {
+  return repo.deleteIdleGuestCarts(database.db, new Date(Date.now() - days * 86_400_000));
+}

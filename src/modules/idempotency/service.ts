@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
-import type { Executor } from '../../db/client.js';
+import type { Database, Executor } from '../../db/client.js';
 import { idempotencyKeys } from '../../db/schema/index.js';
 import { Conflict, ValidationError } from '../../http/errors.js';
 
@@ -24,6 +24,13 @@ export interface StoredResponse {
 }
 
 const TTL = sql`interval '24 hours'`;
+
+/** The key's first request has not finished (only with runOnce, which claims before working). */
+export class KeyInProgress extends Conflict {
+  constructor() {
+    super('A request with this Idempotency-Key is still being processed.', 'idempotency_conflict');
+  }
+}
 
 /** The request's Idempotency-Key, validated; null when it sent none. */
 export function idempotencyKeyOf(request: FastifyRequest): string | null {
@@ -84,9 +91,7 @@ export async function claimOrReplay(tx: Executor, req: IdempotentRequest): Promi
       'idempotency_conflict',
     );
   }
-  if (stored.statusCode === null) {
-    throw new Conflict('A request with this Idempotency-Key is still being processed.', 'idempotency_conflict');
-  }
+  if (stored.statusCode === null) throw new KeyInProgress();
   return { status: stored.statusCode, body: stored.responseBody };
 }
 
@@ -100,6 +105,52 @@ export async function complete(tx: Executor, req: IdempotentRequest, response: S
         eq(idempotencyKeys.userId, req.userId),
         eq(idempotencyKeys.scope, req.scope),
         eq(idempotencyKeys.key, req.key),
+      ),
+    );
+}
+
+/**
+ * Idempotency for work that must not hold a transaction open (it calls another service):
+ * the key is claimed in its own short transaction (status pending), the work runs, and its
+ * response is stored; if the work fails the claim is released. A concurrent request with
+ * the same key waits up to `waitMs` for the first one's response.
+ */
+export async function runOnce(
+  database: Database,
+  req: IdempotentRequest,
+  work: () => Promise<StoredResponse>,
+  waitMs = 10_000,
+): Promise<StoredResponse & { replayed: boolean }> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      const replay = await database.db.transaction((tx) => claimOrReplay(tx, req));
+      if (replay) return { ...replay, replayed: true };
+      break;
+    } catch (err) {
+      if (!(err instanceof KeyInProgress) || Date.now() - started > waitMs) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    const response = await work();
+    await complete(database.db, req, response);
+    return { ...response, replayed: false };
+  } catch (err) {
+    await release(database.db, req);
+    throw err;
+  }
+}
+
+async function release(ex: Executor, req: IdempotentRequest) {
+  await ex
+    .delete(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.userId, req.userId),
+        eq(idempotencyKeys.scope, req.scope),
+        eq(idempotencyKeys.key, req.key),
+        sql`${idempotencyKeys.statusCode} is null`,
       ),
     );
 }

@@ -88,7 +88,9 @@ export function listOrders(ex: Executor, filter: OrderListFilter, limit: number,
       status: orders.status,
       paymentStatus: orders.paymentStatus,
       createdAt: orders.createdAt,
-      itemsCount: sql<number>`(select count(*)::int from ${orderItems} where ${orderItems.orderId} = ${orders.id})`,
+      // Qualified by hand: in a single-table select Drizzle renders columns unqualified, and
+      // an unqualified "id" inside the subquery would bind to order_items.id.
+      itemsCount: sql<number>`(select count(*)::int from ${orderItems} where ${orderItems}.order_id = ${orders}.id)`,
     })
     .from(orders)
     .where(listWhere(filter))
@@ -101,4 +103,20 @@ export type OrderListRow = Awaited<ReturnType<typeof listOrders>>[number];
 export async function countOrders(ex: Executor, filter: OrderListFilter): Promise<number> {
   const [row] = await ex.select({ count: sql<number>`count(*)::int` }).from(orders).where(listWhere(filter));
   return row!.count;
+}
+
+/** Unpaid orders past their payment deadline, oldest first (served by orders_unpaid_deadline_idx). */
+export async function overdueOrderIds(ex: Executor, now: Date, limit: number): Promise<number[]> {
+  const rows = await ex
+    .select({ id: orders.id })
+    .from(orders)
+    .where(
+      and(
+        sql`${orders.status} in ('pending', 'payment_failed')`,
+        sql`${orders.paymentDeadline} <= ${now}`,
+      ),
+    )
+    .orderBy(asc(orders.paymentDeadline))
+    .limit(limit);
+  return rows.map((r) => r.id);
 }

@@ -15,6 +15,7 @@ import {
   paymentStatusAfter,
   restoresStock,
 } from './order-state.js';
+import type { JobQueue } from '../jobs/queue.js';
 import * as repo from './repository.js';
 import { loadOrderDetail, type OrderDetailView } from './views.js';
 
@@ -23,6 +24,7 @@ export type PaidOrderCancelled = (tx: Tx, order: repo.OrderRow) => Promise<void>
 
 export interface OrdersDeps {
   database: Database;
+  jobs: JobQueue;
   paymentTimeoutSeconds: number;
   onPaidOrderCancelled: PaidOrderCancelled[];
 }
@@ -82,13 +84,16 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
     totalPaise += toPaise(product.price) * line.quantity;
   }
   await deductStock(tx, cart.lines);
+  const paymentDeadline = new Date(Date.now() + deps.paymentTimeoutSeconds * 1000);
   const order = await repo.insertOrder(tx, {
     orderNumber: newOrderNumber(),
     userId: actor.id,
     totalAmount: fromPaise(totalPaise),
     shippingAddress: shipping,
-    paymentDeadline: new Date(Date.now() + deps.paymentTimeoutSeconds * 1000),
+    paymentDeadline,
   });
+  // Enqueued with the order (outbox): it exists exactly when the order does.
+  await deps.jobs.enqueue(tx, 'order-expire', { orderId: order.id }, { startAfter: paymentDeadline });
   await repo.insertItems(
     tx,
     cart.lines.map((line) => {
@@ -150,11 +155,44 @@ export async function getOrder(deps: OrdersDeps, actor: Actor, id: number): Prom
   return detail;
 }
 
+/** Who changed an order: a person (their id and username) or the system ("system"). */
+export interface ChangedBy {
+  id: number | null;
+  label: string;
+}
+export const SYSTEM: ChangedBy = { id: null, label: 'system' };
+
 /**
- * Moves an order to a new status under its row lock: records history, restores stock on
- * cancellation (exactly once: a second cancel finds it cancelled), and lets payments
- * start a refund when a paid order is cancelled.
+ * Applies a status change to an order locked by the caller: sets the status (and the
+ * payment status that goes with it), restores stock on cancellation, records history,
+ * and lets payments start a refund when a paid order is cancelled.
  */
+export async function applyTransition(
+  tx: Tx,
+  deps: OrdersDeps,
+  order: repo.OrderRow,
+  to: OrderStatus,
+  by: ChangedBy,
+  note: string,
+  paymentStatus = paymentStatusAfter(to, order.paymentStatus as Parameters<typeof paymentStatusAfter>[1]),
+): Promise<void> {
+  const from = order.status as OrderStatus;
+  await repo.setStatus(tx, order.id, to, paymentStatus);
+  if (restoresStock(from, to)) await restoreStock(tx, await repo.quantitiesOf(tx, order.id));
+  await repo.insertHistory(tx, {
+    orderId: order.id,
+    fromStatus: from,
+    toStatus: to,
+    changedById: by.id,
+    changedBy: by.label,
+    note,
+  });
+  if (to === 'cancelled' && order.paymentStatus === 'success') {
+    for (const hook of deps.onPaidOrderCancelled) await hook(tx, order);
+  }
+}
+
+/** Moves an order to a new status under its row lock, if `allowedFrom` permits. */
 async function changeStatus(
   deps: OrdersDeps,
   actor: Actor,
@@ -170,26 +208,39 @@ async function changeStatus(
     if (!allowedFrom(from)) {
       throw new Conflict(`An order that is ${from} cannot become ${to}.`);
     }
-    await repo.setStatus(
-      tx,
-      order.id,
-      to,
-      paymentStatusAfter(to, order.paymentStatus as Parameters<typeof paymentStatusAfter>[1]),
-    );
-    if (restoresStock(from, to)) await restoreStock(tx, await repo.quantitiesOf(tx, order.id));
-    await repo.insertHistory(tx, {
-      orderId: order.id,
-      fromStatus: from,
-      toStatus: to,
-      changedById: actor.id,
-      changedBy: actor.username,
-      note,
-    });
-    if (to === 'cancelled' && order.paymentStatus === 'success') {
-      for (const hook of deps.onPaidOrderCancelled) await hook(tx, order);
-    }
+    await applyTransition(tx, deps, order, to, { id: actor.id, label: actor.username }, note);
     return (await loadOrderDetail(tx, order.id))!;
   });
+}
+
+/**
+ * Cancels an unpaid order whose payment deadline has passed (the expiry job). Idempotent:
+ * an order that was paid, cancelled or expired meanwhile is left alone.
+ */
+export async function expireOrder(deps: OrdersDeps, orderId: number, now = new Date()): Promise<boolean> {
+  return deps.database.db.transaction(async (tx) => {
+    const order = await repo.lockOrder(tx, orderId);
+    if (
+      !order ||
+      !CUSTOMER_CANCELLABLE.includes(order.status as OrderStatus) ||
+      order.paymentStatus === 'success' ||
+      !order.paymentDeadline ||
+      order.paymentDeadline > now
+    ) {
+      return false;
+    }
+    await applyTransition(tx, deps, order, 'cancelled', SYSTEM, 'Payment not received in time');
+    return true;
+  });
+}
+
+/** The safety net behind the per-order expiry jobs: expires every overdue unpaid order. */
+export async function expireOverdueOrders(deps: OrdersDeps, limit = 500): Promise<number> {
+  let expired = 0;
+  for (const id of await repo.overdueOrderIds(deps.database.db, new Date(), limit)) {
+    if (await expireOrder(deps, id)) expired++;
+  }
+  return expired;
 }
 
 /** The owner or an admin cancels a pending or payment-failed order; stock comes back. */
@@ -225,4 +276,21 @@ export async function listOrders(
     repo.countOrders(deps.database.db, filter),
   ]);
   return { rows, count };
+}
+
+/** The caller's own order (admins included: paying is the owner's business); others' are 404. */
+export async function findOwnOrder(deps: OrdersDeps, actor: Actor, id: number): Promise<repo.OrderRow> {
+  const found = await repo.findOrderWithEmail(deps.database.db, id);
+  if (!found || found.order.userId !== actor.id) throw new NotFound(NOT_FOUND);
+  return found.order;
+}
+
+/** Locks an order row in the caller's transaction (payments apply their outcome under it). */
+export function lockOrderRow(tx: Tx, id: number): Promise<repo.OrderRow | undefined> {
+  return repo.lockOrder(tx, id);
+}
+
+/** Sets only the payment status (a refund confirmed after the order was cancelled). */
+export function setPaymentStatus(tx: Tx, order: repo.OrderRow, paymentStatus: 'refunded' | 'failed') {
+  return repo.setStatus(tx, order.id, order.status, paymentStatus);
 }

@@ -1,0 +1,111 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { actorOf } from '../../http/auth.js';
+import { Id, problems } from '../../http/schemas.js';
+import * as idempotency from '../idempotency/service.js';
+import * as service from './service.js';
+import type { PaymentsDeps } from './service.js';
+import { receiveWebhook } from './webhooks.js';
+
+const InitiateResponse = Type.Object({
+  razorpay_order_id: Type.String(),
+  razorpay_key_id: Type.String(),
+  amount: Type.Integer({ description: 'In paise' }),
+  currency: Type.String(),
+  order_id: Id,
+  order_number: Type.String(),
+});
+
+export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = async (app, { deps }) => {
+  const tags = ['payments'];
+
+  app.post(
+    '/initiate/',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags,
+        summary: 'Create (once) the Razorpay order for your unpaid order',
+        description:
+          'Calling it again for the same unpaid order answers the same Razorpay order. Paid or cancelled orders are 409; ' +
+          'a gateway failure is 503 and leaves nothing behind. `Idempotency-Key` is honoured.',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
+        body: Type.Object({ order_id: Id }),
+        response: { 200: InitiateResponse, ...problems(400, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const key = idempotency.idempotencyKeyOf(request);
+      const run = () => service.initiatePayment(deps, actor, request.body.order_id);
+      if (!key) return run();
+      const result = await idempotency.runOnce(
+        deps.database,
+        { userId: actor.id, scope: 'payments.initiate', key, hash: idempotency.bodyHash(request.body) },
+        async () => ({ status: 200, body: await run() }),
+      );
+      if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(200).send(result.body as service.InitiateResponse);
+    },
+  );
+
+  app.post(
+    '/verify/',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags,
+        summary: 'Verify the checkout signature and mark the order paid',
+        description:
+          'The signature is HMAC-SHA256 of "<razorpay_order_id>|<razorpay_payment_id>" with the key secret. ' +
+          'Verifying again answers the same.',
+        body: Type.Object({
+          order_id: Id,
+          razorpay_order_id: Type.String({ minLength: 1, maxLength: 64 }),
+          razorpay_payment_id: Type.String({ minLength: 1, maxLength: 64 }),
+          razorpay_signature: Type.String({ minLength: 1, maxLength: 128 }),
+        }),
+        response: {
+          200: Type.Object({ message: Type.String(), order_number: Type.String(), payment_status: Type.String() }),
+          ...problems(400, 404, 409, 503),
+        },
+      },
+    },
+    async (request) => service.verifyPayment(deps, actorOf(request), request.body),
+  );
+
+  // The webhook's signature covers the raw body, so this scope keeps it as text.
+  await app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, body);
+    });
+    scope.post(
+      '/webhook/',
+      {
+        config: { auth: 'none' },
+        schema: {
+          tags,
+          summary: 'Razorpay webhook',
+          description:
+            'X-Razorpay-Signature: hex HMAC-SHA256 of the raw body with the webhook secret. Events are de-duplicated by ' +
+            'X-Razorpay-Event-Id. Handles payment.captured, order.paid, payment.failed and refund.processed; others are stored.',
+          headers: Type.Object({
+            'x-razorpay-signature': Type.Optional(Type.String()),
+            'x-razorpay-event-id': Type.Optional(Type.String()),
+          }),
+          response: { 200: Type.Object({ status: Type.String() }), ...problems(400, 503) },
+        },
+      },
+      async (request) => {
+        await receiveWebhook(
+          deps,
+          request.body as string,
+          request.headers['x-razorpay-signature'] as string | undefined,
+          request.headers['x-razorpay-event-id'] as string | undefined,
+        );
+        return { status: 'ok' };
+      },
+    );
+  });
+};

@@ -1,0 +1,186 @@
+import type { Config } from '../../config.js';
+import type { Database, Tx } from '../../db/client.js';
+import { Conflict, ServiceUnavailable, ValidationError, AppError } from '../../http/errors.js';
+import { toPaise } from '../../lib/money.js';
+import type { Actor } from '../accounts/service.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { OrderRow } from '../orders/repository.js';
+import * as orders from '../orders/service.js';
+import { RazorpayClient, RazorpayError } from './razorpay.js';
+import * as repo from './repository.js';
+import { paymentSignatureMatches } from './signatures.js';
+
+export interface PaymentsDeps {
+  database: Database;
+  jobs: JobQueue;
+  orders: orders.OrdersDeps;
+  /** Null when Razorpay keys are not configured: payment routes answer 503. */
+  razorpay: RazorpayClient | null;
+  keySecret: string | null;
+  webhookSecret: string | null;
+}
+
+export interface InitiateResponse {
+  razorpay_order_id: string;
+  razorpay_key_id: string;
+  amount: number;
+  currency: string;
+  order_id: number;
+  order_number: string;
+}
+
+export const RAZORPAY: orders.ChangedBy = { id: null, label: 'razorpay' };
+
+export function paymentsDeps(
+  config: Config,
+  database: Database,
+  jobs: JobQueue,
+  ordersDeps: orders.OrdersDeps,
+): PaymentsDeps {
+  const { keyId, keySecret, webhookSecret, apiBase, timeoutMs } = config.razorpay;
+  return {
+    database,
+    jobs,
+    orders: ordersDeps,
+    razorpay: keyId && keySecret ? new RazorpayClient({ keyId, keySecret, apiBase, timeoutMs }) : null,
+    keySecret,
+    webhookSecret,
+  };
+}
+
+export function requireRazorpay(deps: PaymentsDeps): RazorpayClient {
+  if (!deps.razorpay) {
+    throw new ServiceUnavailable(
+      'Payments are not configured on this server: set RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET.',
+    );
+  }
+  return deps.razorpay;
+}
+
+function assertPayable(order: OrderRow) {
+  if (order.paymentStatus === 'success' || order.paymentStatus === 'refunded') {
+    throw new Conflict(`Order ${order.orderNumber} is already paid.`);
+  }
+  if (order.status === 'cancelled') throw new Conflict(`Order ${order.orderNumber} is cancelled.`);
+  if (order.status !== 'pending' && order.status !== 'payment_failed') {
+    throw new Conflict(`Order ${order.orderNumber} is ${order.status} and cannot be paid.`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Creates (once) the Razorpay order for an unpaid order. No transaction spans the HTTP
+ * call: the intent is recorded, Razorpay is called, the result is recorded. A failed call
+ * removes the intent (503, nothing half-written); a concurrent call for the same order
+ * waits for the first one's Razorpay order and answers it too.
+ */
+export async function initiatePayment(deps: PaymentsDeps, actor: Actor, orderId: number): Promise<InitiateResponse> {
+  const razorpay = requireRazorpay(deps);
+  const { db } = deps.database;
+  const order = await orders.findOwnOrder(deps.orders, actor, orderId);
+  assertPayable(order);
+  const answer = (razorpayOrderId: string): InitiateResponse => ({
+    razorpay_order_id: razorpayOrderId,
+    razorpay_key_id: razorpay.keyId,
+    amount: toPaise(order.totalAmount),
+    currency: 'INR',
+    order_id: order.id,
+    order_number: order.orderNumber,
+  });
+
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    const existing = await repo.findByOrder(db, order.id);
+    if (existing?.razorpayOrderId) return answer(existing.razorpayOrderId);
+    if (existing) {
+      await sleep(100); // another request is creating the Razorpay order
+      continue;
+    }
+    const intent = await repo.insertIntent(db, order.id, order.totalAmount);
+    if (!intent) continue;
+    let created;
+    try {
+      created = await razorpay.createOrder({
+        amount: toPaise(order.totalAmount),
+        currency: 'INR',
+        receipt: order.orderNumber,
+        notes: { order_id: String(order.id) },
+      });
+    } catch (err) {
+      await repo.dropIntent(db, intent.id);
+      if (err instanceof RazorpayError) {
+        throw new ServiceUnavailable(`The payment gateway failed; nothing was charged. Try again shortly. (${err.message})`);
+      }
+      throw err;
+    }
+    await repo.attachRazorpayOrder(db, intent.id, created.id);
+    return answer(created.id);
+  }
+  throw new ServiceUnavailable('Payment initiation for this order is still in progress; try again.');
+}
+
+/**
+ * Applies a captured payment under the payment's and order's row locks: payment success,
+ * order paid. A capture for a cancelled order is recorded and refunded instead. Returns
+ * what happened; applying the same capture twice changes nothing.
+ */
+export async function recordCapture(
+  tx: Tx,
+  deps: PaymentsDeps,
+  payment: repo.PaymentRow,
+  razorpayPaymentId: string,
+  signature: string | null,
+  note: string,
+): Promise<'paid' | 'already' | 'refund'> {
+  const order = (await orders.lockOrderRow(tx, payment.orderId))!;
+  if (payment.status === 'success' || payment.status === 'refunded') return 'already';
+  await repo.updatePayment(tx, payment.id, {
+    status: 'success',
+    razorpayPaymentId,
+    razorpaySignature: signature,
+    error: null,
+  });
+  if (order.status === 'pending' || order.status === 'payment_failed') {
+    await orders.applyTransition(tx, deps.orders, order, 'paid', RAZORPAY, note, 'success');
+    return 'paid';
+  }
+  if (order.status === 'cancelled') {
+    await deps.jobs.enqueue(tx, 'payment-refund', { orderId: order.id });
+    return 'refund';
+  }
+  return 'already';
+}
+
+/** Checks the checkout signature against the stored Razorpay order and marks the order paid. */
+export async function verifyPayment(
+  deps: PaymentsDeps,
+  actor: Actor,
+  input: { order_id: number; razorpay_order_id: string; razorpay_payment_id: string; razorpay_signature: string },
+) {
+  requireRazorpay(deps);
+  const order = await orders.findOwnOrder(deps.orders, actor, input.order_id);
+  const payment = await repo.findByOrder(deps.database.db, order.id);
+  if (!payment?.razorpayOrderId || payment.razorpayOrderId !== input.razorpay_order_id) {
+    throw ValidationError.field(
+      'razorpay_order_id',
+      'This is not the Razorpay order created for this order; call initiate/ first.',
+    );
+  }
+  if (!paymentSignatureMatches(deps.keySecret!, payment.razorpayOrderId, input.razorpay_payment_id, input.razorpay_signature)) {
+    throw new AppError(400, 'invalid_signature', 'The payment signature does not match.');
+  }
+  const outcome = await deps.database.db.transaction(async (tx) => {
+    const locked = (await repo.lockByOrder(tx, order.id))!;
+    return recordCapture(tx, deps, locked, input.razorpay_payment_id, input.razorpay_signature, 'Payment verified');
+  });
+  if (outcome === 'refund') {
+    throw new Conflict(
+      `Order ${order.orderNumber} was cancelled before the payment arrived; the payment will be refunded.`,
+    );
+  }
+  return {
+    message: 'Payment verified successfully',
+    order_number: order.orderNumber,
+    payment_status: 'success' as const,
+  };
+}

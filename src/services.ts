@@ -1,0 +1,82 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { MemoryLoginLimiter, RedisLoginLimiter } from './modules/accounts/login-limiter.js';
+import { PasswordHasher } from './modules/accounts/passwords.js';
+import type { AccountsDeps } from './modules/accounts/service.js';
+import { TokenSigner } from './modules/accounts/tokens.js';
+import { deleteIdleGuestCarts } from './modules/cart/service.js';
+import { JobQueue, type JobHandlers } from './modules/jobs/queue.js';
+import { expireOrder, expireOverdueOrders, type OrdersDeps } from './modules/orders/service.js';
+import { refundOrderPayment } from './modules/payments/refunds.js';
+import { paymentsDeps, type PaymentsDeps } from './modules/payments/service.js';
+
+/** Everything the HTTP layer and the worker share: one set per process. */
+export interface Services {
+  config: Config;
+  database: Database;
+  redis: Redis | null;
+  jobs: JobQueue;
+  accounts: AccountsDeps;
+  orders: OrdersDeps;
+  payments: PaymentsDeps;
+}
+
+export function buildServices(input: {
+  config: Config;
+  database: Database;
+  redis?: Redis | null;
+  log: FastifyBaseLogger;
+  /** Run job handlers in this process (the API with JOBS=on, or the worker). */
+  work: boolean;
+  pollingIntervalSeconds?: number;
+}): Services {
+  const { config, database, log } = input;
+  const redis = input.redis ?? null;
+  const jobs = new JobQueue(database, log, {
+    work: input.work,
+    pollingIntervalSeconds: input.pollingIntervalSeconds,
+  });
+  const accounts: AccountsDeps = {
+    database,
+    signer: new TokenSigner(config.jwtSecret, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
+    hasher: new PasswordHasher(config.argon2),
+    limiter: redis
+      ? new RedisLoginLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds)
+      : new MemoryLoginLimiter(config.loginMaxFailures, config.loginWindowSeconds),
+  };
+  const orders: OrdersDeps = {
+    database,
+    jobs,
+    paymentTimeoutSeconds: config.orderPaymentTimeoutSeconds,
+    onPaidOrderCancelled: [],
+  };
+  const payments = paymentsDeps(config, database, jobs, orders);
+  // Cancelling a paid order refunds it: the job is enqueued in the cancelling transaction.
+  orders.onPaidOrderCancelled.push((tx, order) => jobs.enqueue(tx, 'payment-refund', { orderId: order.id }));
+  return { config, database, redis, jobs, accounts, orders, payments };
+}
+
+/** What each background job does; every handler is idempotent. */
+export function jobHandlers(services: Services, log: FastifyBaseLogger): JobHandlers {
+  return {
+    'order-expire': async ({ orderId }) => {
+      if (await expireOrder(services.orders, orderId)) log.info({ orderId }, 'unpaid order expired');
+    },
+    'orders-expire-overdue': async () => {
+      const count = await expireOverdueOrders(services.orders);
+      if (count) log.info({ count }, 'overdue unpaid orders expired');
+    },
+    'payment-refund': ({ orderId }) => refundOrderPayment(services.payments, orderId),
+    'carts-sweep-idle': async () => {
+      const count = await deleteIdleGuestCarts(services.database, 30);
+      if (count) log.info({ count }, 'idle guest carts deleted');
+    },
+  };
+}
+
+/** Starts the job queue: handlers and schedules when this process works, enqueue-only otherwise. */
+export function startJobs(services: Services, log: FastifyBaseLogger): Promise<void> {
+  return services.jobs.start(jobHandlers(services, log));
+}

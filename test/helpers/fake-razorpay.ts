@@ -1,0 +1,279 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local HTTP server that speaks the part of Razorpay's API the shop uses: orders,
+ * payments and refunds, with Basic auth and Razorpay's error bodies. Tests drive the
+ * "shopper" side through it (pay an order, build signed webhooks) and can make it fail.
+ */
+export interface FakeOrder {
+  id: string;
+  entity: 'order';
+  amount: number;
+  amount_paid: number;
+  amount_due: number;
+  currency: string;
+  receipt: string | null;
+  status: 'created' | 'attempted' | 'paid';
+  attempts: number;
+  notes: Record<string, string>;
+  created_at: number;
+}
+export interface FakePayment {
+  id: string;
+  entity: 'payment';
+  amount: number;
+  currency: string;
+  status: 'captured' | 'failed' | 'refunded';
+  order_id: string;
+  method: string;
+  amount_refunded: number;
+  error_description: string | null;
+  created_at: number;
+}
+export interface FakeRefund {
+  id: string;
+  entity: 'refund';
+  amount: number;
+  currency: string;
+  payment_id: string;
+  status: 'pending' | 'processed';
+  notes: Record<string, string>;
+  created_at: number;
+}
+
+const id = (prefix: string) => `${prefix}_${randomBytes(7).toString('hex').slice(0, 14)}`;
+const now = () => Math.floor(Date.now() / 1000);
+
+export class FakeRazorpay {
+  readonly keyId = `rzp_test_${randomBytes(4).toString('hex')}`;
+  readonly keySecret = randomBytes(12).toString('hex');
+  readonly webhookSecret = randomBytes(12).toString('hex');
+  readonly orders = new Map<string, FakeOrder>();
+  readonly payments = new Map<string, FakePayment>();
+  readonly refunds: FakeRefund[] = [];
+  /** Requests received, as "METHOD /path". */
+  readonly requests: string[] = [];
+  /** Answer the next N requests with this status (500: server error; 0: drop the connection). */
+  private failures: { remaining: number; status: number } = { remaining: 0, status: 500 };
+  /** Status a new refund gets: "processed" at once, or "pending" (a webhook confirms it later). */
+  refundStatus: 'processed' | 'pending' = 'processed';
+  /** Delay before answering, to simulate a slow gateway. */
+  delayMs = 0;
+  private server: Server | null = null;
+
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new Error('fake Razorpay is not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** Settings for loadConfig/buildTestApp pointing the app at this server. */
+  get env(): Record<string, string> {
+    return {
+      RAZORPAY_KEY_ID: this.keyId,
+      RAZORPAY_KEY_SECRET: this.keySecret,
+      RAZORPAY_WEBHOOK_SECRET: this.webhookSecret,
+      RAZORPAY_API_BASE: this.url,
+      RAZORPAY_TIMEOUT_MS: '2000',
+    };
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = null;
+  }
+
+  failNext(count: number, status = 500): void {
+    this.failures = { remaining: count, status };
+  }
+
+  count(request: string): number {
+    return this.requests.filter((r) => r === request).length;
+  }
+
+  /** The shopper pays a Razorpay order: a captured payment and checkout's signature. */
+  pay(orderId: string, amount?: number): { payment: FakePayment; signature: string } {
+    const order = this.orders.get(orderId);
+    if (!order) throw new Error(`no fake order ${orderId}`);
+    const payment: FakePayment = {
+      id: id('pay'),
+      entity: 'payment',
+      amount: amount ?? order.amount,
+      currency: order.currency,
+      status: 'captured',
+      order_id: orderId,
+      method: 'upi',
+      amount_refunded: 0,
+      error_description: null,
+      created_at: now(),
+    };
+    this.payments.set(payment.id, payment);
+    order.status = 'paid';
+    order.amount_paid = payment.amount;
+    order.amount_due = 0;
+    return { payment, signature: this.checkoutSignature(orderId, payment.id) };
+  }
+
+  /** A failed payment attempt on a Razorpay order. */
+  fail(orderId: string): FakePayment {
+    const order = this.orders.get(orderId)!;
+    const payment: FakePayment = {
+      id: id('pay'),
+      entity: 'payment',
+      amount: order.amount,
+      currency: order.currency,
+      status: 'failed',
+      order_id: orderId,
+      method: 'card',
+      amount_refunded: 0,
+      error_description: 'Your payment has been declined by the bank.',
+      created_at: now(),
+    };
+    this.payments.set(payment.id, payment);
+    order.status = 'attempted';
+    order.attempts += 1;
+    return payment;
+  }
+
+  checkoutSignature(orderId: string, paymentId: string): string {
+    return createHmac('sha256', this.keySecret).update(`${orderId}|${paymentId}`).digest('hex');
+  }
+
+  /** A webhook delivery as Razorpay sends it: raw body, signature and event id headers. */
+  webhook(
+    event: string,
+    entities: { payment?: FakePayment; order?: FakeOrder; refund?: FakeRefund },
+    eventId = id('evt'),
+  ): { body: string; headers: Record<string, string> } {
+    const payload: Record<string, { entity: unknown }> = {};
+    for (const [key, entity] of Object.entries(entities)) if (entity) payload[key] = { entity };
+    const body = JSON.stringify({
+      entity: 'event',
+      account_id: 'acc_test',
+      event,
+      contains: Object.keys(payload),
+      payload,
+      created_at: now(),
+    });
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-razorpay-signature': createHmac('sha256', this.webhookSecret).update(body).digest('hex'),
+        'x-razorpay-event-id': eventId,
+      },
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const path = (req.url ?? '/').split('?')[0]!;
+    this.requests.push(`${req.method} ${path.replace(/\/(order|pay|rfnd)_[0-9a-f]+/g, '/:id')}`);
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.failures.remaining > 0) {
+      this.failures.remaining--;
+      if (this.failures.status === 0) return req.socket.destroy();
+      return send(res, this.failures.status, error('SERVER_ERROR', 'The server encountered an error.'));
+    }
+    const expected = 'Basic ' + Buffer.from(`${this.keyId}:${this.keySecret}`).toString('base64');
+    if (req.headers.authorization !== expected) {
+      return send(res, 401, error('BAD_REQUEST_ERROR', 'Authentication failed'));
+    }
+    let body: Record<string, unknown> = {};
+    try {
+      body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>) : {};
+    } catch {
+      return send(res, 400, error('BAD_REQUEST_ERROR', 'The request body is not valid JSON'));
+    }
+    const route = `${req.method} ${path}`;
+    let match: RegExpMatchArray | null;
+    if (route === 'POST /v1/orders') return this.createOrder(res, body);
+    if ((match = /^GET \/v1\/orders\/([\w]+)$/.exec(route))) {
+      const order = this.orders.get(match[1]!);
+      return order ? send(res, 200, order) : send(res, 400, error('BAD_REQUEST_ERROR', 'The id provided does not exist'));
+    }
+    if ((match = /^GET \/v1\/payments\/([\w]+)$/.exec(route))) {
+      const payment = this.payments.get(match[1]!);
+      return payment ? send(res, 200, payment) : send(res, 400, error('BAD_REQUEST_ERROR', 'The id provided does not exist'));
+    }
+    if ((match = /^POST \/v1\/payments\/([\w]+)\/refund$/.exec(route))) return this.refund(res, match[1]!, body);
+    if ((match = /^GET \/v1\/payments\/([\w]+)\/refunds$/.exec(route))) {
+      const items = this.refunds.filter((r) => r.payment_id === match![1]);
+      return send(res, 200, { entity: 'collection', count: items.length, items });
+    }
+    return send(res, 404, error('BAD_REQUEST_ERROR', 'The requested URL was not found on the server.'));
+  }
+
+  private createOrder(res: ServerResponse, body: Record<string, unknown>) {
+    const amount = body.amount;
+    if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 100) {
+      return send(res, 400, error('BAD_REQUEST_ERROR', 'The amount must be atleast INR 1.00', 'amount'));
+    }
+    if (body.currency !== 'INR') return send(res, 400, error('BAD_REQUEST_ERROR', 'Currency is not supported', 'currency'));
+    const receipt = typeof body.receipt === 'string' ? body.receipt : null;
+    if (receipt && receipt.length > 40) {
+      return send(res, 400, error('BAD_REQUEST_ERROR', 'receipt: the length must not be greater than 40.', 'receipt'));
+    }
+    const order: FakeOrder = {
+      id: id('order'),
+      entity: 'order',
+      amount,
+      amount_paid: 0,
+      amount_due: amount,
+      currency: 'INR',
+      receipt,
+      status: 'created',
+      attempts: 0,
+      notes: (body.notes as Record<string, string>) ?? {},
+      created_at: now(),
+    };
+    this.orders.set(order.id, order);
+    return send(res, 200, order);
+  }
+
+  private refund(res: ServerResponse, paymentId: string, body: Record<string, unknown>) {
+    const payment = this.payments.get(paymentId);
+    if (!payment) return send(res, 400, error('BAD_REQUEST_ERROR', 'The id provided does not exist'));
+    if (payment.status !== 'captured' && payment.status !== 'refunded') {
+      return send(res, 400, error('BAD_REQUEST_ERROR', 'The payment has not been captured'));
+    }
+    const amount = typeof body.amount === 'number' ? body.amount : payment.amount - payment.amount_refunded;
+    if (amount + payment.amount_refunded > payment.amount) {
+      return send(res, 400, error('BAD_REQUEST_ERROR', 'The total refund amount is greater than the refund payment amount'));
+    }
+    const refund: FakeRefund = {
+      id: id('rfnd'),
+      entity: 'refund',
+      amount,
+      currency: payment.currency,
+      payment_id: paymentId,
+      status: this.refundStatus,
+      notes: (body.notes as Record<string, string>) ?? {},
+      created_at: now(),
+    };
+    payment.amount_refunded += amount;
+    if (payment.amount_refunded === payment.amount) payment.status = 'refunded';
+    this.refunds.push(refund);
+    return send(res, 200, refund);
+  }
+}
+
+function error(code: string, description: string, field?: string) {
+  return { error: { code, description, source: 'business', step: 'payment_initiation', reason: 'input_validation_failed', field } };
+}
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
