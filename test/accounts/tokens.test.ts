@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { bearer, makeUser, type TestUser } from '../helpers/factories.js';
@@ -64,9 +64,13 @@ describe('POST /api/auth/token/refresh/', () => {
     expect(pair.access).not.toBe(user.access);
 
     expect((await profile(bearer(pair.access))).statusCode).toBe(200);
-    expectProblem(await refresh(user.refresh), 401, 'token_invalid');
-    // The previous access token is not revoked by a rotation.
+    // The previous access token is not revoked by the rotation itself…
     expect((await profile(bearer(user.access))).statusCode).toBe(200);
+    // …but presenting the rotated refresh token again is reuse: that login ends, its
+    // access tokens included.
+    expectProblem(await refresh(user.refresh), 401, 'token_invalid');
+    expectProblem(await profile(bearer(user.access)), 401, 'token_invalid');
+    expectProblem(await profile(bearer(pair.access)), 401, 'token_invalid');
   });
 
   it('keeps rotating along a chain', async () => {
@@ -224,13 +228,14 @@ describe('bearer authentication', () => {
   it('rejects an expired access token', async () => {
     const user = await makeUser(ctx);
     const now = Math.floor(Date.now() / 1000);
-    const expired = await signAccess({ typ: 'access', ver: 0 }, String(user.id), (jwt) =>
+    const fam = decodeJwt(user.refresh).fam as string;
+    const expired = await signAccess({ typ: 'access', ver: 0, fam }, String(user.id), (jwt) =>
       jwt.setIssuedAt(now - 120).setExpirationTime(now - 60),
     );
     const body = expectProblem(await profile(bearer(expired)), 401, 'token_invalid');
     expect(body.detail).toMatch(/expired/);
     // The same token, unexpired, is accepted: the rejection above is for the expiry alone.
-    const fresh = await signAccess({ typ: 'access', ver: 0 }, String(user.id));
+    const fresh = await signAccess({ typ: 'access', ver: 0, fam }, String(user.id));
     expect((await profile(bearer(fresh))).statusCode).toBe(200);
   });
 

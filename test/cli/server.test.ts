@@ -37,6 +37,7 @@ describe('server process', () => {
       // Real argon2 cost, so that a registration is still in flight when SIGTERM arrives.
       ARGON2_MEMORY_KIB: '65536',
       ARGON2_ITERATIONS: '4',
+      LOG_LEVEL: 'info',
     });
     let output = '';
     server.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -65,7 +66,11 @@ describe('server process', () => {
           last_name: 'Ful',
         }),
       });
-      await new Promise((r) => setTimeout(r, 15));
+      // SIGTERM once the server has the request (its log says so), not before.
+      const until = Date.now() + 10_000;
+      while (!output.includes('"url":"/api/auth/register/"') && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
       server.kill('SIGTERM');
       const response = await inFlight;
       expect(response.status).toBe(201);
@@ -74,6 +79,26 @@ describe('server process', () => {
       await expect(fetch(`${base}/health/live`)).rejects.toThrow();
     } finally {
       server.kill('SIGKILL');
+    }
+  });
+
+  it('runs the jobs alone as a worker and stops on SIGTERM', async () => {
+    const worker = start('worker.ts', [], { DATA_DIR: dir, LOG_LEVEL: 'info' });
+    let output = '';
+    worker.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    worker.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => worker.on('close', resolve));
+    try {
+      const until = Date.now() + 30_000;
+      while (!output.includes('worker ready') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(output).toContain('worker ready');
+      expect(existsSync(join(dir, 'server.pid'))).toBe(true);
+      worker.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+      expect(output).toContain('worker stopping');
+      expect(existsSync(join(dir, 'server.pid'))).toBe(false);
+    } finally {
+      worker.kill('SIGKILL');
     }
   });
 });

@@ -7,8 +7,11 @@ export type NewUser = typeof users.$inferInsert;
 export type AddressRow = typeof addresses.$inferSelect;
 export type NewAddress = typeof addresses.$inferInsert;
 
-/** What authentication needs to know about a token's user, read on every authenticated request. */
-export async function findAuthUser(ex: Executor, id: number) {
+/**
+ * What authentication needs to know, read on every authenticated request in one query:
+ * the user, and whether the token's login still has a live refresh token.
+ */
+export async function findAuthUser(ex: Executor, id: number, familyId?: string) {
   const [row] = await ex
     .select({
       id: users.id,
@@ -16,6 +19,10 @@ export async function findAuthUser(ex: Executor, id: number) {
       isStaff: users.isStaff,
       isActive: users.isActive,
       tokenVersion: users.tokenVersion,
+      sessionLive: familyId
+        ? sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${familyId}
+            and ${refreshTokens.revokedAt} is null and ${refreshTokens.expiresAt} > now())`
+        : sql<boolean>`true`,
     })
     .from(users)
     .where(eq(users.id, id));
@@ -38,22 +45,28 @@ export async function findUserByLogin(ex: Executor, identifier: string): Promise
   return rows.find((u) => u.username.toLowerCase() === lowered) ?? rows[0];
 }
 
+/**
+ * Whether a username is taken, as a username or as another account's email: login
+ * accepts either, so one string must never name two accounts.
+ */
 export async function usernameTaken(ex: Executor, username: string): Promise<boolean> {
+  const lowered = username.toLowerCase();
   const rows = await ex
     .select({ id: users.id })
     .from(users)
-    .where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
+    .where(or(sql`lower(${users.username}) = ${lowered}`, sql`lower(${users.email}) = ${lowered}`))
     .limit(1);
   return rows.length > 0;
 }
 
+/** Whether an email is taken, as an email or as another account's username (see usernameTaken). */
 export async function emailTaken(ex: Executor, email: string, exceptUserId?: number): Promise<boolean> {
   const rows = await ex
     .select({ id: users.id })
     .from(users)
     .where(
       and(
-        sql`lower(${users.email}) = ${email.toLowerCase()}`,
+        or(sql`lower(${users.email}) = ${email.toLowerCase()}`, sql`lower(${users.username}) = ${email.toLowerCase()}`),
         exceptUserId ? ne(users.id, exceptUserId) : undefined,
       ),
     )

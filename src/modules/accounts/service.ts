@@ -62,9 +62,16 @@ async function startSession(
     userAgent: meta.userAgent?.slice(0, 255),
   });
   return {
-    access: await deps.signer.signAccess(user.id, user.tokenVersion),
+    access: await deps.signer.signAccess(user.id, user.tokenVersion, tokenId),
     refresh: await deps.signer.signRefresh(user.id, tokenId, tokenId),
   };
+}
+
+async function throttle(deps: AccountsDeps, key: string, what: string) {
+  const wait = await deps.limiter.acquire(key);
+  if (wait > 0) {
+    throw new TooManyRequests(`${what} Try again in ${wait} seconds.`, wait, 'too_many_login_attempts');
+  }
 }
 
 /** Creates an account and its first session. */
@@ -121,18 +128,13 @@ export async function login(
   meta: ClientMeta,
   afterLogin?: AfterLogin,
 ): Promise<{ user: repo.UserRow; tokens: Tokens }> {
-  const key = loginKey(input.username, meta.ip);
-  // Counted before the check (a success resets it), so parallel guesses share the limit.
-  const wait = await deps.limiter.acquire(key);
-  if (wait > 0) {
-    throw new TooManyRequests(
-      `Too many failed login attempts. Try again in ${wait} seconds.`,
-      wait,
-      'too_many_login_attempts',
-    );
-  }
   const { db } = deps.database;
   const found = await repo.findUserByLogin(db, input.username.trim());
+  // Per account when the name resolves to one (its username and email share the count),
+  // per typed name otherwise. Counted before the check (a success resets it), so that
+  // parallel guesses share the limit.
+  const key = loginKey(found ? `#${found.id}` : input.username, meta.ip);
+  await throttle(deps, key, 'Too many failed login attempts.');
   const valid = await deps.hasher.verify(found?.passwordHash ?? null, input.password);
   if (!found || !valid || !found.isActive) {
     throw new Unauthorized(BAD_CREDENTIALS, 'authentication_failed');
@@ -158,6 +160,7 @@ export async function refresh(deps: AccountsDeps, token: string): Promise<Tokens
     const rotated = await repo.rotateRefreshToken(tx, claims.tokenId, successorId);
     if (!rotated) {
       const existing = await repo.findRefreshToken(tx, claims.tokenId);
+      // Theft is likely: the whole login ends, its access tokens included (they carry the family).
       if (existing?.revokedAt) await repo.revokeFamily(tx, existing.familyId);
       return { reused: Boolean(existing?.revokedAt) };
     }
@@ -174,7 +177,7 @@ export async function refresh(deps: AccountsDeps, token: string): Promise<Tokens
     });
     return {
       tokens: {
-        access: await deps.signer.signAccess(user.id, user.tokenVersion),
+        access: await deps.signer.signAccess(user.id, user.tokenVersion, rotated.familyId),
         refresh: await deps.signer.signRefresh(user.id, successorId, rotated.familyId),
       },
     };
@@ -211,14 +214,17 @@ export async function logout(
   await repo.revokeFamily(db, row.familyId);
 }
 
-/** Authenticates a bearer access token: signature, kind, expiry, active user, token version. */
+/**
+ * Authenticates a bearer access token: signature, kind, expiry, then in one query the
+ * user (active, same token version) and the login it belongs to (not logged out or revoked).
+ */
 export async function authenticate(deps: AccountsDeps, token: string): Promise<Actor> {
   const claims = await deps.signer.verifyAccess(token);
-  const user = await repo.findAuthUser(deps.database.db, claims.userId);
+  const user = await repo.findAuthUser(deps.database.db, claims.userId, claims.familyId);
   if (!user || !user.isActive) {
     throw new Unauthorized('The user of this token is inactive or deleted.', 'token_invalid');
   }
-  if (user.tokenVersion !== claims.version) {
+  if (user.tokenVersion !== claims.version || !user.sessionLive) {
     throw new Unauthorized('The access token has been revoked; log in again.', 'token_invalid');
   }
   return { id: user.id, username: user.username, isStaff: user.isStaff };
@@ -265,9 +271,13 @@ export async function changePassword(
 ): Promise<Tokens> {
   const { db } = deps.database;
   const user = await getProfile(deps, actor);
+  // Guesses at the old password with a stolen access token are limited like logins.
+  const key = loginKey(`change-password#${user.id}`, meta.ip);
+  await throttle(deps, key, 'Too many wrong old passwords.');
   if (!(await deps.hasher.verify(user.passwordHash, input.old_password))) {
     throw ValidationError.field('old_password', 'Old password is incorrect.');
   }
+  await deps.limiter.reset(key);
   const problems = await passwordProblems(input.new_password, {
     username: user.username,
     email: user.email,

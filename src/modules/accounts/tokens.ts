@@ -8,6 +8,8 @@ export interface AccessClaims {
   userId: number;
   /** The user's token_version when the token was issued. */
   version: number;
+  /** The login (refresh-token family) the token was issued for. */
+  familyId: string;
 }
 
 export interface RefreshClaims {
@@ -31,8 +33,8 @@ export class TokenSigner {
     this.key = new TextEncoder().encode(secret);
   }
 
-  signAccess(userId: number, version: number): Promise<string> {
-    return new SignJWT({ typ: 'access', ver: version })
+  signAccess(userId: number, version: number, familyId: string): Promise<string> {
+    return new SignJWT({ typ: 'access', ver: version, fam: familyId })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(String(userId))
       .setIssuer(ISSUER)
@@ -55,8 +57,8 @@ export class TokenSigner {
 
   async verifyAccess(token: string): Promise<AccessClaims> {
     const payload = await this.verify(token, 'access');
-    if (typeof payload.ver !== 'number') throw invalid('access');
-    return { userId: Number(payload.sub), version: payload.ver };
+    if (typeof payload.ver !== 'number' || typeof payload.fam !== 'string') throw invalid('access');
+    return { userId: Number(payload.sub), version: payload.ver, familyId: payload.fam };
   }
 
   async verifyRefresh(token: string): Promise<RefreshClaims> {

@@ -56,6 +56,11 @@ export class RazorpayClient {
     return this.config.keyId;
   }
 
+  /** The longest a call may take before it is abandoned. */
+  get timeoutMs(): number {
+    return this.config.timeoutMs;
+  }
+
   createOrder(input: { amount: number; currency: string; receipt: string; notes?: Record<string, string> }) {
     return this.request<RazorpayOrder>('POST', '/v1/orders', input);
   }

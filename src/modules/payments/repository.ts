@@ -19,11 +19,14 @@ export async function insertIntent(ex: Executor, orderId: number, amount: string
   return row;
 }
 
-export async function attachRazorpayOrder(ex: Executor, id: number, razorpayOrderId: string) {
-  await ex
+/** Records the Razorpay order on the intent; false when the intent is gone (dropped as abandoned). */
+export async function attachRazorpayOrder(ex: Executor, id: number, razorpayOrderId: string): Promise<boolean> {
+  const rows = await ex
     .update(payments)
     .set({ razorpayOrderId, updatedAt: new Date() })
-    .where(and(eq(payments.id, id), isNull(payments.razorpayOrderId)));
+    .where(and(eq(payments.id, id), isNull(payments.razorpayOrderId)))
+    .returning({ id: payments.id });
+  return rows.length > 0;
 }
 
 /** Removes an intent whose Razorpay order could not be created, so nothing is half-written. */

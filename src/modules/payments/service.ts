@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Database, Tx } from '../../db/client.js';
-import { Conflict, ServiceUnavailable, ValidationError, AppError } from '../../http/errors.js';
+import { AppError, BadRequest, Conflict, ServiceUnavailable, ValidationError } from '../../http/errors.js';
 import { toPaise } from '../../lib/money.js';
 import type { Actor } from '../accounts/service.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -28,6 +28,12 @@ export interface InitiateResponse {
   order_id: number;
   order_number: string;
 }
+
+/** How long past the Razorpay timeout an unfinished intent is taken for abandoned. */
+const ABANDONED_INTENT_MARGIN_MS = 30_000;
+
+/** Razorpay's smallest payment: ₹1.00. */
+const MIN_AMOUNT_PAISE = 100;
 
 export const RAZORPAY: orders.ChangedBy = { id: null, label: 'razorpay' };
 
@@ -80,6 +86,9 @@ export async function initiatePayment(deps: PaymentsDeps, actor: Actor, orderId:
   const { db } = deps.database;
   const order = await orders.findOwnOrder(deps.orders, actor, orderId);
   assertPayable(order);
+  if (toPaise(order.totalAmount) < MIN_AMOUNT_PAISE) {
+    throw new BadRequest('Razorpay accepts payments of at least ₹1.00; this order totals less.');
+  }
   const answer = (razorpayOrderId: string): InitiateResponse => ({
     razorpay_order_id: razorpayOrderId,
     razorpay_key_id: razorpay.keyId,
@@ -93,7 +102,13 @@ export async function initiatePayment(deps: PaymentsDeps, actor: Actor, orderId:
     const existing = await repo.findByOrder(db, order.id);
     if (existing?.razorpayOrderId) return answer(existing.razorpayOrderId);
     if (existing) {
-      await sleep(100); // another request is creating the Razorpay order
+      // An intent older than any Razorpay call can last was abandoned (the process died
+      // between recording the intent and the result): drop it and start again.
+      if (Date.now() - existing.updatedAt.getTime() > razorpay.timeoutMs + ABANDONED_INTENT_MARGIN_MS) {
+        await repo.dropIntent(db, existing.id);
+      } else {
+        await sleep(100); // another request is creating the Razorpay order
+      }
       continue;
     }
     const intent = await repo.insertIntent(db, order.id, order.totalAmount);
@@ -113,7 +128,11 @@ export async function initiatePayment(deps: PaymentsDeps, actor: Actor, orderId:
       }
       throw err;
     }
-    await repo.attachRazorpayOrder(db, intent.id, created.id);
+    if (!(await repo.attachRazorpayOrder(db, intent.id, created.id))) {
+      // This call outlasted the margin and its intent was dropped as abandoned: the
+      // Razorpay order it created is not recorded, so it must not be handed out.
+      throw new ServiceUnavailable('Payment initiation for this order took too long; try again.');
+    }
     return answer(created.id);
   }
   throw new ServiceUnavailable('Payment initiation for this order is still in progress; try again.');
