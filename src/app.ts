@@ -20,6 +20,7 @@ import { catalogSchemas, categoryRoutes, productRoutes } from './modules/catalog
 import { opsRoutes } from './modules/ops/routes.js';
 import { orderRoutes, orderSchemas } from './modules/orders/routes.js';
 import { paymentRoutes } from './modules/payments/routes.js';
+import { analyticsRoutes } from './modules/analytics/routes.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -131,6 +132,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(cartRoutes, { prefix: '/api/cart', database });
   await app.register(orderRoutes, { prefix: '/api/orders', deps: services.orders });
   await app.register(paymentRoutes, { prefix: '/api/payments', deps: services.payments });
+  await app.register(analyticsRoutes, { database, config });
 
   return app;
 }

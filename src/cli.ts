@@ -4,10 +4,12 @@ import { seedDemoCatalog } from './db/seed.js';
 import { AppError } from './http/errors.js';
 import { PasswordHasher } from './modules/accounts/passwords.js';
 import { createOrPromoteAdmin } from './modules/accounts/staff.js';
+import { rebuildStats } from './modules/orders/stats.js';
 
 const USAGE = `Usage:
   npm run db:migrate                 apply pending migrations
   npm run db:seed                    load the demo catalog (idempotent)
+  npm run cli -- stats:rebuild       recompute the analytics totals from the orders
   npm run admin:create -- --username U --email E --password P
                                      create a staff user, or make an existing one staff`;
 
@@ -18,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  if (!['migrate', 'seed', 'admin:create'].includes(command)) {
+  if (!['migrate', 'seed', 'admin:create', 'stats:rebuild'].includes(command)) {
     console.error(`Unknown command "${command}".\n${USAGE}`);
     return 2;
   }
@@ -50,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'migrate':
         console.log(`Migrations applied (${database.kind}).`);
+        return 0;
+      case 'stats:rebuild':
+        await database.db.transaction((tx) => rebuildStats(tx));
+        console.log('Analytics totals recomputed from the orders.');
         return 0;
       case 'seed': {
         const result = await seedDemoCatalog(database.db);

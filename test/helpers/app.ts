@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
-import { inject } from 'vitest';
-
+import pg from 'pg';
 import { pino } from 'pino';
+import { inject } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { buildServices, type Services, startJobs } from '../../src/services.js';
 import { loadConfig } from '../../src/config.js';
@@ -12,12 +12,36 @@ import { type Database, openPglite, openPostgres } from '../../src/db/client.js'
 
 export const onPostgres = () => inject('databaseUrl') !== '';
 
-/** Opens this run's test database: the shared PostgreSQL one, or a fresh PGlite clone. */
-export async function openTestDatabase(): Promise<Database> {
+/**
+ * Opens this run's test database: the shared PostgreSQL one, or a fresh PGlite clone.
+ * `isolated` gives a PostgreSQL test a database of its own (for global figures such as
+ * the dashboard's), dropped on close; PGlite clones are always isolated.
+ */
+export async function openTestDatabase(isolated = false): Promise<Database> {
   const url = inject('databaseUrl');
+  if (url && isolated) return openIsolatedPostgres(url);
   if (url) return openPostgres(url, 20);
   const template = await readFile(inject('pgliteTemplate'));
   return openPglite({ loadDataDir: new Blob([template]) });
+}
+
+async function openIsolatedPostgres(sharedUrl: string): Promise<Database> {
+  const name = `${new URL(sharedUrl).pathname.slice(1)}_iso_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: sharedUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(sharedUrl);
+  url.pathname = `/${name}`;
+  const database = openPostgres(url.toString(), 20);
+  await database.migrate();
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }
 
 export interface TestContext {
@@ -30,6 +54,8 @@ export interface TestContext {
 export interface TestAppOptions {
   /** Shared Redis for the login limiter and rate limits; omitted keeps them in-process. */
   redis?: Redis;
+  /** A database of its own on PostgreSQL runs (see openTestDatabase). */
+  isolated?: boolean;
 }
 
 /** A whole app on the test database; `env` overrides settings as the environment would. */
@@ -37,7 +63,7 @@ export async function buildTestApp(
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): Promise<TestContext> {
-  const database = await openTestDatabase();
+  const database = await openTestDatabase(options.isolated);
   const config = loadConfig({
     DATABASE_URL: inject('databaseUrl') || undefined,
     DATA_DIR: '/nonexistent-test-data-dir',

@@ -4,3 +4,4 @@ export * from './carts.js';
 export * from './orders.js';
 export * from './payments.js';
 export * from './idempotency.js';
+export * from './analytics.js';

@@ -56,14 +56,14 @@ export function featuredProducts(database: Database): Promise<ProductListRow[]> 
     .limit(10);
 }
 
-export function lowStockProducts(database: Database, threshold: number): Promise<ProductListRow[]> {
+export function lowStockProducts(database: Database, threshold: number, limit = 100): Promise<ProductListRow[]> {
   return database.db
     .select(listColumns)
     .from(products)
     .innerJoin(categories, eq(categories.id, products.categoryId))
     .where(and(eq(products.isActive, true), lt(products.stock, threshold)))
     .orderBy(asc(products.stock), asc(products.id))
-    .limit(100);
+    .limit(limit);
 }
 
 /** One product by id or slug, with its category: one query. Inactive ones only for admins. */

@@ -17,6 +17,7 @@ import {
 } from './order-state.js';
 import type { JobQueue } from '../jobs/queue.js';
 import * as repo from './repository.js';
+import * as stats from './stats.js';
 import { loadOrderDetail, type OrderDetailView } from './views.js';
 
 /** Runs inside the transaction that cancels a paid order (payments starts the refund). */
@@ -92,6 +93,7 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
     shippingAddress: shipping,
     paymentDeadline,
   });
+  await stats.recordNewOrder(tx);
   // Enqueued with the order (outbox): it exists exactly when the order does.
   await deps.jobs.enqueue(tx, 'order-expire', { orderId: order.id }, { startAfter: paymentDeadline });
   await repo.insertItems(
@@ -177,7 +179,7 @@ export async function applyTransition(
   paymentStatus = paymentStatusAfter(to, order.paymentStatus as Parameters<typeof paymentStatusAfter>[1]),
 ): Promise<void> {
   const from = order.status as OrderStatus;
-  await repo.setStatus(tx, order.id, to, paymentStatus);
+  await writeStatus(tx, order, to, paymentStatus);
   if (restoresStock(from, to)) await restoreStock(tx, await repo.quantitiesOf(tx, order.id));
   await repo.insertHistory(tx, {
     orderId: order.id,
@@ -292,5 +294,11 @@ export function lockOrderRow(tx: Tx, id: number): Promise<repo.OrderRow | undefi
 
 /** Sets only the payment status (a refund confirmed after the order was cancelled). */
 export function setPaymentStatus(tx: Tx, order: repo.OrderRow, paymentStatus: 'refunded' | 'failed') {
-  return repo.setStatus(tx, order.id, order.status, paymentStatus);
+  return writeStatus(tx, order, order.status, paymentStatus);
+}
+
+/** Every status write goes through here, so that the analytics totals follow in the same transaction. */
+async function writeStatus(tx: Tx, order: repo.OrderRow, status: string, paymentStatus: string) {
+  await repo.setStatus(tx, order.id, status, paymentStatus);
+  await stats.recordChange(tx, order, status, paymentStatus);
 }

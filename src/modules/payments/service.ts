@@ -152,7 +152,10 @@ export async function recordCapture(
   note: string,
 ): Promise<'paid' | 'already' | 'refund'> {
   const order = (await orders.lockOrderRow(tx, payment.orderId))!;
-  if (payment.status === 'success' || payment.status === 'refunded') return 'already';
+  if (payment.status === 'success' || payment.status === 'refunded') {
+    // Applied before; a cancelled order's payment goes back (so verify answers the same again).
+    return order.status === 'cancelled' ? 'refund' : 'already';
+  }
   await repo.updatePayment(tx, payment.id, {
     status: 'success',
     razorpayPaymentId,
@@ -194,7 +197,7 @@ export async function verifyPayment(
   });
   if (outcome === 'refund') {
     throw new Conflict(
-      `Order ${order.orderNumber} was cancelled before the payment arrived; the payment will be refunded.`,
+      `Order ${order.orderNumber} was cancelled; the payment will be refunded.`,
     );
   }
   return {

@@ -1,0 +1,155 @@
+import { eq, gt, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { queryRows } from '../../db/client.js';
+import { categories, orderCounters, productSales, products } from '../../db/schema/index.js';
+import { ValidationError } from '../../http/errors.js';
+import { fromPaise, toPaise } from '../../lib/money.js';
+import { lowStockProducts } from '../catalog/products.js';
+import * as orders from '../orders/repository.js';
+import { orderListView } from '../orders/views.js';
+import { ORDER_STATUSES } from '../../db/schema/orders.js';
+
+/**
+ * Read-only aggregates for staff. Revenue counts orders whose payment succeeded (refunded
+ * ones excluded). Everything is summed in SQL from the running totals that the orders
+ * module keeps, never by loading orders into JavaScript.
+ */
+
+function average(revenuePaise: number, count: number): string {
+  return fromPaise(count ? Math.round(revenuePaise / count) : 0);
+}
+
+export async function dashboard(database: Database, lowStockThreshold: number) {
+  const { db } = database;
+  const [counters, top, lowStock, recent, [productCount], [categoryCount]] = await Promise.all([
+    db
+      .select({
+        key: orderCounters.key,
+        orders: sql<number>`sum(${orderCounters.orders})::int`,
+        revenue: sql<string>`sum(${orderCounters.revenue})::text`,
+      })
+      .from(orderCounters)
+      .groupBy(orderCounters.key),
+    db
+      .select({
+        productId: productSales.productId,
+        name: products.name,
+        units: productSales.units,
+        revenue: productSales.revenue,
+      })
+      .from(productSales)
+      .innerJoin(products, eq(products.id, productSales.productId))
+      .where(gt(productSales.units, 0))
+      .orderBy(sql`${productSales.units} desc nulls last`, sql`${productSales.revenue} desc nulls last`, productSales.productId)
+      .limit(10),
+    lowStockProducts(database, lowStockThreshold, 10),
+    orders.listOrders(db, {}, 10, 0),
+    db.select({ count: sql<number>`count(*)::int` }).from(products),
+    db.select({ count: sql<number>`count(*)::int` }).from(categories),
+  ]);
+  const byKey = new Map(counters.map((c) => [c.key, c]));
+  const paid = byKey.get('paid');
+  const revenuePaise = paid ? toPaise(paid.revenue) : 0;
+  const paidCount = paid?.orders ?? 0;
+  const byStatus = ORDER_STATUSES.map((status) => ({ status, count: byKey.get(`status:${status}`)?.orders ?? 0 }));
+  return {
+    total_revenue: fromPaise(revenuePaise),
+    total_orders: byStatus.reduce((n, s) => n + s.count, 0),
+    average_order_value: average(revenuePaise, paidCount),
+    orders_by_status: byStatus,
+    top_products: top.map((t) => ({
+      product_id: t.productId,
+      product_name: t.name,
+      total_sold: t.units,
+      revenue: fromPaise(toPaise(t.revenue)),
+    })),
+    low_stock_products: lowStock.map((p) => ({ id: p.id, name: p.name, stock: p.stock, category_name: p.categoryName })),
+    recent_orders: recent.map(orderListView),
+    total_products: productCount!.count,
+    total_categories: categoryCount!.count,
+  };
+}
+
+export interface ReportQuery {
+  days?: number;
+  start_date?: string;
+  end_date?: string;
+  tz?: string;
+}
+
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+function parseDay(field: string, value: string): number {
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(ms) || isoDay(ms) !== value) {
+    throw ValidationError.field(field, 'Enter a valid date (YYYY-MM-DD).');
+  }
+  return ms;
+}
+
+/** The report's period: `days` ending today, or an inclusive date range; days counted in `tz`. */
+export function reportPeriod(query: ReportQuery, defaultTz: string, now = new Date()) {
+  const tz = query.tz ?? defaultTz;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw ValidationError.field('tz', `Unknown time zone "${tz}"; use an IANA name such as Asia/Kolkata.`);
+  }
+  let start: number;
+  let end: number;
+  if (query.start_date !== undefined || query.end_date !== undefined) {
+    if (query.days !== undefined) throw ValidationError.field('days', 'Give either days or start_date and end_date.');
+    if (!query.start_date || !query.end_date) {
+      throw ValidationError.field(query.start_date ? 'end_date' : 'start_date', 'start_date and end_date go together.');
+    }
+    start = parseDay('start_date', query.start_date);
+    end = parseDay('end_date', query.end_date);
+    if (end < start) throw ValidationError.field('end_date', 'end_date is before start_date.');
+  } else {
+    end = parseDay('end_date', new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(now));
+    start = end - ((query.days ?? 30) - 1) * DAY_MS;
+  }
+  const days = (end - start) / DAY_MS + 1;
+  if (days > 366) throw ValidationError.field('end_date', 'The period may be at most 366 days.');
+  return { start: isoDay(start), end: isoDay(end), days, tz };
+}
+
+/** Paid orders and revenue per day of the period (zero days included), from 15-minute buckets. */
+export async function salesReport(database: Database, period: ReturnType<typeof reportPeriod>) {
+  const rows = await queryRows<{ day: string; total: string; count: number }>(
+    database.db,
+    sql`select to_char(d.day, 'YYYY-MM-DD') as day, coalesce(s.revenue, 0)::text as total, coalesce(s.orders, 0)::int as count
+        from generate_series(${period.start}::date, ${period.end}::date, interval '1 day') as d(day)
+        left join (
+          select (bucket at time zone ${period.tz})::date as day, sum(orders) as orders, sum(revenue) as revenue
+          from sales_buckets
+          where bucket >= (${period.start}::date::timestamp at time zone ${period.tz})
+            and bucket < ((${period.end}::date + 1)::timestamp at time zone ${period.tz})
+          group by 1
+        ) s on s.day = d.day::date
+        order by d.day`,
+  );
+  let revenuePaise = 0;
+  let count = 0;
+  const daily = rows.map((r) => {
+    const paise = toPaise(r.total);
+    revenuePaise += paise;
+    count += r.count;
+    return { day: r.day, total: fromPaise(paise), count: r.count };
+  });
+  return {
+    period_days: period.days,
+    start_date: period.start,
+    end_date: period.end,
+    total_orders: count,
+    total_revenue: fromPaise(revenuePaise),
+    average_order_value: average(revenuePaise, count),
+    daily_breakdown: daily,
+  };
+}
+
+export function reportCsv(report: Awaited<ReturnType<typeof salesReport>>): string {
+  return ['day,total,count', ...report.daily_breakdown.map((d) => `${d.day},${d.total},${d.count}`)].join('\r\n') + '\r\n';
+}
+

@@ -1,0 +1,175 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { categories, orders, products } from '../../src/db/schema/index.js';
+import { lockOrderRow, setPaymentStatus } from '../../src/modules/orders/service.js';
+import { rebuildStats } from '../../src/modules/orders/stats.js';
+import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
+import { bearer, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { expectProblem } from '../helpers/problems.js';
+
+/** Global figures: this file runs on a database of its own, so every number is known. */
+let ctx: TestContext;
+let admin: TestUser;
+let categoryId: number;
+const ids: Record<string, number> = {};
+
+beforeAll(async () => {
+  ctx = await buildTestApp({ LOW_STOCK_THRESHOLD: '5' }, { isolated: true });
+  admin = await makeAdmin(ctx);
+  const [cat] = await ctx.database.db.insert(categories).values({ name: 'Analytics', slug: 'analytics-cat' }).returning();
+  categoryId = cat!.id;
+});
+afterAll(async () => ctx?.close());
+
+async function product(key: string, price: string, stock = 100) {
+  const name = `${key} ${unique()}`;
+  const [row] = await ctx.database.db
+    .insert(products)
+    .values({ name, slug: name.replace(/\s+/g, '-').toLowerCase(), price, stock, categoryId })
+    .returning();
+  ids[key] = row!.id;
+  return row!;
+}
+
+async function order(user: TestUser, lines: [string, number][], createdAt?: string) {
+  for (const [key, quantity] of lines) {
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/cart/add/',
+      headers: bearer(user.access),
+      payload: { product_id: ids[key], quantity },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  }
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/api/orders/create_order/',
+    headers: bearer(user.access),
+    payload: { shipping_address: '1 Report Road, Delhi, DL, 110001, India' },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  const id = res.json().id as number;
+  if (createdAt) await ctx.database.db.update(orders).set({ createdAt: new Date(createdAt) }).where(eq(orders.id, id));
+  return id;
+}
+
+const setStatus = (id: number, status: string) =>
+  ctx.app.inject({
+    method: 'PATCH',
+    url: `/api/orders/${id}/update_status/`,
+    headers: bearer(admin.access),
+    payload: { status },
+  });
+
+const get = (url: string, user = admin) => ctx.app.inject({ method: 'GET', url, headers: bearer(user.access) });
+
+describe('analytics', () => {
+  let buyer: TestUser;
+  beforeAll(async () => {
+    buyer = await makeUser(ctx);
+    await product('A', '100.00');
+    await product('B', '250.50');
+    await product('C', '10.00', 3);
+    await product('D', '50.00');
+    const o1 = await order(buyer, [['A', 2], ['B', 1]], '2026-03-10T20:00:00Z'); // 450.50
+    const o2 = await order(buyer, [['B', 2]], '2026-03-12T10:00:00Z'); // 501.00
+    await order(buyer, [['C', 2]]); // 20.00, never paid
+    const o4 = await order(buyer, [['A', 1]], '2026-03-12T11:00:00Z'); // 100.00, refunded
+    const o5 = await order(buyer, [['D', 2]], '2026-03-12T12:00:00Z'); // 100.00, paid: D ties A on units
+    for (const id of [o1, o2, o4, o5]) expect((await setStatus(id, 'paid')).statusCode).toBe(200);
+    expect((await setStatus(o4, 'cancelled')).statusCode).toBe(200);
+    await ctx.database.db.transaction(async (tx) => {
+      await setPaymentStatus(tx, (await lockOrderRow(tx, o4))!, 'refunded');
+    });
+  });
+
+  it('dashboard figures match the orders, refunded and unpaid excluded', async () => {
+    const res = await get('/api/analytics/dashboard/');
+    expect(res.statusCode, res.body).toBe(200);
+    const d = res.json();
+    expect(d.total_revenue).toBe('1051.50'); // 450.50 + 501 + 100
+    expect(d.average_order_value).toBe('350.50'); // 1051.50 / 3
+    expect(d.total_orders).toBe(5);
+    expect(Object.fromEntries(d.orders_by_status.map((s: { status: string; count: number }) => [s.status, s.count])))
+      .toEqual({ pending: 1, paid: 3, processing: 0, shipped: 0, delivered: 0, cancelled: 1, payment_failed: 0 });
+    // B: 3 units; A and D tie on 2 units (A has 2 left after the refund), A's revenue is higher.
+    expect(d.top_products).toEqual([
+      { product_id: ids.B, product_name: expect.stringMatching(/^B /), total_sold: 3, revenue: '751.50' },
+      { product_id: ids.A, product_name: expect.stringMatching(/^A /), total_sold: 2, revenue: '200.00' },
+      { product_id: ids.D, product_name: expect.stringMatching(/^D /), total_sold: 2, revenue: '100.00' },
+    ]);
+    expect(d.low_stock_products).toEqual([{ id: ids.C, name: expect.stringMatching(/^C /), stock: 1, category_name: 'Analytics' }]);
+    expect(d.recent_orders).toHaveLength(5);
+    expect(d.recent_orders[0]).toMatchObject({ status: 'pending', total_amount: '20.00', items_count: 1 });
+    expect(d.total_products).toBe(4);
+    expect(d.total_categories).toBe(1);
+    const alias = await get('/api/products/analytics/');
+    expect(alias.json()).toEqual(d);
+  });
+
+  it('breaks sales down per day with zero days, in the requested time zone', async () => {
+    const utc = (await get('/api/analytics/sales-report/?start_date=2026-03-09&end_date=2026-03-13&tz=UTC')).json();
+    expect(utc).toEqual({
+      period_days: 5,
+      start_date: '2026-03-09',
+      end_date: '2026-03-13',
+      total_orders: 3,
+      total_revenue: '1051.50',
+      average_order_value: '350.50',
+      daily_breakdown: [
+        { day: '2026-03-09', total: '0.00', count: 0 },
+        { day: '2026-03-10', total: '450.50', count: 1 },
+        { day: '2026-03-11', total: '0.00', count: 0 },
+        { day: '2026-03-12', total: '601.00', count: 2 },
+        { day: '2026-03-13', total: '0.00', count: 0 },
+      ],
+    });
+    // 20:00 UTC on the 10th is 01:30 on the 11th in India.
+    const india = (await get('/api/orders/sales_report/?start_date=2026-03-10&end_date=2026-03-12&tz=Asia/Kolkata')).json();
+    expect(india.daily_breakdown).toEqual([
+      { day: '2026-03-10', total: '0.00', count: 0 },
+      { day: '2026-03-11', total: '450.50', count: 1 },
+      { day: '2026-03-12', total: '601.00', count: 2 },
+    ]);
+  });
+
+  it('defaults to the last 30 days ending today and exports CSV', async () => {
+    const report = (await get('/api/analytics/sales-report/')).json();
+    expect(report.period_days).toBe(30);
+    expect(report.daily_breakdown).toHaveLength(30);
+    expect(report.end_date).toBe(new Date().toISOString().slice(0, 10));
+    const csv = await get('/api/analytics/sales-report/?start_date=2026-03-10&end_date=2026-03-12&format=csv');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.headers['content-disposition']).toContain('sales-report-2026-03-10-to-2026-03-12.csv');
+    expect(csv.body).toBe('day,total,count\r\n2026-03-10,450.50,1\r\n2026-03-11,0.00,0\r\n2026-03-12,601.00,2\r\n');
+  });
+
+  it('keeps running totals equal to a recomputation from the orders', async () => {
+    const running = (await get('/api/analytics/dashboard/')).json();
+    const report = (await get('/api/analytics/sales-report/?start_date=2026-03-01&end_date=2026-03-31')).json();
+    await ctx.database.db.transaction((tx) => rebuildStats(tx));
+    expect((await get('/api/analytics/dashboard/')).json()).toEqual(running);
+    expect((await get('/api/analytics/sales-report/?start_date=2026-03-01&end_date=2026-03-31')).json()).toEqual(report);
+  });
+
+  it.each([
+    ['?start_date=2026-03-12&end_date=2026-03-10', 'end_date'],
+    ['?start_date=2025-01-01&end_date=2026-03-10', 'end_date'],
+    ['?start_date=2026-03-10', 'end_date'],
+    ['?days=0', 'days'],
+    ['?days=367', 'days'],
+    ['?days=5&start_date=2026-03-10&end_date=2026-03-11', 'days'],
+    ['?tz=Mars/Olympus', 'tz'],
+    ['?start_date=2026-02-30&end_date=2026-03-01', 'start_date'],
+  ])('rejects %s naming %s', async (query, field) => {
+    expectProblem(await get(`/api/analytics/sales-report/${query}`), 400, 'validation_error', field);
+  });
+
+  it('is for admins only', async () => {
+    for (const url of ['/api/analytics/dashboard/', '/api/products/analytics/', '/api/analytics/sales-report/', '/api/orders/sales_report/']) {
+      expect((await ctx.app.inject({ method: 'GET', url })).statusCode).toBe(401);
+      expect((await get(url, buyer)).statusCode).toBe(403);
+    }
+  });
+});

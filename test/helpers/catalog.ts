@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { expect, vi } from 'vitest';
+import { orderItems, orders } from '../../src/db/schema/index.js';
+import type { TestContext } from './app.js';
+import { unique } from './app.js';
+import { bearer, makeAdmin, makeUser, type TestUser } from './factories.js';
+
+/** A category as the API answers it. */
+export interface CategoryBody {
+  id: number;
+  name: string;
+  slug: string;
+  description: string;
+  parent: number | null;
+  children: CategoryBody[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** A product list item as the API answers it. */
+export interface ProductItem {
+  id: number;
+  name: string;
+  slug: string;
+  price: string;
+  stock: number;
+  image_url: string | null;
+  is_active: boolean;
+  is_featured: boolean;
+  category: number;
+  category_name: string;
+  created_at: string;
+}
+
+/** A product detail as the API answers it. */
+export interface ProductDetail extends Omit<ProductItem, 'category'> {
+  description: string;
+  category: Omit<CategoryBody, 'children'>;
+  updated_at: string;
+}
+
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** `inject` with an optional caller (null: anonymous) and JSON body. */
+export function call(
+  ctx: TestContext,
+  method: Method,
+  url: string,
+  as: TestUser | null = null,
+  payload?: unknown,
+): Promise<LightMyRequestResponse> {
+  return ctx.app.inject({
+    method,
+    url,
+    headers: as ? bearer(as.access) : {},
+    ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
+  });
+}
+
+/** An admin and a normal user, for the catalog's admin-only writes. */
+export async function catalogActors(
+  ctx: TestContext,
+): Promise<{ admin: TestUser; user: TestUser }> {
+  const [admin, user] = await Promise.all([makeAdmin(ctx), makeUser(ctx)]);
+  return { admin, user };
+}
+
+/** Creates a category through the admin API (unique name unless given). */
+export async function makeCategory(
+  ctx: TestContext,
+  admin: TestUser,
+  fields: { name?: string; description?: string; parent?: number | null } = {},
+): Promise<CategoryBody> {
+  const res = await call(ctx, 'POST', '/api/categories/', admin, {
+    name: unique('Category '),
+    ...fields,
+  });
+  if (res.statusCode !== 201) throw new Error(`makeCategory: ${res.statusCode} ${res.body}`);
+  return res.json<CategoryBody>();
+}
+
+/**
+ * Creates a product through the admin API. Defaults: a unique name, price 100, stock 50
+ * (not low stock, so that other tests' `low_stock/` lists stay short), active, not featured.
+ */
+export async function makeProduct(
+  ctx: TestContext,
+  admin: TestUser,
+  category: number,
+  fields: Record<string, unknown> = {},
+): Promise<ProductDetail> {
+  const res = await call(ctx, 'POST', '/api/products/', admin, {
+    name: unique('Product '),
+    price: '100.00',
+    stock: 50,
+    category,
+    ...fields,
+  });
+  if (res.statusCode !== 201) throw new Error(`makeProduct: ${res.statusCode} ${res.body}`);
+  return res.json<ProductDetail>();
+}
+
+/** GET of a paged list, asserting 200; returns the body. */
+export async function getPage<T = ProductItem>(
+  ctx: TestContext,
+  url: string,
+  as: TestUser | null = null,
+): Promise<Page<T>> {
+  const res = await call(ctx, 'GET', url, as);
+  expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
+  return res.json<Page<T>>();
+}
+
+/** `/api/products/?…` from query parameters (encoded). */
+export function productsUrl(query: Record<string, string | number | boolean>): string {
+  const params = new URLSearchParams(
+    Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
+  );
+  return `/api/products/?${params.toString()}`;
+}
+
+/** Inserts an order holding the product straight into the database (no order API yet). */
+export async function orderProduct(
+  ctx: TestContext,
+  userId: number,
+  product: ProductDetail,
+): Promise<void> {
+  const orderNumber = `ORD-${randomBytes(6).toString('hex').toUpperCase()}`;
+  const [order] = await ctx.database.db
+    .insert(orders)
+    .values({
+      orderNumber,
+      userId,
+      totalAmount: product.price,
+      shippingAddress: '12 MG Road, Bengaluru',
+    })
+    .returning({ id: orders.id });
+  await ctx.database.db.insert(orderItems).values({
+    orderId: order!.id,
+    productId: product.id,
+    productName: product.name,
+    quantity: 1,
+    priceAtPurchase: product.price,
+  });
+}
+
+/**
+ * Counts the SQL statements the app sends while `fn` runs, on PostgreSQL (the pool) and on
+ * PGlite alike: both drivers send every statement through their client's `query`.
+ */
+export async function countQueries(ctx: TestContext, fn: () => Promise<unknown>): Promise<number> {
+  const client = (
+    ctx.database.db as unknown as { $client: { query: (...args: unknown[]) => unknown } }
+  ).$client;
+  const spy = vi.spyOn(client, 'query');
+  try {
+    await fn();
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
+}
