@@ -83,7 +83,9 @@ describe('query count', () => {
       const large = await queriesFor(productsUrl({ ...q, page_size: 100 }));
       expect(small).toBeGreaterThanOrEqual(1);
       expect(small).toBeLessThanOrEqual(2);
-      expect(large).toBe(small);
+      // The count is cached per catalog version: the same filter at another page size
+      // reads only its rows (which carry the version that proves the count current).
+      expect(large).toBe(1);
     });
   }
 

@@ -78,3 +78,13 @@ export const products = pgTable(
     ),
   ],
 );
+
+/**
+ * One row whose version moves on every change that can alter a product list's count
+ * (product writes, category moves, stock reaching or leaving zero). Cached counts are
+ * tagged with it, so no instance serves a count older than the last committed change.
+ */
+export const catalogState = pgTable('catalog_state', {
+  id: integer('id').primaryKey(),
+  version: integer('version').notNull().default(0),
+});

@@ -5,6 +5,7 @@ import { categories, products } from '../../db/schema/index.js';
 import { Conflict, NotFound, ValidationError } from '../../http/errors.js';
 import type { Database } from '../../db/client.js';
 import { uniqueSlug } from './slugs.js';
+import { bumpCatalogVersion } from './counts.js';
 import type { CategoryInput } from './schemas.js';
 
 export type CategoryRow = typeof categories.$inferSelect;
@@ -144,6 +145,8 @@ export function updateCategory(database: Database, slug: string, input: Category
       patch.parentId = input.parent;
     }
     await tx.update(categories).set(patch).where(eq(categories.id, current.id));
+    // A move changes which products the category filters take in.
+    if (patch.parentId !== undefined) await bumpCatalogVersion(tx);
     return getCategory(tx, slug);
   });
 }

@@ -7,6 +7,7 @@ import { parseMoney } from '../../lib/money.js';
 import { findProducts, listColumns, type ProductFilter, type ProductListRow } from './search.js';
 import type { ProductInput, ProductListInput } from './schemas.js';
 import { uniqueSlug } from './slugs.js';
+import { bumpCatalogVersion, type CountCache } from './counts.js';
 
 export type ProductRow = typeof products.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
@@ -41,9 +42,15 @@ export function productFilter(query: ProductListInput): ProductFilter {
   return filter;
 }
 
-/** A page of active products (two queries: rows and count). */
-export function listProducts(database: Database, filter: ProductFilter, limit: number, offset: number) {
-  return findProducts(database.db, filter, { limit, offset });
+/** A page of active products: rows, and the count unless a cached one is still current. */
+export function listProducts(
+  database: Database,
+  counts: CountCache,
+  filter: ProductFilter,
+  limit: number,
+  offset: number,
+) {
+  return findProducts(database.db, filter, { limit, offset }, counts);
 }
 
 export function featuredProducts(database: Database): Promise<ProductListRow[]> {
@@ -124,11 +131,15 @@ export async function createProduct(database: Database, input: ProductInput): Pr
   for (let attempt = 1; ; attempt++) {
     const slug = await uniqueSlug(db, 'products', values.name!, RESERVED_SLUGS);
     try {
-      const [row] = await db
-        .insert(products)
-        .values({ ...(values as typeof products.$inferInsert), slug })
-        .returning({ id: products.id });
-      return getProduct(db, row!.id, true);
+      const id = await db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(products)
+          .values({ ...(values as typeof products.$inferInsert), slug })
+          .returning({ id: products.id });
+        await bumpCatalogVersion(tx);
+        return row!.id;
+      });
+      return getProduct(db, id, true);
     } catch (err) {
       if (attempt < 5 && isUniqueViolation(err, 'products_slug_uq')) continue;
       throw foreignKeyAsCategoryError(err);
@@ -145,12 +156,15 @@ export async function updateProduct(
   const { db } = database;
   const values = await productValues(db, input);
   try {
-    const updated = await db
-      .update(products)
-      .set({ ...values, updatedAt: new Date() })
-      .where(eq(products.id, id))
-      .returning({ id: products.id });
-    if (!updated.length) throw new NotFound(NOT_FOUND);
+    await db.transaction(async (tx) => {
+      const updated = await tx
+        .update(products)
+        .set({ ...values, updatedAt: new Date() })
+        .where(eq(products.id, id))
+        .returning({ id: products.id });
+      if (!updated.length) throw new NotFound(NOT_FOUND);
+      await bumpCatalogVersion(tx);
+    });
   } catch (err) {
     throw foreignKeyAsCategoryError(err);
   }
@@ -160,11 +174,11 @@ export async function updateProduct(
 /** Deletes a product that was never ordered; one that was is 409 (deactivate it instead). */
 export async function deleteProduct(database: Database, id: number): Promise<void> {
   try {
-    const deleted = await database.db
-      .delete(products)
-      .where(eq(products.id, id))
-      .returning({ id: products.id });
-    if (!deleted.length) throw new NotFound(NOT_FOUND);
+    await database.db.transaction(async (tx) => {
+      const deleted = await tx.delete(products).where(eq(products.id, id)).returning({ id: products.id });
+      if (!deleted.length) throw new NotFound(NOT_FOUND);
+      await bumpCatalogVersion(tx);
+    });
   } catch (err) {
     // order_items references products ON DELETE RESTRICT: that is 23001, not 23503.
     if (isReferencedViolation(err)) {

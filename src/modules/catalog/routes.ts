@@ -5,6 +5,7 @@ import type { Database } from '../../db/client.js';
 import { assertPageExists, offsetOf, pageOf, pageParams, paged } from '../../http/pagination.js';
 import { IdParams, Page, PageQuery, problems } from '../../http/schemas.js';
 import * as categories from './categories.js';
+import type { CountCache } from './counts.js';
 import * as productsService from './products.js';
 import * as schemas from './schemas.js';
 import { categoryView, productDetailView, productListView } from './views.js';
@@ -12,6 +13,7 @@ import { categoryView, productDetailView, productListView } from './views.js';
 export interface CatalogRoutesOptions {
   database: Database;
   config: Config;
+  counts: CountCache;
 }
 
 export const catalogSchemas = [
@@ -129,7 +131,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
 
 export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (
   app,
-  { database, config },
+  { database, config, counts },
 ) => {
   const tags = ['products'];
   app.get(
@@ -152,6 +154,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       const filter = productsService.productFilter(request.query);
       const { count, rows } = await productsService.listProducts(
         database,
+        counts,
         filter,
         params.pageSize,
         offsetOf(params),

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, gte, lte, type SQL, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../../db/client.js';
 import { categories, products } from '../../db/schema/index.js';
 import type { Ordering } from './schemas.js';
+import { catalogVersionSql, type CountCache } from './counts.js';
 
 export interface ProductFilter {
   search?: string;
@@ -87,60 +88,85 @@ function baseConditions(filter: ProductFilter, activeOnly: boolean): (SQL | unde
   ];
 }
 
+/** What the count of a list depends on (not its ordering or page). */
+function countKey(filter: ProductFilter, terms: string[], activeOnly: boolean): string {
+  return JSON.stringify([activeOnly, terms, filter.categorySlug, filter.minPrice, filter.maxPrice, filter.inStock]);
+}
+
 /**
- * One page of products and the total: two queries whatever the page size. With a search,
- * the count query also tells whether any product matches every term exactly; if none does,
- * the page falls back to products whose name has a word resembling each term (typo tolerance).
+ * One page of products and the total. The rows query also reads the catalog version; a
+ * count cached at that version is reused (one query), otherwise the count is taken (two
+ * queries, whatever the page size). With a search, the count query also tells whether any
+ * product matches every term exactly; if none does, the page falls back to products whose
+ * name has a word resembling each term (typo tolerance).
  */
 export async function findProducts(
   ex: Executor,
   filter: ProductFilter,
   page: { limit: number; offset: number },
+  cache: CountCache | null = null,
   activeOnly = true,
 ): Promise<{ count: number; rows: ProductListRow[]; fuzzy: boolean }> {
   const base = baseConditions(filter, activeOnly);
   const terms = searchTerms(filter.search);
-  const select = (where: SQL | undefined, orderBy: SQL[]) =>
+  const exact = and(...base, ...terms.map(matches));
+  const similar = and(...base, ...terms.map(resembles));
+  const key = countKey(filter, terms, activeOnly);
+
+  const orderBy = (fuzzy: boolean): SQL[] => {
+    if (filter.ordering) return ORDER_BY[filter.ordering];
+    if (!terms.length) return ORDER_BY['-created_at'];
+    if (fuzzy) {
+      const score = sql.join(terms.map((t) => sql`word_similarity(${t}, ${products.name})`), sql` + `);
+      return [sql`(${score}) desc`, desc(products.id)];
+    }
+    // Products whose name holds every term rank before description-only matches.
+    return [sql`(${and(...terms.map(inName))}) desc`, ...ORDER_BY['-created_at']];
+  };
+  const select = (fuzzy: boolean) =>
     ex
-      .select(listColumns)
+      .select({ ...listColumns, version: catalogVersionSql })
       .from(products)
       .innerJoin(categories, eq(categories.id, products.categoryId))
-      .where(where)
-      .orderBy(...orderBy)
+      .where(fuzzy ? similar : exact)
+      .orderBy(...orderBy(fuzzy))
       .limit(page.limit)
       .offset(page.offset);
 
+  // A count cached earlier is good if the catalog has not changed since: the rows say.
+  const candidate = cache?.peek(key);
+  let rows: (ProductListRow & { version: number })[] | null = null;
+  if (candidate) {
+    rows = await select(candidate.fuzzy);
+    if (rows.length && rows[0]!.version === candidate.version) {
+      return { count: candidate.count, rows, fuzzy: candidate.fuzzy };
+    }
+  }
+
+  let counted: { count: number; fuzzy: boolean; version: number };
   if (!terms.length) {
-    const where = and(...base);
-    const [rows, [counted]] = await Promise.all([
-      select(where, ORDER_BY[filter.ordering ?? '-created_at']),
-      ex.select({ count: sql<number>`count(*)::int` }).from(products).where(where),
-    ]);
-    return { count: counted!.count, rows, fuzzy: false };
-  }
-
-  const exact = and(...base, ...terms.map(matches));
-  const similar = and(...base, ...terms.map(resembles));
-  // One query: the similar-name count runs only when nothing matches exactly (a scalar
-  // subquery in a CASE branch is evaluated only when that branch is taken).
-  const [counts] = await queryRows<{ exact: number; similar: number }>(
-    ex,
-    sql`select e.n as exact,
-               case when e.n = 0 then (select count(*)::int from ${products} where ${similar}) else 0 end as similar
-        from (select count(*)::int as n from ${products} where ${exact}) e`,
-  );
-  const fuzzy = counts!.exact === 0;
-  const count = fuzzy ? counts!.similar : counts!.exact;
-  if (count === 0 || page.offset >= count) return { count, rows: [], fuzzy };
-
-  let orderBy: SQL[];
-  if (filter.ordering) orderBy = ORDER_BY[filter.ordering];
-  else if (fuzzy) {
-    const score = sql.join(terms.map((t) => sql`word_similarity(${t}, ${products.name})`), sql` + `);
-    orderBy = [sql`(${score}) desc`, desc(products.id)];
+    const countQuery = ex
+      .select({ count: sql<number>`count(*)::int`, version: catalogVersionSql })
+      .from(products)
+      .where(exact);
+    const [fetched, [row]] = await Promise.all([rows ?? select(false), countQuery]);
+    rows = fetched;
+    counted = { count: row!.count, fuzzy: false, version: row!.version };
   } else {
-    // Products whose name holds every term rank before description-only matches.
-    orderBy = [sql`(${and(...terms.map(inName))}) desc`, ...ORDER_BY['-created_at']];
+    // One query: the similar-name count runs only when nothing matches exactly (a scalar
+    // subquery in a CASE branch is evaluated only when that branch is taken).
+    const [row] = await queryRows<{ exact: number; similar: number; version: number }>(
+      ex,
+      sql`select e.n as exact, ${catalogVersionSql} as version,
+                 case when e.n = 0 then (select count(*)::int from ${products} where ${similar}) else 0 end as similar
+          from (select count(*)::int as n from ${products} where ${exact}) e`,
+    );
+    const fuzzy = row!.exact === 0;
+    counted = { count: fuzzy ? row!.similar : row!.exact, fuzzy, version: row!.version };
   }
-  return { count, rows: await select(fuzzy ? similar : exact, orderBy), fuzzy };
+  cache?.set(key, counted.version, { count: counted.count, fuzzy: counted.fuzzy });
+  const { count, fuzzy } = counted;
+  if (count === 0 || page.offset >= count) return { count, rows: [], fuzzy };
+  if (rows === null || (candidate && candidate.fuzzy !== fuzzy)) rows = await select(fuzzy);
+  return { count, rows, fuzzy };
 }

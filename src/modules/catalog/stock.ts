@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { type Executor, queryRows } from '../../db/client.js';
+import { bumpCatalogVersion } from './counts.js';
 import { products } from '../../db/schema/index.js';
 
 /** What the cart and checkout need to know of a product's availability. */
@@ -50,13 +51,20 @@ function linesTable(lines: StockLine[]) {
   );
 }
 
-/** Takes the lines' quantities out of stock. Call with the rows locked (lockProducts). */
+/**
+ * Takes the lines' quantities out of stock. Call with the rows locked (lockProducts).
+ * A product selling out changes the in-stock counts: the catalog version moves.
+ */
 export async function deductStock(ex: Executor, lines: StockLine[]): Promise<void> {
   if (!lines.length) return;
-  await ex.execute(sql`
-    update ${products} set stock = ${products.stock} - v.quantity, updated_at = now()
-    from (values ${linesTable(lines)}) as v(product_id, quantity)
-    where ${products.id} = v.product_id`);
+  const rows = await queryRows<{ sold_out: boolean }>(
+    ex,
+    sql`update ${products} set stock = ${products.stock} - v.quantity, updated_at = now()
+        from (values ${linesTable(lines)}) as v(product_id, quantity)
+        where ${products.id} = v.product_id
+        returning ${products.stock} = 0 as sold_out`,
+  );
+  if (rows.some((r) => r.sold_out)) await bumpCatalogVersion(ex);
 }
 
 /** Puts the lines' quantities back, locking the products in id order first. */
@@ -66,10 +74,14 @@ export async function restoreStock(ex: Executor, lines: StockLine[]): Promise<vo
     ex,
     lines.map((l) => l.productId),
   );
-  await ex.execute(sql`
-    update ${products} set stock = ${products.stock} + v.quantity, updated_at = now()
-    from (values ${linesTable(lines)}) as v(product_id, quantity)
-    where ${products.id} = v.product_id`);
+  const rows = await queryRows<{ restocked: boolean }>(
+    ex,
+    sql`update ${products} set stock = ${products.stock} + v.quantity, updated_at = now()
+        from (values ${linesTable(lines)}) as v(product_id, quantity)
+        where ${products.id} = v.product_id
+        returning ${products.stock} = v.quantity as restocked`,
+  );
+  if (rows.some((r) => r.restocked)) await bumpCatalogVersion(ex);
 }
 
 /** Active products among `ids` with their stock (for capping merged cart lines). */

@@ -1,0 +1,45 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { catalogState } from '../../db/schema/index.js';
+
+/** SQL for the current catalog version, to read alongside a list page in the same query. */
+export const catalogVersionSql = sql<number>`(select ${catalogState.version} from ${catalogState} where ${catalogState.id} = 1)`;
+
+export async function catalogVersion(ex: Executor): Promise<number> {
+  const [row] = await ex.select({ version: catalogState.version }).from(catalogState).where(eq(catalogState.id, 1));
+  return row?.version ?? 0;
+}
+
+/** Marks every cached list count as outdated; call in the transaction of the change. */
+export async function bumpCatalogVersion(ex: Executor): Promise<void> {
+  await ex
+    .update(catalogState)
+    .set({ version: sql`${catalogState.version} + 1` })
+    .where(eq(catalogState.id, 1));
+}
+
+export interface CachedCount {
+  count: number;
+  fuzzy: boolean;
+}
+
+/**
+ * List counts by filter, each tagged with the catalog version it was counted at. A count
+ * is only reused while the version is unchanged, so a write (here or on another instance)
+ * is never followed by an old count. Bounded: the map is cleared when it grows too large.
+ */
+export class CountCache {
+  private readonly entries = new Map<string, CachedCount & { version: number }>();
+
+  constructor(private readonly maxEntries = 20_000) {}
+
+  /** The last count for this filter and the version it was taken at (the caller checks the version). */
+  peek(key: string): (CachedCount & { version: number }) | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, version: number, value: CachedCount): void {
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(key, { ...value, version });
+  }
+}

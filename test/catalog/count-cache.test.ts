@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, onPostgres, type TestContext, unique } from '../helpers/app.js';
+import { bearer, makeUser } from '../helpers/factories.js';
+import { call, catalogActors, makeCategory, makeProduct, productsUrl } from '../helpers/catalog.js';
+import type { TestUser } from '../helpers/factories.js';
+
+/** Cached list counts must never be older than the last write, on this instance or another. */
+let ctx: TestContext;
+let other: TestContext;
+let admin: TestUser;
+beforeAll(async () => {
+  ctx = await buildTestApp();
+  // On PostgreSQL, a second app on the same database: another instance with its own cache.
+  // (A PGlite clone is a database of its own, so there the same app plays both parts.)
+  other = onPostgres() ? await buildTestApp() : ctx;
+  ({ admin } = await catalogActors(ctx));
+});
+afterAll(async () => {
+  if (other !== ctx) await other?.close();
+  await ctx?.close();
+});
+
+async function count(app: TestContext, query: Record<string, string>) {
+  const res = await call(app, 'GET', productsUrl(query));
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().count as number;
+}
+
+describe('cached list counts', () => {
+  it('follow every kind of change at once', async () => {
+    const category = await makeCategory(ctx, admin, { name: unique('Counted ') });
+    const q = { category: category.slug };
+    const stocked = { ...q, in_stock: 'true' };
+    const a = await makeProduct(ctx, admin, category.id, { stock: 1, price: 10 });
+    expect(await count(ctx, q)).toBe(1);
+    expect(await count(ctx, q)).toBe(1); // cached now
+
+    // A new product.
+    await makeProduct(ctx, admin, category.id, { stock: 5, price: 20 });
+    expect(await count(ctx, q)).toBe(2);
+    expect(await count(ctx, stocked)).toBe(2);
+
+    // A product deactivated, then reactivated.
+    await call(ctx, 'PATCH', `/api/products/${a.id}/`, admin, { is_active: false });
+    expect(await count(ctx, q)).toBe(1);
+    await call(ctx, 'PATCH', `/api/products/${a.id}/`, admin, { is_active: true });
+    expect(await count(ctx, q)).toBe(2);
+
+    // The last unit sold through checkout: the in-stock count drops; a cancel restores it.
+    expect(await count(ctx, stocked)).toBe(2); // cached at the current version
+    expect(await count(other, stocked)).toBe(2);
+    const buyer = await makeUser(ctx);
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/api/cart/add/',
+      headers: bearer(buyer.access),
+      payload: { product_id: a.id, quantity: 1 },
+    });
+    const order = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/orders/create_order/',
+      headers: bearer(buyer.access),
+      payload: { shipping_address: '9 Count Street, Chennai, TN, 600001, India' },
+    });
+    expect(order.statusCode, order.body).toBe(201);
+    expect(await count(ctx, stocked)).toBe(1);
+    expect(await count(other, stocked)).toBe(1);
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/api/orders/${order.json().id}/cancel/`,
+      headers: bearer(buyer.access),
+    });
+    expect(await count(ctx, stocked)).toBe(2);
+
+    // A write through another instance is seen here at once, and the reverse.
+    expect(await count(other, q)).toBe(2);
+    await makeProduct(other, admin, category.id, { stock: 3, price: 30 });
+    expect(await count(ctx, q)).toBe(3);
+    const c = await makeProduct(ctx, admin, category.id, { stock: 3, price: 40 });
+    expect(await count(other, q)).toBe(4);
+    await call(other, 'DELETE', `/api/products/${c.id}/`, admin);
+    expect(await count(ctx, q)).toBe(3);
+    expect(await count(ctx, { ...q, min_price: '25' })).toBe(1);
+  });
+
+  it('follow a category moving under another', async () => {
+    const parent = await makeCategory(ctx, admin, { name: unique('Parent ') });
+    const loose = await makeCategory(ctx, admin, { name: unique('Loose ') });
+    await makeProduct(ctx, admin, loose.id, { stock: 2 });
+    expect(await count(ctx, { category: parent.slug })).toBe(0);
+    await call(other, 'PATCH', `/api/categories/${loose.slug}/`, admin, { parent: parent.id });
+    expect(await count(ctx, { category: parent.slug })).toBe(1);
+  });
+});
