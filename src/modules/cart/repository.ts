@@ -147,3 +147,34 @@ export async function deleteIdleGuestCarts(ex: Executor, before: Date): Promise<
     .returning({ id: carts.id });
   return rows.length;
 }
+
+/** Finds, locks and touches the user's cart in one statement. */
+export async function lockUserCart(ex: Executor, userId: number): Promise<number | undefined> {
+  const [row] = await ex
+    .update(carts)
+    .set({ updatedAt: new Date() })
+    .where(eq(carts.userId, userId))
+    .returning({ id: carts.id });
+  return row?.id;
+}
+
+/**
+ * The cart's lines with their products, the products locked FOR UPDATE in ascending id
+ * order (the lock is taken above the sort), so crossing checkouts never deadlock.
+ */
+export function lockCheckoutLines(ex: Executor, cartId: number) {
+  return ex
+    .select({
+      productId: products.id,
+      quantity: cartItems.quantity,
+      name: products.name,
+      price: products.price,
+      stock: products.stock,
+      isActive: products.isActive,
+    })
+    .from(cartItems)
+    .innerJoin(products, eq(products.id, cartItems.productId))
+    .where(eq(cartItems.cartId, cartId))
+    .orderBy(asc(products.id))
+    .for('update', { of: products });
+}

@@ -124,15 +124,14 @@ export async function mergeGuestCart(tx: Tx, token: string, userId: number): Pro
 }
 
 /**
- * Checkout's view of the user's cart: locks the cart row (so one user's concurrent
- * checkouts run one after the other) and returns its lines by product id.
+ * Checkout's view of the user's cart, in two statements: the cart row locked (one user's
+ * concurrent checkouts run one after the other) and its lines with their products locked
+ * in id order. Null when the user has no cart.
  */
 export async function lockCartForCheckout(tx: Tx, userId: number) {
-  const cart = await repo.findUserCart(tx, userId);
-  if (!cart) return null;
-  await repo.lockAndTouchCart(tx, cart.id);
-  const lines = await repo.cartProductQuantities(tx, cart.id);
-  return { cartId: cart.id, lines };
+  const cartId = await repo.lockUserCart(tx, userId);
+  if (cartId === undefined) return null;
+  return { cartId, lines: await repo.lockCheckoutLines(tx, cartId) };
 }
 
 /** Empties a cart inside the checkout transaction. */

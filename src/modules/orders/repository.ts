@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { type Executor, queryRows } from '../../db/client.js';
 import { orderItems, orders, orderStatusHistory, users } from '../../db/schema/index.js';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -119,4 +119,86 @@ export async function overdueOrderIds(ex: Executor, now: Date, limit: number): P
     .orderBy(asc(orders.paymentDeadline))
     .limit(limit);
   return rows.map((r) => r.id);
+}
+
+export interface NewOrderLine {
+  productId: number;
+  productName: string;
+  quantity: number;
+  priceAtPurchase: string;
+}
+
+/**
+ * Writes a placed order in one statement: the order, its items and its first history row,
+ * returning all of them (and the buyer's email) for the response.
+ */
+export async function insertPlacedOrder(
+  ex: Executor,
+  values: typeof orders.$inferInsert,
+  lines: NewOrderLine[],
+  by: { id: number; label: string },
+) {
+  const [row] = await queryRows<{
+    id: number;
+    order_number: string;
+    user_id: number;
+    status: string;
+    payment_status: string;
+    total_amount: string;
+    shipping_address: string;
+    payment_deadline: Date | string | null;
+    created_at: Date | string;
+    updated_at: Date | string;
+    items: { id: number; product_id: number; product_name: string; quantity: number; price: string }[];
+    history_at: Date | string;
+    email: string;
+  }>(
+    ex,
+    sql`with o as (
+          insert into ${orders} (order_number, user_id, total_amount, shipping_address, payment_deadline)
+          values (${values.orderNumber}, ${values.userId}, ${values.totalAmount}, ${values.shippingAddress}, ${values.paymentDeadline ?? null})
+          returning *
+        ), i as (
+          insert into ${orderItems} (order_id, product_id, product_name, quantity, price_at_purchase)
+          select o.id, v.product_id, v.product_name, v.quantity, v.price
+          from o, (values ${sql.join(
+            lines.map((l) => sql`(${l.productId}::int, ${l.productName}::text, ${l.quantity}::int, ${l.priceAtPurchase}::numeric)`),
+            sql`, `,
+          )}) as v(product_id, product_name, quantity, price)
+          returning id, product_id, product_name, quantity, price_at_purchase
+        ), h as (
+          insert into ${orderStatusHistory} (order_id, from_status, to_status, changed_by_id, changed_by, note)
+          select o.id, null, 'pending', ${by.id}, ${by.label}, 'Order placed' from o
+          returning created_at
+        )
+        select o.id, o.order_number, o.user_id, o.status, o.payment_status, o.total_amount::text as total_amount,
+               o.shipping_address, o.payment_deadline, o.created_at, o.updated_at,
+               (select json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'product_name', i.product_name,
+                                                  'quantity', i.quantity, 'price', i.price_at_purchase::text) order by i.id)
+                from i) as items,
+               (select created_at from h) as history_at,
+               (select email from ${users} where id = ${values.userId}) as email
+        from o`,
+  );
+  const r = row!;
+  const order: OrderRow = {
+    id: r.id,
+    orderNumber: r.order_number,
+    userId: r.user_id,
+    status: r.status,
+    paymentStatus: r.payment_status,
+    totalAmount: r.total_amount,
+    shippingAddress: r.shipping_address,
+    paymentDeadline: r.payment_deadline === null ? null : new Date(r.payment_deadline),
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
+  const items = r.items.map((i) => ({
+    id: i.id,
+    productId: i.product_id,
+    productName: i.product_name,
+    quantity: i.quantity,
+    priceAtPurchase: i.price,
+  }));
+  return { order, items, historyAt: new Date(r.history_at), email: r.email };
 }

@@ -70,19 +70,20 @@ export function orderListView(o: repo.OrderListRow) {
   };
 }
 
-/**
- * The detail of an order: three queries (order with email, items, history). With `ownerId`,
- * an order of another user is treated as missing.
- */
-export async function loadOrderDetail(ex: Executor, id: number, ownerId?: number): Promise<OrderDetailView | null> {
-  const found = await repo.findOrderWithEmail(ex, id);
-  if (!found || (ownerId !== undefined && found.order.userId !== ownerId)) return null;
-  const [items, history] = await Promise.all([repo.itemsOf(ex, id), repo.historyOf(ex, id)]);
-  const { order } = found;
+type ItemRow = Awaited<ReturnType<typeof repo.itemsOf>>[number];
+type HistoryRow = Awaited<ReturnType<typeof repo.historyOf>>[number];
+
+/** The detail shape from an order's rows (pure). */
+export function orderDetailView(
+  order: repo.OrderRow,
+  userEmail: string,
+  items: Pick<ItemRow, 'id' | 'productId' | 'productName' | 'quantity' | 'priceAtPurchase'>[],
+  history: Pick<HistoryRow, 'fromStatus' | 'toStatus' | 'changedBy' | 'note' | 'createdAt'>[],
+): OrderDetailView {
   return {
     id: order.id,
     order_number: order.orderNumber,
-    user_email: found.userEmail,
+    user_email: userEmail,
     total_amount: formatMoney(order.totalAmount),
     status: order.status as StatusValue,
     payment_status: order.paymentStatus as PaymentStatusValue,
@@ -105,4 +106,15 @@ export async function loadOrderDetail(ex: Executor, id: number, ownerId?: number
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
   };
+}
+
+/**
+ * The detail of an order: three queries (order with email, items, history). With `ownerId`,
+ * an order of another user is treated as missing.
+ */
+export async function loadOrderDetail(ex: Executor, id: number, ownerId?: number): Promise<OrderDetailView | null> {
+  const found = await repo.findOrderWithEmail(ex, id);
+  if (!found || (ownerId !== undefined && found.order.userId !== ownerId)) return null;
+  const [items, history] = await Promise.all([repo.itemsOf(ex, id), repo.historyOf(ex, id)]);
+  return orderDetailView(found.order, found.userEmail, items, history);
 }
