@@ -178,3 +178,35 @@ export function lockCheckoutLines(ex: Executor, cartId: number) {
     .orderBy(asc(products.id))
     .for('update', { of: products });
 }
+
+/** Finds, locks and touches a guest cart by its token hash in one statement. */
+export async function lockGuestCart(ex: Executor, tokenHash: string): Promise<CartRow | undefined> {
+  const [row] = await ex
+    .update(carts)
+    .set({ updatedAt: new Date() })
+    .where(eq(carts.tokenHash, tokenHash))
+    .returning();
+  return row;
+}
+
+/** The user's cart, locked and touched; undefined when there is none. */
+export async function lockUserCartRow(ex: Executor, userId: number): Promise<CartRow | undefined> {
+  const [row] = await ex.update(carts).set({ updatedAt: new Date() }).where(eq(carts.userId, userId)).returning();
+  return row;
+}
+
+/** A product's availability and the quantity a cart already holds of it, in one query. */
+export async function productForCart(ex: Executor, cartId: number, productId: number) {
+  const [row] = await ex
+    .select({
+      stock: products.stock,
+      isActive: products.isActive,
+      // Parameters, not columns: in a one-table select Drizzle leaves columns unqualified,
+      // and inside the subquery "id" would mean cart_items.id.
+      inCart: sql<number | null>`(select quantity from ${cartItems}
+        where cart_id = ${cartId} and product_id = ${productId})`,
+    })
+    .from(products)
+    .where(eq(products.id, productId));
+  return row;
+}

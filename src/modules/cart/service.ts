@@ -32,6 +32,12 @@ export async function readCart(database: Database, owner: CartOwner): Promise<Ca
   return { cart: cart ?? null, lines: cart ? await repo.cartLines(database.db, cart.id) : [] };
 }
 
+/** The owner's cart, locked for this transaction and marked as used now. */
+function lockCart(tx: Tx, owner: CartOwner) {
+  if (owner.kind === 'user') return repo.lockUserCartRow(tx, owner.actor.id);
+  return owner.token ? repo.lockGuestCart(tx, hashCartToken(owner.token)) : Promise.resolve(undefined);
+}
+
 /** Runs a write on the owner's cart (created if needed) under the cart's row lock. */
 async function writeCart(
   database: Database,
@@ -40,7 +46,7 @@ async function writeCart(
   work: (tx: Tx, cart: repo.CartRow) => Promise<void>,
 ): Promise<CartWrite> {
   return database.db.transaction(async (tx) => {
-    let cart = await findCart(tx, owner);
+    let cart = await lockCart(tx, owner);
     let issuedToken: string | undefined;
     if (!cart) {
       if (!create) return { cart: null, lines: [] };
@@ -49,8 +55,9 @@ async function writeCart(
         issuedToken = newCartToken();
         cart = await repo.createGuestCart(tx, hashCartToken(issuedToken));
       }
+      // A row just inserted is ours; one another request inserted first is locked here.
+      cart = await repo.lockAndTouchCart(tx, cart.id);
     }
-    cart = await repo.lockAndTouchCart(tx, cart.id);
     await work(tx, cart);
     return { cart, lines: await repo.cartLines(tx, cart.id), issuedToken };
   });
@@ -58,6 +65,10 @@ async function writeCart(
 
 async function assertAvailable(ex: Executor, productId: number, quantity: number) {
   const product = await productStock(ex, productId);
+  checkAvailability(product, quantity);
+}
+
+function checkAvailability(product: { stock: number; isActive: boolean } | undefined, quantity: number) {
   if (!product || !product.isActive) {
     throw ValidationError.field('product_id', 'Product not found or inactive');
   }
@@ -69,15 +80,16 @@ async function assertAvailable(ex: Executor, productId: number, quantity: number
 /** Adds to the line of that product (or starts one); the line may not exceed stock or 999. */
 export function addToCart(database: Database, owner: CartOwner, productId: number, quantity: number) {
   return writeCart(database, owner, true, async (tx, cart) => {
-    const line = await repo.findLine(tx, cart.id, productId);
-    const total = (line?.quantity ?? 0) + quantity;
+    const product = await repo.productForCart(tx, cart.id, productId);
+    const current = product?.inCart ?? 0;
+    const total = current + quantity;
     if (total > MAX_LINE_QUANTITY) {
       throw ValidationError.field(
         'quantity',
-        `A cart line holds at most ${MAX_LINE_QUANTITY} items; this one already has ${line?.quantity ?? 0}.`,
+        `A cart line holds at most ${MAX_LINE_QUANTITY} items; this one already has ${current}.`,
       );
     }
-    await assertAvailable(tx, productId, total);
+    checkAvailability(product, total);
     await repo.upsertLine(tx, cart.id, productId, total);
   });
 }
