@@ -22,6 +22,7 @@ import { opsRoutes } from './modules/ops/routes.js';
 import { orderRoutes, orderSchemas } from './modules/orders/routes.js';
 import { paymentRoutes } from './modules/payments/routes.js';
 import { analyticsRoutes } from './modules/analytics/routes.js';
+import { adminRoutes, adminSchemas } from './modules/admin/routes.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -64,7 +65,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   app.addSchema(Problem);
   app.addSchema(User);
   app.addSchema(Address);
-  for (const schema of [...catalogSchemas, ...cartSchemas, ...orderSchemas]) app.addSchema(schema);
+  for (const schema of [...catalogSchemas, ...cartSchemas, ...orderSchemas, ...adminSchemas]) app.addSchema(schema);
 
   await app.register(helmet, {
     // The API answers JSON; the CSP matters for /docs, whose UI needs inline styles.
@@ -135,6 +136,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(orderRoutes, { prefix: '/api/orders', deps: services.orders });
   await app.register(paymentRoutes, { prefix: '/api/payments', deps: services.payments });
   await app.register(analyticsRoutes, { database, config });
+  await app.register(adminRoutes, { prefix: '/api/admin', database });
 
   return app;
 }

@@ -1,0 +1,187 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Database } from '../../db/client.js';
+import { PAYMENT_ROW_STATUSES } from '../../db/schema/payments.js';
+import { actorOf } from '../../http/auth.js';
+import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
+import { Id, IdParams, Money, Page, PageQuery, problems, Timestamp } from '../../http/schemas.js';
+import { formatMoney } from '../../lib/money.js';
+import * as users from '../accounts/admin.js';
+import { userView } from '../accounts/routes.js';
+import * as payments from '../payments/admin.js';
+
+const AdminUser = Type.Object(
+  {
+    id: Id,
+    username: Type.String(),
+    email: Type.String(),
+    first_name: Type.String(),
+    last_name: Type.String(),
+    phone: Type.String(),
+    is_staff: Type.Boolean(),
+    date_joined: Timestamp,
+    is_active: Type.Boolean(),
+    last_login: Type.Union([Timestamp, Type.Null()]),
+    orders_count: Type.Integer(),
+  },
+  { $id: 'AdminUser' },
+);
+export const adminSchemas = [AdminUser];
+
+const AdminPayment = Type.Object({
+  id: Id,
+  order_id: Id,
+  order_number: Type.String(),
+  razorpay_order_id: Type.Union([Type.String(), Type.Null()]),
+  razorpay_payment_id: Type.Union([Type.String(), Type.Null()]),
+  amount: Money,
+  currency: Type.String(),
+  status: Type.Enum([...PAYMENT_ROW_STATUSES]),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+const WebhookEvent = Type.Object({
+  id: Id,
+  event_id: Type.String(),
+  event: Type.String(),
+  processed: Type.Boolean(),
+  error: Type.Union([Type.String(), Type.Null()]),
+  received_at: Timestamp,
+});
+
+function adminUserView(row: Awaited<ReturnType<typeof users.getUser>>) {
+  return {
+    ...userView(row.user),
+    is_active: row.user.isActive,
+    last_login: row.user.lastLogin?.toISOString() ?? null,
+    orders_count: row.ordersCount,
+  };
+}
+
+/** Staff administration: users, payments and stored webhook events. */
+export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+  const tags = ['administration'];
+  const UserRef = Type.Ref('AdminUser');
+
+  app.get(
+    '/users/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Users (paged), searchable by username, email and name',
+        querystring: Type.Object({
+          ...PageQuery,
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          is_staff: Type.Optional(Type.Boolean()),
+          is_active: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: Page(UserRef), ...problems(400, 404) },
+      },
+    },
+    async (request) => {
+      const params = pageParams(request.query);
+      const { rows, count } = await users.listUsers(
+        database,
+        { search: request.query.search, isStaff: request.query.is_staff, isActive: request.query.is_active },
+        params.pageSize,
+        offsetOf(params),
+      );
+      assertPageExists(params, count);
+      return paged(request, params, count, rows.map(adminUserView));
+    },
+  );
+
+  app.get(
+    '/users/:id/',
+    {
+      config: { auth: 'admin' },
+      schema: { tags, summary: 'A user', params: IdParams, response: { 200: UserRef, ...problems(404) } },
+    },
+    async (request) => adminUserView(await users.getUser(database, request.params.id)),
+  );
+
+  app.patch(
+    '/users/:id/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Activate or deactivate a user; grant or revoke staff',
+        description: 'Deactivation ends the user’s sessions at once. You cannot deactivate or demote yourself (409).',
+        params: IdParams,
+        body: Type.Object({ is_active: Type.Optional(Type.Boolean()), is_staff: Type.Optional(Type.Boolean()) }),
+        response: { 200: UserRef, ...problems(400, 404, 409) },
+      },
+    },
+    async (request) =>
+      adminUserView(await users.updateUser(database, actorOf(request), request.params.id, request.body)),
+  );
+
+  app.get(
+    '/payments/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Payments (paged), newest first',
+        querystring: Type.Object({ ...PageQuery, status: Type.Optional(Type.Enum([...PAYMENT_ROW_STATUSES])) }),
+        response: { 200: Page(AdminPayment), ...problems(400, 404) },
+      },
+    },
+    async (request) => {
+      const params = pageParams(request.query);
+      const { rows, count } = await payments.listPayments(database, request.query.status, params.pageSize, offsetOf(params));
+      assertPageExists(params, count);
+      return paged(
+        request,
+        params,
+        count,
+        rows.map(({ payment: p, orderNumber }) => ({
+          id: p.id,
+          order_id: p.orderId,
+          order_number: orderNumber,
+          razorpay_order_id: p.razorpayOrderId,
+          razorpay_payment_id: p.razorpayPaymentId,
+          amount: formatMoney(p.amount),
+          currency: p.currency,
+          status: p.status as (typeof PAYMENT_ROW_STATUSES)[number],
+          created_at: p.createdAt.toISOString(),
+          updated_at: p.updatedAt.toISOString(),
+        })),
+      );
+    },
+  );
+
+  app.get(
+    '/webhook-events/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Stored Razorpay webhook deliveries (paged), newest first',
+        querystring: Type.Object(PageQuery),
+        response: { 200: Page(WebhookEvent), ...problems(400, 404) },
+      },
+    },
+    async (request) => {
+      const params = pageParams(request.query);
+      const { rows, count } = await payments.listWebhookEvents(database, params.pageSize, offsetOf(params));
+      assertPageExists(params, count);
+      return paged(
+        request,
+        params,
+        count,
+        rows.map((e) => ({
+          id: e.id,
+          event_id: e.eventId,
+          event: e.event,
+          processed: e.processed,
+          error: e.error,
+          received_at: e.receivedAt.toISOString(),
+        })),
+      );
+    },
+  );
+};
