@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { cartItems, carts, categories, products } from '../../db/schema/index.js';
+import { listColumns } from '../catalog/search.js';
 
 export type CartRow = typeof carts.$inferSelect;
 
@@ -46,19 +47,8 @@ export function cartLines(ex: Executor, cartId: number) {
       id: cartItems.id,
       quantity: cartItems.quantity,
       addedAt: cartItems.addedAt,
-      product: {
-        id: products.id,
-        name: products.name,
-        slug: products.slug,
-        price: products.price,
-        stock: products.stock,
-        imageUrl: products.imageUrl,
-        isActive: products.isActive,
-        isFeatured: products.isFeatured,
-        categoryId: products.categoryId,
-        categoryName: categories.name,
-        createdAt: products.createdAt,
-      },
+      // The catalog's list-item columns: a cart line shows its product as the list does.
+      product: listColumns,
     })
     .from(cartItems)
     .innerJoin(products, eq(products.id, cartItems.productId))
