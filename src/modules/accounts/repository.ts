@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import type { Db, Executor } from '../../db/client.js';
+import { preparedFor } from '../../db/prepared.js';
 import { addresses, refreshTokens, users } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -26,6 +27,28 @@ export async function findAuthUser(ex: Executor, id: number, familyId?: string) 
     })
     .from(users)
     .where(eq(users.id, id));
+  return row;
+}
+
+const authQuery = preparedFor((db: Db) =>
+  db
+    .select({
+      id: users.id,
+      username: users.username,
+      isStaff: users.isStaff,
+      isActive: users.isActive,
+      tokenVersion: users.tokenVersion,
+      sessionLive: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${sql.placeholder('familyId')}
+          and ${refreshTokens.revokedAt} is null and ${refreshTokens.expiresAt} > now())`,
+    })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('auth_user'),
+);
+
+/** findAuthUser for every authenticated request, as a prepared statement. */
+export async function readAuthUser(db: Db, id: number, familyId: string) {
+  const [row] = await authQuery(db).execute({ id, familyId });
   return row;
 }
 

@@ -220,7 +220,7 @@ export async function logout(
  */
 export async function authenticate(deps: AccountsDeps, token: string): Promise<Actor> {
   const claims = await deps.signer.verifyAccess(token);
-  const user = await repo.findAuthUser(deps.database.db, claims.userId, claims.familyId);
+  const user = await repo.readAuthUser(deps.database.db, claims.userId, claims.familyId);
   if (!user || !user.isActive) {
     throw new Unauthorized('The user of this token is inactive or deleted.', 'token_invalid');
   }

@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, lt } from 'drizzle-orm';
-import type { Database, Executor } from '../../db/client.js';
+import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
+import type { Database, Db, Executor } from '../../db/client.js';
+import { preparedFor } from '../../db/prepared.js';
 import { isReferencedViolation, isUniqueViolation, pgError } from '../../db/errors.js';
 import { categories, products } from '../../db/schema/index.js';
 import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
@@ -87,9 +88,41 @@ export async function getProduct(
     .from(products)
     .innerJoin(categories, eq(categories.id, products.categoryId))
     .where(byId ? eq(products.id, Number(idOrSlug)) : eq(products.slug, String(idOrSlug)));
+  return visible(row, includeInactive);
+}
+
+function visible(row: ProductDetailRow | undefined, includeInactive: boolean): ProductDetailRow {
   if (!row || (!row.product.isActive && !includeInactive)) throw new NotFound(NOT_FOUND);
   return row;
 }
+
+const detailQueries = preparedFor((db: Db) => {
+  const base = () =>
+    db
+      .select({ product: products, category: categories })
+      .from(products)
+      .innerJoin(categories, eq(categories.id, products.categoryId));
+  return {
+    byId: base().where(eq(products.id, sql.placeholder('id'))).prepare('product_detail_by_id'),
+    bySlug: base().where(eq(products.slug, sql.placeholder('slug'))).prepare('product_detail_by_slug'),
+  };
+});
+
+/** The product page's read: getProduct as a prepared statement (outside transactions). */
+export async function readProduct(
+  database: Database,
+  idOrSlug: string,
+  includeInactive: boolean,
+): Promise<ProductDetailRow> {
+  const byId = /^\d{1,10}$/.test(idOrSlug);
+  if (byId && Number(idOrSlug) > 2_147_483_647) throw new NotFound(NOT_FOUND);
+  const queries = detailQueries(database.db);
+  const [row] = byId
+    ? await queries.byId.execute({ id: Number(idOrSlug) })
+    : await queries.bySlug.execute({ slug: idOrSlug });
+  return visible(row, includeInactive);
+}
+
 
 /** Checks and converts the writable fields; every problem is reported at once. */
 async function productValues(ex: Executor, input: ProductInput) {

@@ -210,11 +210,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     },
     async (request) =>
       productDetailView(
-        await productsService.getProduct(
-          database.db,
-          request.params.id_or_slug,
-          request.actor?.isStaff ?? false,
-        ),
+        await productsService.readProduct(database, request.params.id_or_slug, request.actor?.isStaff ?? false),
       ),
   );
 
