@@ -63,7 +63,9 @@ export async function buildTestApp(
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): Promise<TestContext> {
-  const database = await openTestDatabase(options.isolated);
+  // An app that runs jobs gets its own database: pg-boss's queue is shared by everything on
+  // one database, and another file's workers would take this file's jobs.
+  const database = await openTestDatabase(options.isolated ?? env.JOBS === 'on');
   const config = loadConfig({
     DATABASE_URL: inject('databaseUrl') || undefined,
     DATA_DIR: '/nonexistent-test-data-dir',
