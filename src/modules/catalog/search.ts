@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, gt, gte, lte, type SQL, sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../../db/client.js';
+import { createHash } from 'node:crypto';
+import { type Db, queryRows } from '../../db/client.js';
+import { preparedFor } from '../../db/prepared.js';
 import { categories, products } from '../../db/schema/index.js';
 import type { Ordering } from './schemas.js';
 import { catalogVersionSql, type CountCache } from './counts.js';
@@ -59,7 +61,6 @@ function containing(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-const inName = (term: string) => sql`${products.name} ilike ${containing(term)}`;
 // The same expression as products_search_trgm_idx, so that each term is one index condition.
 const searchText = sql`(${products.name}::text || ' ' || ${products.description})`;
 const matches = (term: string) => sql`${searchText} ilike ${containing(term)}`;
@@ -94,44 +95,127 @@ function countKey(filter: ProductFilter, terms: string[], activeOnly: boolean): 
 }
 
 /**
+ * The form of a list query: which filters are present, the ordering, how many search
+ * terms. Queries of one form differ only in their values, so each form is prepared once.
+ */
+interface Shape {
+  activeOnly: boolean;
+  category: boolean;
+  minPrice: boolean;
+  maxPrice: boolean;
+  inStock?: boolean;
+  ordering?: Ordering;
+  terms: number;
+  fuzzy: boolean;
+}
+
+const P = (name: string) => sql.placeholder(name);
+
+function shapeConditions(shape: Shape): (SQL | undefined)[] {
+  const terms = Array.from({ length: shape.terms }, (_, i) => i);
+  return [
+    shape.activeOnly ? eq(products.isActive, true) : undefined,
+    shape.category ? inCategoryTree(P('category') as unknown as string) : undefined,
+    shape.minPrice ? gte(products.price, P('minPrice') as unknown as string) : undefined,
+    shape.maxPrice ? lte(products.price, P('maxPrice') as unknown as string) : undefined,
+    shape.inStock === true ? gt(products.stock, 0) : undefined,
+    shape.inStock === false ? eq(products.stock, 0) : undefined,
+    ...terms.map((i) =>
+      shape.fuzzy ? sql`${P(`t${i}`)} <% ${products.name}` : sql`${searchText} ilike ${P(`p${i}`)}`,
+    ),
+  ];
+}
+
+function shapeOrder(shape: Shape): SQL[] {
+  if (shape.ordering) return ORDER_BY[shape.ordering];
+  if (!shape.terms) return ORDER_BY['-created_at'];
+  const terms = Array.from({ length: shape.terms }, (_, i) => i);
+  if (shape.fuzzy) {
+    const score = sql.join(terms.map((i) => sql`word_similarity(${P(`t${i}`)}, ${products.name})`), sql` + `);
+    return [sql`(${score}) desc`, desc(products.id)];
+  }
+  // Products whose name holds every term rank before description-only matches.
+  return [sql`(${and(...terms.map((i) => sql`${products.name} ilike ${P(`p${i}`)}`))}) desc`, ...ORDER_BY['-created_at']];
+}
+
+const shapeName = (kind: string, shape: Shape) =>
+  `${kind}_${createHash('sha1').update(JSON.stringify(shape)).digest('hex').slice(0, 16)}`;
+
+const rowQueries = preparedFor((db: Db) => {
+  const cache = new Map<string, ReturnType<typeof buildRows>>();
+  const buildRows = (shape: Shape) =>
+    db
+      .select({ ...listColumns, version: catalogVersionSql })
+      .from(products)
+      .innerJoin(categories, eq(categories.id, products.categoryId))
+      .where(and(...shapeConditions(shape)))
+      .orderBy(...shapeOrder(shape))
+      .limit(P('limit'))
+      .offset(P('offset'))
+      .prepare(shapeName('products_page', shape));
+  return (shape: Shape) => {
+    const key = JSON.stringify(shape);
+    let query = cache.get(key);
+    if (!query) cache.set(key, (query = buildRows(shape)));
+    return query;
+  };
+});
+
+const countQueries = preparedFor((db: Db) => {
+  const cache = new Map<string, ReturnType<typeof buildCount>>();
+  const buildCount = (shape: Shape) =>
+    db
+      .select({ count: sql<number>`count(*)::int`, version: catalogVersionSql })
+      .from(products)
+      .where(and(...shapeConditions(shape)))
+      .prepare(shapeName('products_count', shape));
+  return (shape: Shape) => {
+    const key = JSON.stringify(shape);
+    let query = cache.get(key);
+    if (!query) cache.set(key, (query = buildCount(shape)));
+    return query;
+  };
+});
+
+/**
  * One page of products and the total. The rows query also reads the catalog version; a
  * count cached at that version is reused (one query), otherwise the count is taken (two
  * queries, whatever the page size). With a search, the count query also tells whether any
  * product matches every term exactly; if none does, the page falls back to products whose
- * name has a word resembling each term (typo tolerance).
+ * name has a word resembling each term (typo tolerance). Row and count queries are
+ * prepared statements, one per form of query.
  */
 export async function findProducts(
-  ex: Executor,
+  db: Db,
   filter: ProductFilter,
   page: { limit: number; offset: number },
   cache: CountCache | null = null,
   activeOnly = true,
 ): Promise<{ count: number; rows: ProductListRow[]; fuzzy: boolean }> {
-  const base = baseConditions(filter, activeOnly);
   const terms = searchTerms(filter.search);
-  const exact = and(...base, ...terms.map(matches));
-  const similar = and(...base, ...terms.map(resembles));
   const key = countKey(filter, terms, activeOnly);
-
-  const orderBy = (fuzzy: boolean): SQL[] => {
-    if (filter.ordering) return ORDER_BY[filter.ordering];
-    if (!terms.length) return ORDER_BY['-created_at'];
-    if (fuzzy) {
-      const score = sql.join(terms.map((t) => sql`word_similarity(${t}, ${products.name})`), sql` + `);
-      return [sql`(${score}) desc`, desc(products.id)];
-    }
-    // Products whose name holds every term rank before description-only matches.
-    return [sql`(${and(...terms.map(inName))}) desc`, ...ORDER_BY['-created_at']];
+  const shape = (fuzzy: boolean): Shape => ({
+    activeOnly,
+    category: filter.categorySlug !== undefined,
+    minPrice: filter.minPrice !== undefined,
+    maxPrice: filter.maxPrice !== undefined,
+    inStock: filter.inStock,
+    ordering: filter.ordering,
+    terms: terms.length,
+    fuzzy,
+  });
+  const values: Record<string, unknown> = {
+    category: filter.categorySlug,
+    minPrice: filter.minPrice,
+    maxPrice: filter.maxPrice,
+    limit: page.limit,
+    offset: page.offset,
   };
-  const select = (fuzzy: boolean) =>
-    ex
-      .select({ ...listColumns, version: catalogVersionSql })
-      .from(products)
-      .innerJoin(categories, eq(categories.id, products.categoryId))
-      .where(fuzzy ? similar : exact)
-      .orderBy(...orderBy(fuzzy))
-      .limit(page.limit)
-      .offset(page.offset);
+  terms.forEach((term, i) => {
+    values[`t${i}`] = term;
+    values[`p${i}`] = containing(term);
+  });
+  const select = (fuzzy: boolean) => rowQueries(db)(shape(fuzzy)).execute(values);
 
   // A count cached earlier is good if the catalog has not changed since: the rows say.
   const candidate = cache?.peek(key);
@@ -145,18 +229,17 @@ export async function findProducts(
 
   let counted: { count: number; fuzzy: boolean; version: number };
   if (!terms.length) {
-    const countQuery = ex
-      .select({ count: sql<number>`count(*)::int`, version: catalogVersionSql })
-      .from(products)
-      .where(exact);
-    const [fetched, [row]] = await Promise.all([rows ?? select(false), countQuery]);
+    const [fetched, [row]] = await Promise.all([rows ?? select(false), countQueries(db)(shape(false)).execute(values)]);
     rows = fetched;
     counted = { count: row!.count, fuzzy: false, version: row!.version };
   } else {
     // One query: the similar-name count runs only when nothing matches exactly (a scalar
     // subquery in a CASE branch is evaluated only when that branch is taken).
+    const base = baseConditions(filter, activeOnly);
+    const exact = and(...base, ...terms.map(matches));
+    const similar = and(...base, ...terms.map(resembles));
     const [row] = await queryRows<{ exact: number; similar: number; version: number }>(
-      ex,
+      db,
       sql`select e.n as exact, ${catalogVersionSql} as version,
                  case when e.n = 0 then (select count(*)::int from ${products} where ${similar}) else 0 end as similar
           from (select count(*)::int as n from ${products} where ${exact}) e`,
