@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import { installAuth } from './http/auth.js';
 import { errorCodesMarkdown } from './http/errors.js';
 import { installMetrics } from './http/plugins/metrics.js';
@@ -68,13 +78,17 @@ export async function buildApp({ services, logger }: AppOptions) {
   for (const schema of [...catalogSchemas, ...cartSchemas, ...orderSchemas, ...adminSchemas]) app.addSchema(schema);
 
   await app.register(helmet, {
-    // The API answers JSON; the CSP matters for /docs, whose UI needs inline styles.
+    // The API answers JSON; the CSP matters for /docs, whose UI needs inline styles, and for
+    // the /admin app (scripts and styles from 'self' only, no inline scripts).
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
         imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
         styleSrc: ["'self'", "'unsafe-inline'"],
         scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        // Plain http on localhost must keep working (`npm start`); TLS is the proxy's job.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -137,8 +151,52 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(paymentRoutes, { prefix: '/api/payments', deps: services.payments });
   await app.register(analyticsRoutes, { database, config });
   await app.register(adminRoutes, { prefix: '/api/admin', database });
+  await app.register(adminWebApp);
 
   return app;
+}
+
+/** Where `npm run build` puts the /admin single-page app: dist/admin, from src/ or dist/. */
+function adminWebRoot(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [join(here, 'admin'), join(here, '..', 'dist', 'admin')]) {
+    if (existsSync(join(dir, 'index.html'))) return dir;
+  }
+  return null;
+}
+
+/** The staff web dashboard: static files under /admin/, index.html for its client routes. */
+async function adminWebApp(app: FastifyInstance) {
+  const root = adminWebRoot();
+  if (!root) {
+    app.get('/admin', { config: { auth: 'none' }, schema: { hide: true } }, async (_request, reply) =>
+      reply.code(503).type('text/plain; charset=utf-8').send('The admin dashboard is not built: run `npm run build`.'),
+    );
+    return;
+  }
+  const index = await readFile(join(root, 'index.html'));
+  const sendIndex = (reply: FastifyReply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
+  // Every route here is public: the app itself holds no data, the API it calls checks tokens.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, auth: 'none' };
+  });
+  // Vite fingerprints the assets' names, so they can be cached for good.
+  await app.register(fastifyStatic, {
+    root: join(root, 'assets'),
+    prefix: '/admin/assets/',
+    index: false,
+    wildcard: false,
+    decorateReply: false,
+    maxAge: '365d',
+    immutable: true,
+  });
+  app.get('/admin', { config: { auth: 'none' }, schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
+  app.get('/admin/*', { config: { auth: 'none' }, schema: { hide: true } }, async (request, reply) => {
+    // Unknown files under assets/ are real 404s; anything else is a client-side route.
+    if (request.url.startsWith('/admin/assets/')) return reply.callNotFound();
+    return sendIndex(reply);
+  });
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,95 @@
+import { StrictMode, useEffect, useState, useSyncExternalStore } from 'react';
+import { createRoot } from 'react-dom/client';
+import { checkSession, currentUser, onSessionChange, signOut } from './api';
+import { Categories } from './pages/Categories';
+import { Dashboard } from './pages/Dashboard';
+import { Login } from './pages/Login';
+import { OrderDetail, Orders } from './pages/Orders';
+import { ProductEdit, Products } from './pages/Products';
+import { Payments, Users, WebhookEvents } from './pages/Admin';
+import { Link, ToastProvider, useLocation } from './ui';
+import './styles.css';
+
+const NAV = [
+  ['/', 'Dashboard'],
+  ['/products', 'Products'],
+  ['/categories', 'Categories'],
+  ['/orders', 'Orders'],
+  ['/users', 'Users'],
+  ['/payments', 'Payments'],
+  ['/webhook-events', 'Webhook events'],
+] as const;
+
+function Page({ path }: { path: string }) {
+  let m: RegExpExecArray | null;
+  if (path === '/') return <Dashboard />;
+  if (path === '/products') return <Products />;
+  if (path === '/products/new') return <ProductEdit id={null} />;
+  if ((m = /^\/products\/([^/]+)$/.exec(path))) return <ProductEdit id={decodeURIComponent(m[1]!)} />;
+  if (path === '/categories') return <Categories />;
+  if (path === '/orders') return <Orders />;
+  if ((m = /^\/orders\/(\d+)$/.exec(path))) return <OrderDetail id={Number(m[1])} />;
+  if (path === '/users') return <Users />;
+  if (path === '/payments') return <Payments />;
+  if (path === '/webhook-events') return <WebhookEvents />;
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is no page at this address. <Link to="/">Back to the dashboard</Link>
+      </p>
+    </section>
+  );
+}
+
+function Shell() {
+  const user = useSyncExternalStore(onSessionChange, currentUser);
+  const { path } = useLocation();
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => {
+    void checkSession();
+  }, []);
+  useEffect(() => setMenuOpen(false), [path]);
+  if (!user) return <Login />;
+  const section = '/' + (path.split('/')[1] ?? '');
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <button
+          type="button"
+          className="menu-button ghost"
+          aria-expanded={menuOpen}
+          aria-controls="sidebar"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          ☰ <span className="sr-only">Menu</span>
+        </button>
+        <span className="brand">Shop admin</span>
+        <span className="who">
+          Signed in as <strong>{user.username}</strong>
+        </span>
+        <button type="button" className="secondary" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </header>
+      <nav id="sidebar" className={`sidebar${menuOpen ? ' open' : ''}`} aria-label="Sections">
+        {NAV.map(([to, label]) => (
+          <Link key={to} to={to} className={section === to ? 'active' : undefined}>
+            {label}
+          </Link>
+        ))}
+      </nav>
+      <main className="content">
+        <Page path={path} />
+      </main>
+    </div>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ToastProvider>
+      <Shell />
+    </ToastProvider>
+  </StrictMode>,
+);

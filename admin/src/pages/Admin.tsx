@@ -1,0 +1,360 @@
+import { useEffect, useState } from 'react';
+import { api, currentUser, dateTime, money, type Page } from '../api';
+import { Link, Loadable, Pagination, StatusBadge, useDebounced, useLoad, useQueryParam, useToast } from '../ui';
+
+const PAGE_SIZE = 25;
+
+interface AdminUser {
+  id: number;
+  username: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  phone: string;
+  is_staff: boolean;
+  is_active: boolean;
+  date_joined: string;
+  last_login: string | null;
+  orders_count: number;
+}
+
+function usePage(): [number, (n: number) => void] {
+  const [pageParam, setPage] = useQueryParam('page', '1');
+  return [Math.max(1, Number(pageParam) || 1), (n: number) => setPage(String(n))];
+}
+
+export function Users() {
+  const toast = useToast();
+  const me = currentUser();
+  const [search, setSearch] = useQueryParam('search');
+  const [staff, setStaff] = useQueryParam('is_staff');
+  const [active, setActive] = useQueryParam('is_active');
+  const [page, setPage] = usePage();
+  const [typed, setTyped] = useState(search);
+  const debounced = useDebounced(typed);
+  useEffect(() => {
+    if (debounced !== search) setSearch(debounced);
+  }, [debounced]); // only the typed text drives this
+  const query = { search, is_staff: staff, is_active: active, page, page_size: PAGE_SIZE };
+  const list = useLoad(() => api<Page<AdminUser>>('/api/admin/users/', { query }), JSON.stringify(query));
+
+  const update = async (user: AdminUser, body: { is_active?: boolean; is_staff?: boolean }, what: string) => {
+    if (!confirm(`${what}?`)) return;
+    try {
+      await api(`/api/admin/users/${user.id}/`, { method: 'PATCH', body });
+      toast.ok(`${what}: done.`);
+      list.reload();
+    } catch (err) {
+      toast.error(err);
+    }
+  };
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Users</h1>
+      </div>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor="user-search">Search</label>
+          <input
+            id="user-search"
+            type="search"
+            placeholder="Username, email or name"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="user-staff">Role</label>
+          <select id="user-staff" value={staff} onChange={(e) => setStaff(e.target.value)}>
+            <option value="">Everyone</option>
+            <option value="true">Staff</option>
+            <option value="false">Customers</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="user-active">State</label>
+          <select id="user-active" value={active} onChange={(e) => setActive(e.target.value)}>
+            <option value="">Active and inactive</option>
+            <option value="true">Active</option>
+            <option value="false">Inactive</option>
+          </select>
+        </div>
+      </div>
+      <Loadable loaded={list} empty={(p) => (p.count === 0 ? 'No users match.' : null)}>
+        {(p) => (
+          <>
+            <div className="table-wrap">
+              <table className="table" data-testid="users-table">
+                <thead>
+                  <tr>
+                    <th>User</th>
+                    <th>Name</th>
+                    <th>Joined</th>
+                    <th>Last login</th>
+                    <th className="num">Orders</th>
+                    <th>Role</th>
+                    <th>State</th>
+                    <th>Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.results.map((u) => {
+                    const self = u.id === me?.id;
+                    return (
+                      <tr key={u.id} data-username={u.username}>
+                        <td>
+                          <strong>{u.username}</strong>
+                          <div className="muted small">{u.email}</div>
+                        </td>
+                        <td>{`${u.first_name} ${u.last_name}`.trim() || '—'}</td>
+                        <td>{dateTime(u.date_joined)}</td>
+                        <td>{dateTime(u.last_login)}</td>
+                        <td className="num">
+                          {u.orders_count}
+                        </td>
+                        <td>{u.is_staff ? <span className="badge badge-staff">staff</span> : 'customer'}</td>
+                        <td>
+                          <span className={`badge ${u.is_active ? 'badge-success' : 'badge-cancelled'}`}>
+                            {u.is_active ? 'active' : 'inactive'}
+                          </span>
+                        </td>
+                        <td className="row-actions">
+                          {self ? (
+                            <span className="muted small">You</span>
+                          ) : (
+                            <>
+                              <button
+                                type="button"
+                                className={`small ${u.is_active ? 'danger' : 'secondary'}`}
+                                onClick={() =>
+                                  void update(
+                                    u,
+                                    { is_active: !u.is_active },
+                                    u.is_active ? `Deactivate ${u.username} and end their sessions` : `Reactivate ${u.username}`,
+                                  )
+                                }
+                              >
+                                {u.is_active ? 'Deactivate' : 'Activate'}
+                              </button>
+                              <button
+                                type="button"
+                                className="small secondary"
+                                onClick={() =>
+                                  void update(
+                                    u,
+                                    { is_staff: !u.is_staff },
+                                    u.is_staff ? `Revoke staff access of ${u.username}` : `Grant staff access to ${u.username}`,
+                                  )
+                                }
+                              >
+                                {u.is_staff ? 'Revoke staff' : 'Make staff'}
+                              </button>
+                            </>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={setPage} />
+          </>
+        )}
+      </Loadable>
+    </section>
+  );
+}
+
+interface Payment {
+  id: number;
+  order_id: number;
+  order_number: string;
+  razorpay_order_id: string | null;
+  razorpay_payment_id: string | null;
+  amount: string;
+  currency: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Client-side text filter over the loaded page (the API filters payments by status only). */
+function matches(text: string, ...fields: (string | null)[]): boolean {
+  const needle = text.trim().toLowerCase();
+  return !needle || fields.some((f) => f?.toLowerCase().includes(needle));
+}
+
+export function Payments() {
+  const [status, setStatus] = useQueryParam('status');
+  const [filter, setFilter] = useState('');
+  const [page, setPage] = usePage();
+  const query = { status, page, page_size: PAGE_SIZE };
+  const list = useLoad(() => api<Page<Payment>>('/api/admin/payments/', { query }), JSON.stringify(query));
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Payments</h1>
+      </div>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor="payment-filter">Filter this page</label>
+          <input
+            id="payment-filter"
+            type="search"
+            placeholder="Order number or Razorpay id"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="payment-status">Status</label>
+          <select id="payment-status" value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">Any status</option>
+            {['initiated', 'success', 'failed', 'refunded'].map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <Loadable loaded={list} empty={(p) => (p.count === 0 ? 'No payments yet.' : null)}>
+        {(p) => {
+          const rows = p.results.filter((x) => matches(filter, x.order_number, x.razorpay_order_id, x.razorpay_payment_id));
+          return (
+            <>
+              {rows.length === 0 ? (
+                <p className="empty">Nothing on this page matches “{filter}”.</p>
+              ) : (
+                <div className="table-wrap">
+                  <table className="table">
+                    <thead>
+                      <tr>
+                        <th>Order</th>
+                        <th>Razorpay order</th>
+                        <th>Razorpay payment</th>
+                        <th className="num">Amount</th>
+                        <th>Status</th>
+                        <th>Created</th>
+                        <th>Updated</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {rows.map((x) => (
+                        <tr key={x.id}>
+                          <td>
+                            <Link to={`/orders/${x.order_id}`}>{x.order_number}</Link>
+                          </td>
+                          <td>
+                            <code>{x.razorpay_order_id ?? '—'}</code>
+                          </td>
+                          <td>
+                            <code>{x.razorpay_payment_id ?? '—'}</code>
+                          </td>
+                          <td className="num">
+                            {x.currency === 'INR' ? money(x.amount) : `${x.amount} ${x.currency}`}
+                          </td>
+                          <td>
+                            <StatusBadge status={x.status} />
+                          </td>
+                          <td>{dateTime(x.created_at)}</td>
+                          <td>{dateTime(x.updated_at)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+              <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={setPage} />
+            </>
+          );
+        }}
+      </Loadable>
+    </section>
+  );
+}
+
+interface WebhookEvent {
+  id: number;
+  event_id: string;
+  event: string;
+  processed: boolean;
+  error: string | null;
+  received_at: string;
+}
+
+export function WebhookEvents() {
+  const [filter, setFilter] = useState('');
+  const [page, setPage] = usePage();
+  const list = useLoad(
+    () => api<Page<WebhookEvent>>('/api/admin/webhook-events/', { query: { page, page_size: PAGE_SIZE } }),
+    String(page),
+  );
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Webhook events</h1>
+        <button type="button" className="secondary" onClick={list.reload}>
+          Refresh
+        </button>
+      </div>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor="webhook-filter">Filter this page</label>
+          <input
+            id="webhook-filter"
+            type="search"
+            placeholder="Event, event id or error"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+          />
+        </div>
+      </div>
+      <Loadable loaded={list} empty={(p) => (p.count === 0 ? 'No webhook deliveries received yet.' : null)}>
+        {(p) => {
+          const rows = p.results.filter((x) => matches(filter, x.event, x.event_id, x.error));
+          return (
+            <>
+              {rows.length === 0 ? (
+                <p className="empty">Nothing on this page matches “{filter}”.</p>
+              ) : (
+                <div className="table-wrap">
+                  <table className="table">
+                    <thead>
+                      <tr>
+                        <th>Received</th>
+                        <th>Event</th>
+                        <th>Event id</th>
+                        <th>Processed</th>
+                        <th>Error</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {rows.map((x) => (
+                        <tr key={x.id}>
+                          <td>{dateTime(x.received_at)}</td>
+                          <td>
+                            <code>{x.event}</code>
+                          </td>
+                          <td>
+                            <code>{x.event_id}</code>
+                          </td>
+                          <td>{x.processed ? 'yes' : <span className="badge badge-pending">no</span>}</td>
+                          <td className={x.error ? 'danger' : undefined}>{x.error ?? '—'}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+              <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={setPage} />
+            </>
+          );
+        }}
+      </Loadable>
+    </section>
+  );
+}

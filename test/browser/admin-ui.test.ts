@@ -1,0 +1,295 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
+import { bearer, makeAdmin, makeUser, PASSWORD, type TestUser } from '../helpers/factories.js';
+import { CHROMIUM } from './build-admin.js';
+
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(
+    `[browser tests] skipped: ${CHROMIUM} not found. Install Debian's Chromium (apt-get install -y chromium) to run them; .ci/run does.`,
+  );
+}
+
+/** Screenshots of each screen, git-ignored, for people to look at. */
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
+
+let ctx: TestContext;
+let base: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let admin: TestUser;
+
+async function shot(name: string, target: Page = page) {
+  await target.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(target: Page, login: string, password = PASSWORD) {
+  await target.goto(`${base}/admin/`);
+  await target.getByLabel('Username or email').fill(login);
+  await target.getByLabel('Password').fill(password);
+  await target.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The app's stored session (tokens); the test runs in Node, so the page code is a string. */
+async function storedSession(): Promise<{ access: string; refresh: string }> {
+  return JSON.parse((await page.evaluate<string | null>('localStorage.getItem("shop-admin-session")'))!);
+}
+
+async function nav(section: string) {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: section, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: section }).waitFor();
+}
+
+describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => {
+  beforeAll(async () => {
+    // A database of its own: the dashboard's revenue is a global figure.
+    ctx = await buildTestApp({}, { isolated: true });
+    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
+    admin = await makeAdmin(ctx);
+    await rm(ARTIFACTS, { recursive: true, force: true });
+    await mkdir(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1366, height: 860 }, timezoneId: 'Asia/Kolkata' });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    // confirm() prompts (cancel, deactivate) are accepted.
+    page.on('dialog', (dialog) => void dialog.accept());
+  });
+
+  afterAll(async () => {
+    await Promise.race([browser?.close(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    // Chromium's keep-alive connections must not hold the server open.
+    ctx?.app.server.closeAllConnections();
+    await ctx?.close();
+  });
+
+  it('serves the app under /admin with a CSP it runs under, and falls back to index.html', async () => {
+    const res = await fetch(`${base}/admin/products/123`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await res.text();
+    expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline scripts
+    const asset = /src="(\/admin\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(base + asset!);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${base}/admin/assets/nope.js`)).status).toBe(404);
+  });
+
+  it('refuses a customer account with a clear message', async () => {
+    const shopper = await makeUser(ctx);
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !msg.text().includes('status of 40')) errors.push(msg.text());
+    });
+    await signIn(page, shopper.username);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Only staff can use the admin dashboard');
+    await shot('01-login-refused');
+    await page.getByLabel('Password').fill('wrong-password-1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong username, email or password');
+    expect(errors).toEqual([]); // CSP violations and script errors would show here
+  });
+
+  it('signs staff in by email and refreshes an expired access token silently', async () => {
+    await signIn(page, admin.email);
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    expect(await page.getByTestId('stat-revenue').textContent()).toBe('₹0.00');
+    // An access token the server refuses: the app swaps its refresh token and carries on.
+    const before = await storedSession();
+    await page.evaluate(
+      `(() => { const s = JSON.parse(localStorage.getItem("shop-admin-session")); s.access = "expired.token.value"; localStorage.setItem("shop-admin-session", JSON.stringify(s)); })()`,
+    );
+    await page.reload();
+    await page.getByTestId('stat-revenue').waitFor();
+    const after = await storedSession();
+    expect(after.refresh).not.toBe(before.refresh);
+    expect(after.access).not.toBe('expired.token.value');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Dashboard');
+  });
+
+  const categoryName = unique('Gadgets ');
+  const productName = `Periscope ${unique('')}`;
+
+  it('creates a category and a product (with field errors shown) and finds it by search', async () => {
+    await nav('Categories');
+    await page.getByRole('button', { name: 'New category' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill(categoryName);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByTestId('category-tree').getByText(categoryName).waitFor();
+    await shot('03-categories');
+
+    await nav('Products');
+    await page.getByRole('link', { name: 'New product' }).click();
+    await page.getByLabel('Name').fill(productName);
+    await page.getByLabel('Description').fill('Sees over walls.');
+    await page.getByLabel('Price (₹)').fill('-5');
+    await page.getByLabel('Stock').fill('7');
+    await page.getByLabel('Category').selectOption({ label: categoryName });
+    await page.getByRole('button', { name: 'Create product' }).click();
+    // The API's message sits under the field it is about.
+    const priceError = page.locator('.field-invalid', { has: page.getByLabel('Price (₹)') }).locator('.field-error');
+    await expect.poll(() => priceError.textContent()).toContain('Price must be greater than 0');
+    await page.locator('.toast-error').first().waitFor();
+    await shot('04-product-form-errors');
+    await page.getByLabel('Price (₹)').fill('1250.50');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Edit product' }).waitFor();
+
+    // Another product, so that the search has something to leave out.
+    const other = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/products/',
+      headers: bearer(admin.access),
+      payload: { name: 'Ordinary teapot', price: '10.00', stock: 3, category: (await ctx.app.inject({ url: '/api/categories/all/' })).json()[0].id },
+    });
+    expect(other.statusCode, other.body).toBe(201);
+    await nav('Products');
+    await expect.poll(() => page.getByTestId('products-table').locator('tbody tr').count()).toBe(2);
+    await page.getByLabel('Search').fill(productName.split(' ')[1]!);
+    await expect.poll(() => page.url()).toContain('search=');
+    await expect.poll(() => page.getByTestId('products-table').locator('tbody tr').count()).toBe(1);
+    const row = page.getByTestId('products-table').getByRole('row', { name: new RegExp(productName) });
+    await row.waitFor();
+    // Quick stock edit.
+    const stock = page.getByLabel(`Stock of ${productName}`);
+    await stock.fill('9');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.toast-ok', { hasText: 'set to 9' }).waitFor();
+    await shot('05-products');
+  });
+
+  it('explains why a category holding products cannot be deleted', async () => {
+    await nav('Categories');
+    await page.getByRole('button', { name: `Delete ${categoryName}` }).click();
+    await expect
+      .poll(() => page.locator('.toast-error').last().textContent())
+      .toContain('products belong to it');
+    await page.getByTestId('category-tree').getByText(categoryName).waitFor();
+  });
+
+  it('moves an order placed through the API through its statuses and the revenue follows', async () => {
+    const shopper = await makeUser(ctx);
+    const found = await ctx.app.inject({ method: 'GET', url: `/api/products/?search=${encodeURIComponent(productName)}` });
+    const product = found.json().results[0] as { id: number };
+    const added = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/cart/add/',
+      headers: bearer(shopper.access),
+      payload: { product_id: product.id, quantity: 2 },
+    });
+    expect(added.statusCode, added.body).toBe(200);
+    const placed = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/orders/create_order/',
+      headers: bearer(shopper.access),
+      payload: { shipping_address: '221B Baker Street, London' },
+    });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const order = placed.json() as { id: number; order_number: string };
+
+    await nav('Orders');
+    await page.getByLabel('Order number or id').fill(order.order_number.slice(-6).toLowerCase());
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('link', { name: order.order_number }).click();
+    await page.getByTestId('order-number').waitFor();
+    expect(await page.getByTestId('order-status').textContent()).toBe('pending');
+    // Only the transitions the API allows from pending.
+    const actions = page.locator('.order-detail .actions button');
+    expect(await actions.allTextContents()).toEqual(['Mark paid', 'Mark payment failed', 'Cancel order']);
+    await shot('06-order-pending');
+
+    for (const [button, status] of [
+      ['Mark paid', 'paid'],
+      ['Start processing', 'processing'],
+      ['Mark shipped', 'shipped'],
+      ['Mark delivered', 'delivered'],
+    ] as const) {
+      await page.getByRole('button', { name: button }).click();
+      await expect.poll(() => page.getByTestId('order-status').textContent()).toBe(status);
+    }
+    expect(await actions.count()).toBe(0);
+    await expect.poll(() => page.getByTestId('status-history').locator('li').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.getByText('221B Baker Street, London').count()).toBe(1);
+    await shot('07-order-delivered');
+
+    await nav('Dashboard');
+    await expect.poll(() => page.getByTestId('stat-revenue').textContent()).toBe('₹2,501.00');
+    expect(await page.getByTestId('stat-orders').textContent()).toBe('1');
+    await page.getByRole('button', { name: '7 days' }).click();
+    await expect.poll(() => page.getByTestId('sales-chart').getAttribute('data-has-data')).toBe('true');
+    // Chromium names India's zone by its older alias.
+    expect(await page.getByTestId('report-summary').textContent()).toMatch(/days in Asia\/(Kolkata|Calcutta)/);
+    expect(await page.locator('.chart .bar').count()).toBe(7);
+    await page.getByRole('link', { name: productName }).first().waitFor(); // top products
+    await shot('02-dashboard');
+
+    // CSV export downloads the report with the session's token.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^sales-report-.*\.csv$/);
+  });
+
+  it('deactivates a user, which ends their session', async () => {
+    const victim = await makeUser(ctx, { first_name: 'Victor', last_name: 'Victim' });
+    await nav('Users');
+    await page.getByLabel('Search').fill(victim.username);
+    const row = page.locator(`tr[data-username="${victim.username}"]`);
+    await row.waitFor();
+    await expect.poll(() => page.getByTestId('users-table').locator('tbody tr').count()).toBe(1);
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    await row.getByText('inactive').waitFor();
+    const profile = await ctx.app.inject({ method: 'GET', url: '/api/auth/profile/', headers: bearer(victim.access) });
+    expect(profile.statusCode).toBe(401);
+    await row.getByRole('button', { name: 'Make staff' }).click();
+    await row.getByText('staff', { exact: true }).waitFor();
+    await shot('08-users');
+    await nav('Payments');
+    await shot('09-payments');
+    await nav('Webhook events');
+    await shot('10-webhook-events');
+  });
+
+  it('is usable on a tablet', async () => {
+    const tablet = await context.newPage();
+    await tablet.setViewportSize({ width: 768, height: 1024 });
+    await tablet.goto(`${base}/admin/orders`);
+    await tablet.getByTestId('orders-table').waitFor();
+    await tablet.getByRole('button', { name: 'Menu' }).click();
+    await tablet.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Dashboard' }).click();
+    await tablet.getByTestId('sales-chart').waitFor();
+    await shot('11-tablet-dashboard', tablet);
+    await tablet.close();
+  });
+
+  it('signs out and revokes the session', async () => {
+    const { refresh } = await storedSession();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Username or email').waitFor();
+    const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/token/refresh/', payload: { refresh } });
+    expect(res.statusCode).toBe(401);
+  });
+}, 60_000);
