@@ -126,13 +126,25 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = as
       schema: {
         tags,
         summary: 'Payments (paged), newest first',
-        querystring: Type.Object({ ...PageQuery, status: Type.Optional(Type.Enum([...PAYMENT_ROW_STATUSES])) }),
+        querystring: Type.Object({
+          ...PageQuery,
+          status: Type.Optional(Type.Enum([...PAYMENT_ROW_STATUSES])),
+          order: Type.Optional(Id),
+          search: Type.Optional(
+            Type.String({ maxLength: 64, description: 'An order number, or a Razorpay order or payment id.' }),
+          ),
+        }),
         response: { 200: Page(AdminPayment), ...problems(400, 404) },
       },
     },
     async (request) => {
       const params = pageParams(request.query);
-      const { rows, count } = await payments.listPayments(database, request.query.status, params.pageSize, offsetOf(params));
+      const { rows, count } = await payments.listPayments(
+        database,
+        { status: request.query.status, orderId: request.query.order, search: request.query.search },
+        params.pageSize,
+        offsetOf(params),
+      );
       assertPageExists(params, count);
       return paged(
         request,
@@ -161,13 +173,18 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = as
       schema: {
         tags,
         summary: 'Stored Razorpay webhook deliveries (paged), newest first',
-        querystring: Type.Object(PageQuery),
+        querystring: Type.Object({
+          ...PageQuery,
+          search: Type.Optional(
+            Type.String({ maxLength: 100, description: 'An event id, or an event name or its beginning.' }),
+          ),
+        }),
         response: { 200: Page(WebhookEvent), ...problems(400, 404) },
       },
     },
     async (request) => {
       const params = pageParams(request.query);
-      const { rows, count } = await payments.listWebhookEvents(database, params.pageSize, offsetOf(params));
+      const { rows, count } = await payments.listWebhookEvents(database, request.query.search, params.pageSize, offsetOf(params));
       assertPageExists(params, count);
       return paged(
         request,

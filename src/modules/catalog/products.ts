@@ -43,15 +43,16 @@ export function productFilter(query: ProductListInput): ProductFilter {
   return filter;
 }
 
-/** A page of active products: rows, and the count unless a cached one is still current. */
+/** A page of products (active ones unless staff ask for all): rows, and the count unless a cached one is still current. */
 export function listProducts(
   database: Database,
   counts: CountCache,
   filter: ProductFilter,
   limit: number,
   offset: number,
+  includeInactive = false,
 ) {
-  return findProducts(database.db, filter, { limit, offset }, counts);
+  return findProducts(database.db, filter, { limit, offset }, counts, !includeInactive);
 }
 
 export function featuredProducts(database: Database): Promise<ProductListRow[]> {

@@ -137,7 +137,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   app.get(
     '/',
     {
-      config: { auth: 'none' },
+      config: { auth: 'optional' },
       schema: {
         tags,
         summary: 'Active products (paged), with search, filters and ordering',
@@ -158,6 +158,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         filter,
         params.pageSize,
         offsetOf(params),
+        request.query.include_inactive === true && (request.actor?.isStaff ?? false),
       );
       assertPageExists(params, count);
       return paged(request, params, count, rows.map(productListView));

@@ -110,6 +110,9 @@ export const ProductListQuery = Type.Object({
   max_price: Type.Optional(Type.String({ maxLength: 20 })),
   in_stock: Type.Optional(Type.Boolean()),
   ordering: Type.Optional(Type.Enum([...ORDERINGS])),
+  include_inactive: Type.Optional(
+    Type.Boolean({ description: 'Admins only: list inactive products too (ignored for others).' }),
+  ),
 });
 export type ProductListInput = Static<typeof ProductListQuery>;
 

@@ -69,12 +69,20 @@ export function quantitiesOf(ex: Executor, orderId: number) {
 export interface OrderListFilter {
   userId?: number;
   status?: string;
+  /** An order number, whole (an index lookup) or its beginning. */
+  orderNumber?: string;
 }
 
 function listWhere(filter: OrderListFilter) {
+  const number = filter.orderNumber?.trim().toUpperCase();
   return and(
     filter.userId !== undefined ? eq(orders.userId, filter.userId) : undefined,
     filter.status !== undefined ? eq(orders.status, filter.status) : undefined,
+    number
+      ? /^ORD-[0-9A-F]{12}$/.test(number)
+        ? eq(orders.orderNumber, number)
+        : sql`${orders.orderNumber} like ${number.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'}`
+      : undefined,
   );
 }
 

@@ -56,6 +56,9 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
           ...PageQuery,
           status: Type.Optional(StatusEnum),
           user: Type.Optional(Id),
+          search: Type.Optional(
+            Type.String({ maxLength: 16, description: 'An order number, whole or its beginning (ORD-4F…).' }),
+          ),
         }),
         response: { 200: Page(Type.Ref('OrderListItem')), ...problems(400, 404) },
       },

@@ -251,13 +251,14 @@ export function updateOrderStatus(deps: OrdersDeps, actor: Actor, id: number, to
 export async function listOrders(
   deps: OrdersDeps,
   actor: Actor,
-  query: { status?: string; user?: number },
+  query: { status?: string; user?: number; search?: string },
   limit: number,
   offset: number,
 ) {
   const filter: repo.OrderListFilter = {
     status: query.status,
     userId: actor.isStaff ? query.user : actor.id,
+    orderNumber: query.search,
   };
   const [rows, count] = await Promise.all([
     repo.listOrders(deps.database.db, filter, limit, offset),

@@ -1,11 +1,29 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { orders, payments, webhookEvents } from '../../db/schema/index.js';
 
 /** Staff views of payments and stored webhook deliveries, newest first. */
-export async function listPayments(database: Database, status: string | undefined, limit: number, offset: number) {
+export interface PaymentFilter {
+  status?: string;
+  orderId?: number;
+  /** An order number, or a Razorpay order or payment id. */
+  search?: string;
+}
+
+export async function listPayments(database: Database, query: PaymentFilter, limit: number, offset: number) {
   const { db } = database;
-  const filter = status ? eq(payments.status, status) : undefined;
+  const term = query.search?.trim();
+  const filter = and(
+    query.status ? eq(payments.status, query.status) : undefined,
+    query.orderId !== undefined ? eq(payments.orderId, query.orderId) : undefined,
+    term
+      ? or(
+          eq(orders.orderNumber, term.toUpperCase()),
+          eq(payments.razorpayOrderId, term),
+          eq(payments.razorpayPaymentId, term),
+        )
+      : undefined,
+  );
   const [rows, [counted]] = await Promise.all([
     db
       .select({ payment: payments, orderNumber: orders.orderNumber })
@@ -15,13 +33,22 @@ export async function listPayments(database: Database, status: string | undefine
       .orderBy(desc(payments.createdAt), desc(payments.id))
       .limit(limit)
       .offset(offset),
-    db.select({ count: sql<number>`count(*)::int` }).from(payments).where(filter),
+    db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(payments)
+      .innerJoin(orders, eq(orders.id, payments.orderId))
+      .where(filter),
   ]);
   return { rows, count: counted!.count };
 }
 
-export async function listWebhookEvents(database: Database, limit: number, offset: number) {
+/** `search`: an event id, or an event name or its beginning (`payment.`). */
+export async function listWebhookEvents(database: Database, search: string | undefined, limit: number, offset: number) {
   const { db } = database;
+  const term = search?.trim();
+  const filter = term
+    ? or(eq(webhookEvents.eventId, term), sql`${webhookEvents.event} like ${term.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'}`)
+    : undefined;
   const [rows, [counted]] = await Promise.all([
     db
       .select({
@@ -33,10 +60,11 @@ export async function listWebhookEvents(database: Database, limit: number, offse
         receivedAt: webhookEvents.receivedAt,
       })
       .from(webhookEvents)
+      .where(filter)
       .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
       .limit(limit)
       .offset(offset),
-    db.select({ count: sql<number>`count(*)::int` }).from(webhookEvents),
+    db.select({ count: sql<number>`count(*)::int` }).from(webhookEvents).where(filter),
   ]);
   return { rows, count: counted!.count };
 }
