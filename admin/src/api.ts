@@ -19,6 +19,24 @@ export interface Page<T> {
   results: T[];
 }
 
+/** A payment row as /api/admin/payments/ lists it. */
+export interface AdminPayment {
+  id: number;
+  order_id: number;
+  order_number: string;
+  razorpay_order_id: string | null;
+  razorpay_payment_id: string | null;
+  amount: string;
+  currency: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export function paymentAmount(p: Pick<AdminPayment, 'amount' | 'currency'>): string {
+  return p.currency === 'INR' ? money(p.amount) : `${p.amount} ${p.currency}`;
+}
+
 export interface Problem {
   type?: string;
   title?: string;

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payments, webhookEvents } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import { bearer, makeAdmin, makeUser, PASSWORD, type TestUser } from '../helpers/factories.js';
 import { CHROMIUM } from './build-admin.js';
@@ -181,6 +182,23 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
     await row.getByRole('button', { name: 'Save' }).click();
     await page.locator('.toast-ok', { hasText: 'set to 9' }).waitFor();
     await shot('05-products');
+
+    // Deactivated, it leaves the shop but not the admin list, nor its search.
+    // A controlled switch: it flips once the API has saved the change, so click rather than uncheck().
+    await page.getByLabel(`${productName} active`).click();
+    await page.locator('.toast-ok', { hasText: `${productName} is now inactive` }).waitFor();
+    const publicList = await ctx.app.inject({ url: `/api/products/?search=${encodeURIComponent(productName)}` });
+    expect(publicList.json().count).toBe(0);
+    await page.reload();
+    await row.getByText('inactive', { exact: true }).waitFor();
+    expect(await page.getByLabel(`${productName} active`).isChecked()).toBe(false);
+    await page.getByLabel('Search').fill('');
+    await expect.poll(() => page.getByTestId('products-table').locator('tbody tr').count()).toBe(2);
+    await row.waitFor();
+    // And back on, for the order below.
+    await page.getByLabel(`${productName} active`).click();
+    await page.locator('.toast-ok', { hasText: `${productName} is now active` }).waitFor();
+    await expect.poll(() => row.getByText('inactive', { exact: true }).count()).toBe(0);
   });
 
   it('explains why a category holding products cannot be deleted', async () => {
@@ -211,13 +229,48 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
     });
     expect(placed.statusCode, placed.body).toBe(201);
     const order = placed.json() as { id: number; order_number: string };
+    // A second order, which a prefix of the first one's number leaves out.
+    await ctx.app.inject({ method: 'POST', url: '/api/cart/add/', headers: bearer(shopper.access), payload: { product_id: product.id, quantity: 1 } });
+    const second = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/orders/create_order/',
+      headers: bearer(shopper.access),
+      payload: { shipping_address: '221B Baker Street, London' },
+    });
+    expect(second.statusCode, second.body).toBe(201);
+    const secondNumber = (second.json() as { order_number: string }).order_number;
+    // The first order's payment, as Razorpay checkout would have started it.
+    const razorpayOrderId = unique('order_ui');
+    await ctx.database.db.insert(payments).values({ orderId: order.id, amount: '2501.00', razorpayOrderId, status: 'initiated' });
 
     await nav('Orders');
-    await page.getByLabel('Order number or id').fill(order.order_number.slice(-6).toLowerCase());
+    await expect.poll(() => page.getByTestId('orders-table').locator('tbody tr').count()).toBe(2);
+    // The shortest prefix of the first number that the second one does not share, typed in lower case.
+    let length = 5;
+    while (secondNumber.startsWith(order.order_number.slice(0, length))) length++;
+    const prefix = order.order_number.slice(0, length).toLowerCase();
+    await page.getByLabel('Order number').fill(prefix);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => page.url()).toContain(`search=${prefix}`);
+    await expect.poll(() => page.getByTestId('orders-table').locator('tbody tr').count()).toBe(1);
+    // The digits after ORD- alone find it too.
+    await page.getByLabel('Order number').fill(order.order_number.slice(4));
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => page.getByTestId('orders-table').locator('tbody tr').count()).toBe(1);
+    await page.getByLabel('Order number').fill('ORD-ZZZ');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByText('No order number starts with “ORD-ZZZ”.').waitFor();
+    await page.getByLabel('Order number').fill(prefix);
     await page.getByRole('button', { name: 'Find' }).click();
     await page.getByRole('link', { name: order.order_number }).click();
     await page.getByTestId('order-number').waitFor();
     expect(await page.getByTestId('order-status').textContent()).toBe('pending');
+    // Its payment row, with the Razorpay ids.
+    const paymentRow = page.getByTestId('order-payments').locator('tbody tr');
+    await expect.poll(() => paymentRow.count()).toBe(1);
+    expect(await paymentRow.textContent()).toContain(razorpayOrderId);
+    expect(await paymentRow.textContent()).toContain('initiated');
+    expect(await paymentRow.textContent()).toContain('₹2,501.00');
     // Only the transitions the API allows from pending.
     const actions = page.locator('.order-detail .actions button');
     expect(await actions.allTextContents()).toEqual(['Mark paid', 'Mark payment failed', 'Cancel order']);
@@ -239,7 +292,7 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
 
     await nav('Dashboard');
     await expect.poll(() => page.getByTestId('stat-revenue').textContent()).toBe('₹2,501.00');
-    expect(await page.getByTestId('stat-orders').textContent()).toBe('1');
+    expect(await page.getByTestId('stat-orders').textContent()).toBe('2'); // the second one is still pending
     await page.getByRole('button', { name: '7 days' }).click();
     await expect.poll(() => page.getByTestId('sales-chart').getAttribute('data-has-data')).toBe('true');
     // Chromium names India's zone by its older alias.
@@ -267,9 +320,43 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
     await row.getByRole('button', { name: 'Make staff' }).click();
     await row.getByText('staff', { exact: true }).waitFor();
     await shot('08-users');
+  });
+
+  it('searches payments and webhook events through the API', async () => {
+    const [order] = (await ctx.app.inject({ url: '/api/orders/?page_size=1', headers: bearer(admin.access) })).json().results as {
+      id: number;
+      order_number: string;
+    }[];
+    const razorpayPaymentId = unique('pay_ui');
+    await ctx.database.db
+      .insert(payments)
+      .values({ orderId: order!.id, amount: '1.00', razorpayOrderId: unique('order_ui'), razorpayPaymentId, status: 'failed' });
     await nav('Payments');
+    const rows = page.getByTestId('payments-table').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.getByLabel('Search').fill(razorpayPaymentId);
+    await expect.poll(() => page.url()).toContain(`search=${razorpayPaymentId}`);
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.textContent()).toContain('failed');
+    await page.getByLabel('Search').fill(order!.order_number.toLowerCase());
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByLabel('Search').fill('pay_nothing');
+    await page.getByText('No payment has the order number or Razorpay id “pay_nothing”.').waitFor();
     await shot('09-payments');
+
+    await ctx.database.db.insert(webhookEvents).values([
+      { eventId: unique('evt_ui'), event: 'payment.captured', payload: {} },
+      { eventId: unique('evt_ui'), event: 'payment.failed', payload: {} },
+      { eventId: 'evt_ui_refund', event: 'refund.processed', payload: {} },
+    ]);
     await nav('Webhook events');
+    const events = page.getByTestId('webhook-events-table').locator('tbody tr');
+    await expect.poll(() => events.count()).toBe(3);
+    await page.getByLabel('Search').fill('payment.');
+    await expect.poll(() => events.count()).toBe(2);
+    await page.getByLabel('Search').fill('evt_ui_refund');
+    await expect.poll(() => events.count()).toBe(1);
+    expect(await events.textContent()).toContain('refund.processed');
     await shot('10-webhook-events');
   });
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, currentUser, dateTime, money, type Page } from '../api';
+import { type AdminPayment, api, currentUser, dateTime, type Page, paymentAmount } from '../api';
 import { Link, Loadable, Pagination, StatusBadge, useDebounced, useLoad, useQueryParam, useToast } from '../ui';
 
 const PAGE_SIZE = 25;
@@ -168,31 +168,23 @@ export function Users() {
   );
 }
 
-interface Payment {
-  id: number;
-  order_id: number;
-  order_number: string;
-  razorpay_order_id: string | null;
-  razorpay_payment_id: string | null;
-  amount: string;
-  currency: string;
-  status: string;
-  created_at: string;
-  updated_at: string;
-}
-
-/** Client-side text filter over the loaded page (the API filters payments by status only). */
-function matches(text: string, ...fields: (string | null)[]): boolean {
-  const needle = text.trim().toLowerCase();
-  return !needle || fields.some((f) => f?.toLowerCase().includes(needle));
+/** A search box whose (debounced) text lives in the URL's ?search=, as on the Users page. */
+function useSearchParam(): [string, string, (v: string) => void] {
+  const [search, setSearch] = useQueryParam('search');
+  const [typed, setTyped] = useState(search);
+  const debounced = useDebounced(typed);
+  useEffect(() => {
+    if (debounced.trim() !== search) setSearch(debounced.trim());
+  }, [debounced]); // only the typed text drives this
+  return [search, typed, setTyped];
 }
 
 export function Payments() {
   const [status, setStatus] = useQueryParam('status');
-  const [filter, setFilter] = useState('');
+  const [search, typed, setTyped] = useSearchParam();
   const [page, setPage] = usePage();
-  const query = { status, page, page_size: PAGE_SIZE };
-  const list = useLoad(() => api<Page<Payment>>('/api/admin/payments/', { query }), JSON.stringify(query));
+  const query = { status, search, page, page_size: PAGE_SIZE };
+  const list = useLoad(() => api<Page<AdminPayment>>('/api/admin/payments/', { query }), JSON.stringify(query));
   return (
     <section>
       <div className="page-head">
@@ -200,13 +192,14 @@ export function Payments() {
       </div>
       <div className="filters">
         <div className="field">
-          <label htmlFor="payment-filter">Filter this page</label>
+          <label htmlFor="payment-search">Search</label>
           <input
-            id="payment-filter"
+            id="payment-search"
             type="search"
-            placeholder="Order number or Razorpay id"
-            value={filter}
-            onChange={(e) => setFilter(e.target.value)}
+            placeholder="Order number or Razorpay id (whole)"
+            maxLength={64}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
           />
         </div>
         <div className="field">
@@ -221,57 +214,61 @@ export function Payments() {
           </select>
         </div>
       </div>
-      <Loadable loaded={list} empty={(p) => (p.count === 0 ? 'No payments yet.' : null)}>
-        {(p) => {
-          const rows = p.results.filter((x) => matches(filter, x.order_number, x.razorpay_order_id, x.razorpay_payment_id));
-          return (
-            <>
-              {rows.length === 0 ? (
-                <p className="empty">Nothing on this page matches “{filter}”.</p>
-              ) : (
-                <div className="table-wrap">
-                  <table className="table">
-                    <thead>
-                      <tr>
-                        <th>Order</th>
-                        <th>Razorpay order</th>
-                        <th>Razorpay payment</th>
-                        <th className="num">Amount</th>
-                        <th>Status</th>
-                        <th>Created</th>
-                        <th>Updated</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {rows.map((x) => (
-                        <tr key={x.id}>
-                          <td>
-                            <Link to={`/orders/${x.order_id}`}>{x.order_number}</Link>
-                          </td>
-                          <td>
-                            <code>{x.razorpay_order_id ?? '—'}</code>
-                          </td>
-                          <td>
-                            <code>{x.razorpay_payment_id ?? '—'}</code>
-                          </td>
-                          <td className="num">
-                            {x.currency === 'INR' ? money(x.amount) : `${x.amount} ${x.currency}`}
-                          </td>
-                          <td>
-                            <StatusBadge status={x.status} />
-                          </td>
-                          <td>{dateTime(x.created_at)}</td>
-                          <td>{dateTime(x.updated_at)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              )}
-              <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={setPage} />
-            </>
-          );
-        }}
+      <Loadable
+        loaded={list}
+        empty={(p) =>
+          p.count === 0
+            ? search
+              ? `No payment has the order number or Razorpay id “${search}”.`
+              : status
+                ? `No ${status} payments.`
+                : 'No payments yet.'
+            : null
+        }
+      >
+        {(p) => (
+          <>
+            <div className="table-wrap">
+              <table className="table" data-testid="payments-table">
+                <thead>
+                  <tr>
+                    <th>Order</th>
+                    <th>Razorpay order</th>
+                    <th>Razorpay payment</th>
+                    <th className="num">Amount</th>
+                    <th>Status</th>
+                    <th>Created</th>
+                    <th>Updated</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.results.map((x) => (
+                    <tr key={x.id}>
+                      <td>
+                        <Link to={`/orders/${x.order_id}`}>{x.order_number}</Link>
+                      </td>
+                      <td>
+                        <code>{x.razorpay_order_id ?? '—'}</code>
+                      </td>
+                      <td>
+                        <code>{x.razorpay_payment_id ?? '—'}</code>
+                      </td>
+                      <td className="num">
+                        {paymentAmount(x)}
+                      </td>
+                      <td>
+                        <StatusBadge status={x.status} />
+                      </td>
+                      <td>{dateTime(x.created_at)}</td>
+                      <td>{dateTime(x.updated_at)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={setPage} />
+          </>
+        )}
       </Loadable>
     </section>
   );
@@ -287,12 +284,10 @@ interface WebhookEvent {
 }
 
 export function WebhookEvents() {
-  const [filter, setFilter] = useState('');
+  const [search, typed, setTyped] = useSearchParam();
   const [page, setPage] = usePage();
-  const list = useLoad(
-    () => api<Page<WebhookEvent>>('/api/admin/webhook-events/', { query: { page, page_size: PAGE_SIZE } }),
-    String(page),
-  );
+  const query = { search, page, page_size: PAGE_SIZE };
+  const list = useLoad(() => api<Page<WebhookEvent>>('/api/admin/webhook-events/', { query }), JSON.stringify(query));
   return (
     <section>
       <div className="page-head">
@@ -303,57 +298,60 @@ export function WebhookEvents() {
       </div>
       <div className="filters">
         <div className="field">
-          <label htmlFor="webhook-filter">Filter this page</label>
+          <label htmlFor="webhook-search">Search</label>
           <input
-            id="webhook-filter"
+            id="webhook-search"
             type="search"
-            placeholder="Event, event id or error"
-            value={filter}
-            onChange={(e) => setFilter(e.target.value)}
+            placeholder="Event id, or event name or its beginning (payment.)"
+            maxLength={100}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
           />
         </div>
       </div>
-      <Loadable loaded={list} empty={(p) => (p.count === 0 ? 'No webhook deliveries received yet.' : null)}>
-        {(p) => {
-          const rows = p.results.filter((x) => matches(filter, x.event, x.event_id, x.error));
-          return (
-            <>
-              {rows.length === 0 ? (
-                <p className="empty">Nothing on this page matches “{filter}”.</p>
-              ) : (
-                <div className="table-wrap">
-                  <table className="table">
-                    <thead>
-                      <tr>
-                        <th>Received</th>
-                        <th>Event</th>
-                        <th>Event id</th>
-                        <th>Processed</th>
-                        <th>Error</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {rows.map((x) => (
-                        <tr key={x.id}>
-                          <td>{dateTime(x.received_at)}</td>
-                          <td>
-                            <code>{x.event}</code>
-                          </td>
-                          <td>
-                            <code>{x.event_id}</code>
-                          </td>
-                          <td>{x.processed ? 'yes' : <span className="badge badge-pending">no</span>}</td>
-                          <td className={x.error ? 'danger' : undefined}>{x.error ?? '—'}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              )}
-              <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={setPage} />
-            </>
-          );
-        }}
+      <Loadable
+        loaded={list}
+        empty={(p) =>
+          p.count === 0
+            ? search
+              ? `No webhook event has the id “${search}” or a name starting with it.`
+              : 'No webhook deliveries received yet.'
+            : null
+        }
+      >
+        {(p) => (
+          <>
+            <div className="table-wrap">
+              <table className="table" data-testid="webhook-events-table">
+                <thead>
+                  <tr>
+                    <th>Received</th>
+                    <th>Event</th>
+                    <th>Event id</th>
+                    <th>Processed</th>
+                    <th>Error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.results.map((x) => (
+                    <tr key={x.id}>
+                      <td>{dateTime(x.received_at)}</td>
+                      <td>
+                        <code>{x.event}</code>
+                      </td>
+                      <td>
+                        <code>{x.event_id}</code>
+                      </td>
+                      <td>{x.processed ? 'yes' : <span className="badge badge-pending">no</span>}</td>
+                      <td className={x.error ? 'danger' : undefined}>{x.error ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={setPage} />
+          </>
+        )}
       </Loadable>
     </section>
   );

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { api, dateTime, money, type Page } from '../api';
+import { type AdminPayment, api, dateTime, money, type Page, paymentAmount } from '../api';
 import { Link, Loadable, Pagination, StatusBadge, useLoad, useQueryParam, useToast } from '../ui';
 
 export interface OrderListItem {
@@ -45,27 +45,15 @@ const ACTION_LABELS: Record<OrderStatus, string> = {
 };
 
 const PAGE_SIZE = 25;
-const SCAN_PAGES = 10;
 
-/** Finds orders by (part of) their number among the newest SCAN_PAGES × 100 orders. */
-async function searchOrders(term: string, status: string): Promise<Page<OrderListItem>> {
-  const needle = term.trim().toUpperCase();
-  const found: OrderListItem[] = [];
-  // Digits may also be an order's id.
-  if (/^\d{1,9}$/.test(needle)) {
-    try {
-      const byId = await api<OrderListItem & { items: unknown[] }>(`/api/orders/${needle}/`);
-      if (!status || byId.status === status) found.push({ ...byId, items_count: byId.items.length });
-    } catch {
-      /* no such order */
-    }
-  }
-  for (let page = 1; page <= SCAN_PAGES; page++) {
-    const batch = await api<Page<OrderListItem>>('/api/orders/', { query: { status, page, page_size: 100 } });
-    found.push(...batch.results.filter((o) => o.order_number.includes(needle) && !found.some((f) => f.id === o.id)));
-    if (!batch.next) break;
-  }
-  return { count: found.length, next: null, previous: null, results: found };
+/**
+ * What to send as ?search=: an order number, whole or its beginning. Every number starts with
+ * ORD-, so a bare tail of hex digits ("4f2a") is taken as the part after it.
+ */
+function orderNumberTerm(typed: string): string {
+  const term = typed.trim().toUpperCase();
+  if (term === '' || 'ORD-'.startsWith(term) || term.startsWith('ORD-')) return term;
+  return /^[0-9A-F]+$/.test(term) ? `ORD-${term}` : term;
 }
 
 export function Orders() {
@@ -74,14 +62,8 @@ export function Orders() {
   const [pageParam, setPage] = useQueryParam('page', '1');
   const [typed, setTyped] = useState(search);
   const page = Math.max(1, Number(pageParam) || 1);
-  const key = JSON.stringify({ status, search, page });
-  const list = useLoad(
-    () =>
-      search
-        ? searchOrders(search, status)
-        : api<Page<OrderListItem>>('/api/orders/', { query: { status, page, page_size: PAGE_SIZE } }),
-    key,
-  );
+  const query = { status, search: orderNumberTerm(search), page, page_size: PAGE_SIZE };
+  const list = useLoad(() => api<Page<OrderListItem>>('/api/orders/', { query }), JSON.stringify(query));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -95,12 +77,13 @@ export function Orders() {
       </div>
       <div className="filters">
         <form className="field" onSubmit={submit} role="search">
-          <label htmlFor="order-search">Order number or id</label>
+          <label htmlFor="order-search">Order number</label>
           <div className="inline">
             <input
               id="order-search"
               type="search"
-              placeholder="ORD-…"
+              placeholder="ORD-… (whole or its beginning)"
+              maxLength={16}
               value={typed}
               onChange={(e) => {
                 setTyped(e.target.value);
@@ -124,10 +107,7 @@ export function Orders() {
           </select>
         </div>
       </div>
-      {search ? (
-        <p className="muted small">Searching the {SCAN_PAGES * 100} newest orders for “{search}”.</p>
-      ) : null}
-      <Loadable loaded={list} empty={(p) => (p.count === 0 ? (search ? `No order number contains “${search}”.` : 'No orders.') : null)}>
+      <Loadable loaded={list} empty={(p) => (p.count === 0 ? (search ? `No order number starts with “${orderNumberTerm(search)}”.` : 'No orders.') : null)}>
         {(p) => (
           <>
             <div className="table-wrap">
@@ -162,7 +142,7 @@ export function Orders() {
                 </tbody>
               </table>
             </div>
-            {search ? null : <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={(n) => setPage(String(n))} />}
+            <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={(n) => setPage(String(n))} />
           </>
         )}
       </Loadable>
@@ -173,6 +153,10 @@ export function Orders() {
 export function OrderDetail({ id }: { id: number }) {
   const toast = useToast();
   const order = useLoad(() => api<OrderDetailData>(`/api/orders/${id}/`), `order:${id}`);
+  const payments = useLoad(
+    () => api<Page<AdminPayment>>('/api/admin/payments/', { query: { order: id, page_size: 100 } }),
+    `order-payments:${id}`,
+  );
   const [busy, setBusy] = useState<OrderStatus | null>(null);
 
   const move = async (o: OrderDetailData, to: OrderStatus) => {
@@ -184,11 +168,12 @@ export function OrderDetail({ id }: { id: number }) {
     try {
       await api(`/api/orders/${o.id}/update_status/`, { method: 'PATCH', body: { status: to } });
       toast.ok(`${o.order_number} is now ${to.replace('_', ' ')}.`);
-      order.reload();
     } catch (err) {
       toast.error(err);
-      order.reload();
     } finally {
+      // A cancellation may start a refund: the payment row changes too.
+      order.reload();
+      payments.reload();
       setBusy(null);
     }
   };
@@ -242,6 +227,46 @@ export function OrderDetail({ id }: { id: number }) {
                   ))
                 )}
               </div>
+            </div>
+            <div className="card" data-testid="order-payments">
+              <div className="card-head">
+                <h2>Payment</h2>
+                <Link to={`/payments?search=${encodeURIComponent(o.order_number)}`}>In payments</Link>
+              </div>
+              <Loadable loaded={payments} empty={(p) => (p.count === 0 ? 'No payment has been started for this order.' : null)}>
+                {(p) => (
+                  <div className="table-wrap">
+                    <table className="table">
+                      <thead>
+                        <tr>
+                          <th>Razorpay order</th>
+                          <th>Razorpay payment</th>
+                          <th className="num">Amount</th>
+                          <th>Status</th>
+                          <th>Updated</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {p.results.map((x) => (
+                          <tr key={x.id}>
+                            <td>
+                              <code>{x.razorpay_order_id ?? '—'}</code>
+                            </td>
+                            <td>
+                              <code>{x.razorpay_payment_id ?? '—'}</code>
+                            </td>
+                            <td className="num">{paymentAmount(x)}</td>
+                            <td>
+                              <StatusBadge status={x.status} />
+                            </td>
+                            <td>{dateTime(x.updated_at)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
+                )}
+              </Loadable>
             </div>
             <div className="card">
               <h2>Items</h2>

@@ -60,7 +60,8 @@ export function Products() {
   const [openRef, setOpenRef] = useState('');
   const page = Math.max(1, Number(pageParam) || 1);
   const categories = useAllCategories();
-  const query = { search, category, in_stock: stock, ordering, page, page_size: PAGE_SIZE };
+  // Staff see inactive products too (the API ignores include_inactive for anyone else).
+  const query = { search, category, in_stock: stock, ordering, include_inactive: true, page, page_size: PAGE_SIZE };
   const list = useLoad(() => api<Page<ProductItem>>('/api/products/', { query }), JSON.stringify(query));
 
   const patch = async (p: ProductItem, body: Partial<ProductItem>, done: string) => {
@@ -138,9 +139,6 @@ export function Products() {
           </div>
         </form>
       </div>
-      <p className="muted small">
-        The list shows active products (the API lists only those); open an inactive one by its id or slug.
-      </p>
       <Loadable
         loaded={list}
         empty={(p) => (p.count === 0 ? (search ? `No product matches “${search}”.` : 'No products here yet.') : null)}
@@ -161,9 +159,15 @@ export function Products() {
                 </thead>
                 <tbody>
                   {p.results.map((product) => (
-                    <tr key={product.id}>
+                    <tr key={product.id} data-active={product.is_active}>
                       <td>
                         <Link to={`/products/${product.id}`}>{product.name}</Link>
+                        {product.is_active ? null : (
+                          <>
+                            {' '}
+                            <span className="badge badge-cancelled">inactive</span>
+                          </>
+                        )}
                       </td>
                       <td>{product.category_name}</td>
                       <td className="num">{money(product.price)}</td>
