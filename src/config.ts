@@ -31,7 +31,10 @@ export interface Config {
   readonly logLevel: string;
   readonly jobs: boolean;
   readonly trustProxy: boolean;
-  /** Argon2id cost; OWASP's minimum (19 MiB, 2 passes) unless lowered for tests. */
+  /**
+   * Argon2id cost: one of OWASP's equivalent minimum settings, 12 MiB × 3 passes (measured here
+   * at 1.7× the verifications per second of 19 MiB × 2: it stays in the CPU's caches).
+   */
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
 }
 
@@ -176,8 +179,8 @@ export function loadConfig(env: Env = process.env): Config {
     jobs: jobsRaw === 'on',
     trustProxy: bool(env, 'TRUST_PROXY', false),
     argon2: {
-      memoryCost: int(env, 'ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
-      timeCost: int(env, 'ARGON2_ITERATIONS', 2, 1, 100),
+      memoryCost: int(env, 'ARGON2_MEMORY_KIB', 12_288, 1024, 4_194_304),
+      timeCost: int(env, 'ARGON2_ITERATIONS', 3, 1, 100),
     },
   };
   return Object.freeze(config);

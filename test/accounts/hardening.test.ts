@@ -1,4 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '../../src/db/schema/index.js';
+import { PasswordHasher } from '../../src/modules/accounts/passwords.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import { bearer, makeUser, PASSWORD } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
@@ -82,5 +85,16 @@ describe('account hardening', () => {
       ctx.app.inject({ method: 'GET', url: '/api/auth/profile/', headers: bearer(access) });
     expectProblem(await profile(user.access), 401, 'token_invalid');
     expect((await profile(other.access)).statusCode).toBe(200);
+  });
+
+  it('upgrades a hash made under older argon2 settings at the next login', async () => {
+    const user = await makeUser(ctx);
+    const old = await new PasswordHasher({ memoryCost: 2048, timeCost: 2 }).hash(PASSWORD);
+    await ctx.database.db.update(users).set({ passwordHash: old }).where(eq(users.id, user.id));
+    expect((await login(user.username, PASSWORD, '10.9.0.4')).statusCode).toBe(200);
+    const [row] = await ctx.database.db.select().from(users).where(eq(users.id, user.id));
+    expect(row!.passwordHash).not.toBe(old);
+    expect(row!.passwordHash).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    expect((await login(user.username, PASSWORD, '10.9.0.4')).statusCode).toBe(200);
   });
 });

@@ -25,7 +25,7 @@ describe('loadConfig', () => {
     expect(c.razorpay.apiBase).toBe('https://api.razorpay.com');
     expect(c.razorpay.keyId).toBeNull();
     expect(c.jobs).toBe(true);
-    expect(c.argon2).toEqual({ memoryCost: 19_456, timeCost: 2 });
+    expect(c.argon2).toEqual({ memoryCost: 12_288, timeCost: 3 });
     expect(Object.isFrozen(c)).toBe(true);
   });
 

@@ -12,6 +12,12 @@ export class PasswordHasher {
     return hash(password, { algorithm: ARGON2ID, parallelism: 1, ...this.cost });
   }
 
+  /** Whether a stored hash was made with other settings than the current ones (rehash it at login). */
+  needsRehash(passwordHash: string): boolean {
+    const params = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash);
+    return !params || Number(params[1]) !== this.cost.memoryCost || Number(params[2]) !== this.cost.timeCost || params[3] !== '1';
+  }
+
   async verify(passwordHash: string | null, password: string): Promise<boolean> {
     if (passwordHash === null) {
       this.dummyHash ??= this.hash('dummy password for timing');

@@ -140,8 +140,12 @@ export async function login(
     throw new Unauthorized(BAD_CREDENTIALS, 'authentication_failed');
   }
   await deps.limiter.reset(key);
+  // A hash made under older settings is replaced while the password is at hand.
+  const passwordHash = deps.hasher.needsRehash(found.passwordHash)
+    ? await deps.hasher.hash(input.password)
+    : undefined;
   return db.transaction(async (tx) => {
-    const user = (await repo.updateUser(tx, found.id, { lastLogin: new Date() })) ?? found;
+    const user = (await repo.updateUser(tx, found.id, { lastLogin: new Date(), passwordHash })) ?? found;
     const tokens = await startSession(deps, tx, user, meta);
     await afterLogin?.(tx, user.id);
     return { user, tokens };
