@@ -1,115 +1,452 @@
 /**
- * npm run bench — measures the API on real PostgreSQL with a large data set.
+ * npm run bench — measures the API on real PostgreSQL with a large data set, beside a bare
+ * Fastify + pg server (bench/bare.ts) running the same SQL, in the same run.
  *
- *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench [-- --duration 10 --only list,detail]
+ *   npm run bench                          # 100,000 products (database shop_bench), ~4 minutes
+ *   npm run bench -- --products 10000      # 10,000 products (database shop_bench_10k)
+ *   npm run bench -- --only list,detail --duration 5 --no-bare --no-rate
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
  *
- * It creates (and keeps, for the next run) the database `shop_bench` on that server, seeds
- * 100,000 products in a category tree, 10,000 users and 1,000,000 orders with items in
- * set-based SQL, builds and starts the server as a child process, and drives it with
- * autocannon. It prints req/s, p50, p99 and errors per scenario.
+ * It creates (and keeps, for the next run) one database per catalogue size on that server
+ * (shop_bench for 100,000 products, shop_bench_10k for --products 10000, …), each seeded
+ * in set-based SQL with that many products in a category tree, 10,000 users and 1,000,000
+ * orders with items; builds and starts the project's server and the bare one as child
+ * processes, and drives both with autocannon, one scenario after the other. It prints, per
+ * scenario, req/s, p50, p99 and errors of both and the ratio project ÷ bare; then p50/p99
+ * at a fixed rate of half each server's measured maximum (open loop, bench/paced.ts; the
+ * scenarios in --rate, for --rate-duration seconds); then peak RSS and CPU of each process
+ * during each run. The tables go to bench/results/latest.md and bench/results/<database>.md.
+ *
+ * Other options: --connections (50), --database NAME, --quiet-wait S and --retries N (on a
+ * shared machine: wait for other work to stop before each run, and run again a run that
+ * other work disturbed), --users and --orders (seeding a new database).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { hash } from '@node-rs/argon2';
 import autocannon from 'autocannon';
-import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { openPostgres, queryRows } from '../src/db/client.js';
-import { rebuildStats } from '../src/modules/orders/stats.js';
-import { generateCatalog } from '../scripts/catalog-data.js';
-import { generateOrders } from '../scripts/orders-data.js';
+import {
+  type BenchData,
+  checkStock,
+  clearCarts,
+  databaseName,
+  DEPARTMENTS,
+  PASSWORD,
+  prepareData,
+  stockSnapshot,
+  vacuum,
+} from './data.js';
+import { type Usage, waitQuiet, watch } from './monitor.js';
+import { type Client, type HttpCall, httpClient, paced, type PacedResult } from './paced.js';
 
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
+    'rate-duration': { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
+    rate: { type: 'string', default: 'detail,list,checkout' },
     products: { type: 'string', default: '100000' },
     orders: { type: 'string', default: '1000000' },
     users: { type: 'string', default: '10000' },
+    database: { type: 'string' },
+    'no-bare': { type: 'boolean', default: false },
+    // On a shared machine: wait up to this many seconds for other work to stop before each
+    // run, and run again (up to --retries times) a run that other work disturbed.
+    'quiet-wait': { type: 'string', default: '2' },
+    retries: { type: 'string', default: '0' },
+    'no-rate': { type: 'boolean', default: false },
   },
 });
+const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'dashboard', 'sales-report-365d', 'login', 'cart-add', 'checkout'];
+{
+  const unknown = [...(args.only?.split(',') ?? []), ...args.rate.split(',')].filter((n) => !SCENARIOS.includes(n));
+  if (unknown.length) {
+    console.error(`unknown scenario ${unknown.join(', ')}; the scenarios are ${SCENARIOS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(args.duration);
+const RATE_DURATION = Number(args['rate-duration']);
+const CONNECTIONS = Number(args.connections);
+const PRODUCTS = Number(args.products);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DATABASE = args.database ?? databaseName(PRODUCTS);
 const dbUrl = new URL(serverUrl);
-dbUrl.pathname = '/shop_bench';
-const PORT = 3900 + Math.floor(Math.random() * 90);
-const BASE = `http://127.0.0.1:${PORT}`;
-const PASSWORD = 'Bench-Password-2026';
+dbUrl.pathname = `/${DATABASE}`;
+const OTHER_CPU_WARNING = 15;
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const basePort = 3900 + Math.floor(Math.random() * 45) * 2;
 
-async function prepareData() {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const exists = await admin.query(`select 1 from pg_database where datname = 'shop_bench'`);
-  if (!exists.rowCount) await admin.query('create database shop_bench');
-  await admin.end();
-  const database = openPostgres(dbUrl.toString(), 4);
-  await database.migrate();
-  const count = async (table: string) =>
-    (await queryRows<{ n: number }>(database.db, sql.raw(`select count(*)::int as n from ${table}`)))[0]!.n;
-  const started = Date.now();
-  if ((await count('products')) < Number(args.products)) {
-    console.log(`seeding ${args.products} products…`);
-    await generateCatalog(database.db, Number(args.products), 'gen');
-    // Checkout must never run out of stock during the run.
-    await database.db.execute(sql`update products set stock = 1000000, is_active = true where slug like 'gen-product-%' and id % 10 = 0`);
-  }
-  if ((await count('orders')) < Number(args.orders)) {
-    console.log(`seeding ${args.users} users and ${args.orders} orders…`);
-    // OWASP's minimum argon2id, as the server uses.
-    const passwordHash = await hash(PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-    await generateOrders(database.db, Number(args.users), Number(args.orders), passwordHash);
-    await database.db.transaction((tx) => rebuildStats(tx));
-    await database.db.execute(sql`vacuum analyze`);
-  }
-  if ((await count('users where is_staff')) === 0) {
-    await database.db.execute(sql`update users set is_staff = true where username = 'bench1'`);
-  }
-  console.log(
-    `data: ${await count('products')} products, ${await count('users')} users, ${await count('orders')} orders, ` +
-      `${await count('order_items')} order items (${((Date.now() - started) / 1000).toFixed(0)} s to prepare)`,
-  );
-  const ids = await queryRows<{ id: number }>(
-    database.db,
-    sql`select id from products where is_active and stock >= 100000 order by id limit 200`,
-  );
-  await database.close();
-  return { checkoutProducts: ids.map((r) => r.id) };
+// ---- servers -----------------------------------------------------------------------------------
+
+interface Server {
+  name: 'project' | 'bare';
+  base: string;
+  child: ChildProcess;
 }
 
-async function startServer() {
-  await new Promise<void>((resolve, reject) => {
-    const build = spawn('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
-    build.on('close', (code) => (code === 0 ? resolve() : reject(new Error('build failed'))));
-  });
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl.toString(),
-      JWT_SECRET,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      JOBS: 'off',
-      DB_POOL_MAX: '20',
-      LOGIN_MAX_FAILURES: '1000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 200; i++) {
+async function waitReady(name: string, child: ChildProcess, url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} server exited with code ${child.exitCode}`);
     try {
-      if ((await fetch(`${BASE}/health/ready`)).ok) return child;
+      if ((await fetch(url)).ok) return;
     } catch {
       // not up yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill();
-  throw new Error('server did not start');
+  throw new Error(`${name} server did not start`);
 }
 
-async function token(username: string): Promise<string> {
-  const res = await fetch(`${BASE}/api/auth/login/`, {
+function watchExit(server: Server) {
+  server.child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${server.name} server exited unexpectedly (code ${code}, signal ${signal})`);
+      process.exit(1);
+    }
+  });
+}
+let stopping = false;
+const children: ChildProcess[] = [];
+// However the run ends, the servers it started end with it.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
+async function startProject(): Promise<Server> {
+  await new Promise<void>((resolve, reject) => {
+    const build = spawn('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+    build.on('close', (code) => (code === 0 ? resolve() : reject(new Error('build failed'))));
+  });
+  const port = basePort;
+  const child = spawn(process.execPath, ['dist/server.js'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl.toString(),
+      JWT_SECRET,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      JOBS: 'off',
+      DB_POOL_MAX: '20',
+      LOGIN_MAX_FAILURES: '1000',
+      ACCESS_TOKEN_TTL_SECONDS: '7200',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  const server: Server = { name: 'project', base: `http://127.0.0.1:${port}`, child };
+  await waitReady('project', child, `${server.base}/health/ready`);
+  watchExit(server);
+  return server;
+}
+
+async function startBare(): Promise<Server> {
+  const port = basePort + 1;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: dbUrl.toString(), JWT_SECRET, PORT: String(port), HOST: '127.0.0.1', DB_POOL_MAX: '20' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  const server: Server = { name: 'bare', base: `http://127.0.0.1:${port}`, child };
+  await waitReady('bare', child, `${server.base}/health`);
+  watchExit(server);
+  return server;
+}
+
+// ---- scenarios ---------------------------------------------------------------------------------
+
+/** How a scenario talks to one server: headers of the admin and of shopper i. */
+interface Target {
+  server: Server;
+  admin: Record<string, string>;
+  shopper(slot: number): Record<string, string>;
+}
+
+interface Scenario {
+  name: string;
+  connections: number;
+  /** What req/s counts: every request, or completed orders (checkout) */
+  unit: 'req' | 'order';
+  /** It writes (the next measurement starts with a VACUUM) */
+  writes?: boolean;
+  /** Runs before each timed run, on each server (e.g. empty the shoppers' carts) */
+  before?: () => Promise<void>;
+  /** The requests connection `slot` repeats, in order; each call makes a fresh request. */
+  cycle(target: Target, slot: number): (() => HttpCall)[];
+}
+
+const rand = (n: number) => Math.floor(Math.random() * n); // 0 … n-1
+const pick = <T>(items: readonly T[]) => items[rand(items.length)]!;
+const WORDS = ['headphones', 'kettle', 'wireless', 'lamp', 'studio', 'backpack', 'charger', 'novel'];
+const JSON_BODY = { 'content-type': 'application/json' };
+
+/** The scenarios, in the order of SCENARIOS. */
+function scenarios(data: BenchData): Scenario[] {
+  const shopperIds = data.shoppers.map((s) => s.id);
+  const emptyCarts = () => clearCarts(dbUrl.toString(), shopperIds);
+  const addToCart = (target: Target, slot: number, product: number): HttpCall => ({
+    method: 'POST',
+    path: '/api/cart/add/',
+    headers: { ...JSON_BODY, ...target.shopper(slot) },
+    body: JSON.stringify({ product_id: product, quantity: 1 }),
+  });
+  return [
+    {
+      name: 'list',
+      connections: CONNECTIONS,
+      unit: 'req',
+      // Random pages over the whole catalogue, each with its exact count.
+      cycle: () => [() => ({ method: 'GET', path: `/api/products/?page=${1 + rand(data.listPages)}` })],
+    },
+    {
+      name: 'list-filtered',
+      connections: CONNECTIONS,
+      unit: 'req',
+      cycle: () => [
+        () => {
+          const d = 1 + rand(DEPARTMENTS);
+          const page = 1 + rand(Math.max(1, data.filteredPages.get(d) ?? 1));
+          return { method: 'GET', path: `/api/products/?category=gen-department-${d}&ordering=price&in_stock=true&page=${page}` };
+        },
+      ],
+    },
+    {
+      name: 'detail',
+      connections: CONNECTIONS,
+      unit: 'req',
+      cycle: () => [() => ({ method: 'GET', path: `/api/products/${pick(data.activeIds)}/` })],
+    },
+    {
+      name: 'search',
+      connections: CONNECTIONS,
+      unit: 'req',
+      cycle: () => [() => ({ method: 'GET', path: `/api/products/?search=${pick(WORDS)}` })],
+    },
+    {
+      name: 'dashboard',
+      connections: 1,
+      unit: 'req',
+      cycle: (target) => [() => ({ method: 'GET', path: '/api/analytics/dashboard/', headers: target.admin })],
+    },
+    {
+      name: 'sales-report-365d',
+      connections: 1,
+      unit: 'req',
+      cycle: (target) => [
+        () => ({ method: 'GET', path: '/api/analytics/sales-report/?days=365&tz=Asia/Kolkata', headers: target.admin }),
+      ],
+    },
+    {
+      name: 'login',
+      connections: 8,
+      unit: 'req',
+      cycle: () => [
+        () => ({
+          method: 'POST',
+          path: '/api/auth/login/',
+          headers: JSON_BODY,
+          body: JSON.stringify({ username: `bench${1 + rand(Number(args.users))}`, password: PASSWORD }),
+        }),
+      ],
+    },
+    {
+      name: 'cart-add',
+      connections: CONNECTIONS,
+      unit: 'req',
+      writes: true,
+      before: emptyCarts,
+      // Each shopper adds to a cart of at most four lines (the cart comes back whole).
+      cycle: (target, slot) => {
+        const own = [0, 1, 2, 3].map((k) => data.checkoutProducts[(slot * 4 + k) % data.checkoutProducts.length]!);
+        return [() => addToCart(target, slot, pick(own))];
+      },
+    },
+    {
+      name: 'checkout',
+      connections: CONNECTIONS,
+      unit: 'order',
+      writes: true,
+      before: emptyCarts,
+      cycle: (target, slot) => [
+        () => addToCart(target, slot, pick(data.checkoutProducts)),
+        () => ({
+          method: 'POST',
+          path: '/api/orders/create_order/',
+          headers: { ...JSON_BODY, ...target.shopper(slot) },
+          body: JSON.stringify({ shipping_address: '1 Bench Street, Pune' }),
+        }),
+      ],
+    },
+  ];
+}
+
+// ---- measuring -----------------------------------------------------------------------------------
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  statuses: string;
+  failures: string[];
+  usage: Usage;
+}
+
+/**
+ * One autocannon run. Every connection gets its own copy of the scenario's cycle (through
+ * `setupClient`), so a connection keeps its own shopper for the whole run: autocannon's
+ * per-connection `context` is reset each time the request list starts over, so it cannot
+ * hold one.
+ */
+async function measure(scenario: Scenario, target: Target, watched: Record<string, number | undefined>): Promise<Measured> {
+  const failures: string[] = [];
+  let orders = 0;
+  let slot = 0;
+  await scenario.before?.();
+  const monitor = watch(watched, DATABASE);
+  const result = await autocannon({
+    url: target.server.base,
+    connections: scenario.connections,
+    duration: DURATION,
+    setupClient: (client) => {
+      const calls = scenario.cycle(target, slot++);
+      client.setRequests(
+        calls.map((make, index) => ({
+          setupRequest: (request, context) => {
+            const call = make();
+            (context as { call?: HttpCall }).call = call;
+            return { ...request, method: call.method, path: call.path, headers: call.headers ?? {}, body: call.body ?? '' };
+          },
+          onResponse: (status, body, context) => {
+            if (status >= 200 && status < 300) {
+              if (scenario.unit === 'order' && index === calls.length - 1) orders++;
+            } else if (failures.length < 5) {
+              const call = (context as { call?: HttpCall }).call;
+              failures.push(`${status} ${call?.method} ${call?.path}: ${body.slice(0, 300)}`);
+            }
+          },
+        })),
+      );
+    },
+  });
+  const usage = monitor.stop();
+  const statuses = Object.entries(result.statusCodeStats ?? {})
+    .map(([code, s]) => `${code}×${s.count ?? 0}`)
+    .join(' ');
+  return {
+    rps: scenario.unit === 'order' ? orders / result.duration : result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    statuses: statuses + (result.timeouts ? ` timeouts×${result.timeouts}` : '') + (result.errors ? ` errors×${result.errors}` : ''),
+    failures,
+    usage,
+  };
+}
+
+/** The scenario at a fixed rate (cycles per second), each job on a free shopper slot. */
+async function measurePaced(
+  scenario: Scenario,
+  target: Target,
+  rate: number,
+  watched: Record<string, number | undefined>,
+): Promise<PacedResult & { usage: Usage }> {
+  await scenario.before?.();
+  const slots = Array.from({ length: scenario.connections }, (_, i) => i);
+  const cycles = slots.map((slot) => scenario.cycle(target, slot));
+  const waiting: ((slot: number) => void)[] = [];
+  const acquire = () => new Promise<number>((resolve) => (slots.length ? resolve(slots.pop()!) : waiting.push(resolve)));
+  const release = (slot: number) => {
+    const next = waiting.shift();
+    if (next) next(slot);
+    else slots.push(slot);
+  };
+  const monitor = watch(watched, DATABASE);
+  const result = await paced({
+    base: target.server.base,
+    rate,
+    seconds: RATE_DURATION,
+    connections: CONNECTIONS,
+    job: async (client: Client, due: number) => {
+      const slot = await acquire();
+      try {
+        // The first request's latency runs from when the job was due (it may have waited
+        // for a free shopper); the next ones' from when they are sent.
+        let since: number | undefined = due;
+        for (const make of cycles[slot]!) {
+          await client.send(make(), since, due);
+          since = undefined;
+        }
+      } finally {
+        release(slot);
+      }
+    },
+  });
+  return { ...result, usage: monitor.stop() };
+}
+
+// Whether the tables may hold dead rows from writes since the last VACUUM (at first: unknown).
+let dirty = true;
+
+/**
+ * Runs a measurement when the machine is quiet, and again (up to --retries times) when
+ * other work took more than OTHER_CPU_WARNING % of a core during it; keeps the least disturbed.
+ * A measurement that follows writes starts with a VACUUM (see data.ts).
+ */
+async function undisturbed<T extends { usage: Usage }>(
+  what: string,
+  writes: boolean,
+  run: () => Promise<T>,
+): Promise<T> {
+  let best: T | null = null;
+  for (let attempt = 0; attempt <= Number(args.retries); attempt++) {
+    if (dirty) {
+      await vacuum(dbUrl.toString());
+      dirty = false;
+    }
+    dirty = writes;
+    if (!(await waitQuiet(Number(args['quiet-wait']), OTHER_CPU_WARNING))) {
+      console.log(`    (${what}: the machine is busy with other work; running anyway)`);
+    }
+    const result = await run();
+    if (!best || (result.usage.otherCpu ?? 0) < (best.usage.otherCpu ?? 0)) best = result;
+    if ((result.usage.otherCpu ?? 0) <= OTHER_CPU_WARNING) break;
+    if (attempt < Number(args.retries)) console.log(`    (${what}: disturbed by other work, ${fmt(result.usage.otherCpu)} % of a core; again)`);
+  }
+  return best!;
+}
+
+/** One cycle of every scenario, in order: a scenario that fails here is reported, not timed. */
+async function preflight(scenario: Scenario, target: Target): Promise<string | null> {
+  await scenario.before?.();
+  const { client, close } = httpClient(target.server.base, 1);
+  try {
+    for (const make of scenario.cycle(target, 0)) {
+      const call = make();
+      const answer = await client.send(call);
+      if (answer.status < 200 || answer.status >= 300) {
+        return `${answer.status} ${call.method} ${call.path}: ${answer.body.slice(0, 300)}`;
+      }
+    }
+    return null;
+  } finally {
+    close();
+  }
+}
+
+async function login(base: string, username: string): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login/`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password: PASSWORD }),
@@ -118,125 +455,295 @@ async function token(username: string): Promise<string> {
   return ((await res.json()) as { access: string }).access;
 }
 
-const rand = (n: number) => 1 + Math.floor(Math.random() * n);
-const WORDS = ['headphones', 'kettle', 'wireless', 'lamp', 'studio', 'backpack', 'charger', 'novel'];
+/** A short closed-loop warm-up (JIT, pools, caches) that is not measured. */
+async function warmUp(target: Target, all: Scenario[]) {
+  const mixed = all.filter((s) => ['list', 'list-filtered', 'detail', 'search'].includes(s.name));
+  await autocannon({
+    url: target.server.base,
+    connections: 10,
+    duration: 2,
+    setupClient: (client) => {
+      const calls = mixed.flatMap((s) => s.cycle(target, 0));
+      client.setRequests(
+        calls.map((make) => ({
+          setupRequest: (request) => {
+            const call = make();
+            return { ...request, method: call.method, path: call.path };
+          },
+        })),
+      );
+    },
+  });
+}
+
+// ---- report --------------------------------------------------------------------------------------
 
 interface Row {
-  scenario: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
+  scenario: Scenario;
+  project?: Measured;
+  bare?: Measured;
+  skipped: Partial<Record<'project' | 'bare', string>>;
+  rate?: Partial<Record<'project' | 'bare', PacedResult & { usage: Usage }>>;
+  stock?: Partial<Record<'project' | 'bare', string>>;
 }
 
-type Scenario = Omit<autocannon.Options, 'url'> & { path?: string };
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
+const ms = (n: number | undefined) => (n === undefined ? '–' : n < 10 ? n.toFixed(1) : n.toFixed(0));
 
-async function run(name: string, opts: Scenario): Promise<Row> {
-  const result = await autocannon({
-    connections: Number(args.connections),
-    duration: Number(args.duration),
-    ...opts,
-    url: BASE + (opts.path ?? ''),
-  });
-  const errors = result.errors + result.timeouts + result.non2xx;
-  return { scenario: name, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors };
+function tables(rows: Row[]): string {
+  const out: string[] = [];
+  out.push(
+    '| scenario | project req/s | p50 ms | p99 ms | errors | bare req/s | project ÷ bare | bare p50 | bare p99 | bare errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of rows) {
+    const label = r.scenario.unit === 'order' ? `${r.scenario.name} (orders/s: add + order)` : r.scenario.name;
+    const p = r.project;
+    const b = r.bare;
+    const cells = [
+      label,
+      p ? fmt(p.rps) : `skipped`,
+      ms(p?.p50),
+      ms(p?.p99),
+      p ? String(p.errors) : '–',
+      b ? fmt(b.rps) : r.skipped.bare ? 'skipped' : '–',
+      p && b ? (p.rps / b.rps).toFixed(2) : '–',
+      ms(b?.p50),
+      ms(b?.p99),
+      b ? String(b.errors) : '–',
+    ];
+    out.push(`| ${cells.join(' | ')} |`);
+  }
+  const rated = rows.filter((r) => r.rate);
+  if (rated.length) {
+    out.push(
+      '',
+      `Fixed rate, half of each server's maximum above, open loop for ${RATE_DURATION} s after 1 s of warm-up (latency from the moment each request was due):`,
+      '',
+      '| scenario | project rate/s | p50 ms | p99 ms | max ms | errors | bare rate/s | bare p50 | bare p99 | bare max | bare errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const r of rated) {
+      const p = r.rate!.project;
+      const b = r.rate!.bare;
+      const cells = [
+        r.scenario.unit === 'order' ? `${r.scenario.name} (per request; rate in orders/s)` : r.scenario.name,
+        fmt(p?.rate),
+        ms(p?.p50),
+        ms(p?.p99),
+        ms(p?.max),
+        p ? String(p.errors) : '–',
+        fmt(b?.rate),
+        ms(b?.p50),
+        ms(b?.p99),
+        ms(b?.max),
+        b ? String(b.errors) : '–',
+      ];
+      out.push(`| ${cells.join(' | ')} |`);
+    }
+  }
+  out.push(
+    '',
+    'Resources during each run above: peak RSS of the server (VmRSS, sampled every 200 ms), and CPU as % of one core ' +
+      `(${os.cpus().length} cores: ${os.cpus().length * 100} % in all) used by the server, by PostgreSQL for this database, ` +
+      'by the load generator (autocannon, in the bench process) and by anything else on the machine:',
+    '',
+    '| scenario | project RSS MB | project CPU | PG CPU | loadgen CPU | other CPU | bare RSS MB | bare CPU | PG CPU | loadgen CPU | other CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of rows) {
+    const u = (m: Measured | undefined, who: 'project' | 'bare') =>
+      m
+        ? [fmt(m.usage.rssPeakMb[who]), fmt(m.usage.cpu[who]), fmt(m.usage.postgresCpu), fmt(m.usage.loadGeneratorCpu), fmt(m.usage.otherCpu)]
+        : ['–', '–', '–', '–', '–'];
+    out.push(`| ${[r.scenario.name, ...u(r.project, 'project'), ...u(r.bare, 'bare')].join(' | ')} |`);
+  }
+  const notes: string[] = [];
+  const rss = (name: string) => rows.find((r) => r.scenario.name === name)?.project?.usage.rssPeakMb.project;
+  const peak = Math.max(
+    ...rows.flatMap((r) => [r.project?.usage.rssPeakMb.project ?? 0, r.rate?.project?.usage.rssPeakMb.project ?? 0]),
+  );
+  if (peak > 0) {
+    notes.push(
+      `- Peak RSS of the project server under load: list ${fmt(rss('list'))} MB, checkout ${fmt(rss('checkout'))} MB, ` +
+        `whole run ${fmt(peak)} MB.`,
+    );
+  }
+  const busy = rows.flatMap((r) =>
+    (['project', 'bare'] as const).flatMap((who) =>
+      [
+        { what: `${r.scenario.name} (${who})`, other: r[who]?.usage.otherCpu },
+        { what: `${r.scenario.name} at fixed rate (${who})`, other: r.rate?.[who]?.usage.otherCpu },
+      ]
+        .filter((x) => (x.other ?? 0) > OTHER_CPU_WARNING)
+        .map((x) => `${x.what} ${fmt(x.other)} %`),
+    ),
+  );
+  if (busy.length) {
+    notes.push(`- **Other work was running on the machine** (other CPU > ${OTHER_CPU_WARNING} % of a core): ${busy.join(', ')}; those figures are low.`);
+  }
+  for (const r of rows) {
+    for (const who of ['project', 'bare'] as const) {
+      const m = r[who];
+      if (r.skipped[who]) notes.push(`- ${r.scenario.name}, ${who}: not timed, the first cycle failed: ${r.skipped[who]}`);
+      if (m && m.errors) {
+        notes.push(`- ${r.scenario.name}, ${who}: ${m.errors} errors (${m.statuses}); first ones:`);
+        for (const f of m.failures) notes.push(`  - \`${f.replace(/`/g, "'").replace(/\s+/g, ' ')}\``);
+      }
+      const paced = r.rate?.[who];
+      if (paced?.errors) {
+        notes.push(`- ${r.scenario.name} at fixed rate, ${who}: ${paced.errors} errors; first ones:`);
+        for (const f of paced.failures) notes.push(`  - \`${f.replace(/`/g, "'").replace(/\s+/g, ' ')}\``);
+      }
+      if (r.stock?.[who]) notes.push(`- ${r.scenario.name}, ${who}: ${r.stock[who]}`);
+    }
+  }
+  if (notes.length) out.push('', ...notes);
+  return out.join('\n');
 }
+
+function describeRun(data: BenchData, elapsed: number): string {
+  const git = (...a: string[]) => {
+    try {
+      return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
+  const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json') ? ' + uncommitted changes in src/' : '';
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return [
+    `Command: \`${command}\`  `,
+    `Date: ${new Date().toISOString()}, commit ${commit}${dirty}, ${elapsed.toFixed(0)} s  `,
+    `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${pgVersion}; ` +
+      'load generator on the same machine  ',
+    `Data (${DATABASE}): ${data.counts.products} products, ${data.counts.users} users, ${data.counts.orders} orders, ` +
+      `${data.counts.orderItems} order items; passwords argon2id m=${data.argon2.memoryCost} KiB, t=${data.argon2.timeCost} ` +
+      "(the server's setting; both servers verify the same hashes)  ",
+    `Runs: ${DURATION} s per scenario and server, ${CONNECTIONS} connections (dashboard and sales report 1, login 8); ` +
+      'list pages at random over the whole catalogue; checkout = add to cart + create order, each connection its own user.',
+  ].join('\n');
+}
+let pgVersion = 'PostgreSQL';
+
+// ---- main ----------------------------------------------------------------------------------------
 
 async function main() {
-  const { checkoutProducts } = await prepareData();
-  const server = await startServer();
+  const started = Date.now();
+  const data = await prepareData({
+    serverUrl,
+    databaseUrl: dbUrl.toString(),
+    database: DATABASE,
+    products: PRODUCTS,
+    users: Number(args.users),
+    orders: Number(args.orders),
+    shoppers: CONNECTIONS,
+  });
+  {
+    const client = new pg.Client({ connectionString: dbUrl.toString() });
+    await client.connect();
+    const { rows } = await client.query<{ v: string; autovacuum: string }>(
+      "select current_setting('server_version') as v, current_setting('autovacuum') as autovacuum",
+    );
+    pgVersion = `PostgreSQL ${rows[0]!.v.split(' ')[0]} (autovacuum ${rows[0]!.autovacuum}; the bench vacuums after its writes)`;
+    await client.end();
+  }
+  const servers: Server[] = [await startProject()];
+  if (!args['no-bare']) servers.push(await startBare());
   const rows: Row[] = [];
-  const wanted = (name: string) => !args.only || args.only.split(',').includes(name);
   try {
-    const adminToken = await token('bench1');
-    // One request of each kind first: a scenario that errors is reported, not timed.
-    for (const path of ['/api/analytics/dashboard/', '/api/products/?page=2', '/api/products/1/']) {
-      const res = await fetch(BASE + path, { headers: { authorization: `Bearer ${adminToken}` } });
-      if (!res.ok) console.error(`warm-up ${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
-    }
-    const productCount = Number(args.products);
-    const scenarios: [string, () => Scenario][] = [
-      ['list', () => ({ requests: [{ setupRequest: (r) => ({ ...r, path: `/api/products/?page=${rand(200)}` }) }] })],
-      ['list-filtered', () => ({
-        requests: [{ setupRequest: (r) => ({ ...r, path: `/api/products/?category=gen-department-${rand(10)}&ordering=price&in_stock=true&page=${rand(20)}` }) }],
-      })],
-      ['detail', () => ({ requests: [{ setupRequest: (r) => ({ ...r, path: `/api/products/${rand(productCount)}/` }) }] })],
-      ['search', () => ({
-        requests: [{ setupRequest: (r) => ({ ...r, path: `/api/products/?search=${WORDS[rand(WORDS.length) - 1]}` }) }],
-      })],
-      ['dashboard', () => ({ connections: 1, path: '/api/analytics/dashboard/', headers: { authorization: `Bearer ${adminToken}` } })],
-      ['sales-report-365d', () => ({
-        connections: 1,
-        path: '/api/analytics/sales-report/?days=365&tz=Asia/Kolkata',
-        headers: { authorization: `Bearer ${adminToken}` },
-      })],
-      ['login', () => ({
-        connections: 8,
-        requests: [{
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (r) => ({ ...r, path: '/api/auth/login/', body: JSON.stringify({ username: `bench${rand(Number(args.users))}`, password: PASSWORD }) }),
-        }],
-      })],
+    const project = servers[0]!;
+    const tokens = await Promise.all(data.shoppers.map((s) => login(project.base, s.username)));
+    const targets: Target[] = [
+      {
+        server: project,
+        admin: { authorization: `Bearer ${await login(project.base, 'bench1')}` },
+        shopper: (slot) => ({ authorization: `Bearer ${tokens[slot]!}` }),
+      },
     ];
-    for (const [name, options] of scenarios) {
-      if (!wanted(name)) continue;
-      rows.push(await run(name, options()));
-      console.log(rows.at(-1));
+    if (servers[1]) {
+      targets.push({ server: servers[1], admin: {}, shopper: (slot) => ({ 'x-user-id': String(data.shoppers[slot]!.id) }) });
     }
-    if (wanted('checkout')) {
-      const tokens = await Promise.all(Array.from({ length: Number(args.connections) }, (_, i) => token(`bench${i + 2}`)));
-      let next = 0;
-      const result = await autocannon({
-        url: BASE,
-        connections: tokens.length,
-        duration: Number(args.duration),
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (r, ctx) => {
-              const context = ctx as Record<string, unknown>;
-              context.token ??= tokens[next++ % tokens.length];
-              const product = checkoutProducts[rand(checkoutProducts.length) - 1];
-              return {
-                ...r,
-                path: '/api/cart/add/',
-                headers: { 'content-type': 'application/json', authorization: `Bearer ${String(context.token)}` },
-                body: JSON.stringify({ product_id: product, quantity: 1 }),
-              };
-            },
-          },
-          {
-            method: 'POST',
-            setupRequest: (r, ctx) => ({
-              ...r,
-              path: '/api/orders/create_order/',
-              headers: {
-                'content-type': 'application/json',
-                authorization: `Bearer ${String((ctx as Record<string, unknown>).token)}`,
-              },
-              body: JSON.stringify({ shipping_address: '1 Bench Street, Pune' }),
-            }),
-          },
-        ],
-      });
-      rows.push({
-        scenario: 'checkout (add + order)',
-        rps: Math.round(result.requests.average / 2),
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        errors: result.errors + result.timeouts + result.non2xx,
-      });
-      console.log(rows.at(-1));
+    const watched = Object.fromEntries(servers.map((s) => [s.name, s.child.pid]));
+    const all = scenarios(data);
+    const wanted = all.filter((s) => !args.only || args.only.split(',').includes(s.name));
+    for (const target of targets) await warmUp(target, all);
+
+    for (const scenario of wanted) {
+      const row: Row = { scenario, skipped: {} };
+      rows.push(row);
+      for (const target of targets) {
+        const who = target.server.name;
+        const problem = await preflight(scenario, target);
+        if (problem) {
+          row.skipped[who] = problem;
+          console.error(`${scenario.name} (${who}): first cycle failed, not timed: ${problem}`);
+          continue;
+        }
+        const before = scenario.unit === 'order' ? await stockSnapshot(dbUrl.toString(), data.checkoutProducts) : null;
+        const m = await undisturbed(`${scenario.name} (${who})`, scenario.writes ?? false, () =>
+          measure(scenario, target, watched),
+        );
+        row[who] = m;
+        if (before) {
+          const check = await checkStock(dbUrl.toString(), data.checkoutProducts, before);
+          (row.stock ??= {})[who] =
+            `${check.orders} orders; stock taken ${check.taken} = units ordered ${check.ordered}: ${check.ok ? 'consistent' : 'MISMATCH'}`;
+        }
+        console.log(
+          `${scenario.name.padEnd(18)} ${who.padEnd(7)} ${fmt(m.rps).padStart(6)} ${scenario.unit}/s  p50 ${ms(m.p50)} ms  ` +
+            `p99 ${ms(m.p99)} ms  errors ${m.errors}  RSS ${fmt(m.usage.rssPeakMb[who])} MB  ` +
+            `CPU server ${fmt(m.usage.cpu[who])} % PG ${fmt(m.usage.postgresCpu)} % other ${fmt(m.usage.otherCpu)} %`,
+        );
+        for (const f of m.failures) console.log(`    ${f.replace(/\s+/g, ' ')}`);
+      }
+    }
+
+    if (!args['no-rate']) {
+      const rated = rows.filter((r) => args.rate.split(',').includes(r.scenario.name));
+      for (const row of rated) {
+        row.rate = {};
+        for (const target of targets) {
+          const who = target.server.name;
+          const max = row[who]?.rps;
+          if (!max || max < 2) continue;
+          const before = row.scenario.unit === 'order' ? await stockSnapshot(dbUrl.toString(), data.checkoutProducts) : null;
+          const result = await undisturbed(`${row.scenario.name} at fixed rate (${who})`, row.scenario.writes ?? false, () =>
+            measurePaced(row.scenario, target, max / 2, watched),
+          );
+          row.rate[who] = result;
+          if (before) {
+            const check = await checkStock(dbUrl.toString(), data.checkoutProducts, before);
+            if (!check.ok) (row.stock ??= {})[who] = `at fixed rate: stock taken ${check.taken} ≠ units ordered ${check.ordered}`;
+          }
+          console.log(
+            `${row.scenario.name.padEnd(18)} ${who.padEnd(7)} at ${fmt(result.rate)}/s: p50 ${ms(result.p50)} ms  ` +
+              `p99 ${ms(result.p99)} ms  max ${ms(result.max)} ms  errors ${result.errors}  ` +
+              `RSS ${fmt(result.usage.rssPeakMb[who])} MB  other CPU ${fmt(result.usage.otherCpu)} %`,
+          );
+        }
+      }
     }
   } finally {
-    server.kill('SIGTERM');
+    stopping = true;
+    for (const s of servers) s.child.kill('SIGTERM');
   }
-  console.log(`\n| scenario | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|`);
-  for (const r of rows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+
+  const report = `${describeRun(data, (Date.now() - started) / 1000)}\n\n${tables(rows)}\n`;
+  console.log(`\n${report}`);
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const body = `# Benchmark results (${DATABASE})\n\n${report}`;
+  writeFileSync(join(dir, 'latest.md'), body);
+  writeFileSync(join(dir, `${DATABASE}.md`), body);
+  console.log(`written to bench/results/latest.md and bench/results/${DATABASE}.md`);
 }
 
 main().catch((err: unknown) => {
   console.error(err);
+  stopping = true;
   process.exit(1);
 });

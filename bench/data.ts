@@ -1,0 +1,249 @@
+/**
+ * The benchmark's database: created on first use and kept for the next run. One database
+ * per catalogue size (shop_bench for 100,000 products, shop_bench_10k for 10,000, …), each
+ * with its own users and orders, so that switching sizes never re-seeds another one.
+ */
+import { hash } from '@node-rs/argon2';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { openPostgres, queryRows } from '../src/db/client.js';
+import { rebuildStats } from '../src/modules/orders/stats.js';
+import { generateCatalog } from '../scripts/catalog-data.js';
+import { generateOrders } from '../scripts/orders-data.js';
+
+export const PASSWORD = 'Bench-Password-2026';
+export const DEPARTMENTS = 10; // generateCatalog makes gen-department-1 … 10
+
+/** shop_bench for the default 100,000 products; shop_bench_10k, shop_bench_2500, … otherwise. */
+export function databaseName(products: number): string {
+  if (products === 100_000) return 'shop_bench';
+  return `shop_bench_${products % 1000 === 0 ? `${products / 1000}k` : products}`;
+}
+
+/**
+ * The argon2id cost the server will use: its defaults, or ARGON2_MEMORY_KIB and
+ * ARGON2_ITERATIONS from the environment (which the server inherits).
+ */
+export function serverArgon2(): { memoryCost: number; timeCost: number } {
+  return loadConfig({
+    DATABASE_URL: 'postgres://bench@127.0.0.1/bench',
+    JWT_SECRET: 'x'.repeat(32),
+    ARGON2_MEMORY_KIB: process.env.ARGON2_MEMORY_KIB,
+    ARGON2_ITERATIONS: process.env.ARGON2_ITERATIONS,
+  }).argon2;
+}
+
+const costOf = (passwordHash: string | undefined) => {
+  const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=1\$/.exec(passwordHash ?? '');
+  return match ? { memoryCost: Number(match[1]), timeCost: Number(match[2]) } : null;
+};
+
+export interface BenchData {
+  counts: { products: number; users: number; orders: number; orderItems: number };
+  /** The cost of the bench users' password hashes (the server's own setting) */
+  argon2: { memoryCost: number; timeCost: number };
+  /** Active products, for detail ids */
+  activeIds: number[];
+  /** Pages of the default list (active products, 50 a page) */
+  listPages: number;
+  /** Pages of `?category=gen-department-N&ordering=price&in_stock=true`, by N */
+  filteredPages: Map<number, number>;
+  /** Products that checkout may take from without running out (stock ≥ 100,000) */
+  checkoutProducts: number[];
+  /** Users bench2 …, one per connection of the cart and checkout scenarios */
+  shoppers: { id: number; username: string }[];
+}
+
+export async function prepareData(options: {
+  serverUrl: string;
+  databaseUrl: string;
+  database: string;
+  products: number;
+  users: number;
+  orders: number;
+  shoppers: number;
+}): Promise<BenchData> {
+  const admin = new pg.Client({ connectionString: options.serverUrl });
+  await admin.connect();
+  const exists = await admin.query(`select 1 from pg_database where datname = $1`, [options.database]);
+  if (!exists.rowCount) await admin.query(`create database "${options.database}"`);
+  await admin.end();
+
+  const database = openPostgres(options.databaseUrl, 4);
+  try {
+    await database.migrate();
+    const { db } = database;
+    const count = async (table: string) =>
+      (await queryRows<{ n: number }>(db, sql.raw(`select count(*)::int as n from ${table}`)))[0]!.n;
+    const started = Date.now();
+    if ((await count('products')) < options.products) {
+      console.log(`seeding ${options.products} products into ${options.database}…`);
+      await generateCatalog(db, options.products, 'gen');
+      // Checkout must never run out of stock during the run.
+      await db.execute(
+        sql`update products set stock = 1000000, is_active = true where slug like 'gen-product-%' and id % 10 = 0`,
+      );
+    }
+    // The users' password hashes are made with the server's own argon2id setting: with any
+    // other, every first login would also re-hash the password (the server upgrades old
+    // hashes), and login would measure that instead.
+    const argon2 = serverArgon2();
+    const passwordHash = () => hash(PASSWORD, { algorithm: 2, ...argon2, parallelism: 1 });
+    if ((await count('orders')) < options.orders) {
+      console.log(`seeding ${options.users} users and ${options.orders} orders into ${options.database}…`);
+      await generateOrders(db, options.users, options.orders, await passwordHash());
+      await db.transaction((tx) => rebuildStats(tx));
+      await db.execute(sql`vacuum analyze`);
+    }
+    const [sample] = await queryRows<{ password_hash: string }>(
+      db,
+      sql`select password_hash from users where username = 'bench1'`,
+    );
+    const cost = costOf(sample?.password_hash);
+    if (cost?.memoryCost !== argon2.memoryCost || cost.timeCost !== argon2.timeCost) {
+      console.log(`re-hashing the bench users' password at m=${argon2.memoryCost} KiB, t=${argon2.timeCost} (the server's setting)…`);
+      await db.execute(sql`update users set password_hash = ${await passwordHash()} where username like 'bench%'`);
+    }
+    if ((await count('users where is_staff')) === 0) {
+      await db.execute(sql`update users set is_staff = true where username = 'bench1'`);
+    }
+    const counts = {
+      products: await count('products'),
+      users: await count('users'),
+      orders: await count('orders'),
+      orderItems: await count('order_items'),
+    };
+    console.log(
+      `data (${options.database}): ${counts.products} products, ${counts.users} users, ${counts.orders} orders, ` +
+        `${counts.orderItems} order items (${((Date.now() - started) / 1000).toFixed(0)} s to prepare)`,
+    );
+
+    const activeIds = (
+      await queryRows<{ id: number }>(db, sql`select id from products where is_active order by id`)
+    ).map((r) => r.id);
+    const filteredPages = new Map<number, number>();
+    for (let d = 1; d <= DEPARTMENTS; d++) {
+      // The list's own filter: the department's tree, active, in stock.
+      const [row] = await queryRows<{ n: number }>(
+        db,
+        sql`select count(*)::int as n from products p
+            where p.is_active and p.stock > 0 and p.category_id in (
+              with recursive sub as (
+                select id from categories where slug = ${`gen-department-${d}`}
+                union all
+                select c.id from categories c join sub on c.parent_id = sub.id
+              ) select id from sub)`,
+      );
+      filteredPages.set(d, Math.ceil(row!.n / 50));
+    }
+    const checkoutProducts = (
+      await queryRows<{ id: number }>(
+        db,
+        sql`select id from products where is_active and stock >= 100000 order by id limit 200`,
+      )
+    ).map((r) => r.id);
+    const names = Array.from({ length: options.shoppers }, (_, i) => `bench${i + 2}`);
+    const found = await queryRows<{ id: number; username: string }>(
+      db,
+      sql`select id, username from users where username in ${names}`,
+    );
+    const byName = new Map(found.map((u) => [u.username, u]));
+    const shoppers = names.map((name) => {
+      const user = byName.get(name);
+      if (!user) throw new Error(`user ${name} is missing from ${options.database}; use --users ≥ ${options.shoppers + 1}`);
+      return user;
+    });
+    if (!checkoutProducts.length) throw new Error('no product with stock ≥ 100,000 for the checkout scenario');
+    return {
+      counts,
+      argon2,
+      activeIds,
+      listPages: Math.ceil(activeIds.length / 50),
+      filteredPages,
+      checkoutProducts,
+      shoppers,
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+/** Empties the carts of the given users (before the cart and checkout scenarios). */
+export async function clearCarts(databaseUrl: string, userIds: number[]): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `delete from cart_items where cart_id in (select id from carts where user_id = any($1::int[]))`,
+      [userIds],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+/** Stock of the checkout products and the newest order id, to check a checkout run afterwards. */
+export async function stockSnapshot(databaseUrl: string, productIds: number[]) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ stock: string; last_order: number }>(
+      `select (select sum(stock) from products where id = any($1::int[]))::text as stock,
+              (select coalesce(max(id), 0) from orders) as last_order`,
+      [productIds],
+    );
+    return { stock: BigInt(rows[0]!.stock), lastOrder: rows[0]!.last_order };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * After a checkout run: the stock the run took must equal the quantities of the order items
+ * it wrote (no lost update, no order without its stock), and no stock is negative.
+ */
+export async function checkStock(
+  databaseUrl: string,
+  productIds: number[],
+  before: { stock: bigint; lastOrder: number },
+): Promise<{ ok: boolean; orders: number; taken: bigint; ordered: bigint }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ stock: string; ordered: string; orders: number; negative: number }>(
+      `select (select sum(stock) from products where id = any($1::int[]))::text as stock,
+              (select coalesce(sum(i.quantity), 0) from order_items i
+                where i.order_id > $2 and i.product_id = any($1::int[]))::text as ordered,
+              (select count(*)::int from orders where id > $2) as orders,
+              (select count(*)::int from products where stock < 0) as negative`,
+      [productIds, before.lastOrder],
+    );
+    const row = rows[0]!;
+    const taken = before.stock - BigInt(row.stock);
+    const ordered = BigInt(row.ordered);
+    return { ok: taken === ordered && row.negative === 0, orders: row.orders, taken, ordered };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * VACUUM (ANALYZE) of the tables the scenarios write. Every checkout updates products'
+ * stock, and with autovacuum off (or not yet run) the dead rows and index entries that
+ * leave behind slow later scans (list pages, counts) run after run; so each measurement
+ * that follows a write starts from a vacuumed table.
+ */
+export async function vacuum(databaseUrl: string): Promise<number> {
+  const started = Date.now();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      'vacuum (analyze) products, carts, cart_items, orders, order_items, order_status_history, order_counters, refresh_tokens, users',
+    );
+  } finally {
+    await client.end();
+  }
+  return Date.now() - started;
+}
