@@ -15,14 +15,16 @@
  * scenario, req/s, p50, p99 and errors of both and the ratio project ÷ bare; then p50/p99
  * at a fixed rate of half each server's measured maximum (open loop, bench/paced.ts; the
  * scenarios in --rate, for --rate-duration seconds); then peak RSS and CPU of each process
- * during each run. The tables go to bench/results/latest.md and bench/results/<database>.md.
+ * during each run. The tables go to bench/results/latest.md and bench/results/<database>.md
+ * (a partial run, with --only, --no-bare, --no-rate or --rate, only prints them).
  *
  * Other options: --connections (50), --database NAME, --quiet-wait S and --retries N (on a
  * shared machine: wait for other work to stop before each run, and run again a run that
- * other work disturbed), --users and --orders (seeding a new database).
+ * other work disturbed), --users and --orders (seeding a new database). Two runs on one
+ * machine do not overlap: the second waits for the first.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,13 +45,14 @@ import {
 import { type Usage, waitQuiet, watch } from './monitor.js';
 import { type Client, type HttpCall, httpClient, paced, type PacedResult } from './paced.js';
 
+const RATE_DEFAULT = 'detail,list,checkout';
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     'rate-duration': { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
-    rate: { type: 'string', default: 'detail,list,checkout' },
+    rate: { type: 'string', default: RATE_DEFAULT },
     products: { type: 'string', default: '100000' },
     orders: { type: 'string', default: '1000000' },
     users: { type: 'string', default: '10000' },
@@ -60,6 +63,8 @@ const { values: args } = parseArgs({
     'quiet-wait': { type: 'string', default: '2' },
     retries: { type: 'string', default: '0' },
     'no-rate': { type: 'boolean', default: false },
+    // Write bench/results/ even for a partial run (--only, --no-bare, --no-rate, --rate).
+    write: { type: 'boolean', default: false },
   },
 });
 const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'dashboard', 'sales-report-365d', 'login', 'cart-add', 'checkout'];
@@ -603,7 +608,8 @@ function tables(rows: Row[]): string {
   return out.join('\n');
 }
 
-function describeRun(data: BenchData, elapsed: number): string {
+/** The code measured: the commit, and whether src/ differed from it, when the server was built. */
+function codeVersion(): string {
   const git = (...a: string[]) => {
     try {
       return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -613,11 +619,16 @@ function describeRun(data: BenchData, elapsed: number): string {
   };
   const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
   const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json') ? ' + uncommitted changes in src/' : '';
+  return `commit ${commit}${dirty}`;
+}
+let measuredCode = 'commit unknown';
+
+function describeRun(data: BenchData, elapsed: number): string {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return [
     `Command: \`${command}\`  `,
-    `Date: ${new Date().toISOString()}, commit ${commit}${dirty}, ${elapsed.toFixed(0)} s  `,
+    `Date: ${new Date().toISOString()}, ${measuredCode}, ${elapsed.toFixed(0)} s  `,
     `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${pgVersion}; ` +
       'load generator on the same machine  ',
     `Data (${DATABASE}): ${data.counts.products} products, ${data.counts.users} users, ${data.counts.orders} orders, ` +
@@ -631,7 +642,37 @@ let pgVersion = 'PostgreSQL';
 
 // ---- main ----------------------------------------------------------------------------------------
 
+/**
+ * One benchmark at a time on a machine (two would measure each other): a lock file holds the
+ * pid of the run in progress; a run whose process is gone leaves a lock that is taken over.
+ * Answers the pid holding the lock when it is not ours.
+ */
+function lockBench(): number | null {
+  const file = join(os.tmpdir(), 'shop-api-bench.lock');
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    process.on('exit', () => rmSync(file, { force: true }));
+    return null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const holder = Number(readFileSync(file, 'utf8'));
+  try {
+    if (holder) process.kill(holder, 0);
+    if (holder) return holder;
+  } catch {
+    // its process is gone
+  }
+  rmSync(file, { force: true });
+  return lockBench();
+}
+
 async function main() {
+  for (let waited = 0, holder = lockBench(); holder !== null; waited += 5, holder = lockBench()) {
+    if (waited >= 900) throw new Error(`another benchmark (pid ${holder}) is still running`);
+    if (waited === 0) console.log(`another benchmark is running (pid ${holder}); waiting for it to end…`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
   const started = Date.now();
   const data = await prepareData({
     serverUrl,
@@ -651,6 +692,7 @@ async function main() {
     pgVersion = `PostgreSQL ${rows[0]!.v.split(' ')[0]} (autovacuum ${rows[0]!.autovacuum}; the bench vacuums after its writes)`;
     await client.end();
   }
+  measuredCode = codeVersion();
   const servers: Server[] = [await startProject()];
   if (!args['no-bare']) servers.push(await startBare());
   const rows: Row[] = [];
@@ -734,6 +776,12 @@ async function main() {
 
   const report = `${describeRun(data, (Date.now() - started) / 1000)}\n\n${tables(rows)}\n`;
   console.log(`\n${report}`);
+  // Only a whole run replaces the results that the README quotes.
+  const partial = args.only || args['no-bare'] || args['no-rate'] || args.rate !== RATE_DEFAULT;
+  if (partial && !args.write) {
+    console.log('a partial run: bench/results/ left as it was (--write to write it there anyway)');
+    return;
+  }
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const body = `# Benchmark results (${DATABASE})\n\n${report}`;
