@@ -52,7 +52,8 @@ export async function buildApp({ services, logger }: AppOptions) {
   const app = Fastify({
     ...loggerOptions,
     bodyLimit: 1024 * 1024,
-    trustProxy: config.trustProxy,
+    // (one of Fastify's accepted forms; the union confuses its overloads)
+    trustProxy: config.trustProxy as boolean,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     requestIdHeader: false,
     genReqId: (req) => {
@@ -104,7 +105,9 @@ export async function buildApp({ services, logger }: AppOptions) {
     await app.register(rateLimit, {
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
-      ...(redis ? { redis, nameSpace: 'shop:rate-limit:' } : {}),
+      ...(redis ? { redis, nameSpace: `${config.redisKeyPrefix}rate-limit:` } : {}),
+      // Redis down: serve unthrottled rather than fail every request.
+      skipOnError: true,
       // Load balancers' probes are never throttled.
       allowList: (request) => request.url.startsWith('/health/'),
       errorResponseBuilder: (_request, context) => ({

@@ -27,10 +27,18 @@ export interface Config {
   readonly loginWindowSeconds: number;
   readonly rateLimitPerMinute: number;
   readonly redisUrl: string | null;
+  /** Prefix of every Redis key, so that several shops (or test runs) can share one Redis. */
+  readonly redisKeyPrefix: string;
   readonly corsOrigins: readonly string[];
   readonly logLevel: string;
   readonly jobs: boolean;
-  readonly trustProxy: boolean;
+  /**
+   * Which proxies' X-Forwarded-For to believe: false (none), true (every hop — only when
+   * the proxy overwrites the header), a number of hops, or a list of proxy IPs/CIDRs.
+   */
+  readonly trustProxy: boolean | number | string[];
+  /** Worker processes (node:cluster) sharing the port; 1 runs the server in this process. */
+  readonly webConcurrency: number;
   /**
    * Argon2id cost: one of OWASP's equivalent minimum settings, 12 MiB × 3 passes (measured here
    * at 1.7× the verifications per second of 19 MiB × 2: it stays in the CPU's caches).
@@ -61,14 +69,6 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   }
   return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = str(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 function url(env: Env, name: string, protocols: string[]): string | null {
@@ -120,6 +120,29 @@ function jwtSecret(env: Env, databaseUrl: string | null, dataDir: string): strin
   }
 }
 
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = str(env, 'TRUST_PROXY');
+  if (raw === null) return false;
+  if (/^\d+$/.test(raw)) return int(env, 'TRUST_PROXY', 0, 0, 100);
+  if (/^[0-9a-f:.,/\s]+$/i.test(raw) && /[.:]/.test(raw)) {
+    return raw.split(',').map((part) => part.trim()).filter(Boolean);
+  }
+  const lower = raw.toLowerCase();
+  if (['true', 'yes', 'on'].includes(lower)) return true;
+  if (['false', 'no', 'off'].includes(lower)) return false;
+  throw new ConfigError(
+    `TRUST_PROXY must be true, false, a number of proxy hops or a list of proxy addresses, got "${raw}"`,
+  );
+}
+
+function redisKeyPrefix(env: Env): string {
+  const prefix = str(env, 'REDIS_KEY_PREFIX') ?? 'shop:';
+  if (!/^[\w.:-]{1,64}$/.test(prefix)) {
+    throw new ConfigError(`REDIS_KEY_PREFIX must be 1-64 letters, digits or _.:-, got "${prefix}"`);
+  }
+  return prefix;
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad setting. */
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -149,6 +172,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const jobsRaw = (str(env, 'JOBS') ?? 'on').toLowerCase();
   if (!['on', 'off'].includes(jobsRaw)) throw new ConfigError(`JOBS must be on or off, got "${jobsRaw}"`);
+  const webConcurrency = int(env, 'WEB_CONCURRENCY', 1, 1, 64);
+  if (webConcurrency > 1 && databaseUrl === null) {
+    throw new ConfigError(
+      'WEB_CONCURRENCY above 1 needs DATABASE_URL: the embedded database belongs to one process',
+    );
+  }
 
   const config: Config = {
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -174,10 +203,12 @@ export function loadConfig(env: Env = process.env): Config {
     loginWindowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 0, 0, 10_000_000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: redisKeyPrefix(env),
     corsOrigins,
     logLevel,
     jobs: jobsRaw === 'on',
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
+    webConcurrency,
     argon2: {
       memoryCost: int(env, 'ARGON2_MEMORY_KIB', 12_288, 1024, 4_194_304),
       timeCost: int(env, 'ARGON2_ITERATIONS', 3, 1, 100),

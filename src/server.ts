@@ -1,27 +1,44 @@
+import cluster from 'node:cluster';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { configOrExit, databaseOrExit } from './bootstrap.js';
+import { runPrimary, workerIndex } from './cluster.js';
+import type { Config } from './config.js';
 import { buildServices, startJobs } from './services.js';
 
 async function main() {
   const config = configOrExit();
   const logger = pino({ level: config.logLevel });
+  if (config.webConcurrency > 1 && cluster.isPrimary) {
+    runPrimary(config, logger);
+    return;
+  }
+  await runInstance(config, cluster.isWorker ? logger.child({ worker: workerIndex() }) : logger);
+}
+
+/** One API instance: this process, or one worker of the cluster. */
+async function runInstance(config: Config, logger: Logger) {
+  // In a cluster only the first worker runs the job handlers and schedules (pg-boss would run
+  // each job once anyway; this keeps one set of pollers per cluster). Every worker enqueues.
+  const work = config.jobs && workerIndex() === 0;
   const database = await databaseOrExit(config, (err) => logger.error({ err }, 'database pool error'));
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
   redis?.on('error', (err) => logger.warn({ err }, 'redis error'));
-  const services = buildServices({ config, database, redis, log: logger, work: config.jobs });
+  const services = buildServices({ config, database, redis, log: logger, work });
   await startJobs(services, logger);
   const app = await buildApp({ services, logger });
   await app.listen({ port: config.port, host: config.host });
   logger.info(
-    { database: database.kind, jobs: config.jobs ? 'in-process' : 'off', docs: `http://localhost:${config.port}/docs` },
+    { database: database.kind, jobs: work ? 'in-process' : 'off', docs: `http://localhost:${config.port}/docs` },
     'shop API ready',
   );
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
+      // A cluster worker gets the terminal's Ctrl-C and the primary's SIGTERM: both mean stop.
+      if (cluster.isWorker) return;
       logger.warn('second signal: exiting now');
       process.exit(1);
     }
@@ -50,6 +67,8 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // A worker whose primary is gone gets no more connections: stop rather than linger.
+  if (cluster.isWorker) process.on('disconnect', () => void stop('primary exited'));
 }
 
 main().catch((err: unknown) => {

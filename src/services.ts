@@ -43,7 +43,13 @@ export function buildServices(input: {
     signer: new TokenSigner(config.jwtSecret, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
     hasher: new PasswordHasher(config.argon2),
     limiter: redis
-      ? new RedisLoginLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds)
+      ? new RedisLoginLimiter(
+          redis,
+          config.loginMaxFailures,
+          config.loginWindowSeconds,
+          `${config.redisKeyPrefix}login-failures:`,
+          (err) => log.warn({ err }, 'login limiter: Redis failed; counting in this instance'),
+        )
       : new MemoryLoginLimiter(config.loginMaxFailures, config.loginWindowSeconds),
   };
   const orders: OrdersDeps = {

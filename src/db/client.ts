@@ -31,6 +31,11 @@ export interface Database {
   ping(): Promise<void>;
   poolStats(): PoolStats | null;
   migrate(): Promise<void>;
+  /**
+   * Runs start-up DDL (migrations, the job queue's schema) while holding a lock shared by
+   * every instance on the database, so that instances starting together take turns.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -43,7 +48,7 @@ export class DataDirLockedError extends Error {
 // data set it makes trigram-indexed searches look dearer than a sequential scan, which
 // they are not (8 ms against 90 ms at 100,000 products). 1.1 is the usual SSD setting.
 const RANDOM_PAGE_COST = 1.1;
-const MIGRATIONS_LOCK_KEY = 727_001; // pg_advisory_lock key shared by every instance
+const STARTUP_LOCK_KEY = 727_001; // pg_advisory_lock key shared by every instance
 const migrationsFolder = join(findPackageRoot(), 'src', 'db', 'migrations');
 
 function findPackageRoot(): string {
@@ -71,6 +76,18 @@ export function openPostgres(url: string, poolMax = 10, onError?: (err: Error) =
   });
   pool.on('error', (err) => onError?.(err));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
+  async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // A connection of its own (not the pool's: DB_POOL_MAX may be 1) holds a session
+    // advisory lock while fn runs on the pool; closing it releases the lock.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('select pg_advisory_lock($1)', [STARTUP_LOCK_KEY]);
+      return await fn();
+    } finally {
+      await client.end();
+    }
+  }
   return {
     kind: 'postgres',
     db,
@@ -82,20 +99,9 @@ export function openPostgres(url: string, poolMax = 10, onError?: (err: Error) =
       idle: pool.idleCount,
       waiting: pool.waitingCount,
     }),
+    exclusive,
     async migrate() {
-      // One connection holds a session advisory lock while migrating, so that two
-      // instances starting together apply each migration once.
-      const client = await pool.connect();
-      try {
-        await client.query('select pg_advisory_lock($1)', [MIGRATIONS_LOCK_KEY]);
-        try {
-          await migratePg(drizzlePg(client), { migrationsFolder });
-        } finally {
-          await client.query('select pg_advisory_unlock($1)', [MIGRATIONS_LOCK_KEY]);
-        }
-      } finally {
-        client.release();
-      }
+      await exclusive(() => migratePg(db as unknown as Parameters<typeof migratePg>[0], { migrationsFolder }));
     },
     close: () => pool.end(),
   };
@@ -133,6 +139,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
       await pglite.query('select 1');
     },
     poolStats: () => null,
+    exclusive: (fn) => fn(),
     async migrate() {
       await migratePglite(drizzlePglite(pglite), { migrationsFolder });
     },

@@ -1,6 +1,6 @@
 /**
  * Domain errors and the stable error codes. Services throw these; one handler
- * (http/error-handler.ts) renders them as application/problem+json.
+ * (http/problem.ts) renders them as application/problem+json.
  */
 
 /** Every `code` a problem+json body can carry, with what it means (shown in the OpenAPI doc). */

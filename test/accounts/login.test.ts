@@ -273,7 +273,7 @@ describe.skipIf(!process.env.TEST_REDIS_URL)('login protection shared through Re
     if (redis) {
       const keys = (
         await Promise.all(
-          usernames.map((u) => redis.keys(`shop:login-failures:${u.toLowerCase()}|*`)),
+          usernames.map((u) => redis.keys(`${a.services.config.redisKeyPrefix}login-failures:${u.toLowerCase()}|*`)),
         )
       ).flat();
       if (keys.length) await redis.del(...keys);
@@ -316,7 +316,7 @@ describe.skipIf(!process.env.TEST_REDIS_URL)('login protection shared through Re
       expect(retryAfter).toBeLessThanOrEqual(windowSeconds);
     }
     // Failures are counted per account (whether the username or the email was typed).
-    const ttl = await redis.ttl(`shop:login-failures:#${onA.id}|127.0.0.1`);
+    const ttl = await redis.ttl(`${a.services.config.redisKeyPrefix}login-failures:#${onA.id}|127.0.0.1`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(windowSeconds);
   });

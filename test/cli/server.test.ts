@@ -2,23 +2,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run, start } from '../helpers/process.js';
+import { run, start, waitForReady } from '../helpers/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shop-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function waitForReady(base: string, timeoutMs = 30_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not become ready');
-}
 
 describe('server process', () => {
   it('stops at start-up with one line naming a bad setting', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -70,10 +70,12 @@ export async function buildTestApp(
     DATABASE_URL: inject('databaseUrl') || undefined,
     DATA_DIR: '/nonexistent-test-data-dir',
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
-    // Tests hash many passwords; production uses OWASP's minimum (19 MiB, 2 passes).
+    // Tests hash many passwords; production uses one of OWASP's minimum settings (12 MiB, 3 passes).
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_ITERATIONS: '1',
     LOG_LEVEL: 'silent',
+    // Redis outlives a test run; keys of this run's users must not meet an earlier run's.
+    REDIS_KEY_PREFIX: `shop-test-${runId()}:`,
     ...env,
   });
   const log = pino({ level: 'silent' });
@@ -99,6 +101,12 @@ export async function buildTestApp(
       await database.close();
     },
   };
+}
+
+/** Identifies this test run (its database is fresh), shared by every file of the run. */
+function runId(): string {
+  const source = inject('databaseUrl') || inject('pgliteTemplate');
+  return createHash('sha256').update(source).digest('hex').slice(0, 10);
 }
 
 /** A short unique suffix, so that tests sharing a database never collide. */

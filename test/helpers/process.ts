@@ -37,3 +37,17 @@ export function run(script: string, args: string[], env: Record<string, string>)
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Waits until a server answers /health/ready; the error carries its output when it never does. */
+export async function waitForReady(base: string, output: () => string = () => '', timeoutMs = 40_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(`${base}/health/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server ${base} did not become ready\n${output()}`);
+}

@@ -43,12 +43,24 @@ describe('loadConfig', () => {
     [{ CORS_ORIGINS: 'shop.example.com' }, /CORS_ORIGINS entries must look like/],
     [{ REDIS_URL: 'http://localhost' }, /REDIS_URL must start with redis:/],
     [{ JOBS: 'maybe' }, /JOBS must be on or off/],
-    [{ TRUST_PROXY: 'sometimes' }, /TRUST_PROXY must be true or false/],
+    [{ TRUST_PROXY: 'sometimes' }, /TRUST_PROXY must be true, false, a number of proxy hops or a list of proxy addresses/],
     [{ ACCESS_TOKEN_TTL_SECONDS: '-5' }, /ACCESS_TOKEN_TTL_SECONDS must be between/],
+    [{ WEB_CONCURRENCY: '2' }, /WEB_CONCURRENCY above 1 needs DATABASE_URL/],
+    [{ WEB_CONCURRENCY: '0' }, /WEB_CONCURRENCY must be between 1 and 64/],
+    [{ REDIS_KEY_PREFIX: 'shop prefix' }, /REDIS_KEY_PREFIX must be/],
   ])('rejects %o with one clear line', (env, message) => {
     const load = () => loadConfig({ ...base, ...env } as Record<string, string>);
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(message);
+  });
+
+  it.each([
+    ['true', true],
+    ['off', false],
+    ['2', 2],
+    ['10.0.0.1, 10.1.0.0/16', ['10.0.0.1', '10.1.0.0/16']],
+  ])('reads TRUST_PROXY=%s as %o', (value, expected) => {
+    expect(loadConfig({ ...base, TRUST_PROXY: value } as Record<string, string>).trustProxy).toEqual(expected);
   });
 
   it('parses lists, URLs and the webhook secret fallback', () => {

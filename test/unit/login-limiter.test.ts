@@ -286,3 +286,26 @@ describe.skipIf(!process.env.TEST_REDIS_URL)('RedisLoginLimiter', () => {
     expect(await limiter.retryAfter(key)).toBeGreaterThan(0);
   });
 });
+
+describe('RedisLoginLimiter when Redis is unreachable', () => {
+  let dead: Redis;
+  beforeAll(() => {
+    // Nothing listens on port 1: every command fails at once.
+    dead = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+    dead.on('error', () => {});
+  });
+  afterAll(() => dead.disconnect());
+
+  it('keeps limiting in this instance and reports each failure', async () => {
+    const errors: unknown[] = [];
+    const limiter = new RedisLoginLimiter(dead, 2, 60, 'x:', (err) => errors.push(err));
+    const key = loginKey('down', '10.0.0.9');
+    expect(await limiter.acquire(key)).toBe(0);
+    expect(await limiter.acquire(key)).toBe(0);
+    expect(await limiter.acquire(key)).toBeGreaterThan(0);
+    expect(await limiter.retryAfter(key)).toBeGreaterThan(0);
+    await limiter.reset(key);
+    expect(await limiter.retryAfter(key)).toBe(0);
+    expect(errors.length).toBeGreaterThanOrEqual(5);
+  });
+});

@@ -73,15 +73,56 @@ export class MemoryLoginLimiter implements LoginLimiter {
   }
 }
 
+/**
+ * The count in Redis, shared by every instance. When Redis fails, the count falls back to
+ * this instance's memory (logins keep working and stay limited, per instance) rather than
+ * answering 500 to every login.
+ */
 export class RedisLoginLimiter implements LoginLimiter {
+  private readonly fallback: MemoryLoginLimiter;
+
   constructor(
     private readonly redis: Redis,
     private readonly maxFailures: number,
     private readonly windowSeconds: number,
     private readonly prefix = 'shop:login-failures:',
-  ) {}
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {
+    this.fallback = new MemoryLoginLimiter(maxFailures, windowSeconds);
+  }
 
-  async retryAfter(key: string): Promise<number> {
+  retryAfter(key: string): Promise<number> {
+    return this.guard(() => this.redisRetryAfter(key), () => this.fallback.retryAfter(key));
+  }
+
+  acquire(key: string): Promise<number> {
+    return this.guard(() => this.redisAcquire(key), () => this.fallback.acquire(key));
+  }
+
+  async recordFailure(key: string): Promise<void> {
+    await this.acquire(key);
+  }
+
+  reset(key: string): Promise<void> {
+    return this.guard(
+      async () => {
+        await this.redis.del(this.prefix + key);
+        await this.fallback.reset(key);
+      },
+      () => this.fallback.reset(key),
+    );
+  }
+
+  private async guard<T>(primary: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    try {
+      return await primary();
+    } catch (err) {
+      this.onError(err);
+      return fallback();
+    }
+  }
+
+  private async redisRetryAfter(key: string): Promise<number> {
     const [[, count], [, ttl]] = (await this.redis
       .multi()
       .get(this.prefix + key)
@@ -91,7 +132,7 @@ export class RedisLoginLimiter implements LoginLimiter {
     return ttl > 0 ? Math.ceil(ttl / 1000) : 0;
   }
 
-  async acquire(key: string): Promise<number> {
+  private async redisAcquire(key: string): Promise<number> {
     // The window starts with the first failure: NX sets the expiry only then.
     const replies = await this.redis
       .multi()
@@ -104,13 +145,5 @@ export class RedisLoginLimiter implements LoginLimiter {
     const [[, count], , [, ttl]] = replies as [[null, number], unknown, [null, number]];
     if (count <= this.maxFailures) return 0;
     return Math.max(1, Math.ceil(ttl / 1000));
-  }
-
-  async recordFailure(key: string): Promise<void> {
-    await this.acquire(key);
-  }
-
-  async reset(key: string): Promise<void> {
-    await this.redis.del(this.prefix + key);
   }
 }

@@ -51,7 +51,7 @@ export class JobQueue {
       schedule: options.work,
       supervise: options.work,
       pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1,
-      // Completed jobs are kept a day, failed ones a week, for inspection.
+      // Finished jobs (completed or failed) move to the archive after a day and are deleted after a week.
       archiveCompletedAfterSeconds: 86_400,
       deleteAfterDays: 7,
     };
@@ -67,16 +67,21 @@ export class JobQueue {
    * the cron schedules (an API instance with JOBS=off only enqueues).
    */
   async start(handlers: JobHandlers): Promise<void> {
-    await this.boss.start();
-    this.started = true;
-    for (const name of Object.keys(QUEUES) as JobName[]) {
-      await this.boss.createQueue(name, {
-        name,
-        retryLimit: this.options.retryLimit ?? 5,
-        retryDelay: this.options.retryDelaySeconds ?? 5,
-        retryBackoff: true,
-      });
-    }
+    // pg-boss creates its schema and queues on first start; two instances doing so at once
+    // collide (duplicate schema, deadlocks in create_queue), so instances take turns.
+    await this.database.exclusive(async () => {
+      await this.boss.start();
+      this.started = true;
+      for (const name of Object.keys(QUEUES) as JobName[]) {
+        if (await this.boss.getQueue(name)) continue;
+        await this.boss.createQueue(name, {
+          name,
+          retryLimit: this.options.retryLimit ?? 5,
+          retryDelay: this.options.retryDelaySeconds ?? 5,
+          retryBackoff: true,
+        });
+      }
+    });
     if (!this.options.work) return;
     for (const name of Object.keys(QUEUES) as JobName[]) {
       const handler = handlers[name] as JobHandler<JobName>;
@@ -84,6 +89,7 @@ export class JobQueue {
         for (const job of jobs) {
           try {
             await handler(job.data as JobPayloads[JobName], job.id);
+            this.log.debug({ jobId: job.id, job: name }, 'job done');
           } catch (err) {
             // pg-boss retries it with backoff and keeps it as failed after the last try.
             this.log.error({ err, jobId: job.id, job: name }, 'job failed');
