@@ -46,10 +46,17 @@ export interface FakeRefund {
 const id = (prefix: string) => `${prefix}_${randomBytes(7).toString('hex').slice(0, 14)}`;
 const now = () => Math.floor(Date.now() / 1000);
 
+/** Fixed keys for a fake that people talk to (scripts/fake-razorpay.ts); tests let them be random. */
+export interface FakeRazorpayKeys {
+  keyId?: string;
+  keySecret?: string;
+  webhookSecret?: string;
+}
+
 export class FakeRazorpay {
-  readonly keyId = `rzp_test_${randomBytes(4).toString('hex')}`;
-  readonly keySecret = randomBytes(12).toString('hex');
-  readonly webhookSecret = randomBytes(12).toString('hex');
+  readonly keyId: string;
+  readonly keySecret: string;
+  readonly webhookSecret: string;
   readonly orders = new Map<string, FakeOrder>();
   readonly payments = new Map<string, FakePayment>();
   readonly refunds: FakeRefund[] = [];
@@ -62,6 +69,12 @@ export class FakeRazorpay {
   /** Delay before answering, to simulate a slow gateway. */
   delayMs = 0;
   private server: Server | null = null;
+
+  constructor(keys: FakeRazorpayKeys = {}) {
+    this.keyId = keys.keyId ?? `rzp_test_${randomBytes(4).toString('hex')}`;
+    this.keySecret = keys.keySecret ?? randomBytes(12).toString('hex');
+    this.webhookSecret = keys.webhookSecret ?? randomBytes(12).toString('hex');
+  }
 
   get url(): string {
     const address = this.server?.address() as AddressInfo | null;
@@ -80,9 +93,14 @@ export class FakeRazorpay {
     };
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+  /** Listens on 127.0.0.1, on a free port unless one is given. */
+  async start(port = 0): Promise<this> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    this.server = server;
     return this;
   }
 
@@ -180,6 +198,8 @@ export class FakeRazorpay {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const path = (req.url ?? '/').split('?')[0]!;
     this.requests.push(`${req.method} ${path.replace(/\/(order|pay|rfnd)_[0-9a-f]+/g, '/:id')}`);
+    const checkout = /^\/v1\/orders\/([\w]+)\/pay$/.exec(path);
+    if (req.method === 'POST' && checkout) return this.checkoutPay(res, checkout[1]!);
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.failures.remaining > 0) {
       this.failures.remaining--;
@@ -213,6 +233,24 @@ export class FakeRazorpay {
       return send(res, 200, { entity: 'collection', count: items.length, items });
     }
     return send(res, 404, error('BAD_REQUEST_ERROR', 'The requested URL was not found on the server.'));
+  }
+
+  /**
+   * Not Razorpay's API: a stand-in for Razorpay Checkout, where the shopper pays in the
+   * browser and the page receives these three values for the shop's `verify`. No auth, as
+   * Checkout runs in the shopper's browser; outside the failure and delay switches, which
+   * simulate the API the server calls.
+   */
+  private checkoutPay(res: ServerResponse, orderId: string) {
+    const order = this.orders.get(orderId);
+    if (!order) return send(res, 400, error('BAD_REQUEST_ERROR', 'The id provided does not exist'));
+    if (order.status === 'paid') return send(res, 400, error('BAD_REQUEST_ERROR', 'Order has already been paid'));
+    const { payment, signature } = this.pay(orderId);
+    return send(res, 200, {
+      razorpay_payment_id: payment.id,
+      razorpay_order_id: orderId,
+      razorpay_signature: signature,
+    });
   }
 
   private createOrder(res: ServerResponse, body: Record<string, unknown>) {

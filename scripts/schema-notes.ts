@@ -1,0 +1,153 @@
+/**
+ * What each table holds and why, for docs/schema.md (written by scripts/docs-schema.ts).
+ * Every table of src/db/schema must have an entry here and every entry must name a table
+ * (and every index note an index) that exists: the generator fails otherwise, so a new
+ * table cannot go undocumented. The order of the entries is the order of the document.
+ */
+export interface TableNotes {
+  /** One or two sentences: what a row is, and the design decision behind the table. */
+  about: string;
+  /** Why an index exists, by index name, where its name does not say it. */
+  indexes?: Record<string, string>;
+}
+
+export const SCHEMA_INTRO = `The tables of the shop API in PostgreSQL (and in the embedded PGlite, which runs the same
+migrations), as declared with Drizzle in \`src/db/schema/\` and migrated by the SQL in
+\`src/db/migrations/\`. Money is \`numeric(12,2)\` (totals \`numeric(16,2)\`), never a float;
+ids are \`integer\` identities so that PGlite never hands back a BigInt. The background job
+queue (pg-boss) keeps its own tables in the \`pgboss\` schema of the same database; they are
+not part of this schema and are left out here.`;
+
+export const SCHEMA_NOTES: Record<string, TableNotes> = {
+  // accounts
+  users: {
+    about: `Accounts, customers and staff alike (\`is_staff\`); usernames and emails are unique
+      whatever their case. \`token_version\` is carried by every access token and bumped on a
+      password change, deactivation or "log out everywhere", which ends those tokens at once.`,
+    indexes: {
+      users_username_lower_uq: 'login finds a user by username or email, case-insensitively',
+    },
+  },
+  addresses: {
+    about: `A user's shipping and billing addresses. At most one of each type is the default,
+      which a partial unique index enforces.`,
+    indexes: {
+      addresses_one_default_uq: 'at most one default address per user and type',
+    },
+  },
+  refresh_tokens: {
+    about: `One row per issued refresh token (its id is the JWT's \`jti\`). A login starts a
+      family; each refresh revokes the presented token and issues its successor in the same
+      family, and presenting a revoked token again (reuse) revokes the whole family.`,
+    indexes: {
+      refresh_tokens_family_idx: 'revoking a family; access tokens check that their family is live',
+    },
+  },
+  // catalog
+  categories: {
+    about: `The category tree (\`parent_id\`). Deleting a category deletes its subtree, which
+      fails while any category of the subtree has products (products reference categories with
+      RESTRICT).`,
+  },
+  products: {
+    about: `The catalog. Checkout locks the ordered products in id order and takes their stock in
+      the order's transaction, and \`CHECK (stock >= 0)\` backs that up, so stock never goes
+      negative. Partial indexes serve the public lists (active products only), trigram indexes
+      serve search.`,
+    indexes: {
+      products_active_created_idx: 'public list, newest first (a backward scan serves DESC)',
+      products_featured_idx: 'featured products of the public list',
+      products_name_trgm_idx: 'typo-tolerant search (`term <% name`)',
+      products_search_trgm_idx: "each search term as `ILIKE '%term%'` over name and description",
+    },
+  },
+  catalog_state: {
+    about: `A single row (id 1, inserted by a migration) whose \`version\` is bumped in the
+      transaction of every change that can alter a product list's count (product writes,
+      category moves, stock reaching or leaving zero). Cached list counts are tagged with the
+      version, so no instance serves a count older than the last committed change.`,
+  },
+  // cart
+  carts: {
+    about: `A cart belongs either to a user (one cart per user) or to a guest, found by the
+      SHA-256 of its opaque token; a check constraint allows exactly one of the two. A guest
+      cart is merged into the user's at login, and idle guest carts are swept by a daily job.`,
+    indexes: {
+      carts_guest_updated_idx: 'the idle guest cart sweep (guest carts only)',
+    },
+  },
+  cart_items: {
+    about: `Lines of a cart: one per product, quantity 1 to 999. Prices are not stored here; the
+      cart always shows the catalog's current price.`,
+    indexes: {
+      cart_items_cart_product_uq: 'one line per product: adding it again updates the line (upsert)',
+    },
+  },
+  // orders
+  orders: {
+    about: `An order placed from a cart: its number (\`ORD-\` and 12 hex digits), the order
+      workflow \`status\` and the \`payment_status\`, the total and the shipping address as text
+      (a snapshot, not a reference to \`addresses\`). Unpaid orders are cancelled by a job
+      after \`payment_deadline\`. Users with orders cannot be deleted (RESTRICT).`,
+    indexes: {
+      orders_unpaid_deadline_idx: 'the expiry job: unpaid orders past their deadline',
+    },
+  },
+  order_items: {
+    about: `The lines of an order with a snapshot of the product's name and price at purchase,
+      so an order never changes when the catalog does. A product that was ever ordered cannot
+      be deleted (RESTRICT); deactivate it instead.`,
+  },
+  order_status_history: {
+    about: `Every status change of an order, including its creation: from and to status, who
+      made it (the user's id while the user exists, and a label that stays: the username, or
+      \`system\` for jobs and \`razorpay\` for payment events) and a note. Written in the transaction of the change.`,
+  },
+  // payments
+  payments: {
+    about: `The Razorpay side of an order, one row per order. The row (the intent) is committed
+      before Razorpay is called, so a concurrent or repeated initiate waits for it or reuses its
+      Razorpay order instead of creating a second one (a failed call removes it); it then records
+      the Razorpay order, payment and refund ids and the payment's status.`,
+    indexes: {
+      payments_order_uq: 'one payment per order; initiate claims it with `ON CONFLICT DO NOTHING`',
+      payments_razorpay_order_uq:
+        'payment webhooks find (and lock) the payment by Razorpay order id',
+      payments_razorpay_payment_idx: 'refund webhooks find the payment by Razorpay payment id',
+    },
+  },
+  webhook_events: {
+    about: `Every accepted (signature-checked) Razorpay webhook delivery, stored once per event id:
+      a replayed delivery hits the unique index and changes nothing. The event is stored and
+      applied in one transaction; \`processed\` and \`error\` say what came of it.`,
+    indexes: {
+      webhook_events_event_id_uq: 'de-duplicates deliveries (`ON CONFLICT DO NOTHING`)',
+    },
+  },
+  idempotency_keys: {
+    about: `Idempotency-Key records per user and scope (\`orders.create\`, \`payments.initiate\`):
+      the first request claims the key in the transaction of its work, later ones with the same
+      key replay the stored response, or get 409 when their body (\`request_hash\`) differs.
+      A key older than 24 hours is reused as new.`,
+  },
+  // analytics
+  order_counters: {
+    about: `Running totals that the dashboard reads instead of scanning the orders: orders per
+      \`status:<status>\` and paid orders with their revenue (\`paid\`). The orders module keeps
+      them in the transaction of each change, spread over 16 shards (a random one per
+      transaction) so concurrent checkouts do not queue on one hot row; readers sum the shards.`,
+  },
+  sales_buckets: {
+    about: `Paid orders and revenue per 15 minutes of order time (every real time zone's offset
+      is a multiple of 15 minutes, so the sales report can group them into days of any zone),
+      over 4 shards, kept in the transaction of each payment change.`,
+  },
+  product_sales: {
+    about: `Units sold and revenue per product over paid orders, for the top sellers, kept in the
+      transaction of each payment change. \`npm run cli -- stats:rebuild\` recomputes all three
+      analytics tables from the orders.`,
+    indexes: {
+      product_sales_top_idx: 'the top sellers, in the order the dashboard lists them',
+    },
+  },
+};
