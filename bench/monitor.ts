@@ -23,10 +23,42 @@ function read(path: string): string | null {
   }
 }
 
-/** Resident memory of a process in MB, or null when it cannot be read. */
+/** Resident memory of a process and its children (cluster workers) in MB, or null when it cannot be read. */
 export function rssMb(pid: number): number | null {
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(read(`/proc/${pid}/status`) ?? '');
-  return match ? Number(match[1]) / 1024 : null;
+  let total: number | null = null;
+  for (const member of family(pid)) {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(read(`/proc/${member}/status`) ?? '');
+    if (match) total = (total ?? 0) + Number(match[1]) / 1024;
+  }
+  return total;
+}
+
+/** The process and its direct children (a node:cluster primary and its workers). */
+function family(pid: number): number[] {
+  const members = [pid];
+  let names: string[] = [];
+  try {
+    names = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return members;
+  }
+  for (const name of names) {
+    const text = read(`/proc/${name}/stat`);
+    if (!text) continue;
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === pid) members.push(Number(name));
+  }
+  return members;
+}
+
+/** CPU ticks of a process and its children (cluster workers). */
+function familyTicks(pid: number): number | null {
+  let total: number | null = null;
+  for (const member of family(pid)) {
+    const stat = procStat(member);
+    if (stat) total = (total ?? 0) + stat.own;
+  }
+  return total;
 }
 
 interface ProcStat {
@@ -126,7 +158,7 @@ export function watch(processes: Record<string, number | undefined>, database: s
       else peaks[name] ??= null;
     }
   };
-  for (const [name, pid] of Object.entries(processes)) cpuStart[name] = pid ? (procStat(pid)?.own ?? null) : null;
+  for (const [name, pid] of Object.entries(processes)) cpuStart[name] = pid ? familyTicks(pid) : null;
   sample();
   const timer = setInterval(sample, sampleMs);
   return {
@@ -137,9 +169,9 @@ export function watch(processes: Record<string, number | undefined>, database: s
       const share = (ticks: number) => (100 * ticks) / ticksPerSecond / seconds;
       const cpu: Record<string, number | null> = {};
       for (const [name, pid] of Object.entries(processes)) {
-        const end = pid ? procStat(pid)?.own : undefined;
+        const end = pid ? familyTicks(pid) : null;
         const begin = cpuStart[name];
-        cpu[name] = end !== undefined && begin !== null && begin !== undefined ? share(end - begin) : null;
+        cpu[name] = end !== null && begin !== null && begin !== undefined ? share(end - begin) : null;
       }
       const pgEnd = postgresTicks(database);
       const own = process.cpuUsage(ownStart);

@@ -18,6 +18,7 @@
  * during each run. The tables go to bench/results/latest.md and bench/results/<database>.md
  * (a partial run, with --only, --no-bare, --no-rate or --rate, only prints them).
  *
+ * --workers N runs the project server as WEB_CONCURRENCY=N (results in <database>_workersN.md).
  * Other options: --connections (50), --database NAME, --quiet-wait S and --retries N (on a
  * shared machine: wait for other work to stop before each run, and run again a run that
  * other work disturbed), --users and --orders (seeding a new database). Two runs on one
@@ -58,6 +59,7 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '10000' },
     database: { type: 'string' },
     'no-bare': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
     // On a shared machine: wait up to this many seconds for other work to stop before each
     // run, and run again (up to --retries times) a run that other work disturbed.
     'quiet-wait': { type: 'string', default: '2' },
@@ -132,10 +134,13 @@ async function startProject(): Promise<Server> {
     build.on('close', (code) => (code === 0 ? resolve() : reject(new Error('build failed'))));
   });
   const port = basePort;
-  const child = spawn(process.execPath, ['dist/server.js'], {
+  // BENCH_CPU_PROF=dir writes a V8 CPU profile of the server (of each worker) there.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, 'dist/server.js'], {
     cwd: ROOT,
     env: {
       ...process.env,
+      WEB_CONCURRENCY: args.workers,
       DATABASE_URL: dbUrl.toString(),
       JWT_SECRET,
       PORT: String(port),
@@ -635,7 +640,8 @@ function describeRun(data: BenchData, elapsed: number): string {
       `${data.counts.orderItems} order items; passwords argon2id m=${data.argon2.memoryCost} KiB, t=${data.argon2.timeCost} ` +
       "(the server's setting; both servers verify the same hashes)  ",
     `Runs: ${DURATION} s per scenario and server, ${CONNECTIONS} connections (dashboard and sales report 1, login 8); ` +
-      'list pages at random over the whole catalogue; checkout = add to cart + create order, each connection its own user.',
+      'list pages at random over the whole catalogue; checkout = add to cart + create order, each connection its own user.  ',
+    `Project server: ${args.workers === '1' ? 'one process' : `WEB_CONCURRENCY=${args.workers} (node:cluster; RSS and CPU summed over the workers)`}; the bare server is one process.`,
   ].join('\n');
 }
 let pgVersion = 'PostgreSQL';
@@ -784,10 +790,11 @@ async function main() {
   }
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const body = `# Benchmark results (${DATABASE})\n\n${report}`;
+  const name = args.workers === '1' ? DATABASE : `${DATABASE}_workers${args.workers}`;
+  const body = `# Benchmark results (${name})\n\n${report}`;
   writeFileSync(join(dir, 'latest.md'), body);
-  writeFileSync(join(dir, `${DATABASE}.md`), body);
-  console.log(`written to bench/results/latest.md and bench/results/${DATABASE}.md`);
+  writeFileSync(join(dir, `${name}.md`), body);
+  console.log(`written to bench/results/latest.md and bench/results/${name}.md`);
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { type Static, Type, type TSchema } from 'typebox';
 import { ERROR_CODES } from './errors.js';
 
 /** problem+json body (RFC 9457) with the stable `code`. */
@@ -26,6 +26,15 @@ export const Timestamp = Type.String({ format: 'date-time' });
 
 export const Message = Type.Object({ message: Type.String() });
 
+/**
+ * A response field that may be null, as `type: [t, "null"]` rather than `anyOf`: the
+ * serializer writes a type list directly but runs a validator per value for `anyOf` (seen in
+ * profiles of the product list). For response schemas of one plain type only.
+ */
+export function Nullable<T extends TSchema & { type: string }>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] });
+}
+
 /** Problem responses for the given statuses, for a route's `response` schema. */
 export function problems(...statuses: number[]): Record<number, TSchema> {
   const out: Record<number, TSchema> = {};
@@ -37,8 +46,8 @@ export function problems(...statuses: number[]): Record<number, TSchema> {
 export function Page<T extends TSchema>(item: T) {
   return Type.Object({
     count: Type.Integer({ minimum: 0 }),
-    next: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
-    previous: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
+    next: Nullable(Type.String({ format: 'uri' })),
+    previous: Nullable(Type.String({ format: 'uri' })),
     results: Type.Array(item),
   });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, onPostgres, type TestContext, unique } from '../helpers/app.js';
 import { bearer, makeUser } from '../helpers/factories.js';
-import { call, catalogActors, makeCategory, makeProduct, productsUrl } from '../helpers/catalog.js';
+import { call, catalogActors, getPage, makeCategory, makeProduct, productsUrl } from '../helpers/catalog.js';
 import type { TestUser } from '../helpers/factories.js';
 
 /** Cached list counts must never be older than the last write, on this instance or another. */
@@ -90,5 +90,43 @@ describe('cached list counts', () => {
     expect(await count(ctx, { category: parent.slug })).toBe(0);
     await call(other, 'PATCH', `/api/categories/${loose.slug}/`, admin, { parent: parent.id });
     expect(await count(ctx, { category: parent.slug })).toBe(1);
+  });
+});
+
+describe('cached order of unfiltered lists', () => {
+  const firstByName = async (app: TestContext) =>
+    (await getPage(app, productsUrl({ ordering: 'name', page_size: 1 }))).results.map((r) => r.id);
+
+  it('follows a rename, a deactivation and a new product made on another instance', async () => {
+    const category = await makeCategory(ctx, admin, { name: unique('Ordered ') });
+    const p = await makeProduct(ctx, admin, category.id, { name: unique('Zz ordered ') });
+    // Both instances have read (and cached) the order by name.
+    expect(await firstByName(ctx)).not.toContain(p.id);
+    expect(await firstByName(other)).not.toContain(p.id);
+
+    const renamed = await call(other, 'PATCH', `/api/products/${p.id}/`, admin, { name: unique('!!! first ') });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(await firstByName(ctx)).toContain(p.id);
+
+    await call(other, 'PATCH', `/api/products/${p.id}/`, admin, { is_active: false });
+    expect(await firstByName(ctx)).not.toContain(p.id);
+
+    const newest = await makeProduct(other, admin, category.id, { name: unique('!!! newest ') });
+    expect(await firstByName(ctx)).toContain(newest.id);
+    const latest = await getPage(ctx, productsUrl({ page_size: 20 }));
+    expect(latest.results.map((r) => r.id)).toContain(newest.id);
+  });
+
+  it.skipIf(onPostgres())('gives deep pages equal to the general (filtered) path', async () => {
+    const category = await makeCategory(ctx, admin, { name: unique('Deep ') });
+    for (let i = 0; i < 7; i++) await makeProduct(ctx, admin, category.id, { price: 10 + (i % 3) });
+    // min_price=0.01 matches every product (prices are positive) but takes the OFFSET path.
+    for (const ordering of ['-created_at', 'price', '-name']) {
+      const cached = await getPage(ctx, productsUrl({ ordering, page_size: 3, page: 2 }));
+      const general = await getPage(ctx, productsUrl({ ordering, page_size: 3, page: 2, min_price: '0.01' }));
+      expect(cached.count).toBe(general.count);
+      expect(cached.results).toEqual(general.results);
+      expect(cached.results.length).toBe(3);
+    }
   });
 });

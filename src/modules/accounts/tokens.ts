@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Unauthorized } from '../../http/errors.js';
 
 export type TokenType = 'access' | 'refresh';
@@ -21,64 +20,89 @@ export interface RefreshClaims {
 
 const ISSUER = 'shop-api';
 
-/** Signs and verifies the HS256 JWTs; the `typ` claim keeps access and refresh apart. */
+/**
+ * Signs and verifies the HS256 JWTs; the `typ` claim keeps access and refresh apart.
+ *
+ * HS256 is an HMAC, done here with node:crypto: 10 µs a verification where jose (WebCrypto)
+ * took 150-250 µs, on every authenticated request (measured on this machine). Only HS256
+ * is accepted, whatever the header says; the tests forge tokens with jose to check this
+ * codec against an independent one.
+ */
 export class TokenSigner {
-  private readonly key: Uint8Array;
+  private readonly key: Buffer;
 
   constructor(
     secret: string,
     readonly accessTtlSeconds: number,
     readonly refreshTtlSeconds: number,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = Buffer.from(secret, 'utf8');
   }
 
   signAccess(userId: number, version: number, familyId: string): Promise<string> {
-    return new SignJWT({ typ: 'access', ver: version, fam: familyId })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(String(userId))
-      .setIssuer(ISSUER)
-      .setJti(randomUUID())
-      .setIssuedAt()
-      .setExpirationTime(`${this.accessTtlSeconds}s`)
-      .sign(this.key);
+    return Promise.resolve(
+      this.sign({ typ: 'access', ver: version, fam: familyId }, userId, randomUUID(), this.accessTtlSeconds),
+    );
   }
 
   signRefresh(userId: number, tokenId: string, familyId: string): Promise<string> {
-    return new SignJWT({ typ: 'refresh', fam: familyId })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(String(userId))
-      .setIssuer(ISSUER)
-      .setJti(tokenId)
-      .setIssuedAt()
-      .setExpirationTime(`${this.refreshTtlSeconds}s`)
-      .sign(this.key);
+    return Promise.resolve(this.sign({ typ: 'refresh', fam: familyId }, userId, tokenId, this.refreshTtlSeconds));
   }
 
   async verifyAccess(token: string): Promise<AccessClaims> {
-    const payload = await this.verify(token, 'access');
+    const payload = this.verify(token, 'access');
     if (typeof payload.ver !== 'number' || typeof payload.fam !== 'string') throw invalid('access');
     return { userId: Number(payload.sub), version: payload.ver, familyId: payload.fam };
   }
 
   async verifyRefresh(token: string): Promise<RefreshClaims> {
-    const payload = await this.verify(token, 'refresh');
+    const payload = this.verify(token, 'refresh');
     if (typeof payload.fam !== 'string' || typeof payload.jti !== 'string') throw invalid('refresh');
     return { userId: Number(payload.sub), tokenId: payload.jti, familyId: payload.fam };
   }
 
-  private async verify(token: string, typ: TokenType) {
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] }));
-    } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) {
-        throw new Unauthorized(`The ${typ} token has expired.`, 'token_invalid');
-      }
-      throw invalid(typ);
-    }
-    if (payload.typ !== typ || !/^[1-9]\d*$/.test(payload.sub ?? '')) throw invalid(typ);
+  private sign(claims: Record<string, unknown>, userId: number, jti: string, ttlSeconds: number): string {
+    const now = Math.floor(Date.now() / 1000);
+    const body = { ...claims, sub: String(userId), iss: ISSUER, jti, iat: now, exp: now + ttlSeconds };
+    const signed = `${HEADER}.${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
+    return `${signed}.${this.mac(signed).toString('base64url')}`;
+  }
+
+  private mac(signed: string): Buffer {
+    return createHmac('sha256', this.key).update(signed).digest();
+  }
+
+  private verify(token: string, typ: TokenType): Payload {
+    const first = token.indexOf('.');
+    const second = token.indexOf('.', first + 1);
+    if (first < 0 || second < 0 || token.indexOf('.', second + 1) >= 0) throw invalid(typ);
+    const header = parseSegment(token.slice(0, first));
+    if (!header || header.alg !== 'HS256' || header.crit !== undefined) throw invalid(typ);
+    const signature = Buffer.from(token.slice(second + 1), 'base64url');
+    const expected = this.mac(token.slice(0, second));
+    if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) throw invalid(typ);
+    const payload = parseSegment(token.slice(first + 1, second));
+    if (!payload || payload.iss !== ISSUER || typeof payload.exp !== 'number') throw invalid(typ);
+    const now = Date.now() / 1000;
+    if (typeof payload.nbf === 'number' && payload.nbf > now) throw invalid(typ);
+    if (payload.exp <= now) throw new Unauthorized(`The ${typ} token has expired.`, 'token_invalid');
+    if (payload.typ !== typ || typeof payload.sub !== 'string' || !/^[1-9]\d*$/.test(payload.sub)) throw invalid(typ);
     return payload;
+  }
+}
+
+type Payload = Record<string, unknown> & { sub?: unknown; exp?: unknown };
+
+const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
+
+/** A base64url JSON object segment, or null when it is not one. */
+function parseSegment(segment: string): Payload | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(segment)) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Payload) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -30,6 +30,7 @@ export interface CachedCount {
  */
 export class CountCache {
   private readonly entries = new Map<string, CachedCount & { version: number }>();
+  private readonly orders = new Map<string, CachedOrder>();
 
   constructor(private readonly maxEntries = 20_000) {}
 
@@ -42,4 +43,19 @@ export class CountCache {
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, { ...value, version });
   }
+
+  /** The ids of an unfiltered list in one ordering, at the version they were read at. */
+  peekOrder(key: string): CachedOrder | undefined {
+    return this.orders.get(key);
+  }
+
+  setOrder(key: string, order: CachedOrder): void {
+    // One entry per ordering and visibility: a dozen at most.
+    this.orders.set(key, order);
+  }
+}
+
+export interface CachedOrder {
+  version: number;
+  ids: Int32Array;
 }

@@ -5,7 +5,7 @@ import { isReferencedViolation, isUniqueViolation, pgError } from '../../db/erro
 import { categories, products } from '../../db/schema/index.js';
 import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
 import { parseMoney } from '../../lib/money.js';
-import { findProducts, listColumns, type ProductFilter, type ProductListRow } from './search.js';
+import { findProducts, isActive, listColumns, type ProductFilter, type ProductListRow } from './search.js';
 import type { ProductInput, ProductListInput } from './schemas.js';
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion, type CountCache } from './counts.js';
@@ -60,7 +60,7 @@ export function featuredProducts(database: Database): Promise<ProductListRow[]> 
     .select(listColumns)
     .from(products)
     .innerJoin(categories, eq(categories.id, products.categoryId))
-    .where(and(eq(products.isActive, true), eq(products.isFeatured, true)))
+    .where(and(isActive, sql`${products.isFeatured}`))
     .orderBy(desc(products.createdAt), desc(products.id))
     .limit(10);
 }
@@ -70,7 +70,7 @@ export function lowStockProducts(database: Database, threshold: number, limit = 
     .select(listColumns)
     .from(products)
     .innerJoin(categories, eq(categories.id, products.categoryId))
-    .where(and(eq(products.isActive, true), lt(products.stock, threshold)))
+    .where(and(isActive, lt(products.stock, threshold)))
     .orderBy(asc(products.stock), asc(products.id))
     .limit(limit);
 }

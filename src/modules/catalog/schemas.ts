@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Id, Money, PageQuery, Timestamp } from '../../http/schemas.js';
+import { Id, Money, Nullable, PageQuery, Timestamp } from '../../http/schemas.js';
 
 const categoryFields = {
   id: Id,
@@ -44,7 +44,7 @@ const productFields = {
   slug: Type.String(),
   price: Money,
   stock: Type.Integer(),
-  image_url: Type.Union([Type.String(), Type.Null()]),
+  image_url: Nullable(Type.String()),
   is_active: Type.Boolean(),
   is_featured: Type.Boolean(),
   created_at: Timestamp,

@@ -80,7 +80,7 @@ function inCategoryTree(slug: string) {
 
 function baseConditions(filter: ProductFilter, activeOnly: boolean): (SQL | undefined)[] {
   return [
-    activeOnly ? eq(products.isActive, true) : undefined,
+    activeOnly ? isActive : undefined,
     filter.categorySlug !== undefined ? inCategoryTree(filter.categorySlug) : undefined,
     filter.minPrice !== undefined ? gte(products.price, filter.minPrice) : undefined,
     filter.maxPrice !== undefined ? lte(products.price, filter.maxPrice) : undefined,
@@ -111,10 +111,17 @@ interface Shape {
 
 const P = (name: string) => sql.placeholder(name);
 
+/**
+ * `is_active` as a literal condition, never `is_active = $1`: the list indexes are partial
+ * (`where is_active`), and a prepared statement's generic plan cannot use a partial index
+ * for a parameter (measured: a sort over a sequential scan, 5.8 ms, instead of 1.7 ms).
+ */
+export const isActive = sql`${products.isActive}`;
+
 function shapeConditions(shape: Shape): (SQL | undefined)[] {
   const terms = Array.from({ length: shape.terms }, (_, i) => i);
   return [
-    shape.activeOnly ? eq(products.isActive, true) : undefined,
+    shape.activeOnly ? isActive : undefined,
     shape.category ? inCategoryTree(P('category') as unknown as string) : undefined,
     shape.minPrice ? gte(products.price, P('minPrice') as unknown as string) : undefined,
     shape.maxPrice ? lte(products.price, P('maxPrice') as unknown as string) : undefined,
@@ -143,16 +150,37 @@ const shapeName = (kind: string, shape: Shape) =>
 
 const rowQueries = preparedFor((db: Db) => {
   const cache = new Map<string, ReturnType<typeof buildRows>>();
-  const buildRows = (shape: Shape) =>
-    db
-      .select({ ...listColumns, version: catalogVersionSql })
+  const buildRows = (shape: Shape) => {
+    if (shape.terms) {
+      return db
+        .select({ ...listColumns, version: catalogVersionSql })
+        .from(products)
+        .innerJoin(categories, eq(categories.id, products.categoryId))
+        .where(and(...shapeConditions(shape)))
+        .orderBy(...shapeOrder(shape))
+        .limit(P('limit'))
+        .offset(P('offset'))
+        .prepare(shapeName('products_page', shape));
+    }
+    // Without a search, the page's ids come first from the ordering's index alone (an
+    // index-only scan over the skipped rows: 1.9 ms instead of 11 ms at offset 9,000),
+    // then only those rows are read and joined to their category.
+    const page = db
+      .select({ pageId: sql<number>`${products.id}`.as('page_id') })
       .from(products)
-      .innerJoin(categories, eq(categories.id, products.categoryId))
       .where(and(...shapeConditions(shape)))
       .orderBy(...shapeOrder(shape))
       .limit(P('limit'))
       .offset(P('offset'))
+      .as('page');
+    return db
+      .select({ ...listColumns, version: catalogVersionSql })
+      .from(page)
+      .innerJoin(products, eq(products.id, page.pageId))
+      .innerJoin(categories, eq(categories.id, products.categoryId))
+      .orderBy(...shapeOrder(shape))
       .prepare(shapeName('products_page', shape));
+  };
   return (shape: Shape) => {
     const key = JSON.stringify(shape);
     let query = cache.get(key);
@@ -176,6 +204,65 @@ const countQueries = preparedFor((db: Db) => {
     return query;
   };
 });
+
+const orderQueries = preparedFor((db: Db) => {
+  const cache = new Map<string, { order: ReturnType<typeof buildOrder>; page: ReturnType<typeof byIds> }>();
+  const buildOrder = (shape: Shape) =>
+    db
+      .select({
+        version: catalogVersionSql,
+        ids: sql<number[]>`coalesce(array_agg(${products.id} order by ${sql.join(shapeOrder(shape), sql`, `)}), '{}')`,
+      })
+      .from(products)
+      .where(and(...shapeConditions(shape)))
+      .prepare(shapeName('products_order', shape));
+  const byIds = (shape: Shape) =>
+    db
+      .select({ ...listColumns, version: catalogVersionSql })
+      .from(products)
+      .innerJoin(categories, eq(categories.id, products.categoryId))
+      .where(sql`${products.id} = any(${P('ids')})`)
+      .orderBy(...shapeOrder(shape))
+      .prepare(shapeName('products_by_ids', shape));
+  return (shape: Shape) => {
+    const key = JSON.stringify(shape);
+    let queries = cache.get(key);
+    if (!queries) cache.set(key, (queries = { order: buildOrder(shape), page: byIds(shape) }));
+    return queries;
+  };
+});
+
+/**
+ * A page of an unfiltered list (any ordering) from the cached order of its ids: the page is
+ * then 50 primary-key lookups, whatever its depth, instead of an OFFSET that walks every
+ * row before it. The ids are read at a catalog version and used while the rows say the
+ * version is unchanged; any product write moves the version, and the order is read again.
+ * Null when the page is past the end (the general path answers that).
+ */
+async function pageInOrder(
+  db: Db,
+  cache: CountCache,
+  shape: Shape,
+  page: { limit: number; offset: number },
+): Promise<{ count: number; rows: ProductListRow[]; fuzzy: boolean } | null> {
+  const key = JSON.stringify(shape);
+  const queries = orderQueries(db)(shape);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let order = attempt === 0 ? cache.peekOrder(key) : undefined;
+    if (!order) {
+      const [row] = await queries.order.execute();
+      order = { version: row!.version, ids: Int32Array.from(row!.ids) };
+      cache.setOrder(key, order);
+    }
+    const ids = order.ids.subarray(page.offset, page.offset + page.limit);
+    if (!ids.length) return null;
+    const rows = await queries.page.execute({ ids: Array.from(ids) });
+    if (rows.length === ids.length && rows[0]!.version === order.version) {
+      return { count: order.ids.length, rows, fuzzy: false };
+    }
+  }
+  return null;
+}
 
 /**
  * One page of products and the total. The rows query also reads the catalog version; a
@@ -216,6 +303,17 @@ export async function findProducts(
     values[`p${i}`] = containing(term);
   });
   const select = (fuzzy: boolean) => rowQueries(db)(shape(fuzzy)).execute(values);
+
+  const unfiltered =
+    !terms.length &&
+    filter.categorySlug === undefined &&
+    filter.minPrice === undefined &&
+    filter.maxPrice === undefined &&
+    filter.inStock === undefined;
+  if (cache && unfiltered) {
+    const found = await pageInOrder(db, cache, shape(false), page);
+    if (found) return found;
+  }
 
   // A count cached earlier is good if the catalog has not changed since: the rows say.
   const candidate = cache?.peek(key);
