@@ -118,6 +118,19 @@ describe('create_order: success', () => {
     });
   });
 
+  it('snapshots product names exactly, whatever characters they hold', async () => {
+    // The items go to PostgreSQL as arrays: quotes, commas, braces and backslashes must survive.
+    const names = ['Mug "Deluxe", {limited} \\ edition', "Chai d'Or — 250 g", 'NULL'];
+    const products = await Promise.all(names.map((name) => makeProduct(shop, { name: `${name} ${Math.random()}` })));
+    const user = await makeUser(ctx);
+    await fillCart(ctx, user, products.map((p) => [p.id, 1] as [number, number]));
+    const order = ok<OrderDetail>(await createOrder(ctx, user), 201);
+    expect(order.items.map((i) => i.product_name).sort()).toEqual(products.map((p) => p.name).sort());
+    expect((await getOrder(ctx, user, order.id)).items.map((i) => i.product_name).sort()).toEqual(
+      products.map((p) => p.name).sort(),
+    );
+  });
+
   it('can take a line of all the stock, leaving 0', async () => {
     const [product, user] = await Promise.all([makeProduct(shop, { stock: 4 }), makeUser(ctx)]);
     await fillCart(ctx, user, [[product.id, 4]]);

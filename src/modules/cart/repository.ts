@@ -1,9 +1,78 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { preparedInTx } from '../../db/prepared.js';
 import { cartItems, carts, categories, products } from '../../db/schema/index.js';
 import { listColumns } from '../catalog/search.js';
 
 export type CartRow = typeof carts.$inferSelect;
+
+const P = (name: string) => sql.placeholder(name);
+
+/** The statements of every cart add and checkout, prepared (see preparedInTx). */
+const hot = preparedInTx((ex) => ({
+  lockUserCartRow: ex
+    .update(carts)
+    .set({ updatedAt: sql`now()` })
+    .where(eq(carts.userId, P('userId')))
+    .returning()
+    .prepare('cart_lock_user_row'),
+  lockUserCart: ex
+    .update(carts)
+    .set({ updatedAt: sql`now()` })
+    .where(eq(carts.userId, P('userId')))
+    .returning({ id: carts.id })
+    .prepare('cart_lock_user'),
+  productForCart: ex
+    .select({
+      stock: products.stock,
+      isActive: products.isActive,
+      // Parameters, not columns: in a one-table select Drizzle leaves columns unqualified,
+      // and inside the subquery "id" would mean cart_items.id.
+      inCart: sql<number | null>`(select quantity from ${cartItems}
+        where cart_id = ${P('cartId')} and product_id = ${P('productId')})`,
+    })
+    .from(products)
+    .where(eq(products.id, P('productId')))
+    .prepare('cart_product'),
+  upsertLine: ex
+    .insert(cartItems)
+    .values({ cartId: P('cartId'), productId: P('productId'), quantity: P('quantity') })
+    .onConflictDoUpdate({
+      target: [cartItems.cartId, cartItems.productId],
+      set: { quantity: sql`excluded.quantity`, updatedAt: sql`now()` },
+    })
+    .prepare('cart_upsert_line'),
+  lines: ex
+    .select({
+      id: cartItems.id,
+      quantity: cartItems.quantity,
+      addedAt: cartItems.addedAt,
+      // The catalog's list-item columns: a cart line shows its product as the list does.
+      product: listColumns,
+    })
+    .from(cartItems)
+    .innerJoin(products, eq(products.id, cartItems.productId))
+    .innerJoin(categories, eq(categories.id, products.categoryId))
+    .where(eq(cartItems.cartId, P('cartId')))
+    .orderBy(asc(cartItems.addedAt), asc(cartItems.id))
+    .prepare('cart_lines'),
+  checkoutLines: ex
+    .select({
+      productId: products.id,
+      quantity: cartItems.quantity,
+      name: products.name,
+      price: products.price,
+      stock: products.stock,
+      isActive: products.isActive,
+    })
+    .from(cartItems)
+    .innerJoin(products, eq(products.id, cartItems.productId))
+    .where(eq(cartItems.cartId, P('cartId')))
+    .orderBy(asc(products.id))
+    .for('update', { of: products })
+    .prepare('cart_checkout_lines'),
+  clearItems: ex.delete(cartItems).where(eq(cartItems.cartId, P('cartId'))).prepare('cart_clear_items'),
+}));
 
 export async function findUserCart(ex: Executor, userId: number): Promise<CartRow | undefined> {
   const [row] = await ex.select().from(carts).where(eq(carts.userId, userId));
@@ -42,19 +111,7 @@ export async function deleteCart(ex: Executor, cartId: number): Promise<void> {
 
 /** Every line of a cart with its product as a list item: one query. */
 export function cartLines(ex: Executor, cartId: number) {
-  return ex
-    .select({
-      id: cartItems.id,
-      quantity: cartItems.quantity,
-      addedAt: cartItems.addedAt,
-      // The catalog's list-item columns: a cart line shows its product as the list does.
-      product: listColumns,
-    })
-    .from(cartItems)
-    .innerJoin(products, eq(products.id, cartItems.productId))
-    .innerJoin(categories, eq(categories.id, products.categoryId))
-    .where(eq(cartItems.cartId, cartId))
-    .orderBy(asc(cartItems.addedAt), asc(cartItems.id));
+  return hot(ex).lines.execute({ cartId });
 }
 export type CartLine = Awaited<ReturnType<typeof cartLines>>[number];
 
@@ -75,13 +132,7 @@ export async function findItem(ex: Executor, cartId: number, itemId: number) {
 }
 
 export async function upsertLine(ex: Executor, cartId: number, productId: number, quantity: number) {
-  await ex
-    .insert(cartItems)
-    .values({ cartId, productId, quantity })
-    .onConflictDoUpdate({
-      target: [cartItems.cartId, cartItems.productId],
-      set: { quantity, updatedAt: new Date() },
-    });
+  await hot(ex).upsertLine.execute({ cartId, productId, quantity });
 }
 
 export async function setItemQuantity(ex: Executor, itemId: number, quantity: number) {
@@ -100,7 +151,7 @@ export async function deleteItem(ex: Executor, cartId: number, itemId: number): 
 }
 
 export async function clearItems(ex: Executor, cartId: number): Promise<void> {
-  await ex.delete(cartItems).where(eq(cartItems.cartId, cartId));
+  await hot(ex).clearItems.execute({ cartId });
 }
 
 /**
@@ -140,11 +191,7 @@ export async function deleteIdleGuestCarts(ex: Executor, before: Date): Promise<
 
 /** Finds, locks and touches the user's cart in one statement. */
 export async function lockUserCart(ex: Executor, userId: number): Promise<number | undefined> {
-  const [row] = await ex
-    .update(carts)
-    .set({ updatedAt: new Date() })
-    .where(eq(carts.userId, userId))
-    .returning({ id: carts.id });
+  const [row] = await hot(ex).lockUserCart.execute({ userId });
   return row?.id;
 }
 
@@ -153,20 +200,7 @@ export async function lockUserCart(ex: Executor, userId: number): Promise<number
  * order (the lock is taken above the sort), so crossing checkouts never deadlock.
  */
 export function lockCheckoutLines(ex: Executor, cartId: number) {
-  return ex
-    .select({
-      productId: products.id,
-      quantity: cartItems.quantity,
-      name: products.name,
-      price: products.price,
-      stock: products.stock,
-      isActive: products.isActive,
-    })
-    .from(cartItems)
-    .innerJoin(products, eq(products.id, cartItems.productId))
-    .where(eq(cartItems.cartId, cartId))
-    .orderBy(asc(products.id))
-    .for('update', { of: products });
+  return hot(ex).checkoutLines.execute({ cartId });
 }
 
 /** Finds, locks and touches a guest cart by its token hash in one statement. */
@@ -181,22 +215,12 @@ export async function lockGuestCart(ex: Executor, tokenHash: string): Promise<Ca
 
 /** The user's cart, locked and touched; undefined when there is none. */
 export async function lockUserCartRow(ex: Executor, userId: number): Promise<CartRow | undefined> {
-  const [row] = await ex.update(carts).set({ updatedAt: new Date() }).where(eq(carts.userId, userId)).returning();
+  const [row] = await hot(ex).lockUserCartRow.execute({ userId });
   return row;
 }
 
 /** A product's availability and the quantity a cart already holds of it, in one query. */
 export async function productForCart(ex: Executor, cartId: number, productId: number) {
-  const [row] = await ex
-    .select({
-      stock: products.stock,
-      isActive: products.isActive,
-      // Parameters, not columns: in a one-table select Drizzle leaves columns unqualified,
-      // and inside the subquery "id" would mean cart_items.id.
-      inCart: sql<number | null>`(select quantity from ${cartItems}
-        where cart_id = ${cartId} and product_id = ${productId})`,
-    })
-    .from(products)
-    .where(eq(products.id, productId));
+  const [row] = await hot(ex).productForCart.execute({ cartId, productId });
   return row;
 }

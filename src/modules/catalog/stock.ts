@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../../db/client.js';
+import { namedStatement } from '../../db/prepared.js';
 import { bumpCatalogVersion } from './counts.js';
 import { products } from '../../db/schema/index.js';
 
@@ -57,15 +58,17 @@ function linesTable(lines: StockLine[]) {
  */
 export async function deductStock(ex: Executor, lines: StockLine[]): Promise<void> {
   if (!lines.length) return;
-  const rows = await queryRows<{ sold_out: boolean }>(
-    ex,
-    sql`update ${products} set stock = ${products.stock} - v.quantity, updated_at = now()
-        from (values ${linesTable(lines)}) as v(product_id, quantity)
-        where ${products.id} = v.product_id
-        returning ${products.stock} = 0 as sold_out`,
-  );
+  const rows = await deductStatement(ex, [lines.map((l) => l.productId), lines.map((l) => l.quantity)]);
   if (rows.some((r) => r.sold_out)) await bumpCatalogVersion(ex);
 }
+
+const deductStatement = namedStatement<{ sold_out: boolean }>(
+  'stock_deduct',
+  `update products p set stock = p.stock - v.quantity, updated_at = now()
+   from unnest($1::int[], $2::int[]) as v(product_id, quantity)
+   where p.id = v.product_id
+   returning p.stock = 0 as sold_out`,
+);
 
 /** Puts the lines' quantities back, locking the products in id order first. */
 export async function restoreStock(ex: Executor, lines: StockLine[]): Promise<void> {

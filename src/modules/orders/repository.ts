@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../../db/client.js';
+import type { Executor } from '../../db/client.js';
+import { namedStatement } from '../../db/prepared.js';
 import { orderItems, orders, orderStatusHistory, users } from '../../db/schema/index.js';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -140,54 +141,66 @@ export interface NewOrderLine {
  * Writes a placed order in one statement: the order, its items and its first history row,
  * returning all of them (and the buyer's email) for the response.
  */
+/** The order, its items (price snapshots) and its first history row: one statement of constant text. */
+const insertOrderStatement = namedStatement<{
+  id: number;
+  order_number: string;
+  user_id: number;
+  status: string;
+  payment_status: string;
+  total_amount: string;
+  shipping_address: string;
+  payment_deadline: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  items: { id: number; product_id: number; product_name: string; quantity: number; price: string }[];
+  history_at: Date | string;
+  email: string;
+}>(
+  'order_insert_placed',
+  `with o as (
+     insert into orders (order_number, user_id, total_amount, shipping_address, payment_deadline)
+     values ($1, $2, $3, $4, $5)
+     returning *
+   ), i as (
+     insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase)
+     select o.id, v.product_id, v.product_name, v.quantity, v.price
+     from o, unnest($6::int[], $7::text[], $8::int[], $9::numeric[]) as v(product_id, product_name, quantity, price)
+     returning id, product_id, product_name, quantity, price_at_purchase
+   ), h as (
+     insert into order_status_history (order_id, from_status, to_status, changed_by_id, changed_by, note)
+     select o.id, null, 'pending', $10, $11, 'Order placed' from o
+     returning created_at
+   )
+   select o.id, o.order_number, o.user_id, o.status, o.payment_status, o.total_amount::text as total_amount,
+          o.shipping_address, o.payment_deadline, o.created_at, o.updated_at,
+          (select json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'product_name', i.product_name,
+                                             'quantity', i.quantity, 'price', i.price_at_purchase::text) order by i.id)
+           from i) as items,
+          (select created_at from h) as history_at,
+          (select email from users where id = $2) as email
+   from o`,
+);
+
 export async function insertPlacedOrder(
   ex: Executor,
   values: typeof orders.$inferInsert,
   lines: NewOrderLine[],
   by: { id: number; label: string },
 ) {
-  const [row] = await queryRows<{
-    id: number;
-    order_number: string;
-    user_id: number;
-    status: string;
-    payment_status: string;
-    total_amount: string;
-    shipping_address: string;
-    payment_deadline: Date | string | null;
-    created_at: Date | string;
-    updated_at: Date | string;
-    items: { id: number; product_id: number; product_name: string; quantity: number; price: string }[];
-    history_at: Date | string;
-    email: string;
-  }>(
-    ex,
-    sql`with o as (
-          insert into ${orders} (order_number, user_id, total_amount, shipping_address, payment_deadline)
-          values (${values.orderNumber}, ${values.userId}, ${values.totalAmount}, ${values.shippingAddress}, ${values.paymentDeadline ?? null})
-          returning *
-        ), i as (
-          insert into ${orderItems} (order_id, product_id, product_name, quantity, price_at_purchase)
-          select o.id, v.product_id, v.product_name, v.quantity, v.price
-          from o, (values ${sql.join(
-            lines.map((l) => sql`(${l.productId}::int, ${l.productName}::text, ${l.quantity}::int, ${l.priceAtPurchase}::numeric)`),
-            sql`, `,
-          )}) as v(product_id, product_name, quantity, price)
-          returning id, product_id, product_name, quantity, price_at_purchase
-        ), h as (
-          insert into ${orderStatusHistory} (order_id, from_status, to_status, changed_by_id, changed_by, note)
-          select o.id, null, 'pending', ${by.id}, ${by.label}, 'Order placed' from o
-          returning created_at
-        )
-        select o.id, o.order_number, o.user_id, o.status, o.payment_status, o.total_amount::text as total_amount,
-               o.shipping_address, o.payment_deadline, o.created_at, o.updated_at,
-               (select json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'product_name', i.product_name,
-                                                  'quantity', i.quantity, 'price', i.price_at_purchase::text) order by i.id)
-                from i) as items,
-               (select created_at from h) as history_at,
-               (select email from ${users} where id = ${values.userId}) as email
-        from o`,
-  );
+  const [row] = await insertOrderStatement(ex, [
+    values.orderNumber,
+    values.userId,
+    values.totalAmount,
+    values.shippingAddress,
+    values.paymentDeadline ?? null,
+    lines.map((l) => l.productId),
+    lines.map((l) => l.productName),
+    lines.map((l) => l.quantity),
+    lines.map((l) => l.priceAtPurchase),
+    by.id,
+    by.label,
+  ]);
   const r = row!;
   const order: OrderRow = {
     id: r.id,

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { preparedInTx } from '../../db/prepared.js';
 import { orderCounters, orderItems, orders, productSales, salesBuckets } from '../../db/schema/index.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
 
@@ -20,18 +21,28 @@ interface OrderFacts {
   createdAt: Date;
 }
 
+const counterBump = preparedInTx((ex) => ({
+  bump: ex
+    .insert(orderCounters)
+    .values({
+      key: sql.placeholder('key'),
+      shard: sql.placeholder('shard'),
+      orders: sql.placeholder('orders'),
+      revenue: sql.placeholder('revenue'),
+    })
+    .onConflictDoUpdate({
+      target: [orderCounters.key, orderCounters.shard],
+      set: {
+        orders: sql`${orderCounters.orders} + excluded.orders`,
+        revenue: sql`${orderCounters.revenue} + excluded.revenue`,
+      },
+    })
+    .prepare('order_counters_bump'),
+}));
+
 async function bump(ex: Executor, deltas: [key: string, orders: number, revenuePaise: number][], shard: number) {
   for (const [key, count, revenue] of [...deltas].sort(([a], [b]) => a.localeCompare(b))) {
-    await ex
-      .insert(orderCounters)
-      .values({ key, shard, orders: count, revenue: fromPaise(revenue) })
-      .onConflictDoUpdate({
-        target: [orderCounters.key, orderCounters.shard],
-        set: {
-          orders: sql`${orderCounters.orders} + excluded.orders`,
-          revenue: sql`${orderCounters.revenue} + excluded.revenue`,
-        },
-      });
+    await counterBump(ex).bump.execute({ key, shard, orders: count, revenue: fromPaise(revenue) });
   }
 }
 
