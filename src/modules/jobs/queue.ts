@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import PgBoss from 'pg-boss';
 import type { Database, Executor } from '../../db/client.js';
@@ -109,7 +110,7 @@ export class JobQueue {
     data: JobPayloads[N],
     options: { startAfter?: Date; singletonKey?: string } = {},
   ): Promise<void> {
-    await this.boss.send(name, data, { ...options, db: transactionRunner(ex) });
+    await this.boss.send(name, data, { ...options, db: transactionRunner(ex, true) });
   }
 
   async stop(): Promise<void> {
@@ -120,14 +121,29 @@ export class JobQueue {
 }
 
 /** Runs pg-boss's SQL on the executor's connection: inside the caller's transaction. */
-function transactionRunner(ex: Executor): SqlRunner | undefined {
+function transactionRunner(ex: Executor, named = false): SqlRunner | undefined {
   // Drizzle keeps the driver's connection (pg PoolClient, PGlite transaction) on the session.
   const client = (ex as unknown as { session?: { client?: { query?: unknown } } }).session?.client;
   if (!client || typeof client.query !== 'function') return undefined;
+  const query = (client as { query: (t: unknown, v?: unknown[]) => Promise<{ rows: unknown[] }> }).query.bind(client);
+  // On PostgreSQL, the enqueue statement (constant text) runs as a named statement, parsed
+  // and planned once per connection: the job insert is part of every checkout.
+  if (!named || typeof (client as { exec?: unknown }).exec === 'function') {
+    return { executeSql: (text, values) => query(text, values) };
+  }
   return {
-    executeSql: (text, values) =>
-      (client as { query: (t: string, v?: unknown[]) => Promise<{ rows: unknown[] }> }).query(text, values),
+    executeSql: (text, values) => (values?.length ? query({ name: statementName(text), text, values }) : query(text)),
   };
+}
+
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `pgboss_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    if (statementNames.size < 1000) statementNames.set(text, name);
+  }
+  return name;
 }
 
 function poolRunner(database: Database): SqlRunner {
