@@ -144,7 +144,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   const metrics = installMetrics(app, () => database.poolStats());
 
   const loginHooks: LoginHook[] = [cartLoginHook()];
-  await app.register(opsRoutes, { database, metrics });
+  await app.register(opsRoutes, { database, metrics, metricsToken: config.metricsToken });
   await app.register(accountsRoutes, { prefix: '/api/auth', deps, loginHooks });
   const counts = new CountCache();
   await app.register(categoryRoutes, { prefix: '/api/categories', database, config, counts });

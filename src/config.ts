@@ -29,6 +29,8 @@ export interface Config {
   readonly redisUrl: string | null;
   /** Prefix of every Redis key, so that several shops (or test runs) can share one Redis. */
   readonly redisKeyPrefix: string;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | null;
   readonly corsOrigins: readonly string[];
   readonly logLevel: string;
   readonly jobs: boolean;
@@ -135,6 +137,12 @@ function trustProxy(env: Env): boolean | number | string[] {
   );
 }
 
+function metricsToken(env: Env): string | null {
+  const token = str(env, 'METRICS_TOKEN');
+  if (token !== null && token.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  return token;
+}
+
 function redisKeyPrefix(env: Env): string {
   const prefix = str(env, 'REDIS_KEY_PREFIX') ?? 'shop:';
   if (!/^[\w.:-]{1,64}$/.test(prefix)) {
@@ -204,6 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 0, 0, 10_000_000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: redisKeyPrefix(env),
+    metricsToken: metricsToken(env),
     corsOrigins,
     logLevel,
     jobs: jobsRaw === 'on',

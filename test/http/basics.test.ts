@@ -37,6 +37,27 @@ describe('operations', () => {
     expect(res.body).toContain('process_resident_memory_bytes');
     expect(res.body).not.toContain('/12345/');
   });
+
+  it('asks for METRICS_TOKEN when one is set, and still answers the health checks', async () => {
+    const token = 'metrics-scrape-token-0123456789';
+    const guarded = await buildTestApp({ METRICS_TOKEN: token });
+    try {
+      const metrics = (authorization?: string) =>
+        guarded.app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
+      for (const wrong of [undefined, 'Bearer nope', `Bearer ${token}x`, token]) {
+        const res = await metrics(wrong);
+        expect(res.statusCode, String(wrong)).toBe(401);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.json().code).toBe('not_authenticated');
+      }
+      const ok = await metrics(`Bearer ${token}`);
+      expect(ok.statusCode).toBe(200);
+      expect(ok.body).toContain('http_requests_total');
+      expect((await guarded.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
 });
 
 describe('problem+json errors', () => {

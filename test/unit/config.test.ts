@@ -48,6 +48,7 @@ describe('loadConfig', () => {
     [{ WEB_CONCURRENCY: '2' }, /WEB_CONCURRENCY above 1 needs DATABASE_URL/],
     [{ WEB_CONCURRENCY: '0' }, /WEB_CONCURRENCY must be between 1 and 64/],
     [{ REDIS_KEY_PREFIX: 'shop prefix' }, /REDIS_KEY_PREFIX must be/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
   ])('rejects %o with one clear line', (env, message) => {
     const load = () => loadConfig({ ...base, ...env } as Record<string, string>);
     expect(load).toThrow(ConfigError);

@@ -1,20 +1,30 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
-import { ServiceUnavailable } from '../../http/errors.js';
+import { ServiceUnavailable, Unauthorized } from '../../http/errors.js';
 import { problems } from '../../http/schemas.js';
 
 export interface OpsRoutesOptions {
   database: Database;
   metrics: Registry;
+  /** METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
+  metricsToken: string | null;
+}
+
+/** Constant-time comparison of the presented bearer token with the configured one. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
 
 const Status = Type.Object({ status: Type.String() });
 const tags = ['operations'];
 
 /** Liveness, readiness (a database ping) and Prometheus metrics. */
-export const opsRoutes: FastifyPluginAsyncTypebox<OpsRoutesOptions> = async (app, { database, metrics }) => {
+export const opsRoutes: FastifyPluginAsyncTypebox<OpsRoutesOptions> = async (app, { database, metrics, metricsToken }) => {
   app.get(
     '/health/live',
     { config: { auth: 'none' }, schema: { tags, summary: 'The process is up', response: { 200: Status } } },
@@ -52,11 +62,16 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRoutesOptions> = async (app
       schema: {
         tags,
         summary: 'Prometheus metrics',
+        description: 'Public unless METRICS_TOKEN is set; then it needs `Authorization: Bearer <METRICS_TOKEN>`.',
         produces: ['text/plain'],
-        response: { 200: Type.String() },
+        response: { 200: Type.String(), ...problems(401) },
       },
     },
-    async (_request, reply) =>
-      reply.type(metrics.contentType).send(await metrics.metrics()),
+    async (request, reply) => {
+      if (metricsToken !== null && !bearerMatches(request.headers.authorization, metricsToken)) {
+        throw new Unauthorized('GET /metrics needs the metrics token as a bearer token.');
+      }
+      return reply.type(metrics.contentType).send(await metrics.metrics());
+    },
   );
 };
