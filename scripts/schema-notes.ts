@@ -41,6 +41,7 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
       family, and presenting a revoked token again (reuse) revokes the whole family.`,
     indexes: {
       refresh_tokens_family_idx: 'revoking a family; access tokens check that their family is live',
+      refresh_tokens_expires_idx: 'the nightly housekeeping job deletes tokens expired over a day ago',
     },
   },
   // catalog
@@ -122,13 +123,17 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
       applied in one transaction; \`processed\` and \`error\` say what came of it.`,
     indexes: {
       webhook_events_event_id_uq: 'de-duplicates deliveries (`ON CONFLICT DO NOTHING`)',
+      webhook_events_received_idx: 'the admin list (newest first), and housekeeping deletes events older than 90 days',
     },
   },
   idempotency_keys: {
     about: `Idempotency-Key records per user and scope (\`orders.create\`, \`payments.initiate\`):
       the first request claims the key in the transaction of its work, later ones with the same
       key replay the stored response, or get 409 when their body (\`request_hash\`) differs.
-      A key older than 24 hours is reused as new.`,
+      A key older than 24 hours is reused as new, and the nightly housekeeping job deletes it.`,
+    indexes: {
+      idempotency_keys_created_idx: 'housekeeping: deleting keys older than 24 hours',
+    },
   },
   // analytics
   order_counters: {

@@ -6,11 +6,17 @@ import { MemoryLoginLimiter, RedisLoginLimiter } from './modules/accounts/login-
 import { PasswordHasher } from './modules/accounts/passwords.js';
 import type { AccountsDeps } from './modules/accounts/service.js';
 import { TokenSigner } from './modules/accounts/tokens.js';
+import { deleteExpiredRefreshTokens } from './modules/accounts/repository.js';
 import { deleteIdleGuestCarts } from './modules/cart/service.js';
+import { deleteExpiredKeys } from './modules/idempotency/service.js';
 import { JobQueue, type JobHandlers } from './modules/jobs/queue.js';
 import { expireOrder, expireOverdueOrders, type OrdersDeps } from './modules/orders/service.js';
 import { refundOrderPayment } from './modules/payments/refunds.js';
+import { deleteOldWebhookEvents } from './modules/payments/repository.js';
 import { paymentsDeps, type PaymentsDeps } from './modules/payments/service.js';
+
+/** How long received webhook events stay for staff to look at (de-duplication needs a day). */
+const WEBHOOK_EVENT_RETENTION_DAYS = 90;
 
 /** Everything the HTTP layer and the worker share: one set per process. */
 export interface Services {
@@ -78,6 +84,15 @@ export function jobHandlers(services: Services, log: FastifyBaseLogger): JobHand
     'carts-sweep-idle': async () => {
       const count = await deleteIdleGuestCarts(services.database, 30);
       if (count) log.info({ count }, 'idle guest carts deleted');
+    },
+    housekeeping: async () => {
+      const { db } = services.database;
+      const deleted = {
+        refreshTokens: await deleteExpiredRefreshTokens(db),
+        idempotencyKeys: await deleteExpiredKeys(db),
+        webhookEvents: await deleteOldWebhookEvents(db, WEBHOOK_EVENT_RETENTION_DAYS),
+      };
+      log.info({ deleted }, 'housekeeping done');
     },
   };
 }

@@ -231,3 +231,16 @@ export async function deleteAddress(ex: Executor, userId: number, id: number): P
     .returning({ id: addresses.id });
   return rows.length > 0;
 }
+
+/**
+ * Deletes refresh tokens that expired over a day ago (housekeeping). Their reuse can no longer
+ * be detected, but it no longer matters: the JWT itself has expired, and so has every access
+ * token of the family (access tokens live at most a day).
+ */
+export async function deleteExpiredRefreshTokens(ex: Executor): Promise<number> {
+  const rows = await ex
+    .delete(refreshTokens)
+    .where(sql`${refreshTokens.expiresAt} < now() - interval '1 day'`)
+    .returning({ id: refreshTokens.id });
+  return rows.length;
+}

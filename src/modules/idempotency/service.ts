@@ -154,3 +154,12 @@ async function release(ex: Executor, req: IdempotentRequest) {
       ),
     );
 }
+
+/** Deletes keys past their 24 hours (housekeeping); expired keys are never replayed anyway. */
+export async function deleteExpiredKeys(ex: Executor): Promise<number> {
+  const rows = await ex
+    .delete(idempotencyKeys)
+    .where(sql`${idempotencyKeys.createdAt} < now() - ${TTL}`)
+    .returning({ key: idempotencyKeys.key });
+  return rows.length;
+}

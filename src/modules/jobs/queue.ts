@@ -9,6 +9,7 @@ export interface JobPayloads {
   'orders-expire-overdue': Record<string, never>;
   'payment-refund': { orderId: number };
   'carts-sweep-idle': Record<string, never>;
+  housekeeping: Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 export type JobHandler<N extends JobName> = (data: JobPayloads[N], jobId: string) => Promise<void>;
@@ -19,6 +20,8 @@ const QUEUES: Record<JobName, { cron?: string }> = {
   'orders-expire-overdue': { cron: '* * * * *' }, // safety net for expiry jobs that were missed
   'payment-refund': {},
   'carts-sweep-idle': { cron: '17 3 * * *' },
+  // Expired refresh tokens and idempotency keys, webhook events past their retention.
+  housekeeping: { cron: '43 3 * * *' },
 };
 
 interface SqlRunner {

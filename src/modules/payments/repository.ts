@@ -80,3 +80,16 @@ export async function markEvent(ex: Executor, id: number, processed: boolean, er
     .set({ processed, error, processedAt: sql`now()` })
     .where(eq(webhookEvents.id, id));
 }
+
+/**
+ * Deletes webhook events received more than `days` ago (housekeeping). Razorpay retries a
+ * delivery for 24 hours, so de-duplication needs far less than the retention kept here for
+ * staff to look at.
+ */
+export async function deleteOldWebhookEvents(ex: Executor, days: number): Promise<number> {
+  const rows = await ex
+    .delete(webhookEvents)
+    .where(sql`${webhookEvents.receivedAt} < now() - make_interval(days => ${days})`)
+    .returning({ id: webhookEvents.id });
+  return rows.length;
+}
