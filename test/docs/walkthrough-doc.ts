@@ -116,18 +116,12 @@ export const END = '@@walkthrough:end@@';
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * `npm start` and `npm run admin:create` build dist/ first (seconds, and a shared folder);
- * the test runs the same entry points from the sources under tsx, as test/helpers/process.ts
- * does. Every other npm command is the real one.
+ * `npm start` builds dist/ first (seconds, and a shared folder); the test runs the same entry
+ * point from the sources under tsx, as test/helpers/process.ts does. Every other npm command
+ * (`npm run admin:create`, `npm run fake-razorpay`) is the real one.
  */
 const NPM_SHIM = `npm() {
   if [ "$#" -eq 1 ] && [ "$1" = start ]; then node --import tsx src/server.ts; return; fi
-  if [ "\${1:-}" = run ] && [ "\${2:-}" = admin:create ]; then
-    shift 2
-    if [ "\${1:-}" = -- ]; then shift; fi
-    node --import tsx src/cli.ts admin:create "$@"
-    return
-  fi
   command npm "$@"
 }
 export -f npm`;
