@@ -13,8 +13,8 @@ import {
   webhookEvents,
 } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from './app.js';
-import type { FakeRazorpay } from './fake-razorpay.js';
-import { bearer, type TestUser } from './factories.js';
+import { FakeRazorpay } from './fake-razorpay.js';
+import { bearer, makeUser, type TestUser } from './factories.js';
 
 export interface OrderDetail {
   id: number;
@@ -252,4 +252,16 @@ export const JOB_WAIT_MS = 10_000;
  */
 export function buildJobsTestApp(env: Record<string, string> = {}): Promise<TestContext> {
   return buildTestApp({ ...env, JOBS: 'on' }, { isolated: true });
+}
+
+/** A test app against a fresh fake Razorpay, with a category and a shopper. */
+export async function openPaymentsShop(env: Record<string, string> = {}) {
+  const fake = await new FakeRazorpay().start();
+  const ctx = await buildTestApp({ ...fake.env, ...env });
+  return { fake, ctx, categoryId: await makeCategory(ctx), user: await makeUser(ctx) };
+}
+
+export async function closePaymentsShop(shop: { ctx?: TestContext; fake?: FakeRazorpay }) {
+  await shop.ctx?.close();
+  await shop.fake?.stop();
 }

@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { carts, orders } from '../../src/db/schema/index.js';
 import { deleteIdleGuestCarts } from '../../src/modules/cart/service.js';
 import { expireOverdueOrders } from '../../src/modules/orders/service.js';
-import { buildTestApp, onPostgres, type TestContext } from '../helpers/app.js';
+import { onPostgres, type TestContext } from '../helpers/app.js';
 import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
   call,
   getOrder,
   historyTo,
-  makeCategory,
+  closePaymentsShop,
+  openPaymentsShop,
   makeProduct,
   orderOf,
   payOrder,
@@ -25,15 +26,9 @@ let categoryId: number;
 let user: TestUser;
 
 beforeAll(async () => {
-  fake = await new FakeRazorpay().start();
-  ctx = await buildTestApp(fake.env);
-  categoryId = await makeCategory(ctx);
-  user = await makeUser(ctx);
+  ({ fake, ctx, categoryId, user } = await openPaymentsShop());
 });
-afterAll(async () => {
-  await ctx?.close();
-  await fake?.stop();
-});
+afterAll(() => closePaymentsShop({ ctx, fake }));
 
 const setDeadline = (orderId: number, deadline: Date) =>
   ctx.database.db.update(orders).set({ paymentDeadline: deadline }).where(eq(orders.id, orderId));

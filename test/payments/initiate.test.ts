@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments } from '../../src/db/schema/index.js';
-import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
+import { type TestContext, unique } from '../helpers/app.js';
 import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
@@ -10,7 +10,8 @@ import {
   initiate,
   initiated,
   makeProduct,
-  makeCategory,
+  closePaymentsShop,
+  openPaymentsShop,
   orderOf,
   paymentRows,
   payOrder,
@@ -24,15 +25,9 @@ let categoryId: number;
 let user: TestUser;
 
 beforeAll(async () => {
-  fake = await new FakeRazorpay().start();
-  ctx = await buildTestApp(fake.env);
-  categoryId = await makeCategory(ctx);
-  user = await makeUser(ctx);
+  ({ fake, ctx, categoryId, user } = await openPaymentsShop());
 });
-afterAll(async () => {
-  await ctx?.close();
-  await fake?.stop();
-});
+afterAll(() => closePaymentsShop({ ctx, fake }));
 
 describe('amounts in paise, exactly', () => {
   it('3 × 1499.50 is 449850 paise, at Razorpay too, with the order number as receipt', async () => {

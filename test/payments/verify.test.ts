@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestContext } from '../helpers/app.js';
+import { type TestContext } from '../helpers/app.js';
 import { makeUser, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
@@ -10,7 +10,9 @@ import {
   historyTo,
   initiated,
   JOB_WAIT_MS,
+  closePaymentsShop,
   makeCategory,
+  openPaymentsShop,
   orderOf,
   paymentRows,
   productStock,
@@ -27,15 +29,9 @@ describe('verify', () => {
   let user: TestUser;
 
   beforeAll(async () => {
-    fake = await new FakeRazorpay().start();
-    ctx = await buildTestApp(fake.env);
-    categoryId = await makeCategory(ctx);
-    user = await makeUser(ctx);
+    ({ fake, ctx, categoryId, user } = await openPaymentsShop());
   });
-  afterAll(async () => {
-    await ctx?.close();
-    await fake?.stop();
-  });
+  afterAll(() => closePaymentsShop({ ctx, fake }));
 
   /** A fresh order, initiated and paid at the fake (not yet verified). */
   async function paidAtRazorpay(owner = user) {

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
+import { type TestContext, unique } from '../helpers/app.js';
 import { makeUser, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
@@ -10,7 +10,9 @@ import {
   historyTo,
   initiated,
   JOB_WAIT_MS,
+  closePaymentsShop,
   makeCategory,
+  openPaymentsShop,
   orderOf,
   paymentRows,
   payOrder,
@@ -28,15 +30,9 @@ describe('webhook', () => {
   let user: TestUser;
 
   beforeAll(async () => {
-    fake = await new FakeRazorpay().start();
-    ctx = await buildTestApp(fake.env);
-    categoryId = await makeCategory(ctx);
-    user = await makeUser(ctx);
+    ({ fake, ctx, categoryId, user } = await openPaymentsShop());
   });
-  afterAll(async () => {
-    await ctx?.close();
-    await fake?.stop();
-  });
+  afterAll(() => closePaymentsShop({ ctx, fake }));
 
   /** A fresh order, initiated, and paid at the fake (neither verified nor notified). */
   async function paidAtRazorpay(amount?: number) {
