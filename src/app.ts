@@ -20,7 +20,8 @@ import Fastify, {
 import { installAuth } from './http/auth.js';
 import { errorCodesMarkdown } from './http/errors.js';
 import { installMetrics } from './http/plugins/metrics.js';
-import { installProblemHandlers } from './http/problem.js';
+import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
+import { buildValidator } from './http/validation.js';
 import { Problem } from './http/schemas.js';
 import { accountsRoutes, type LoginHook } from './modules/accounts/routes.js';
 import { Address, User } from './modules/accounts/schemas.js';
@@ -42,6 +43,13 @@ export interface AppOptions {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/**
+ * The longest path segment the router accepts (longer is 414): the slug columns' width
+ * (products.slug is varchar(220)), so that every stored slug is reachable, including the
+ * up to 100-character-plus-suffix slugs that versions before the 80-character limit made.
+ */
+const MAX_PARAM_LENGTH = 220;
+
 /** Builds the whole HTTP application; never listens (server.ts and the tests do). */
 export async function buildApp({ services, logger }: AppOptions) {
   const { config, database, redis } = services;
@@ -54,7 +62,9 @@ export async function buildApp({ services, logger }: AppOptions) {
     bodyLimit: 1024 * 1024,
     // (one of Fastify's accepted forms; the union confuses its overloads)
     trustProxy: config.trustProxy as boolean,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler(MAX_PARAM_LENGTH),
+    clientErrorHandler,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -63,6 +73,8 @@ export async function buildApp({ services, logger }: AppOptions) {
     ajv: {
       customOptions: { allErrors: true, verbose: true, keywords: ['x-error', 'x-allowed'] },
     },
+    // No type coercion in bodies; strict text parsing in queries, params and headers.
+    schemaController: { compilersFactory: { buildValidator: buildValidator() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {

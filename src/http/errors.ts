@@ -6,7 +6,7 @@
 /** Every `code` a problem+json body can carry, with what it means (shown in the OpenAPI doc). */
 export const ERROR_CODES = {
   validation_error: [400, 'The input failed validation; `errors` names each field and what is wrong.'],
-  bad_request: [400, 'The request is malformed (for example, a body that is not valid JSON).'],
+  bad_request: [400, 'The request is malformed (for example, a body that is not valid JSON, a malformed URL or invalid HTTP).'],
   cart_empty: [400, 'Checkout was attempted with an empty cart.'],
   insufficient_stock: [400, 'A cart line asks for more than the product has in stock, or the product is inactive.'],
   invalid_signature: [400, 'A Razorpay signature did not match.'],
@@ -18,8 +18,11 @@ export const ERROR_CODES = {
   route_not_found: [404, 'No route matches this method and path.'],
   conflict: [409, 'The object is in a state that does not allow this.'],
   idempotency_conflict: [409, 'The Idempotency-Key was used before with a different body, or that request is still running.'],
+  request_timeout: [408, 'The request was not received in time.'],
   payload_too_large: [413, 'The body is larger than 1 MiB.'],
+  uri_too_long: [414, 'A path segment is longer than the router accepts (220 characters).'],
   unsupported_media_type: [415, 'The body is not JSON (Content-Type must be application/json).'],
+  headers_too_large: [431, 'The request line and headers together are larger than the server accepts (16 KiB).'],
   rate_limited: [429, 'Too many requests; retry after the number of seconds in Retry-After.'],
   too_many_login_attempts: [429, 'Too many failed logins for this username from this address; see Retry-After.'],
   internal_error: [500, 'An unexpected error; it is logged with the request id.'],

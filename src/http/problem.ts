@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pgError } from '../db/errors.js';
 import { AppError, type ErrorCode, type FieldErrors } from './errors.js';
@@ -43,7 +45,7 @@ const PG_CODES: Record<string, [number, ErrorCode, string]> = {
 };
 
 export function problemBody(
-  request: FastifyRequest,
+  request: Pick<FastifyRequest, 'id'>,
   status: number,
   code: ErrorCode,
   detail: string,
@@ -203,4 +205,62 @@ export function installProblemHandlers(app: FastifyInstance) {
       problemBody(request, 404, 'route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
     ),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors the router meets before any route or hook runs
+ * (a malformed URL, a path segment past `maxParamLength`), as problem+json.
+ */
+export function frameworkErrorHandler(maxParamLength: number) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    void reply.header('x-request-id', request.id);
+    const [status, code, detail]: [number, ErrorCode, string] =
+      error.code === 'FST_ERR_BAD_URL'
+        ? [400, 'bad_request', 'The URL is malformed (for example, an invalid percent-encoding).']
+        : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? [414, 'uri_too_long', `A path segment is longer than ${maxParamLength} characters.`]
+          : [500, 'internal_error', `An unexpected error occurred. Quote request id ${request.id} when reporting it.`];
+    if (status === 500) request.log.error({ err: error }, 'router error');
+    void sendProblem(reply, problemBody(request, status, code, detail));
+  };
+}
+
+/** What Node's HTTP parser rejects, before Fastify sees a request: status, code, detail. */
+function clientErrorProblem(code: string): [number, ErrorCode, string] {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'headers_too_large', 'The request line and headers are larger than the server accepts.'];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'request_timeout', 'The request was not received in time.'];
+    default:
+      return [400, 'bad_request', 'The request is not valid HTTP.'];
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node answers these (431, 408, malformed HTTP) on the raw
+ * socket, so the problem+json response is written there, then the connection is closed.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  error: Error & { code?: string },
+  socket: Socket,
+): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, detail] = clientErrorProblem(error.code ?? '');
+  const id = randomUUID();
+  this.log.debug({ err: error, requestId: id }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(problemBody({ id }, status, code, detail));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'Content-Type: application/problem+json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${id}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(error);
 }

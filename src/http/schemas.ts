@@ -52,7 +52,10 @@ export function Page<T extends TSchema>(item: T) {
   });
 }
 
+/** The highest page number a list accepts (API-v2 §0). */
+export const MAX_PAGE = 100_000;
+
 export const PageQuery = {
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
 };

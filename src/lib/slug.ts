@@ -1,5 +1,12 @@
+/**
+ * The longest slug made for a product or category, `-N` suffix included: short enough for
+ * any URL and for the router (see `maxParamLength` in app.ts, which also admits the longer
+ * slugs of earlier versions).
+ */
+export const MAX_SLUG_LENGTH = 80;
+
 /** URL slug from a name: lower-case ASCII letters and digits joined by hyphens. */
-export function slugify(name: string, maxLength = 100): string {
+export function slugify(name: string, maxLength = MAX_SLUG_LENGTH): string {
   const slug = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

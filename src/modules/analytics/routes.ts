@@ -69,15 +69,17 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ database: Database; co
           tags,
           summary: url.includes('orders') ? 'Sales report (alias)' : 'Paid orders and revenue per day',
           description:
-            '`days` (1–366, default 30, ending today) or `start_date` and `end_date` (inclusive, at most 366 days), ' +
-            `days counted in \`tz\` (default REPORT_TIMEZONE). Every day of the period is listed, zero days too. ` +
+            '`days` (1–366, default 30, ending today) or `start_date` and `end_date` (inclusive, at most 366 days, ' +
+            `between ${service.FIRST_REPORT_DAY} and ${service.LAST_REPORT_DAY}), ` +
+            `days counted in \`tz\` (a time zone name PostgreSQL knows; default REPORT_TIMEZONE). Every day of the period is listed, zero days too. ` +
             '`format=csv` answers text/csv with a header row.',
           querystring: ReportQuery,
           response: { 200: SalesReport, ...problems(400) },
         },
       },
       async (request, reply) => {
-        const period = service.reportPeriod(request.query, config.reportTimezone);
+        const tz = await service.reportTimeZone(database, request.query.tz ?? config.reportTimezone);
+        const period = service.reportPeriod(request.query, tz);
         const report = await service.salesReport(database, period);
         if (request.query.format !== 'csv') return report;
         return reply

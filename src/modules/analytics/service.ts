@@ -80,22 +80,60 @@ export interface ReportQuery {
 const DAY_MS = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** The dates a report may cover: PostgreSQL has no year 0, and no shop sold before 1900. */
+export const FIRST_REPORT_DAY = '1900-01-01';
+export const LAST_REPORT_DAY = '9999-12-31';
+
 function parseDay(field: string, value: string): number {
   const ms = Date.parse(`${value}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(ms) || isoDay(ms) !== value) {
     throw ValidationError.field(field, 'Enter a valid date (YYYY-MM-DD).');
   }
+  if (value < FIRST_REPORT_DAY || value > LAST_REPORT_DAY) {
+    throw ValidationError.field(field, `Enter a date from ${FIRST_REPORT_DAY} to ${LAST_REPORT_DAY}.`);
+  }
   return ms;
 }
 
-/** The report's period: `days` ending today, or an inclusive date range; days counted in `tz`. */
-export function reportPeriod(query: ReportQuery, defaultTz: string, now = new Date()) {
-  const tz = query.tz ?? defaultTz;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-  } catch {
-    throw ValidationError.field('tz', `Unknown time zone "${tz}"; use an IANA name such as Asia/Kolkata.`);
+// Time zone names PostgreSQL knows (lower-cased → its spelling), read once per database.
+const zoneNames = new WeakMap<Database, Promise<Map<string, string>>>();
+
+function knownZones(database: Database): Promise<Map<string, string>> {
+  let zones = zoneNames.get(database);
+  if (!zones) {
+    zones = queryRows<{ name: string }>(database.db, sql`select name from pg_timezone_names`).then(
+      (rows) => new Map(rows.map((r) => [r.name.toLowerCase(), r.name])),
+    );
+    // A failed read (database down) is tried again by the next request.
+    void zones.catch(() => zoneNames.delete(database));
+    zoneNames.set(database, zones);
   }
+  return zones;
+}
+
+/**
+ * The report's time zone as PostgreSQL spells it: a name that both PostgreSQL (which does
+ * the day arithmetic) and JavaScript (which finds today) know, else 400 naming `tz`.
+ * JavaScript alone accepts names PostgreSQL dropped, such as US/Pacific-New.
+ */
+export async function reportTimeZone(database: Database, tz: string): Promise<string> {
+  const name = (await knownZones(database)).get(tz.toLowerCase());
+  if (name) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: name });
+      return name;
+    } catch {
+      // Known to PostgreSQL only: answered below as unknown.
+    }
+  }
+  throw ValidationError.field('tz', `Unknown time zone "${tz}"; use an IANA name such as Asia/Kolkata.`);
+}
+
+/**
+ * The report's period: `days` ending today, or an inclusive date range; days counted in
+ * `tz`, a zone that `reportTimeZone` accepted.
+ */
+export function reportPeriod(query: ReportQuery, tz: string, now = new Date()) {
   let start: number;
   let end: number;
   if (query.start_date !== undefined || query.end_date !== undefined) {
