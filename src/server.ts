@@ -1,10 +1,10 @@
 import cluster from 'node:cluster';
-import { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { configOrExit, databaseOrExit } from './bootstrap.js';
 import { runPrimary, workerIndex } from './cluster.js';
 import type { Config } from './config.js';
+import { closeRedis, openRedis } from './redis.js';
 import { buildServices, startJobs } from './services.js';
 
 async function main() {
@@ -23,8 +23,7 @@ async function runInstance(config: Config, logger: Logger) {
   // each job once anyway; this keeps one set of pollers per cluster). Every worker enqueues.
   const work = config.jobs && workerIndex() === 0;
   const database = await databaseOrExit(config, (err) => logger.error({ err }, 'database pool error'));
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
-  redis?.on('error', (err) => logger.warn({ err }, 'redis error'));
+  const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : null;
   const services = buildServices({ config, database, redis, log: logger, work });
   await startJobs(services, logger);
   const app = await buildApp({ services, logger });
@@ -56,7 +55,7 @@ async function runInstance(config: Config, logger: Logger) {
       clearInterval(sweeper);
       await services.jobs.stop();
       await database.close();
-      await redis?.quit();
+      if (redis) await closeRedis(redis);
       clearTimeout(force);
       logger.info('stopped');
       process.exit(0);

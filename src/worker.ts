@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { configOrExit, databaseOrExit } from './bootstrap.js';
+import { closeRedis, openRedis } from './redis.js';
 import { buildServices, startJobs } from './services.js';
 
 /**
@@ -11,7 +11,7 @@ async function main() {
   const config = configOrExit();
   const logger = pino({ level: config.logLevel });
   const database = await databaseOrExit(config, (err) => logger.error({ err }, 'database pool error'));
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+  const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : null;
   const services = buildServices({ config, database, redis, log: logger, work: true });
   await startJobs(services, logger);
   logger.info({ database: database.kind }, 'worker ready');
@@ -24,7 +24,7 @@ async function main() {
     try {
       await services.jobs.stop();
       await database.close();
-      await redis?.quit();
+      if (redis) await closeRedis(redis);
       process.exit(0);
     } catch (err) {
       logger.error({ err }, 'error while stopping');

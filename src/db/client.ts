@@ -67,19 +67,72 @@ export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]>
   return result.rows;
 }
 
+/**
+ * How long a request waits for a new connection before it is answered 503: PostgreSQL that
+ * does not answer (a failover, a black-holed network) must not hold requests for good.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * A pool whose checked-out clients are given back when their connection breaks. Drizzle's
+ * `transaction()` (0.45) sends BEGIN before its try/finally: when BEGIN fails because the
+ * connection just died, it never releases the client, and after a few such failures every
+ * request waits for a connection that never comes. Here a client that emits 'error' while
+ * checked out is released at once with that error (pg-pool discards it, and its slot is free
+ * for a fresh connection), and its owner's later release() does nothing.
+ */
+class SelfHealingPool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(
+    callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): void;
+  override connect(
+    callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): Promise<pg.PoolClient> | void {
+    // pool.query() and pg-boss use the callback form and release the client themselves.
+    if (callback) return super.connect(callback);
+    return super.connect().then((client) => {
+      const release = client.release.bind(client);
+      let released = false;
+      const releaseOnce = (err?: Error | boolean) => {
+        if (released) return;
+        released = true;
+        client.removeListener('error', onBroken);
+        release(err);
+      };
+      const onBroken = (err: Error) => releaseOnce(err);
+      client.on('error', onBroken);
+      client.release = releaseOnce;
+      return client;
+    });
+  }
+}
+
 export function openPostgres(url: string, poolMax = 10, onError?: (err: Error) => void): Database {
-  const pool = new pg.Pool({
+  const pool = new SelfHealingPool({
     connectionString: url,
     max: poolMax,
     idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // Notices a peer that vanished without closing the connection (a host or network failure).
+    keepAlive: true,
     options: `-c random_page_cost=${RANDOM_PAGE_COST}`,
   });
-  pool.on('error', (err) => onError?.(err));
+  // A connection that breaks (pg_terminate_backend, a restart, a failover) makes its client
+  // emit 'error'. The pool listens only while a client is idle; one checked out by a request
+  // or a transaction would have no listener, and Node would end the process. Each client
+  // gets a listener of its own for its whole life: the query in flight fails with the error
+  // (answered 503), and pg-pool drops a client that is no longer queryable when it is
+  // released, so the pool refills with fresh connections by itself.
+  pool.on('connect', (client) => client.on('error', (err) => onError?.(err)));
+  pool.on('error', () => {}); // an idle client's error: already reported by its own listener
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
     // A connection of its own (not the pool's: DB_POOL_MAX may be 1) holds a session
     // advisory lock while fn runs on the pool; closing it releases the lock.
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    // Losing it mid-way releases the lock; fn's own statements then fail on their own.
+    client.on('error', (err) => onError?.(err));
     await client.connect();
     try {
       await client.query('select pg_advisory_lock($1)', [STARTUP_LOCK_KEY]);

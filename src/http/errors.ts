@@ -26,7 +26,7 @@ export const ERROR_CODES = {
   rate_limited: [429, 'Too many requests; retry after the number of seconds in Retry-After.'],
   too_many_login_attempts: [429, 'Too many failed logins for this username from this address; see Retry-After.'],
   internal_error: [500, 'An unexpected error; it is logged with the request id.'],
-  service_unavailable: [503, 'A dependency (database, payment gateway) is down or not configured.'],
+  service_unavailable: [503, 'A dependency (database, payment gateway) is down or not configured; retry after the seconds in Retry-After.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -100,9 +100,12 @@ export class TooManyRequests extends AppError {
   }
 }
 
+/** 503: a dependency is down or not configured; Retry-After says when to try again. */
 export class ServiceUnavailable extends AppError {
-  constructor(detail: string) {
-    super(503, 'service_unavailable', detail);
+  constructor(detail: string, retryAfterSeconds = 5) {
+    super(503, 'service_unavailable', detail, undefined, {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
   }
 }
 

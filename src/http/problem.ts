@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { pgError } from '../db/errors.js';
+import { dbFailure, pgError } from '../db/errors.js';
 import { AppError, type ErrorCode, type FieldErrors } from './errors.js';
 
 export interface Problem {
@@ -38,11 +38,59 @@ const PG_CODES: Record<string, [number, ErrorCode, string]> = {
   '23503': [409, 'conflict', 'This record is referenced by, or refers to, another record.'],
   '23001': [409, 'conflict', 'This record is referenced by another record.'],
   '23514': [400, 'validation_error', 'A value is out of its allowed range.'],
-  // PostgreSQL text cannot hold NUL: "invalid byte sequence for encoding UTF8: 0x00".
-  '22021': [400, 'bad_request', 'Text may not contain NUL (\\u0000) characters.'],
   '40001': [503, 'service_unavailable', 'The request conflicted with another; please retry.'],
   '40P01': [503, 'service_unavailable', 'The request conflicted with another; please retry.'],
 };
+
+// Data exceptions (class 22) and program limits (class 54) come from a value the client
+// sent that PostgreSQL cannot take: a 400 naming the kind of value, never the SQL.
+const INPUT_DETAILS: Record<string, string> = {
+  '22001': 'A text value is too long.',
+  '22003': 'A number is out of range.',
+  '22007': 'A date or time is not valid.',
+  '22008': 'A date or time is out of range.',
+  '22012': 'A value led to a division by zero.',
+  '22021': 'Text may not contain NUL (\\u0000) characters.',
+  '22P05': 'Text may not contain NUL (\\u0000) characters.',
+  '22023': 'A parameter value is not valid (for example, an unknown time zone).',
+  '22P02': 'A value is not valid for its type.',
+};
+const INPUT_DETAIL = 'A value is malformed or out of range.';
+const LIMIT_DETAIL = 'A value is too large to be stored or indexed.';
+
+/** Seconds a client should wait before retrying when the database is out of reach. */
+export const DB_RETRY_AFTER_SECONDS = 2;
+
+interface DatabaseProblem {
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  headers?: Record<string, string>;
+}
+
+/** The answer to a database error no service handled, or undefined for a bug (500). */
+export function databaseProblem(error: unknown): DatabaseProblem | undefined {
+  const failure = dbFailure(error);
+  if (failure === 'unavailable') {
+    return {
+      status: 503,
+      code: 'service_unavailable',
+      detail: 'The database is unavailable; please retry shortly.',
+      headers: { 'Retry-After': String(DB_RETRY_AFTER_SECONDS) },
+    };
+  }
+  const pgCode = pgError(error)?.code;
+  const known = pgCode ? PG_CODES[pgCode] : undefined;
+  if (known) {
+    const [status, code, detail] = known;
+    return { status, code, detail, ...(status === 503 ? { headers: { 'Retry-After': '1' } } : {}) };
+  }
+  if (failure === 'input' && pgCode) {
+    const detail = INPUT_DETAILS[pgCode] ?? (pgCode.startsWith('54') ? LIMIT_DETAIL : INPUT_DETAIL);
+    return { status: 400, code: 'bad_request', detail };
+  }
+  return undefined;
+}
 
 export function problemBody(
   request: Pick<FastifyRequest, 'id'>,
@@ -173,11 +221,10 @@ export function installProblemHandlers(app: FastifyInstance) {
     if (known) {
       return sendProblem(reply, problemBody(request, known[0], known[1], error.message));
     }
-    const pgCode = pgError(error)?.code;
-    const pg = pgCode ? PG_CODES[pgCode] : undefined;
-    if (pg) {
-      request.log.warn({ err: error }, 'database constraint reached the error handler');
-      return sendProblem(reply, problemBody(request, pg[0], pg[1], pg[2]));
+    const db = databaseProblem(error);
+    if (db) {
+      request.log.warn({ err: error }, 'database error reached the error handler');
+      return sendProblem(reply, problemBody(request, db.status, db.code, db.detail), db.headers);
     }
     const status = error.statusCode ?? 500;
     if (status === 429) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { FastifyBaseLogger } from 'fastify';
 import PgBoss from 'pg-boss';
 import type { Database, Executor } from '../../db/client.js';
@@ -23,6 +24,29 @@ const QUEUES: Record<JobName, { cron?: string }> = {
   // Expired refresh tokens and idempotency keys, webhook events past their retention.
   housekeeping: { cron: '43 3 * * *' },
 };
+
+/**
+ * pg-boss 10 marks a job done or failed after its handler without awaiting the statement
+ * (`this.complete(…)` / `this.fail(…)` in its manager's onFetch). When the database drops at
+ * that moment the rejection is unhandled, and Node ends the process. The job itself is safe
+ * (it stays active, expires and is retried: handlers are idempotent), so the failure is
+ * reported as a queue error instead. Patched once, on the prototype every PgBoss uses.
+ */
+function reportUnawaitedJobUpdates(): void {
+  type Manager = { emit(event: string, err: unknown): boolean } & Record<string, unknown>;
+  const proto = (createRequire(import.meta.url)('pg-boss/src/manager.js') as { prototype: Manager }).prototype;
+  if (proto.__shopReportsUnawaited) return;
+  proto.__shopReportsUnawaited = true;
+  for (const method of ['complete', 'fail'] as const) {
+    const original = proto[method] as (this: Manager, ...args: unknown[]) => Promise<unknown>;
+    proto[method] = function (this: Manager, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      // The caller still sees the rejection when it awaits; an unawaited one is handled here.
+      result.catch((err: unknown) => this.emit('error', err));
+      return result;
+    };
+  }
+}
 
 interface SqlRunner {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
@@ -51,6 +75,7 @@ export class JobQueue {
     private readonly log: FastifyBaseLogger,
     private readonly options: JobQueueOptions,
   ) {
+    reportUnawaitedJobUpdates();
     const common = {
       schedule: options.work,
       supervise: options.work,
