@@ -63,6 +63,7 @@ export function buildServices(input: {
     jobs,
     paymentTimeoutSeconds: config.orderPaymentTimeoutSeconds,
     onPaidOrderCancelled: [],
+    log,
   };
   const payments = paymentsDeps(config, database, jobs, orders);
   // Cancelling a paid order refunds it: the job is enqueued in the cancelling transaction.

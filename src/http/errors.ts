@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   bad_request: [400, 'The request is malformed (for example, a body that is not valid JSON, a malformed URL or invalid HTTP).'],
   cart_empty: [400, 'Checkout was attempted with an empty cart.'],
   insufficient_stock: [400, 'A cart line asks for more than the product has in stock, or the product is inactive.'],
+  total_too_large: [400, 'The cart or order would total more than 99999999.99; nothing was changed.'],
   invalid_signature: [400, 'A Razorpay signature did not match.'],
   not_authenticated: [401, 'No bearer token was given where one is required.'],
   token_invalid: [401, 'The token is malformed, expired, revoked, or of the wrong kind.'],
@@ -106,6 +107,14 @@ export class ServiceUnavailable extends AppError {
     super(503, 'service_unavailable', detail, undefined, {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     });
+  }
+}
+
+/** A cart or order whose total would pass MAX_TOTAL_PAISE (400 total_too_large). */
+export class TotalTooLarge extends AppError {
+  constructor(total: string, field?: string) {
+    const detail = `The total would be ${total}; a cart or order may total at most 99999999.99.`;
+    super(400, 'total_too_large', detail, field ? { [field]: [detail] } : undefined);
   }
 }
 

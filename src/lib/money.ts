@@ -5,6 +5,16 @@
 
 const MAX_INTEGER_DIGITS = 10; // numeric(12,2)
 
+/** The highest price a product may be given (API-v2 §0). */
+export const MAX_PRICE = '10000000.00';
+const MAX_PRICE_PAISE = 1_000_000_000;
+
+/**
+ * The highest total the API computes for a cart or an order, in paise (99999999.99): it
+ * fits the money column with room to spare, and every sum below it is a safe integer.
+ */
+export const MAX_TOTAL_PAISE = 9_999_999_999n;
+
 /** "1499.5" → 149950. The input must already be a valid decimal string. */
 export function toPaise(amount: string): number {
   const negative = amount.startsWith('-');
@@ -13,12 +23,30 @@ export function toPaise(amount: string): number {
   return negative ? -paise : paise;
 }
 
-/** 149950 → "1499.50". */
-export function fromPaise(paise: number): string {
+/**
+ * "1499.5" → 149950n, exact at any size: for sums that may pass 2^53 paise (a cart's
+ * lines priced before the bounds existed). The input must already be a valid decimal string.
+ */
+export function toPaiseBig(amount: string): bigint {
+  const negative = amount.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? amount.slice(1) : amount).split('.');
+  const paise = BigInt(whole || '0') * 100n + BigInt((fraction + '00').slice(0, 2));
+  return negative ? -paise : paise;
+}
+
+/** 149950 (or 149950n) → "1499.50". */
+export function fromPaise(paise: number | bigint): string {
+  if (typeof paise === 'bigint') return fromBigPaise(paise);
   if (!Number.isSafeInteger(paise)) throw new RangeError(`not a whole number of paise: ${paise}`);
   const sign = paise < 0 ? '-' : '';
   const abs = Math.abs(paise);
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+function fromBigPaise(paise: bigint): string {
+  const sign = paise < 0n ? '-' : '';
+  const abs = paise < 0n ? -paise : paise;
+  return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
 }
 
 /** A money string as the database returns it ("1499.5", "12") in the two-decimal wire form. */
@@ -53,4 +81,19 @@ export function parseMoney(input: unknown): MoneyParse {
     return { ok: false, message: `Ensure that there are no more than ${MAX_INTEGER_DIGITS} digits before the decimal point.` };
   }
   return { ok: true, value: `${sign}${digits}.${(fraction + '00').slice(0, 2)}` };
+}
+
+/**
+ * Parses a product price: money as parseMoney reads it, greater than 0 and at most
+ * MAX_PRICE.
+ */
+export function parsePrice(input: unknown): MoneyParse {
+  const parsed = parseMoney(input);
+  if (!parsed.ok) return parsed;
+  const paise = toPaise(parsed.value);
+  if (paise <= 0) return { ok: false, message: 'Price must be greater than 0' };
+  if (paise > MAX_PRICE_PAISE) {
+    return { ok: false, message: `Ensure this value is less than or equal to ${MAX_PRICE}.` };
+  }
+  return parsed;
 }

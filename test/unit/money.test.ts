@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, fromPaise, parseMoney, toPaise } from '../../src/lib/money.js';
+import { formatMoney, fromPaise, MAX_TOTAL_PAISE, parseMoney, parsePrice, toPaise, toPaiseBig } from '../../src/lib/money.js';
 
 const INVALID = { ok: false, message: 'A valid number is required.' };
 const TOO_PRECISE = { ok: false, message: 'Ensure that there are no more than 2 decimal places.' };
@@ -155,5 +155,52 @@ describe('formatMoney', () => {
     expect(formatMoney('0.1')).toBe('0.10');
     expect(formatMoney('-12.3')).toBe('-12.30');
     expect(formatMoney('9999999999.99')).toBe('9999999999.99');
+  });
+});
+
+describe('exact paise past 2^53 (toPaiseBig, fromPaise with a bigint)', () => {
+  it('converts without loss at any size', () => {
+    expect(toPaiseBig('1499.5')).toBe(149_950n);
+    expect(toPaiseBig('4.35')).toBe(435n);
+    expect(toPaiseBig('-0.05')).toBe(-5n);
+    expect(toPaiseBig('12')).toBe(1200n);
+    expect(toPaiseBig('99899999999900.1')).toBe(9_989_999_999_990_010n);
+    expect(fromPaise(9_989_999_999_990_010n)).toBe('99899999999900.10');
+    expect(fromPaise(-5n)).toBe('-0.05');
+    expect(fromPaise(0n)).toBe('0.00');
+    expect(fromPaise(MAX_TOTAL_PAISE)).toBe('99999999.99');
+    // Past 2^53 a number cannot hold every paisa; the bigint sum stays exact.
+    const sum = toPaiseBig('9999999999.99') * 999n * 10n;
+    expect(fromPaise(sum)).toBe('99899999999900.10');
+    expect(() => fromPaise(Number(sum))).toThrow(RangeError);
+  });
+});
+
+describe('parsePrice', () => {
+  it('accepts more than 0 up to 10000000.00', () => {
+    for (const [input, value] of [
+      ['0.01', '0.01'],
+      [1499.5, '1499.50'],
+      ['10000000.00', '10000000.00'],
+      [10_000_000, '10000000.00'],
+      ['10000000.000', '10000000.00'],
+    ] as const) {
+      expect(parsePrice(input), String(input)).toEqual({ ok: true, value });
+    }
+  });
+
+  it('refuses zero, negatives, more than 10000000.00 and anything parseMoney refuses', () => {
+    for (const input of ['0', '0.00', '-0.00', -1, '-0.01']) {
+      expect(parsePrice(input), String(input)).toEqual({ ok: false, message: 'Price must be greater than 0' });
+    }
+    for (const input of ['10000000.01', 10_000_000.01, '9999999999.99', '0010000001']) {
+      expect(parsePrice(input), String(input)).toEqual({
+        ok: false,
+        message: 'Ensure this value is less than or equal to 10000000.00.',
+      });
+    }
+    expect(parsePrice('1.234')).toEqual(TOO_PRECISE);
+    expect(parsePrice('abc')).toEqual(INVALID);
+    expect(parsePrice(null)).toEqual(INVALID);
   });
 });

@@ -30,6 +30,12 @@ const hot = preparedInTx((ex) => ({
       // and inside the subquery "id" would mean cart_items.id.
       inCart: sql<number | null>`(select quantity from ${cartItems}
         where cart_id = ${P('cartId')} and product_id = ${P('productId')})`,
+      price: products.price,
+      // The cart's other lines, summed exactly in numeric: the write's new total is checked
+      // against the bound without another round trip.
+      otherLines: sql<string>`(select coalesce(sum(op.price * oi.quantity), 0)::text
+        from ${cartItems} oi join ${products} op on op.id = oi.product_id
+        where oi.cart_id = ${P('cartId')} and oi.product_id <> ${P('productId')})`,
     })
     .from(products)
     .where(eq(products.id, P('productId')))
@@ -219,7 +225,10 @@ export async function lockUserCartRow(ex: Executor, userId: number): Promise<Car
   return row;
 }
 
-/** A product's availability and the quantity a cart already holds of it, in one query. */
+/**
+ * A product's availability and price, the quantity a cart already holds of it and the
+ * total of the cart's other lines, in one query.
+ */
 export async function productForCart(ex: Executor, cartId: number, productId: number) {
   const [row] = await hot(ex).productForCart.execute({ cartId, productId });
   return row;

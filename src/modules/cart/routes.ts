@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
 import { Id, IdParams, Money, problems, Timestamp } from '../../http/schemas.js';
-import { fromPaise, toPaise } from '../../lib/money.js';
+import { fromPaise, toPaiseBig } from '../../lib/money.js';
 import type { LoginHook } from '../accounts/routes.js';
 import { productListView } from '../catalog/views.js';
 import * as service from './service.js';
@@ -33,12 +33,15 @@ export const cartSchemas = [Cart];
 
 const Quantity = Type.Integer({ minimum: 1, maximum: 999 });
 
-/** The whole cart, money as strings computed in integer paise. */
+/**
+ * The whole cart, money as strings computed in integer paise: in BigInt, because a cart
+ * priced before the bounds existed (or raised since) can pass 2^53 paise and must still show.
+ */
 export function cartView({ cart, lines }: CartSnapshot) {
-  let totalPaise = 0;
+  let totalPaise = 0n;
   let totalItems = 0;
   const items = lines.map((line) => {
-    const subtotal = toPaise(line.product.price) * line.quantity;
+    const subtotal = toPaiseBig(line.product.price) * BigInt(line.quantity);
     totalPaise += subtotal;
     totalItems += line.quantity;
     return {

@@ -1,6 +1,6 @@
 import type { Database, Executor, Tx } from '../../db/client.js';
-import { NotFound, ValidationError } from '../../http/errors.js';
-import { productStock } from '../catalog/stock.js';
+import { NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
+import { fromPaise, MAX_TOTAL_PAISE, toPaiseBig } from '../../lib/money.js';
 import type { Actor } from '../accounts/service.js';
 import * as repo from './repository.js';
 import { hashCartToken, newCartToken } from './token.js';
@@ -63,12 +63,10 @@ async function writeCart(
   });
 }
 
-async function assertAvailable(ex: Executor, productId: number, quantity: number) {
-  const product = await productStock(ex, productId);
-  checkAvailability(product, quantity);
-}
-
-function checkAvailability(product: { stock: number; isActive: boolean } | undefined, quantity: number) {
+function checkAvailability<P extends { stock: number; isActive: boolean }>(
+  product: P | undefined,
+  quantity: number,
+): asserts product is P {
   if (!product || !product.isActive) {
     throw ValidationError.field('product_id', 'Product not found or inactive');
   }
@@ -77,7 +75,18 @@ function checkAvailability(product: { stock: number; isActive: boolean } | undef
   }
 }
 
-/** Adds to the line of that product (or starts one); the line may not exceed stock or 999. */
+/**
+ * A write that raises the cart's total past MAX_TOTAL_PAISE is refused. One that lowers it
+ * is not, even when the cart stays above (a price raised after the line was added): the
+ * shopper must be able to bring such a cart back within bounds.
+ */
+function assertTotalFits(line: { price: string; otherLines: string }, before: number, after: number) {
+  if (after <= before) return;
+  const total = toPaiseBig(line.otherLines) + toPaiseBig(line.price) * BigInt(after);
+  if (total > MAX_TOTAL_PAISE) throw new TotalTooLarge(fromPaise(total), 'quantity');
+}
+
+/** Adds to the line of that product (or starts one); the line may not exceed stock or 999, nor the cart the total bound. */
 export function addToCart(database: Database, owner: CartOwner, productId: number, quantity: number) {
   return writeCart(database, owner, true, async (tx, cart) => {
     const product = await repo.productForCart(tx, cart.id, productId);
@@ -90,16 +99,19 @@ export function addToCart(database: Database, owner: CartOwner, productId: numbe
       );
     }
     checkAvailability(product, total);
+    assertTotalFits(product, current, total);
     await repo.upsertLine(tx, cart.id, productId, total);
   });
 }
 
-/** Sets a line's quantity; an item of another cart is 404. */
+/** Sets a line's quantity (within stock and the total bound); an item of another cart is 404. */
 export function setItemQuantity(database: Database, owner: CartOwner, itemId: number, quantity: number) {
   return writeCart(database, owner, false, async (tx, cart) => {
     const item = await repo.findItem(tx, cart.id, itemId);
     if (!item) throw new NotFound(NOT_IN_CART);
-    await assertAvailable(tx, item.productId, quantity);
+    const product = await repo.productForCart(tx, cart.id, item.productId);
+    checkAvailability(product, quantity);
+    assertTotalFits(product, item.quantity, quantity);
     await repo.setItemQuantity(tx, item.id, quantity);
   }).then((result) => {
     if (!result.cart) throw new NotFound(NOT_IN_CART);

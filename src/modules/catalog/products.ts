@@ -4,9 +4,9 @@ import { preparedFor } from '../../db/prepared.js';
 import { isReferencedViolation, isUniqueViolation, pgError } from '../../db/errors.js';
 import { categories, products } from '../../db/schema/index.js';
 import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
-import { parseMoney } from '../../lib/money.js';
+import { parseMoney, parsePrice } from '../../lib/money.js';
 import { findProducts, isActive, listColumns, type ProductFilter, type ProductListRow } from './search.js';
-import type { ProductInput, ProductListInput } from './schemas.js';
+import { MAX_STOCK, type ProductInput, type ProductListInput } from './schemas.js';
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion, type CountCache } from './counts.js';
 
@@ -134,13 +134,16 @@ async function productValues(ex: Executor, input: ProductInput) {
     if (!values.name) errors.name = ['This field may not be blank.'];
   }
   if (input.price !== undefined) {
-    const price = parseMoney(input.price);
+    const price = parsePrice(input.price);
     if (!price.ok) errors.price = [price.message];
-    else if (!/[1-9]/.test(price.value) || price.value.startsWith('-')) {
-      errors.price = ['Price must be greater than 0'];
-    } else values.price = price.value;
+    else values.price = price.value;
   }
   if (input.stock !== undefined) values.stock = input.stock;
+  if (input.stock !== undefined && input.stock_adjustment !== undefined) {
+    const message = 'Give stock or stock_adjustment, not both.';
+    errors.stock = [message];
+    errors.stock_adjustment = [message];
+  }
   if (input.image_url !== undefined) values.imageUrl = input.image_url || null;
   if (input.description !== undefined) values.description = input.description;
   if (input.is_active !== undefined) values.isActive = input.is_active;
@@ -189,20 +192,47 @@ export async function updateProduct(
 ): Promise<ProductDetailRow> {
   const { db } = database;
   const values = await productValues(db, input);
+  const adjustment = input.stock_adjustment;
   try {
     await db.transaction(async (tx) => {
       const updated = await tx
         .update(products)
-        .set({ ...values, updatedAt: new Date() })
-        .where(eq(products.id, id))
+        .set({ ...values, ...(adjustment !== undefined ? adjustedStock(adjustment) : {}), updatedAt: new Date() })
+        .where(and(eq(products.id, id), adjustment !== undefined ? adjustmentFits(adjustment) : undefined))
         .returning({ id: products.id });
-      if (!updated.length) throw new NotFound(NOT_FOUND);
+      if (!updated.length) throw await adjustmentRefused(tx, id, adjustment);
       await bumpCatalogVersion(tx);
     });
   } catch (err) {
     throw foreignKeyAsCategoryError(err);
   }
   return getProduct(db, id, true);
+}
+
+/**
+ * A relative stock edit, `stock = stock + n` in the UPDATE itself: it applies to the row as
+ * it is when the row lock is granted, so a checkout's deduction committed meanwhile is kept.
+ */
+function adjustedStock(adjustment: number) {
+  return { stock: sql<number>`(${products.stock}::bigint + ${adjustment}::bigint)::int` };
+}
+
+/** The UPDATE's guard: the adjusted stock stays within 0..MAX_STOCK (else no row changes). */
+function adjustmentFits(adjustment: number) {
+  return sql`${products.stock}::bigint + ${adjustment}::bigint between 0 and ${MAX_STOCK}`;
+}
+
+/** Why an UPDATE changed no row: no such product (404), or the adjustment leaves the bounds (400). */
+async function adjustmentRefused(ex: Executor, id: number, adjustment: number | undefined) {
+  const [row] =
+    adjustment === undefined
+      ? []
+      : await ex.select({ stock: products.stock }).from(products).where(eq(products.id, id));
+  if (!row) return new NotFound(NOT_FOUND);
+  return ValidationError.field(
+    'stock_adjustment',
+    `Stock is ${row.stock}; adding ${adjustment} would leave it outside 0..${MAX_STOCK}.`,
+  );
 }
 
 /** Deletes a product that was never ordered; one that was is 409 (deactivate it instead). */

@@ -231,7 +231,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   );
 
   for (const [method, body] of [
-    ['PUT', schemas.ProductBody],
+    ['PUT', schemas.ProductUpdateBody],
     ['PATCH', schemas.ProductPatchBody],
   ] as const) {
     app.route({

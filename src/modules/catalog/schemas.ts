@@ -38,6 +38,9 @@ export type CategoryInput = Static<typeof CategoryPatchBody>;
 
 export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 120 }) });
 
+/** The most stock an admin may set (API-v2 §0); restores may pass it (see catalog/stock.ts). */
+export const MAX_STOCK = 1_000_000_000;
+
 const productFields = {
   id: Id,
   name: Type.String(),
@@ -78,8 +81,12 @@ const productBodyFields = {
   stock: Type.Optional(
     Type.Integer({
       minimum: 0,
-      maximum: 2_147_483_647,
-      'x-error': { minimum: 'Stock cannot be negative', type: 'A valid integer is required.' },
+      maximum: MAX_STOCK,
+      'x-error': {
+        minimum: 'Stock cannot be negative',
+        maximum: `Ensure this value is less than or equal to ${MAX_STOCK}.`,
+        type: 'A valid integer is required.',
+      },
     }),
   ),
   image_url: Type.Optional(
@@ -96,7 +103,19 @@ const productBodyFields = {
   category: Id,
 };
 export const ProductBody = Type.Object(productBodyFields);
-export const ProductPatchBody = Type.Partial(Type.Object(productBodyFields));
+
+/** Replacing or updating a product may change its stock relatively instead (not with `stock`). */
+const StockAdjustment = Type.Integer({
+  // The column's range, not the stock bound: a stock stored past the bound before it
+  // existed can be brought down in one edit.
+  minimum: -2_147_483_647,
+  maximum: 2_147_483_647,
+  description:
+    'Added to the current stock in one statement (negative to take away), so that a concurrent ' +
+    "checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`.",
+});
+export const ProductUpdateBody = Type.Object({ ...productBodyFields, stock_adjustment: Type.Optional(StockAdjustment) });
+export const ProductPatchBody = Type.Partial(ProductUpdateBody);
 export type ProductInput = Static<typeof ProductPatchBody>;
 
 export const ORDERINGS = ['price', '-price', 'created_at', '-created_at', 'name', '-name'] as const;

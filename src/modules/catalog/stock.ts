@@ -70,21 +70,50 @@ const deductStatement = namedStatement<{ sold_out: boolean }>(
    returning p.stock = 0 as sold_out`,
 );
 
-/** Puts the lines' quantities back, locking the products in id order first. */
-export async function restoreStock(ex: Executor, lines: StockLine[]): Promise<void> {
-  if (!lines.length) return;
-  await lockProducts(
+/** The integer column's limit: a restore never writes past it. */
+export const STOCK_COLUMN_MAX = 2_147_483_647;
+
+/** Units a restore could not put back because the product's stock would pass the column. */
+export interface CappedRestore {
+  productId: number;
+  stockBefore: number;
+  unitsNotRestored: number;
+}
+
+/**
+ * Puts the lines' quantities back, locking the products in id order first. A restore must
+ * not fail (a cancellation or the expiry job would fail with it, forever): where the sum
+ * would pass the integer column (stock set near 2^31 before bounds existed), the stock is
+ * capped at the column's limit and the units left out are returned for the caller to log.
+ */
+export async function restoreStock(ex: Executor, lines: StockLine[]): Promise<CappedRestore[]> {
+  if (!lines.length) return [];
+  const locked = await lockProducts(
     ex,
     lines.map((l) => l.productId),
   );
   const rows = await queryRows<{ restocked: boolean }>(
     ex,
-    sql`update ${products} set stock = ${products.stock} + v.quantity, updated_at = now()
+    sql`update ${products}
+        set stock = least(${products.stock}::bigint + v.quantity, ${STOCK_COLUMN_MAX})::int, updated_at = now()
         from (values ${linesTable(lines)}) as v(product_id, quantity)
         where ${products.id} = v.product_id
         returning ${products.stock} = v.quantity as restocked`,
   );
   if (rows.some((r) => r.restocked)) await bumpCatalogVersion(ex);
+  return cappedRestores(locked, lines);
+}
+
+function cappedRestores(locked: StockRow[], lines: StockLine[]): CappedRestore[] {
+  const before = new Map(locked.map((r) => [r.id, r.stock]));
+  const capped: CappedRestore[] = [];
+  for (const line of lines) {
+    const stockBefore = before.get(line.productId);
+    if (stockBefore === undefined) continue;
+    const over = stockBefore + line.quantity - STOCK_COLUMN_MAX;
+    if (over > 0) capped.push({ productId: line.productId, stockBefore, unitsNotRestored: over });
+  }
+  return capped;
 }
 
 /** Active products among `ids` with their stock (for capping merged cart lines). */
