@@ -34,11 +34,14 @@ interface QueueSettings {
   batchSize?: number;
   /** Jobs of a batch handled at the same time (per-job handlers; 1 on PGlite's one connection). */
   concurrency?: number;
+  /** Batches in flight at once in this process, each fetched by its own poller (1 on PGlite). */
+  pollers?: number;
 }
 
 const QUEUES: Record<JobName, QueueSettings> = {
-  // A batch expires in one transaction (expireOrders): thousands of orders a second.
-  'order-expire': { batchSize: 200 },
+  // A batch expires in one transaction (expireOrders), two batches at a time: measured
+  // 46 orders/s one by one, 730/s a batch at a time, 1,430/s two at a time (bench drain).
+  'order-expire': { batchSize: 200, pollers: 2 },
   'orders-expire-overdue': { cron: '* * * * *' }, // safety net for expiry jobs that were missed
   // Each refund waits on the gateway: many in flight at once.
   'payment-refund': { batchSize: 20, concurrency: 10 },
@@ -111,7 +114,10 @@ export class JobQueue {
     });
     if (!this.options.work) return;
     for (const name of Object.keys(QUEUES) as JobName[]) {
-      await this.work(name, handlers[name] as JobHandler<JobName> | { batch: BatchHandler<JobName> });
+      const pollers = this.database.kind === 'pglite' ? 1 : (QUEUES[name].pollers ?? 1);
+      for (let i = 0; i < pollers; i++) {
+        await this.work(name, handlers[name] as JobHandler<JobName> | { batch: BatchHandler<JobName> });
+      }
       const cron = QUEUES[name].cron;
       if (cron) await this.boss.schedule(name, cron, {});
     }
