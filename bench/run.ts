@@ -18,6 +18,11 @@
  * during each run. The tables go to bench/results/latest.md and bench/results/<database>.md
  * (a partial run, with --only, --no-bare, --no-rate or --rate, only prints them).
  *
+ * The `drain` scenario (bench/drain.ts) times the job worker (dist/worker.js) working off
+ * --drain-orders (10,000) due expiry jobs of unpaid overdue orders, and prints its rate
+ * (jobs/s) beside checkout's (orders/s): background work must keep up with checkout.
+ *   npm run bench -- --products 10000 --only checkout,drain --no-bare --no-rate --duration 5
+ *
  * --workers N runs the project server as WEB_CONCURRENCY=N (results in <database>_workersN.md).
  * Other options: --connections (50), --database NAME, --quiet-wait S and --retries N (on a
  * shared machine: wait for other work to stop before each run, and run again a run that
@@ -43,6 +48,7 @@ import {
   stockSnapshot,
   vacuum,
 } from './data.js';
+import { type DrainResult, measureDrain } from './drain.js';
 import { type Usage, waitQuiet, watch } from './monitor.js';
 import { type Client, type HttpCall, httpClient, paced, type PacedResult } from './paced.js';
 
@@ -65,11 +71,14 @@ const { values: args } = parseArgs({
     'quiet-wait': { type: 'string', default: '2' },
     retries: { type: 'string', default: '0' },
     'no-rate': { type: 'boolean', default: false },
+    // The drain scenario: due expiry jobs to work off, and how long to wait for them at most.
+    'drain-orders': { type: 'string', default: '10000' },
+    'drain-limit': { type: 'string', default: '120' },
     // Write bench/results/ even for a partial run (--only, --no-bare, --no-rate, --rate).
     write: { type: 'boolean', default: false },
   },
 });
-const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'dashboard', 'sales-report-365d', 'login', 'cart-add', 'checkout'];
+const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'dashboard', 'sales-report-365d', 'login', 'cart-add', 'checkout', 'drain'];
 {
   const unknown = [...(args.only?.split(',') ?? []), ...args.rate.split(',')].filter((n) => !SCENARIOS.includes(n));
   if (unknown.length) {
@@ -501,7 +510,25 @@ const fmt = (n: number | null | undefined, digits = 0) =>
   n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
 const ms = (n: number | undefined) => (n === undefined ? '–' : n < 10 ? n.toFixed(1) : n.toFixed(0));
 
-function tables(rows: Row[]): string {
+/** The drain scenario's table: the worker's rate beside checkout's. */
+function drainTable(drain: DrainResult, rows: Row[]): string[] {
+  const checkout = rows.find((r) => r.scenario.name === 'checkout')?.project?.rps;
+  return [
+    '',
+    `Background work (drain): the job worker working off ${drain.jobs} due expiry jobs of unpaid orders past their deadline, ` +
+      'beside the rate at which checkout creates them:',
+    '',
+    '| scenario | due jobs | seconds | jobs/s | checkout orders/s | jobs/s ÷ orders/s | worker CPU | PG CPU | other CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| drain | ${drain.jobs} | ${drain.seconds.toFixed(1)}${drain.finished ? '' : ' (limit reached)'} | ${fmt(drain.rate)} | ` +
+      `${checkout ? fmt(checkout) : '–'} | ${checkout ? (drain.rate / checkout).toFixed(1) : '–'} | ` +
+      `${fmt(drain.usage.cpu.worker)} | ${fmt(drain.usage.postgresCpu)} | ${fmt(drain.usage.otherCpu)} |`,
+    '',
+    `- drain: ${drain.check}.`,
+  ];
+}
+
+function tables(rows: Row[], drain?: DrainResult): string {
   const out: string[] = [];
   out.push(
     '| scenario | project req/s | p50 ms | p99 ms | errors | bare req/s | project ÷ bare | bare p50 | bare p99 | bare errors |',
@@ -610,6 +637,7 @@ function tables(rows: Row[]): string {
     }
   }
   if (notes.length) out.push('', ...notes);
+  if (drain) out.push(...drainTable(drain, rows));
   return out.join('\n');
 }
 
@@ -702,6 +730,7 @@ async function main() {
   const servers: Server[] = [await startProject()];
   if (!args['no-bare']) servers.push(await startBare());
   const rows: Row[] = [];
+  let drain: DrainResult | undefined;
   try {
     const project = servers[0]!;
     const tokens = await Promise.all(data.shoppers.map((s) => login(project.base, s.username)));
@@ -750,6 +779,27 @@ async function main() {
       }
     }
 
+    if (!args.only || args.only.split(',').includes('drain')) {
+      await waitQuiet(Number(args['quiet-wait']), OTHER_CPU_WARNING);
+      drain = await measureDrain({
+        root: ROOT,
+        databaseUrl: dbUrl.toString(),
+        database: DATABASE,
+        env: { JWT_SECRET, DB_POOL_MAX: '20' },
+        userId: data.shoppers[0]!.id,
+        productIds: data.checkoutProducts,
+        count: Number(args['drain-orders']),
+        limitSeconds: Number(args['drain-limit']),
+        started: (child) => children.push(child),
+      });
+      dirty = true;
+      const checkout = rows.find((r) => r.scenario.name === 'checkout')?.project?.rps;
+      console.log(
+        `${'drain'.padEnd(18)} worker  ${fmt(drain.rate).padStart(6)} jobs/s  (${drain.jobs} due jobs in ${drain.seconds.toFixed(1)} s` +
+          `${drain.finished ? '' : ', limit reached'}; checkout ${checkout ? `${fmt(checkout)} orders/s` : 'not run'})  ${drain.check}`,
+      );
+    }
+
     if (!args['no-rate']) {
       const rated = rows.filter((r) => args.rate.split(',').includes(r.scenario.name));
       for (const row of rated) {
@@ -780,7 +830,7 @@ async function main() {
     for (const s of servers) s.child.kill('SIGTERM');
   }
 
-  const report = `${describeRun(data, (Date.now() - started) / 1000)}\n\n${tables(rows)}\n`;
+  const report = `${describeRun(data, (Date.now() - started) / 1000)}\n\n${tables(rows, drain)}\n`;
   console.log(`\n${report}`);
   // Only a whole run replaces the results that the README quotes.
   const partial = args.only || args['no-bare'] || args['no-rate'] || args.rate !== RATE_DEFAULT;

@@ -10,7 +10,7 @@ import { deleteExpiredRefreshTokens } from './modules/accounts/repository.js';
 import { deleteIdleGuestCarts } from './modules/cart/service.js';
 import { deleteExpiredKeys } from './modules/idempotency/service.js';
 import { JobQueue, type JobHandlers } from './modules/jobs/queue.js';
-import { expireOrder, expireOverdueOrders, type OrdersDeps } from './modules/orders/service.js';
+import { expireOrders, expireOverdueOrders, type OrdersDeps } from './modules/orders/service.js';
 import { refundOrderPayment } from './modules/payments/refunds.js';
 import { deleteOldWebhookEvents } from './modules/payments/repository.js';
 import { paymentsDeps, type PaymentsDeps } from './modules/payments/service.js';
@@ -74,8 +74,16 @@ export function buildServices(input: {
 /** What each background job does; every handler is idempotent. */
 export function jobHandlers(services: Services, log: FastifyBaseLogger): JobHandlers {
   return {
-    'order-expire': async ({ orderId }) => {
-      if (await expireOrder(services.orders, orderId)) log.info({ orderId }, 'unpaid order expired');
+    'order-expire': {
+      // A batch of due expiries in one transaction (order by order should that fail).
+      batch: async (jobs) => {
+        const { expired, failed } = await expireOrders(
+          services.orders,
+          jobs.map((j) => j.data.orderId),
+        );
+        if (expired.length) log.info({ orderIds: expired }, 'unpaid orders expired');
+        return new Map(jobs.filter((j) => failed.has(j.data.orderId)).map((j) => [j.id, failed.get(j.data.orderId)]));
+      },
     },
     'orders-expire-overdue': async () => {
       const count = await expireOverdueOrders(services.orders);

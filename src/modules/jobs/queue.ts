@@ -14,12 +14,38 @@ export interface JobPayloads {
 }
 export type JobName = keyof JobPayloads;
 export type JobHandler<N extends JobName> = (data: JobPayloads[N], jobId: string) => Promise<void>;
-export type JobHandlers = { [N in JobName]: JobHandler<N> };
+/** Handles a batch of jobs at once; answers the ids of those that failed, with their errors. */
+export type BatchHandler<N extends JobName> = (
+  jobs: { id: string; data: JobPayloads[N] }[],
+) => Promise<Map<string, unknown>>;
+/** Queues whose handler takes the whole batch (see QUEUES); the others take one job at a time. */
+type BatchQueue = 'order-expire';
+export type JobHandlers = { [N in Exclude<JobName, BatchQueue>]: JobHandler<N> } & {
+  [N in BatchQueue]: { batch: BatchHandler<N> };
+};
 
-const QUEUES: Record<JobName, { cron?: string }> = {
-  'order-expire': {},
+interface QueueSettings {
+  /** Five-field cron schedule (pg-boss: at most once a minute). */
+  cron?: string;
+  /**
+   * Jobs fetched per poll (pg-boss fetches one by default: about one job per polling
+   * interval). A full batch is followed by the next fetch at once, so a backlog drains at
+   * the speed of the handler, not of the polling.
+   */
+  batchSize?: number;
+  /** Jobs of a batch handled at the same time (per-job handlers; 1 on PGlite's one connection). */
+  concurrency?: number;
+  /** Batches in flight at once in this process, each fetched by its own poller (1 on PGlite). */
+  pollers?: number;
+}
+
+const QUEUES: Record<JobName, QueueSettings> = {
+  // A batch expires in one transaction (expireOrders), two batches at a time: measured
+  // 46 orders/s one by one, 730/s a batch at a time, 1,430/s two at a time (bench drain).
+  'order-expire': { batchSize: 200, pollers: 2 },
   'orders-expire-overdue': { cron: '* * * * *' }, // safety net for expiry jobs that were missed
-  'payment-refund': {},
+  // Each refund waits on the gateway: many in flight at once.
+  'payment-refund': { batchSize: 20, concurrency: 10 },
   'carts-sweep-idle': { cron: '17 3 * * *' },
   // Expired refresh tokens and idempotency keys, webhook events past their retention.
   housekeeping: { cron: '43 3 * * *' },
@@ -113,22 +139,83 @@ export class JobQueue {
     });
     if (!this.options.work) return;
     for (const name of Object.keys(QUEUES) as JobName[]) {
-      const handler = handlers[name] as JobHandler<JobName>;
-      await this.boss.work(name, { pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
-        for (const job of jobs) {
-          try {
-            await handler(job.data as JobPayloads[JobName], job.id);
-            this.log.debug({ jobId: job.id, job: name }, 'job done');
-          } catch (err) {
-            // pg-boss retries it with backoff and keeps it as failed after the last try.
-            this.log.error({ err, jobId: job.id, job: name }, 'job failed');
-            throw err;
-          }
-        }
-      });
+      const pollers = this.database.kind === 'pglite' ? 1 : (QUEUES[name].pollers ?? 1);
+      for (let i = 0; i < pollers; i++) {
+        await this.work(name, handlers[name] as JobHandler<JobName> | { batch: BatchHandler<JobName> });
+      }
       const cron = QUEUES[name].cron;
       if (cron) await this.boss.schedule(name, cron, {});
     }
+  }
+
+  /** Polls one queue: a batch per fetch, failures recorded per job (pg-boss retries them). */
+  private async work(
+    name: JobName,
+    handler: JobHandler<JobName> | { batch: BatchHandler<JobName> },
+  ): Promise<void> {
+    const batchSize = QUEUES[name].batchSize ?? 1;
+    // Known once work() answers (the first fetch is still on its way then).
+    const worker: { id?: string } = {};
+    worker.id = await this.boss.work(
+      name,
+      { batchSize, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 },
+      async (jobs) => {
+        const batch = jobs.map((job) => ({ id: job.id, data: job.data as JobPayloads[JobName] }));
+        const failed =
+          typeof handler === 'function'
+            ? await this.eachJob(name, handler, batch)
+            : await handler.batch(batch);
+        for (const job of batch) {
+          const err = failed.get(job.id);
+          if (err === undefined) {
+            this.log.debug({ jobId: job.id, job: name }, 'job done');
+            continue;
+          }
+          // pg-boss retries it with backoff and keeps it as failed after the last try; the
+          // rest of the batch completes (pg-boss completes only jobs still active).
+          this.log.error({ err, jobId: job.id, job: name }, 'job failed');
+          await this.boss.fail(name, job.id, { message: err instanceof Error ? err.message : String(err) });
+        }
+        // More may be waiting: fetch again now rather than after the polling interval.
+        if (jobs.length === batchSize && worker.id) this.boss.notifyWorker(worker.id);
+      },
+    );
+  }
+
+  /** Runs a per-job handler over a batch, `concurrency` jobs at a time. */
+  private async eachJob(
+    name: JobName,
+    handler: JobHandler<JobName>,
+    jobs: { id: string; data: JobPayloads[JobName] }[],
+  ): Promise<Map<string, unknown>> {
+    const failed = new Map<string, unknown>();
+    const concurrency = this.database.kind === 'pglite' ? 1 : (QUEUES[name].concurrency ?? 1);
+    let next = 0;
+    const runner = async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++]!;
+        try {
+          await handler(job.data, job.id);
+        } catch (err) {
+          failed.set(job.id, err ?? new Error('job failed'));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, runner));
+    return failed;
+  }
+
+  /** Enqueues many jobs of one queue in the caller's transaction, in one statement. */
+  async enqueueMany<N extends JobName>(
+    ex: Executor,
+    name: N,
+    jobs: { data: JobPayloads[N]; startAfter?: Date }[],
+  ): Promise<void> {
+    if (!jobs.length) return;
+    await this.boss.insert(
+      jobs.map((job) => ({ name, data: job.data, startAfter: job.startAfter })),
+      { db: transactionRunner(ex) },
+    );
   }
 
   /** Enqueues a job in the caller's transaction (or at once, given the database itself). */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { namedStatement } from '../../db/prepared.js';
 import { orderItems, orders, orderStatusHistory, users } from '../../db/schema/index.js';
@@ -114,20 +114,67 @@ export async function countOrders(ex: Executor, filter: OrderListFilter): Promis
   return row!.count;
 }
 
-/** Unpaid orders past their payment deadline, oldest first (served by orders_unpaid_deadline_idx). */
-export async function overdueOrderIds(ex: Executor, now: Date, limit: number): Promise<number[]> {
-  const rows = await ex
-    .select({ id: orders.id })
+/** Unpaid (pending or payment-failed) and past its payment deadline at `now`. */
+function overdueAt(now: Date) {
+  return and(
+    sql`${orders.status} in ('pending', 'payment_failed')`,
+    sql`${orders.paymentStatus} <> 'success'`,
+    sql`${orders.paymentDeadline} <= ${now}`,
+  );
+}
+
+/**
+ * Locks up to `limit` overdue unpaid orders, oldest deadline first, skipping rows another
+ * transaction holds (another sweep, a payment in progress): concurrent sweeps share the
+ * work instead of queueing on each other. Served by orders_unpaid_deadline_idx.
+ */
+export function lockOverdueOrders(
+  ex: Executor,
+  now: Date,
+  limit: number,
+  exceptIds: number[] = [],
+): Promise<OrderRow[]> {
+  return ex
+    .select()
     .from(orders)
-    .where(
-      and(
-        sql`${orders.status} in ('pending', 'payment_failed')`,
-        sql`${orders.paymentDeadline} <= ${now}`,
-      ),
-    )
+    .where(and(overdueAt(now), exceptIds.length ? notInArray(orders.id, exceptIds) : undefined))
     .orderBy(asc(orders.paymentDeadline))
-    .limit(limit);
-  return rows.map((r) => r.id);
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/**
+ * Locks those of `ids` that are overdue and unpaid, in id order (waiting for rows held
+ * elsewhere; PostgreSQL re-checks the condition on the row it gets, so an order paid
+ * meanwhile drops out).
+ */
+export function lockOverdueAmong(ex: Executor, ids: number[], now: Date): Promise<OrderRow[]> {
+  if (!ids.length) return Promise.resolve([]);
+  return ex
+    .select()
+    .from(orders)
+    .where(and(inArray(orders.id, ids), overdueAt(now)))
+    .orderBy(asc(orders.id))
+    .for('update');
+}
+
+/** Sets one status on many orders (their payment status unchanged). */
+export async function setStatusOfMany(ex: Executor, ids: number[], status: string): Promise<void> {
+  await ex.update(orders).set({ status, updatedAt: new Date() }).where(inArray(orders.id, ids));
+}
+
+/** Quantities per product over several orders, by product id (restoring their stock at once). */
+export function quantitiesOfMany(ex: Executor, orderIds: number[]) {
+  return ex
+    .select({ productId: orderItems.productId, quantity: sql<number>`sum(${orderItems.quantity})::int` })
+    .from(orderItems)
+    .where(inArray(orderItems.orderId, orderIds))
+    .groupBy(orderItems.productId)
+    .orderBy(asc(orderItems.productId));
+}
+
+export async function insertHistoryMany(ex: Executor, entries: (typeof orderStatusHistory.$inferInsert)[]) {
+  if (entries.length) await ex.insert(orderStatusHistory).values(entries);
 }
 
 export interface NewOrderLine {

@@ -227,16 +227,108 @@ export async function expireOrder(deps: OrdersDeps, orderId: number, now = new D
     ) {
       return false;
     }
-    await applyTransition(tx, deps, order, 'cancelled', SYSTEM, 'Payment not received in time');
+    await applyTransition(tx, deps, order, 'cancelled', SYSTEM, EXPIRY_NOTE);
     return true;
   });
 }
 
-/** The safety net behind the per-order expiry jobs: expires every overdue unpaid order. */
-export async function expireOverdueOrders(deps: OrdersDeps, limit = 500): Promise<number> {
+/** How many overdue orders one expiry transaction cancels (its statements do all at once). */
+const EXPIRY_CHUNK = 200;
+const EXPIRY_NOTE = 'Payment not received in time';
+
+/**
+ * Cancels overdue unpaid orders locked by the caller, all at once: one status update, one
+ * counter update, one stock restore summed per product, one history insert. (They are
+ * unpaid, so no refund follows; `applyTransition` does the same for a single order.)
+ */
+async function cancelOverdue(tx: Tx, rows: repo.OrderRow[]): Promise<void> {
+  if (!rows.length) return;
+  const ids = rows.map((r) => r.id);
+  await repo.setStatusOfMany(tx, ids, 'cancelled');
+  await stats.recordStatusChanges(
+    tx,
+    rows.map((r) => r.status),
+    'cancelled',
+  );
+  await restoreStock(tx, await repo.quantitiesOfMany(tx, ids));
+  await repo.insertHistoryMany(
+    tx,
+    rows.map((r) => ({
+      orderId: r.id,
+      fromStatus: r.status,
+      toStatus: 'cancelled',
+      changedById: SYSTEM.id,
+      changedBy: SYSTEM.label,
+      note: EXPIRY_NOTE,
+    })),
+  );
+}
+
+export interface ExpiryOutcome {
+  expired: number[];
+  /** Orders whose expiry failed, with the error (their jobs are retried). */
+  failed: Map<number, unknown>;
+}
+
+/** Expires the orders one transaction each (after a shared transaction failed). */
+async function expireOneByOne(deps: OrdersDeps, ids: number[], now: Date): Promise<ExpiryOutcome> {
+  const outcome: ExpiryOutcome = { expired: [], failed: new Map() };
+  for (const id of ids) {
+    try {
+      if (await expireOrder(deps, id, now)) outcome.expired.push(id);
+    } catch (err) {
+      outcome.failed.set(id, err);
+    }
+  }
+  return outcome;
+}
+
+/**
+ * Expires those of `ids` that are still unpaid and overdue (a batch of expiry jobs) in one
+ * transaction; should that fail, order by order, so that one bad order holds back no other.
+ * Idempotent like `expireOrder`: orders paid, cancelled or expired meanwhile are left alone.
+ */
+export async function expireOrders(deps: OrdersDeps, ids: number[], now = new Date()): Promise<ExpiryOutcome> {
+  try {
+    const expired = await deps.database.db.transaction(async (tx) => {
+      const rows = await repo.lockOverdueAmong(tx, ids, now);
+      await cancelOverdue(tx, rows);
+      return rows.map((r) => r.id);
+    });
+    return { expired, failed: new Map() };
+  } catch (err) {
+    if (ids.length === 1) return { expired: [], failed: new Map([[ids[0]!, err]]) };
+    return expireOneByOne(deps, ids, now);
+  }
+}
+
+/**
+ * The sweep behind the per-order expiry jobs: expires every overdue unpaid order (up to
+ * `limit`), a chunk per transaction, skipping orders another transaction holds, so that
+ * several sweeps (and the jobs) share the work. A chunk that fails is retried order by
+ * order; orders that still fail are left for the next sweep.
+ */
+export async function expireOverdueOrders(deps: OrdersDeps, limit = 100_000, now = new Date()): Promise<number> {
   let expired = 0;
-  for (const id of await repo.overdueOrderIds(deps.database.db, new Date(), limit)) {
-    if (await expireOrder(deps, id)) expired++;
+  const failed: number[] = [];
+  while (expired < limit) {
+    const chunk = Math.min(EXPIRY_CHUNK, limit - expired);
+    let ids: number[] = [];
+    try {
+      ids = await deps.database.db.transaction(async (tx) => {
+        const rows = await repo.lockOverdueOrders(tx, now, chunk, failed);
+        ids = rows.map((r) => r.id);
+        await cancelOverdue(tx, rows);
+        return ids;
+      });
+      expired += ids.length;
+    } catch (err) {
+      if (!ids.length) throw err;
+      const outcome = await expireOneByOne(deps, ids, now);
+      expired += outcome.expired.length;
+      failed.push(...outcome.failed.keys());
+    }
+    if (ids.length < chunk) break;
   }
   return expired;
 }

@@ -87,6 +87,21 @@ export async function recordChange(ex: Executor, order: OrderFacts, status: stri
           revenue = ${productSales.revenue} + excluded.revenue`);
 }
 
+/**
+ * Many orders moving to one status with their payment status unchanged (the expiry of
+ * unpaid orders): the per-status counts move by the totals, in one shard, in key order.
+ */
+export async function recordStatusChanges(ex: Executor, fromStatuses: string[], to: string): Promise<void> {
+  const counts = new Map<string, number>();
+  for (const from of fromStatuses) {
+    if (from === to) continue;
+    counts.set(`status:${from}`, (counts.get(`status:${from}`) ?? 0) - 1);
+    counts.set(`status:${to}`, (counts.get(`status:${to}`) ?? 0) + 1);
+  }
+  const deltas = [...counts].filter(([, n]) => n !== 0).map(([key, n]): [string, number, number] => [key, n, 0]);
+  if (deltas.length) await bump(ex, deltas, randomInt(SHARDS));
+}
+
 /** The start of the 15-minute bucket holding `at`. */
 export function bucketOf(at: Date): Date {
   const quarter = 15 * 60 * 1000;
