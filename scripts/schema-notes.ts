@@ -22,10 +22,21 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
   // accounts
   users: {
     about: `Accounts, customers and staff alike (\`is_staff\`); usernames and emails are unique
-      whatever their case. \`token_version\` is carried by every access token and bumped on a
+      whatever their case, and no username equals another account's email (\`login_names\`). \`token_version\` is carried by every access token and bumped on a
       password change, deactivation or "log out everywhere", which ends those tokens at once.`,
     indexes: {
       users_username_lower_uq: 'login finds a user by username or email, case-insensitively',
+    },
+  },
+  login_names: {
+    about: `Every string that logs in to an account, lower-cased: each user's username and email.
+      Its primary key makes "one string names one account" (a username never equals another
+      account's email) a rule of the database, races included. The trigger
+      \`users_login_names\` on \`users\` keeps it in step with every insert and every change of
+      a username or email, whoever writes; a name another account holds fails the write with
+      \`unique_violation\` on \`login_names_username\` or \`login_names_email\`.`,
+    indexes: {
+      login_names_user_idx: "an email change releases the account's old names",
     },
   },
   addresses: {

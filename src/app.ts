@@ -21,6 +21,7 @@ import { installAuth } from './http/auth.js';
 import { errorCodesMarkdown } from './http/errors.js';
 import { installMetrics } from './http/plugins/metrics.js';
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
+import { installPublicUrl } from './http/public-url.js';
 import { buildValidator } from './http/validation.js';
 import { Problem } from './http/schemas.js';
 import { accountsRoutes, type LoginHook } from './modules/accounts/routes.js';
@@ -85,6 +86,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   app.removeContentTypeParser('text/plain');
 
   installProblemHandlers(app);
+  installPublicUrl(app, config);
   app.addSchema(Problem);
   app.addSchema(User);
   app.addSchema(Address);

@@ -32,6 +32,11 @@ export interface Config {
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   readonly metricsToken: string | null;
   readonly corsOrigins: readonly string[];
+  /**
+   * Where clients reach the API (`https://api.shop.example`, optionally with a path prefix),
+   * without a trailing slash: the base of every link the API writes. Null: see publicBase.
+   */
+  readonly publicUrl: string | null;
   readonly logLevel: string;
   readonly jobs: boolean;
   /**
@@ -137,6 +142,19 @@ function trustProxy(env: Env): boolean | number | string[] {
   );
 }
 
+function publicUrl(env: Env): string | null {
+  const raw = url(env, 'PUBLIC_URL', ['http:', 'https:']);
+  if (raw === null) return null;
+  const parsed = new URL(raw);
+  if (parsed.search || parsed.hash || raw.includes('?') || raw.includes('#')) {
+    throw new ConfigError(`PUBLIC_URL must not have a query or fragment, got "${raw}"`);
+  }
+  if (parsed.username || parsed.password) {
+    throw new ConfigError('PUBLIC_URL must not carry a user name or password');
+  }
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
 function metricsToken(env: Env): string | null {
   const token = str(env, 'METRICS_TOKEN');
   if (token !== null && token.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
@@ -214,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisKeyPrefix: redisKeyPrefix(env),
     metricsToken: metricsToken(env),
     corsOrigins,
+    publicUrl: publicUrl(env),
     logLevel,
     jobs: jobsRaw === 'on',
     trustProxy: trustProxy(env),

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { NotFound } from './errors.js';
+import { publicUrlOf } from './public-url.js';
 
 export interface PageParams {
   page: number;
@@ -21,10 +22,13 @@ export function assertPageExists({ page, pageSize }: PageParams, count: number):
   }
 }
 
-/** `{count, next, previous, results}` with absolute links that keep the other query parameters. */
+/**
+ * `{count, next, previous, results}` with absolute links that keep the other query parameters,
+ * under the public base URL (see public-url.ts).
+ */
 export function paged<T>(request: FastifyRequest, params: PageParams, count: number, results: T[]) {
   const link = (page: number) => {
-    const url = new URL(request.url, `${request.protocol}://${request.host}`);
+    const url = publicUrlOf(request);
     if (page === 1) url.searchParams.delete('page');
     else url.searchParams.set('page', String(page));
     return url.toString();

@@ -82,7 +82,8 @@ describe('pagination', () => {
     expect(first.previous).toBeNull();
 
     const next = new URL(first.next!);
-    expect(first.next).toMatch(/^http:\/\/localhost(:80)?\/api\/products\/\?/);
+    // Without PUBLIC_URL or a trusted proxy, links go to the server's own address (PORT 3000).
+    expect(first.next).toMatch(/^http:\/\/localhost:3000\/api\/products\/\?/);
     expect(Object.fromEntries(next.searchParams)).toEqual({
       category: category.slug,
       ordering: 'price',
@@ -114,18 +115,6 @@ describe('pagination', () => {
 
     const all = await getPage(ctx, productsUrl({ ...query, page_size: 3 }));
     expect(all).toMatchObject({ count: 3, next: null, previous: null });
-  });
-
-  it('uses the Host the client called', async () => {
-    const category = await makeCategory(ctx, admin);
-    await makeProduct(ctx, admin, category.id);
-    await makeProduct(ctx, admin, category.id);
-    const res = await ctx.app.inject({
-      method: 'GET',
-      url: productsUrl({ category: category.slug, page_size: 1 }),
-      headers: { host: 'shop.example.com:8080' },
-    });
-    expect(res.json().next).toMatch(/^http:\/\/shop\.example\.com:8080\/api\/products\/\?/);
   });
 
   it('answers an empty first page for nothing, and 404 for a page past it', async () => {

@@ -42,6 +42,23 @@ export const users = pgTable(
   ],
 );
 
+/**
+ * Every string that logs in to an account, lower-cased: its username and its email. The
+ * primary key makes "one string names one account" a rule of the database, races
+ * included; the trigger `users_login_names` (migration 0005) keeps the rows in step with
+ * every insert into `users` and every change of a username or email.
+ */
+export const loginNames = pgTable(
+  'login_names',
+  {
+    name: varchar('name', { length: 254 }).primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [index('login_names_user_idx').on(t.userId)],
+);
+
 export const addresses = pgTable(
   'addresses',
   {

@@ -72,12 +72,17 @@ export async function findUserByLogin(ex: Executor, identifier: string): Promise
  * Whether a username is taken, as a username or as another account's email: login
  * accepts either, so one string must never name two accounts.
  */
-export async function usernameTaken(ex: Executor, username: string): Promise<boolean> {
+export async function usernameTaken(ex: Executor, username: string, exceptUserId?: number): Promise<boolean> {
   const lowered = username.toLowerCase();
   const rows = await ex
     .select({ id: users.id })
     .from(users)
-    .where(or(sql`lower(${users.username}) = ${lowered}`, sql`lower(${users.email}) = ${lowered}`))
+    .where(
+      and(
+        or(sql`lower(${users.username}) = ${lowered}`, sql`lower(${users.email}) = ${lowered}`),
+        exceptUserId ? ne(users.id, exceptUserId) : undefined,
+      ),
+    )
     .limit(1);
   return rows.length > 0;
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Executor, Tx } from '../../db/client.js';
-import { isUniqueViolation } from '../../db/errors.js';
 import {
   type FieldErrors,
   NotFound,
@@ -9,6 +8,7 @@ import {
   ValidationError,
 } from '../../http/errors.js';
 import { type LoginLimiter, loginKey } from './login-limiter.js';
+import { rethrowNameConflict, takenNameErrors } from './login-names.js';
 import { type PasswordHasher, passwordProblems } from './passwords.js';
 import * as repo from './repository.js';
 import type { ProfileInput, RegisterInput } from './schemas.js';
@@ -41,8 +41,6 @@ export interface Tokens {
 /** Runs inside the login/register transaction (the cart module merges a guest cart here). */
 export type AfterLogin = (tx: Tx, userId: number) => Promise<void>;
 
-const USERNAME_TAKEN = 'A user with that username already exists.';
-const EMAIL_TAKEN = 'A user with that email already exists.';
 const BAD_CREDENTIALS = 'No active account found with the given credentials.';
 
 /** Starts a new session (refresh-token family) and signs its first token pair. */
@@ -93,8 +91,7 @@ export async function register(
   });
   if (problems.length) errors.password = problems;
   const { db } = deps.database;
-  if (await repo.usernameTaken(db, username)) errors.username = [USERNAME_TAKEN];
-  if (await repo.emailTaken(db, email)) errors.email = [EMAIL_TAKEN];
+  Object.assign(errors, await takenNameErrors(db, { username, email }));
   if (Object.keys(errors).length) throw new ValidationError(errors);
 
   const passwordHash = await deps.hasher.hash(input.password);
@@ -114,10 +111,8 @@ export async function register(
       return { user, tokens };
     });
   } catch (err) {
-    // A concurrent registration took the name between the check and the insert.
-    if (isUniqueViolation(err, 'users_username_lower_uq')) throw ValidationError.field('username', USERNAME_TAKEN);
-    if (isUniqueViolation(err, 'users_email_lower_uq')) throw ValidationError.field('email', EMAIL_TAKEN);
-    throw err;
+    // A concurrent registration or email change took a name between the check and the insert.
+    return rethrowNameConflict(db, err, { username, email });
   }
 }
 
@@ -248,9 +243,8 @@ export async function updateProfile(
 ): Promise<repo.UserRow> {
   const { db } = deps.database;
   const email = input.email?.trim();
-  if (email !== undefined && (await repo.emailTaken(db, email, actor.id))) {
-    throw ValidationError.field('email', EMAIL_TAKEN);
-  }
+  const taken = await takenNameErrors(db, { email }, actor.id);
+  if (Object.keys(taken).length) throw new ValidationError(taken);
   try {
     const user = await repo.updateUser(db, actor.id, {
       email,
@@ -261,8 +255,7 @@ export async function updateProfile(
     if (!user) throw new NotFound('User not found.');
     return user;
   } catch (err) {
-    if (isUniqueViolation(err, 'users_email_lower_uq')) throw ValidationError.field('email', EMAIL_TAKEN);
-    throw err;
+    return rethrowNameConflict(db, err, { email }, actor.id);
   }
 }
 

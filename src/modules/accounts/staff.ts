@@ -1,5 +1,6 @@
 import type { Database } from '../../db/client.js';
 import { ValidationError } from '../../http/errors.js';
+import { rethrowNameConflict, takenNameErrors } from './login-names.js';
 import { type PasswordHasher, passwordProblems } from './passwords.js';
 import * as repo from './repository.js';
 
@@ -24,19 +25,23 @@ export async function createOrPromoteAdmin(
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email)) {
     throw ValidationError.field('email', 'Enter a valid email address.');
   }
-  if (await repo.emailTaken(db, input.email)) {
-    throw ValidationError.field('email', 'A user with that email already exists.');
-  }
+  const taken = await takenNameErrors(db, input);
+  if (Object.keys(taken).length) throw new ValidationError(taken);
   const problems = await passwordProblems(input.password, {
     username: input.username,
     email: input.email,
   });
   if (problems.length) throw new ValidationError({ password: problems });
-  const user = await repo.insertUser(db, {
-    username: input.username,
-    email: input.email,
-    passwordHash: await hasher.hash(input.password),
-    isStaff: true,
-  });
-  return { user, created: true };
+  const passwordHash = await hasher.hash(input.password);
+  try {
+    const user = await repo.insertUser(db, {
+      username: input.username,
+      email: input.email,
+      passwordHash,
+      isStaff: true,
+    });
+    return { user, created: true };
+  } catch (err) {
+    return rethrowNameConflict(db, err, input);
+  }
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isPublicHttps } from '../../http/public-url.js';
 
 export const CART_COOKIE = 'cart_token';
 export const CART_HEADER = 'x-cart-token';
@@ -26,7 +27,7 @@ export function sendCartToken(request: FastifyRequest, reply: FastifyReply, toke
   void reply.setCookie(CART_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
-    secure: request.protocol === 'https',
+    secure: isPublicHttps(request),
     path: '/',
     maxAge: THIRTY_DAYS,
   });
