@@ -93,7 +93,10 @@ describe('a stock restore that would pass the integer column', () => {
       .update(orders)
       .set({ paymentDeadline: new Date(Date.now() - 60_000) })
       .where(eq(orders.id, order.id));
-    await jobHandlers(ctx.services, pino({ level: 'silent' }))['order-expire']({ orderId: order.id }, 'test-job');
+    const failed = await jobHandlers(ctx.services, pino({ level: 'silent' }))['order-expire'].batch([
+      { id: 'test-job', data: { orderId: order.id } },
+    ]);
+    expect(failed.size).toBe(0);
     const expired = await getOrder(ctx, user, order.id);
     expect(expired.status).toBe('cancelled');
     expect(expired.status_history.at(-1)).toMatchObject({ to_status: 'cancelled', changed_by: 'system' });
