@@ -58,7 +58,7 @@ describe.skipIf(!onPostgres())('PostgreSQL connections lost under load', () => {
       DB_POOL_MAX: '6',
       ORDER_PAYMENT_TIMEOUT_SECONDS: String(PAYMENT_TIMEOUT_SECONDS),
     });
-  }, 90_000);
+  }, 150_000);
 
   afterAll(async () => {
     await server?.stop();

@@ -36,7 +36,7 @@ describe.skipIf(!onPostgres() || !REDIS_URL)('Redis unreachable, then back, then
       RATE_LIMIT_PER_MINUTE: '100000',
       LOGIN_MAX_FAILURES: String(MAX_FAILURES),
     });
-  }, 90_000);
+  }, 150_000);
 
   afterAll(async () => {
     await server?.stop();

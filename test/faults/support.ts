@@ -114,7 +114,8 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     },
   };
   try {
-    await waitForReady(base, () => output);
+    // A loaded CI machine can take a while to start a process under tsx.
+    await waitForReady(base, () => output, 80_000);
   } catch (err) {
     await server.stop();
     throw err;
