@@ -8,12 +8,16 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { onPostgres, type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
   buildJobsTestApp,
+  call,
+  getOrder,
   makeCategory,
   makeProduct,
   orderOf,
+  payOrder,
   productStock,
   waitFor,
   waitForOrder,
@@ -26,17 +30,20 @@ const SLACK_MS = 5_000;
 const BACKLOG_ADDRESS = 'Backlog Road';
 
 let ctx: TestContext;
+let fake: FakeRazorpay;
 let categoryId: number;
 let user: TestUser;
 
 beforeAll(async () => {
   if (!onPostgres()) return;
-  ctx = await buildJobsTestApp({ ORDER_PAYMENT_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS) });
+  fake = await new FakeRazorpay().start();
+  ctx = await buildJobsTestApp({ ...fake.env, ORDER_PAYMENT_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS) });
   categoryId = await makeCategory(ctx);
   user = await makeUser(ctx);
 });
 afterAll(async () => {
   await ctx?.close();
+  await fake?.stop();
 });
 
 /**
@@ -132,6 +139,46 @@ describe.skipIf(!onPostgres())('expiry behind a backlog of thousands of due jobs
         10_000,
         250,
       );
+    },
+  );
+});
+
+describe.skipIf(!onPostgres())('refunds behind a burst of cancellations', () => {
+  it(
+    'thirty refunds, each waiting on a slow gateway, are all done within seconds, once each',
+    { timeout: 120_000 },
+    async () => {
+      const ORDERS = 30;
+      const admin = await makeAdmin(ctx);
+      const paid: { id: number; paymentId: string }[] = [];
+      for (let i = 0; i < ORDERS; i++) {
+        const order = await orderOf(ctx, categoryId, user, '20.00', 1);
+        const { payment } = await payOrder(ctx, fake, user, order.id);
+        paid.push({ id: order.id, paymentId: payment.id });
+      }
+      // Each refund asks the gateway twice (its refunds so far, then the refund): 0.6 s.
+      fake.delayMs = 300;
+      try {
+        const cancelled = await Promise.all(
+          paid.map((o) => call(ctx, 'PATCH', `/api/orders/${o.id}/update_status/`, admin, { status: 'cancelled' })),
+        );
+        for (const res of cancelled) expect(res.statusCode, res.body).toBe(200);
+        const since = Date.now();
+        await waitFor(
+          async () => {
+            const orders = await Promise.all(paid.map((o) => getOrder(ctx, user, o.id)));
+            return orders.every((o) => o.payment_status === 'refunded');
+          },
+          'every order refunded',
+          30_000,
+          250,
+        );
+        // One at a time this is 30 × (0.6 s + polling) ≥ 18 s; ten at a time, about 2 s.
+        expect(Date.now() - since).toBeLessThan(8_000);
+      } finally {
+        fake.delayMs = 0;
+      }
+      for (const o of paid) expect(fake.refunds.filter((r) => r.payment_id === o.paymentId)).toHaveLength(1);
     },
   );
 });
