@@ -51,6 +51,10 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  */
 const MAX_PARAM_LENGTH = 220;
 
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Cart-Token', 'X-Request-Id'] as const;
+const CORS_EXPOSED_HEADERS = ['X-Cart-Token', 'X-Request-Id', 'Retry-After', 'Location'] as const;
+
 /** Builds the whole HTTP application; never listens (server.ts and the tests do). */
 export async function buildApp({ services, logger }: AppOptions) {
   const { config, database, redis } = services;
@@ -111,7 +115,13 @@ export async function buildApp({ services, logger }: AppOptions) {
     await app.register(cors, {
       origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
       credentials: !config.corsOrigins.includes('*'),
-      exposedHeaders: ['X-Request-Id', 'X-Cart-Token', 'Retry-After'],
+      // A storefront on another origin runs every shopper flow (API-v2 §0): every method the
+      // API uses, the request headers it reads, and the response headers a client needs.
+      methods: [...CORS_METHODS],
+      allowedHeaders: [...CORS_REQUEST_HEADERS],
+      exposedHeaders: [...CORS_EXPOSED_HEADERS],
+      // Browsers may cache a preflight this long (Chromium caps it at 2 hours).
+      maxAge: 7200,
     });
   }
   await app.register(cookie);
