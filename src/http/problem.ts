@@ -298,7 +298,9 @@ export function clientErrorHandler(
   const [status, code, detail] = clientErrorProblem(error.code ?? '');
   const id = randomUUID();
   this.log.debug({ err: error, requestId: id }, 'client error');
-  if (socket.writable) {
+  // As Node does: never write into a response that has already started on this connection.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
     const body = JSON.stringify(problemBody({ id }, status, code, detail));
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +

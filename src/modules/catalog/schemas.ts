@@ -94,6 +94,8 @@ const productBodyFields = {
       [
         Type.String({ maxLength: 500, format: 'uri', pattern: '^[hH][tT][tT][pP][sS]?://' }),
         Type.Null(),
+        // "" means no image, as in v1 (where the validator's coercion turned it into null).
+        Type.Literal(''),
       ],
       { 'x-allowed': 'Enter a valid http(s) URL.' },
     ),
