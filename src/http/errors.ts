@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   payload_too_large: [413, 'The body is larger than 1 MiB.'],
   uri_too_long: [414, 'A path segment is longer than the router accepts (220 characters).'],
   unsupported_media_type: [415, 'The body is not JSON (Content-Type must be application/json).'],
-  headers_too_large: [431, 'The request line and headers together are larger than the server accepts (16 KiB).'],
+  headers_too_large: [431, 'The request line and headers together are larger than the server accepts (16 KiB by default).'],
   rate_limited: [429, 'Too many requests; retry after the number of seconds in Retry-After.'],
   too_many_login_attempts: [429, 'Too many failed logins for this username from this address; see Retry-After.'],
   internal_error: [500, 'An unexpected error; it is logged with the request id.'],
