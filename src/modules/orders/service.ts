@@ -241,7 +241,7 @@ const EXPIRY_NOTE = 'Payment not received in time';
  * counter update, one stock restore summed per product, one history insert. (They are
  * unpaid, so no refund follows; `applyTransition` does the same for a single order.)
  */
-async function cancelOverdue(tx: Tx, rows: repo.OrderRow[]): Promise<void> {
+async function cancelOverdue(deps: OrdersDeps, tx: Tx, rows: repo.OrderRow[]): Promise<void> {
   if (!rows.length) return;
   const ids = rows.map((r) => r.id);
   await repo.setStatusOfMany(tx, ids, 'cancelled');
@@ -250,7 +250,9 @@ async function cancelOverdue(tx: Tx, rows: repo.OrderRow[]): Promise<void> {
     rows.map((r) => r.status),
     'cancelled',
   );
-  await restoreStock(tx, await repo.quantitiesOfMany(tx, ids));
+  const capped = await restoreStock(tx, await repo.quantitiesOfMany(tx, ids));
+  // Quantities are summed per product over the batch, so the warning names the batch's orders.
+  for (const c of capped) deps.log.warn({ orderIds: ids, ...c }, 'stock restore capped at the column limit');
   await repo.insertHistoryMany(
     tx,
     rows.map((r) => ({
@@ -292,7 +294,7 @@ export async function expireOrders(deps: OrdersDeps, ids: number[], now = new Da
   try {
     const expired = await deps.database.db.transaction(async (tx) => {
       const rows = await repo.lockOverdueAmong(tx, ids, now);
-      await cancelOverdue(tx, rows);
+      await cancelOverdue(deps, tx, rows);
       return rows.map((r) => r.id);
     });
     return { expired, failed: new Map() };
@@ -318,7 +320,7 @@ export async function expireOverdueOrders(deps: OrdersDeps, limit = 100_000, now
       ids = await deps.database.db.transaction(async (tx) => {
         const rows = await repo.lockOverdueOrders(tx, now, chunk, failed);
         ids = rows.map((r) => r.id);
-        await cancelOverdue(tx, rows);
+        await cancelOverdue(deps, tx, rows);
         return ids;
       });
       expired += ids.length;
