@@ -44,10 +44,14 @@ const cleanText = (text: string) => text.replace(UNSTORABLE, '\uFFFD');
 /**
  * The event in a signed body, or why it cannot be used. An authentic delivery is always
  * stored (Razorpay would retry a refusal for days): an unusable one as not processed, with
- * the reason, and the raw text as the payload when the parsed one cannot be kept.
+ * the reason, and `{unusable_body: <the raw text>}` as the payload when the parsed one cannot be kept.
  */
 function readEvent(parsed: unknown, rawBody: string): { event: RazorpayEvent; stored: unknown; problem: string | null } {
-  const unusable = (problem: string) => ({ event: { event: 'unknown', payload: null }, stored: cleanText(rawBody), problem });
+  const unusable = (problem: string) => ({
+    event: { event: 'unknown', payload: null },
+    stored: { unusable_body: cleanText(rawBody) },
+    problem,
+  });
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return unusable('The body is not a JSON object');
   }
