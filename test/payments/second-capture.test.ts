@@ -189,6 +189,35 @@ describe('a second payment.captured for an order already paid', () => {
     },
   );
 
+  it(
+    'a late capture of a failed attempt, after staff marked the order paid, is refunded too',
+    { timeout: JOB_WAIT_MS + 10_000 },
+    async () => {
+      const order = await orderOf(ctx, categoryId, user, '41.00', 1);
+      const { razorpay_order_id } = await initiated(ctx, user, order.id);
+      const attempt = fake.fail(razorpay_order_id);
+      expect((await deliver(ctx, fake.webhook('payment.failed', { payment: attempt }))).statusCode).toBe(200);
+      const marked = await call(ctx, 'PATCH', `/api/orders/${order.id}/update_status/`, admin, {
+        status: 'paid',
+        payment: { method: 'cash', reference: 'Till 3' },
+      });
+      expect(marked.statusCode, marked.body).toBe(200);
+      // The bank authorizes the failed attempt after all, and Razorpay captures it.
+      const late = { ...attempt, status: 'captured' as const, error_description: null };
+      fake.payments.set(attempt.id, late);
+      const res = await deliver(ctx, fake.webhook('payment.captured', { payment: late }));
+      expect(res.statusCode, res.body).toBe(200);
+      await refundedInFull(order.id, attempt.id);
+      expect(refundsAtRazorpay(attempt.id)).toEqual([expect.objectContaining({ amount: 4100 })]);
+      const rows = await paymentsOf(order.id);
+      expect(rows).toHaveLength(3);
+      expect(rows.filter((p) => p.razorpay_payment_id === attempt.id)).toEqual([
+        expect.objectContaining({ second_capture: true, status: 'refunded' }),
+      ]);
+      expect(await getOrder(ctx, user, order.id)).toMatchObject({ status: 'paid', payment_status: 'success' });
+    },
+  );
+
   it.runIf(onPostgres())(
     'three captures of three payments at once: one pays the order, two are refunded, once each',
     { timeout: JOB_WAIT_MS + 15_000 },

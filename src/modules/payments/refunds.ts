@@ -29,6 +29,9 @@ export async function settleRefund(
   payment: repo.PaymentRow,
   refund: RefundReport,
 ): Promise<string | null> {
+  if (!CAPTURED.includes(payment.status) && payment.status !== 'refunded') {
+    return `Payment ${payment.razorpayPaymentId ?? payment.id} was not captured (${payment.status}); nothing to refund`;
+  }
   const known = await repo.findRefund(tx, refund.id);
   if (known && known.paymentId !== payment.id) return `Refund ${refund.id} belongs to another payment`;
   if (known && known.status !== 'pending') {

@@ -164,6 +164,8 @@ export async function recordCapture(
     return order.status === 'cancelled' ? 'refund' : 'already';
   }
   if (CAPTURED.includes(payment.status) || CAPTURED.includes(order.paymentStatus)) {
+    // The checkout payment may hold this id from a failed attempt (a late capture): it moves.
+    if (payment.razorpayPaymentId === razorpayPaymentId) await repo.updatePayment(tx, payment.id, { razorpayPaymentId: null });
     const second = await repo.insertSecondCapture(tx, payment, razorpayPaymentId, signature);
     await deps.jobs.enqueue(tx, 'payment-refund', { paymentId: second.id });
     return 'second';

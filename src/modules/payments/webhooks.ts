@@ -161,9 +161,12 @@ async function failed(tx: Tx, deps: PaymentsDeps, entity: Entity | undefined): P
   // A failed attempt never downgrades a payment that succeeded (shoppers retry).
   if (payment.status !== 'initiated' && payment.status !== 'failed') return done;
   const description = entity?.error_description;
+  const failedId = idOf(entity?.id);
+  // A payment id recorded on another row (a second capture) stays there.
+  const holder = failedId ? await repo.lockByRazorpayPayment(tx, failedId) : undefined;
   await repo.updatePayment(tx, payment.id, {
     status: 'failed',
-    razorpayPaymentId: idOf(entity?.id) ?? payment.razorpayPaymentId,
+    razorpayPaymentId: failedId && (!holder || holder.id === payment.id) ? failedId : payment.razorpayPaymentId,
     error: typeof description === 'string' && description ? description.slice(0, 1000) : 'Payment failed',
   });
   if (order.status === 'pending') {
