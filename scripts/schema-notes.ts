@@ -117,15 +117,31 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
   },
   // payments
   payments: {
-    about: `The Razorpay side of an order, one row per order. The row (the intent) is committed
-      before Razorpay is called, so a concurrent or repeated initiate waits for it or reuses its
-      Razorpay order instead of creating a second one (a failed call removes it); it then records
-      the Razorpay order, payment and refund ids and the payment's status.`,
+    about: `Money received for an order. The checkout payment (provider \`razorpay\`) is one row
+      per order: the row (the intent) is committed before Razorpay is called, so a concurrent or
+      repeated initiate waits for it or reuses its Razorpay order instead of creating a second one
+      (a failed call removes it); it then records the Razorpay order, payment and refund ids and
+      the payment's status. A second capture for an order already paid is a row of its own
+      (\`second_capture\`), refunded in full by the refund job. Staff marking an order paid by
+      hand record a \`manual\` row with the method, their reference and who recorded it.
+      \`refunded_amount\` is the sum of the payment's processed refunds.`,
     indexes: {
-      payments_order_uq: 'one payment per order; initiate claims it with `ON CONFLICT DO NOTHING`',
+      payments_order_uq: 'one checkout payment per order; initiate claims it with `ON CONFLICT DO NOTHING`',
+      payments_manual_order_uq: 'one manual payment per order',
       payments_razorpay_order_uq:
-        'payment webhooks find (and lock) the payment by Razorpay order id',
-      payments_razorpay_payment_idx: 'refund webhooks find the payment by Razorpay payment id',
+        'payment webhooks find (and lock) the checkout payment by Razorpay order id',
+      payments_razorpay_payment_uq:
+        'a Razorpay payment is recorded once; captures and refund webhooks find it by its id',
+      payments_order_idx: "an order's payments (the admin's order page)",
+    },
+  },
+  refunds: {
+    about: `Refunds of a payment as Razorpay reports them (the refund job's answer and the
+      refund.processed / refund.failed webhooks), one row per Razorpay refund id, so a refund seen
+      twice counts once. The payment's \`refunded_amount\` is the sum of the processed ones.`,
+    indexes: {
+      refunds_razorpay_refund_uq: 'one row per Razorpay refund (`ON CONFLICT`)',
+      refunds_payment_idx: "summing a payment's processed refunds",
     },
   },
   webhook_events: {

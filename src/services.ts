@@ -11,9 +11,9 @@ import { deleteIdleGuestCarts } from './modules/cart/service.js';
 import { deleteExpiredKeys } from './modules/idempotency/service.js';
 import { JobQueue, type JobHandlers } from './modules/jobs/queue.js';
 import { expireOrders, expireOverdueOrders, type OrdersDeps } from './modules/orders/service.js';
-import { refundOrderPayment } from './modules/payments/refunds.js';
+import { runRefundJob } from './modules/payments/refunds.js';
 import { deleteOldWebhookEvents } from './modules/payments/repository.js';
-import { paymentsDeps, type PaymentsDeps } from './modules/payments/service.js';
+import { paymentsDeps, type PaymentsDeps, recordManualPayment } from './modules/payments/service.js';
 
 /** How long received webhook events stay for staff to look at (de-duplication needs a day). */
 const WEBHOOK_EVENT_RETENTION_DAYS = 90;
@@ -64,6 +64,7 @@ export function buildServices(input: {
     paymentTimeoutSeconds: config.orderPaymentTimeoutSeconds,
     onPaidOrderCancelled: [],
     log,
+    recordManualPayment,
   };
   const payments = paymentsDeps(config, database, jobs, orders);
   // Cancelling a paid order refunds it: the job is enqueued in the cancelling transaction.
@@ -89,7 +90,7 @@ export function jobHandlers(services: Services, log: FastifyBaseLogger): JobHand
       const count = await expireOverdueOrders(services.orders);
       if (count) log.info({ count }, 'overdue unpaid orders expired');
     },
-    'payment-refund': ({ orderId }) => refundOrderPayment(services.payments, orderId),
+    'payment-refund': (job) => runRefundJob(services.payments, job),
     'carts-sweep-idle': async () => {
       const count = await deleteIdleGuestCarts(services.database, 30);
       if (count) log.info({ count }, 'idle guest carts deleted');

@@ -29,8 +29,23 @@ export interface AdminPayment {
   amount: string;
   currency: string;
   status: string;
+  provider: 'razorpay' | 'manual';
+  /** A capture for an order another payment had already paid: refunded in full automatically. */
+  second_capture: boolean;
+  method: string | null;
+  reference: string | null;
+  recorded_by_id: number | null;
+  refunded_amount: string;
+  razorpay_refund_id: string | null;
+  error: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** Where a payment came from, as staff read it: "Razorpay", "Razorpay · second capture", "Manual · cash". */
+export function paymentSource(p: Pick<AdminPayment, 'provider' | 'second_capture' | 'method'>): string {
+  if (p.provider === 'manual') return `Manual · ${(p.method ?? 'other').replace('_', ' ')}`;
+  return p.second_capture ? 'Razorpay · second capture' : 'Razorpay';
 }
 
 export function paymentAmount(p: Pick<AdminPayment, 'amount' | 'currency'>): string {

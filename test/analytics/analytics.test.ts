@@ -58,7 +58,7 @@ const setStatus = (id: number, status: string) =>
     method: 'PATCH',
     url: `/api/orders/${id}/update_status/`,
     headers: bearer(admin.access),
-    payload: { status },
+    payload: { status, ...(status === 'paid' ? { payment: { method: 'bank_transfer', reference: `NEFT-${id}` } } : {}) },
   });
 
 const get = (url: string, user = admin) => ctx.app.inject({ method: 'GET', url, headers: bearer(user.access) });

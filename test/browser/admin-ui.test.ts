@@ -276,8 +276,23 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
     expect(await actions.allTextContents()).toEqual(['Mark paid', 'Mark payment failed', 'Cancel order']);
     await shot('06-order-pending');
 
+    // Marking paid by hand asks for the money received: method and reference.
+    await page.getByRole('button', { name: 'Mark paid' }).click();
+    const dialog = page.getByRole('dialog', { name: `Mark ${order.order_number} paid` });
+    await dialog.waitFor();
+    expect(await dialog.getByRole('button', { name: 'Record payment' }).isDisabled()).toBe(true);
+    await dialog.getByLabel('Payment method').selectOption('bank_transfer');
+    await dialog.getByLabel('Reference').fill('NEFT-UI-0001');
+    await dialog.getByRole('button', { name: 'Record payment' }).click();
+    await expect.poll(() => page.getByTestId('order-status').textContent()).toBe('paid');
+    const manualRow = page.getByTestId('order-payments').locator('tbody tr[data-provider="manual"]');
+    await expect.poll(() => manualRow.count()).toBe(1);
+    expect(await manualRow.textContent()).toContain('Manual · bank transfer');
+    expect(await manualRow.textContent()).toContain('NEFT-UI-0001');
+    expect(await manualRow.textContent()).toContain('₹2,501.00');
+    expect(await manualRow.textContent()).toContain('success');
+
     for (const [button, status] of [
-      ['Mark paid', 'paid'],
       ['Start processing', 'processing'],
       ['Mark shipped', 'shipped'],
       ['Mark delivered', 'delivered'],
@@ -333,7 +348,11 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
       .values({ orderId: order!.id, amount: '1.00', razorpayOrderId: unique('order_ui'), razorpayPaymentId, status: 'failed' });
     await nav('Payments');
     const rows = page.getByTestId('payments-table').locator('tbody tr');
-    await expect.poll(() => rows.count()).toBe(2);
+    // The first order's Razorpay intent and the manual payment staff recorded, and this one.
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('Manual · bank transfer'), expect.stringContaining('NEFT-UI-0001')]),
+    );
     await page.getByLabel('Search').fill(razorpayPaymentId);
     await expect.poll(() => page.url()).toContain(`search=${razorpayPaymentId}`);
     await expect.poll(() => rows.count()).toBe(1);

@@ -40,8 +40,9 @@ describe('docs/schema.md', () => {
     const diagram = mermaid();
     expect(diagram).toContain('orders ||--o{ order_items : "order_id, on delete cascade"');
     expect(diagram).toContain('products ||--o{ order_items : "product_id, on delete restrict"');
-    // A unique foreign key is one-to-one; a nullable one is optional on the parent's side.
-    expect(diagram).toContain('orders ||--o| payments : "order_id, on delete restrict"');
+    // A unique foreign key is one-to-one; a nullable one is optional on the parent's side. A
+    // partially unique one is not (an order has one checkout payment, and more payments).
+    expect(diagram).toContain('orders ||--o{ payments : "order_id, on delete restrict"');
     expect(diagram).toContain('users |o--o| carts : "user_id, on delete cascade"');
     expect(diagram).toContain('categories |o--o{ categories : "parent_id, on delete cascade"');
   });

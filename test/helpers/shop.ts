@@ -200,10 +200,21 @@ export async function listOrders(ctx: TestContext, user: TestUser, query = ''): 
   return ok<Page<OrderListItem>>(await send(ctx, 'GET', `/api/orders/${query}`, { user }));
 }
 
-export function updateStatus(ctx: TestContext, user: TestUser | null, id: number, status: string, note?: string) {
+/** A manual payment as staff record it when they mark an order paid by hand. */
+export const CASH = { method: 'cash', reference: 'Counter receipt 0042' } as const;
+
+export function updateStatus(
+  ctx: TestContext,
+  user: TestUser | null,
+  id: number,
+  status: string,
+  note?: string,
+  payment?: Record<string, unknown>,
+) {
   return send(ctx, 'PATCH', `/api/orders/${id}/update_status/`, { user }, {
     status,
     ...(note !== undefined ? { note } : {}),
+    ...(payment !== undefined ? { payment } : {}),
   });
 }
 

@@ -17,6 +17,7 @@ import {
   send,
   type Shop,
   updateStatus,
+  CASH,
 } from '../helpers/shop.js';
 
 let ctx: TestContext;
@@ -87,7 +88,7 @@ describe('order list', () => {
     const { user, orders } = await userWithOrders();
     const admin = shop.admin;
     ok(await cancelOrder(ctx, user, orders[0]!.id));
-    ok(await updateStatus(ctx, admin, orders[2]!.id, 'paid'));
+    ok(await updateStatus(ctx, admin, orders[2]!.id, 'paid', undefined, CASH));
     const cancelled = await listOrders(ctx, user, '?status=cancelled');
     expect(cancelled.count).toBe(1);
     expect(cancelled.results).toEqual([expect.objectContaining({ id: orders[0]!.id, status: 'cancelled' })]);

@@ -15,6 +15,8 @@ import {
   type Shop,
   stockOf,
   updateStatus,
+  CASH,
+  send,
 } from '../helpers/shop.js';
 
 let ctx: TestContext;
@@ -38,7 +40,9 @@ async function pendingOrder(): Promise<{ user: TestUser; product: ProductDetail;
 /** Moves an order along the given statuses as the admin, asserting each step succeeds. */
 async function moveThrough(id: number, statuses: string[]): Promise<OrderDetail> {
   let detail: OrderDetail | undefined;
-  for (const status of statuses) detail = ok<OrderDetail>(await updateStatus(ctx, admin, id, status));
+  for (const status of statuses) {
+    detail = ok<OrderDetail>(await updateStatus(ctx, admin, id, status, undefined, status === 'paid' ? CASH : undefined));
+  }
   return detail!;
 }
 
@@ -150,7 +154,7 @@ describe('update_status', () => {
 
   it('walks pending → paid → processing → shipped → delivered, recording each step', async () => {
     const { user, product, order } = await pendingOrder();
-    const paid = ok<OrderDetail>(await updateStatus(ctx, admin, order.id, 'paid', 'Paid at the counter'));
+    const paid = ok<OrderDetail>(await updateStatus(ctx, admin, order.id, 'paid', 'Paid at the counter', CASH));
     expect(paid).toMatchObject({ status: 'paid', payment_status: 'success' });
     const processing = ok<OrderDetail>(await updateStatus(ctx, admin, order.id, 'processing'));
     expect(processing).toMatchObject({ status: 'processing', payment_status: 'success' });
@@ -234,7 +238,7 @@ describe('update_status', () => {
       changed_by: admin.username,
       note: 'Customer retries',
     });
-    const paid = ok<OrderDetail>(await updateStatus(ctx, admin, order.id, 'paid'));
+    const paid = ok<OrderDetail>(await updateStatus(ctx, admin, order.id, 'paid', undefined, CASH));
     expect(paid).toMatchObject({ status: 'paid', payment_status: 'success' });
     expect(paid.status_history.map((h) => h.to_status)).toEqual(['pending', 'payment_failed', 'pending', 'paid']);
   });
@@ -251,6 +255,76 @@ describe('update_status', () => {
 
   it('rejects a note over 500 characters', async () => {
     const { order } = await pendingOrder();
-    expectProblem(await updateStatus(ctx, admin, order.id, 'paid', 'n'.repeat(501)), 400, 'validation_error', 'note');
+    expectProblem(await updateStatus(ctx, admin, order.id, 'paid', 'n'.repeat(501), CASH), 400, 'validation_error', 'note');
+  });
+});
+
+describe('update_status to paid: a manual payment', () => {
+  const paymentsOf = async (orderId: number) =>
+    ok<{ count: number; results: Record<string, unknown>[] }>(
+      await send(ctx, 'GET', `/api/admin/payments/?order=${orderId}`, { user: admin }),
+    );
+
+  it('without payment is 400 naming payment, and nothing changes', async () => {
+    const { user, order } = await pendingOrder();
+    expectProblem(await updateStatus(ctx, admin, order.id, 'paid'), 400, 'validation_error', 'payment');
+    expectProblem(await updateStatus(ctx, admin, order.id, 'paid', 'Paid at the counter'), 400, 'validation_error', 'payment');
+    expect(await getOrder(ctx, user, order.id)).toEqual(order);
+    expect((await paymentsOf(order.id)).count).toBe(0);
+  });
+
+  it('a bad payment is 400 naming its field, and nothing changes', async () => {
+    const { user, order } = await pendingOrder();
+    const bad: [Record<string, unknown>, string][] = [
+      [{ method: 'card', reference: 'x' }, 'payment.method'],
+      [{ reference: 'x' }, 'payment.method'],
+      [{ method: 'cash' }, 'payment.reference'],
+      [{ method: 'cash', reference: '' }, 'payment.reference'],
+      [{ method: 'cash', reference: '   ' }, 'payment.reference'],
+      [{ method: 'cash', reference: 'r'.repeat(201) }, 'payment.reference'],
+    ];
+    for (const [payment, field] of bad) {
+      const res = await updateStatus(ctx, admin, order.id, 'paid', undefined, payment);
+      const problem = expectProblem(res, 400, 'validation_error');
+      expect(Object.keys(problem.errors ?? {}).join(' '), res.body).toMatch(new RegExp(field.replace('.', '[./]')));
+    }
+    // A payment with any other status is refused too.
+    expectProblem(await updateStatus(ctx, admin, order.id, 'cancelled', undefined, CASH), 400, 'validation_error', 'payment');
+    expect(await getOrder(ctx, user, order.id)).toEqual(order);
+    expect((await paymentsOf(order.id)).count).toBe(0);
+  });
+
+  it('records a manual payment of the order total, by whom, with method and reference', async () => {
+    const { order } = await pendingOrder();
+    const paid = ok<OrderDetail>(
+      await updateStatus(ctx, admin, order.id, 'paid', 'Paid by transfer', { method: 'bank_transfer', reference: ' NEFT-77 ' }),
+    );
+    expect(paid).toMatchObject({ status: 'paid', payment_status: 'success' });
+    const payments = await paymentsOf(order.id);
+    expect(payments.count).toBe(1);
+    expect(payments.results[0]).toMatchObject({
+      order_id: order.id,
+      order_number: order.order_number,
+      provider: 'manual',
+      method: 'bank_transfer',
+      reference: 'NEFT-77',
+      recorded_by_id: admin.id,
+      amount: '45.00',
+      refunded_amount: '0.00',
+      status: 'success',
+      second_capture: false,
+      razorpay_order_id: null,
+      razorpay_payment_id: null,
+    });
+    // Only one move to paid, so only one manual payment: a second try is 409 and records nothing.
+    expectProblem(await updateStatus(ctx, admin, order.id, 'paid', undefined, CASH), 409, 'conflict');
+    expect((await paymentsOf(order.id)).count).toBe(1);
+  });
+
+  it('payment_failed → paid records it too', async () => {
+    const { order } = await pendingOrder();
+    await moveThrough(order.id, ['payment_failed', 'paid']);
+    const payments = await paymentsOf(order.id);
+    expect(payments.results).toEqual([expect.objectContaining({ provider: 'manual', method: 'cash', reference: CASH.reference })]);
   });
 });

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { type AdminPayment, api, currentUser, dateTime, type Page, paymentAmount } from '../api';
+import { type AdminPayment, api, currentUser, dateTime, money, type Page, paymentAmount, paymentSource } from '../api';
 import { Link, Loadable, Pagination, StatusBadge, useDebounced, useLoad, useQueryParam, useToast } from '../ui';
 
 const PAGE_SIZE = 25;
@@ -206,7 +206,7 @@ export function Payments() {
           <label htmlFor="payment-status">Status</label>
           <select id="payment-status" value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">Any status</option>
-            {['initiated', 'success', 'failed', 'refunded'].map((s) => (
+            {['initiated', 'success', 'failed', 'partially_refunded', 'refunded'].map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -233,9 +233,11 @@ export function Payments() {
                 <thead>
                   <tr>
                     <th>Order</th>
+                    <th>Source</th>
                     <th>Razorpay order</th>
                     <th>Razorpay payment</th>
                     <th className="num">Amount</th>
+                    <th className="num">Refunded</th>
                     <th>Status</th>
                     <th>Created</th>
                     <th>Updated</th>
@@ -247,6 +249,10 @@ export function Payments() {
                       <td>
                         <Link to={`/orders/${x.order_id}`}>{x.order_number}</Link>
                       </td>
+                      <td title={x.error ?? undefined}>
+                        {paymentSource(x)}
+                        {x.reference ? <div className="muted small">{x.reference}</div> : null}
+                      </td>
                       <td>
                         <code>{x.razorpay_order_id ?? '—'}</code>
                       </td>
@@ -256,6 +262,7 @@ export function Payments() {
                       <td className="num">
                         {paymentAmount(x)}
                       </td>
+                      <td className="num">{Number(x.refunded_amount) > 0 ? money(x.refunded_amount) : '—'}</td>
                       <td>
                         <StatusBadge status={x.status} />
                       </td>

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
-import { type AdminPayment, api, dateTime, money, type Page, paymentAmount } from '../api';
-import { Link, Loadable, Pagination, StatusBadge, useLoad, useQueryParam, useToast } from '../ui';
+import { type AdminPayment, api, dateTime, money, type Page, paymentAmount, paymentSource } from '../api';
+import { Dialog, Field, fieldErrorsOf, Link, Loadable, Pagination, StatusBadge, useLoad, useQueryParam, useToast } from '../ui';
 
 export interface OrderListItem {
   id: number;
@@ -45,6 +45,19 @@ const ACTION_LABELS: Record<OrderStatus, string> = {
 };
 
 const PAGE_SIZE = 25;
+
+/** How staff say a manual payment was made (API: update_status `payment.method`). */
+const MANUAL_METHODS = [
+  ['cash', 'Cash'],
+  ['bank_transfer', 'Bank transfer'],
+  ['upi', 'UPI'],
+  ['other', 'Other'],
+] as const;
+
+export interface ManualPayment {
+  method: (typeof MANUAL_METHODS)[number][0];
+  reference: string;
+}
 
 /**
  * What to send as ?search=: an order number, whole or its beginning. Every number starts with
@@ -158,10 +171,17 @@ export function OrderDetail({ id }: { id: number }) {
     `order-payments:${id}`,
   );
   const [busy, setBusy] = useState<OrderStatus | null>(null);
+  const [markingPaid, setMarkingPaid] = useState<OrderDetailData | null>(null);
 
   const move = async (o: OrderDetailData, to: OrderStatus) => {
+    if (to === 'paid') {
+      // Marking paid by hand records the money received: the dialog asks for it.
+      setMarkingPaid(o);
+      return;
+    }
     if (to === 'cancelled') {
-      const refund = o.payment_status === 'success' ? ' The payment will be refunded.' : '';
+      const refund =
+        o.payment_status === 'success' || o.payment_status === 'partially_refunded' ? ' The payment will be refunded.' : '';
       if (!confirm(`Cancel ${o.order_number}? Its stock goes back to the shelves.${refund}`)) return;
     }
     setBusy(to);
@@ -239,16 +259,22 @@ export function OrderDetail({ id }: { id: number }) {
                     <table className="table">
                       <thead>
                         <tr>
+                          <th>Source</th>
                           <th>Razorpay order</th>
                           <th>Razorpay payment</th>
                           <th className="num">Amount</th>
+                          <th className="num">Refunded</th>
                           <th>Status</th>
                           <th>Updated</th>
                         </tr>
                       </thead>
                       <tbody>
                         {p.results.map((x) => (
-                          <tr key={x.id}>
+                          <tr key={x.id} data-provider={x.provider}>
+                            <td title={x.error ?? undefined}>
+                              {paymentSource(x)}
+                              {x.reference ? <div className="muted small">Ref. {x.reference}</div> : null}
+                            </td>
                             <td>
                               <code>{x.razorpay_order_id ?? '—'}</code>
                             </td>
@@ -256,6 +282,10 @@ export function OrderDetail({ id }: { id: number }) {
                               <code>{x.razorpay_payment_id ?? '—'}</code>
                             </td>
                             <td className="num">{paymentAmount(x)}</td>
+                            <td className="num">
+                              {Number(x.refunded_amount) > 0 ? money(x.refunded_amount) : '—'}
+                              {x.razorpay_refund_id ? <div className="muted small"><code>{x.razorpay_refund_id}</code></div> : null}
+                            </td>
                             <td>
                               <StatusBadge status={x.status} />
                             </td>
@@ -330,6 +360,80 @@ export function OrderDetail({ id }: { id: number }) {
           </div>
         )}
       </Loadable>
+      {markingPaid ? (
+        <MarkPaidDialog
+          order={markingPaid}
+          onClose={() => setMarkingPaid(null)}
+          onSaved={() => {
+            setMarkingPaid(null);
+            order.reload();
+            payments.reload();
+          }}
+        />
+      ) : null}
     </section>
+  );
+}
+
+/** Marking an order paid by hand: how the money came and the reference staff have for it. */
+function MarkPaidDialog({ order, onClose, onSaved }: { order: OrderDetailData; onClose: () => void; onSaved: () => void }) {
+  const toast = useToast();
+  const [method, setMethod] = useState<ManualPayment['method']>('cash');
+  const [reference, setReference] = useState('');
+  const [note, setNote] = useState('');
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    const payment: ManualPayment = { method, reference: reference.trim() };
+    try {
+      await api(`/api/orders/${order.id}/update_status/`, {
+        method: 'PATCH',
+        body: { status: 'paid', payment, ...(note.trim() ? { note: note.trim() } : {}) },
+      });
+      toast.ok(`${order.order_number} is now paid (${money(order.total_amount)} recorded).`);
+      onSaved();
+    } catch (err) {
+      setErrors(fieldErrorsOf(err));
+      toast.error(err);
+      setBusy(false);
+    }
+  };
+  const errorsOf = (field: string) => [...(errors[`payment.${field}`] ?? []), ...(errors[`payment/${field}`] ?? [])];
+
+  return (
+    <Dialog title={`Mark ${order.order_number} paid`} onClose={onClose}>
+      <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+        <p className="muted">Record the {money(order.total_amount)} received outside Razorpay.</p>
+        <Field label="Payment method" errors={errorsOf('method')}>
+          {(p) => (
+            <select {...p} value={method} onChange={(e) => setMethod(e.target.value as ManualPayment['method'])}>
+              {MANUAL_METHODS.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Reference" errors={[...errorsOf('reference'), ...(errors.payment ?? [])]} hint="Receipt, transfer or UPI reference.">
+          {(p) => <input {...p} autoFocus required maxLength={200} value={reference} onChange={(e) => setReference(e.target.value)} />}
+        </Field>
+        <Field label="Note" errors={errors.note}>
+          {(p) => <input {...p} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />}
+        </Field>
+        <div className="actions">
+          <button type="submit" disabled={busy || reference.trim() === ''}>
+            {busy ? 'Saving…' : 'Record payment'}
+          </button>
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }

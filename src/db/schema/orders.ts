@@ -22,7 +22,7 @@ export const ORDER_STATUSES = [
   'cancelled',
   'payment_failed',
 ] as const;
-export const PAYMENT_STATUSES = ['pending', 'success', 'failed', 'refunded'] as const;
+export const PAYMENT_STATUSES = ['pending', 'success', 'failed', 'partially_refunded', 'refunded'] as const;
 
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 

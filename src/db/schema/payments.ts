@@ -11,12 +11,24 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { users } from './accounts.js';
 import { orders } from './orders.js';
 import { createdAt, id, money, updatedAt } from './columns.js';
 
-export const PAYMENT_ROW_STATUSES = ['initiated', 'success', 'failed', 'refunded'] as const;
+export const PAYMENT_ROW_STATUSES = ['initiated', 'success', 'failed', 'partially_refunded', 'refunded'] as const;
+export const PAYMENT_PROVIDERS = ['razorpay', 'manual'] as const;
+/** How staff say a manual payment was made. */
+export const MANUAL_PAYMENT_METHODS = ['cash', 'bank_transfer', 'upi', 'other'] as const;
+export const REFUND_STATUSES = ['pending', 'processed', 'failed'] as const;
 
-/** The Razorpay side of an order: one row per order, created by `initiate`. */
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+/**
+ * Money received for an order. The checkout payment (provider `razorpay`, not a second
+ * capture) is one row per order, created by `initiate`. A second Razorpay capture for an
+ * order already paid is a row of its own (`second_capture`), refunded automatically; staff
+ * marking an order paid by hand record a `manual` payment.
+ */
 export const payments = pgTable(
   'payments',
   {
@@ -32,20 +44,64 @@ export const payments = pgTable(
     currency: varchar('currency', { length: 3 }).notNull().default('INR'),
     status: varchar('status', { length: 20 }).notNull().default('initiated'),
     error: text('error'),
+    provider: varchar('provider', { length: 20 }).notNull().default('razorpay'),
+    // A capture for an order that another payment had already paid: refunded in full.
+    secondCapture: boolean('second_capture').notNull().default(false),
+    // Manual payments: how the money came, the staff's reference, and who recorded it.
+    method: varchar('method', { length: 20 }),
+    reference: varchar('reference', { length: 200 }),
+    recordedById: integer('recorded_by_id').references(() => users.id, { onDelete: 'set null' }),
+    // The sum of this payment's processed refunds.
+    refundedAmount: money('refunded_amount').notNull().default('0'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex('payments_order_uq').on(t.orderId),
-    uniqueIndex('payments_razorpay_order_uq').on(t.razorpayOrderId),
-    index('payments_razorpay_payment_idx').on(t.razorpayPaymentId),
+    uniqueIndex('payments_order_uq')
+      .on(t.orderId)
+      .where(sql`${t.provider} = 'razorpay' and not ${t.secondCapture}`),
+    uniqueIndex('payments_manual_order_uq').on(t.orderId).where(sql`${t.provider} = 'manual'`),
+    uniqueIndex('payments_razorpay_order_uq')
+      .on(t.razorpayOrderId)
+      .where(sql`${t.provider} = 'razorpay' and not ${t.secondCapture}`),
+    uniqueIndex('payments_razorpay_payment_uq').on(t.razorpayPaymentId),
+    index('payments_order_idx').on(t.orderId, t.id),
     index('payments_status_created_idx').on(t.status, t.createdAt),
     index('payments_created_idx').on(t.createdAt, t.id),
-    check(
-      'payments_status_chk',
-      sql`${t.status} in (${sql.raw(PAYMENT_ROW_STATUSES.map((s) => `'${s}'`).join(', '))})`,
-    ),
+    check('payments_status_chk', sql`${t.status} in (${inList(PAYMENT_ROW_STATUSES)})`),
     check('payments_amount_positive_chk', sql`${t.amount} > 0`),
+    check('payments_provider_chk', sql`${t.provider} in (${inList(PAYMENT_PROVIDERS)})`),
+    check(
+      'payments_manual_method_chk',
+      sql`(${t.provider} = 'manual') = (${t.method} is not null) and (${t.method} is null or ${t.method} in (${inList(MANUAL_PAYMENT_METHODS)}))`,
+    ),
+    check('payments_refunded_amount_chk', sql`${t.refundedAmount} >= 0 and ${t.refundedAmount} <= ${t.amount}`),
+  ],
+);
+
+/**
+ * Refunds of a payment as Razorpay reports them (the refund job's answer, refund.*
+ * webhooks), one row per Razorpay refund id, so that a refund seen twice counts once.
+ */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: id(),
+    paymentId: integer('payment_id')
+      .notNull()
+      .references(() => payments.id, { onDelete: 'restrict' }),
+    razorpayRefundId: varchar('razorpay_refund_id', { length: 64 }).notNull(),
+    amount: money('amount').notNull(),
+    status: varchar('status', { length: 20 }).notNull(),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('refunds_razorpay_refund_uq').on(t.razorpayRefundId),
+    index('refunds_payment_idx').on(t.paymentId),
+    check('refunds_status_chk', sql`${t.status} in (${inList(REFUND_STATUSES)})`),
+    check('refunds_amount_positive_chk', sql`${t.amount} > 0`),
   ],
 );
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
-import { PAYMENT_ROW_STATUSES } from '../../db/schema/payments.js';
+import { MANUAL_PAYMENT_METHODS, PAYMENT_PROVIDERS, PAYMENT_ROW_STATUSES } from '../../db/schema/payments.js';
 import { actorOf } from '../../http/auth.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
 import { Id, IdParams, Money, Page, PageQuery, problems, Timestamp } from '../../http/schemas.js';
@@ -37,6 +37,16 @@ const AdminPayment = Type.Object({
   amount: Money,
   currency: Type.String(),
   status: Type.Enum([...PAYMENT_ROW_STATUSES]),
+  provider: Type.Enum([...PAYMENT_PROVIDERS], { description: '`razorpay`, or `manual` (recorded by staff)' }),
+  second_capture: Type.Boolean({
+    description: 'A capture for an order another payment had already paid: refunded in full automatically.',
+  }),
+  method: Type.Union([Type.Enum([...MANUAL_PAYMENT_METHODS]), Type.Null()], { description: 'Manual payments only' }),
+  reference: Type.Union([Type.String(), Type.Null()], { description: 'Manual payments only' }),
+  recorded_by_id: Type.Union([Id, Type.Null()], { description: 'The staff user who recorded a manual payment' }),
+  refunded_amount: Money,
+  razorpay_refund_id: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -159,6 +169,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = as
           amount: formatMoney(p.amount),
           currency: p.currency,
           status: p.status as (typeof PAYMENT_ROW_STATUSES)[number],
+          provider: p.provider as (typeof PAYMENT_PROVIDERS)[number],
+          second_capture: p.secondCapture,
+          method: p.method as (typeof MANUAL_PAYMENT_METHODS)[number] | null,
+          reference: p.reference,
+          recorded_by_id: p.recordedById,
+          refunded_amount: formatMoney(p.refundedAmount),
+          razorpay_refund_id: p.razorpayRefundId,
+          error: p.error,
           created_at: p.createdAt.toISOString(),
           updated_at: p.updatedAt.toISOString(),
         })),

@@ -8,7 +8,8 @@ import type { Database, Executor } from '../../db/client.js';
 export interface JobPayloads {
   'order-expire': { orderId: number };
   'orders-expire-overdue': Record<string, never>;
-  'payment-refund': { orderId: number };
+  // A cancelled paid order's checkout payment, or one payment (a second capture).
+  'payment-refund': { orderId: number } | { paymentId: number };
   'carts-sweep-idle': Record<string, never>;
   housekeeping: Record<string, never>;
 }

@@ -1,4 +1,4 @@
-import { ORDER_STATUSES } from '../../db/schema/orders.js';
+import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../db/schema/orders.js';
 
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
@@ -12,6 +12,9 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   delivered: [],
   cancelled: [],
 };
+
+/** Payment statuses of an order whose money was received and not all given back. */
+export const PAID_PAYMENT_STATUSES: readonly PaymentStatus[] = ['success', 'partially_refunded'];
 
 /** Statuses from which the owner may cancel (an admin may cancel along TRANSITIONS). */
 export const CUSTOMER_CANCELLABLE: readonly OrderStatus[] = ['pending', 'payment_failed'];
@@ -30,10 +33,9 @@ export function restoresStock(from: OrderStatus, to: OrderStatus): boolean {
 }
 
 /** The payment status that goes with a status change an admin makes by hand. */
-export function paymentStatusAfter(
-  to: OrderStatus,
-  current: 'pending' | 'success' | 'failed' | 'refunded',
-): 'pending' | 'success' | 'failed' | 'refunded' {
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export function paymentStatusAfter(to: OrderStatus, current: PaymentStatus): PaymentStatus {
   if (to === 'paid' && current !== 'success') return 'success';
   if (to === 'payment_failed' && current === 'pending') return 'failed';
   if (to === 'pending' && current === 'failed') return 'pending';

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ORDER_STATUSES } from '../../db/schema/orders.js';
+import { MANUAL_PAYMENT_METHODS } from '../../db/schema/payments.js';
 import { actorOf } from '../../http/auth.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
 import { Id, IdParams, Page, PageQuery, problems } from '../../http/schemas.js';
@@ -14,6 +15,18 @@ export const orderSchemas = [OrderListItem, OrderDetail];
 
 const DetailRef = Type.Ref('OrderDetail');
 const StatusEnum = Type.Enum([...ORDER_STATUSES]);
+
+const ManualPaymentBody = Type.Object(
+  {
+    method: Type.Enum([...MANUAL_PAYMENT_METHODS]),
+    reference: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: '\\S',
+      description: 'The receipt, transfer or UPI reference staff give for the money received.',
+    }),
+  },
+);
 
 const CreateBody = Type.Object({
   shipping_address_id: Type.Optional(Id),
@@ -116,13 +129,26 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
         description:
           'pending → paid | payment_failed | cancelled; payment_failed → pending | paid | cancelled; ' +
           'paid → processing | cancelled; processing → shipped | cancelled; shipped → delivered. ' +
-          'Anything else is 409. Cancelling restores stock; cancelling a paid order starts a refund.',
+          'Anything else is 409. Cancelling restores stock; cancelling a paid order starts a refund. ' +
+          'Moving to `paid` by hand requires `payment: {method, reference}` (the money received outside ' +
+          'Razorpay), recorded as a `manual` payment of the order total; without it 400 naming `payment`.',
         params: IdParams,
-        body: Type.Object({ status: StatusEnum, note: Type.Optional(Type.String({ maxLength: 500 })) }),
+        body: Type.Object({
+          status: StatusEnum,
+          note: Type.Optional(Type.String({ maxLength: 500 })),
+          payment: Type.Optional(ManualPaymentBody),
+        }),
         response: { 200: DetailRef, ...problems(400, 404, 409) },
       },
     },
     async (request) =>
-      service.updateOrderStatus(deps, actorOf(request), request.params.id, request.body.status, request.body.note),
+      service.updateOrderStatus(
+        deps,
+        actorOf(request),
+        request.params.id,
+        request.body.status,
+        request.body.note,
+        request.body.payment,
+      ),
   );
 };

@@ -13,6 +13,8 @@ import {
   canTransition,
   CUSTOMER_CANCELLABLE,
   type OrderStatus,
+  PAID_PAYMENT_STATUSES,
+  type PaymentStatus,
   paymentStatusAfter,
   restoresStock,
 } from './order-state.js';
@@ -24,12 +26,23 @@ import { loadOrderDetail, orderDetailView, type OrderDetailView } from './views.
 /** Runs inside the transaction that cancels a paid order (payments starts the refund). */
 export type PaidOrderCancelled = (tx: Tx, order: repo.OrderRow) => Promise<void>;
 
+/** How staff say they received an order's money outside Razorpay. */
+export interface ManualPayment {
+  method: 'cash' | 'bank_transfer' | 'upi' | 'other';
+  reference: string;
+}
+
+/** Runs inside the transaction that marks an order paid by hand (payments records the payment). */
+export type ManualPaymentRecorder = (tx: Tx, order: repo.OrderRow, payment: ManualPayment, by: Actor) => Promise<void>;
+
 export interface OrdersDeps {
   database: Database;
   jobs: JobQueue;
   paymentTimeoutSeconds: number;
   onPaidOrderCancelled: PaidOrderCancelled[];
   log: FastifyBaseLogger;
+  /** Set by the payments module; marking an order paid by hand needs it. */
+  recordManualPayment: ManualPaymentRecorder | null;
 }
 
 export interface CreateOrderInput {
@@ -166,7 +179,7 @@ export async function applyTransition(
   to: OrderStatus,
   by: ChangedBy,
   note: string,
-  paymentStatus = paymentStatusAfter(to, order.paymentStatus as Parameters<typeof paymentStatusAfter>[1]),
+  paymentStatus = paymentStatusAfter(to, order.paymentStatus as PaymentStatus),
 ): Promise<void> {
   const from = order.status as OrderStatus;
   await writeStatus(tx, order, to, paymentStatus);
@@ -185,7 +198,7 @@ export async function applyTransition(
     changedBy: by.label,
     note,
   });
-  if (to === 'cancelled' && order.paymentStatus === 'success') {
+  if (to === 'cancelled' && PAID_PAYMENT_STATUSES.includes(order.paymentStatus as PaymentStatus)) {
     for (const hook of deps.onPaidOrderCancelled) await hook(tx, order);
   }
 }
@@ -198,6 +211,7 @@ async function changeStatus(
   to: OrderStatus,
   allowedFrom: (from: OrderStatus) => boolean,
   note: string,
+  alongside?: (tx: Tx, order: repo.OrderRow) => Promise<void>,
 ): Promise<OrderDetailView> {
   return deps.database.db.transaction(async (tx) => {
     const order = await repo.lockOrder(tx, id);
@@ -207,6 +221,7 @@ async function changeStatus(
       throw new Conflict(`An order that is ${from} cannot become ${to}.`);
     }
     await applyTransition(tx, deps, order, to, { id: actor.id, label: actor.username }, note);
+    if (alongside) await alongside(tx, order);
     return (await loadOrderDetail(tx, order.id))!;
   });
 }
@@ -347,9 +362,34 @@ export function cancelOrder(deps: OrdersDeps, actor: Actor, id: number) {
   );
 }
 
-/** An admin moves an order along the transition table. */
-export function updateOrderStatus(deps: OrdersDeps, actor: Actor, id: number, to: OrderStatus, note?: string) {
-  return changeStatus(deps, actor, id, to, (from) => canTransition(from, to), note ?? '');
+/**
+ * An admin moves an order along the transition table. Marking it paid by hand requires
+ * the manual payment (method and reference), which is recorded with the change.
+ */
+export function updateOrderStatus(
+  deps: OrdersDeps,
+  actor: Actor,
+  id: number,
+  to: OrderStatus,
+  note?: string,
+  payment?: ManualPayment,
+) {
+  if (to !== 'paid' && payment) {
+    throw ValidationError.field('payment', 'A payment is given only with status "paid".');
+  }
+  // Checked once the move itself is allowed (a missing order is 404, a wrong move 409).
+  const alongside = async (tx: Tx, order: repo.OrderRow) => {
+    if (to !== 'paid') return;
+    if (!payment) {
+      throw ValidationError.field(
+        'payment',
+        'Marking an order paid by hand requires the payment received: {method: cash | bank_transfer | upi | other, reference}.',
+      );
+    }
+    if (!deps.recordManualPayment) throw new Error('manual payments are not wired (payments module missing)');
+    await deps.recordManualPayment(tx, order, payment, actor);
+  };
+  return changeStatus(deps, actor, id, to, (from) => canTransition(from, to), note ?? '', alongside);
 }
 
 export async function listOrders(
@@ -384,7 +424,11 @@ export function lockOrderRow(tx: Tx, id: number): Promise<repo.OrderRow | undefi
 }
 
 /** Sets only the payment status (a refund confirmed after the order was cancelled). */
-export function setPaymentStatus(tx: Tx, order: repo.OrderRow, paymentStatus: 'refunded' | 'failed') {
+export function setPaymentStatus(
+  tx: Tx,
+  order: repo.OrderRow,
+  paymentStatus: 'refunded' | 'partially_refunded' | 'failed',
+) {
   return writeStatus(tx, order, order.status, paymentStatus);
 }
 

@@ -46,6 +46,17 @@ async function bump(ex: Executor, deltas: [key: string, orders: number, revenueP
   }
 }
 
+const PAID_STATUSES = ['success', 'partially_refunded'];
+const PAID_SQL = sql.raw(`('success', 'partially_refunded')`);
+
+/**
+ * Whether an order counts in revenue: paid, and not refunded in full. A partial refund
+ * keeps the order counted (no event may over-state a refund).
+ */
+export function countsAsPaid(paymentStatus: string): boolean {
+  return PAID_STATUSES.includes(paymentStatus);
+}
+
 /** A new order (pending). */
 export function recordNewOrder(ex: Executor): Promise<void> {
   return bump(ex, [['status:pending', 1, 0]], randomInt(SHARDS));
@@ -55,8 +66,8 @@ export function recordNewOrder(ex: Executor): Promise<void> {
 export async function recordChange(ex: Executor, order: OrderFacts, status: string, paymentStatus: string) {
   const deltas: [string, number, number][] = [];
   if (status !== order.status) deltas.push([`status:${order.status}`, -1, 0], [`status:${status}`, 1, 0]);
-  const wasPaid = order.paymentStatus === 'success';
-  const isPaid = paymentStatus === 'success';
+  const wasPaid = countsAsPaid(order.paymentStatus);
+  const isPaid = countsAsPaid(paymentStatus);
   const sign = isPaid === wasPaid ? 0 : isPaid ? 1 : -1;
   const total = toPaise(order.totalAmount);
   if (sign) deltas.push(['paid', sign, sign * total]);
@@ -118,14 +129,14 @@ export async function rebuildStats(ex: Executor): Promise<void> {
     select 'status:' || status, 0, count(*), 0 from ${orders} group by status`);
   await ex.execute(sql`
     insert into ${orderCounters} (key, shard, orders, revenue)
-    select 'paid', 0, count(*), coalesce(sum(total_amount), 0) from ${orders} where payment_status = 'success'`);
+    select 'paid', 0, count(*), coalesce(sum(total_amount), 0) from ${orders} where payment_status in ${PAID_SQL}`);
   await ex.execute(sql`
     insert into ${salesBuckets} (bucket, shard, orders, revenue)
     select to_timestamp(floor(extract(epoch from created_at) / 900) * 900), 0, count(*), sum(total_amount)
-    from ${orders} where payment_status = 'success' group by 1`);
+    from ${orders} where payment_status in ${PAID_SQL} group by 1`);
   await ex.execute(sql`
     insert into ${productSales} (product_id, units, revenue)
     select i.product_id, sum(i.quantity), sum(i.quantity * i.price_at_purchase)
     from ${orderItems} i join ${orders} o on o.id = i.order_id
-    where o.payment_status = 'success' group by i.product_id`);
+    where o.payment_status in ${PAID_SQL} group by i.product_id`);
 }

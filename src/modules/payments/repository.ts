@@ -1,11 +1,28 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, not, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { payments, webhookEvents } from '../../db/schema/index.js';
+import { payments, refunds, webhookEvents } from '../../db/schema/index.js';
 
 export type PaymentRow = typeof payments.$inferSelect;
 
+/** The checkout payment: the one Razorpay row per order that initiate creates. */
+const isCheckout = and(eq(payments.provider, 'razorpay'), not(payments.secondCapture));
+
+/** The order's checkout payment (not a second capture, not a manual payment). */
 export async function findByOrder(ex: Executor, orderId: number): Promise<PaymentRow | undefined> {
-  const [row] = await ex.select().from(payments).where(eq(payments.orderId, orderId));
+  const [row] = await ex
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), isCheckout));
+  return row;
+}
+
+export async function findById(ex: Executor, id: number): Promise<PaymentRow | undefined> {
+  const [row] = await ex.select().from(payments).where(eq(payments.id, id));
+  return row;
+}
+
+export async function lockById(ex: Executor, id: number): Promise<PaymentRow | undefined> {
+  const [row] = await ex.select().from(payments).where(eq(payments.id, id)).for('update');
   return row;
 }
 
@@ -14,7 +31,7 @@ export async function insertIntent(ex: Executor, orderId: number, amount: string
   const [row] = await ex
     .insert(payments)
     .values({ orderId, amount, currency: 'INR', status: 'initiated' })
-    .onConflictDoNothing({ target: payments.orderId })
+    .onConflictDoNothing({ target: payments.orderId, where: isCheckout })
     .returning();
   return row;
 }
@@ -35,15 +52,20 @@ export async function dropIntent(ex: Executor, id: number) {
 }
 
 export async function lockByOrder(ex: Executor, orderId: number) {
-  const [row] = await ex.select().from(payments).where(eq(payments.orderId, orderId)).for('update');
+  const [row] = await ex
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), isCheckout))
+    .for('update');
   return row;
 }
 
+/** The checkout payment of a Razorpay order, locked. */
 export async function lockByRazorpayOrder(ex: Executor, razorpayOrderId: string) {
   const [row] = await ex
     .select()
     .from(payments)
-    .where(eq(payments.razorpayOrderId, razorpayOrderId))
+    .where(and(eq(payments.razorpayOrderId, razorpayOrderId), isCheckout))
     .for('update');
   return row;
 }
@@ -62,6 +84,93 @@ export async function updatePayment(ex: Executor, id: number, patch: Partial<typ
     .update(payments)
     .set({ ...patch, updatedAt: new Date() })
     .where(eq(payments.id, id));
+}
+
+/** Records a capture for an order another payment had already paid (refunded by a job). */
+export async function insertSecondCapture(
+  ex: Executor,
+  checkout: PaymentRow,
+  razorpayPaymentId: string,
+  signature: string | null,
+) {
+  const [row] = await ex
+    .insert(payments)
+    .values({
+      orderId: checkout.orderId,
+      provider: 'razorpay',
+      secondCapture: true,
+      razorpayOrderId: checkout.razorpayOrderId,
+      razorpayPaymentId,
+      razorpaySignature: signature,
+      amount: checkout.amount,
+      currency: checkout.currency,
+      status: 'success',
+      error: 'A second capture for an order already paid: refunded in full automatically.',
+    })
+    .returning();
+  return row!;
+}
+
+export interface ManualPaymentInput {
+  orderId: number;
+  amount: string;
+  method: string;
+  reference: string;
+  recordedById: number;
+}
+
+/** Records money staff received outside Razorpay. */
+export async function insertManualPayment(ex: Executor, input: ManualPaymentInput) {
+  const [row] = await ex
+    .insert(payments)
+    .values({ ...input, provider: 'manual', currency: 'INR', status: 'success' })
+    .returning();
+  return row!;
+}
+
+export type RefundRow = typeof refunds.$inferSelect;
+
+/**
+ * Records what Razorpay says of a refund, once per refund id: a pending refund may become
+ * processed or failed, a settled one stays as it is. Returns the row as it now stands.
+ */
+export async function upsertRefund(
+  ex: Executor,
+  input: { paymentId: number; razorpayRefundId: string; amount: string; status: 'pending' | 'processed' | 'failed'; error?: string | null },
+): Promise<RefundRow> {
+  await ex
+    .insert(refunds)
+    .values({ ...input, error: input.error ?? null })
+    .onConflictDoUpdate({
+      target: refunds.razorpayRefundId,
+      set: { status: input.status, error: input.error ?? null, updatedAt: new Date() },
+      setWhere: sql`${refunds.status} = 'pending' and ${refunds.paymentId} = ${input.paymentId}`,
+    });
+  const [row] = await ex.select().from(refunds).where(eq(refunds.razorpayRefundId, input.razorpayRefundId));
+  return row!;
+}
+
+export async function findRefund(ex: Executor, razorpayRefundId: string): Promise<RefundRow | undefined> {
+  const [row] = await ex.select().from(refunds).where(eq(refunds.razorpayRefundId, razorpayRefundId));
+  return row;
+}
+
+/** The refund ids recorded for a payment (the refund job skips them when looking for its own). */
+export async function refundIdsOf(ex: Executor, paymentId: number): Promise<Set<string>> {
+  const rows = await ex
+    .select({ id: refunds.razorpayRefundId })
+    .from(refunds)
+    .where(eq(refunds.paymentId, paymentId));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** The sum of a payment's processed refunds, in paise. */
+export async function processedRefundPaise(ex: Executor, paymentId: number): Promise<number> {
+  const [row] = await ex
+    .select({ paise: sql<string>`(coalesce(sum(${refunds.amount}), 0) * 100)::bigint::text` })
+    .from(refunds)
+    .where(and(eq(refunds.paymentId, paymentId), eq(refunds.status, 'processed')));
+  return Number(row!.paise);
 }
 
 /** Stores a webhook delivery; undefined when this event id was stored before (a replay). */

@@ -89,7 +89,11 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = 
           summary: 'Razorpay webhook',
           description:
             'X-Razorpay-Signature: hex HMAC-SHA256 of the raw body with the webhook secret. Events are de-duplicated by ' +
-            'X-Razorpay-Event-Id. Handles payment.captured, order.paid, payment.failed and refund.processed; others are stored.',
+            'X-Razorpay-Event-Id. Handles payment.captured, order.paid, payment.failed, refund.processed and refund.failed; ' +
+            'others are stored. A capture of another payment for an order already paid is recorded and refunded in full. ' +
+            'Refunds count by their own id and amount (all of the payment: refunded; less: partially_refunded; never more). ' +
+            'An authentic delivery that cannot be used (not a JSON object, nested too deep, wrong entity types) answers 200 ' +
+            'and is stored as not processed with the reason; NUL and unpaired surrogates are stored as U+FFFD.',
           headers: Type.Object({
             'x-razorpay-signature': Type.Optional(Type.String()),
             'x-razorpay-event-id': Type.Optional(Type.String()),

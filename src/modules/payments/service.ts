@@ -35,6 +35,9 @@ const ABANDONED_INTENT_MARGIN_MS = 30_000;
 /** Razorpay's smallest payment: ₹1.00. */
 const MIN_AMOUNT_PAISE = 100;
 
+/** Payment statuses of a payment (or an order) whose money was received. */
+const CAPTURED = ['success', 'partially_refunded', 'refunded'];
+
 export const RAZORPAY: orders.ChangedBy = { id: null, label: 'razorpay' };
 
 export function paymentsDeps(
@@ -64,7 +67,7 @@ export function requireRazorpay(deps: PaymentsDeps): RazorpayClient {
 }
 
 function assertPayable(order: OrderRow) {
-  if (order.paymentStatus === 'success' || order.paymentStatus === 'refunded') {
+  if (CAPTURED.includes(order.paymentStatus)) {
     throw new Conflict(`Order ${order.orderNumber} is already paid.`);
   }
   if (order.status === 'cancelled') throw new Conflict(`Order ${order.orderNumber} is cancelled.`);
@@ -139,9 +142,11 @@ export async function initiatePayment(deps: PaymentsDeps, actor: Actor, orderId:
 }
 
 /**
- * Applies a captured payment under the payment's and order's row locks: payment success,
- * order paid. A capture for a cancelled order is recorded and refunded instead. Returns
- * what happened; applying the same capture twice changes nothing.
+ * Applies a captured payment under the checkout payment's and order's row locks: payment
+ * success, order paid. A capture for a cancelled order is recorded and refunded instead;
+ * a capture of another payment for an order already paid (a second capture) is recorded
+ * as a payment of its own and refunded in full by the refund job. Applying the same
+ * capture twice changes nothing.
  */
 export async function recordCapture(
   tx: Tx,
@@ -150,11 +155,20 @@ export async function recordCapture(
   razorpayPaymentId: string,
   signature: string | null,
   note: string,
-): Promise<'paid' | 'already' | 'refund'> {
+): Promise<'paid' | 'already' | 'refund' | 'second'> {
   const order = (await orders.lockOrderRow(tx, payment.orderId))!;
-  if (payment.status === 'success' || payment.status === 'refunded') {
+  const recorded = await repo.lockByRazorpayPayment(tx, razorpayPaymentId);
+  if (recorded && recorded.id !== payment.id) return recorded.secondCapture ? 'second' : 'already';
+  if (CAPTURED.includes(payment.status) && payment.razorpayPaymentId === razorpayPaymentId) {
     // Applied before; a cancelled order's payment goes back (so verify answers the same again).
     return order.status === 'cancelled' ? 'refund' : 'already';
+  }
+  if (CAPTURED.includes(payment.status) || CAPTURED.includes(order.paymentStatus)) {
+    // The checkout payment may hold this id from a failed attempt (a late capture): it moves.
+    if (payment.razorpayPaymentId === razorpayPaymentId) await repo.updatePayment(tx, payment.id, { razorpayPaymentId: null });
+    const second = await repo.insertSecondCapture(tx, payment, razorpayPaymentId, signature);
+    await deps.jobs.enqueue(tx, 'payment-refund', { paymentId: second.id });
+    return 'second';
   }
   await repo.updatePayment(tx, payment.id, {
     status: 'success',
@@ -167,11 +181,26 @@ export async function recordCapture(
     return 'paid';
   }
   if (order.status === 'cancelled') {
-    await deps.jobs.enqueue(tx, 'payment-refund', { orderId: order.id });
+    await deps.jobs.enqueue(tx, 'payment-refund', { paymentId: payment.id });
     return 'refund';
   }
   return 'already';
 }
+
+/**
+ * Records the money staff received outside Razorpay when they mark an order paid by hand:
+ * a `manual` payment of the order's total, with the method, reference and who recorded it.
+ * Runs in the transaction that moves the order to paid.
+ */
+export const recordManualPayment: orders.ManualPaymentRecorder = async (tx, order, payment, by) => {
+  await repo.insertManualPayment(tx, {
+    orderId: order.id,
+    amount: order.totalAmount,
+    method: payment.method,
+    reference: payment.reference.trim(),
+    recordedById: by.id,
+  });
+};
 
 /** Checks the checkout signature against the stored Razorpay order and marks the order paid. */
 export async function verifyPayment(
@@ -196,9 +225,10 @@ export async function verifyPayment(
     return recordCapture(tx, deps, locked, input.razorpay_payment_id, input.razorpay_signature, 'Payment verified');
   });
   if (outcome === 'refund') {
-    throw new Conflict(
-      `Order ${order.orderNumber} was cancelled; the payment will be refunded.`,
-    );
+    throw new Conflict(`Order ${order.orderNumber} was cancelled; the payment will be refunded.`);
+  }
+  if (outcome === 'second') {
+    throw new Conflict(`Order ${order.orderNumber} was already paid; this payment will be refunded in full.`);
   }
   return {
     message: 'Payment verified successfully',
