@@ -269,12 +269,31 @@ function objectOf(schema: Schema, mutate: boolean): fc.Arbitrary<Record<string, 
 
 /** A request body for an operation's body schema, junk in every way a client could send. */
 function bodyFor(schema: Schema | undefined): fc.Arbitrary<unknown> {
-  const shaped = schema?.type === 'object' ? objectOf(schema, true) : fc.jsonValue({ maxDepth: 2 });
+  const isObject = schema?.type === 'object';
   return fc.oneof(
-    { arbitrary: shaped, weight: 12 },
+    { arbitrary: isObject ? oneJunkField(schema) : fc.jsonValue({ maxDepth: 2 }), weight: 6 },
+    { arbitrary: isObject ? objectOf(schema, true) : anyJunk, weight: 4 },
     { arbitrary: anyJunk, weight: 2 },
     { arbitrary: fc.constantFrom(...BROKEN_JSON).map((text) => new RawJson(text)), weight: 1 },
     { arbitrary: fc.constant(undefined), weight: 1 },
+  );
+}
+
+/** A plausible object with one field made junk or left out: junk that reaches the code. */
+function oneJunkField(schema: Schema): fc.Arbitrary<Record<string, unknown>> {
+  const props = (schema.properties ?? {}) as Record<string, Schema>;
+  const names = Object.keys(props);
+  if (!names.length) return objectOf(schema, true);
+  return fc.tuple(objectOf(schema, false), fc.constantFrom(...names)).chain(([base, name]) =>
+    fc.oneof(
+      { arbitrary: junkFor(props[name]!).map((v) => ({ ...base, [name]: v })), weight: 5 },
+      {
+        arbitrary: fc.constant(
+          Object.fromEntries(Object.entries(base).filter(([k]) => k !== name)),
+        ),
+        weight: 1,
+      },
+    ),
   );
 }
 
@@ -316,50 +335,56 @@ function paramValue(param: Operation['parameters'][number]): fc.Arbitrary<unknow
 export function requestsFor(op: Operation): fc.Arbitrary<RequestSpec> {
   const byIn = (where: string) => op.parameters.filter((p) => p.in === where);
   const path = fc.record(Object.fromEntries(byIn('path').map((p) => [p.name, paramValue(p)])));
-  const query = fc
+  const queryParams = byIn('query');
+  const plausibleQuery = fc
     .tuple(
-      ...byIn('query').map((p) =>
-        fc.oneof(
-          { arbitrary: fc.constant([] as [string, unknown][]), weight: 2 },
-          { arbitrary: paramValue(p).map((v) => [[p.name, v]] as [string, unknown][]), weight: 3 },
-          {
-            arbitrary: fc.tuple(paramValue(p), paramValue(p)).map(
-              ([a, b]) =>
-                [
-                  [p.name, a],
-                  [p.name, b],
-                ] as [string, unknown][],
-            ),
-            weight: 1,
-          },
+      ...queryParams.map((p) =>
+        fc.option(
+          plausible(p.schema, p.name).map((v) => [p.name, v] as [string, unknown]),
+          { nil: null },
         ),
-      ),
-      fc.array(
-        fc.tuple(
-          fc.oneof(
-            fc.constantFrom('page', 'page_size', 'limit', 'offset', 'format', 'x'),
-            fc.string({ maxLength: 8 }),
-          ),
-          textJunk,
-        ),
-        { maxLength: 1 },
       ),
     )
-    .map((lists) => lists.flat());
+    .map((pairs) => pairs.filter((pair) => pair !== null));
+  const junkPair = fc.tuple(
+    fc.oneof(
+      { arbitrary: fc.constantFrom(...queryParams.map((p) => p.name), 'page'), weight: 4 },
+      { arbitrary: fc.constantFrom('limit', 'offset', 'format', 'x', ''), weight: 1 },
+    ),
+    fc.oneof(textJunk, fc.constantFrom(...NUMBER_TRAPS_TEXT)),
+  );
+  const query = fc.oneof(
+    {
+      // One parameter junk (sometimes twice over), the others plausible or absent.
+      arbitrary: fc
+        .tuple(plausibleQuery, junkPair, fc.boolean())
+        .map(([pairs, [name, value], twice]) => [
+          ...pairs.filter(([k]) => k !== name),
+          [name, value] as [string, unknown],
+          ...(twice ? pairs.filter(([k]) => k === name) : []),
+        ]),
+      weight: 3,
+    },
+    {
+      arbitrary: fc
+        .tuple(...queryParams.map((p) => fc.option(paramValue(p), { nil: null })))
+        .map((values) =>
+          values.flatMap((v, i) =>
+            v === null ? [] : [[queryParams[i]!.name, v] as [string, unknown]],
+          ),
+        ),
+      weight: 1,
+    },
+    { arbitrary: plausibleQuery, weight: 1 },
+  );
   const headers = fc.record(
     Object.fromEntries(byIn('header').map((p) => [p.name, paramValue(p)])),
     { requiredKeys: [] },
   );
   return fc.record({
     caller: fc.constantFrom<Caller>(
-      'anonymous',
-      'shopper',
-      'shopper',
-      'admin',
-      'admin',
-      'guest',
-      'junk-token',
-      'refresh-as-access',
+      ...(['anonymous', 'guest', 'junk-token', 'refresh-as-access'] as const),
+      ...(['shopper', 'admin'] as const).flatMap((c) => [c, c, c]),
     ),
     path,
     query,

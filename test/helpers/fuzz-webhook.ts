@@ -114,3 +114,43 @@ export function webhookRequests(): fc.Arbitrary<RequestSpec> {
     trailingSlash: fc.constant(true),
   });
 }
+
+/** Signed deliveries that broke the handler before, and the shapes next to them. */
+export function webhookSweep(): { base: RequestSpec; variants: RequestSpec[] } {
+  const base: RequestSpec = {
+    caller: 'anonymous',
+    path: {},
+    query: [],
+    headers: { 'x-razorpay-signature': new Sign(), 'x-razorpay-event-id': 'evt_fuzz_base' },
+    contentType: 'application/json',
+    body: event('payment.captured', new Ref('paymentId')),
+    trailingSlash: true,
+  };
+  const bodies: unknown[] = [
+    null,
+    new RawJson('null'),
+    [],
+    'x',
+    0,
+    true,
+    {},
+    { event: null },
+    { event: 'payment.captured' },
+    { event: 'payment.captured', payload: null },
+    { event: 'payment.captured', payload: { payment: null } },
+    { event: 'payment.captured', payload: { payment: { entity: null } } },
+    { event: 'a\u0000b' },
+    { ...event('payment.captured', new Ref('paymentId')), note: 'a\u0000b' },
+    event('payment.captured', 'pay_fuzz\u00000001'),
+    event('refund.processed', new Ref('paymentId')),
+    event('payment.captured', 'pay_fuzz_second_capture'),
+    event('order.paid', new Ref('paymentId')),
+  ];
+  let n = 0;
+  const variants = bodies.map((body) => ({
+    ...base,
+    headers: { ...base.headers, 'x-razorpay-event-id': `evt_fuzz_sweep_${n++}` },
+    body,
+  }));
+  return { base, variants };
+}
