@@ -6,7 +6,7 @@
  *
  * The seed is fixed (13) so that CI is repeatable; each operation derives its own from it.
  *   FUZZ_SEED=<n>|random  another seed (printed on failure)
- *   FUZZ_RUNS=<n>         requests per operation (default 40)
+ *   FUZZ_RUNS=<n>         random requests per operation (default 25)
  *   FUZZ_OP='POST /api/cart/add/'  only the operations whose "METHOD /path" contains this
  *   FUZZ_PATH=<path>      with FUZZ_SEED and FUZZ_OP: replay the one failing case fast-check printed
  *   FUZZ_COLLECT=1        do not stop at an operation's first failure: list every distinct one
@@ -34,26 +34,30 @@ import { makeWorld, type World, worldIsIntact } from '../helpers/fuzz-world.js';
 
 const env = process.env;
 const BASE_SEED = env.FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(env.FUZZ_SEED ?? 13);
-const RUNS = Number(env.FUZZ_RUNS ?? 40);
+const RUNS = Number(env.FUZZ_RUNS ?? 25);
 const COLLECT = env.FUZZ_COLLECT === '1';
 
-// What the server logged for each request id: the cause of a 500, shown in the failure.
+// What the server logged for each request id: the cause of a 500 and where in src/ it
+// was thrown, shown in the failure and used to tell distinct failures apart.
 const serverErrors = new Map<string, string>();
 const logger = pino(
   { level: 'error' },
   {
     write(line: string) {
-      const entry = JSON.parse(line) as {
+      const { reqId, err } = JSON.parse(line) as {
         reqId?: string;
         err?: { type?: string; message?: string; stack?: string };
       };
-      if (!entry.reqId || !entry.err) return;
-      const at =
-        entry.err.stack
-          ?.split('\n')
-          .find((l) => l.includes('/src/'))
-          ?.trim() ?? '';
-      serverErrors.set(entry.reqId, `${entry.err.type}: ${entry.err.message} ${at}`);
+      if (!reqId || !err) return;
+      const stack = err.stack ?? '';
+      // Drizzle wraps the driver's error: its cause is what went wrong.
+      const cause = /\ncaused by: (.+)/.exec(stack)?.[1];
+      const site = stack
+        .split('\n')
+        .find((l) => l.includes('/src/'))
+        ?.trim()
+        .replace(/\S*\/src\//, 'src/');
+      serverErrors.set(reqId, `${cause ?? `${err.type}: ${err.message}`} ${site ?? ''}`);
     },
   },
 );
