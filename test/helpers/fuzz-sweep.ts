@@ -52,6 +52,35 @@ function trapsFor(schema: Schema, inUrl: boolean): unknown[] {
   return [...(inUrl ? TEXT_URL : TEXT_BODY), ...near];
 }
 
+/**
+ * Whether the schema forbids this value outright (wrong JSON type, not finite, not an
+ * integer, past a bound), so that the API must refuse it rather than coerce it. Only
+ * integer and boolean fields are judged: their rule leaves no room for interpretation.
+ */
+function forbids(schema: Schema, value: unknown, inUrl: boolean): boolean {
+  const types = [schema.type].flat();
+  if (types.includes('null') && value === null) return false;
+  if (types.includes('boolean') && types.length === 1) {
+    return inUrl ? !['true', 'false'].includes(String(value)) : typeof value !== 'boolean';
+  }
+  if (!(types.includes('integer') && types.filter((t) => t !== 'null').length === 1)) return false;
+  let n: number;
+  if (inUrl) {
+    if (value === '') return false; // an empty query parameter may mean "not given"
+    if (!/^-?\d+$/.test(String(value))) return true;
+    n = Number(value);
+  } else {
+    if (value instanceof RawJson) return true;
+    if (typeof value !== 'number') return true;
+    n = value;
+  }
+  return (
+    !Number.isInteger(n) ||
+    (schema.minimum !== undefined && n < schema.minimum) ||
+    (schema.maximum !== undefined && n > schema.maximum)
+  );
+}
+
 /** Which fixture a parameter or field names, for the plausible request. */
 const FIELD_REFS: Record<string, keyof World['refs']> = {
   product_id: 'product',
@@ -82,7 +111,12 @@ function plausibleValue(schema: Schema, name: string): unknown {
 }
 
 /** The one plausible request and its single-trap variants. */
-export function sweepOf(op: Operation): { base: RequestSpec; variants: RequestSpec[] } {
+export interface Variant extends RequestSpec {
+  /** The field whose value the API must refuse (never a 2xx), if any. */
+  mustRefuse?: string;
+}
+
+export function sweepOf(op: Operation): { base: RequestSpec; variants: Variant[] } {
   const pathRef = PATH_REFS.find(([pattern]) => pattern.test(op.path))?.[1];
   const path = Object.fromEntries(
     op.parameters
@@ -102,19 +136,31 @@ export function sweepOf(op: Operation): { base: RequestSpec; variants: RequestSp
     body,
     trailingSlash: true,
   };
-  const variants: RequestSpec[] = [];
+  const variants: Variant[] = [];
+  const refuse = (schema: Schema, name: string, trap: unknown, inUrl: boolean) =>
+    forbids(schema, trap, inUrl) ? { mustRefuse: name } : {};
   for (const p of op.parameters) {
     if (p.in === 'path') {
       for (const trap of trapsFor(p.schema, true))
         variants.push({ ...base, path: { ...path, [p.name]: trap } });
     } else if (p.in === 'query') {
-      for (const trap of trapsFor(p.schema, true))
-        variants.push({ ...base, query: [[p.name, trap]] });
+      for (const trap of trapsFor(p.schema, true)) {
+        variants.push({
+          ...base,
+          query: [[p.name, trap]],
+          ...refuse(p.schema, p.name, trap, true),
+        });
+      }
     }
   }
   for (const [name, schema] of Object.entries(properties)) {
-    for (const trap of trapsFor(schema, false))
-      variants.push({ ...base, body: { ...body, [name]: trap } });
+    for (const trap of trapsFor(schema, false)) {
+      variants.push({
+        ...base,
+        body: { ...body, [name]: trap },
+        ...refuse(schema, name, trap, false),
+      });
+    }
   }
   return { base, variants };
 }

@@ -29,7 +29,7 @@ import {
   requestsFor,
 } from '../helpers/fuzz-requests.js';
 import { webhookRequests, webhookSweep } from '../helpers/fuzz-webhook.js';
-import { sweepOf } from '../helpers/fuzz-sweep.js';
+import { sweepOf, type Variant } from '../helpers/fuzz-sweep.js';
 import { makeWorld, type World, worldIsIntact } from '../helpers/fuzz-world.js';
 
 const env = process.env;
@@ -143,12 +143,20 @@ let world: World | null = null;
 
 /** The sweep: each trap in each field, alone, as the caller the operation is for. */
 async function sweep(op: Operation, current: World, found: Map<string, string>) {
-  const { base, variants } = op.path === WEBHOOK ? webhookSweep() : sweepOf(op);
+  const { base, variants }: { base: RequestSpec; variants: Variant[] } =
+    op.path === WEBHOOK ? webhookSweep() : sweepOf(op);
   const first = await send(build(op, base, current));
   const caller = first.statusCode === 403 ? 'admin' : base.caller;
   for (const variant of variants) {
     const req = build(op, { ...variant, caller }, current);
-    const wrong = verdict(req, await send(req));
+    const res = await send(req);
+    const wrong =
+      variant.mustRefuse && res.statusCode < 400
+        ? {
+            kind: `accepted ${variant.mustRefuse}`,
+            text: `${res.statusCode}: accepted a value of ${variant.mustRefuse} that its schema forbids`,
+          }
+        : verdict(req, res);
     if (wrong && !found.has(wrong.kind))
       found.set(wrong.kind, `${wrong.text}\n  request: ${describeRequest(req)}`);
   }
