@@ -135,6 +135,8 @@ function plausibleText(name: string, schema: Schema): fc.Arbitrary<unknown> {
 
 /** A value that satisfies the schema as far as a generator can tell. */
 export function plausible(schema: Schema, name = ''): fc.Arbitrary<unknown> {
+  // Prices are text or numbers in the schema; plausible ones are decimal text.
+  if (/price$/.test(name)) return plausibleText(name, schema);
   if (schema.enum) return fc.constantFrom(...(schema.enum as unknown[]));
   if (schema.const !== undefined) return fc.constant(schema.const);
   const branches = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
