@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { LightMyRequestResponse } from 'fastify';
+import type { FastifyBaseLogger, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -56,6 +56,8 @@ export interface TestAppOptions {
   redis?: Redis;
   /** A database of its own on PostgreSQL runs (see openTestDatabase). */
   isolated?: boolean;
+  /** The HTTP app's logger (default: none), for a test that reads what the server logged. */
+  logger?: FastifyBaseLogger;
 }
 
 /** A whole app on the test database; `env` overrides settings as the environment would. */
@@ -89,7 +91,7 @@ export async function buildTestApp(
     pollingIntervalSeconds: 0.5,
   });
   await startJobs(services, log);
-  const app = await buildApp({ services, logger: false });
+  const app = await buildApp({ services, logger: options.logger ?? false });
   await app.ready();
   return {
     app,
