@@ -160,6 +160,26 @@ describe.skipIf(!onPostgres())('session revocation against requests in flight (P
     expectProblem(await login(strict, user, PASSWORD), 401, 'authentication_failed');
   });
 
+  it('of two concurrent password changes from the same old password, only the first succeeds', async () => {
+    const user = await makeUser(strict);
+    const openGate = await closeGate(strict, user.id);
+    const first = changePassword(strict, user);
+    await waitFor(strict, 1, 0);
+    // Checked the old password against the hash the first has not committed yet, then waits.
+    const second = strict.app.inject({
+      method: 'POST',
+      url: '/api/auth/change-password/',
+      headers: bearer(user.access),
+      payload: { old_password: PASSWORD, new_password: 'Other-Quiet-Lantern-31' },
+    });
+    await waitFor(strict, 1, 1);
+    await openGate();
+    const [won, lost] = await Promise.all([first, second]);
+    expect(won.statusCode, won.body).toBe(200);
+    expectProblem(lost, 400, 'validation_error', 'old_password');
+    expect((await login(strict, user, NEW_PASSWORD)).statusCode).toBe(200);
+  });
+
   it('with no grace, of two concurrent refreshes one wins, the other is reuse and ends the login', async () => {
     const user = await makeUser(strict);
     const { rotated, revoked: duplicate } = await refreshDuring(strict, user, () => refresh(strict, user.refresh));
