@@ -48,8 +48,11 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
   },
   refresh_tokens: {
     about: `One row per issued refresh token (its id is the JWT's \`jti\`). A login starts a
-      family; each refresh revokes the presented token and issues its successor in the same
-      family, and presenting a revoked token again (reuse) revokes the whole family.`,
+      family; each refresh revokes the presented token (\`replaced_by\` = its successor) and
+      issues its successor in the same family, and presenting a rotated token again (reuse)
+      revokes the whole family, unless it comes within \`REFRESH_REUSE_GRACE_SECONDS\` of its
+      rotation while the successor is live. The successor's \`created_at\` is its pair's
+      issue time, so that pair can be signed again. Every write takes the user's row lock.`,
     indexes: {
       refresh_tokens_family_idx: 'revoking a family; access tokens check that their family is live',
       refresh_tokens_expires_idx: 'the nightly housekeeping job deletes tokens expired over a day ago',

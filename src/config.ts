@@ -13,6 +13,11 @@ export interface Config {
   readonly jwtSecret: string;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /**
+   * How long a rotated refresh token, presented again, still yields the same successor pair
+   * instead of ending its login (several tabs, client retries). 0: reuse always ends it.
+   */
+  readonly refreshReuseGraceSeconds: number;
   readonly razorpay: {
     readonly keyId: string | null;
     readonly keySecret: string | null;
@@ -214,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret: jwtSecret(env, databaseUrl, dataDir),
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 10, 86_400),
     refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 604_800, 60, 31_536_000),
+    refreshReuseGraceSeconds: int(env, 'REFRESH_REUSE_GRACE_SECONDS', 0, 0, 300),
     razorpay: {
       keyId,
       keySecret,

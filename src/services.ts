@@ -48,6 +48,7 @@ export function buildServices(input: {
     database,
     signer: new TokenSigner(config.jwtSecret, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
     hasher: new PasswordHasher(config.argon2),
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
     limiter: redis
       ? new RedisLoginLimiter(
           redis,

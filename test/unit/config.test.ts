@@ -14,6 +14,7 @@ describe('loadConfig', () => {
     expect(c.databaseUrl).toBeNull();
     expect(c.accessTokenTtlSeconds).toBe(900);
     expect(c.refreshTokenTtlSeconds).toBe(604_800);
+    expect(c.refreshReuseGraceSeconds).toBe(0);
     expect(c.orderPaymentTimeoutSeconds).toBe(1800);
     expect(c.lowStockThreshold).toBe(10);
     expect(c.reportTimezone).toBe('UTC');
@@ -32,6 +33,9 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: 'abc' }, /PORT must be an integer/],
     [{ PORT: '70000' }, /PORT must be between 0 and 65535/],
+    [{ REFRESH_REUSE_GRACE_SECONDS: '301' }, /REFRESH_REUSE_GRACE_SECONDS must be between 0 and 300/],
+    [{ REFRESH_REUSE_GRACE_SECONDS: '-1' }, /REFRESH_REUSE_GRACE_SECONDS must be between 0 and 300/],
+    [{ REFRESH_REUSE_GRACE_SECONDS: '1.5' }, /REFRESH_REUSE_GRACE_SECONDS must be an integer/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres:\/\/ or postgresql:\/\//],
     [{ DATABASE_URL: 'postgres://localhost/shop', JWT_SECRET: '' }, /JWT_SECRET is required when DATABASE_URL is set/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],

@@ -30,6 +30,19 @@ describe('TokenSigner (HS256 with node:crypto)', () => {
     expect(decodeProtectedHeader(refresh).alg).toBe('HS256');
   });
 
+  it('signs the same pair again, byte for byte, for the same row and issue time', async () => {
+    const issuedAt = Math.floor(Date.now() / 1000) - 5;
+    const pair = await signer.signPair(42, 3, FAMILY, 'row-id', issuedAt);
+    expect(await signer.signPair(42, 3, FAMILY, 'row-id', issuedAt)).toEqual(pair);
+    const access = decodeJwt(pair.access);
+    expect(access).toMatchObject({ typ: 'access', ver: 3, fam: FAMILY, iat: issuedAt, exp: issuedAt + 900 });
+    expect(decodeJwt(pair.refresh)).toMatchObject({ jti: 'row-id', iat: issuedAt, exp: issuedAt + 3600 });
+    // Another row's pair has another access-token id.
+    const other = await signer.signPair(42, 3, FAMILY, 'other-row', issuedAt);
+    expect(decodeJwt(other.access).jti).not.toBe(access.jti);
+    expect((await signer.verifyAccess(pair.access)).familyId).toBe(FAMILY);
+  });
+
   it('verifies tokens that jose signed', async () => {
     const token = await forge({ typ: 'access', ver: 0, fam: FAMILY });
     expect(await signer.verifyAccess(token)).toEqual({ userId: 42, version: 0, familyId: FAMILY });

@@ -89,8 +89,10 @@ export const addresses = pgTable(
 
 /**
  * One row per issued refresh token. A login starts a family; each rotation revokes the
- * presented token and issues its successor in the same family. Presenting a revoked
- * token again (reuse) revokes the whole family.
+ * presented token and issues its successor in the same family. Presenting a rotated
+ * token again (reuse) revokes the whole family, unless it comes within the reuse grace
+ * while its successor is live. `created_at` is the issue time of the row's token pair.
+ * Every write holds the user's row lock (repository `SessionLock`).
  */
 export const refreshTokens = pgTable(
   'refresh_tokens',

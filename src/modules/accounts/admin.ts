@@ -64,12 +64,13 @@ export async function updateUser(
     throw new Conflict('You cannot deactivate or demote yourself; ask another admin.');
   }
   await database.db.transaction(async (tx) => {
-    const current = await repo.findUserById(tx, id);
-    if (!current) throw new NotFound('User not found.');
+    // Locked first, so that no refresh or login in flight outlives a deactivation.
+    const locked = await repo.lockUserSessions(tx, id);
+    if (!locked) throw new NotFound('User not found.');
     await repo.updateUser(tx, id, { isActive: input.is_active, isStaff: input.is_staff });
-    if (input.is_active === false && current.isActive) {
-      await repo.revokeUserTokens(tx, id);
-      await repo.bumpTokenVersion(tx, id);
+    if (input.is_active === false && locked.user.isActive) {
+      await repo.revokeUserTokens(tx, locked.lock);
+      await repo.bumpTokenVersion(tx, locked.lock);
     }
   });
   return getUser(database, id);

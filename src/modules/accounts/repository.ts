@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/client.js';
+import type { Db, Executor, Tx } from '../../db/client.js';
 import { preparedFor } from '../../db/prepared.js';
 import { addresses, refreshTokens, users } from '../../db/schema/index.js';
 
@@ -12,24 +12,6 @@ export type NewAddress = typeof addresses.$inferInsert;
  * What authentication needs to know, read on every authenticated request in one query:
  * the user, and whether the token's login still has a live refresh token.
  */
-export async function findAuthUser(ex: Executor, id: number, familyId?: string) {
-  const [row] = await ex
-    .select({
-      id: users.id,
-      username: users.username,
-      isStaff: users.isStaff,
-      isActive: users.isActive,
-      tokenVersion: users.tokenVersion,
-      sessionLive: familyId
-        ? sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${familyId}
-            and ${refreshTokens.revokedAt} is null and ${refreshTokens.expiresAt} > now())`
-        : sql<boolean>`true`,
-    })
-    .from(users)
-    .where(eq(users.id, id));
-  return row;
-}
-
 const authQuery = preparedFor((db: Db) =>
   db
     .select({
@@ -46,7 +28,7 @@ const authQuery = preparedFor((db: Db) =>
     .prepare('auth_user'),
 );
 
-/** findAuthUser for every authenticated request, as a prepared statement. */
+/** The user of an access token and whether its login is live, as a prepared statement. */
 export async function readAuthUser(db: Db, id: number, familyId: string) {
   const [row] = await authQuery(db).execute({ id, familyId });
   return row;
@@ -121,35 +103,65 @@ export async function updateUser(
 }
 
 /** Makes every access token issued so far for this user fail. */
-export async function bumpTokenVersion(ex: Executor, id: number): Promise<void> {
+export async function bumpTokenVersion(ex: Tx, lock: SessionLock): Promise<void> {
   await ex
     .update(users)
     .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date() })
-    .where(eq(users.id, id));
+    .where(eq(users.id, lock.userId));
 }
 
-// --- refresh tokens -------------------------------------------------------------------
+// --- sessions (refresh tokens) --------------------------------------------------------
 
-export async function insertRefreshToken(ex: Executor, values: typeof refreshTokens.$inferInsert) {
-  await ex.insert(refreshTokens).values(values);
+declare const held: unique symbol;
+
+/**
+ * Proof that the transaction holds the user's row lock. Every function that creates,
+ * rotates or revokes a user's sessions (or moves the token version) asks for one, so that
+ * all of them run one at a time per user: a revocation then sees every token a refresh or
+ * login committed before it, and a refresh or login after it sees the revocation.
+ */
+export interface SessionLock {
+  readonly userId: number;
+  readonly [held]: true;
 }
 
 /**
- * Revokes a live token in favour of its successor, atomically: of two requests rotating
- * the same token, only one gets the row back.
+ * Locks the user's row for the rest of the transaction (FOR NO KEY UPDATE: foreign keys to
+ * the user still insert freely) and returns it as it is now, committed changes included.
  */
-export async function rotateRefreshToken(ex: Executor, tokenId: string, successorId: string) {
+export async function lockUserSessions(
+  tx: Tx,
+  userId: number,
+): Promise<{ user: UserRow; lock: SessionLock } | undefined> {
+  const [user] = await tx.select().from(users).where(eq(users.id, userId)).for('no key update');
+  return user && { user, lock: { userId } as SessionLock };
+}
+
+export async function insertRefreshToken(
+  ex: Tx,
+  lock: SessionLock,
+  values: Omit<typeof refreshTokens.$inferInsert, 'userId'>,
+) {
+  await ex.insert(refreshTokens).values({ ...values, userId: lock.userId });
+}
+
+/**
+ * Revokes a live token of the locked user in favour of its successor, atomically: of two
+ * requests rotating the same token, only one gets the row back.
+ */
+export async function rotateRefreshToken(ex: Tx, lock: SessionLock, tokenId: string, successorId: string) {
   const [row] = await ex
     .update(refreshTokens)
     .set({ revokedAt: new Date(), replacedBy: successorId })
     .where(
       and(
         eq(refreshTokens.id, tokenId),
+        eq(refreshTokens.userId, lock.userId),
         isNull(refreshTokens.revokedAt),
         gt(refreshTokens.expiresAt, new Date()),
       ),
     )
-    .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
+    .returning({ familyId: refreshTokens.familyId });
   return row;
 }
 
@@ -158,18 +170,24 @@ export async function findRefreshToken(ex: Executor, tokenId: string) {
   return row;
 }
 
-export async function revokeFamily(ex: Executor, familyId: string): Promise<void> {
+export async function revokeFamily(ex: Tx, lock: SessionLock, familyId: string): Promise<void> {
   await ex
     .update(refreshTokens)
     .set({ revokedAt: new Date() })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+    .where(
+      and(
+        eq(refreshTokens.familyId, familyId),
+        eq(refreshTokens.userId, lock.userId),
+        isNull(refreshTokens.revokedAt),
+      ),
+    );
 }
 
-export async function revokeUserTokens(ex: Executor, userId: number): Promise<void> {
+export async function revokeUserTokens(ex: Tx, lock: SessionLock): Promise<void> {
   await ex
     .update(refreshTokens)
     .set({ revokedAt: new Date() })
-    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+    .where(and(eq(refreshTokens.userId, lock.userId), isNull(refreshTokens.revokedAt)));
 }
 
 // --- addresses ------------------------------------------------------------------------

@@ -120,7 +120,10 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       schema: {
         tags,
         summary: 'Rotate a refresh token',
-        description: 'The presented refresh token stops working. Reusing a rotated token revokes the whole session.',
+        description:
+          'The presented refresh token stops working. Reusing a rotated token revokes the whole session, ' +
+          'unless REFRESH_REUSE_GRACE_SECONDS is set and it comes back within that many seconds of its ' +
+          'rotation while its successor is live: then the same successor pair is answered again.',
         body: schemas.RefreshBody,
         response: { 200: schemas.TokenPair, ...problems(400, 401) },
       },

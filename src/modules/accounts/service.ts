@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, Executor, Tx } from '../../db/client.js';
+import type { Database, Tx } from '../../db/client.js';
 import {
   type FieldErrors,
   NotFound,
@@ -12,13 +12,15 @@ import { rethrowNameConflict, takenNameErrors } from './login-names.js';
 import { type PasswordHasher, passwordProblems } from './passwords.js';
 import * as repo from './repository.js';
 import type { ProfileInput, RegisterInput } from './schemas.js';
-import type { TokenSigner } from './tokens.js';
+import type { RefreshClaims, TokenSigner } from './tokens.js';
 
 export interface AccountsDeps {
   database: Database;
   signer: TokenSigner;
   hasher: PasswordHasher;
   limiter: LoginLimiter;
+  /** REFRESH_REUSE_GRACE_SECONDS: how long a rotated refresh token still yields its successor. */
+  refreshReuseGraceSeconds: number;
 }
 
 /** The authenticated caller, as routes and services see it. */
@@ -46,23 +48,26 @@ const BAD_CREDENTIALS = 'No active account found with the given credentials.';
 /** Starts a new session (refresh-token family) and signs its first token pair. */
 async function startSession(
   deps: AccountsDeps,
-  tx: Executor,
+  tx: Tx,
+  lock: repo.SessionLock,
   user: { id: number; tokenVersion: number },
   meta: ClientMeta,
 ): Promise<Tokens> {
   const tokenId = randomUUID();
-  await repo.insertRefreshToken(tx, {
+  const issuedAt = nowSeconds();
+  await repo.insertRefreshToken(tx, lock, {
     id: tokenId,
-    userId: user.id,
     familyId: tokenId,
-    expiresAt: new Date(Date.now() + deps.signer.refreshTtlSeconds * 1000),
+    createdAt: new Date(issuedAt * 1000),
+    expiresAt: new Date((issuedAt + deps.signer.refreshTtlSeconds) * 1000),
     ip: meta.ip,
     userAgent: meta.userAgent?.slice(0, 255),
   });
-  return {
-    access: await deps.signer.signAccess(user.id, user.tokenVersion, tokenId),
-    refresh: await deps.signer.signRefresh(user.id, tokenId, tokenId),
-  };
+  return deps.signer.signPair(user.id, user.tokenVersion, tokenId, tokenId, issuedAt);
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
 }
 
 async function throttle(deps: AccountsDeps, key: string, what: string) {
@@ -97,7 +102,7 @@ export async function register(
   const passwordHash = await deps.hasher.hash(input.password);
   try {
     return await db.transaction(async (tx) => {
-      const user = await repo.insertUser(tx, {
+      const inserted = await repo.insertUser(tx, {
         username,
         email,
         passwordHash,
@@ -106,7 +111,8 @@ export async function register(
         phone: input.phone?.trim() ?? '',
         lastLogin: new Date(),
       });
-      const tokens = await startSession(deps, tx, user, meta);
+      const { user, lock } = (await repo.lockUserSessions(tx, inserted.id))!;
+      const tokens = await startSession(deps, tx, lock, user, meta);
       await afterLogin?.(tx, user.id);
       return { user, tokens };
     });
@@ -140,47 +146,36 @@ export async function login(
     ? await deps.hasher.hash(input.password)
     : undefined;
   return db.transaction(async (tx) => {
-    const user = (await repo.updateUser(tx, found.id, { lastLogin: new Date(), passwordHash })) ?? found;
-    const tokens = await startSession(deps, tx, user, meta);
+    const locked = await repo.lockUserSessions(tx, found.id);
+    // The password was checked before the lock: a change committed since then (a password
+    // change, or a concurrent login's rehash) is checked again, so that no login with an
+    // old password outlives the change.
+    const unchanged = locked?.user.passwordHash === found.passwordHash;
+    if (
+      !locked?.user.isActive ||
+      (!unchanged && !(await deps.hasher.verify(locked.user.passwordHash, input.password)))
+    ) {
+      throw new Unauthorized(BAD_CREDENTIALS, 'authentication_failed');
+    }
+    const patch = { lastLogin: new Date(), passwordHash: unchanged ? passwordHash : undefined };
+    const user = (await repo.updateUser(tx, found.id, patch)) ?? locked.user;
+    const tokens = await startSession(deps, tx, locked.lock, user, meta);
     await afterLogin?.(tx, user.id);
     return { user, tokens };
   });
 }
 
+type Rotation = { tokens: Tokens } | { reused: boolean };
+
 /**
- * Rotates a refresh token. Presenting one that was already rotated or revoked is taken
- * as theft: the whole family is revoked, and the caller gets 401.
+ * Rotates a refresh token. Presenting one that was already rotated is taken as theft: the
+ * whole login is revoked and the caller gets 401 — unless it comes back within
+ * REFRESH_REUSE_GRACE_SECONDS of its rotation while its successor is still live, when it
+ * gets that same successor pair again (several tabs, a client retry).
  */
 export async function refresh(deps: AccountsDeps, token: string): Promise<Tokens> {
   const claims = await deps.signer.verifyRefresh(token);
-  const successorId = randomUUID();
-  type Outcome = { tokens: Tokens } | { reused: boolean };
-  const outcome = await deps.database.db.transaction(async (tx): Promise<Outcome> => {
-    const rotated = await repo.rotateRefreshToken(tx, claims.tokenId, successorId);
-    if (!rotated) {
-      const existing = await repo.findRefreshToken(tx, claims.tokenId);
-      // Theft is likely: the whole login ends, its access tokens included (they carry the family).
-      if (existing?.revokedAt) await repo.revokeFamily(tx, existing.familyId);
-      return { reused: Boolean(existing?.revokedAt) };
-    }
-    const user = await repo.findAuthUser(tx, rotated.userId);
-    if (!user?.isActive) {
-      await repo.revokeUserTokens(tx, rotated.userId);
-      return { reused: false };
-    }
-    await repo.insertRefreshToken(tx, {
-      id: successorId,
-      userId: user.id,
-      familyId: rotated.familyId,
-      expiresAt: new Date(Date.now() + deps.signer.refreshTtlSeconds * 1000),
-    });
-    return {
-      tokens: {
-        access: await deps.signer.signAccess(user.id, user.tokenVersion, rotated.familyId),
-        refresh: await deps.signer.signRefresh(user.id, successorId, rotated.familyId),
-      },
-    };
-  });
+  const outcome = await deps.database.db.transaction((tx) => rotate(deps, tx, claims));
   if ('tokens' in outcome) return outcome.tokens;
   throw new Unauthorized(
     outcome.reused
@@ -188,6 +183,63 @@ export async function refresh(deps: AccountsDeps, token: string): Promise<Tokens
       : 'The refresh token is invalid or revoked.',
     'token_invalid',
   );
+}
+
+async function rotate(deps: AccountsDeps, tx: Tx, claims: RefreshClaims): Promise<Rotation> {
+  // The user's row lock orders this rotation against every revocation (see SessionLock).
+  const locked = await repo.lockUserSessions(tx, claims.userId);
+  if (!locked) return { reused: false };
+  const { user, lock } = locked;
+  if (!user.isActive) {
+    await repo.revokeUserTokens(tx, lock);
+    return { reused: false };
+  }
+  const successorId = randomUUID();
+  const rotated = await repo.rotateRefreshToken(tx, lock, claims.tokenId, successorId);
+  if (!rotated) return presentedAgain(deps, tx, lock, user, claims.tokenId);
+  const issuedAt = nowSeconds();
+  await repo.insertRefreshToken(tx, lock, {
+    id: successorId,
+    familyId: rotated.familyId,
+    createdAt: new Date(issuedAt * 1000),
+    expiresAt: new Date((issuedAt + deps.signer.refreshTtlSeconds) * 1000),
+  });
+  return {
+    tokens: await deps.signer.signPair(user.id, user.tokenVersion, rotated.familyId, successorId, issuedAt),
+  };
+}
+
+/**
+ * A refresh token that could not be rotated: unknown, expired, revoked by a logout (401), or
+ * rotated already — reuse, which ends its login, or within the grace its successor again.
+ */
+async function presentedAgain(
+  deps: AccountsDeps,
+  tx: Tx,
+  lock: repo.SessionLock,
+  user: repo.UserRow,
+  tokenId: string,
+): Promise<Rotation> {
+  const presented = await repo.findRefreshToken(tx, tokenId);
+  if (!presented?.replacedBy || !presented.revokedAt || presented.userId !== lock.userId) {
+    return { reused: false };
+  }
+  const graceMs = deps.refreshReuseGraceSeconds * 1000;
+  const successor =
+    Date.now() - presented.revokedAt.getTime() < graceMs
+      ? await repo.findRefreshToken(tx, presented.replacedBy)
+      : undefined;
+  // A successor that was itself rotated or revoked is never handed out again: a grace
+  // reissue cannot revive a logged-out session nor fork a login.
+  if (successor && !successor.revokedAt && successor.expiresAt.getTime() > Date.now()) {
+    const issuedAt = Math.floor(successor.createdAt.getTime() / 1000);
+    return {
+      tokens: await deps.signer.signPair(user.id, user.tokenVersion, successor.familyId, successor.id, issuedAt),
+    };
+  }
+  // Theft is likely: the whole login ends, its access tokens included (they carry the family).
+  await repo.revokeFamily(tx, lock, presented.familyId);
+  return { reused: true };
 }
 
 /** Revokes one session (the given refresh token's family), or every session and access token. */
@@ -199,18 +251,24 @@ export async function logout(
   const { db } = deps.database;
   if (input.all) {
     await db.transaction(async (tx) => {
-      await repo.revokeUserTokens(tx, actor.id);
-      await repo.bumpTokenVersion(tx, actor.id);
+      const locked = await repo.lockUserSessions(tx, actor.id);
+      if (!locked) return;
+      await repo.revokeUserTokens(tx, locked.lock);
+      await repo.bumpTokenVersion(tx, locked.lock);
     });
     return;
   }
   if (!input.refresh) throw ValidationError.field('refresh', 'This field is required.');
   const claims = await deps.signer.verifyRefresh(input.refresh).catch(() => null);
-  const row = claims && (await repo.findRefreshToken(db, claims.tokenId));
-  if (!row || row.userId !== actor.id) {
-    throw ValidationError.field('refresh', 'Token is invalid or expired.');
-  }
-  await repo.revokeFamily(db, row.familyId);
+  const invalid = () => ValidationError.field('refresh', 'Token is invalid or expired.');
+  if (claims?.userId !== actor.id) throw invalid();
+  await db.transaction(async (tx) => {
+    // Under the lock, the family's newest token is visible even if a refresh just made it.
+    const locked = await repo.lockUserSessions(tx, actor.id);
+    const row = locked && (await repo.findRefreshToken(tx, claims.tokenId));
+    if (!locked || !row || row.userId !== actor.id) throw invalid();
+    await repo.revokeFamily(tx, locked.lock, row.familyId);
+  });
 }
 
 /**
@@ -284,9 +342,20 @@ export async function changePassword(
   if (problems.length) throw new ValidationError({ new_password: problems });
   const passwordHash = await deps.hasher.hash(input.new_password);
   return db.transaction(async (tx) => {
-    await repo.bumpTokenVersion(tx, user.id);
+    const locked = await repo.lockUserSessions(tx, user.id);
+    if (!locked?.user.isActive) {
+      throw new Unauthorized('The user of this token is inactive or deleted.', 'token_invalid');
+    }
+    // Another change committed since the check above: the old password must match that one.
+    if (
+      locked.user.passwordHash !== user.passwordHash &&
+      !(await deps.hasher.verify(locked.user.passwordHash, input.old_password))
+    ) {
+      throw ValidationError.field('old_password', 'Old password is incorrect.');
+    }
+    await repo.bumpTokenVersion(tx, locked.lock);
     const updated = await repo.updateUser(tx, user.id, { passwordHash });
-    await repo.revokeUserTokens(tx, user.id);
-    return startSession(deps, tx, updated!, meta);
+    await repo.revokeUserTokens(tx, locked.lock);
+    return startSession(deps, tx, locked.lock, updated!, meta);
   });
 }

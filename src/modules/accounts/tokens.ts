@@ -1,4 +1,4 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Unauthorized } from '../../http/errors.js';
 
 export type TokenType = 'access' | 'refresh';
@@ -20,6 +20,12 @@ export interface RefreshClaims {
 
 const ISSUER = 'shop-api';
 
+/** When (Unix seconds) and under which id a token is issued; now and a random id by default. */
+interface Issue {
+  jti?: string;
+  issuedAt?: number;
+}
+
 /**
  * Signs and verifies the HS256 JWTs; the `typ` claim keeps access and refresh apart.
  *
@@ -39,14 +45,34 @@ export class TokenSigner {
     this.key = Buffer.from(secret, 'utf8');
   }
 
-  signAccess(userId: number, version: number, familyId: string): Promise<string> {
+  signAccess(userId: number, version: number, familyId: string, issue: Issue = {}): Promise<string> {
     return Promise.resolve(
-      this.sign({ typ: 'access', ver: version, fam: familyId }, userId, randomUUID(), this.accessTtlSeconds),
+      this.sign(
+        { typ: 'access', ver: version, fam: familyId },
+        userId,
+        issue.jti ?? randomUUID(),
+        this.accessTtlSeconds,
+        issue.issuedAt,
+      ),
     );
   }
 
-  signRefresh(userId: number, tokenId: string, familyId: string): Promise<string> {
-    return Promise.resolve(this.sign({ typ: 'refresh', fam: familyId }, userId, tokenId, this.refreshTtlSeconds));
+  signRefresh(userId: number, tokenId: string, familyId: string, issuedAt?: number): Promise<string> {
+    return Promise.resolve(
+      this.sign({ typ: 'refresh', fam: familyId }, userId, tokenId, this.refreshTtlSeconds, issuedAt),
+    );
+  }
+
+  /**
+   * The token pair of one refresh-token row, the same bytes every time it is signed again
+   * for the same row, version and issue time (a refresh-reuse grace hands it out twice).
+   */
+  async signPair(userId: number, version: number, familyId: string, tokenId: string, issuedAt: number) {
+    const jti = createHash('sha256').update(`access:${tokenId}`).digest('base64url').slice(0, 22);
+    return {
+      access: await this.signAccess(userId, version, familyId, { jti, issuedAt }),
+      refresh: await this.signRefresh(userId, tokenId, familyId, issuedAt),
+    };
   }
 
   async verifyAccess(token: string): Promise<AccessClaims> {
@@ -61,8 +87,13 @@ export class TokenSigner {
     return { userId: Number(payload.sub), tokenId: payload.jti, familyId: payload.fam };
   }
 
-  private sign(claims: Record<string, unknown>, userId: number, jti: string, ttlSeconds: number): string {
-    const now = Math.floor(Date.now() / 1000);
+  private sign(
+    claims: Record<string, unknown>,
+    userId: number,
+    jti: string,
+    ttlSeconds: number,
+    now = Math.floor(Date.now() / 1000),
+  ): string {
     const body = { ...claims, sub: String(userId), iss: ISSUER, jti, iat: now, exp: now + ttlSeconds };
     const signed = `${HEADER}.${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
     return `${signed}.${this.mac(signed).toString('base64url')}`;
