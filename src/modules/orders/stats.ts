@@ -1,9 +1,9 @@
+import { randomInt } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { namedStatement } from '../../db/prepared.js';
 import { orderCounters, orderItems, orders, productSales, salesBuckets } from '../../db/schema/index.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
-import { randomInt } from 'node:crypto';
 
 /**
  * Keeps the analytics totals (order_counters, sales_buckets, product_sales) in step with
