@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(`Migrations applied (${database.kind}).`);
         return 0;
       case 'stats:rebuild':
-        await database.db.transaction((tx) => rebuildStats(tx));
+        await rebuildStats(database.db);
         console.log('Analytics totals recomputed from the orders.');
         return 0;
       case 'seed': {

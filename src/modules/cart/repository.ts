@@ -75,7 +75,7 @@ const hot = preparedInTx((ex) => ({
     .innerJoin(products, eq(products.id, cartItems.productId))
     .where(eq(cartItems.cartId, P('cartId')))
     .orderBy(asc(products.id))
-    .for('update', { of: products })
+    .for('no key update', { of: products })
     .prepare('cart_checkout_lines'),
   clearItems: ex.delete(cartItems).where(eq(cartItems.cartId, P('cartId'))).prepare('cart_clear_items'),
 }));
@@ -202,8 +202,9 @@ export async function lockUserCart(ex: Executor, userId: number): Promise<number
 }
 
 /**
- * The cart's lines with their products, the products locked FOR UPDATE in ascending id
- * order (the lock is taken above the sort), so crossing checkouts never deadlock.
+ * The cart's lines with their products, the products locked FOR NO KEY UPDATE in ascending
+ * id order (the lock is taken above the sort), so crossing checkouts never deadlock (see the
+ * lock order in orders/effects.ts).
  */
 export function lockCheckoutLines(ex: Executor, cartId: number) {
   return hot(ex).checkoutLines.execute({ cartId });

@@ -32,8 +32,10 @@ export async function productStock(ex: Executor, id: number): Promise<StockRow |
 }
 
 /**
- * Locks the products in ascending id order (FOR UPDATE is applied above the sort), so
- * that two checkouts or cancellations over crossing sets of products never deadlock.
+ * Locks the products in ascending id order (the lock is applied above the sort), so that
+ * two checkouts or cancellations over crossing sets of products never deadlock. FOR NO KEY
+ * UPDATE, as the stock UPDATE itself takes: the foreign-key checks of rows that reference a
+ * product (a cart line, a first product_sales row) take KEY SHARE, which it lets through.
  */
 export async function lockProducts(ex: Executor, ids: number[]): Promise<StockRow[]> {
   if (!ids.length) return [];
@@ -42,7 +44,7 @@ export async function lockProducts(ex: Executor, ids: number[]): Promise<StockRo
     .from(products)
     .where(inArray(products.id, ids))
     .orderBy(products.id)
-    .for('update');
+    .for('no key update');
 }
 
 function linesTable(lines: StockLine[]) {

@@ -18,9 +18,13 @@ export async function insertHistory(ex: Executor, entry: typeof orderStatusHisto
   await ex.insert(orderStatusHistory).values(entry);
 }
 
-/** The order row, locked for this transaction (status changes are serialised per order). */
+/**
+ * The order row, locked for this transaction (status changes are serialised per order).
+ * Order locks are FOR NO KEY UPDATE: rows that reference the order (a payment intent, a
+ * history row) are inserted without waiting for it.
+ */
 export async function lockOrder(ex: Executor, id: number): Promise<OrderRow | undefined> {
-  const [row] = await ex.select().from(orders).where(eq(orders.id, id)).for('update');
+  const [row] = await ex.select().from(orders).where(eq(orders.id, id)).for('no key update');
   return row;
 }
 
@@ -140,7 +144,7 @@ export function lockOverdueOrders(
     .where(and(overdueAt(now), exceptIds.length ? notInArray(orders.id, exceptIds) : undefined))
     .orderBy(asc(orders.paymentDeadline))
     .limit(limit)
-    .for('update', { skipLocked: true });
+    .for('no key update', { skipLocked: true });
 }
 
 /**
@@ -155,7 +159,7 @@ export function lockOverdueAmong(ex: Executor, ids: number[], now: Date): Promis
     .from(orders)
     .where(and(inArray(orders.id, ids), overdueAt(now)))
     .orderBy(asc(orders.id))
-    .for('update');
+    .for('no key update');
 }
 
 /** Sets one status on many orders (their payment status unchanged). */

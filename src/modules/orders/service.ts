@@ -7,7 +7,6 @@ import { fromPaise, MAX_TOTAL_PAISE, toPaiseBig } from '../../lib/money.js';
 import { getAddress } from '../accounts/addresses.js';
 import type { Actor } from '../accounts/service.js';
 import { emptyCart, lockCartForCheckout } from '../cart/service.js';
-import { deductStock, restoreStock } from '../catalog/stock.js';
 import * as idempotency from '../idempotency/service.js';
 import {
   canTransition,
@@ -19,6 +18,7 @@ import {
   restoresStock,
 } from './order-state.js';
 import type { JobQueue } from '../jobs/queue.js';
+import { applyOrderEffects } from './effects.js';
 import * as repo from './repository.js';
 import * as stats from './stats.js';
 import { loadOrderDetail, orderDetailView, type OrderDetailView } from './views.js';
@@ -74,10 +74,11 @@ async function shippingText(deps: OrdersDeps, actor: Actor, input: CreateOrderIn
 }
 
 /**
- * Checkout: in one transaction, lock the cart, lock its products in id order, check and
- * deduct stock, write the order with price snapshots and its first history row, and
- * empty the cart. Anything short or inactive is 400 and changes nothing. About eight
- * statements whatever the cart's size; the response is built from what they returned.
+ * Checkout: in one transaction, lock the cart, lock its products in id order, check stock,
+ * write the order with price snapshots and its first history row, empty the cart, and
+ * deduct the stock (with the counters, in the lock order). Anything short or inactive is
+ * 400 and changes nothing. About eight statements whatever the cart's size; the response
+ * is built from what they returned.
  */
 async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: string): Promise<OrderDetailView> {
   const cart = await lockCartForCheckout(tx, actor.id);
@@ -97,7 +98,6 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
     totalPaise += toPaiseBig(line.price) * BigInt(line.quantity);
   }
   if (totalPaise > MAX_TOTAL_PAISE) throw new TotalTooLarge(fromPaise(totalPaise));
-  await deductStock(tx, cart.lines);
   const paymentDeadline = new Date(Date.now() + deps.paymentTimeoutSeconds * 1000);
   const placed = await repo.insertPlacedOrder(
     tx,
@@ -117,7 +117,8 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
     { id: actor.id, label: actor.username },
   );
   await emptyCart(tx, cart.cartId);
-  await stats.recordNewOrder(tx);
+  // Stock, catalog version and counters last, in the lock order (effects.ts).
+  await applyOrderEffects(tx, { stock: { deduct: cart.lines }, counters: stats.newOrder(stats.noDeltas()) });
   // Enqueued with the order (outbox): it exists exactly when the order does.
   await deps.jobs.enqueue(tx, 'order-expire', { orderId: placed.order.id }, { startAfter: paymentDeadline });
   return orderDetailView(placed.order, placed.email, placed.items, [
@@ -169,8 +170,9 @@ export const SYSTEM: ChangedBy = { id: null, label: 'system' };
 
 /**
  * Applies a status change to an order locked by the caller: sets the status (and the
- * payment status that goes with it), restores stock on cancellation, records history,
- * and lets payments start a refund when a paid order is cancelled.
+ * payment status that goes with it), records history, lets payments start a refund when a
+ * paid order is cancelled, and last restores stock on cancellation and moves the counters
+ * (`applyOrderEffects()`, in the lock order). The caller writes nothing after it.
  */
 export async function applyTransition(
   tx: Tx,
@@ -182,14 +184,7 @@ export async function applyTransition(
   paymentStatus = paymentStatusAfter(to, order.paymentStatus as PaymentStatus),
 ): Promise<void> {
   const from = order.status as OrderStatus;
-  await writeStatus(tx, order, to, paymentStatus);
-  if (restoresStock(from, to)) {
-    const capped = await restoreStock(tx, await repo.quantitiesOf(tx, order.id));
-    // Only stock set near 2^31 before the bounds existed gets here; the order must still move.
-    for (const c of capped) {
-      deps.log.warn({ orderId: order.id, ...c }, 'stock restore capped at the column limit');
-    }
-  }
+  await repo.setStatus(tx, order.id, to, paymentStatus);
   await repo.insertHistory(tx, {
     orderId: order.id,
     fromStatus: from,
@@ -201,6 +196,15 @@ export async function applyTransition(
   if (to === 'cancelled' && PAID_PAYMENT_STATUSES.includes(order.paymentStatus as PaymentStatus)) {
     for (const hook of deps.onPaidOrderCancelled) await hook(tx, order);
   }
+  await applyOrderEffects(
+    tx,
+    {
+      stock: restoresStock(from, to) ? { restore: await repo.quantitiesOf(tx, order.id) } : undefined,
+      counters: stats.change(stats.noDeltas(), order, to, paymentStatus),
+      logContext: { orderId: order.id },
+    },
+    deps.log,
+  );
 }
 
 /** Moves an order to a new status under its row lock, if `allowedFrom` permits. */
@@ -220,8 +224,9 @@ async function changeStatus(
     if (!allowedFrom(from)) {
       throw new Conflict(`An order that is ${from} cannot become ${to}.`);
     }
-    await applyTransition(tx, deps, order, to, { id: actor.id, label: actor.username }, note);
+    // Before the transition, whose stock and counter writes come last (the lock order).
     if (alongside) await alongside(tx, order);
+    await applyTransition(tx, deps, order, to, { id: actor.id, label: actor.username }, note);
     return (await loadOrderDetail(tx, order.id))!;
   });
 }
@@ -253,21 +258,14 @@ const EXPIRY_NOTE = 'Payment not received in time';
 
 /**
  * Cancels overdue unpaid orders locked by the caller, all at once: one status update, one
- * counter update, one stock restore summed per product, one history insert. (They are
- * unpaid, so no refund follows; `applyTransition` does the same for a single order.)
+ * history insert, then one stock restore summed per product and one counter update, in the
+ * lock order. (They are unpaid, so no refund follows; `applyTransition` does the same for
+ * a single order.)
  */
 async function cancelOverdue(deps: OrdersDeps, tx: Tx, rows: repo.OrderRow[]): Promise<void> {
   if (!rows.length) return;
   const ids = rows.map((r) => r.id);
   await repo.setStatusOfMany(tx, ids, 'cancelled');
-  await stats.recordStatusChanges(
-    tx,
-    rows.map((r) => r.status),
-    'cancelled',
-  );
-  const capped = await restoreStock(tx, await repo.quantitiesOfMany(tx, ids));
-  // Quantities are summed per product over the batch, so the warning names the batch's orders.
-  for (const c of capped) deps.log.warn({ orderIds: ids, ...c }, 'stock restore capped at the column limit');
   await repo.insertHistoryMany(
     tx,
     rows.map((r) => ({
@@ -278,6 +276,20 @@ async function cancelOverdue(deps: OrdersDeps, tx: Tx, rows: repo.OrderRow[]): P
       changedBy: SYSTEM.label,
       note: EXPIRY_NOTE,
     })),
+  );
+  await applyOrderEffects(
+    tx,
+    {
+      stock: { restore: await repo.quantitiesOfMany(tx, ids) },
+      counters: stats.statusChanges(
+        stats.noDeltas(),
+        rows.map((r) => r.status),
+        'cancelled',
+      ),
+      // Quantities are summed per product over the batch, so a warning names the batch's orders.
+      logContext: { orderIds: ids },
+    },
+    deps.log,
   );
 }
 
@@ -423,17 +435,15 @@ export function lockOrderRow(tx: Tx, id: number): Promise<repo.OrderRow | undefi
   return repo.lockOrder(tx, id);
 }
 
-/** Sets only the payment status (a refund confirmed after the order was cancelled). */
-export function setPaymentStatus(
+/**
+ * Sets only the payment status (a refund confirmed after the order was cancelled); the
+ * counters follow in the lock order. The caller writes nothing after it.
+ */
+export async function setPaymentStatus(
   tx: Tx,
   order: repo.OrderRow,
   paymentStatus: 'refunded' | 'partially_refunded' | 'failed',
 ) {
-  return writeStatus(tx, order, order.status, paymentStatus);
-}
-
-/** Every status write goes through here, so that the analytics totals follow in the same transaction. */
-async function writeStatus(tx: Tx, order: repo.OrderRow, status: string, paymentStatus: string) {
-  await repo.setStatus(tx, order.id, status, paymentStatus);
-  await stats.recordChange(tx, order, status, paymentStatus);
+  await repo.setStatus(tx, order.id, order.status, paymentStatus);
+  await applyOrderEffects(tx, { counters: stats.change(stats.noDeltas(), order, order.status, paymentStatus) });
 }

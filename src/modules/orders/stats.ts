@@ -1,14 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { preparedInTx } from '../../db/prepared.js';
+import { namedStatement } from '../../db/prepared.js';
 import { orderCounters, orderItems, orders, productSales, salesBuckets } from '../../db/schema/index.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
 
 /**
  * Keeps the analytics totals (order_counters, sales_buckets, product_sales) in step with
- * orders, inside the transaction that changes them. A transaction writes all its counter
- * rows in one shard and in key order, so two transactions never lock them crosswise.
+ * orders, inside the transaction that changes them. A change is described as deltas (pure
+ * functions below) and written once, at the end of the transaction, by `writeCounters()`
+ * (called only from orders/effects.ts, which fixes the lock order): product_sales in product
+ * id order, then one sales bucket, then the order counters of one shard in key order.
  */
 const SHARDS = 16;
 const BUCKET_SHARDS = 4;
@@ -21,29 +23,21 @@ interface OrderFacts {
   createdAt: Date;
 }
 
-const counterBump = preparedInTx((ex) => ({
-  bump: ex
-    .insert(orderCounters)
-    .values({
-      key: sql.placeholder('key'),
-      shard: sql.placeholder('shard'),
-      orders: sql.placeholder('orders'),
-      revenue: sql.placeholder('revenue'),
-    })
-    .onConflictDoUpdate({
-      target: [orderCounters.key, orderCounters.shard],
-      set: {
-        orders: sql`${orderCounters.orders} + excluded.orders`,
-        revenue: sql`${orderCounters.revenue} + excluded.revenue`,
-      },
-    })
-    .prepare('order_counters_bump'),
-}));
+/** What one transaction changes in the totals. */
+export interface CounterDeltas {
+  /** order_counters: key → change in orders and in revenue (paise). */
+  counters: Map<string, { orders: number; revenuePaise: number }>;
+  /** An order whose paid-ness changed: its lines move product_sales, its total a sales bucket. */
+  sales: { orderId: number; createdAt: Date; sign: 1 | -1; totalPaise: number }[];
+}
 
-async function bump(ex: Executor, deltas: [key: string, orders: number, revenuePaise: number][], shard: number) {
-  for (const [key, count, revenue] of [...deltas].sort(([a], [b]) => a.localeCompare(b))) {
-    await counterBump(ex).bump.execute({ key, shard, orders: count, revenue: fromPaise(revenue) });
-  }
+export function noDeltas(): CounterDeltas {
+  return { counters: new Map(), sales: [] };
+}
+
+function add(deltas: CounterDeltas, key: string, orders: number, revenuePaise = 0) {
+  const current = deltas.counters.get(key) ?? { orders: 0, revenuePaise: 0 };
+  deltas.counters.set(key, { orders: current.orders + orders, revenuePaise: current.revenuePaise + revenuePaise });
 }
 
 const PAID_STATUSES = ['success', 'partially_refunded'];
@@ -58,59 +52,101 @@ export function countsAsPaid(paymentStatus: string): boolean {
 }
 
 /** A new order (pending). */
-export function recordNewOrder(ex: Executor): Promise<void> {
-  return bump(ex, [['status:pending', 1, 0]], randomInt(SHARDS));
+export function newOrder(deltas: CounterDeltas): CounterDeltas {
+  add(deltas, 'status:pending', 1);
+  return deltas;
 }
 
 /** An order's status and/or payment status change; paid-ness drives revenue and product sales. */
-export async function recordChange(ex: Executor, order: OrderFacts, status: string, paymentStatus: string) {
-  const deltas: [string, number, number][] = [];
-  if (status !== order.status) deltas.push([`status:${order.status}`, -1, 0], [`status:${status}`, 1, 0]);
+export function change(deltas: CounterDeltas, order: OrderFacts, status: string, paymentStatus: string): CounterDeltas {
+  if (status !== order.status) {
+    add(deltas, `status:${order.status}`, -1);
+    add(deltas, `status:${status}`, 1);
+  }
   const wasPaid = countsAsPaid(order.paymentStatus);
   const isPaid = countsAsPaid(paymentStatus);
-  const sign = isPaid === wasPaid ? 0 : isPaid ? 1 : -1;
-  const total = toPaise(order.totalAmount);
-  if (sign) deltas.push(['paid', sign, sign * total]);
-  if (deltas.length) await bump(ex, deltas, randomInt(SHARDS));
-  if (!sign) return;
-  await ex
-    .insert(salesBuckets)
-    .values({
-      bucket: bucketOf(order.createdAt),
-      shard: randomInt(BUCKET_SHARDS),
-      orders: sign,
-      revenue: fromPaise(sign * total),
-    })
-    .onConflictDoUpdate({
-      target: [salesBuckets.bucket, salesBuckets.shard],
-      set: {
-        orders: sql`${salesBuckets.orders} + excluded.orders`,
-        revenue: sql`${salesBuckets.revenue} + excluded.revenue`,
-      },
-    });
-  await ex.execute(sql`
-    insert into ${productSales} (product_id, units, revenue)
-    select product_id, ${sign} * sum(quantity), ${sign} * sum(quantity * price_at_purchase)
-    from ${orderItems} where order_id = ${order.id}
-    group by product_id order by product_id
-    on conflict (product_id) do update
-      set units = ${productSales.units} + excluded.units,
-          revenue = ${productSales.revenue} + excluded.revenue`);
+  if (isPaid === wasPaid) return deltas;
+  const sign = isPaid ? 1 : -1;
+  const totalPaise = toPaise(order.totalAmount);
+  add(deltas, 'paid', sign, sign * totalPaise);
+  deltas.sales.push({ orderId: order.id, createdAt: order.createdAt, sign, totalPaise });
+  return deltas;
+}
+
+/** Many orders moving to one status with their payment status unchanged (the expiry of unpaid orders). */
+export function statusChanges(deltas: CounterDeltas, fromStatuses: string[], to: string): CounterDeltas {
+  for (const from of fromStatuses) {
+    if (from === to) continue;
+    add(deltas, `status:${from}`, -1);
+    add(deltas, `status:${to}`, 1);
+  }
+  return deltas;
 }
 
 /**
- * Many orders moving to one status with their payment status unchanged (the expiry of
- * unpaid orders): the per-status counts move by the totals, in one shard, in key order.
+ * Writes the deltas: product_sales (product id order), the sales buckets (bucket order),
+ * then order_counters in one random shard, key order, one statement. Run it once per
+ * transaction, last (orders/effects.ts): a second call could pick another shard and lock
+ * counter rows crosswise with another transaction.
  */
-export async function recordStatusChanges(ex: Executor, fromStatuses: string[], to: string): Promise<void> {
-  const counts = new Map<string, number>();
-  for (const from of fromStatuses) {
-    if (from === to) continue;
-    counts.set(`status:${from}`, (counts.get(`status:${from}`) ?? 0) - 1);
-    counts.set(`status:${to}`, (counts.get(`status:${to}`) ?? 0) + 1);
+export async function writeCounters(ex: Executor, deltas: CounterDeltas): Promise<void> {
+  if (deltas.sales.length) await writeSales(ex, deltas.sales);
+  const rows = [...deltas.counters].filter(([, d]) => d.orders !== 0 || d.revenuePaise !== 0);
+  if (!rows.length) return;
+  rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  await counterBump(ex, [
+    rows.map(([key]) => key),
+    rows.map(([, d]) => d.orders),
+    rows.map(([, d]) => fromPaise(d.revenuePaise)),
+    randomInt(SHARDS),
+  ]);
+}
+
+// The rows are inserted in key order (ORDER BY below INSERT): two transactions writing one
+// shard take its rows in the same order.
+const counterBump = namedStatement(
+  'order_counters_bump',
+  `insert into order_counters (key, shard, orders, revenue)
+   select v.key, $4, v.orders, v.revenue
+   from unnest($1::text[], $2::int[], $3::numeric[]) as v(key, orders, revenue)
+   order by v.key
+   on conflict (key, shard) do update
+     set orders = order_counters.orders + excluded.orders,
+         revenue = order_counters.revenue + excluded.revenue`,
+);
+
+async function writeSales(ex: Executor, sales: CounterDeltas['sales']) {
+  const orderIds = sales.map((s) => s.orderId);
+  const signs = sales.map((s) => s.sign);
+  await ex.execute(sql`
+    insert into ${productSales} (product_id, units, revenue)
+    select i.product_id, sum(s.sign * i.quantity), sum(s.sign * i.quantity * i.price_at_purchase)
+    from ${orderItems} i
+    join unnest(${`{${orderIds.join(',')}}`}::int[], ${`{${signs.join(',')}}`}::int[]) as s(order_id, sign)
+      on s.order_id = i.order_id
+    group by i.product_id order by i.product_id
+    on conflict (product_id) do update
+      set units = ${productSales.units} + excluded.units,
+          revenue = ${productSales.revenue} + excluded.revenue`);
+  const buckets = new Map<number, { orders: number; revenuePaise: number }>();
+  for (const s of sales) {
+    const at = bucketOf(s.createdAt).getTime();
+    const b = buckets.get(at) ?? { orders: 0, revenuePaise: 0 };
+    buckets.set(at, { orders: b.orders + s.sign, revenuePaise: b.revenuePaise + s.sign * s.totalPaise });
   }
-  const deltas = [...counts].filter(([, n]) => n !== 0).map(([key, n]): [string, number, number] => [key, n, 0]);
-  if (deltas.length) await bump(ex, deltas, randomInt(SHARDS));
+  const shard = randomInt(BUCKET_SHARDS);
+  for (const [at, b] of [...buckets].sort(([x], [y]) => x - y)) {
+    await ex
+      .insert(salesBuckets)
+      .values({ bucket: new Date(at), shard, orders: b.orders, revenue: fromPaise(b.revenuePaise) })
+      .onConflictDoUpdate({
+        target: [salesBuckets.bucket, salesBuckets.shard],
+        set: {
+          orders: sql`${salesBuckets.orders} + excluded.orders`,
+          revenue: sql`${salesBuckets.revenue} + excluded.revenue`,
+        },
+      });
+  }
 }
 
 /** The start of the 15-minute bucket holding `at`. */
@@ -119,24 +155,36 @@ export function bucketOf(at: Date): Date {
   return new Date(Math.floor(at.getTime() / quarter) * quarter);
 }
 
-/** Recomputes every total from the orders (after a bulk load, or to repair drift). */
+/**
+ * Recomputes every total from the orders (after a bulk load, or to repair drift), in one
+ * transaction (a savepoint inside the caller's) that first locks the three tables against
+ * writers, in the order writers take them (`writeCounters()`), so that it never deadlocks
+ * with one. EXCLUSIVE mode lets readers through and holds every counter writer back, so no
+ * order change can commit between the DELETEs and the INSERT … SELECTs, which each read their
+ * own snapshot: a change committed before the lock is counted once, by the recomputation; a
+ * change still open when the lock is granted has not written its deltas yet, is not seen by
+ * the recomputation, and adds its deltas once the rebuild commits.
+ */
 export async function rebuildStats(ex: Executor): Promise<void> {
-  await ex.execute(sql`delete from ${orderCounters}`);
-  await ex.execute(sql`delete from ${salesBuckets}`);
-  await ex.execute(sql`delete from ${productSales}`);
-  await ex.execute(sql`
-    insert into ${orderCounters} (key, shard, orders, revenue)
-    select 'status:' || status, 0, count(*), 0 from ${orders} group by status`);
-  await ex.execute(sql`
-    insert into ${orderCounters} (key, shard, orders, revenue)
-    select 'paid', 0, count(*), coalesce(sum(total_amount), 0) from ${orders} where payment_status in ${PAID_SQL}`);
-  await ex.execute(sql`
-    insert into ${salesBuckets} (bucket, shard, orders, revenue)
-    select to_timestamp(floor(extract(epoch from created_at) / 900) * 900), 0, count(*), sum(total_amount)
-    from ${orders} where payment_status in ${PAID_SQL} group by 1`);
-  await ex.execute(sql`
-    insert into ${productSales} (product_id, units, revenue)
-    select i.product_id, sum(i.quantity), sum(i.quantity * i.price_at_purchase)
-    from ${orderItems} i join ${orders} o on o.id = i.order_id
-    where o.payment_status in ${PAID_SQL} group by i.product_id`);
+  await ex.transaction(async (tx) => {
+    await tx.execute(sql`lock table ${productSales}, ${salesBuckets}, ${orderCounters} in exclusive mode`);
+    await tx.execute(sql`delete from ${orderCounters}`);
+    await tx.execute(sql`delete from ${salesBuckets}`);
+    await tx.execute(sql`delete from ${productSales}`);
+    await tx.execute(sql`
+      insert into ${orderCounters} (key, shard, orders, revenue)
+      select 'status:' || status, 0, count(*), 0 from ${orders} group by status`);
+    await tx.execute(sql`
+      insert into ${orderCounters} (key, shard, orders, revenue)
+      select 'paid', 0, count(*), coalesce(sum(total_amount), 0) from ${orders} where payment_status in ${PAID_SQL}`);
+    await tx.execute(sql`
+      insert into ${salesBuckets} (bucket, shard, orders, revenue)
+      select to_timestamp(floor(extract(epoch from created_at) / 900) * 900), 0, count(*), sum(total_amount)
+      from ${orders} where payment_status in ${PAID_SQL} group by 1`);
+    await tx.execute(sql`
+      insert into ${productSales} (product_id, units, revenue)
+      select i.product_id, sum(i.quantity), sum(i.quantity * i.price_at_purchase)
+      from ${orderItems} i join ${orders} o on o.id = i.order_id
+      where o.payment_status in ${PAID_SQL} group by i.product_id`);
+  });
 }
