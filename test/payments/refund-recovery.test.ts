@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { orders, payments, refunds } from '../../src/db/schema/index.js';
+import { type JobHandlers, JobQueue } from '../../src/modules/jobs/queue.js';
 import { RazorpayError } from '../../src/modules/payments/razorpay.js';
 import { resumeRefunds, runRefundJob } from '../../src/modules/payments/refunds.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
@@ -247,5 +248,23 @@ describe('refunds the gateway lists that are not the job’s', () => {
     const calls = fake.count(REFUND);
     await refundJob(order.id);
     expect(fake.count(REFUND)).toBe(calls);
+  });
+});
+
+describe('the refund queue', () => {
+  const settings = async () => {
+    const result = await ctx.database.db.execute(
+      sql`select retry_limit, retry_delay, retry_backoff from pgboss.queue where name = 'payment-refund'`,
+    );
+    return (result as unknown as { rows: Record<string, unknown>[] }).rows[0];
+  };
+
+  it('retries a refund job 12 times from 5 s, doubling; a queue made by an older release is updated at start', async () => {
+    expect(await settings()).toEqual({ retry_limit: 12, retry_delay: 5, retry_backoff: true });
+    await ctx.database.db.execute(sql`update pgboss.queue set retry_limit = 5 where name = 'payment-refund'`);
+    const queue = new JobQueue(ctx.database, ctx.app.log, { work: false });
+    await queue.start({} as JobHandlers);
+    await queue.stop();
+    expect(await settings()).toEqual({ retry_limit: 12, retry_delay: 5, retry_backoff: true });
   });
 });

@@ -204,16 +204,12 @@ const SWEEP_GRACE_MINUTES = 10;
 export async function resumeRefunds(deps: PaymentsDeps): Promise<number[]> {
   const { db } = deps.database;
   return db.transaction(async (tx) => {
-    const due = await repo.unsettledRefundPayments(tx, SWEEP_GRACE_MINUTES, 500);
-    if (!due.length) return [];
-    const busy = new Set(
-      (await deps.jobs.unfinished(tx, 'payment-refund')).map((job) =>
-        'paymentId' in job ? `p${job.paymentId}` : `o${job.orderId}`,
-      ),
-    );
-    const ids = due
-      .filter((p) => !busy.has(`p${p.id}`) && (p.secondCapture || !busy.has(`o${p.orderId}`)))
-      .map((p) => p.id);
+    const busy = { paymentIds: [] as number[], orderIds: [] as number[] };
+    for (const job of await deps.jobs.unfinished(tx, 'payment-refund')) {
+      if ('paymentId' in job) busy.paymentIds.push(job.paymentId);
+      else busy.orderIds.push(job.orderId);
+    }
+    const ids = await repo.unsettledRefundPayments(tx, { graceMinutes: SWEEP_GRACE_MINUTES, limit: 500, busy });
     await deps.jobs.enqueueMany(tx, 'payment-refund', ids.map((paymentId) => ({ data: { paymentId } })));
     return ids;
   });

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, lt, not, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, not, notInArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { orders, payments, refunds, webhookEvents } from '../../db/schema/index.js';
 
@@ -181,12 +181,17 @@ export async function refundPaise(ex: Executor, paymentId: number, statuses: str
 /**
  * Captured Razorpay payments that should be refunded (a cancelled order's checkout payment,
  * a second capture) and are not fully, untouched for `graceMinutes`, except those whose
- * current refund failed (those wait for staff): the refund sweep's work, oldest first.
+ * current refund failed (those wait for staff) and those a refund job is busy with (`busy`:
+ * the payments and orders of unfinished jobs): the refund sweep's work, oldest first.
  */
-export async function unsettledRefundPayments(ex: Executor, graceMinutes: number, limit: number) {
+export async function unsettledRefundPayments(
+  ex: Executor,
+  options: { graceMinutes: number; limit: number; busy: { paymentIds: number[]; orderIds: number[] } },
+): Promise<number[]> {
+  const { graceMinutes, limit, busy } = options;
   const grace = sql`now() - make_interval(mins => ${graceMinutes})`;
-  return ex
-    .select({ id: payments.id, orderId: payments.orderId, secondCapture: payments.secondCapture })
+  const rows = await ex
+    .select({ id: payments.id })
     .from(payments)
     .innerJoin(orders, eq(orders.id, payments.orderId))
     .where(
@@ -199,10 +204,13 @@ export async function unsettledRefundPayments(ex: Executor, graceMinutes: number
           and(eq(payments.secondCapture, false), eq(orders.status, 'cancelled'), lt(orders.updatedAt, grace)),
         ),
         sql`not exists (select 1 from ${refunds} where ${refunds.razorpayRefundId} = ${payments.razorpayRefundId} and ${refunds.status} = 'failed')`,
+        busy.paymentIds.length ? notInArray(payments.id, busy.paymentIds) : undefined,
+        busy.orderIds.length ? or(eq(payments.secondCapture, true), notInArray(payments.orderId, busy.orderIds)) : undefined,
       ),
     )
     .orderBy(payments.id)
     .limit(limit);
+  return rows.map((r) => r.id);
 }
 
 /** Stores a webhook delivery; undefined when this event id was stored before (a replay). */
