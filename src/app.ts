@@ -177,7 +177,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(orderRoutes, { prefix: '/api/orders', deps: services.orders });
   await app.register(paymentRoutes, { prefix: '/api/payments', deps: services.payments });
   await app.register(analyticsRoutes, { database, config });
-  await app.register(adminRoutes, { prefix: '/api/admin', database });
+  await app.register(adminRoutes, { prefix: '/api/admin', database, payments: services.payments });
   await app.register(adminWebApp);
 
   return app;

@@ -11,7 +11,7 @@ import { deleteIdleGuestCarts } from './modules/cart/service.js';
 import { deleteExpiredKeys } from './modules/idempotency/service.js';
 import { JobQueue, type JobHandlers } from './modules/jobs/queue.js';
 import { expireOrders, expireOverdueOrders, type OrdersDeps } from './modules/orders/service.js';
-import { runRefundJob } from './modules/payments/refunds.js';
+import { resumeRefunds, runRefundJob } from './modules/payments/refunds.js';
 import { deleteOldWebhookEvents } from './modules/payments/repository.js';
 import { paymentsDeps, type PaymentsDeps, recordManualPayment } from './modules/payments/service.js';
 
@@ -92,6 +92,10 @@ export function jobHandlers(services: Services, log: FastifyBaseLogger): JobHand
       if (count) log.info({ count }, 'overdue unpaid orders expired');
     },
     'payment-refund': (job) => runRefundJob(services.payments, job),
+    'payments-refund-sweep': async () => {
+      const paymentIds = await resumeRefunds(services.payments);
+      if (paymentIds.length) log.warn({ paymentIds }, 'refunds not settled: refund jobs enqueued again');
+    },
     'carts-sweep-idle': async () => {
       const count = await deleteIdleGuestCarts(services.database, 30);
       if (count) log.info({ count }, 'idle guest carts deleted');

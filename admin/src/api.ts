@@ -37,6 +37,9 @@ export interface AdminPayment {
   recorded_by_id: number | null;
   refunded_amount: string;
   razorpay_refund_id: string | null;
+  /** The current refund's state; `failed` waits for staff to retry it. */
+  refund_status: 'pending' | 'processed' | 'failed' | null;
+  refund_error: string | null;
   error: string | null;
   created_at: string;
   updated_at: string;

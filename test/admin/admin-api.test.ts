@@ -135,6 +135,8 @@ describe('admin API', () => {
       recorded_by_id: null,
       refunded_amount: '0.00',
       razorpay_refund_id: null,
+      refund_status: null,
+      refund_error: null,
       error: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
@@ -142,6 +144,12 @@ describe('admin API', () => {
     const ok = (await as(admin, 'GET', '/api/admin/payments/?status=success')).json();
     expect(ok.results.map((p: { id: number }) => p.id)).toEqual([made[1]]);
     expectProblem(await as(admin, 'GET', '/api/admin/payments/?status=weird'), 400, 'validation_error', 'status');
+    expectProblem(
+      await as(admin, 'GET', '/api/admin/payments/?refund_status=weird'),
+      400,
+      'validation_error',
+      'refund_status',
+    );
 
     await ctx.database.db.insert(webhookEvents).values([
       { eventId: 'evt_1', event: 'payment.captured', payload: {}, processed: true },

@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payments, webhookEvents } from '../../src/db/schema/index.js';
+import { payments, refunds, webhookEvents } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import { bearer, makeAdmin, makeUser, PASSWORD, type TestUser } from '../helpers/factories.js';
+import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import { CHROMIUM } from './build-admin.js';
 
 const hasChromium = existsSync(CHROMIUM);
@@ -26,6 +27,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let admin: TestUser;
+let fake: FakeRazorpay;
 
 async function shot(name: string, target: Page = page) {
   await target.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -50,8 +52,10 @@ async function nav(section: string) {
 
 describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => {
   beforeAll(async () => {
-    // A database of its own: the dashboard's revenue is a global figure.
-    ctx = await buildTestApp({}, { isolated: true });
+    // A database of its own: the dashboard's revenue is a global figure. Razorpay keys (a
+    // fake nobody pays through) for the payment actions staff take.
+    fake = await new FakeRazorpay().start();
+    ctx = await buildTestApp(fake.env, { isolated: true });
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
     admin = await makeAdmin(ctx);
@@ -82,6 +86,7 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
     // Chromium's keep-alive connections must not hold the server open.
     ctx?.app.server.closeAllConnections();
     await ctx?.close();
+    await fake?.stop();
   });
 
   it('serves the app under /admin with a CSP it runs under, and falls back to index.html', async () => {
@@ -377,6 +382,41 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
     await expect.poll(() => events.count()).toBe(1);
     expect(await events.textContent()).toContain('refund.processed');
     await shot('10-webhook-events');
+  });
+
+  it('shows a failed refund with a retry button that asks the API to refund again', async () => {
+    const [order] = (await ctx.app.inject({ url: '/api/orders/?page_size=1', headers: bearer(admin.access) })).json().results as {
+      id: number;
+    }[];
+    const refundId = unique('rfnd_ui');
+    const [payment] = await ctx.database.db
+      .insert(payments)
+      .values({
+        orderId: order!.id,
+        amount: '3.00',
+        razorpayPaymentId: unique('pay_ui'),
+        secondCapture: true,
+        status: 'success',
+        razorpayRefundId: refundId,
+      })
+      .returning();
+    await ctx.database.db
+      .insert(refunds)
+      .values({ paymentId: payment!.id, razorpayRefundId: refundId, amount: '3.00', status: 'failed', error: 'Bank account closed' });
+    await nav('Payments');
+    await page.getByLabel('Refund', { exact: true }).selectOption('failed');
+    const rows = page.getByTestId('payments-table').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    const cell = rows.first().getByTestId('refund-cell');
+    expect(await cell.getAttribute('title')).toBe('Bank account closed');
+    await shot('09b-payments-failed-refund');
+    await cell.getByRole('button', { name: 'Retry refund' }).click();
+    await page.getByText('No payments match.').waitFor();
+    const listed = (
+      await ctx.app.inject({ url: `/api/admin/payments/?order=${order!.id}`, headers: bearer(admin.access) })
+    ).json().results as { id: number; razorpay_refund_id: string | null; refund_status: string | null }[];
+    expect(listed.find((p) => p.id === payment!.id)).toMatchObject({ razorpay_refund_id: null, refund_status: null });
+    await page.getByLabel('Refund', { exact: true }).selectOption('');
   });
 
   it('is usable on a tablet', async () => {

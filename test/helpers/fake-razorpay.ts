@@ -38,7 +38,7 @@ export interface FakeRefund {
   amount: number;
   currency: string;
   payment_id: string;
-  status: 'pending' | 'processed';
+  status: 'pending' | 'processed' | 'failed';
   notes: Record<string, string>;
   created_at: number;
 }
@@ -64,8 +64,11 @@ export class FakeRazorpay {
   readonly requests: string[] = [];
   /** Answer the next N requests with this status (500: server error; 0: drop the connection). */
   private failures: { remaining: number; status: number } = { remaining: 0, status: 500 };
-  /** Status a new refund gets: "processed" at once, or "pending" (a webhook confirms it later). */
-  refundStatus: 'processed' | 'pending' = 'processed';
+  /**
+   * Status a new refund gets: "processed" at once, "pending" (a webhook confirms it later),
+   * or "failed" (Razorpay could not refund: nothing is taken from the payment).
+   */
+  refundStatus: FakeRefund['status'] = 'processed';
   /** Delay before answering, to simulate a slow gateway. */
   delayMs = 0;
   private server: Server | null = null;
@@ -161,6 +164,46 @@ export class FakeRazorpay {
     order.status = 'attempted';
     order.attempts += 1;
     return payment;
+  }
+
+  /**
+   * A refund made outside the shop (Razorpay's dashboard, another integration), listed with
+   * the payment's refunds; it counts against the payment unless it failed.
+   */
+  addRefund(paymentId: string, amount: number, status: FakeRefund['status'], notes: Record<string, string> = {}): FakeRefund {
+    const payment = this.payments.get(paymentId);
+    if (!payment) throw new Error(`no fake payment ${paymentId}`);
+    const refund: FakeRefund = {
+      id: id('rfnd'),
+      entity: 'refund',
+      amount,
+      currency: payment.currency,
+      payment_id: paymentId,
+      status,
+      notes,
+      created_at: now(),
+    };
+    if (status !== 'failed') this.takeRefund(payment, amount);
+    this.refunds.push(refund);
+    return refund;
+  }
+
+  /** Razorpay settles a pending refund: processed, or failed (the money stays with the payment). */
+  settleRefund(refundId: string, status: 'processed' | 'failed'): FakeRefund {
+    const refund = this.refunds.find((r) => r.id === refundId);
+    if (!refund || refund.status !== 'pending') throw new Error(`no pending fake refund ${refundId}`);
+    refund.status = status;
+    if (status === 'failed') {
+      const payment = this.payments.get(refund.payment_id)!;
+      payment.amount_refunded -= refund.amount;
+      payment.status = 'captured';
+    }
+    return refund;
+  }
+
+  private takeRefund(payment: FakePayment, amount: number) {
+    payment.amount_refunded += amount;
+    if (payment.amount_refunded === payment.amount) payment.status = 'refunded';
   }
 
   checkoutSignature(orderId: string, paymentId: string): string {
@@ -300,8 +343,7 @@ export class FakeRazorpay {
       notes: (body.notes as Record<string, string>) ?? {},
       created_at: now(),
     };
-    payment.amount_refunded += amount;
-    if (payment.amount_refunded === payment.amount) payment.status = 'refunded';
+    if (refund.status !== 'failed') this.takeRefund(payment, amount);
     this.refunds.push(refund);
     return send(res, 200, refund);
   }

@@ -180,11 +180,23 @@ function useSearchParam(): [string, string, (v: string) => void] {
 }
 
 export function Payments() {
+  const toast = useToast();
   const [status, setStatus] = useQueryParam('status');
+  const [refundStatus, setRefundStatus] = useQueryParam('refund_status');
   const [search, typed, setTyped] = useSearchParam();
   const [page, setPage] = usePage();
-  const query = { status, search, page, page_size: PAGE_SIZE };
+  const query = { status, refund_status: refundStatus, search, page, page_size: PAGE_SIZE };
   const list = useLoad(() => api<Page<AdminPayment>>('/api/admin/payments/', { query }), JSON.stringify(query));
+  const retryRefund = async (payment: AdminPayment) => {
+    if (!confirm(`Ask Razorpay again to refund order ${payment.order_number}?`)) return;
+    try {
+      await api(`/api/admin/payments/${payment.id}/refund/retry/`, { method: 'POST' });
+      toast.ok(`Refund of order ${payment.order_number} asked for again.`);
+      list.reload();
+    } catch (err) {
+      toast.error(err);
+    }
+  };
   return (
     <section>
       <div className="page-head">
@@ -213,6 +225,17 @@ export function Payments() {
             ))}
           </select>
         </div>
+        <div className="field">
+          <label htmlFor="payment-refund-status">Refund</label>
+          <select id="payment-refund-status" value={refundStatus} onChange={(e) => setRefundStatus(e.target.value)}>
+            <option value="">Any refund</option>
+            {['pending', 'processed', 'failed'].map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
       </div>
       <Loadable
         loaded={list}
@@ -220,8 +243,8 @@ export function Payments() {
           p.count === 0
             ? search
               ? `No payment has the order number or Razorpay id “${search}”.`
-              : status
-                ? `No ${status} payments.`
+              : status || refundStatus
+                ? 'No payments match.'
                 : 'No payments yet.'
             : null
         }
@@ -238,6 +261,7 @@ export function Payments() {
                     <th>Razorpay payment</th>
                     <th className="num">Amount</th>
                     <th className="num">Refunded</th>
+                    <th>Refund</th>
                     <th>Status</th>
                     <th>Created</th>
                     <th>Updated</th>
@@ -263,6 +287,14 @@ export function Payments() {
                         {paymentAmount(x)}
                       </td>
                       <td className="num">{Number(x.refunded_amount) > 0 ? money(x.refunded_amount) : '—'}</td>
+                      <td title={x.refund_error ?? undefined} data-testid="refund-cell">
+                        {x.refund_status ? <StatusBadge status={x.refund_status} /> : '—'}
+                        {x.refund_status === 'failed' ? (
+                          <button type="button" className="small secondary" onClick={() => void retryRefund(x)}>
+                            Retry refund
+                          </button>
+                        ) : null}
+                      </td>
                       <td>
                         <StatusBadge status={x.status} />
                       </td>

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
-import { MANUAL_PAYMENT_METHODS, PAYMENT_PROVIDERS, PAYMENT_ROW_STATUSES } from '../../db/schema/payments.js';
+import { MANUAL_PAYMENT_METHODS, PAYMENT_PROVIDERS, PAYMENT_ROW_STATUSES, REFUND_STATUSES } from '../../db/schema/payments.js';
 import { actorOf } from '../../http/auth.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
 import { Id, IdParams, Money, Page, PageQuery, problems, Timestamp } from '../../http/schemas.js';
@@ -9,6 +9,8 @@ import { formatMoney } from '../../lib/money.js';
 import * as users from '../accounts/admin.js';
 import { userView } from '../accounts/routes.js';
 import * as payments from '../payments/admin.js';
+import { retryRefund } from '../payments/refunds.js';
+import type { PaymentsDeps } from '../payments/service.js';
 
 const AdminUser = Type.Object(
   {
@@ -45,11 +47,44 @@ const AdminPayment = Type.Object({
   reference: Type.Union([Type.String(), Type.Null()], { description: 'Manual payments only' }),
   recorded_by_id: Type.Union([Id, Type.Null()], { description: 'The staff user who recorded a manual payment' }),
   refunded_amount: Money,
-  razorpay_refund_id: Type.Union([Type.String(), Type.Null()]),
+  razorpay_refund_id: Type.Union([Type.String(), Type.Null()], {
+    description: 'The current refund: the last one the refund job asked for, or the one that completed the refund.',
+  }),
+  refund_status: Type.Union([Type.Enum([...REFUND_STATUSES]), Type.Null()], {
+    description:
+      'The state of the current refund. `failed`: Razorpay could not refund; nothing is retried until staff call ' +
+      '`POST /api/admin/payments/{id}/refund/retry/`.',
+  }),
+  refund_error: Type.Union([Type.String(), Type.Null()], { description: 'Why the current refund failed, when Razorpay said.' }),
   error: Type.Union([Type.String(), Type.Null()]),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
+
+function adminPaymentView({ payment: p, orderNumber, refundStatus, refundError }: payments.AdminPaymentRow) {
+  return {
+    id: p.id,
+    order_id: p.orderId,
+    order_number: orderNumber,
+    razorpay_order_id: p.razorpayOrderId,
+    razorpay_payment_id: p.razorpayPaymentId,
+    amount: formatMoney(p.amount),
+    currency: p.currency,
+    status: p.status as (typeof PAYMENT_ROW_STATUSES)[number],
+    provider: p.provider as (typeof PAYMENT_PROVIDERS)[number],
+    second_capture: p.secondCapture,
+    method: p.method as (typeof MANUAL_PAYMENT_METHODS)[number] | null,
+    reference: p.reference,
+    recorded_by_id: p.recordedById,
+    refunded_amount: formatMoney(p.refundedAmount),
+    razorpay_refund_id: p.razorpayRefundId,
+    refund_status: refundStatus as (typeof REFUND_STATUSES)[number] | null,
+    refund_error: refundError,
+    error: p.error,
+    created_at: p.createdAt.toISOString(),
+    updated_at: p.updatedAt.toISOString(),
+  };
+}
 
 const WebhookEvent = Type.Object({
   id: Id,
@@ -70,7 +105,10 @@ function adminUserView(row: Awaited<ReturnType<typeof users.getUser>>) {
 }
 
 /** Staff administration: users, payments and stored webhook events. */
-export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; payments: PaymentsDeps }> = async (
+  app,
+  { database, payments: paymentsDeps },
+) => {
   const tags = ['administration'];
   const UserRef = Type.Ref('AdminUser');
 
@@ -140,6 +178,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = as
           ...PageQuery,
           status: Type.Optional(Type.Enum([...PAYMENT_ROW_STATUSES])),
           order: Type.Optional(Id),
+          refund_status: Type.Optional(Type.Enum([...REFUND_STATUSES], { description: 'The current refund’s state.' })),
           search: Type.Optional(
             Type.String({ maxLength: 64, description: 'An order number, or a Razorpay order or payment id.' }),
           ),
@@ -151,7 +190,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = as
       const params = pageParams(request.query);
       const { rows, count } = await payments.listPayments(
         database,
-        { status: request.query.status, orderId: request.query.order, search: request.query.search },
+        {
+          status: request.query.status,
+          orderId: request.query.order,
+          search: request.query.search,
+          refundStatus: request.query.refund_status,
+        },
         params.pageSize,
         offsetOf(params),
       );
@@ -160,27 +204,30 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = as
         request,
         params,
         count,
-        rows.map(({ payment: p, orderNumber }) => ({
-          id: p.id,
-          order_id: p.orderId,
-          order_number: orderNumber,
-          razorpay_order_id: p.razorpayOrderId,
-          razorpay_payment_id: p.razorpayPaymentId,
-          amount: formatMoney(p.amount),
-          currency: p.currency,
-          status: p.status as (typeof PAYMENT_ROW_STATUSES)[number],
-          provider: p.provider as (typeof PAYMENT_PROVIDERS)[number],
-          second_capture: p.secondCapture,
-          method: p.method as (typeof MANUAL_PAYMENT_METHODS)[number] | null,
-          reference: p.reference,
-          recorded_by_id: p.recordedById,
-          refunded_amount: formatMoney(p.refundedAmount),
-          razorpay_refund_id: p.razorpayRefundId,
-          error: p.error,
-          created_at: p.createdAt.toISOString(),
-          updated_at: p.updatedAt.toISOString(),
-        })),
+        rows.map(adminPaymentView),
       );
+    },
+  );
+
+  app.post(
+    '/payments/:id/refund/retry/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Retry a refund Razorpay failed',
+        description:
+          'For a payment whose current refund is `failed` (`refund_status`): the refund job asks Razorpay again for ' +
+          'what is not refunded, shortly after this answers (202, the payment as it now stands: `razorpay_refund_id` ' +
+          'null until the new refund is recorded). Any other payment is 409; without Razorpay keys 503.',
+        params: IdParams,
+        response: { 202: AdminPayment, ...problems(404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      await retryRefund(paymentsDeps, request.params.id);
+      const { rows } = await payments.listPayments(database, { paymentId: request.params.id }, 1, 0);
+      return reply.code(202).send(adminPaymentView(rows[0]!));
     },
   );
 

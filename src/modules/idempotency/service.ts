@@ -10,6 +10,8 @@ import { Conflict, ValidationError } from '../../http/errors.js';
  * work it guards: a second request with the same key waits on the unique index until the
  * first commits (then replays its response) or rolls back (then does the work itself).
  * So there is no "in progress" state to get stuck in, and a failed attempt leaves no trace.
+ * Work that calls another service (runOnce) claims first, in its own transaction: that
+ * claim is a lease, taken over once it runs out, so a crash cannot leave the key stuck.
  */
 export interface IdempotentRequest {
   userId: number;
@@ -64,17 +66,36 @@ export function bodyHash(body: unknown): string {
  * request with the same key and body. The same key with another body is 409.
  */
 export async function claimOrReplay(tx: Executor, req: IdempotentRequest): Promise<StoredResponse | null> {
+  const outcome = await claim(tx, req, DEFAULT_LEASE_SECONDS);
+  return 'claimedAt' in outcome ? null : outcome;
+}
+
+/** How long an unfinished claim (runOnce) holds the key unless its caller says otherwise. */
+export const DEFAULT_LEASE_SECONDS = 120;
+
+/**
+ * Claims the key (answering when, which identifies this claim), or returns the stored
+ * response. A claim without a response older than `leaseSeconds` is taken over: its
+ * request died between claiming and storing the response (a crash, a lost connection).
+ */
+async function claim(
+  tx: Executor,
+  req: IdempotentRequest,
+  leaseSeconds: number,
+): Promise<{ claimedAt: Date } | StoredResponse> {
+  // Whole milliseconds, so that the JavaScript Date read back names this claim exactly.
+  const now = sql`date_trunc('milliseconds', now())`;
   const claimed = await tx
     .insert(idempotencyKeys)
-    .values({ userId: req.userId, scope: req.scope, key: req.key, requestHash: req.hash })
+    .values({ userId: req.userId, scope: req.scope, key: req.key, requestHash: req.hash, createdAt: now })
     .onConflictDoUpdate({
       target: [idempotencyKeys.userId, idempotencyKeys.scope, idempotencyKeys.key],
-      // An expired key (older than 24 h) is reused as if new.
-      set: { requestHash: req.hash, createdAt: sql`now()`, statusCode: null, responseBody: null, completedAt: null },
-      setWhere: sql`${idempotencyKeys.createdAt} < now() - ${TTL}`,
+      // An expired key (older than 24 h), or a claim whose lease ran out, is taken as if new.
+      set: { requestHash: req.hash, createdAt: now, statusCode: null, responseBody: null, completedAt: null },
+      setWhere: sql`${idempotencyKeys.createdAt} < now() - ${TTL} or (${idempotencyKeys.statusCode} is null and ${idempotencyKeys.createdAt} < now() - make_interval(secs => ${leaseSeconds}))`,
     })
-    .returning({ key: idempotencyKeys.key });
-  if (claimed.length) return null;
+    .returning({ createdAt: idempotencyKeys.createdAt });
+  if (claimed.length) return { claimedAt: claimed[0]!.createdAt };
   const [stored] = await tx
     .select()
     .from(idempotencyKeys)
@@ -95,37 +116,56 @@ export async function claimOrReplay(tx: Executor, req: IdempotentRequest): Promi
   return { status: stored.statusCode, body: stored.responseBody };
 }
 
+/** The key's row, or only the claim made at `claimedAt` (not one that took it over since). */
+function keyRow(req: IdempotentRequest, claimedAt?: Date) {
+  return and(
+    eq(idempotencyKeys.userId, req.userId),
+    eq(idempotencyKeys.scope, req.scope),
+    eq(idempotencyKeys.key, req.key),
+    claimedAt ? eq(idempotencyKeys.createdAt, claimedAt) : undefined,
+  );
+}
+
 /** Records the response of the claimed key, in the same transaction as the work. */
-export async function complete(tx: Executor, req: IdempotentRequest, response: StoredResponse) {
+export async function complete(tx: Executor, req: IdempotentRequest, response: StoredResponse, claimedAt?: Date) {
   await tx
     .update(idempotencyKeys)
     .set({ statusCode: response.status, responseBody: response.body, completedAt: new Date() })
-    .where(
-      and(
-        eq(idempotencyKeys.userId, req.userId),
-        eq(idempotencyKeys.scope, req.scope),
-        eq(idempotencyKeys.key, req.key),
-      ),
-    );
+    .where(keyRow(req, claimedAt));
+}
+
+export interface RunOnceOptions {
+  /** How long to wait for a concurrent first request's response before answering 409. */
+  waitMs?: number;
+  /**
+   * How long the claim holds the key without a response: longer than the work can take.
+   * After it, a retry takes the key over (the first request is taken for dead).
+   */
+  leaseSeconds?: number;
 }
 
 /**
  * Idempotency for work that must not hold a transaction open (it calls another service):
- * the key is claimed in its own short transaction (status pending), the work runs, and its
- * response is stored; if the work fails the claim is released. A concurrent request with
- * the same key waits up to `waitMs` for the first one's response.
+ * the key is claimed in its own short transaction (a lease of `leaseSeconds`), the work
+ * runs, and its response is stored; if the work fails the claim is released. A concurrent
+ * request with the same key waits up to `waitMs` for the first one's response. A claim
+ * whose request died (no response within the lease) is taken over by the next retry, and
+ * the late first request then stores nothing over it.
  */
 export async function runOnce(
   database: Database,
   req: IdempotentRequest,
   work: () => Promise<StoredResponse>,
-  waitMs = 10_000,
+  options: RunOnceOptions = {},
 ): Promise<StoredResponse & { replayed: boolean }> {
+  const { waitMs = 10_000, leaseSeconds = DEFAULT_LEASE_SECONDS } = options;
   const started = Date.now();
+  let claimedAt: Date;
   for (;;) {
     try {
-      const replay = await database.db.transaction((tx) => claimOrReplay(tx, req));
-      if (replay) return { ...replay, replayed: true };
+      const outcome = await database.db.transaction((tx) => claim(tx, req, leaseSeconds));
+      if (!('claimedAt' in outcome)) return { ...outcome, replayed: true };
+      claimedAt = outcome.claimedAt;
       break;
     } catch (err) {
       if (!(err instanceof KeyInProgress) || Date.now() - started > waitMs) throw err;
@@ -134,25 +174,16 @@ export async function runOnce(
   }
   try {
     const response = await work();
-    await complete(database.db, req, response);
+    await complete(database.db, req, response, claimedAt);
     return { ...response, replayed: false };
   } catch (err) {
-    await release(database.db, req);
+    await release(database.db, req, claimedAt);
     throw err;
   }
 }
 
-async function release(ex: Executor, req: IdempotentRequest) {
-  await ex
-    .delete(idempotencyKeys)
-    .where(
-      and(
-        eq(idempotencyKeys.userId, req.userId),
-        eq(idempotencyKeys.scope, req.scope),
-        eq(idempotencyKeys.key, req.key),
-        sql`${idempotencyKeys.statusCode} is null`,
-      ),
-    );
+async function release(ex: Executor, req: IdempotentRequest, claimedAt: Date) {
+  await ex.delete(idempotencyKeys).where(and(keyRow(req, claimedAt), sql`${idempotencyKeys.statusCode} is null`));
 }
 
 /** Deletes keys past their 24 hours (housekeeping); expired keys are never replayed anyway. */

@@ -10,6 +10,7 @@ export interface JobPayloads {
   'orders-expire-overdue': Record<string, never>;
   // A cancelled paid order's checkout payment, or one payment (a second capture).
   'payment-refund': { orderId: number } | { paymentId: number };
+  'payments-refund-sweep': Record<string, never>;
   'carts-sweep-idle': Record<string, never>;
   housekeeping: Record<string, never>;
 }
@@ -38,6 +39,8 @@ interface QueueSettings {
   concurrency?: number;
   /** Batches in flight at once in this process, each fetched by its own poller (1 on PGlite). */
   pollers?: number;
+  /** Retries after a failure, and the first delay in seconds (doubling each time). Default 5 and 5 s. */
+  retry?: { limit: number; delaySeconds: number };
 }
 
 const QUEUES: Record<JobName, QueueSettings> = {
@@ -45,8 +48,12 @@ const QUEUES: Record<JobName, QueueSettings> = {
   // 46 orders/s one by one, 730/s a batch at a time, 1,430/s two at a time (bench drain).
   'order-expire': { batchSize: 200, pollers: 2 },
   'orders-expire-overdue': { cron: '* * * * *' }, // safety net for expiry jobs that were missed
-  // Each refund waits on the gateway: many in flight at once.
-  'payment-refund': { batchSize: 20, concurrency: 10 },
+  // Each refund waits on the gateway: many in flight at once. Retried for about 6 to 11 hours
+  // while Razorpay is down (5–10 s, then doubling: the 12th retry waits 2.8–5.7 h); the
+  // refund sweep drives it after that.
+  'payment-refund': { batchSize: 20, concurrency: 10, retry: { limit: 12, delaySeconds: 5 } },
+  // Safety net for refunds whose job gave up or was lost (Razorpay down for long).
+  'payments-refund-sweep': { cron: '*/15 * * * *' },
   'carts-sweep-idle': { cron: '17 3 * * *' },
   // Expired refresh tokens and idempotency keys, webhook events past their retention.
   housekeeping: { cron: '43 3 * * *' },
@@ -129,13 +136,18 @@ export class JobQueue {
       await this.boss.start();
       this.started = true;
       for (const name of Object.keys(QUEUES) as JobName[]) {
-        if (await this.boss.getQueue(name)) continue;
-        await this.boss.createQueue(name, {
-          name,
-          retryLimit: this.options.retryLimit ?? 5,
-          retryDelay: this.options.retryDelaySeconds ?? 5,
+        const retry = {
+          retryLimit: this.options.retryLimit ?? QUEUES[name].retry?.limit ?? 5,
+          retryDelay: this.options.retryDelaySeconds ?? QUEUES[name].retry?.delaySeconds ?? 5,
           retryBackoff: true,
-        });
+        };
+        const existing = await this.boss.getQueue(name);
+        if (!existing) {
+          await this.boss.createQueue(name, { name, ...retry });
+        } else if (existing.retryLimit !== retry.retryLimit || existing.retryDelay !== retry.retryDelay) {
+          // A queue made by an older release keeps its settings unless told (new jobs copy them).
+          await this.boss.updateQueue(name, { name, ...retry });
+        }
       }
     });
     if (!this.options.work) return;
@@ -227,6 +239,15 @@ export class JobQueue {
     options: { startAfter?: Date; singletonKey?: string } = {},
   ): Promise<void> {
     await this.boss.send(name, data, { ...options, db: transactionRunner(ex, true) });
+  }
+
+  /** The payloads of a queue's jobs not finished yet: waiting, running, or failed and due a retry. */
+  async unfinished<N extends JobName>(ex: Executor, name: N): Promise<JobPayloads[N][]> {
+    const runner = transactionRunner(ex);
+    if (!runner) throw new Error('the executor exposes no connection');
+    // pg-boss's job_state enum is ordered: created < retry < active < completed < cancelled < failed.
+    const { rows } = await runner.executeSql(`SELECT data FROM pgboss.job WHERE name = $1 AND state < 'completed'`, [name]);
+    return (rows as { data: JobPayloads[N] }[]).map((r) => r.data);
   }
 
   async stop(): Promise<void> {

@@ -1,21 +1,29 @@
 import { and, desc, eq, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { orders, payments, webhookEvents } from '../../db/schema/index.js';
+import { orders, payments, refunds, webhookEvents } from '../../db/schema/index.js';
 
 /** Staff views of payments and stored webhook deliveries, newest first. */
 export interface PaymentFilter {
+  paymentId?: number;
   status?: string;
   orderId?: number;
   /** An order number, or a Razorpay order or payment id. */
   search?: string;
+  /** The state of the payment's current refund (the one `razorpay_refund_id` names). */
+  refundStatus?: string;
 }
+
+/** A payment's row with its order number and its current refund's state, for staff. */
+export type AdminPaymentRow = Awaited<ReturnType<typeof listPayments>>['rows'][number];
 
 export async function listPayments(database: Database, query: PaymentFilter, limit: number, offset: number) {
   const { db } = database;
   const term = query.search?.trim();
   const filter = and(
+    query.paymentId !== undefined ? eq(payments.id, query.paymentId) : undefined,
     query.status ? eq(payments.status, query.status) : undefined,
     query.orderId !== undefined ? eq(payments.orderId, query.orderId) : undefined,
+    query.refundStatus ? eq(refunds.status, query.refundStatus) : undefined,
     term
       ? or(
           eq(orders.orderNumber, term.toUpperCase()),
@@ -26,9 +34,15 @@ export async function listPayments(database: Database, query: PaymentFilter, lim
   );
   const [rows, [counted]] = await Promise.all([
     db
-      .select({ payment: payments, orderNumber: orders.orderNumber })
+      .select({
+        payment: payments,
+        orderNumber: orders.orderNumber,
+        refundStatus: refunds.status,
+        refundError: refunds.error,
+      })
       .from(payments)
       .innerJoin(orders, eq(orders.id, payments.orderId))
+      .leftJoin(refunds, eq(refunds.razorpayRefundId, payments.razorpayRefundId))
       .where(filter)
       .orderBy(desc(payments.createdAt), desc(payments.id))
       .limit(limit)
@@ -37,6 +51,7 @@ export async function listPayments(database: Database, query: PaymentFilter, lim
       .select({ count: sql<number>`count(*)::int` })
       .from(payments)
       .innerJoin(orders, eq(orders.id, payments.orderId))
+      .leftJoin(refunds, eq(refunds.razorpayRefundId, payments.razorpayRefundId))
       .where(filter),
   ]);
   return { rows, count: counted!.count };

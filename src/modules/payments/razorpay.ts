@@ -30,6 +30,8 @@ export interface RazorpayRefund {
   payment_id: string;
   amount: number;
   status: string;
+  notes?: Record<string, string> | null;
+  created_at?: number;
 }
 
 /** Any failure talking to Razorpay: `unavailable` (network, timeout, 5xx) or `rejected` (4xx). */
@@ -73,8 +75,9 @@ export class RazorpayClient {
     return this.request<RazorpayRefund>('POST', `/v1/payments/${encodeURIComponent(paymentId)}/refund`, input);
   }
 
+  /** The payment's refunds (up to 100, Razorpay's largest page: far more than one payment gets). */
   listRefunds(paymentId: string) {
-    return this.request<{ items: RazorpayRefund[] }>('GET', `/v1/payments/${encodeURIComponent(paymentId)}/refunds`);
+    return this.request<{ items: RazorpayRefund[] }>('GET', `/v1/payments/${encodeURIComponent(paymentId)}/refunds?count=100`);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

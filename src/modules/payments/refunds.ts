@@ -1,6 +1,8 @@
 import type { Tx } from '../../db/client.js';
+import { Conflict, NotFound } from '../../http/errors.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
 import * as orders from '../orders/service.js';
+import { RazorpayError, type RazorpayRefund } from './razorpay.js';
 import * as repo from './repository.js';
 import { type PaymentsDeps, requireRazorpay } from './service.js';
 
@@ -78,36 +80,137 @@ async function applyRefundedTotal(tx: Tx, payment: repo.PaymentRow, refundId: st
   if (order.paymentStatus !== status) await orders.setPaymentStatus(tx, order, status);
 }
 
+/** The note the refund job puts on the refunds it asks for, to tell them from refunds made elsewhere. */
+const MARK = 'shop_payment_id';
+
 /**
  * The refund job: refunds what is left of a captured Razorpay payment (a cancelled paid
- * order's, or a second capture). Idempotent: a payment refunded or with a refund already
- * requested is left alone, and a refund Razorpay already has that is not recorded here (a
- * retry after a lost answer) is found before a new one is asked for.
+ * order's, or a second capture). First every refund Razorpay lists for the payment is
+ * recorded by its own id, amount and status (so a refund whose answer was lost, one made in
+ * Razorpay's dashboard, or a pending one that settled, all count as what they are); then
+ * what is neither processed nor pending is asked for, once. A payment whose last refund
+ * failed waits for staff (`retryRefund`). Idempotent; throws while Razorpay is down, so
+ * pg-boss retries it, and the sweep (`resumeRefunds`) drives it again after that.
  */
 export async function runRefundJob(deps: PaymentsDeps, job: RefundJob): Promise<void> {
   const { db } = deps.database;
   const payment = 'paymentId' in job ? await repo.findById(db, job.paymentId) : await repo.findByOrder(db, job.orderId);
-  if (!payment || payment.provider !== 'razorpay' || !payment.razorpayPaymentId || payment.razorpayRefundId) return;
+  if (!payment || payment.provider !== 'razorpay' || !payment.razorpayPaymentId) return;
   if (!CAPTURED.includes(payment.status)) return;
-  const remaining = toPaise(payment.amount) - toPaise(payment.refundedAmount);
-  if (remaining <= 0) return;
   const razorpay = requireRazorpay(deps);
-  const known = await repo.refundIdsOf(db, payment.id);
-  const existing = (await razorpay.listRefunds(payment.razorpayPaymentId)).items?.find((r) => !known.has(r.id));
-  const refund =
-    existing ??
-    (await razorpay.refund(payment.razorpayPaymentId, {
-      amount: remaining,
+  const listed = (await razorpay.listRefunds(payment.razorpayPaymentId)).items ?? [];
+  const outstanding = await db.transaction(async (tx) => {
+    const locked = (await repo.lockById(tx, payment.id))!;
+    await recordListed(tx, deps, locked, listed);
+    return outstandingPaise(tx, locked.id);
+  });
+  if (outstanding <= 0) return;
+  let refund: RazorpayRefund;
+  try {
+    refund = await razorpay.refund(payment.razorpayPaymentId, {
+      amount: outstanding,
       notes: {
         order_id: String(payment.orderId),
+        [MARK]: String(payment.id),
         reason: payment.secondCapture ? 'second capture for an order already paid' : 'order cancelled',
       },
-    }));
+    });
+  } catch (err) {
+    // Refused (not merely unreachable): staff see why; the job is retried, then swept.
+    if (err instanceof RazorpayError && err.kind === 'rejected') {
+      await repo.updatePayment(db, payment.id, { error: `Refund refused: ${err.message}`.slice(0, 1000) });
+    }
+    throw err;
+  }
   await db.transaction(async (tx) => {
     const locked = (await repo.lockById(tx, payment.id))!;
-    await repo.updatePayment(tx, locked.id, { razorpayRefundId: refund.id });
-    const status = refund.status === 'processed' || refund.status === 'failed' ? refund.status : 'pending';
-    const problem = await settleRefund(tx, deps, locked, { id: refund.id, amountPaise: refund.amount, status });
-    if (problem) await repo.updatePayment(tx, locked.id, { error: problem });
+    await record(tx, deps, locked, refund, true);
+  });
+}
+
+/**
+ * Records every refund Razorpay lists for the payment (oldest first). One the job asked for
+ * whose answer never arrived (marked as the job's, not recorded yet) becomes the payment's
+ * current refund.
+ */
+async function recordListed(tx: Tx, deps: PaymentsDeps, payment: repo.PaymentRow, listed: RazorpayRefund[]) {
+  const known = await repo.refundIdsOf(tx, payment.id);
+  const oldestFirst = [...listed].sort((a, b) => (a.created_at ?? 0) - (b.created_at ?? 0));
+  for (const refund of oldestFirst) {
+    if (refund.payment_id !== payment.razorpayPaymentId) continue;
+    const ours = !known.has(refund.id) && refund.notes?.[MARK] === String(payment.id);
+    await record(tx, deps, payment, refund, ours);
+  }
+}
+
+/** Records one refund Razorpay reported; `current`: it is the one the job asked for. */
+async function record(tx: Tx, deps: PaymentsDeps, payment: repo.PaymentRow, refund: RazorpayRefund, current: boolean) {
+  const report = reportOf(refund);
+  if (!report) return;
+  if (current) await repo.updatePayment(tx, payment.id, { razorpayRefundId: report.id });
+  const problem = await settleRefund(tx, deps, payment, report);
+  if (problem) await repo.updatePayment(tx, payment.id, { error: problem.slice(0, 1000) });
+}
+
+function reportOf(refund: RazorpayRefund): RefundReport | null {
+  if (typeof refund.id !== 'string' || !refund.id || refund.id.length > 64) return null;
+  if (!Number.isSafeInteger(refund.amount) || refund.amount <= 0) return null;
+  const status = refund.status === 'processed' || refund.status === 'failed' ? refund.status : 'pending';
+  return { id: refund.id, amountPaise: refund.amount, status };
+}
+
+/**
+ * What is left to ask Razorpay for, in paise: the payment less its processed and pending
+ * refunds; 0 when its current refund failed (staff decide whether to retry it).
+ */
+async function outstandingPaise(tx: Tx, paymentId: number): Promise<number> {
+  const payment = (await repo.findById(tx, paymentId))!;
+  if (!CAPTURED.includes(payment.status)) return 0;
+  if (payment.razorpayRefundId) {
+    const current = await repo.findRefund(tx, payment.razorpayRefundId);
+    if (current?.status === 'failed') return 0;
+  }
+  const taken = await repo.refundPaise(tx, paymentId, ['processed', 'pending']);
+  return toPaise(payment.amount) - taken;
+}
+
+/**
+ * Staff retry a refund that failed: the payment's current refund is set aside and the
+ * refund job asks Razorpay again for what is left (enqueued in this transaction).
+ */
+export async function retryRefund(deps: PaymentsDeps, paymentId: number): Promise<void> {
+  requireRazorpay(deps);
+  await deps.database.db.transaction(async (tx) => {
+    const payment = await repo.lockById(tx, paymentId);
+    if (!payment) throw new NotFound('No such payment.');
+    const current = payment.razorpayRefundId ? await repo.findRefund(tx, payment.razorpayRefundId) : undefined;
+    if (current?.status !== 'failed' || !CAPTURED.includes(payment.status)) {
+      throw new Conflict(`Payment ${payment.id} has no failed refund to retry.`);
+    }
+    await repo.updatePayment(tx, payment.id, { razorpayRefundId: null, error: null });
+    await deps.jobs.enqueue(tx, 'payment-refund', { paymentId: payment.id });
+  });
+}
+
+/** How long a refund is left to its own job before the sweep drives it again. */
+const SWEEP_GRACE_MINUTES = 10;
+
+/**
+ * The sweep (a cron job): enqueues the refund job again for every captured Razorpay payment
+ * that should be refunded (a cancelled order's, a second capture) and is not, unless a
+ * refund job for it is still waiting or retrying, or its current refund failed (staff retry
+ * it). Returns the payment ids it enqueued.
+ */
+export async function resumeRefunds(deps: PaymentsDeps): Promise<number[]> {
+  const { db } = deps.database;
+  return db.transaction(async (tx) => {
+    const busy = { paymentIds: [] as number[], orderIds: [] as number[] };
+    for (const job of await deps.jobs.unfinished(tx, 'payment-refund')) {
+      if ('paymentId' in job) busy.paymentIds.push(job.paymentId);
+      else busy.orderIds.push(job.orderId);
+    }
+    const ids = await repo.unsettledRefundPayments(tx, { graceMinutes: SWEEP_GRACE_MINUTES, limit: 500, busy });
+    await deps.jobs.enqueueMany(tx, 'payment-refund', ids.map((paymentId) => ({ data: { paymentId } })));
+    return ids;
   });
 }

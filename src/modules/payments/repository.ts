@@ -1,6 +1,6 @@
-import { and, eq, isNull, not, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, not, notInArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { payments, refunds, webhookEvents } from '../../db/schema/index.js';
+import { orders, payments, refunds, webhookEvents } from '../../db/schema/index.js';
 
 export type PaymentRow = typeof payments.$inferSelect;
 
@@ -165,12 +165,52 @@ export async function refundIdsOf(ex: Executor, paymentId: number): Promise<Set<
 }
 
 /** The sum of a payment's processed refunds, in paise. */
-export async function processedRefundPaise(ex: Executor, paymentId: number): Promise<number> {
+export function processedRefundPaise(ex: Executor, paymentId: number): Promise<number> {
+  return refundPaise(ex, paymentId, ['processed']);
+}
+
+/** The sum of a payment's refunds in these states, in paise. */
+export async function refundPaise(ex: Executor, paymentId: number, statuses: string[]): Promise<number> {
   const [row] = await ex
     .select({ paise: sql<string>`(coalesce(sum(${refunds.amount}), 0) * 100)::bigint::text` })
     .from(refunds)
-    .where(and(eq(refunds.paymentId, paymentId), eq(refunds.status, 'processed')));
+    .where(and(eq(refunds.paymentId, paymentId), inArray(refunds.status, statuses)));
   return Number(row!.paise);
+}
+
+/**
+ * Captured Razorpay payments that should be refunded (a cancelled order's checkout payment,
+ * a second capture) and are not fully, untouched for `graceMinutes`, except those whose
+ * current refund failed (those wait for staff) and those a refund job is busy with (`busy`:
+ * the payments and orders of unfinished jobs): the refund sweep's work, oldest first.
+ */
+export async function unsettledRefundPayments(
+  ex: Executor,
+  options: { graceMinutes: number; limit: number; busy: { paymentIds: number[]; orderIds: number[] } },
+): Promise<number[]> {
+  const { graceMinutes, limit, busy } = options;
+  const grace = sql`now() - make_interval(mins => ${graceMinutes})`;
+  const rows = await ex
+    .select({ id: payments.id })
+    .from(payments)
+    .innerJoin(orders, eq(orders.id, payments.orderId))
+    .where(
+      and(
+        eq(payments.provider, 'razorpay'),
+        isNotNull(payments.razorpayPaymentId),
+        inArray(payments.status, ['success', 'partially_refunded']),
+        or(
+          and(eq(payments.secondCapture, true), lt(payments.updatedAt, grace)),
+          and(eq(payments.secondCapture, false), eq(orders.status, 'cancelled'), lt(orders.updatedAt, grace)),
+        ),
+        sql`not exists (select 1 from ${refunds} where ${refunds.razorpayRefundId} = ${payments.razorpayRefundId} and ${refunds.status} = 'failed')`,
+        busy.paymentIds.length ? notInArray(payments.id, busy.paymentIds) : undefined,
+        busy.orderIds.length ? or(eq(payments.secondCapture, true), notInArray(payments.orderId, busy.orderIds)) : undefined,
+      ),
+    )
+    .orderBy(payments.id)
+    .limit(limit);
+  return rows.map((r) => r.id);
 }
 
 /** Stores a webhook delivery; undefined when this event id was stored before (a replay). */

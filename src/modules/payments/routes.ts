@@ -43,6 +43,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = 
         deps.database,
         { userId: actor.id, scope: 'payments.initiate', key, hash: idempotency.bodyHash(request.body) },
         async () => ({ status: 200, body: await run() }),
+        { leaseSeconds: service.initiateLeaseSeconds(deps) },
       );
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(200).send(result.body as service.InitiateResponse);

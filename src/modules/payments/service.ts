@@ -76,6 +76,14 @@ function assertPayable(order: OrderRow) {
   }
 }
 
+/**
+ * How long an Idempotency-Key claim on initiate holds (then a retry may take it over): longer
+ * than initiate can last, waiting up to 10 s for a concurrent call and then one Razorpay call.
+ */
+export function initiateLeaseSeconds(deps: PaymentsDeps): number {
+  return Math.ceil((10_000 + (deps.razorpay?.timeoutMs ?? 0) + ABANDONED_INTENT_MARGIN_MS) / 1000);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
