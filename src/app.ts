@@ -20,6 +20,7 @@ import Fastify, {
 import { installAuth } from './http/auth.js';
 import { errorCodesMarkdown } from './http/errors.js';
 import { installMetrics } from './http/plugins/metrics.js';
+import { installOperationIds } from './http/operation-ids.js';
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
 import { installPublicUrl } from './http/public-url.js';
 import { buildValidator } from './http/validation.js';
@@ -152,6 +153,8 @@ export async function buildApp({ services, logger }: AppOptions) {
           'Errors are `application/problem+json` with a stable `code`:\n\n' +
           errorCodesMarkdown(),
       },
+      // Relative to the document unless PUBLIC_URL says where the API is served.
+      servers: [{ url: config.publicUrl ?? '/', description: 'This server' }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
@@ -165,6 +168,7 @@ export async function buildApp({ services, logger }: AppOptions) {
 
   const deps = services.accounts;
   installAuth(app, (token) => authenticate(deps, token));
+  installOperationIds(app);
   const metrics = installMetrics(app, () => database.poolStats());
 
   const loginHooks: LoginHook[] = [cartLoginHook()];

@@ -54,7 +54,11 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate) {
       }
       return;
     }
-    if (level === 'none') return;
+    if (level === 'none') {
+      // Public: said explicitly, so that every operation of the document declares its security.
+      if (route.schema) route.schema.security = [];
+      return;
+    }
     const existing = route.onRequest ? [route.onRequest].flat() : [];
     // After hooks other plugins attached (the rate limit counts rejected calls too).
     route.onRequest = [...existing, hookFor(level, authenticate)];

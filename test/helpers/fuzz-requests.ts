@@ -120,7 +120,7 @@ function plausibleText(name: string, schema: Schema): fc.Arbitrary<unknown> {
   if (n === 'tz') return fc.constantFrom('Asia/Kolkata', 'UTC', 'America/New_York', 'Etc/GMT+12');
   if (n === 'price' || n.endsWith('_price'))
     return fc.constantFrom('100.00', '0.01', '9999999999.99', '1499.5');
-  if (n === 'slug' || n === 'category' || n === 'id_or_slug')
+  if (n === 'slug' || n === 'category')
     return fc.constantFrom(...SLUG_REFS).map((r) => new Ref(r));
   if (n === 'razorpay_order_id') return fc.constant(new Ref('razorpayOrderId'));
   if (n === 'refresh') return fc.constant(new Ref('refreshToken'));

@@ -94,7 +94,6 @@ const FIELD_REFS: Record<string, keyof World['refs']> = {
 };
 const PATH_REFS: [RegExp, keyof World['refs']][] = [
   [/addresses/, 'address'],
-  [/\{id_or_slug\}/, 'productSlug'],
   [/products/, 'product2'],
   [/categories/, 'childCategorySlug'],
   [/cart\/items/, 'cartItem'],

@@ -169,6 +169,30 @@ describe('OpenAPI', () => {
     expect(doc.components.schemas.User.properties).not.toHaveProperty('password_hash');
   });
 
+  it('gives every operation a unique operationId and declared security, one path per resource, and a server', async () => {
+    const doc = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.servers).toEqual([{ url: '/', description: 'This server' }]);
+    const ids = new Map<string, string>();
+    const shapes = new Map<string, string>();
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)) {
+      // Paths that differ only by a parameter's name are one path to a client generator.
+      const shape = path.replace(/\{[^}]+\}/g, '{}');
+      expect(shapes.get(shape), `${path} and ${shapes.get(shape)}`).toBeUndefined();
+      shapes.set(shape, path);
+      for (const [method, op] of Object.entries(item)) {
+        const where = `${method} ${path}`;
+        expect(op.operationId, where).toMatch(/^[a-z]+[A-Za-z0-9]+$/);
+        expect(ids.get(op.operationId as string), `${where} repeats an operationId`).toBeUndefined();
+        ids.set(op.operationId as string, where);
+        expect(op.security, where).toBeDefined();
+      }
+    }
+    expect(doc.paths['/api/products/{id}/'].get.operationId).toBe('getApiProductsId');
+    expect(doc.paths['/api/products/{id}/'].get.security).toEqual([{ bearerAuth: [] }, {}]);
+    expect(doc.paths['/api/auth/login/'].post.security).toEqual([]);
+    expect(doc.paths['/api/orders'].post.operationId).not.toBe(doc.paths['/api/orders/create_order/'].post.operationId);
+  });
+
   it('serves the interactive docs', async () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/docs/' });
     expect(res.statusCode).toBe(200);

@@ -198,7 +198,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   );
 
   app.get(
-    '/:id_or_slug/',
+    '/:id/',
     {
       config: { auth: 'optional' },
       schema: {
@@ -211,7 +211,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     },
     async (request) =>
       productDetailView(
-        await productsService.readProduct(database, request.params.id_or_slug, request.actor?.isStaff ?? false),
+        await productsService.readProduct(database, request.params.id, request.actor?.isStaff ?? false),
       ),
   );
 

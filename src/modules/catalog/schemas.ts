@@ -137,6 +137,10 @@ export const ProductListQuery = Type.Object({
 });
 export type ProductListInput = Static<typeof ProductListQuery>;
 
+/**
+ * `{id}` of `GET /api/products/{id}/`: a numeric id or a slug. Named `id` like the path's
+ * write routes, so that the OpenAPI document has one path, not two that differ only by name.
+ */
 export const ProductRef = Type.Object({
-  id_or_slug: Type.String({ minLength: 1, maxLength: 220, description: 'Numeric id or slug' }),
+  id: Type.String({ minLength: 1, maxLength: 220, description: 'Numeric id or slug' }),
 });
