@@ -164,8 +164,9 @@ export async function recordCapture(
   signature: string | null,
   note: string,
 ): Promise<'paid' | 'already' | 'refund' | 'second'> {
-  const order = (await orders.lockOrderRow(tx, payment.orderId))!;
+  // Payment rows before the order row (the lock order of docs/architecture.md).
   const recorded = await repo.lockByRazorpayPayment(tx, razorpayPaymentId);
+  const order = (await orders.lockOrderRow(tx, payment.orderId))!;
   if (recorded && recorded.id !== payment.id) return recorded.secondCapture ? 'second' : 'already';
   if (CAPTURED.includes(payment.status) && payment.razorpayPaymentId === razorpayPaymentId) {
     // Applied before; a cancelled order's payment goes back (so verify answers the same again).

@@ -157,13 +157,14 @@ async function failed(tx: Tx, deps: PaymentsDeps, entity: Entity | undefined): P
   if (!orderId) return skipped('The event has no payment entity with an order_id');
   const payment = await repo.lockByRazorpayOrder(tx, orderId);
   if (!payment) return skipped(`No payment for Razorpay order ${orderId}`);
-  const order = (await orders.lockOrderRow(tx, payment.orderId))!;
   // A failed attempt never downgrades a payment that succeeded (shoppers retry).
   if (payment.status !== 'initiated' && payment.status !== 'failed') return done;
-  const description = entity?.error_description;
   const failedId = idOf(entity?.id);
-  // A payment id recorded on another row (a second capture) stays there.
+  // A payment id recorded on another row (a second capture) stays there. Payment rows are
+  // locked before the order row (the lock order of docs/architecture.md).
   const holder = failedId ? await repo.lockByRazorpayPayment(tx, failedId) : undefined;
+  const order = (await orders.lockOrderRow(tx, payment.orderId))!;
+  const description = entity?.error_description;
   await repo.updatePayment(tx, payment.id, {
     status: 'failed',
     razorpayPaymentId: failedId && (!holder || holder.id === payment.id) ? failedId : payment.razorpayPaymentId,
