@@ -25,17 +25,14 @@ import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } fro
 import { installPublicUrl } from './http/public-url.js';
 import { buildValidator } from './http/validation.js';
 import { Problem } from './http/schemas.js';
-import { accountsRoutes, type LoginHook } from './modules/accounts/routes.js';
-import { Address, User } from './modules/accounts/schemas.js';
-import { authenticate } from './modules/accounts/service.js';
-import { cartLoginHook, cartRoutes, cartSchemas } from './modules/cart/routes.js';
-import { CountCache } from './modules/catalog/counts.js';
-import { catalogSchemas, categoryRoutes, productRoutes } from './modules/catalog/routes.js';
-import { opsRoutes } from './modules/ops/routes.js';
-import { orderRoutes, orderSchemas } from './modules/orders/routes.js';
-import { paymentRoutes } from './modules/payments/routes.js';
-import { analyticsRoutes } from './modules/analytics/routes.js';
-import { adminRoutes, adminSchemas } from './modules/admin/routes.js';
+import { accountsRoutes, Address, authenticate, type LoginHook, User } from './modules/accounts/index.js';
+import { adminRoutes, adminSchemas } from './modules/admin/index.js';
+import { analyticsRoutes } from './modules/analytics/index.js';
+import { cartLoginHook, cartRoutes, cartSchemas } from './modules/cart/index.js';
+import { catalogSchemas, categoryRoutes, CountCache, productRoutes } from './modules/catalog/index.js';
+import { opsRoutes } from './modules/ops/index.js';
+import { orderRoutes, orderSchemas } from './modules/orders/index.js';
+import { paymentRoutes } from './modules/payments/index.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {

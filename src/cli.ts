@@ -2,9 +2,8 @@ import { parseArgs } from 'node:util';
 import { configOrExit, databaseOrExit } from './bootstrap.js';
 import { seedDemoCatalog } from './db/seed.js';
 import { AppError } from './http/errors.js';
-import { PasswordHasher } from './modules/accounts/passwords.js';
-import { createOrPromoteAdmin } from './modules/accounts/staff.js';
-import { rebuildStats } from './modules/orders/stats.js';
+import { createOrPromoteAdmin, PasswordHasher } from './modules/accounts/index.js';
+import { rebuildStats } from './modules/orders/index.js';
 
 const USAGE = `Usage:
   npm run db:migrate                 apply pending migrations

@@ -2,18 +2,26 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import { MemoryLoginLimiter, RedisLoginLimiter } from './modules/accounts/login-limiter.js';
-import { PasswordHasher } from './modules/accounts/passwords.js';
-import type { AccountsDeps } from './modules/accounts/service.js';
-import { TokenSigner } from './modules/accounts/tokens.js';
-import { deleteExpiredRefreshTokens } from './modules/accounts/repository.js';
-import { deleteIdleGuestCarts } from './modules/cart/service.js';
-import { deleteExpiredKeys } from './modules/idempotency/service.js';
-import { JobQueue, type JobHandlers } from './modules/jobs/queue.js';
-import { expireOrders, expireOverdueOrders, type OrdersDeps } from './modules/orders/service.js';
-import { resumeRefunds, runRefundJob } from './modules/payments/refunds.js';
-import { deleteOldWebhookEvents } from './modules/payments/repository.js';
-import { paymentsDeps, type PaymentsDeps, recordManualPayment } from './modules/payments/service.js';
+import {
+  type AccountsDeps,
+  deleteExpiredRefreshTokens,
+  MemoryLoginLimiter,
+  PasswordHasher,
+  RedisLoginLimiter,
+  TokenSigner,
+} from './modules/accounts/index.js';
+import { deleteIdleGuestCarts } from './modules/cart/index.js';
+import { deleteExpiredKeys } from './modules/idempotency/index.js';
+import { JobQueue, type JobHandlers } from './modules/jobs/index.js';
+import { expireOrders, expireOverdueOrders, type OrdersDeps } from './modules/orders/index.js';
+import {
+  deleteOldWebhookEvents,
+  paymentsDeps,
+  type PaymentsDeps,
+  recordManualPayment,
+  resumeRefunds,
+  runRefundJob,
+} from './modules/payments/index.js';
 
 /** How long received webhook events stay for staff to look at (de-duplication needs a day). */
 const WEBHOOK_EVENT_RETENTION_DAYS = 90;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { Forbidden, Unauthorized } from './errors.js';
-import type { Actor } from '../modules/accounts/service.js';
+import type { Actor } from '../kernel/actor.js';
 
 /**
  * Every /api route declares who may call it in `config.auth`; a route without one fails

@@ -1,9 +1,9 @@
 import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { orders, users } from '../../db/schema/index.js';
+import { users } from '../../db/schema/index.js';
 import { Conflict, NotFound } from '../../http/errors.js';
 import * as repo from './repository.js';
-import type { Actor } from './service.js';
+import type { Actor } from '../../kernel/actor.js';
 
 /** Staff administration of users: search, activation and staff rights. */
 export interface UserFilter {
@@ -11,12 +11,6 @@ export interface UserFilter {
   isStaff?: boolean;
   isActive?: boolean;
 }
-
-const adminColumns = {
-  user: users,
-  // Qualified by hand: in a one-table select Drizzle leaves ${users.id} as a bare "id".
-  ordersCount: sql<number>`(select count(*)::int from ${orders} o where o.user_id = ${users}.id)`,
-};
 
 function where(filter: UserFilter): SQL | undefined {
   const term = filter.search?.trim();
@@ -34,18 +28,18 @@ function where(filter: UserFilter): SQL | undefined {
   );
 }
 
-/** A page of users (oldest first) with their order counts, and the total. */
+/** A page of users (oldest first), and the total. */
 export async function listUsers(database: Database, filter: UserFilter, limit: number, offset: number) {
   const { db } = database;
   const [rows, [counted]] = await Promise.all([
-    db.select(adminColumns).from(users).where(where(filter)).orderBy(asc(users.id)).limit(limit).offset(offset),
+    db.select().from(users).where(where(filter)).orderBy(asc(users.id)).limit(limit).offset(offset),
     db.select({ count: sql<number>`count(*)::int` }).from(users).where(where(filter)),
   ]);
   return { rows, count: counted!.count };
 }
 
-export async function getUser(database: Database, id: number) {
-  const [row] = await database.db.select(adminColumns).from(users).where(eq(users.id, id));
+export async function getUser(database: Database, id: number): Promise<repo.UserRow> {
+  const row = await repo.findUserById(database.db, id);
   if (!row) throw new NotFound('User not found.');
   return row;
 }

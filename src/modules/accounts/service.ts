@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Tx } from '../../db/client.js';
+import type { Actor } from '../../kernel/actor.js';
 import {
   type FieldErrors,
   NotFound,
@@ -21,13 +22,6 @@ export interface AccountsDeps {
   limiter: LoginLimiter;
   /** REFRESH_REUSE_GRACE_SECONDS: how long a rotated refresh token still yields its successor. */
   refreshReuseGraceSeconds: number;
-}
-
-/** The authenticated caller, as routes and services see it. */
-export interface Actor {
-  id: number;
-  username: string;
-  isStaff: boolean;
 }
 
 export interface ClientMeta {

@@ -6,11 +6,9 @@ import { actorOf } from '../../http/auth.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
 import { Id, IdParams, Money, Page, PageQuery, problems, Timestamp } from '../../http/schemas.js';
 import { formatMoney } from '../../lib/money.js';
-import * as users from '../accounts/admin.js';
-import { userView } from '../accounts/routes.js';
-import * as payments from '../payments/admin.js';
-import { retryRefund } from '../payments/refunds.js';
-import type { PaymentsDeps } from '../payments/service.js';
+import { userView } from '../accounts/index.js';
+import * as payments from '../payments/index.js';
+import * as users from './users.js';
 
 const AdminUser = Type.Object(
   {
@@ -105,7 +103,7 @@ function adminUserView(row: Awaited<ReturnType<typeof users.getUser>>) {
 }
 
 /** Staff administration: users, payments and stored webhook events. */
-export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; payments: PaymentsDeps }> = async (
+export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; payments: payments.PaymentsDeps }> = async (
   app,
   { database, payments: paymentsDeps },
 ) => {
@@ -225,7 +223,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; paymen
       },
     },
     async (request, reply) => {
-      await retryRefund(paymentsDeps, request.params.id);
+      await payments.retryRefund(paymentsDeps, request.params.id);
       const { rows } = await payments.listPayments(database, { paymentId: request.params.id }, 1, 0);
       return reply.code(202).send(adminPaymentView(rows[0]!));
     },

@@ -1,12 +1,11 @@
 import { eq, gt, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
-import { categories, orderCounters, productSales, products } from '../../db/schema/index.js';
+import { orderCounters, productSales, products } from '../../db/schema/index.js';
 import { ValidationError } from '../../http/errors.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
-import { lowStockProducts } from '../catalog/products.js';
-import * as orders from '../orders/repository.js';
-import { orderListView } from '../orders/views.js';
+import { catalogSize, lowStockProducts } from '../catalog/index.js';
+import { recentOrders } from '../orders/index.js';
 import { ORDER_STATUSES } from '../../db/schema/orders.js';
 
 /**
@@ -21,7 +20,7 @@ function average(revenuePaise: number, count: number): string {
 
 export async function dashboard(database: Database, lowStockThreshold: number) {
   const { db } = database;
-  const [counters, top, lowStock, recent, [productCount], [categoryCount]] = await Promise.all([
+  const [counters, top, lowStock, recent, size] = await Promise.all([
     db
       .select({
         key: orderCounters.key,
@@ -43,9 +42,8 @@ export async function dashboard(database: Database, lowStockThreshold: number) {
       .orderBy(sql`${productSales.units} desc nulls last`, sql`${productSales.revenue} desc nulls last`, productSales.productId)
       .limit(10),
     lowStockProducts(database, lowStockThreshold, 10),
-    orders.listOrders(db, {}, 10, 0),
-    db.select({ count: sql<number>`count(*)::int` }).from(products),
-    db.select({ count: sql<number>`count(*)::int` }).from(categories),
+    recentOrders(database, 10),
+    catalogSize(database),
   ]);
   const byKey = new Map(counters.map((c) => [c.key, c]));
   const paid = byKey.get('paid');
@@ -64,9 +62,9 @@ export async function dashboard(database: Database, lowStockThreshold: number) {
       revenue: fromPaise(toPaise(t.revenue)),
     })),
     low_stock_products: lowStock.map((p) => ({ id: p.id, name: p.name, stock: p.stock, category_name: p.categoryName })),
-    recent_orders: recent.map(orderListView),
-    total_products: productCount!.count,
-    total_categories: categoryCount!.count,
+    recent_orders: recent,
+    total_products: size.products,
+    total_categories: size.categories,
   };
 }
 

@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { preparedInTx } from '../../db/prepared.js';
 import { cartItems, carts, categories, products } from '../../db/schema/index.js';
-import { listColumns } from '../catalog/search.js';
+import { listColumns } from '../catalog/index.js';
 
 export type CartRow = typeof carts.$inferSelect;
 

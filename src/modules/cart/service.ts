@@ -1,7 +1,7 @@
 import type { Database, Executor, Tx } from '../../db/client.js';
 import { NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
 import { fromPaise, MAX_TOTAL_PAISE, toPaiseBig } from '../../lib/money.js';
-import type { Actor } from '../accounts/service.js';
+import type { Actor } from '../../kernel/actor.js';
 import * as repo from './repository.js';
 import { hashCartToken, newCartToken } from './token.js';
 

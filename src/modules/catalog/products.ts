@@ -75,6 +75,16 @@ export function lowStockProducts(database: Database, threshold: number, limit = 
     .limit(limit);
 }
 
+/** How many products (inactive ones included) and categories the catalog holds. */
+export async function catalogSize(database: Database): Promise<{ products: number; categories: number }> {
+  const { db } = database;
+  const [[productCount], [categoryCount]] = await Promise.all([
+    db.select({ count: sql<number>`count(*)::int` }).from(products),
+    db.select({ count: sql<number>`count(*)::int` }).from(categories),
+  ]);
+  return { products: productCount!.count, categories: categoryCount!.count };
+}
+
 /** One product by id or slug, with its category: one query. Inactive ones only for admins. */
 export async function getProduct(
   ex: Executor,

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Tx } from '../../db/client.js';
-import { deductStock, restoreStock, type StockLine } from '../catalog/stock.js';
+import { deductStock, restoreStock, type StockLine } from '../catalog/index.js';
 import * as stats from './stats.js';
 
 /**

@@ -118,6 +118,17 @@ export async function countOrders(ex: Executor, filter: OrderListFilter): Promis
   return row!.count;
 }
 
+/** The number of orders of each given user; users without orders are left out. */
+export async function countOrdersByUser(ex: Executor, userIds: number[]): Promise<Map<number, number>> {
+  if (!userIds.length) return new Map();
+  const rows = await ex
+    .select({ userId: orders.userId, count: sql<number>`count(*)::int` })
+    .from(orders)
+    .where(inArray(orders.userId, userIds))
+    .groupBy(orders.userId);
+  return new Map(rows.map((r) => [r.userId, r.count]));
+}
+
 /** Unpaid (pending or payment-failed) and past its payment deadline at `now`. */
 function overdueAt(now: Date) {
   return and(

@@ -6,7 +6,7 @@ import { MANUAL_PAYMENT_METHODS } from '../../db/schema/payments.js';
 import { actorOf } from '../../http/auth.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
 import { Id, IdParams, Page, PageQuery, problems } from '../../http/schemas.js';
-import { idempotencyKeyOf } from '../idempotency/service.js';
+import { idempotencyKeyOf } from '../idempotency/index.js';
 import * as service from './service.js';
 import type { OrdersDeps } from './service.js';
 import { OrderDetail, OrderListItem, orderListView } from './views.js';

@@ -4,10 +4,10 @@ import type { Database, Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { AppError, BadRequest, Conflict, NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
 import { fromPaise, MAX_TOTAL_PAISE, toPaiseBig } from '../../lib/money.js';
-import { getAddress } from '../accounts/addresses.js';
-import type { Actor } from '../accounts/service.js';
-import { emptyCart, lockCartForCheckout } from '../cart/service.js';
-import * as idempotency from '../idempotency/service.js';
+import { getAddress } from '../accounts/index.js';
+import type { Actor } from '../../kernel/actor.js';
+import { emptyCart, lockCartForCheckout } from '../cart/index.js';
+import * as idempotency from '../idempotency/index.js';
 import {
   canTransition,
   CUSTOMER_CANCELLABLE,
@@ -17,11 +17,11 @@ import {
   paymentStatusAfter,
   restoresStock,
 } from './order-state.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobQueue } from '../jobs/index.js';
 import { applyOrderEffects } from './effects.js';
 import * as repo from './repository.js';
 import * as stats from './stats.js';
-import { loadOrderDetail, orderDetailView, type OrderDetailView } from './views.js';
+import { loadOrderDetail, orderDetailView, type OrderDetailView, orderListView } from './views.js';
 
 /** Runs inside the transaction that cancels a paid order (payments starts the refund). */
 export type PaidOrderCancelled = (tx: Tx, order: repo.OrderRow) => Promise<void>;
@@ -421,6 +421,17 @@ export async function listOrders(
     repo.countOrders(deps.database.db, filter),
   ]);
   return { rows, count };
+}
+
+/** The newest orders of every user, as list items (the staff dashboard's "recent orders"). */
+export async function recentOrders(database: Database, limit: number) {
+  const rows = await repo.listOrders(database.db, {}, limit, 0);
+  return rows.map(orderListView);
+}
+
+/** How many orders each of these users has placed (0 for none): one query. */
+export function orderCountsByUser(database: Database, userIds: number[]): Promise<Map<number, number>> {
+  return repo.countOrdersByUser(database.db, userIds);
 }
 
 /** The caller's own order (admins included: paying is the owner's business); others' are 404. */

@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/client.js';
 import { Conflict, NotFound } from '../../http/errors.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
-import * as orders from '../orders/service.js';
+import * as orders from '../orders/index.js';
 import { RazorpayError, type RazorpayRefund } from './razorpay.js';
 import * as repo from './repository.js';
 import { type PaymentsDeps, requireRazorpay } from './service.js';

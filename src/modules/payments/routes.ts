@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf } from '../../http/auth.js';
 import { Id, problems } from '../../http/schemas.js';
-import * as idempotency from '../idempotency/service.js';
+import * as idempotency from '../idempotency/index.js';
 import * as service from './service.js';
 import type { PaymentsDeps } from './service.js';
 import { receiveWebhook } from './webhooks.js';

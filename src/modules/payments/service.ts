@@ -2,10 +2,9 @@ import type { Config } from '../../config.js';
 import type { Database, Tx } from '../../db/client.js';
 import { AppError, BadRequest, Conflict, ServiceUnavailable, ValidationError } from '../../http/errors.js';
 import { toPaise } from '../../lib/money.js';
-import type { Actor } from '../accounts/service.js';
-import type { JobQueue } from '../jobs/queue.js';
-import type { OrderRow } from '../orders/repository.js';
-import * as orders from '../orders/service.js';
+import type { Actor } from '../../kernel/actor.js';
+import type { JobQueue } from '../jobs/index.js';
+import * as orders from '../orders/index.js';
 import { RazorpayClient, RazorpayError } from './razorpay.js';
 import * as repo from './repository.js';
 import { paymentSignatureMatches } from './signatures.js';
@@ -66,7 +65,7 @@ export function requireRazorpay(deps: PaymentsDeps): RazorpayClient {
   return deps.razorpay;
 }
 
-function assertPayable(order: OrderRow) {
+function assertPayable(order: orders.OrderRow) {
   if (CAPTURED.includes(order.paymentStatus)) {
     throw new Conflict(`Order ${order.orderNumber} is already paid.`);
   }

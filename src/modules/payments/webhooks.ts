@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Tx } from '../../db/client.js';
 import { AppError, BadRequest, ServiceUnavailable } from '../../http/errors.js';
 import { toPaise } from '../../lib/money.js';
-import * as orders from '../orders/service.js';
+import * as orders from '../orders/index.js';
 import * as repo from './repository.js';
 import { settleRefund } from './refunds.js';
 import { type PaymentsDeps, RAZORPAY, recordCapture } from './service.js';

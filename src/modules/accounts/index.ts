@@ -1,0 +1,14 @@
+/**
+ * The accounts module's public face: users, sessions and addresses. Other modules and the
+ * app wiring import from here only (eslint.config.js forbids deeper imports).
+ */
+export { accountsRoutes, type LoginHook, userView } from './routes.js';
+export { Address, User } from './schemas.js';
+export { type AccountsDeps, type AfterLogin, authenticate } from './service.js';
+export { getAddress } from './addresses.js';
+export { getUser, listUsers, updateUser, type UserFilter } from './admin.js';
+export { createOrPromoteAdmin } from './staff.js';
+export { PasswordHasher } from './passwords.js';
+export { TokenSigner } from './tokens.js';
+export { MemoryLoginLimiter, RedisLoginLimiter } from './login-limiter.js';
+export { deleteExpiredRefreshTokens } from './repository.js';

@@ -1,0 +1,2 @@
+/** The ops module's public face: health and metrics routes. */
+export { opsRoutes } from './routes.js';
