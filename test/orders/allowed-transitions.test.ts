@@ -21,11 +21,9 @@ type OrderDetail = Schemas['OrderDetail'];
 
 let ctx: TestContext;
 let shop: Shop;
-let admin: TestUser;
 beforeAll(async () => {
   ctx = await buildTestApp();
   shop = await makeShop(ctx);
-  admin = shop.admin;
 });
 afterAll(async () => ctx?.close());
 
@@ -45,7 +43,7 @@ describe('allowed_transitions in the order detail', () => {
     const { user, order } = await pendingOrder();
     expect(order.allowed_transitions).toEqual(['cancelled']);
     expect((await read(user, order.id)).allowed_transitions).toEqual(['cancelled']);
-    expect((await read(admin, order.id)).allowed_transitions).toEqual(['paid', 'payment_failed', 'cancelled']);
+    expect((await read(shop.admin, order.id)).allowed_transitions).toEqual(['paid', 'payment_failed', 'cancelled']);
   });
 
   it('changes with every transition and is empty once delivered', async () => {
@@ -58,10 +56,10 @@ describe('allowed_transitions in the order detail', () => {
       ['delivered', []],
     ];
     for (const [status, next] of steps) {
-      const moved = detail(await updateStatus(ctx, admin, order.id, status, undefined, status === 'paid' ? CASH : undefined));
+      const moved = detail(await updateStatus(ctx, shop.admin, order.id, status, undefined, status === 'paid' ? CASH : undefined));
       expect(moved.status).toBe(status);
       expect(moved.allowed_transitions, status).toEqual(next);
-      expect((await read(admin, order.id)).allowed_transitions, status).toEqual(next);
+      expect((await read(shop.admin, order.id)).allowed_transitions, status).toEqual(next);
       // Paid or later, the owner can no longer cancel.
       expect((await read(user, order.id)).allowed_transitions, status).toEqual(status === 'payment_failed' ? ['cancelled'] : []);
     }
@@ -72,7 +70,7 @@ describe('allowed_transitions in the order detail', () => {
     const cancelled = detail(await cancelOrder(ctx, user, order.id));
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.allowed_transitions).toEqual([]);
-    expect((await read(admin, order.id)).allowed_transitions).toEqual([]);
+    expect((await read(shop.admin, order.id)).allowed_transitions).toEqual([]);
   });
 
   it('is filled in on replaying a create answer stored before the field existed', async () => {
