@@ -1,49 +1,13 @@
-// The API client: bearer tokens, silent refresh (one at a time: the refresh token rotates,
-// and reusing a rotated one revokes the whole session), problem+json errors.
+// The API client: the generated, typed @shop/client, with bearer tokens, silent refresh (one
+// at a time: the refresh token rotates, and reusing a rotated one revokes the whole session)
+// and problem+json errors. Every shape comes from the contract; none is written here.
+import { createShopClient, type ResponseBody, type Schemas } from '@shop/client';
 
-export interface User {
-  id: number;
-  username: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  phone: string;
-  is_staff: boolean;
-  date_joined: string;
-}
-
-export interface Page<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
+export type User = Schemas['User'];
+type Problem = Schemas['Problem'];
 
 /** A payment row as /api/admin/payments/ lists it. */
-export interface AdminPayment {
-  id: number;
-  order_id: number;
-  order_number: string;
-  razorpay_order_id: string | null;
-  razorpay_payment_id: string | null;
-  amount: string;
-  currency: string;
-  status: string;
-  provider: 'razorpay' | 'manual';
-  /** A capture for an order another payment had already paid: refunded in full automatically. */
-  second_capture: boolean;
-  method: string | null;
-  reference: string | null;
-  recorded_by_id: number | null;
-  refunded_amount: string;
-  razorpay_refund_id: string | null;
-  /** The current refund's state; `failed` waits for staff to retry it. */
-  refund_status: 'pending' | 'processed' | 'failed' | null;
-  refund_error: string | null;
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type AdminPayment = ResponseBody<'getApiAdminPayments'>['results'][number];
 
 /** Where a payment came from, as staff read it: "Razorpay", "Razorpay · second capture", "Manual · cash". */
 export function paymentSource(p: Pick<AdminPayment, 'provider' | 'second_capture' | 'method'>): string {
@@ -55,17 +19,9 @@ export function paymentAmount(p: Pick<AdminPayment, 'amount' | 'currency'>): str
   return p.currency === 'INR' ? money(p.amount) : `${p.amount} ${p.currency}`;
 }
 
-export interface Problem {
-  type?: string;
-  title?: string;
-  status: number;
-  detail?: string;
-  code?: string;
-  errors?: Record<string, string[]>;
-}
-
+/** An answer that is not 2xx: its problem+json, or what could be made of a body that was not one. */
 export class ApiError extends Error {
-  constructor(readonly problem: Problem) {
+  constructor(readonly problem: Partial<Problem> & { status: number }) {
     super(problem.detail ?? problem.title ?? `Request failed (${problem.status})`);
   }
   get status() {
@@ -78,11 +34,8 @@ export class ApiError extends Error {
 
 const STORE = 'shop-admin-session';
 
-interface Session {
-  access: string;
-  refresh: string;
-  user: User;
-}
+/** What the app keeps of a login: its tokens and who signed in. */
+type Session = Pick<ResponseBody<'postApiAuthLogin'>, 'access' | 'refresh' | 'user'>;
 
 let session: Session | null = load();
 const listeners = new Set<() => void>();
@@ -112,15 +65,13 @@ export function onSessionChange(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-async function problemOf(res: Response): Promise<ApiError> {
-  let body: Partial<Problem> = {};
-  try {
-    body = (await res.json()) as Partial<Problem>;
-  } catch {
-    /* not JSON */
-  }
-  return new ApiError({ ...body, status: res.status, detail: body.detail ?? (res.statusText || `HTTP ${res.status}`) });
+function problemOf(body: unknown, res: Response): ApiError {
+  const problem = body && typeof body === 'object' ? (body as Partial<Problem>) : {};
+  return new ApiError({ ...problem, status: res.status, detail: problem.detail ?? (res.statusText || `HTTP ${res.status}`) });
 }
+
+/** Calls without the session: signing in and the refresh itself (whose 401 must not refresh). */
+const open = createShopClient();
 
 let refreshing: Promise<boolean> | null = null;
 
@@ -130,17 +81,12 @@ function refreshTokens(): Promise<boolean> {
     const current = session;
     if (!current) return false;
     try {
-      const res = await fetch('/api/auth/token/refresh/', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ refresh: current.refresh }),
-      });
-      if (!res.ok) {
-        if (res.status === 401 || res.status === 403) save(null);
+      const { data, response } = await open.POST('/api/auth/token/refresh/', { body: { refresh: current.refresh } });
+      if (!data) {
+        if (response.status === 401 || response.status === 403) save(null);
         return false;
       }
-      const tokens = (await res.json()) as { access: string; refresh: string };
-      save({ ...current, ...tokens });
+      save({ ...current, access: data.access, refresh: data.refresh });
       return true;
     } catch {
       return false;
@@ -151,52 +97,45 @@ function refreshTokens(): Promise<boolean> {
   return refreshing;
 }
 
-export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  body?: unknown;
-  query?: Record<string, string | number | boolean | undefined | null>;
+function withToken(request: Request): Request {
+  if (session && !request.headers.has('authorization')) request.headers.set('authorization', `Bearer ${session.access}`);
+  return request;
 }
 
-export function withQuery(path: string, query: RequestOptions['query']): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
-  }
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
-}
-
-async function send(path: string, options: RequestOptions, accept = 'application/json'): Promise<Response> {
-  const attempt = () =>
-    fetch(withQuery(path, options.query), {
-      method: options.method ?? 'GET',
-      headers: {
-        accept,
-        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(session ? { authorization: `Bearer ${session.access}` } : {}),
-      },
-      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-    });
-  let res = await attempt();
-  // An expired access token: refresh once, silently, and try again.
-  if (res.status === 401 && session && (await refreshTokens())) res = await attempt();
+/** fetch with the session's token; an expired one is refreshed once, silently, and the call repeated. */
+async function sessionFetch(request: Request): Promise<Response> {
+  const again = request.clone();
+  let res = await fetch(withToken(request));
+  if (res.status === 401 && session && (await refreshTokens())) res = await fetch(withToken(again));
   if (res.status === 401 && session) save(null);
-  if (!res.ok) throw await problemOf(res);
   return res;
 }
 
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const res = await send(path, options);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+/** The typed client for the whole API, as the signed-in staff user. */
+export const shop = createShopClient({ fetch: sessionFetch });
+
+/** The body of a 2xx answer; anything else thrown as an ApiError. */
+export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw problemOf(error, response);
+  return data as T;
 }
 
-/** Fetches a file with the session's token and hands it to the browser as a download. */
-export async function download(path: string, query: RequestOptions['query'], fallbackName: string) {
-  const res = await send(path, { query }, 'text/csv');
-  const disposition = res.headers.get('content-disposition') ?? '';
+/** A query-string value the API accepts as one of `allowed`'s keys; anything else (or "") is no filter. */
+export function oneOf<T extends string>(value: string, allowed: Record<T, unknown>): T | undefined {
+  return Object.hasOwn(allowed, value) ? (value as T) : undefined;
+}
+
+/** A query-string "true"/"false" as a boolean; anything else is no filter. */
+export function flag(value: string): boolean | undefined {
+  return value === 'true' ? true : value === 'false' ? false : undefined;
+}
+
+/** Hands a file the API answered (a Blob) to the browser as a download. */
+export function saveFile(file: Blob, response: Response, fallbackName: string) {
+  const disposition = response.headers.get('content-disposition') ?? '';
   const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName;
-  const url = URL.createObjectURL(await res.blob());
+  const url = URL.createObjectURL(file);
   const link = document.createElement('a');
   link.href = url;
   link.download = name;
@@ -209,25 +148,17 @@ export async function download(path: string, query: RequestOptions['query'], fal
 export class NotStaffError extends Error {}
 
 export async function signIn(username: string, password: string): Promise<User> {
-  const res = await fetch('/api/auth/login/', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  if (!res.ok) throw await problemOf(res);
-  const body = (await res.json()) as { access: string; refresh: string; user: User };
+  const body = await ok(open.POST('/api/auth/login/', { body: { username, password } }));
   if (!body.user.is_staff) {
     // Not for this app: end the session the login just opened.
-    await fetch('/api/auth/logout/', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${body.access}` },
-      body: JSON.stringify({ refresh: body.refresh }),
-    }).catch(() => undefined);
+    await open
+      .POST('/api/auth/logout/', { body: { refresh: body.refresh }, headers: { authorization: `Bearer ${body.access}` } })
+      .catch(() => undefined);
     throw new NotStaffError(
       `${body.user.username} is a customer account. Only staff can use the admin dashboard; ask an administrator to grant you staff access.`,
     );
   }
-  save(body);
+  save({ access: body.access, refresh: body.refresh, user: body.user });
   return body.user;
 }
 
@@ -235,7 +166,7 @@ export async function signOut() {
   const current = session;
   if (current) {
     try {
-      await api('/api/auth/logout/', { method: 'POST', body: { refresh: current.refresh } });
+      await ok(shop.POST('/api/auth/logout/', { body: { refresh: current.refresh } }));
     } catch {
       /* the session may be over already */
     }
@@ -247,7 +178,7 @@ export async function signOut() {
 export async function checkSession(): Promise<void> {
   if (!session) return;
   try {
-    const user = await api<User>('/api/auth/profile/');
+    const user = await ok(shop.GET('/api/auth/profile/'));
     if (!user.is_staff) {
       await signOut();
       return;

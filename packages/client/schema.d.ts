@@ -839,6 +839,10 @@ export interface components {
       updated_at: string;
     };
     OrderDetail: {
+      /** @description The statuses the caller may move the order to now (none when it may not change): for staff, the next statuses of the workflow (`update_status`); for the owner, `cancelled` while `cancel` allows it. */
+      allowed_transitions: (
+        'pending' | 'paid' | 'processing' | 'shipped' | 'delivered' | 'cancelled' | 'payment_failed'
+      )[];
       /** Format: date-time */
       created_at: string;
       id: number;

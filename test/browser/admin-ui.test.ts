@@ -280,6 +280,18 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
     const actions = page.locator('.order-detail .actions button');
     expect(await actions.allTextContents()).toEqual(['Mark paid', 'Mark payment failed', 'Cancel order']);
     await shot('06-order-pending');
+    // The buttons are the order detail's allowed_transitions, not a table of the app's own:
+    // an answer listing something else shows that instead.
+    const detailUrl = `${base}/api/orders/${order.id}/`;
+    await page.route(detailUrl, async (route) => {
+      const real = await route.fetch();
+      await route.fulfill({ response: real, json: { ...(await real.json()), allowed_transitions: ['shipped', 'cancelled'] } });
+    });
+    await page.reload();
+    await expect.poll(() => actions.allTextContents()).toEqual(['Mark shipped', 'Cancel order']);
+    await page.unroute(detailUrl);
+    await page.reload();
+    await expect.poll(() => actions.allTextContents()).toEqual(['Mark paid', 'Mark payment failed', 'Cancel order']);
 
     // Marking paid by hand asks for the money received: method and reference.
     await page.getByRole('button', { name: 'Mark paid' }).click();

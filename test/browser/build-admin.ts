@@ -17,12 +17,12 @@ function newestMtime(dir: string): number {
 
 /**
  * Vitest global setup: the browser tests drive the built /admin app, so build it (as
- * `npm run build` does) when it is missing or older than its sources. Skipped without
+ * `npm run build` does) when it is missing or older than its sources (the app and @shop/client). Skipped without
  * Chromium, where the browser tests skip too.
  */
 export default async function buildAdmin() {
   if (!existsSync(CHROMIUM)) return;
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(repo, 'admin'))) return;
+  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(newestMtime(join(repo, 'admin')), newestMtime(join(repo, 'packages', 'client')))) return;
   const { build } = await import('vite');
   // As `npm run build` does: vitest runs with NODE_ENV=test, which would bundle React's
   // development build and JSX runtime.

@@ -90,6 +90,7 @@ describe('create_order: success', () => {
           created_at: expect.stringMatching(ISO),
         },
       ],
+      allowed_transitions: ['cancelled'],
       created_at: expect.stringMatching(ISO),
       updated_at: expect.stringMatching(ISO),
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ORDER_STATUSES } from '../../src/db/schema/orders.js';
 import {
+  allowedTransitions,
   canTransition,
   CUSTOMER_CANCELLABLE,
   isOrderStatus,
@@ -96,6 +97,21 @@ describe('CUSTOMER_CANCELLABLE', () => {
   it('is pending and payment_failed only', () => {
     expect([...CUSTOMER_CANCELLABLE].sort()).toEqual(['payment_failed', 'pending']);
     for (const from of CUSTOMER_CANCELLABLE) expect(canTransition(from, 'cancelled')).toBe(true);
+  });
+});
+
+describe('allowedTransitions', () => {
+  it('for staff is every status the contract allows next', () => {
+    for (const from of STATUSES) {
+      expect([...allowedTransitions(from, true)].sort(), from).toEqual(STATUSES.filter((to) => isAllowed(from, to)).sort());
+    }
+  });
+
+  it('for the owner is cancelled from pending and payment_failed, else nothing', () => {
+    for (const from of STATUSES) {
+      const cancellable = from === 'pending' || from === 'payment_failed';
+      expect(allowedTransitions(from, false), from).toEqual(cancellable ? ['cancelled'] : []);
+    }
   });
 });
 

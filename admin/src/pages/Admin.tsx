@@ -1,22 +1,22 @@
+import type { QueryOf, Schemas } from '@shop/client';
 import { useEffect, useState } from 'react';
-import { type AdminPayment, api, currentUser, dateTime, money, type Page, paymentAmount, paymentSource } from '../api';
+import { type AdminPayment, currentUser, dateTime, flag, money, oneOf, ok, paymentAmount, paymentSource, shop } from '../api';
 import { Link, Loadable, Pagination, StatusBadge, useDebounced, useLoad, useQueryParam, useToast } from '../ui';
 
 const PAGE_SIZE = 25;
 
-interface AdminUser {
-  id: number;
-  username: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  phone: string;
-  is_staff: boolean;
-  is_active: boolean;
-  date_joined: string;
-  last_login: string | null;
-  orders_count: number;
-}
+type AdminUser = Schemas['AdminUser'];
+type PaymentsQuery = NonNullable<QueryOf<'getApiAdminPayments'>>;
+
+/** The payment and refund statuses the Payments filters offer: those of the contract, each once. */
+const PAYMENT_STATUSES: Record<NonNullable<PaymentsQuery['status']>, true> = {
+  initiated: true,
+  success: true,
+  failed: true,
+  partially_refunded: true,
+  refunded: true,
+};
+const REFUND_STATUSES: Record<NonNullable<PaymentsQuery['refund_status']>, true> = { pending: true, processed: true, failed: true };
 
 function usePage(): [number, (n: number) => void] {
   const [pageParam, setPage] = useQueryParam('page', '1');
@@ -35,13 +35,13 @@ export function Users() {
   useEffect(() => {
     if (debounced !== search) setSearch(debounced);
   }, [debounced]); // only the typed text drives this
-  const query = { search, is_staff: staff, is_active: active, page, page_size: PAGE_SIZE };
-  const list = useLoad(() => api<Page<AdminUser>>('/api/admin/users/', { query }), JSON.stringify(query));
+  const query = { search: search || undefined, is_staff: flag(staff), is_active: flag(active), page, page_size: PAGE_SIZE };
+  const list = useLoad(() => ok(shop.GET('/api/admin/users/', { params: { query } })), JSON.stringify(query));
 
   const update = async (user: AdminUser, body: { is_active?: boolean; is_staff?: boolean }, what: string) => {
     if (!confirm(`${what}?`)) return;
     try {
-      await api(`/api/admin/users/${user.id}/`, { method: 'PATCH', body });
+      await ok(shop.PATCH('/api/admin/users/{id}/', { params: { path: { id: user.id } }, body }));
       toast.ok(`${what}: done.`);
       list.reload();
     } catch (err) {
@@ -185,12 +185,18 @@ export function Payments() {
   const [refundStatus, setRefundStatus] = useQueryParam('refund_status');
   const [search, typed, setTyped] = useSearchParam();
   const [page, setPage] = usePage();
-  const query = { status, refund_status: refundStatus, search, page, page_size: PAGE_SIZE };
-  const list = useLoad(() => api<Page<AdminPayment>>('/api/admin/payments/', { query }), JSON.stringify(query));
+  const query: PaymentsQuery = {
+    status: oneOf(status, PAYMENT_STATUSES),
+    refund_status: oneOf(refundStatus, REFUND_STATUSES),
+    search: search || undefined,
+    page,
+    page_size: PAGE_SIZE,
+  };
+  const list = useLoad(() => ok(shop.GET('/api/admin/payments/', { params: { query } })), JSON.stringify(query));
   const retryRefund = async (payment: AdminPayment) => {
     if (!confirm(`Ask Razorpay again to refund order ${payment.order_number}?`)) return;
     try {
-      await api(`/api/admin/payments/${payment.id}/refund/retry/`, { method: 'POST' });
+      await ok(shop.POST('/api/admin/payments/{id}/refund/retry/', { params: { path: { id: payment.id } } }));
       toast.ok(`Refund of order ${payment.order_number} asked for again.`);
       list.reload();
     } catch (err) {
@@ -218,7 +224,7 @@ export function Payments() {
           <label htmlFor="payment-status">Status</label>
           <select id="payment-status" value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">Any status</option>
-            {['initiated', 'success', 'failed', 'partially_refunded', 'refunded'].map((s) => (
+            {Object.keys(PAYMENT_STATUSES).map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -229,7 +235,7 @@ export function Payments() {
           <label htmlFor="payment-refund-status">Refund</label>
           <select id="payment-refund-status" value={refundStatus} onChange={(e) => setRefundStatus(e.target.value)}>
             <option value="">Any refund</option>
-            {['pending', 'processed', 'failed'].map((s) => (
+            {Object.keys(REFUND_STATUSES).map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -313,20 +319,11 @@ export function Payments() {
   );
 }
 
-interface WebhookEvent {
-  id: number;
-  event_id: string;
-  event: string;
-  processed: boolean;
-  error: string | null;
-  received_at: string;
-}
-
 export function WebhookEvents() {
   const [search, typed, setTyped] = useSearchParam();
   const [page, setPage] = usePage();
-  const query = { search, page, page_size: PAGE_SIZE };
-  const list = useLoad(() => api<Page<WebhookEvent>>('/api/admin/webhook-events/', { query }), JSON.stringify(query));
+  const query = { search: search || undefined, page, page_size: PAGE_SIZE };
+  const list = useLoad(() => ok(shop.GET('/api/admin/webhook-events/', { params: { query } })), JSON.stringify(query));
   return (
     <section>
       <div className="page-head">

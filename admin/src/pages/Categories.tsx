@@ -1,16 +1,10 @@
+import type { ResponseBody } from '@shop/client';
 import { type FormEvent, useState } from 'react';
-import { api, ApiError } from '../api';
+import { ApiError, ok, shop } from '../api';
 import { Dialog, Field, fieldErrorsOf, Loadable, type Loaded, useLoad, useToast } from '../ui';
 
-export interface CategoryRow {
-  id: number;
-  name: string;
-  slug: string;
-  description: string;
-  parent: number | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A category as /api/categories/all/ lists it. */
+export type CategoryRow = ResponseBody<'getApiCategoriesAll'>[number];
 
 interface TreeNode {
   row: CategoryRow;
@@ -19,7 +13,7 @@ interface TreeNode {
 }
 
 export function useAllCategories(key = 'categories'): Loaded<CategoryRow[]> {
-  return useLoad(() => api<CategoryRow[]>('/api/categories/all/'), key);
+  return useLoad(() => ok(shop.GET('/api/categories/all/')), key);
 }
 
 function buildTree(rows: CategoryRow[]): TreeNode[] {
@@ -77,7 +71,7 @@ export function Categories() {
     const what = below ? `${row.name} and its ${below} sub-categor${below === 1 ? 'y' : 'ies'}` : row.name;
     if (!confirm(`Delete ${what}?`)) return;
     try {
-      await api(`/api/categories/${row.slug}/`, { method: 'DELETE' });
+      await ok(shop.DELETE('/api/categories/{slug}/', { params: { path: { slug: row.slug } } }));
       toast.ok(`Deleted ${what}.`);
       all.reload();
     } catch (err) {
@@ -196,8 +190,8 @@ function CategoryDialog({
     setErrors({});
     const body = { name, description, parent: parent === '' ? null : Number(parent) };
     try {
-      if (existing) await api(`/api/categories/${existing.slug}/`, { method: 'PATCH', body });
-      else await api('/api/categories/', { method: 'POST', body });
+      if (existing) await ok(shop.PATCH('/api/categories/{slug}/', { params: { path: { slug: existing.slug } }, body }));
+      else await ok(shop.POST('/api/categories', { body }));
       toast.ok(existing ? `Saved ${name}.` : `Created ${name}.`);
       onSaved();
     } catch (err) {

@@ -1,29 +1,9 @@
+import type { ResponseBody } from '@shop/client';
 import { useState } from 'react';
-import { api, download, money, dateTime } from '../api';
-import type { OrderListItem } from './Orders';
+import { dateTime, money, ok, saveFile, shop } from '../api';
 import { Link, Loadable, Spinner, StatusBadge, useLoad, useQueryParam, useToast } from '../ui';
 
-interface DashboardData {
-  total_revenue: string;
-  total_orders: number;
-  average_order_value: string;
-  orders_by_status: { status: string; count: number }[];
-  top_products: { product_id: number; product_name: string; total_sold: number; revenue: string }[];
-  low_stock_products: { id: number; name: string; stock: number; category_name: string }[];
-  recent_orders: OrderListItem[];
-  total_products: number;
-  total_categories: number;
-}
-
-interface SalesReport {
-  period_days: number;
-  start_date: string;
-  end_date: string;
-  total_orders: number;
-  total_revenue: string;
-  average_order_value: string;
-  daily_breakdown: { day: string; total: string; count: number }[];
-}
+type SalesReport = ResponseBody<'getApiAnalyticsSalesReport'>;
 
 const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
@@ -31,16 +11,19 @@ export function Dashboard() {
   const toast = useToast();
   const [days, setDays] = useQueryParam('days', '30');
   const [exporting, setExporting] = useState(false);
-  const dashboard = useLoad(() => api<DashboardData>('/api/analytics/dashboard/'), 'dashboard');
-  const report = useLoad(
-    () => api<SalesReport>('/api/analytics/sales-report/', { query: { days, tz: TIME_ZONE } }),
-    `report:${days}`,
-  );
+  const dashboard = useLoad(() => ok(shop.GET('/api/analytics/dashboard/')), 'dashboard');
+  const query = { days: Number(days) || 30, tz: TIME_ZONE };
+  const report = useLoad(() => ok(shop.GET('/api/analytics/sales-report/', { params: { query } })), `report:${days}`);
 
   const exportCsv = async () => {
     setExporting(true);
     try {
-      await download('/api/analytics/sales-report/', { days, tz: TIME_ZONE, format: 'csv' }, `sales-report-${days}d.csv`);
+      const csv = shop.GET('/api/analytics/sales-report/', {
+        params: { query: { ...query, format: 'csv' } },
+        headers: { accept: 'text/csv' },
+        parseAs: 'blob',
+      });
+      saveFile(await ok(csv), (await csv).response, `sales-report-${days}d.csv`);
     } catch (err) {
       toast.error(err);
     } finally {

@@ -1,39 +1,13 @@
+import type { RequestBody, Schemas } from '@shop/client';
 import { type FormEvent, useState } from 'react';
-import { type AdminPayment, api, dateTime, money, type Page, paymentAmount, paymentSource } from '../api';
+import { dateTime, money, oneOf, ok, paymentAmount, paymentSource, shop } from '../api';
 import { Dialog, Field, fieldErrorsOf, Link, Loadable, Pagination, StatusBadge, useLoad, useQueryParam, useToast } from '../ui';
 
-export interface OrderListItem {
-  id: number;
-  order_number: string;
-  total_amount: string;
-  status: OrderStatus;
-  payment_status: string;
-  items_count: number;
-  created_at: string;
-}
+type OrderDetailData = Schemas['OrderDetail'];
+type OrderStatus = OrderDetailData['status'];
+type StatusChange = RequestBody<'patchApiOrdersIdUpdateStatus'>;
 
-interface OrderDetailData extends Omit<OrderListItem, 'items_count'> {
-  user_email: string;
-  shipping_address: string;
-  items: { id: number; product: number | null; product_name: string; quantity: number; price_at_purchase: string; subtotal: string }[];
-  status_history: { from_status: string | null; to_status: string; changed_by: string | null; note: string; created_at: string }[];
-  updated_at: string;
-}
-
-const STATUSES = ['pending', 'paid', 'processing', 'shipped', 'delivered', 'cancelled', 'payment_failed'] as const;
-type OrderStatus = (typeof STATUSES)[number];
-
-/** The API's status workflow (API.md, Orders: update_status). */
-const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
-  pending: ['paid', 'payment_failed', 'cancelled'],
-  payment_failed: ['pending', 'paid', 'cancelled'],
-  paid: ['processing', 'cancelled'],
-  processing: ['shipped', 'cancelled'],
-  shipped: ['delivered'],
-  delivered: [],
-  cancelled: [],
-};
-
+/** What staff do to move an order to each status: every status of the contract, and no other. */
 const ACTION_LABELS: Record<OrderStatus, string> = {
   pending: 'Back to pending',
   paid: 'Mark paid',
@@ -43,21 +17,19 @@ const ACTION_LABELS: Record<OrderStatus, string> = {
   cancelled: 'Cancel order',
   payment_failed: 'Mark payment failed',
 };
+const STATUSES = Object.keys(ACTION_LABELS) as OrderStatus[];
 
 const PAGE_SIZE = 25;
 
-/** How staff say a manual payment was made (API: update_status `payment.method`). */
-const MANUAL_METHODS = [
-  ['cash', 'Cash'],
-  ['bank_transfer', 'Bank transfer'],
-  ['upi', 'UPI'],
-  ['other', 'Other'],
-] as const;
+type ManualPayment = NonNullable<StatusChange['payment']>;
 
-export interface ManualPayment {
-  method: (typeof MANUAL_METHODS)[number][0];
-  reference: string;
-}
+/** How staff say a manual payment was made (update_status `payment.method`). */
+const MANUAL_METHODS: Record<ManualPayment['method'], string> = {
+  cash: 'Cash',
+  bank_transfer: 'Bank transfer',
+  upi: 'UPI',
+  other: 'Other',
+};
 
 /**
  * What to send as ?search=: an order number, whole or its beginning. Every number starts with
@@ -75,8 +47,8 @@ export function Orders() {
   const [pageParam, setPage] = useQueryParam('page', '1');
   const [typed, setTyped] = useState(search);
   const page = Math.max(1, Number(pageParam) || 1);
-  const query = { status, search: orderNumberTerm(search), page, page_size: PAGE_SIZE };
-  const list = useLoad(() => api<Page<OrderListItem>>('/api/orders/', { query }), JSON.stringify(query));
+  const query = { status: oneOf(status, ACTION_LABELS), search: orderNumberTerm(search) || undefined, page, page_size: PAGE_SIZE };
+  const list = useLoad(() => ok(shop.GET('/api/orders', { params: { query } })), JSON.stringify(query));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -165,9 +137,9 @@ export function Orders() {
 
 export function OrderDetail({ id }: { id: number }) {
   const toast = useToast();
-  const order = useLoad(() => api<OrderDetailData>(`/api/orders/${id}/`), `order:${id}`);
+  const order = useLoad(() => ok(shop.GET('/api/orders/{id}/', { params: { path: { id } } })), `order:${id}`);
   const payments = useLoad(
-    () => api<Page<AdminPayment>>('/api/admin/payments/', { query: { order: id, page_size: 100 } }),
+    () => ok(shop.GET('/api/admin/payments/', { params: { query: { order: id, page_size: 100 } } })),
     `order-payments:${id}`,
   );
   const [busy, setBusy] = useState<OrderStatus | null>(null);
@@ -186,7 +158,7 @@ export function OrderDetail({ id }: { id: number }) {
     }
     setBusy(to);
     try {
-      await api(`/api/orders/${o.id}/update_status/`, { method: 'PATCH', body: { status: to } });
+      await ok(shop.PATCH('/api/orders/{id}/update_status/', { params: { path: { id: o.id } }, body: { status: to } }));
       toast.ok(`${o.order_number} is now ${to.replace('_', ' ')}.`);
     } catch (err) {
       toast.error(err);
@@ -230,11 +202,11 @@ export function OrderDetail({ id }: { id: number }) {
                 <dt>Ship to</dt>
                 <dd className="address">{o.shipping_address}</dd>
               </dl>
-              <div className="actions" aria-label="Change status">
-                {TRANSITIONS[o.status].length === 0 ? (
+              <div className="actions" aria-label="Change status" data-testid="order-actions">
+                {o.allowed_transitions.length === 0 ? (
                   <span className="muted">This order is {o.status}: no further status changes.</span>
                 ) : (
-                  TRANSITIONS[o.status].map((to) => (
+                  o.allowed_transitions.map((to) => (
                     <button
                       key={to}
                       type="button"
@@ -388,12 +360,13 @@ function MarkPaidDialog({ order, onClose, onSaved }: { order: OrderDetailData; o
     e.preventDefault();
     setBusy(true);
     setErrors({});
-    const payment: ManualPayment = { method, reference: reference.trim() };
+    const body: StatusChange = {
+      status: 'paid',
+      payment: { method, reference: reference.trim() },
+      ...(note.trim() ? { note: note.trim() } : {}),
+    };
     try {
-      await api(`/api/orders/${order.id}/update_status/`, {
-        method: 'PATCH',
-        body: { status: 'paid', payment, ...(note.trim() ? { note: note.trim() } : {}) },
-      });
+      await ok(shop.PATCH('/api/orders/{id}/update_status/', { params: { path: { id: order.id } }, body }));
       toast.ok(`${order.order_number} is now paid (${money(order.total_amount)} recorded).`);
       onSaved();
     } catch (err) {
@@ -410,8 +383,8 @@ function MarkPaidDialog({ order, onClose, onSaved }: { order: OrderDetailData; o
         <p className="muted">Record the {money(order.total_amount)} received outside Razorpay.</p>
         <Field label="Payment method" errors={errorsOf('method')}>
           {(p) => (
-            <select {...p} value={method} onChange={(e) => setMethod(e.target.value as ManualPayment['method'])}>
-              {MANUAL_METHODS.map(([value, label]) => (
+            <select {...p} value={method} onChange={(e) => setMethod(oneOf(e.target.value, MANUAL_METHODS) ?? 'other')}>
+              {Object.entries(MANUAL_METHODS).map(([value, label]) => (
                 <option key={value} value={value}>
                   {label}
                 </option>

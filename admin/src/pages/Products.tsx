@@ -1,5 +1,6 @@
+import type { QueryOf, RequestBody, Schemas } from '@shop/client';
 import { type FormEvent, useEffect, useState } from 'react';
-import { api, ApiError, money, type Page } from '../api';
+import { ApiError, flag, money, ok, oneOf, shop } from '../api';
 import {
   Field,
   fieldErrorsOf,
@@ -14,35 +15,20 @@ import {
 } from '../ui';
 import { type CategoryRow, categoryOptions, useAllCategories } from './Categories';
 
-export interface ProductItem {
-  id: number;
-  name: string;
-  slug: string;
-  price: string;
-  stock: number;
-  image_url: string | null;
-  is_active: boolean;
-  is_featured: boolean;
-  category: number;
-  category_name: string;
-  created_at: string;
-}
-
-interface ProductDetail extends Omit<ProductItem, 'category' | 'category_name'> {
-  description: string;
-  category: { id: number; name: string; slug: string };
-  updated_at: string;
-}
+type ProductItem = Schemas['ProductListItem'];
+type ProductDetail = Schemas['ProductDetail'];
+type Ordering = NonNullable<NonNullable<QueryOf<'getApiProducts'>>['ordering']>;
 
 const PAGE_SIZE = 25;
-const ORDERINGS = [
-  ['-created_at', 'Newest first'],
-  ['created_at', 'Oldest first'],
-  ['name', 'Name A–Z'],
-  ['-name', 'Name Z–A'],
-  ['price', 'Price, low to high'],
-  ['-price', 'Price, high to low'],
-] as const;
+/** The list's sort orders, every one the API offers. */
+const ORDERINGS: Record<Ordering, string> = {
+  '-created_at': 'Newest first',
+  created_at: 'Oldest first',
+  name: 'Name A–Z',
+  '-name': 'Name Z–A',
+  price: 'Price, low to high',
+  '-price': 'Price, high to low',
+};
 
 export function Products() {
   const toast = useToast();
@@ -61,12 +47,20 @@ export function Products() {
   const page = Math.max(1, Number(pageParam) || 1);
   const categories = useAllCategories();
   // Staff see inactive products too (the API ignores include_inactive for anyone else).
-  const query = { search, category, in_stock: stock, ordering, include_inactive: true, page, page_size: PAGE_SIZE };
-  const list = useLoad(() => api<Page<ProductItem>>('/api/products/', { query }), JSON.stringify(query));
+  const query = {
+    search: search || undefined,
+    category: category || undefined,
+    in_stock: flag(stock),
+    ordering: oneOf(ordering, ORDERINGS),
+    include_inactive: true,
+    page,
+    page_size: PAGE_SIZE,
+  };
+  const list = useLoad(() => ok(shop.GET('/api/products', { params: { query } })), JSON.stringify(query));
 
-  const patch = async (p: ProductItem, body: Partial<ProductItem>, done: string) => {
+  const patch = async (p: ProductItem, body: RequestBody<'patchApiProductsId'>, done: string) => {
     try {
-      await api(`/api/products/${p.id}/`, { method: 'PATCH', body });
+      await ok(shop.PATCH('/api/products/{id}/', { params: { path: { id: p.id } }, body }));
       toast.ok(done);
       list.reload();
     } catch (err) {
@@ -116,7 +110,7 @@ export function Products() {
           <label htmlFor="product-ordering">Sort by</label>
           <select id="product-ordering" value={ordering} onChange={(e) => setOrdering(e.target.value)}>
             <option value="">{search ? 'Best match' : 'Newest first'}</option>
-            {ORDERINGS.map(([value, label]) => (
+            {Object.entries(ORDERINGS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
@@ -275,7 +269,7 @@ const BLANK: ProductForm = {
 export function ProductEdit({ id }: { id: string | null }) {
   const categories = useAllCategories();
   const product = useLoad(
-    () => (id === null ? Promise.resolve(null) : api<ProductDetail>(`/api/products/${encodeURIComponent(id)}/`)),
+    () => (id === null ? Promise.resolve(null) : ok(shop.GET('/api/products/{id}/', { params: { path: { id } } }))),
     `product:${id}`,
   );
   return (
@@ -315,20 +309,31 @@ function ProductFormView({ product, categories }: { product: ProductDetail | nul
     e.preventDefault();
     setBusy(true);
     setErrors({});
-    const body = {
+    // What the request's types cannot carry is checked here; the API checks the rest.
+    const stock = form.stock === '' ? 0 : /^-?\d+$/.test(form.stock) ? Number(form.stock) : null;
+    const local = {
+      ...(stock === null ? { stock: ['Stock must be a whole number.'] } : {}),
+      ...(form.category === '' ? { category: ['Choose a category.'] } : {}),
+    };
+    if (stock === null || form.category === '') {
+      setErrors(local);
+      setBusy(false);
+      return;
+    }
+    const body: RequestBody<'postApiProducts'> = {
       name: form.name,
       description: form.description,
       price: form.price,
-      stock: form.stock === '' ? 0 : /^-?\d+$/.test(form.stock) ? Number(form.stock) : form.stock,
+      stock,
       image_url: form.image_url === '' ? null : form.image_url,
-      category: form.category === '' ? null : Number(form.category),
+      category: Number(form.category),
       is_active: form.is_active,
       is_featured: form.is_featured,
     };
     try {
       const saved = product
-        ? await api<ProductDetail>(`/api/products/${product.id}/`, { method: 'PATCH', body })
-        : await api<ProductDetail>('/api/products/', { method: 'POST', body });
+        ? await ok(shop.PATCH('/api/products/{id}/', { params: { path: { id: product.id } }, body }))
+        : await ok(shop.POST('/api/products', { body }));
       toast.ok(product ? `Saved ${saved.name}.` : `Created ${saved.name}.`);
       navigate(`/products/${saved.id}`, !product);
       if (product) setBusy(false);
@@ -342,7 +347,7 @@ function ProductFormView({ product, categories }: { product: ProductDetail | nul
   const remove = async () => {
     if (!product || !confirm(`Delete ${product.name}? This cannot be undone.`)) return;
     try {
-      await api(`/api/products/${product.id}/`, { method: 'DELETE' });
+      await ok(shop.DELETE('/api/products/{id}/', { params: { path: { id: product.id } } }));
       toast.ok(`Deleted ${product.name}.`);
       navigate('/products');
     } catch (err) {

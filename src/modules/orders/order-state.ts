@@ -19,6 +19,15 @@ export const PAID_PAYMENT_STATUSES: readonly PaymentStatus[] = ['success', 'part
 /** Statuses from which the owner may cancel (an admin may cancel along TRANSITIONS). */
 export const CUSTOMER_CANCELLABLE: readonly OrderStatus[] = ['pending', 'payment_failed'];
 
+/**
+ * The statuses a viewer may move an order to now: staff along TRANSITIONS (update_status),
+ * the owner only to cancelled, from where CUSTOMER_CANCELLABLE allows it (cancel).
+ */
+export function allowedTransitions(from: OrderStatus, isStaff: boolean): readonly OrderStatus[] {
+  if (isStaff) return TRANSITIONS[from];
+  return CUSTOMER_CANCELLABLE.includes(from) ? ['cancelled'] : [];
+}
+
 export function isOrderStatus(value: string): value is OrderStatus {
   return (ORDER_STATUSES as readonly string[]).includes(value);
 }

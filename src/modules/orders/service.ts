@@ -9,6 +9,7 @@ import type { Actor } from '../../kernel/actor.js';
 import { emptyCart, lockCartForCheckout } from '../cart/index.js';
 import * as idempotency from '../idempotency/index.js';
 import {
+  allowedTransitions,
   canTransition,
   CUSTOMER_CANCELLABLE,
   type OrderStatus,
@@ -123,7 +124,16 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
   await deps.jobs.enqueue(tx, 'order-expire', { orderId: placed.order.id }, { startAfter: paymentDeadline });
   return orderDetailView(placed.order, placed.email, placed.items, [
     { fromStatus: null, toStatus: 'pending', changedBy: actor.username, note: 'Order placed', createdAt: placed.historyAt },
-  ]);
+  ], actor);
+}
+
+/**
+ * A stored first answer, replayed. One stored before the detail carried `allowed_transitions`
+ * (a required field) gets it computed from its status, as it would have been then.
+ */
+function replayedDetail(stored: unknown, actor: Actor): OrderDetailView {
+  const body = stored as Omit<OrderDetailView, 'allowed_transitions'> & Partial<OrderDetailView>;
+  return { ...body, allowed_transitions: body.allowed_transitions ?? [...allowedTransitions(body.status, actor.isStaff)] };
 }
 
 /** Creates an order from the caller's cart, honouring an Idempotency-Key. */
@@ -141,7 +151,7 @@ export async function createOrder(
     try {
       return await deps.database.db.transaction(async (tx) => {
         const replay = idem && (await idempotency.claimOrReplay(tx, idem));
-        if (replay) return { status: replay.status, body: replay.body as OrderDetailView, replayed: true };
+        if (replay) return { status: replay.status, body: replayedDetail(replay.body, actor), replayed: true };
         const body = await placeOrder(tx, deps, actor, shipping);
         if (idem) await idempotency.complete(tx, idem, { status: 201, body });
         return { status: 201, body, replayed: false };
@@ -156,7 +166,7 @@ export async function createOrder(
 
 /** An order the actor may see: their own, or any for an admin. Others' are 404. */
 export async function getOrder(deps: OrdersDeps, actor: Actor, id: number): Promise<OrderDetailView> {
-  const detail = await loadOrderDetail(deps.database.db, id, actor.isStaff ? undefined : actor.id);
+  const detail = await loadOrderDetail(deps.database.db, id, actor);
   if (!detail) throw new NotFound(NOT_FOUND);
   return detail;
 }
@@ -227,7 +237,7 @@ async function changeStatus(
     // Before the transition, whose stock and counter writes come last (the lock order).
     if (alongside) await alongside(tx, order);
     await applyTransition(tx, deps, order, to, { id: actor.id, label: actor.username }, note);
-    return (await loadOrderDetail(tx, order.id))!;
+    return (await loadOrderDetail(tx, order.id, actor))!;
   });
 }
 

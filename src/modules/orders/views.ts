@@ -3,6 +3,7 @@ import { Id, Money, Timestamp } from '../../http/schemas.js';
 import { formatMoney, fromPaise, toPaise } from '../../lib/money.js';
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../db/schema/orders.js';
 import type { Executor } from '../../db/client.js';
+import { allowedTransitions } from './order-state.js';
 import * as repo from './repository.js';
 
 const Status = Type.Enum([...ORDER_STATUSES]);
@@ -49,6 +50,12 @@ export const OrderDetail = Type.Object(
         created_at: Timestamp,
       }),
     ),
+    allowed_transitions: Type.Array(Status, {
+      description:
+        'The statuses the caller may move the order to now (none when it may not change): for staff, ' +
+        'the next statuses of the workflow (`update_status`); for the owner, `cancelled` while `cancel` ' +
+        'allows it.',
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -56,6 +63,12 @@ export const OrderDetail = Type.Object(
 );
 export type OrderDetailView = Static<typeof OrderDetail>;
 type StatusValue = Static<typeof Status>;
+
+/** Who reads an order: its owner, or staff (what each may do with it differs). */
+export interface OrderViewer {
+  id: number;
+  isStaff: boolean;
+}
 type PaymentStatusValue = Static<typeof PaymentStatus>;
 
 export function orderListView(o: repo.OrderListRow) {
@@ -73,12 +86,13 @@ export function orderListView(o: repo.OrderListRow) {
 type ItemRow = Awaited<ReturnType<typeof repo.itemsOf>>[number];
 type HistoryRow = Awaited<ReturnType<typeof repo.historyOf>>[number];
 
-/** The detail shape from an order's rows (pure). */
+/** The detail shape from an order's rows, as `viewer` sees it (pure). */
 export function orderDetailView(
   order: repo.OrderRow,
   userEmail: string,
   items: Pick<ItemRow, 'id' | 'productId' | 'productName' | 'quantity' | 'priceAtPurchase'>[],
   history: Pick<HistoryRow, 'fromStatus' | 'toStatus' | 'changedBy' | 'note' | 'createdAt'>[],
+  viewer: OrderViewer,
 ): OrderDetailView {
   return {
     id: order.id,
@@ -103,18 +117,19 @@ export function orderDetailView(
       note: h.note,
       created_at: h.createdAt.toISOString(),
     })),
+    allowed_transitions: [...allowedTransitions(order.status as StatusValue, viewer.isStaff)],
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
   };
 }
 
 /**
- * The detail of an order: three queries (order with email, items, history). With `ownerId`,
- * an order of another user is treated as missing.
+ * The detail of an order as `viewer` sees it: three queries (order with email, items,
+ * history). An order of another user is missing to anyone but staff.
  */
-export async function loadOrderDetail(ex: Executor, id: number, ownerId?: number): Promise<OrderDetailView | null> {
+export async function loadOrderDetail(ex: Executor, id: number, viewer: OrderViewer): Promise<OrderDetailView | null> {
   const found = await repo.findOrderWithEmail(ex, id);
-  if (!found || (ownerId !== undefined && found.order.userId !== ownerId)) return null;
+  if (!found || (!viewer.isStaff && found.order.userId !== viewer.id)) return null;
   const [items, history] = await Promise.all([repo.itemsOf(ex, id), repo.historyOf(ex, id)]);
-  return orderDetailView(found.order, found.userEmail, items, history);
+  return orderDetailView(found.order, found.userEmail, items, history, viewer);
 }
