@@ -17,25 +17,25 @@ import Fastify, {
   type FastifyReply,
   type FastifyServerOptions,
 } from 'fastify';
+import { CONTRACT_SCHEMAS } from './contract/index.js';
 import { installAuth } from './http/auth.js';
 import { errorCodesMarkdown } from './http/errors.js';
 import { installMetrics } from './http/plugins/metrics.js';
+import { finishDocument } from './http/openapi.js';
 import { installOperationIds } from './http/operation-ids.js';
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
 import { installPublicUrl } from './http/public-url.js';
 import { buildValidator } from './http/validation.js';
-import { Problem } from './http/schemas.js';
 import { accountsRoutes, type LoginHook } from './modules/accounts/routes.js';
-import { Address, User } from './modules/accounts/schemas.js';
 import { authenticate } from './modules/accounts/service.js';
-import { cartLoginHook, cartRoutes, cartSchemas } from './modules/cart/routes.js';
+import { cartLoginHook, cartRoutes } from './modules/cart/routes.js';
 import { CountCache } from './modules/catalog/counts.js';
-import { catalogSchemas, categoryRoutes, productRoutes } from './modules/catalog/routes.js';
+import { categoryRoutes, productRoutes } from './modules/catalog/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
-import { orderRoutes, orderSchemas } from './modules/orders/routes.js';
+import { orderRoutes } from './modules/orders/routes.js';
 import { paymentRoutes } from './modules/payments/routes.js';
 import { analyticsRoutes } from './modules/analytics/routes.js';
-import { adminRoutes, adminSchemas } from './modules/admin/routes.js';
+import { adminRoutes } from './modules/admin/routes.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -92,10 +92,8 @@ export async function buildApp({ services, logger }: AppOptions) {
 
   installProblemHandlers(app);
   installPublicUrl(app, config);
-  app.addSchema(Problem);
-  app.addSchema(User);
-  app.addSchema(Address);
-  for (const schema of [...catalogSchemas, ...cartSchemas, ...orderSchemas, ...adminSchemas]) app.addSchema(schema);
+  // The contract's named shapes, once each: routes refer to them by `$id`.
+  for (const schema of CONTRACT_SCHEMAS) app.addSchema(schema);
 
   await app.register(helmet, {
     // The API answers JSON; the CSP matters for /docs, whose UI needs inline styles, and for
@@ -162,6 +160,8 @@ export async function buildApp({ services, logger }: AppOptions) {
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `def-${i}`,
     },
+    transformObject: (document) =>
+      'openapiObject' in document ? finishDocument(document.openapiObject) : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
