@@ -784,6 +784,75 @@ export interface components {
       state: string;
       street_address: string;
     };
+    AddressBody: {
+      /** @enum {unknown} */
+      address_type?: 'shipping' | 'billing';
+      city: string;
+      country?: string;
+      is_default?: boolean;
+      phone?: string;
+      postal_code: string;
+      state: string;
+      street_address: string;
+    };
+    AddressList: components['schemas']['Address'][];
+    AddressPatchBody: {
+      /** @enum {unknown} */
+      address_type?: 'shipping' | 'billing';
+      city?: string;
+      country?: string;
+      is_default?: boolean;
+      phone?: string;
+      postal_code?: string;
+      state?: string;
+      street_address?: string;
+    };
+    AdminPayment: {
+      /** @example 1499.00 */
+      amount: string;
+      /** Format: date-time */
+      created_at: string;
+      currency: string;
+      error: string | null;
+      id: number;
+      /** @description Manual payments only */
+      method: ('cash' | 'bank_transfer' | 'upi' | 'other') | null;
+      order_id: number;
+      order_number: string;
+      /**
+       * @description `razorpay`, or `manual` (recorded by staff)
+       * @enum {unknown}
+       */
+      provider: 'razorpay' | 'manual';
+      razorpay_order_id: string | null;
+      razorpay_payment_id: string | null;
+      /** @description The current refund: the last one the refund job asked for, or the one that completed the refund. */
+      razorpay_refund_id: string | null;
+      /** @description The staff user who recorded a manual payment */
+      recorded_by_id: number | null;
+      /** @description Manual payments only */
+      reference: string | null;
+      /** @description Why the current refund failed, when Razorpay said. */
+      refund_error: string | null;
+      /** @description The state of the current refund. `failed`: Razorpay could not refund; nothing is retried until staff call `POST /api/admin/payments/{id}/refund/retry/`. */
+      refund_status: ('pending' | 'processed' | 'failed') | null;
+      /** @example 1499.00 */
+      refunded_amount: string;
+      /** @description A capture for an order another payment had already paid: refunded in full automatically. */
+      second_capture: boolean;
+      /** @enum {unknown} */
+      status: 'initiated' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
+      /** Format: date-time */
+      updated_at: string;
+    };
+    AdminPaymentPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['AdminPayment'][];
+    };
     AdminUser: {
       /** Format: date-time */
       date_joined: string;
@@ -798,22 +867,43 @@ export interface components {
       phone: string;
       username: string;
     };
+    AdminUserPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['AdminUser'][];
+    };
+    AdminUserUpdate: {
+      is_active?: boolean;
+      is_staff?: boolean;
+    };
     Cart: {
       created_at: string | null;
       id: number | null;
-      items: {
-        /** Format: date-time */
-        added_at: string;
-        id: number;
-        product: components['schemas']['ProductListItem'];
-        quantity: number;
-        /** @example 1499.00 */
-        subtotal: string;
-      }[];
+      items: components['schemas']['CartItem'][];
       /** @example 1499.00 */
       total_amount: string;
       total_items: number;
       updated_at: string | null;
+    };
+    CartAddBody: {
+      product_id: number;
+      /** @default 1 */
+      quantity: number;
+    };
+    CartItem: {
+      /** Format: date-time */
+      added_at: string;
+      id: number;
+      product: components['schemas']['ProductListItem'];
+      quantity: number;
+      /** @example 1499.00 */
+      subtotal: string;
+    };
+    CartItemBody: {
+      quantity: number;
     };
     Category: {
       children: components['schemas']['Category'][];
@@ -827,6 +917,25 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
     };
+    CategoryBody: {
+      description?: string;
+      name: string;
+      parent?: number | null;
+    };
+    CategoryList: components['schemas']['Category'][];
+    CategoryPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['Category'][];
+    };
+    CategoryPatchBody: {
+      description?: string;
+      name?: string;
+      parent?: number | null;
+    };
     CategorySummary: {
       /** Format: date-time */
       created_at: string;
@@ -838,20 +947,82 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
     };
+    ChangePasswordBody: {
+      new_password: string;
+      old_password: string;
+    };
+    ChangePasswordResponse: {
+      message: string;
+      tokens: components['schemas']['TokenPair'];
+    };
+    Dashboard: {
+      /** @example 1499.00 */
+      average_order_value: string;
+      low_stock_products: {
+        category_name: string;
+        id: number;
+        name: string;
+        stock: number;
+      }[];
+      orders_by_status: {
+        count: number;
+        /** @enum {unknown} */
+        status:
+          | 'pending'
+          | 'paid'
+          | 'processing'
+          | 'shipped'
+          | 'delivered'
+          | 'cancelled'
+          | 'payment_failed';
+      }[];
+      recent_orders: components['schemas']['OrderListItem'][];
+      top_products: {
+        product_id: number;
+        product_name: string;
+        /** @example 1499.00 */
+        revenue: string;
+        total_sold: number;
+      }[];
+      total_categories: number;
+      total_orders: number;
+      total_products: number;
+      /** @example 1499.00 */
+      total_revenue: string;
+    };
+    LoginBody: {
+      password: string;
+      /** @description Username or email */
+      username: string;
+    };
+    LoginResponse: {
+      access: string;
+      refresh: string;
+      user: components['schemas']['User'];
+    };
+    LogoutBody: {
+      /** @default false */
+      all: boolean;
+      refresh?: string;
+    };
+    ManualPayment: {
+      /** @enum {unknown} */
+      method: 'cash' | 'bank_transfer' | 'upi' | 'other';
+      /** @description The receipt, transfer or UPI reference staff give for the money received. */
+      reference: string;
+    };
+    Message: {
+      message: string;
+    };
+    OrderCreate: {
+      shipping_address?: string;
+      shipping_address_id?: number;
+    };
     OrderDetail: {
       /** Format: date-time */
       created_at: string;
       id: number;
-      items: {
-        id: number;
-        /** @example 1499.00 */
-        price_at_purchase: string;
-        product: number;
-        product_name: string;
-        quantity: number;
-        /** @example 1499.00 */
-        subtotal: string;
-      }[];
+      items: components['schemas']['OrderItem'][];
       order_number: string;
       /** @enum {unknown} */
       payment_status: 'pending' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
@@ -865,37 +1036,22 @@ export interface components {
         | 'delivered'
         | 'cancelled'
         | 'payment_failed';
-      status_history: {
-        changed_by: string;
-        /** Format: date-time */
-        created_at: string;
-        from_status:
-          | (
-              | 'pending'
-              | 'paid'
-              | 'processing'
-              | 'shipped'
-              | 'delivered'
-              | 'cancelled'
-              | 'payment_failed'
-            )
-          | null;
-        note: string;
-        /** @enum {unknown} */
-        to_status:
-          | 'pending'
-          | 'paid'
-          | 'processing'
-          | 'shipped'
-          | 'delivered'
-          | 'cancelled'
-          | 'payment_failed';
-      }[];
+      status_history: components['schemas']['OrderStatusChange'][];
       /** @example 1499.00 */
       total_amount: string;
       /** Format: date-time */
       updated_at: string;
       user_email: string;
+    };
+    OrderItem: {
+      id: number;
+      /** @example 1499.00 */
+      price_at_purchase: string;
+      product: number;
+      product_name: string;
+      quantity: number;
+      /** @example 1499.00 */
+      subtotal: string;
     };
     OrderListItem: {
       /** Format: date-time */
@@ -916,6 +1072,76 @@ export interface components {
         | 'payment_failed';
       /** @example 1499.00 */
       total_amount: string;
+    };
+    OrderPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['OrderListItem'][];
+    };
+    OrderStatusChange: {
+      changed_by: string;
+      /** Format: date-time */
+      created_at: string;
+      from_status:
+        | (
+            | 'pending'
+            | 'paid'
+            | 'processing'
+            | 'shipped'
+            | 'delivered'
+            | 'cancelled'
+            | 'payment_failed'
+          )
+        | null;
+      note: string;
+      /** @enum {unknown} */
+      to_status:
+        | 'pending'
+        | 'paid'
+        | 'processing'
+        | 'shipped'
+        | 'delivered'
+        | 'cancelled'
+        | 'payment_failed';
+    };
+    OrderStatusUpdate: {
+      note?: string;
+      payment?: components['schemas']['ManualPayment'];
+      /** @enum {unknown} */
+      status:
+        | 'pending'
+        | 'paid'
+        | 'processing'
+        | 'shipped'
+        | 'delivered'
+        | 'cancelled'
+        | 'payment_failed';
+    };
+    PaymentInitiateBody: {
+      order_id: number;
+    };
+    PaymentInitiateResponse: {
+      /** @description In paise */
+      amount: number;
+      currency: string;
+      order_id: number;
+      order_number: string;
+      razorpay_key_id: string;
+      razorpay_order_id: string;
+    };
+    PaymentVerifyBody: {
+      order_id: number;
+      razorpay_order_id: string;
+      razorpay_payment_id: string;
+      razorpay_signature: string;
+    };
+    PaymentVerifyResponse: {
+      message: string;
+      order_number: string;
+      payment_status: string;
     };
     /** @description application/problem+json error */
     Problem: {
@@ -953,6 +1179,17 @@ export interface components {
       title: string;
       type: string;
     };
+    ProductBody: {
+      category: number;
+      description?: string;
+      image_url?: string | null | '';
+      is_active?: boolean;
+      is_featured?: boolean;
+      name: string;
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
+      price: string | number;
+      stock?: number;
+    };
     ProductDetail: {
       category: components['schemas']['CategorySummary'];
       category_name: string;
@@ -971,6 +1208,7 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
     };
+    ProductList: components['schemas']['ProductListItem'][];
     ProductListItem: {
       category: number;
       category_name: string;
@@ -986,6 +1224,98 @@ export interface components {
       slug: string;
       stock: number;
     };
+    ProductPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['ProductListItem'][];
+    };
+    ProductPatchBody: {
+      category?: number;
+      description?: string;
+      image_url?: string | null | '';
+      is_active?: boolean;
+      is_featured?: boolean;
+      name?: string;
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
+      price?: string | number;
+      stock?: number;
+      /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
+      stock_adjustment?: number;
+    };
+    ProductUpdateBody: {
+      category: number;
+      description?: string;
+      image_url?: string | null | '';
+      is_active?: boolean;
+      is_featured?: boolean;
+      name: string;
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
+      price: string | number;
+      stock?: number;
+      /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
+      stock_adjustment?: number;
+    };
+    ProfileBody: {
+      /** Format: email */
+      email: string;
+      first_name: string;
+      last_name: string;
+      phone?: string;
+    };
+    ProfilePatchBody: {
+      /** Format: email */
+      email?: string;
+      first_name?: string;
+      last_name?: string;
+      phone?: string;
+    };
+    RefreshBody: {
+      refresh: string;
+    };
+    RegisterBody: {
+      /** Format: email */
+      email: string;
+      first_name: string;
+      last_name: string;
+      password: string;
+      password2: string;
+      phone?: string;
+      username: string;
+    };
+    RegisterResponse: {
+      message: string;
+      tokens: components['schemas']['TokenPair'];
+      user: components['schemas']['User'];
+    };
+    SalesReport: {
+      /** @example 1499.00 */
+      average_order_value: string;
+      daily_breakdown: {
+        count: number;
+        /** Format: date */
+        day: string;
+        /** @example 1499.00 */
+        total: string;
+      }[];
+      /** Format: date */
+      end_date: string;
+      period_days: number;
+      /** Format: date */
+      start_date: string;
+      total_orders: number;
+      /** @example 1499.00 */
+      total_revenue: string;
+    };
+    Status: {
+      status: string;
+    };
+    TokenPair: {
+      access: string;
+      refresh: string;
+    };
     User: {
       /** Format: date-time */
       date_joined: string;
@@ -996,6 +1326,23 @@ export interface components {
       last_name: string;
       phone: string;
       username: string;
+    };
+    WebhookEvent: {
+      error: string | null;
+      event: string;
+      event_id: string;
+      id: number;
+      processed: boolean;
+      /** Format: date-time */
+      received_at: string;
+    };
+    WebhookEventPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['WebhookEvent'][];
     };
   };
   responses: never;
@@ -1009,13 +1356,35 @@ export interface operations {
   getApiAdminPayments: {
     parameters: {
       query?: {
+        /**
+         * @description Only the payments of this order id.
+         * @example 17
+         */
         order?: number;
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
-        /** @description The current refund’s state. */
+        /**
+         * @description The current refund’s state.
+         * @example failed
+         */
         refund_status?: 'pending' | 'processed' | 'failed';
-        /** @description An order number, or a Razorpay order or payment id. */
+        /**
+         * @description An order number, or a Razorpay order or payment id.
+         * @example pay_29QQoUBi66xm2f
+         */
         search?: string;
+        /**
+         * @description Only payments in this status.
+         * @example success
+         */
         status?: 'initiated' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
       };
       header?: never;
@@ -1030,87 +1399,52 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: {
-              /** @example 1499.00 */
-              amount: string;
-              /** Format: date-time */
-              created_at: string;
-              currency: string;
-              error: string | null;
-              id: number;
-              /** @description Manual payments only */
-              method: ('cash' | 'bank_transfer' | 'upi' | 'other') | null;
-              order_id: number;
-              order_number: string;
-              /**
-               * @description `razorpay`, or `manual` (recorded by staff)
-               * @enum {unknown}
-               */
-              provider: 'razorpay' | 'manual';
-              razorpay_order_id: string | null;
-              razorpay_payment_id: string | null;
-              /** @description The current refund: the last one the refund job asked for, or the one that completed the refund. */
-              razorpay_refund_id: string | null;
-              /** @description The staff user who recorded a manual payment */
-              recorded_by_id: number | null;
-              /** @description Manual payments only */
-              reference: string | null;
-              /** @description Why the current refund failed, when Razorpay said. */
-              refund_error: string | null;
-              /** @description The state of the current refund. `failed`: Razorpay could not refund; nothing is retried until staff call `POST /api/admin/payments/{id}/refund/retry/`. */
-              refund_status: ('pending' | 'processed' | 'failed') | null;
-              /** @example 1499.00 */
-              refunded_amount: string;
-              /** @description A capture for an order another payment had already paid: refunded in full automatically. */
-              second_capture: boolean;
-              /** @enum {unknown} */
-              status: 'initiated' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
-              /** Format: date-time */
-              updated_at: string;
-            }[];
-          };
+          'application/json': components['schemas']['AdminPaymentPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1120,6 +1454,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -1132,89 +1470,61 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            amount: string;
-            /** Format: date-time */
-            created_at: string;
-            currency: string;
-            error: string | null;
-            id: number;
-            /** @description Manual payments only */
-            method: ('cash' | 'bank_transfer' | 'upi' | 'other') | null;
-            order_id: number;
-            order_number: string;
-            /**
-             * @description `razorpay`, or `manual` (recorded by staff)
-             * @enum {unknown}
-             */
-            provider: 'razorpay' | 'manual';
-            razorpay_order_id: string | null;
-            razorpay_payment_id: string | null;
-            /** @description The current refund: the last one the refund job asked for, or the one that completed the refund. */
-            razorpay_refund_id: string | null;
-            /** @description The staff user who recorded a manual payment */
-            recorded_by_id: number | null;
-            /** @description Manual payments only */
-            reference: string | null;
-            /** @description Why the current refund failed, when Razorpay said. */
-            refund_error: string | null;
-            /** @description The state of the current refund. `failed`: Razorpay could not refund; nothing is retried until staff call `POST /api/admin/payments/{id}/refund/retry/`. */
-            refund_status: ('pending' | 'processed' | 'failed') | null;
-            /** @example 1499.00 */
-            refunded_amount: string;
-            /** @description A capture for an order another payment had already paid: refunded in full automatically. */
-            second_capture: boolean;
-            /** @enum {unknown} */
-            status: 'initiated' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
-            /** Format: date-time */
-            updated_at: string;
-          };
+          'application/json': components['schemas']['AdminPayment'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1222,10 +1532,30 @@ export interface operations {
   getApiAdminUsers: {
     parameters: {
       query?: {
+        /**
+         * @description Only active (true) or only deactivated (false) users.
+         * @example true
+         */
         is_active?: boolean;
+        /**
+         * @description Only staff (true) or only customers (false).
+         * @example false
+         */
         is_staff?: boolean;
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
+        /**
+         * @description Words to find in the username, email or name.
+         * @example asha
+         */
         search?: string;
       };
       header?: never;
@@ -1240,50 +1570,52 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: components['schemas']['AdminUser'][];
-          };
+          'application/json': components['schemas']['AdminUserPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1293,6 +1625,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -1308,31 +1644,40 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1342,16 +1687,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          is_active?: boolean;
-          is_staff?: boolean;
-        };
+        'application/json': components['schemas']['AdminUserUpdate'];
       };
     };
     responses: {
@@ -1364,49 +1710,58 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1414,9 +1769,20 @@ export interface operations {
   getApiAdminWebhookEvents: {
     parameters: {
       query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
-        /** @description An event id, or an event name or its beginning. */
+        /**
+         * @description An event id, or an event name or its beginning.
+         * @example payment.
+         */
         search?: string;
       };
       header?: never;
@@ -1431,58 +1797,52 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: {
-              error: string | null;
-              event: string;
-              event_id: string;
-              id: number;
-              processed: boolean;
-              /** Format: date-time */
-              received_at: string;
-            }[];
-          };
+          'application/json': components['schemas']['WebhookEventPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1502,59 +1862,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            average_order_value: string;
-            low_stock_products: {
-              category_name: string;
-              id: number;
-              name: string;
-              stock: number;
-            }[];
-            orders_by_status: {
-              count: number;
-              /** @enum {unknown} */
-              status:
-                | 'pending'
-                | 'paid'
-                | 'processing'
-                | 'shipped'
-                | 'delivered'
-                | 'cancelled'
-                | 'payment_failed';
-            }[];
-            recent_orders: components['schemas']['OrderListItem'][];
-            top_products: {
-              product_id: number;
-              product_name: string;
-              /** @example 1499.00 */
-              revenue: string;
-              total_sold: number;
-            }[];
-            total_categories: number;
-            total_orders: number;
-            total_products: number;
-            /** @example 1499.00 */
-            total_revenue: string;
-          };
+          'application/json': components['schemas']['Dashboard'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1562,10 +1897,30 @@ export interface operations {
   getApiAnalyticsSalesReport: {
     parameters: {
       query?: {
+        /**
+         * @description The last this many days, ending today (default 30).
+         * @example 7
+         */
         days?: number;
+        /**
+         * @description The last day, inclusive (with `start_date`).
+         * @example 2026-01-31
+         */
         end_date?: string;
+        /**
+         * @description `csv` answers text/csv with a header row.
+         * @example csv
+         */
         format?: 'json' | 'csv';
+        /**
+         * @description The first day, inclusive (with `end_date`).
+         * @example 2026-01-01
+         */
         start_date?: string;
+        /**
+         * @description The time zone days are counted in (default REPORT_TIMEZONE).
+         * @example Asia/Kolkata
+         */
         tz?: string;
       };
       header?: never;
@@ -1580,52 +1935,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            average_order_value: string;
-            daily_breakdown: {
-              count: number;
-              /** Format: date */
-              day: string;
-              /** @example 1499.00 */
-              total: string;
-            }[];
-            /** Format: date */
-            end_date: string;
-            period_days: number;
-            /** Format: date */
-            start_date: string;
-            total_orders: number;
-            /** @example 1499.00 */
-            total_revenue: string;
-          };
+          'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1645,16 +1991,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Address'][];
+          'application/json': components['schemas']['AddressList'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1668,17 +2023,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @enum {unknown} */
-          address_type?: 'shipping' | 'billing';
-          city: string;
-          country?: string;
-          is_default?: boolean;
-          phone?: string;
-          postal_code: string;
-          state: string;
-          street_address: string;
-        };
+        'application/json': components['schemas']['AddressBody'];
       };
     };
     responses: {
@@ -1691,22 +2036,31 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1716,6 +2070,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -1731,22 +2089,31 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1756,23 +2123,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @enum {unknown} */
-          address_type?: 'shipping' | 'billing';
-          city: string;
-          country?: string;
-          is_default?: boolean;
-          phone?: string;
-          postal_code: string;
-          state: string;
-          street_address: string;
-        };
+        'application/json': components['schemas']['AddressBody'];
       };
     };
     responses: {
@@ -1785,31 +2146,40 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1819,6 +2189,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -1832,22 +2206,31 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1857,23 +2240,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @enum {unknown} */
-          address_type?: 'shipping' | 'billing';
-          city?: string;
-          country?: string;
-          is_default?: boolean;
-          phone?: string;
-          postal_code?: string;
-          state?: string;
-          street_address?: string;
-        };
+        'application/json': components['schemas']['AddressPatchBody'];
       };
     };
     responses: {
@@ -1886,31 +2263,40 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1924,10 +2310,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          new_password: string;
-          old_password: string;
-        };
+        'application/json': components['schemas']['ChangePasswordBody'];
       };
     };
     responses: {
@@ -1937,31 +2320,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            message: string;
-            tokens: {
-              access: string;
-              refresh: string;
-            };
-          };
+          'application/json': components['schemas']['ChangePasswordResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1975,11 +2361,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          password: string;
-          /** @description Username or email */
-          username: string;
-        };
+        'application/json': components['schemas']['LoginBody'];
       };
     };
     responses: {
@@ -1989,38 +2371,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            access: string;
-            refresh: string;
-            user: components['schemas']['User'];
-          };
+          'application/json': components['schemas']['LoginResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
       429: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2034,11 +2412,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @default false */
-          all?: boolean;
-          refresh?: string;
-        };
+        'application/json': components['schemas']['LogoutBody'];
       };
     };
     responses: {
@@ -2048,27 +2422,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            message: string;
-          };
+          'application/json': components['schemas']['Message'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2091,22 +2472,31 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2120,13 +2510,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** Format: email */
-          email: string;
-          first_name: string;
-          last_name: string;
-          phone?: string;
-        };
+        'application/json': components['schemas']['ProfileBody'];
       };
     };
     responses: {
@@ -2139,22 +2523,31 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2168,13 +2561,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** Format: email */
-          email?: string;
-          first_name?: string;
-          last_name?: string;
-          phone?: string;
-        };
+        'application/json': components['schemas']['ProfilePatchBody'];
       };
     };
     responses: {
@@ -2187,22 +2574,31 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2216,16 +2612,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** Format: email */
-          email: string;
-          first_name: string;
-          last_name: string;
-          password: string;
-          password2: string;
-          phone?: string;
-          username: string;
-        };
+        'application/json': components['schemas']['RegisterBody'];
       };
     };
     responses: {
@@ -2235,23 +2622,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            message: string;
-            tokens: {
-              access: string;
-              refresh: string;
-            };
-            user: components['schemas']['User'];
-          };
+          'application/json': components['schemas']['RegisterResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2265,9 +2654,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          refresh: string;
-        };
+        'application/json': components['schemas']['RefreshBody'];
       };
     };
     responses: {
@@ -2277,28 +2664,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            access: string;
-            refresh: string;
-          };
+          'application/json': components['schemas']['TokenPair'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2307,6 +2700,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path?: never;
@@ -2323,31 +2720,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2356,6 +2762,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path?: never;
@@ -2363,11 +2773,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          product_id: number;
-          /** @default 1 */
-          quantity?: number;
-        };
+        'application/json': components['schemas']['CartAddBody'];
       };
     };
     responses: {
@@ -2380,31 +2786,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2413,6 +2828,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path?: never;
@@ -2429,31 +2848,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2462,9 +2890,17 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -2480,31 +2916,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2513,18 +2958,24 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          quantity: number;
-        };
+        'application/json': components['schemas']['CartItemBody'];
       };
     };
     responses: {
@@ -2537,31 +2988,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2569,7 +3029,15 @@ export interface operations {
   getApiCategories: {
     parameters: {
       query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
       };
       header?: never;
@@ -2584,32 +3052,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: components['schemas']['Category'][];
-          };
+          'application/json': components['schemas']['CategoryPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2623,11 +3093,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          description?: string;
-          name: string;
-          parent?: number | null;
-        };
+        'application/json': components['schemas']['CategoryBody'];
       };
     };
     responses: {
@@ -2640,31 +3106,40 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2674,6 +3149,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The category’s slug.
+         * @example electronics
+         */
         slug: string;
       };
       cookie?: never;
@@ -2689,13 +3168,22 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2705,17 +3193,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The category’s slug.
+         * @example electronics
+         */
         slug: string;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          description?: string;
-          name: string;
-          parent?: number | null;
-        };
+        'application/json': components['schemas']['CategoryBody'];
       };
     };
     responses: {
@@ -2728,40 +3216,49 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2771,6 +3268,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The category’s slug.
+         * @example electronics
+         */
         slug: string;
       };
       cookie?: never;
@@ -2784,40 +3285,49 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2827,17 +3337,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The category’s slug.
+         * @example electronics
+         */
         slug: string;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          description?: string;
-          name?: string;
-          parent?: number | null;
-        };
+        'application/json': components['schemas']['CategoryPatchBody'];
       };
     };
     responses: {
@@ -2850,40 +3360,49 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2903,7 +3422,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Category'][];
+          'application/json': components['schemas']['CategoryList'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2911,10 +3439,25 @@ export interface operations {
   getApiOrders: {
     parameters: {
       query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
-        /** @description An order number, whole or its beginning (ORD-4F…). */
+        /**
+         * @description An order number, whole or its beginning (ORD-4F…).
+         * @example ORD-4F2A
+         */
         search?: string;
+        /**
+         * @description Only orders in this status.
+         * @example paid
+         */
         status?:
           | 'pending'
           | 'paid'
@@ -2923,6 +3466,10 @@ export interface operations {
           | 'delivered'
           | 'cancelled'
           | 'payment_failed';
+        /**
+         * @description Admins only: the orders of this user id.
+         * @example 42
+         */
         user?: number;
       };
       header?: never;
@@ -2937,41 +3484,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: components['schemas']['OrderListItem'][];
-          };
+          'application/json': components['schemas']['OrderPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2980,6 +3529,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description Makes the request safe to retry: the same key within 24 h answers the first response.
+         * @example 5d2c1f0e-7b1a-4a53-9c1e-2f6b3f1a9e77
+         */
         'idempotency-key'?: string;
       };
       path?: never;
@@ -2987,10 +3540,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          shipping_address?: string;
-          shipping_address_id?: number;
-        };
+        'application/json': components['schemas']['OrderCreate'];
       };
     };
     responses: {
@@ -3003,31 +3553,40 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3037,6 +3596,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -3052,22 +3615,31 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3077,6 +3649,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -3092,31 +3668,40 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3126,30 +3711,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          note?: string;
-          payment?: {
-            /** @enum {unknown} */
-            method: 'cash' | 'bank_transfer' | 'upi' | 'other';
-            /** @description The receipt, transfer or UPI reference staff give for the money received. */
-            reference: string;
-          };
-          /** @enum {unknown} */
-          status:
-            | 'pending'
-            | 'paid'
-            | 'processing'
-            | 'shipped'
-            | 'delivered'
-            | 'cancelled'
-            | 'payment_failed';
-        };
+        'application/json': components['schemas']['OrderStatusUpdate'];
       };
     };
     responses: {
@@ -3162,49 +3734,58 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3213,6 +3794,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description Makes the request safe to retry: the same key within 24 h answers the first response.
+         * @example 5d2c1f0e-7b1a-4a53-9c1e-2f6b3f1a9e77
+         */
         'idempotency-key'?: string;
       };
       path?: never;
@@ -3220,10 +3805,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          shipping_address?: string;
-          shipping_address_id?: number;
-        };
+        'application/json': components['schemas']['OrderCreate'];
       };
     };
     responses: {
@@ -3236,31 +3818,40 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3268,10 +3859,30 @@ export interface operations {
   getApiOrdersSalesReport: {
     parameters: {
       query?: {
+        /**
+         * @description The last this many days, ending today (default 30).
+         * @example 7
+         */
         days?: number;
+        /**
+         * @description The last day, inclusive (with `start_date`).
+         * @example 2026-01-31
+         */
         end_date?: string;
+        /**
+         * @description `csv` answers text/csv with a header row.
+         * @example csv
+         */
         format?: 'json' | 'csv';
+        /**
+         * @description The first day, inclusive (with `end_date`).
+         * @example 2026-01-01
+         */
         start_date?: string;
+        /**
+         * @description The time zone days are counted in (default REPORT_TIMEZONE).
+         * @example Asia/Kolkata
+         */
         tz?: string;
       };
       header?: never;
@@ -3286,52 +3897,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            average_order_value: string;
-            daily_breakdown: {
-              count: number;
-              /** Format: date */
-              day: string;
-              /** @example 1499.00 */
-              total: string;
-            }[];
-            /** Format: date */
-            end_date: string;
-            period_days: number;
-            /** Format: date */
-            start_date: string;
-            total_orders: number;
-            /** @example 1499.00 */
-            total_revenue: string;
-          };
+          'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3340,6 +3942,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description Makes the request safe to retry: the same key within 24 h answers the first response.
+         * @example 5d2c1f0e-7b1a-4a53-9c1e-2f6b3f1a9e77
+         */
         'idempotency-key'?: string;
       };
       path?: never;
@@ -3347,9 +3953,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          order_id: number;
-        };
+        'application/json': components['schemas']['PaymentInitiateBody'];
       };
     };
     responses: {
@@ -3359,60 +3963,61 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @description In paise */
-            amount: number;
-            currency: string;
-            order_id: number;
-            order_number: string;
-            razorpay_key_id: string;
-            razorpay_order_id: string;
-          };
+          'application/json': components['schemas']['PaymentInitiateResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3426,12 +4031,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          order_id: number;
-          razorpay_order_id: string;
-          razorpay_payment_id: string;
-          razorpay_signature: string;
-        };
+        'application/json': components['schemas']['PaymentVerifyBody'];
       };
     };
     responses: {
@@ -3441,56 +4041,61 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            message: string;
-            order_number: string;
-            payment_status: string;
-          };
+          'application/json': components['schemas']['PaymentVerifyResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3499,7 +4104,15 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description Razorpay’s id of the event, for de-duplication.
+         * @example evt_29QQoUBi66xm2f
+         */
         'x-razorpay-event-id'?: string;
+        /**
+         * @description Hex HMAC-SHA256 of the raw body with the webhook secret.
+         * @example 3f1c9a0b…
+         */
         'x-razorpay-signature'?: string;
       };
       path?: never;
@@ -3513,27 +4126,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            status: string;
-          };
+          'application/json': components['schemas']['Status'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3541,15 +4161,50 @@ export interface operations {
   getApiProducts: {
     parameters: {
       query?: {
+        /**
+         * @description A category slug: that category and its descendants.
+         * @example electronics
+         */
         category?: string;
+        /**
+         * @description Only products with stock (true) or without (false).
+         * @example true
+         */
         in_stock?: boolean;
-        /** @description Admins only: list inactive products too (ignored for others). */
+        /**
+         * @description Admins only: list inactive products too (ignored for others).
+         * @example true
+         */
         include_inactive?: boolean;
+        /**
+         * @description The highest price, inclusive.
+         * @example 2500
+         */
         max_price?: string;
+        /**
+         * @description The lowest price, inclusive.
+         * @example 100.00
+         */
         min_price?: string;
+        /**
+         * @description Sort field; a leading `-` sorts descending.
+         * @example -price
+         */
         ordering?: 'price' | '-price' | 'created_at' | '-created_at' | 'name' | '-name';
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
+        /**
+         * @description Words that must all occur in the name or description (case-insensitive).
+         * @example blue shirt
+         */
         search?: string;
       };
       header?: never;
@@ -3564,41 +4219,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: components['schemas']['ProductListItem'][];
-          };
+          'application/json': components['schemas']['ProductPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3612,17 +4269,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          category: number;
-          description?: string;
-          image_url?: string | null | '';
-          is_active?: boolean;
-          is_featured?: boolean;
-          name: string;
-          /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
-          price: string | number;
-          stock?: number;
-        };
+        'application/json': components['schemas']['ProductBody'];
       };
     };
     responses: {
@@ -3635,31 +4282,40 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3669,7 +4325,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description Numeric id or slug */
+        /**
+         * @description Numeric id or slug
+         * @example blue-cotton-shirt
+         */
         id: string;
       };
       cookie?: never;
@@ -3685,22 +4344,31 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3710,25 +4378,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          category: number;
-          description?: string;
-          image_url?: string | null | '';
-          is_active?: boolean;
-          is_featured?: boolean;
-          name: string;
-          /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
-          price: string | number;
-          stock?: number;
-          /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
-          stock_adjustment?: number;
-        };
+        'application/json': components['schemas']['ProductUpdateBody'];
       };
     };
     responses: {
@@ -3741,40 +4401,49 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3784,6 +4453,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -3797,40 +4470,49 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3840,25 +4522,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          category?: number;
-          description?: string;
-          image_url?: string | null | '';
-          is_active?: boolean;
-          is_featured?: boolean;
-          name?: string;
-          /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
-          price?: string | number;
-          stock?: number;
-          /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
-          stock_adjustment?: number;
-        };
+        'application/json': components['schemas']['ProductPatchBody'];
       };
     };
     responses: {
@@ -3871,40 +4545,49 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3924,59 +4607,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            average_order_value: string;
-            low_stock_products: {
-              category_name: string;
-              id: number;
-              name: string;
-              stock: number;
-            }[];
-            orders_by_status: {
-              count: number;
-              /** @enum {unknown} */
-              status:
-                | 'pending'
-                | 'paid'
-                | 'processing'
-                | 'shipped'
-                | 'delivered'
-                | 'cancelled'
-                | 'payment_failed';
-            }[];
-            recent_orders: components['schemas']['OrderListItem'][];
-            top_products: {
-              product_id: number;
-              product_name: string;
-              /** @example 1499.00 */
-              revenue: string;
-              total_sold: number;
-            }[];
-            total_categories: number;
-            total_orders: number;
-            total_products: number;
-            /** @example 1499.00 */
-            total_revenue: string;
-          };
+          'application/json': components['schemas']['Dashboard'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3996,7 +4654,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ProductListItem'][];
+          'application/json': components['schemas']['ProductList'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -4004,6 +4671,10 @@ export interface operations {
   getApiProductsLowStock: {
     parameters: {
       query?: {
+        /**
+         * @description List products with less stock than this (default LOW_STOCK_THRESHOLD).
+         * @example 10
+         */
         threshold?: number;
       };
       header?: never;
@@ -4018,34 +4689,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ProductListItem'][];
+          'application/json': components['schemas']['ProductList'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -4065,9 +4745,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            status: string;
-          };
+          'application/json': components['schemas']['Status'];
         };
       };
     };
@@ -4087,18 +4765,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            status: string;
-          };
+          'application/json': components['schemas']['Status'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -4128,6 +4804,15 @@ export interface operations {
         };
         content: {
           'text/plain': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
