@@ -4797,13 +4797,13 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'text/plain': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */

@@ -24,9 +24,11 @@ function problemDescription(status: string): string {
   return codes.length ? `Problem; \`code\` is one of ${codes.join(', ')}` : 'Problem';
 }
 
-function isProblem(content: Record<string, unknown> | undefined): boolean {
-  const json = content?.['application/json'] as { schema?: { $ref?: string } } | undefined;
-  return json?.schema?.$ref === PROBLEM_REF;
+/** The media type object of a response that carries the Problem schema (under whatever type the route produces). */
+function problemMedia(content: Record<string, unknown> | undefined): unknown {
+  return Object.values(content ?? {}).find(
+    (media) => (media as { schema?: { $ref?: string } }).schema?.$ref === PROBLEM_REF,
+  );
 }
 
 /** See the module comment; mutates and returns `document`. */
@@ -39,9 +41,10 @@ export function finishDocument<T extends object>(document: T): T {
         responses['429'] = { content: { 'application/json': { schema: { $ref: PROBLEM_REF } } } };
       }
       for (const [status, response] of Object.entries(responses)) {
-        if (!/^[45]/.test(status) || !isProblem(response.content)) continue;
-        const { 'application/json': problem, ...others } = response.content!;
-        response.content = { 'application/problem+json': problem, ...others };
+        const problem = /^[45]/.test(status) ? problemMedia(response.content) : undefined;
+        if (!problem) continue;
+        // The one error handler answers every error as problem+json, whatever the route produces.
+        response.content = { 'application/problem+json': problem };
         response.description = problemDescription(status);
       }
     }
