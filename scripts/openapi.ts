@@ -43,6 +43,8 @@ export async function renderTypes(document: string): Promise<string> {
   const ast = await openapiTS(JSON.parse(document) as Parameters<typeof openapiTS>[0], {
     alphabetize: true,
     exportType: false,
+    // A field with a default is optional in a request body (the server fills it in).
+    defaultNonNullable: false,
   });
   const options = (await resolveConfig(TYPES)) ?? {};
   return format(HEADER + astToString(ast), { ...options, filepath: TYPES });

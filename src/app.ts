@@ -17,21 +17,22 @@ import Fastify, {
   type FastifyReply,
   type FastifyServerOptions,
 } from 'fastify';
+import { CONTRACT_SCHEMAS } from './contract/index.js';
 import { installAuth } from './http/auth.js';
 import { errorCodesMarkdown } from './http/errors.js';
 import { installMetrics } from './http/plugins/metrics.js';
+import { finishDocument } from './http/openapi.js';
 import { installOperationIds } from './http/operation-ids.js';
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
 import { installPublicUrl } from './http/public-url.js';
 import { buildValidator } from './http/validation.js';
-import { Problem } from './http/schemas.js';
-import { accountsRoutes, Address, authenticate, type LoginHook, User } from './modules/accounts/index.js';
-import { adminRoutes, adminSchemas } from './modules/admin/index.js';
+import { accountsRoutes, authenticate, type LoginHook } from './modules/accounts/index.js';
+import { adminRoutes } from './modules/admin/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
-import { cartLoginHook, cartRoutes, cartSchemas } from './modules/cart/index.js';
-import { catalogSchemas, categoryRoutes, CountCache, productRoutes } from './modules/catalog/index.js';
+import { cartLoginHook, cartRoutes } from './modules/cart/index.js';
+import { categoryRoutes, CountCache, productRoutes } from './modules/catalog/index.js';
 import { opsRoutes } from './modules/ops/index.js';
-import { orderRoutes, orderSchemas } from './modules/orders/index.js';
+import { orderRoutes } from './modules/orders/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
 import type { Services } from './services.js';
 
@@ -89,10 +90,8 @@ export async function buildApp({ services, logger }: AppOptions) {
 
   installProblemHandlers(app);
   installPublicUrl(app, config);
-  app.addSchema(Problem);
-  app.addSchema(User);
-  app.addSchema(Address);
-  for (const schema of [...catalogSchemas, ...cartSchemas, ...orderSchemas, ...adminSchemas]) app.addSchema(schema);
+  // The contract's named shapes, once each: routes refer to them by `$id`.
+  for (const schema of CONTRACT_SCHEMAS) app.addSchema(schema);
 
   await app.register(helmet, {
     // The API answers JSON; the CSP matters for /docs, whose UI needs inline styles, and for
@@ -159,6 +158,8 @@ export async function buildApp({ services, logger }: AppOptions) {
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `def-${i}`,
     },
+    transformObject: (document) =>
+      'openapiObject' in document ? finishDocument(document.openapiObject) : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());

@@ -784,6 +784,75 @@ export interface components {
       state: string;
       street_address: string;
     };
+    AddressBody: {
+      /** @enum {unknown} */
+      address_type?: 'shipping' | 'billing';
+      city: string;
+      country?: string;
+      is_default?: boolean;
+      phone?: string;
+      postal_code: string;
+      state: string;
+      street_address: string;
+    };
+    AddressList: components['schemas']['Address'][];
+    AddressPatchBody: {
+      /** @enum {unknown} */
+      address_type?: 'shipping' | 'billing';
+      city?: string;
+      country?: string;
+      is_default?: boolean;
+      phone?: string;
+      postal_code?: string;
+      state?: string;
+      street_address?: string;
+    };
+    AdminPayment: {
+      /** @example 1499.00 */
+      amount: string;
+      /** Format: date-time */
+      created_at: string;
+      currency: string;
+      error: string | null;
+      id: number;
+      /** @description Manual payments only */
+      method: ('cash' | 'bank_transfer' | 'upi' | 'other') | null;
+      order_id: number;
+      order_number: string;
+      /**
+       * @description `razorpay`, or `manual` (recorded by staff)
+       * @enum {unknown}
+       */
+      provider: 'razorpay' | 'manual';
+      razorpay_order_id: string | null;
+      razorpay_payment_id: string | null;
+      /** @description The current refund: the last one the refund job asked for, or the one that completed the refund. */
+      razorpay_refund_id: string | null;
+      /** @description The staff user who recorded a manual payment */
+      recorded_by_id: number | null;
+      /** @description Manual payments only */
+      reference: string | null;
+      /** @description Why the current refund failed, when Razorpay said. */
+      refund_error: string | null;
+      /** @description The state of the current refund. `failed`: Razorpay could not refund; nothing is retried until staff call `POST /api/admin/payments/{id}/refund/retry/`. */
+      refund_status: ('pending' | 'processed' | 'failed') | null;
+      /** @example 1499.00 */
+      refunded_amount: string;
+      /** @description A capture for an order another payment had already paid: refunded in full automatically. */
+      second_capture: boolean;
+      /** @enum {unknown} */
+      status: 'initiated' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
+      /** Format: date-time */
+      updated_at: string;
+    };
+    AdminPaymentPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['AdminPayment'][];
+    };
     AdminUser: {
       /** Format: date-time */
       date_joined: string;
@@ -798,22 +867,43 @@ export interface components {
       phone: string;
       username: string;
     };
+    AdminUserPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['AdminUser'][];
+    };
+    AdminUserUpdate: {
+      is_active?: boolean;
+      is_staff?: boolean;
+    };
     Cart: {
       created_at: string | null;
       id: number | null;
-      items: {
-        /** Format: date-time */
-        added_at: string;
-        id: number;
-        product: components['schemas']['ProductListItem'];
-        quantity: number;
-        /** @example 1499.00 */
-        subtotal: string;
-      }[];
+      items: components['schemas']['CartItem'][];
       /** @example 1499.00 */
       total_amount: string;
       total_items: number;
       updated_at: string | null;
+    };
+    CartAddBody: {
+      product_id: number;
+      /** @default 1 */
+      quantity?: number;
+    };
+    CartItem: {
+      /** Format: date-time */
+      added_at: string;
+      id: number;
+      product: components['schemas']['ProductListItem'];
+      quantity: number;
+      /** @example 1499.00 */
+      subtotal: string;
+    };
+    CartItemBody: {
+      quantity: number;
     };
     Category: {
       children: components['schemas']['Category'][];
@@ -827,6 +917,25 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
     };
+    CategoryBody: {
+      description?: string;
+      name: string;
+      parent?: number | null;
+    };
+    CategoryList: components['schemas']['Category'][];
+    CategoryPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['Category'][];
+    };
+    CategoryPatchBody: {
+      description?: string;
+      name?: string;
+      parent?: number | null;
+    };
     CategorySummary: {
       /** Format: date-time */
       created_at: string;
@@ -838,6 +947,77 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
     };
+    ChangePasswordBody: {
+      new_password: string;
+      old_password: string;
+    };
+    ChangePasswordResponse: {
+      message: string;
+      tokens: components['schemas']['TokenPair'];
+    };
+    Dashboard: {
+      /** @example 1499.00 */
+      average_order_value: string;
+      low_stock_products: {
+        category_name: string;
+        id: number;
+        name: string;
+        stock: number;
+      }[];
+      orders_by_status: {
+        count: number;
+        /** @enum {unknown} */
+        status:
+          | 'pending'
+          | 'paid'
+          | 'processing'
+          | 'shipped'
+          | 'delivered'
+          | 'cancelled'
+          | 'payment_failed';
+      }[];
+      recent_orders: components['schemas']['OrderListItem'][];
+      top_products: {
+        product_id: number;
+        product_name: string;
+        /** @example 1499.00 */
+        revenue: string;
+        total_sold: number;
+      }[];
+      total_categories: number;
+      total_orders: number;
+      total_products: number;
+      /** @example 1499.00 */
+      total_revenue: string;
+    };
+    LoginBody: {
+      password: string;
+      /** @description Username or email */
+      username: string;
+    };
+    LoginResponse: {
+      access: string;
+      refresh: string;
+      user: components['schemas']['User'];
+    };
+    LogoutBody: {
+      /** @default false */
+      all?: boolean;
+      refresh?: string;
+    };
+    ManualPayment: {
+      /** @enum {unknown} */
+      method: 'cash' | 'bank_transfer' | 'upi' | 'other';
+      /** @description The receipt, transfer or UPI reference staff give for the money received. */
+      reference: string;
+    };
+    Message: {
+      message: string;
+    };
+    OrderCreate: {
+      shipping_address?: string;
+      shipping_address_id?: number;
+    };
     OrderDetail: {
       /** @description The statuses the caller may move the order to now (none when it may not change): for staff, the next statuses of the workflow (`update_status`); for the owner, `cancelled` while `cancel` allows it. */
       allowed_transitions: (
@@ -846,16 +1026,7 @@ export interface components {
       /** Format: date-time */
       created_at: string;
       id: number;
-      items: {
-        id: number;
-        /** @example 1499.00 */
-        price_at_purchase: string;
-        product: number;
-        product_name: string;
-        quantity: number;
-        /** @example 1499.00 */
-        subtotal: string;
-      }[];
+      items: components['schemas']['OrderItem'][];
       order_number: string;
       /** @enum {unknown} */
       payment_status: 'pending' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
@@ -869,37 +1040,22 @@ export interface components {
         | 'delivered'
         | 'cancelled'
         | 'payment_failed';
-      status_history: {
-        changed_by: string;
-        /** Format: date-time */
-        created_at: string;
-        from_status:
-          | (
-              | 'pending'
-              | 'paid'
-              | 'processing'
-              | 'shipped'
-              | 'delivered'
-              | 'cancelled'
-              | 'payment_failed'
-            )
-          | null;
-        note: string;
-        /** @enum {unknown} */
-        to_status:
-          | 'pending'
-          | 'paid'
-          | 'processing'
-          | 'shipped'
-          | 'delivered'
-          | 'cancelled'
-          | 'payment_failed';
-      }[];
+      status_history: components['schemas']['OrderStatusChange'][];
       /** @example 1499.00 */
       total_amount: string;
       /** Format: date-time */
       updated_at: string;
       user_email: string;
+    };
+    OrderItem: {
+      id: number;
+      /** @example 1499.00 */
+      price_at_purchase: string;
+      product: number;
+      product_name: string;
+      quantity: number;
+      /** @example 1499.00 */
+      subtotal: string;
     };
     OrderListItem: {
       /** Format: date-time */
@@ -920,6 +1076,76 @@ export interface components {
         | 'payment_failed';
       /** @example 1499.00 */
       total_amount: string;
+    };
+    OrderPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['OrderListItem'][];
+    };
+    OrderStatusChange: {
+      changed_by: string;
+      /** Format: date-time */
+      created_at: string;
+      from_status:
+        | (
+            | 'pending'
+            | 'paid'
+            | 'processing'
+            | 'shipped'
+            | 'delivered'
+            | 'cancelled'
+            | 'payment_failed'
+          )
+        | null;
+      note: string;
+      /** @enum {unknown} */
+      to_status:
+        | 'pending'
+        | 'paid'
+        | 'processing'
+        | 'shipped'
+        | 'delivered'
+        | 'cancelled'
+        | 'payment_failed';
+    };
+    OrderStatusUpdate: {
+      note?: string;
+      payment?: components['schemas']['ManualPayment'];
+      /** @enum {unknown} */
+      status:
+        | 'pending'
+        | 'paid'
+        | 'processing'
+        | 'shipped'
+        | 'delivered'
+        | 'cancelled'
+        | 'payment_failed';
+    };
+    PaymentInitiateBody: {
+      order_id: number;
+    };
+    PaymentInitiateResponse: {
+      /** @description In paise */
+      amount: number;
+      currency: string;
+      order_id: number;
+      order_number: string;
+      razorpay_key_id: string;
+      razorpay_order_id: string;
+    };
+    PaymentVerifyBody: {
+      order_id: number;
+      razorpay_order_id: string;
+      razorpay_payment_id: string;
+      razorpay_signature: string;
+    };
+    PaymentVerifyResponse: {
+      message: string;
+      order_number: string;
+      payment_status: string;
     };
     /** @description application/problem+json error */
     Problem: {
@@ -957,6 +1183,17 @@ export interface components {
       title: string;
       type: string;
     };
+    ProductBody: {
+      category: number;
+      description?: string;
+      image_url?: string | null | '';
+      is_active?: boolean;
+      is_featured?: boolean;
+      name: string;
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
+      price: string | number;
+      stock?: number;
+    };
     ProductDetail: {
       category: components['schemas']['CategorySummary'];
       category_name: string;
@@ -975,6 +1212,7 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
     };
+    ProductList: components['schemas']['ProductListItem'][];
     ProductListItem: {
       category: number;
       category_name: string;
@@ -990,6 +1228,98 @@ export interface components {
       slug: string;
       stock: number;
     };
+    ProductPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['ProductListItem'][];
+    };
+    ProductPatchBody: {
+      category?: number;
+      description?: string;
+      image_url?: string | null | '';
+      is_active?: boolean;
+      is_featured?: boolean;
+      name?: string;
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
+      price?: string | number;
+      stock?: number;
+      /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
+      stock_adjustment?: number;
+    };
+    ProductUpdateBody: {
+      category: number;
+      description?: string;
+      image_url?: string | null | '';
+      is_active?: boolean;
+      is_featured?: boolean;
+      name: string;
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
+      price: string | number;
+      stock?: number;
+      /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
+      stock_adjustment?: number;
+    };
+    ProfileBody: {
+      /** Format: email */
+      email: string;
+      first_name: string;
+      last_name: string;
+      phone?: string;
+    };
+    ProfilePatchBody: {
+      /** Format: email */
+      email?: string;
+      first_name?: string;
+      last_name?: string;
+      phone?: string;
+    };
+    RefreshBody: {
+      refresh: string;
+    };
+    RegisterBody: {
+      /** Format: email */
+      email: string;
+      first_name: string;
+      last_name: string;
+      password: string;
+      password2: string;
+      phone?: string;
+      username: string;
+    };
+    RegisterResponse: {
+      message: string;
+      tokens: components['schemas']['TokenPair'];
+      user: components['schemas']['User'];
+    };
+    SalesReport: {
+      /** @example 1499.00 */
+      average_order_value: string;
+      daily_breakdown: {
+        count: number;
+        /** Format: date */
+        day: string;
+        /** @example 1499.00 */
+        total: string;
+      }[];
+      /** Format: date */
+      end_date: string;
+      period_days: number;
+      /** Format: date */
+      start_date: string;
+      total_orders: number;
+      /** @example 1499.00 */
+      total_revenue: string;
+    };
+    Status: {
+      status: string;
+    };
+    TokenPair: {
+      access: string;
+      refresh: string;
+    };
     User: {
       /** Format: date-time */
       date_joined: string;
@@ -1000,6 +1330,23 @@ export interface components {
       last_name: string;
       phone: string;
       username: string;
+    };
+    WebhookEvent: {
+      error: string | null;
+      event: string;
+      event_id: string;
+      id: number;
+      processed: boolean;
+      /** Format: date-time */
+      received_at: string;
+    };
+    WebhookEventPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['WebhookEvent'][];
     };
   };
   responses: never;
@@ -1013,13 +1360,35 @@ export interface operations {
   getApiAdminPayments: {
     parameters: {
       query?: {
+        /**
+         * @description Only the payments of this order id.
+         * @example 17
+         */
         order?: number;
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
-        /** @description The current refund’s state. */
+        /**
+         * @description The current refund’s state.
+         * @example failed
+         */
         refund_status?: 'pending' | 'processed' | 'failed';
-        /** @description An order number, or a Razorpay order or payment id. */
+        /**
+         * @description An order number, or a Razorpay order or payment id.
+         * @example pay_29QQoUBi66xm2f
+         */
         search?: string;
+        /**
+         * @description Only payments in this status.
+         * @example success
+         */
         status?: 'initiated' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
       };
       header?: never;
@@ -1034,87 +1403,52 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: {
-              /** @example 1499.00 */
-              amount: string;
-              /** Format: date-time */
-              created_at: string;
-              currency: string;
-              error: string | null;
-              id: number;
-              /** @description Manual payments only */
-              method: ('cash' | 'bank_transfer' | 'upi' | 'other') | null;
-              order_id: number;
-              order_number: string;
-              /**
-               * @description `razorpay`, or `manual` (recorded by staff)
-               * @enum {unknown}
-               */
-              provider: 'razorpay' | 'manual';
-              razorpay_order_id: string | null;
-              razorpay_payment_id: string | null;
-              /** @description The current refund: the last one the refund job asked for, or the one that completed the refund. */
-              razorpay_refund_id: string | null;
-              /** @description The staff user who recorded a manual payment */
-              recorded_by_id: number | null;
-              /** @description Manual payments only */
-              reference: string | null;
-              /** @description Why the current refund failed, when Razorpay said. */
-              refund_error: string | null;
-              /** @description The state of the current refund. `failed`: Razorpay could not refund; nothing is retried until staff call `POST /api/admin/payments/{id}/refund/retry/`. */
-              refund_status: ('pending' | 'processed' | 'failed') | null;
-              /** @example 1499.00 */
-              refunded_amount: string;
-              /** @description A capture for an order another payment had already paid: refunded in full automatically. */
-              second_capture: boolean;
-              /** @enum {unknown} */
-              status: 'initiated' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
-              /** Format: date-time */
-              updated_at: string;
-            }[];
-          };
+          'application/json': components['schemas']['AdminPaymentPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1124,6 +1458,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -1136,89 +1474,61 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            amount: string;
-            /** Format: date-time */
-            created_at: string;
-            currency: string;
-            error: string | null;
-            id: number;
-            /** @description Manual payments only */
-            method: ('cash' | 'bank_transfer' | 'upi' | 'other') | null;
-            order_id: number;
-            order_number: string;
-            /**
-             * @description `razorpay`, or `manual` (recorded by staff)
-             * @enum {unknown}
-             */
-            provider: 'razorpay' | 'manual';
-            razorpay_order_id: string | null;
-            razorpay_payment_id: string | null;
-            /** @description The current refund: the last one the refund job asked for, or the one that completed the refund. */
-            razorpay_refund_id: string | null;
-            /** @description The staff user who recorded a manual payment */
-            recorded_by_id: number | null;
-            /** @description Manual payments only */
-            reference: string | null;
-            /** @description Why the current refund failed, when Razorpay said. */
-            refund_error: string | null;
-            /** @description The state of the current refund. `failed`: Razorpay could not refund; nothing is retried until staff call `POST /api/admin/payments/{id}/refund/retry/`. */
-            refund_status: ('pending' | 'processed' | 'failed') | null;
-            /** @example 1499.00 */
-            refunded_amount: string;
-            /** @description A capture for an order another payment had already paid: refunded in full automatically. */
-            second_capture: boolean;
-            /** @enum {unknown} */
-            status: 'initiated' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
-            /** Format: date-time */
-            updated_at: string;
-          };
+          'application/json': components['schemas']['AdminPayment'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1226,10 +1536,30 @@ export interface operations {
   getApiAdminUsers: {
     parameters: {
       query?: {
+        /**
+         * @description Only active (true) or only deactivated (false) users.
+         * @example true
+         */
         is_active?: boolean;
+        /**
+         * @description Only staff (true) or only customers (false).
+         * @example false
+         */
         is_staff?: boolean;
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
+        /**
+         * @description Words to find in the username, email or name.
+         * @example asha
+         */
         search?: string;
       };
       header?: never;
@@ -1244,50 +1574,52 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: components['schemas']['AdminUser'][];
-          };
+          'application/json': components['schemas']['AdminUserPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1297,6 +1629,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -1312,31 +1648,40 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1346,16 +1691,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          is_active?: boolean;
-          is_staff?: boolean;
-        };
+        'application/json': components['schemas']['AdminUserUpdate'];
       };
     };
     responses: {
@@ -1368,49 +1714,58 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1418,9 +1773,20 @@ export interface operations {
   getApiAdminWebhookEvents: {
     parameters: {
       query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
-        /** @description An event id, or an event name or its beginning. */
+        /**
+         * @description An event id, or an event name or its beginning.
+         * @example payment.
+         */
         search?: string;
       };
       header?: never;
@@ -1435,58 +1801,52 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: {
-              error: string | null;
-              event: string;
-              event_id: string;
-              id: number;
-              processed: boolean;
-              /** Format: date-time */
-              received_at: string;
-            }[];
-          };
+          'application/json': components['schemas']['WebhookEventPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1506,59 +1866,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            average_order_value: string;
-            low_stock_products: {
-              category_name: string;
-              id: number;
-              name: string;
-              stock: number;
-            }[];
-            orders_by_status: {
-              count: number;
-              /** @enum {unknown} */
-              status:
-                | 'pending'
-                | 'paid'
-                | 'processing'
-                | 'shipped'
-                | 'delivered'
-                | 'cancelled'
-                | 'payment_failed';
-            }[];
-            recent_orders: components['schemas']['OrderListItem'][];
-            top_products: {
-              product_id: number;
-              product_name: string;
-              /** @example 1499.00 */
-              revenue: string;
-              total_sold: number;
-            }[];
-            total_categories: number;
-            total_orders: number;
-            total_products: number;
-            /** @example 1499.00 */
-            total_revenue: string;
-          };
+          'application/json': components['schemas']['Dashboard'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1566,10 +1901,30 @@ export interface operations {
   getApiAnalyticsSalesReport: {
     parameters: {
       query?: {
+        /**
+         * @description The last this many days, ending today (default 30).
+         * @example 7
+         */
         days?: number;
+        /**
+         * @description The last day, inclusive (with `start_date`).
+         * @example 2026-01-31
+         */
         end_date?: string;
+        /**
+         * @description `csv` answers text/csv with a header row.
+         * @example csv
+         */
         format?: 'json' | 'csv';
+        /**
+         * @description The first day, inclusive (with `end_date`).
+         * @example 2026-01-01
+         */
         start_date?: string;
+        /**
+         * @description The time zone days are counted in (default REPORT_TIMEZONE).
+         * @example Asia/Kolkata
+         */
         tz?: string;
       };
       header?: never;
@@ -1584,52 +1939,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            average_order_value: string;
-            daily_breakdown: {
-              count: number;
-              /** Format: date */
-              day: string;
-              /** @example 1499.00 */
-              total: string;
-            }[];
-            /** Format: date */
-            end_date: string;
-            period_days: number;
-            /** Format: date */
-            start_date: string;
-            total_orders: number;
-            /** @example 1499.00 */
-            total_revenue: string;
-          };
+          'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1649,16 +1995,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Address'][];
+          'application/json': components['schemas']['AddressList'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1672,17 +2027,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @enum {unknown} */
-          address_type?: 'shipping' | 'billing';
-          city: string;
-          country?: string;
-          is_default?: boolean;
-          phone?: string;
-          postal_code: string;
-          state: string;
-          street_address: string;
-        };
+        'application/json': components['schemas']['AddressBody'];
       };
     };
     responses: {
@@ -1695,22 +2040,31 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1720,6 +2074,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -1735,22 +2093,31 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1760,23 +2127,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @enum {unknown} */
-          address_type?: 'shipping' | 'billing';
-          city: string;
-          country?: string;
-          is_default?: boolean;
-          phone?: string;
-          postal_code: string;
-          state: string;
-          street_address: string;
-        };
+        'application/json': components['schemas']['AddressBody'];
       };
     };
     responses: {
@@ -1789,31 +2150,40 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1823,6 +2193,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -1836,22 +2210,31 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1861,23 +2244,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @enum {unknown} */
-          address_type?: 'shipping' | 'billing';
-          city?: string;
-          country?: string;
-          is_default?: boolean;
-          phone?: string;
-          postal_code?: string;
-          state?: string;
-          street_address?: string;
-        };
+        'application/json': components['schemas']['AddressPatchBody'];
       };
     };
     responses: {
@@ -1890,31 +2267,40 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1928,10 +2314,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          new_password: string;
-          old_password: string;
-        };
+        'application/json': components['schemas']['ChangePasswordBody'];
       };
     };
     responses: {
@@ -1941,31 +2324,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            message: string;
-            tokens: {
-              access: string;
-              refresh: string;
-            };
-          };
+          'application/json': components['schemas']['ChangePasswordResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1979,11 +2365,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          password: string;
-          /** @description Username or email */
-          username: string;
-        };
+        'application/json': components['schemas']['LoginBody'];
       };
     };
     responses: {
@@ -1993,38 +2375,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            access: string;
-            refresh: string;
-            user: components['schemas']['User'];
-          };
+          'application/json': components['schemas']['LoginResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
       429: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2038,11 +2416,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @default false */
-          all?: boolean;
-          refresh?: string;
-        };
+        'application/json': components['schemas']['LogoutBody'];
       };
     };
     responses: {
@@ -2052,27 +2426,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            message: string;
-          };
+          'application/json': components['schemas']['Message'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2095,22 +2476,31 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2124,13 +2514,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** Format: email */
-          email: string;
-          first_name: string;
-          last_name: string;
-          phone?: string;
-        };
+        'application/json': components['schemas']['ProfileBody'];
       };
     };
     responses: {
@@ -2143,22 +2527,31 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2172,13 +2565,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** Format: email */
-          email?: string;
-          first_name?: string;
-          last_name?: string;
-          phone?: string;
-        };
+        'application/json': components['schemas']['ProfilePatchBody'];
       };
     };
     responses: {
@@ -2191,22 +2578,31 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2220,16 +2616,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** Format: email */
-          email: string;
-          first_name: string;
-          last_name: string;
-          password: string;
-          password2: string;
-          phone?: string;
-          username: string;
-        };
+        'application/json': components['schemas']['RegisterBody'];
       };
     };
     responses: {
@@ -2239,23 +2626,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            message: string;
-            tokens: {
-              access: string;
-              refresh: string;
-            };
-            user: components['schemas']['User'];
-          };
+          'application/json': components['schemas']['RegisterResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2269,9 +2658,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          refresh: string;
-        };
+        'application/json': components['schemas']['RefreshBody'];
       };
     };
     responses: {
@@ -2281,28 +2668,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            access: string;
-            refresh: string;
-          };
+          'application/json': components['schemas']['TokenPair'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2311,6 +2704,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path?: never;
@@ -2327,31 +2724,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2360,6 +2766,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path?: never;
@@ -2367,11 +2777,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          product_id: number;
-          /** @default 1 */
-          quantity?: number;
-        };
+        'application/json': components['schemas']['CartAddBody'];
       };
     };
     responses: {
@@ -2384,31 +2790,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2417,6 +2832,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path?: never;
@@ -2433,31 +2852,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2466,9 +2894,17 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -2484,31 +2920,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2517,18 +2962,24 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
         'x-cart-token'?: string;
       };
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          quantity: number;
-        };
+        'application/json': components['schemas']['CartItemBody'];
       };
     };
     responses: {
@@ -2541,31 +2992,40 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2573,7 +3033,15 @@ export interface operations {
   getApiCategories: {
     parameters: {
       query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
       };
       header?: never;
@@ -2588,32 +3056,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: components['schemas']['Category'][];
-          };
+          'application/json': components['schemas']['CategoryPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2627,11 +3097,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          description?: string;
-          name: string;
-          parent?: number | null;
-        };
+        'application/json': components['schemas']['CategoryBody'];
       };
     };
     responses: {
@@ -2644,31 +3110,40 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2678,6 +3153,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The category’s slug.
+         * @example electronics
+         */
         slug: string;
       };
       cookie?: never;
@@ -2693,13 +3172,22 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2709,17 +3197,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The category’s slug.
+         * @example electronics
+         */
         slug: string;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          description?: string;
-          name: string;
-          parent?: number | null;
-        };
+        'application/json': components['schemas']['CategoryBody'];
       };
     };
     responses: {
@@ -2732,40 +3220,49 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2775,6 +3272,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The category’s slug.
+         * @example electronics
+         */
         slug: string;
       };
       cookie?: never;
@@ -2788,40 +3289,49 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2831,17 +3341,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The category’s slug.
+         * @example electronics
+         */
         slug: string;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          description?: string;
-          name?: string;
-          parent?: number | null;
-        };
+        'application/json': components['schemas']['CategoryPatchBody'];
       };
     };
     responses: {
@@ -2854,40 +3364,49 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2907,7 +3426,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Category'][];
+          'application/json': components['schemas']['CategoryList'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2915,10 +3443,25 @@ export interface operations {
   getApiOrders: {
     parameters: {
       query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
-        /** @description An order number, whole or its beginning (ORD-4F…). */
+        /**
+         * @description An order number, whole or its beginning (ORD-4F…).
+         * @example ORD-4F2A
+         */
         search?: string;
+        /**
+         * @description Only orders in this status.
+         * @example paid
+         */
         status?:
           | 'pending'
           | 'paid'
@@ -2927,6 +3470,10 @@ export interface operations {
           | 'delivered'
           | 'cancelled'
           | 'payment_failed';
+        /**
+         * @description Admins only: the orders of this user id.
+         * @example 42
+         */
         user?: number;
       };
       header?: never;
@@ -2941,41 +3488,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: components['schemas']['OrderListItem'][];
-          };
+          'application/json': components['schemas']['OrderPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2984,6 +3533,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description Makes the request safe to retry: the same key within 24 h answers the first response.
+         * @example 5d2c1f0e-7b1a-4a53-9c1e-2f6b3f1a9e77
+         */
         'idempotency-key'?: string;
       };
       path?: never;
@@ -2991,10 +3544,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          shipping_address?: string;
-          shipping_address_id?: number;
-        };
+        'application/json': components['schemas']['OrderCreate'];
       };
     };
     responses: {
@@ -3007,31 +3557,40 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3041,6 +3600,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -3056,22 +3619,31 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3081,6 +3653,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -3096,31 +3672,40 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3130,30 +3715,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          note?: string;
-          payment?: {
-            /** @enum {unknown} */
-            method: 'cash' | 'bank_transfer' | 'upi' | 'other';
-            /** @description The receipt, transfer or UPI reference staff give for the money received. */
-            reference: string;
-          };
-          /** @enum {unknown} */
-          status:
-            | 'pending'
-            | 'paid'
-            | 'processing'
-            | 'shipped'
-            | 'delivered'
-            | 'cancelled'
-            | 'payment_failed';
-        };
+        'application/json': components['schemas']['OrderStatusUpdate'];
       };
     };
     responses: {
@@ -3166,49 +3738,58 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3217,6 +3798,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description Makes the request safe to retry: the same key within 24 h answers the first response.
+         * @example 5d2c1f0e-7b1a-4a53-9c1e-2f6b3f1a9e77
+         */
         'idempotency-key'?: string;
       };
       path?: never;
@@ -3224,10 +3809,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          shipping_address?: string;
-          shipping_address_id?: number;
-        };
+        'application/json': components['schemas']['OrderCreate'];
       };
     };
     responses: {
@@ -3240,31 +3822,40 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3272,10 +3863,30 @@ export interface operations {
   getApiOrdersSalesReport: {
     parameters: {
       query?: {
+        /**
+         * @description The last this many days, ending today (default 30).
+         * @example 7
+         */
         days?: number;
+        /**
+         * @description The last day, inclusive (with `start_date`).
+         * @example 2026-01-31
+         */
         end_date?: string;
+        /**
+         * @description `csv` answers text/csv with a header row.
+         * @example csv
+         */
         format?: 'json' | 'csv';
+        /**
+         * @description The first day, inclusive (with `end_date`).
+         * @example 2026-01-01
+         */
         start_date?: string;
+        /**
+         * @description The time zone days are counted in (default REPORT_TIMEZONE).
+         * @example Asia/Kolkata
+         */
         tz?: string;
       };
       header?: never;
@@ -3290,52 +3901,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            average_order_value: string;
-            daily_breakdown: {
-              count: number;
-              /** Format: date */
-              day: string;
-              /** @example 1499.00 */
-              total: string;
-            }[];
-            /** Format: date */
-            end_date: string;
-            period_days: number;
-            /** Format: date */
-            start_date: string;
-            total_orders: number;
-            /** @example 1499.00 */
-            total_revenue: string;
-          };
+          'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3344,6 +3946,10 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description Makes the request safe to retry: the same key within 24 h answers the first response.
+         * @example 5d2c1f0e-7b1a-4a53-9c1e-2f6b3f1a9e77
+         */
         'idempotency-key'?: string;
       };
       path?: never;
@@ -3351,9 +3957,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          order_id: number;
-        };
+        'application/json': components['schemas']['PaymentInitiateBody'];
       };
     };
     responses: {
@@ -3363,60 +3967,61 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @description In paise */
-            amount: number;
-            currency: string;
-            order_id: number;
-            order_number: string;
-            razorpay_key_id: string;
-            razorpay_order_id: string;
-          };
+          'application/json': components['schemas']['PaymentInitiateResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3430,12 +4035,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          order_id: number;
-          razorpay_order_id: string;
-          razorpay_payment_id: string;
-          razorpay_signature: string;
-        };
+        'application/json': components['schemas']['PaymentVerifyBody'];
       };
     };
     responses: {
@@ -3445,56 +4045,61 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            message: string;
-            order_number: string;
-            payment_status: string;
-          };
+          'application/json': components['schemas']['PaymentVerifyResponse'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3503,7 +4108,15 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        /**
+         * @description Razorpay’s id of the event, for de-duplication.
+         * @example evt_29QQoUBi66xm2f
+         */
         'x-razorpay-event-id'?: string;
+        /**
+         * @description Hex HMAC-SHA256 of the raw body with the webhook secret.
+         * @example 3f1c9a0b…
+         */
         'x-razorpay-signature'?: string;
       };
       path?: never;
@@ -3517,27 +4130,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            status: string;
-          };
+          'application/json': components['schemas']['Status'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3545,15 +4165,50 @@ export interface operations {
   getApiProducts: {
     parameters: {
       query?: {
+        /**
+         * @description A category slug: that category and its descendants.
+         * @example electronics
+         */
         category?: string;
+        /**
+         * @description Only products with stock (true) or without (false).
+         * @example true
+         */
         in_stock?: boolean;
-        /** @description Admins only: list inactive products too (ignored for others). */
+        /**
+         * @description Admins only: list inactive products too (ignored for others).
+         * @example true
+         */
         include_inactive?: boolean;
+        /**
+         * @description The highest price, inclusive.
+         * @example 2500
+         */
         max_price?: string;
+        /**
+         * @description The lowest price, inclusive.
+         * @example 100.00
+         */
         min_price?: string;
+        /**
+         * @description Sort field; a leading `-` sorts descending.
+         * @example -price
+         */
         ordering?: 'price' | '-price' | 'created_at' | '-created_at' | 'name' | '-name';
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
         page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
         page_size?: number;
+        /**
+         * @description Words that must all occur in the name or description (case-insensitive).
+         * @example blue shirt
+         */
         search?: string;
       };
       header?: never;
@@ -3568,41 +4223,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
-            results: components['schemas']['ProductListItem'][];
-          };
+          'application/json': components['schemas']['ProductPage'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3616,17 +4273,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          category: number;
-          description?: string;
-          image_url?: string | null | '';
-          is_active?: boolean;
-          is_featured?: boolean;
-          name: string;
-          /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
-          price: string | number;
-          stock?: number;
-        };
+        'application/json': components['schemas']['ProductBody'];
       };
     };
     responses: {
@@ -3639,31 +4286,40 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3673,7 +4329,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description Numeric id or slug */
+        /**
+         * @description Numeric id or slug
+         * @example blue-cotton-shirt
+         */
         id: string;
       };
       cookie?: never;
@@ -3689,22 +4348,31 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3714,25 +4382,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          category: number;
-          description?: string;
-          image_url?: string | null | '';
-          is_active?: boolean;
-          is_featured?: boolean;
-          name: string;
-          /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
-          price: string | number;
-          stock?: number;
-          /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
-          stock_adjustment?: number;
-        };
+        'application/json': components['schemas']['ProductUpdateBody'];
       };
     };
     responses: {
@@ -3745,40 +4405,49 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3788,6 +4457,10 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
@@ -3801,40 +4474,49 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3844,25 +4526,17 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
         id: number;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
-        'application/json': {
-          category?: number;
-          description?: string;
-          image_url?: string | null | '';
-          is_active?: boolean;
-          is_featured?: boolean;
-          name?: string;
-          /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
-          price?: string | number;
-          stock?: number;
-          /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
-          stock_adjustment?: number;
-        };
+        'application/json': components['schemas']['ProductPatchBody'];
       };
     };
     responses: {
@@ -3875,40 +4549,49 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -3928,59 +4611,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 1499.00 */
-            average_order_value: string;
-            low_stock_products: {
-              category_name: string;
-              id: number;
-              name: string;
-              stock: number;
-            }[];
-            orders_by_status: {
-              count: number;
-              /** @enum {unknown} */
-              status:
-                | 'pending'
-                | 'paid'
-                | 'processing'
-                | 'shipped'
-                | 'delivered'
-                | 'cancelled'
-                | 'payment_failed';
-            }[];
-            recent_orders: components['schemas']['OrderListItem'][];
-            top_products: {
-              product_id: number;
-              product_name: string;
-              /** @example 1499.00 */
-              revenue: string;
-              total_sold: number;
-            }[];
-            total_categories: number;
-            total_orders: number;
-            total_products: number;
-            /** @example 1499.00 */
-            total_revenue: string;
-          };
+          'application/json': components['schemas']['Dashboard'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -4000,7 +4658,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ProductListItem'][];
+          'application/json': components['schemas']['ProductList'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -4008,6 +4675,10 @@ export interface operations {
   getApiProductsLowStock: {
     parameters: {
       query?: {
+        /**
+         * @description List products with less stock than this (default LOW_STOCK_THRESHOLD).
+         * @example 10
+         */
         threshold?: number;
       };
       header?: never;
@@ -4022,34 +4693,43 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ProductListItem'][];
+          'application/json': components['schemas']['ProductList'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `permission_denied` */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -4069,9 +4749,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            status: string;
-          };
+          'application/json': components['schemas']['Status'];
         };
       };
     };
@@ -4091,18 +4769,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            status: string;
-          };
+          'application/json': components['schemas']['Status'];
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `service_unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -4125,13 +4801,22 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description application/problem+json error */
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'text/plain': components['schemas']['Problem'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };

@@ -13,16 +13,10 @@ import { users } from './accounts.js';
 import { products } from './catalog.js';
 import { createdAt, id, money, updatedAt } from './columns.js';
 
-export const ORDER_STATUSES = [
-  'pending',
-  'paid',
-  'processing',
-  'shipped',
-  'delivered',
-  'cancelled',
-  'payment_failed',
-] as const;
-export const PAYMENT_STATUSES = ['pending', 'success', 'failed', 'partially_refunded', 'refunded'] as const;
+import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../contract/enums.js';
+
+// The lists belong to the API contract; the CHECK constraints below follow them.
+export { ORDER_STATUSES, PAYMENT_STATUSES };
 
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 

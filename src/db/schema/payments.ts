@@ -15,11 +15,15 @@ import { users } from './accounts.js';
 import { orders } from './orders.js';
 import { createdAt, id, money, updatedAt } from './columns.js';
 
-export const PAYMENT_ROW_STATUSES = ['initiated', 'success', 'failed', 'partially_refunded', 'refunded'] as const;
-export const PAYMENT_PROVIDERS = ['razorpay', 'manual'] as const;
-/** How staff say a manual payment was made. */
-export const MANUAL_PAYMENT_METHODS = ['cash', 'bank_transfer', 'upi', 'other'] as const;
-export const REFUND_STATUSES = ['pending', 'processed', 'failed'] as const;
+import {
+  MANUAL_PAYMENT_METHODS,
+  PAYMENT_PROVIDERS,
+  PAYMENT_ROW_STATUSES,
+  REFUND_STATUSES,
+} from '../../contract/enums.js';
+
+// The lists belong to the API contract; the CHECK constraints below follow them.
+export { MANUAL_PAYMENT_METHODS, PAYMENT_PROVIDERS, PAYMENT_ROW_STATUSES, REFUND_STATUSES };
 
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 

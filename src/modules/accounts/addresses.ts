@@ -1,7 +1,7 @@
 import type { Database } from '../../db/client.js';
 import { NotFound } from '../../http/errors.js';
 import * as repo from './repository.js';
-import type { AddressInput } from './schemas.js';
+import type { AddressInput } from '../../contract/index.js';
 import type { Actor } from '../../kernel/actor.js';
 
 const NOT_FOUND = 'Address not found.';

@@ -3,7 +3,6 @@
  * app wiring import from here only (eslint.config.js forbids deeper imports).
  */
 export { accountsRoutes, type LoginHook, userView } from './routes.js';
-export { Address, User } from './schemas.js';
 export { type AccountsDeps, type AfterLogin, authenticate } from './service.js';
 export { getAddress } from './addresses.js';
 export { getUser, listUsers, updateUser, type UserFilter } from './admin.js';

@@ -2,9 +2,31 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf } from '../../http/auth.js';
-import { IdParams, Message, problems } from '../../http/schemas.js';
+import {
+  Address,
+  AddressBody,
+  type AddressInput,
+  type AddressType,
+  AddressList,
+  AddressPatchBody,
+  ChangePasswordBody,
+  ChangePasswordResponse,
+  IdParams,
+  LoginBody,
+  LoginResponse,
+  LogoutBody,
+  Message,
+  problems,
+  ProfileBody,
+  ProfilePatchBody,
+  ref,
+  RefreshBody,
+  RegisterBody,
+  RegisterResponse,
+  TokenPair,
+  User,
+} from '../../contract/index.js';
 import * as addresses from './addresses.js';
-import * as schemas from './schemas.js';
 import * as service from './service.js';
 import type { AccountsDeps, AfterLogin } from './service.js';
 import type { AddressRow, UserRow } from './repository.js';
@@ -33,7 +55,7 @@ export function userView(user: UserRow) {
 function addressView(a: AddressRow) {
   return {
     id: a.id,
-    address_type: a.addressType,
+    address_type: a.addressType as AddressType,
     street_address: a.streetAddress,
     city: a.city,
     state: a.state,
@@ -71,8 +93,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         tags,
         summary: 'Create an account',
         description: 'Merges the guest cart named by the request (cookie or X-Cart-Token), if any.',
-        body: schemas.RegisterBody,
-        response: { 201: schemas.RegisterResponse, ...problems(400) },
+        body: ref(RegisterBody),
+        response: { 201: ref(RegisterResponse), ...problems(400) },
       },
     },
     async (request, reply) => {
@@ -98,8 +120,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         description:
           'After LOGIN_MAX_FAILURES failures for one username from one IP within LOGIN_WINDOW_SECONDS, ' +
           'further attempts get 429 until the window passes.',
-        body: schemas.LoginBody,
-        response: { 200: schemas.LoginResponse, ...problems(400, 401, 429) },
+        body: ref(LoginBody),
+        response: { 200: ref(LoginResponse), ...problems(400, 401, 429) },
       },
     },
     async (request, reply) => {
@@ -124,8 +146,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
           'The presented refresh token stops working. Reusing a rotated token revokes the whole session, ' +
           'unless REFRESH_REUSE_GRACE_SECONDS is set and it comes back within that many seconds of its ' +
           'rotation while its successor is live: then the same successor pair is answered again.',
-        body: schemas.RefreshBody,
-        response: { 200: schemas.TokenPair, ...problems(400, 401) },
+        body: ref(RefreshBody),
+        response: { 200: ref(TokenPair), ...problems(400, 401) },
       },
     },
     async (request) => service.refresh(deps, request.body.refresh),
@@ -139,8 +161,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         tags,
         summary: 'Log out one session, or all of them',
         description: 'With `all: true`, every refresh token and access token of the user stops working.',
-        body: schemas.LogoutBody,
-        response: { 200: Message, ...problems(400) },
+        body: ref(LogoutBody),
+        response: { 200: ref(Message), ...problems(400) },
       },
     },
     async (request) => {
@@ -149,7 +171,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     },
   );
 
-  const profileResponse = { 200: Type.Ref('User'), ...problems(400) };
+  const profileResponse = { 200: ref(User), ...problems(400) };
   app.get(
     '/profile/',
     { config: { auth: 'user' }, schema: { tags, summary: 'Your profile', response: profileResponse } },
@@ -159,7 +181,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/profile/',
     {
       config: { auth: 'user' },
-      schema: { tags, summary: 'Replace your profile', body: schemas.ProfilePutBody, response: profileResponse },
+      schema: { tags, summary: 'Replace your profile', body: ref(ProfileBody), response: profileResponse },
     },
     async (request) => userView(await service.updateProfile(deps, actorOf(request), request.body)),
   );
@@ -167,7 +189,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/profile/',
     {
       config: { auth: 'user' },
-      schema: { tags, summary: 'Update your profile', body: schemas.ProfilePatchBody, response: profileResponse },
+      schema: { tags, summary: 'Update your profile', body: ref(ProfilePatchBody), response: profileResponse },
     },
     async (request) => userView(await service.updateProfile(deps, actorOf(request), request.body)),
   );
@@ -180,8 +202,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         tags,
         summary: 'Change your password',
         description: 'Ends every session and access token, and answers a fresh token pair.',
-        body: schemas.ChangePasswordBody,
-        response: { 200: schemas.ChangePasswordResponse, ...problems(400) },
+        body: ref(ChangePasswordBody),
+        response: { 200: ref(ChangePasswordResponse), ...problems(400) },
       },
     },
     async (request) => {
@@ -196,7 +218,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/addresses/',
     {
       config: { auth: 'user' },
-      schema: { tags: addressTags, summary: 'Your addresses', response: { 200: Type.Array(Type.Ref('Address')) } },
+      schema: { tags: addressTags, summary: 'Your addresses', response: { 200: ref(AddressList) } },
     },
     async (request) => (await addresses.listAddresses(db, actorOf(request))).map(addressView),
   );
@@ -207,8 +229,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       schema: {
         tags: addressTags,
         summary: 'Add an address',
-        body: schemas.AddressBody,
-        response: { 201: Type.Ref('Address'), ...problems(400) },
+        body: ref(AddressBody),
+        response: { 201: ref(Address), ...problems(400) },
       },
     },
     async (request, reply) =>
@@ -222,14 +244,14 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         tags: addressTags,
         summary: 'One of your addresses',
         params: IdParams,
-        response: { 200: Type.Ref('Address'), ...problems(404) },
+        response: { 200: ref(Address), ...problems(404) },
       },
     },
     async (request) => addressView(await addresses.getAddress(db, actorOf(request), request.params.id)),
   );
   for (const [method, body] of [
-    ['PUT', schemas.AddressBody],
-    ['PATCH', schemas.AddressPatchBody],
+    ['PUT', ref(AddressBody)],
+    ['PATCH', ref(AddressPatchBody)],
   ] as const) {
     app.route({
       method,
@@ -240,7 +262,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         summary: method === 'PUT' ? 'Replace an address' : 'Update an address',
         params: IdParams,
         body,
-        response: { 200: Type.Ref('Address'), ...problems(400, 404) },
+        response: { 200: ref(Address), ...problems(400, 404) },
       },
       handler: async (request) =>
         addressView(
@@ -248,7 +270,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
             db,
             actorOf(request),
             (request.params as { id: number }).id,
-            request.body as schemas.AddressInput,
+            request.body as AddressInput,
           ),
         ),
     });

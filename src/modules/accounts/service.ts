@@ -12,7 +12,7 @@ import { type LoginLimiter, loginKey } from './login-limiter.js';
 import { rethrowNameConflict, takenNameErrors } from './login-names.js';
 import { type PasswordHasher, passwordProblems } from './passwords.js';
 import * as repo from './repository.js';
-import type { ProfileInput, RegisterInput } from './schemas.js';
+import type { ProfileInput, RegisterInput } from '../../contract/index.js';
 import type { RefreshClaims, TokenSigner } from './tokens.js';
 
 export interface AccountsDeps {

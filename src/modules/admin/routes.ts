@@ -1,63 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
-import { MANUAL_PAYMENT_METHODS, PAYMENT_PROVIDERS, PAYMENT_ROW_STATUSES, REFUND_STATUSES } from '../../db/schema/payments.js';
 import { actorOf } from '../../http/auth.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
-import { Id, IdParams, Money, Page, PageQuery, problems, Timestamp } from '../../http/schemas.js';
+import {
+  AdminPayment,
+  AdminPaymentPage,
+  AdminPaymentQuery,
+  AdminUser,
+  AdminUserPage,
+  AdminUserQuery,
+  AdminUserUpdate,
+  IdParams,
+  type ManualPaymentMethod,
+  type PaymentProvider,
+  type PaymentRowStatus,
+  problems,
+  ref,
+  type RefundStatus,
+  WebhookEventPage,
+  WebhookEventQuery,
+} from '../../contract/index.js';
 import { formatMoney } from '../../lib/money.js';
 import { userView } from '../accounts/index.js';
 import * as payments from '../payments/index.js';
 import * as users from './users.js';
-
-const AdminUser = Type.Object(
-  {
-    id: Id,
-    username: Type.String(),
-    email: Type.String(),
-    first_name: Type.String(),
-    last_name: Type.String(),
-    phone: Type.String(),
-    is_staff: Type.Boolean(),
-    date_joined: Timestamp,
-    is_active: Type.Boolean(),
-    last_login: Type.Union([Timestamp, Type.Null()]),
-    orders_count: Type.Integer(),
-  },
-  { $id: 'AdminUser' },
-);
-export const adminSchemas = [AdminUser];
-
-const AdminPayment = Type.Object({
-  id: Id,
-  order_id: Id,
-  order_number: Type.String(),
-  razorpay_order_id: Type.Union([Type.String(), Type.Null()]),
-  razorpay_payment_id: Type.Union([Type.String(), Type.Null()]),
-  amount: Money,
-  currency: Type.String(),
-  status: Type.Enum([...PAYMENT_ROW_STATUSES]),
-  provider: Type.Enum([...PAYMENT_PROVIDERS], { description: '`razorpay`, or `manual` (recorded by staff)' }),
-  second_capture: Type.Boolean({
-    description: 'A capture for an order another payment had already paid: refunded in full automatically.',
-  }),
-  method: Type.Union([Type.Enum([...MANUAL_PAYMENT_METHODS]), Type.Null()], { description: 'Manual payments only' }),
-  reference: Type.Union([Type.String(), Type.Null()], { description: 'Manual payments only' }),
-  recorded_by_id: Type.Union([Id, Type.Null()], { description: 'The staff user who recorded a manual payment' }),
-  refunded_amount: Money,
-  razorpay_refund_id: Type.Union([Type.String(), Type.Null()], {
-    description: 'The current refund: the last one the refund job asked for, or the one that completed the refund.',
-  }),
-  refund_status: Type.Union([Type.Enum([...REFUND_STATUSES]), Type.Null()], {
-    description:
-      'The state of the current refund. `failed`: Razorpay could not refund; nothing is retried until staff call ' +
-      '`POST /api/admin/payments/{id}/refund/retry/`.',
-  }),
-  refund_error: Type.Union([Type.String(), Type.Null()], { description: 'Why the current refund failed, when Razorpay said.' }),
-  error: Type.Union([Type.String(), Type.Null()]),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-});
 
 function adminPaymentView({ payment: p, orderNumber, refundStatus, refundError }: payments.AdminPaymentRow) {
   return {
@@ -68,30 +34,21 @@ function adminPaymentView({ payment: p, orderNumber, refundStatus, refundError }
     razorpay_payment_id: p.razorpayPaymentId,
     amount: formatMoney(p.amount),
     currency: p.currency,
-    status: p.status as (typeof PAYMENT_ROW_STATUSES)[number],
-    provider: p.provider as (typeof PAYMENT_PROVIDERS)[number],
+    status: p.status as PaymentRowStatus,
+    provider: p.provider as PaymentProvider,
     second_capture: p.secondCapture,
-    method: p.method as (typeof MANUAL_PAYMENT_METHODS)[number] | null,
+    method: p.method as ManualPaymentMethod | null,
     reference: p.reference,
     recorded_by_id: p.recordedById,
     refunded_amount: formatMoney(p.refundedAmount),
     razorpay_refund_id: p.razorpayRefundId,
-    refund_status: refundStatus as (typeof REFUND_STATUSES)[number] | null,
+    refund_status: refundStatus as RefundStatus | null,
     refund_error: refundError,
     error: p.error,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   };
 }
-
-const WebhookEvent = Type.Object({
-  id: Id,
-  event_id: Type.String(),
-  event: Type.String(),
-  processed: Type.Boolean(),
-  error: Type.Union([Type.String(), Type.Null()]),
-  received_at: Timestamp,
-});
 
 function adminUserView(row: Awaited<ReturnType<typeof users.getUser>>) {
   return {
@@ -108,7 +65,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; paymen
   { database, payments: paymentsDeps },
 ) => {
   const tags = ['administration'];
-  const UserRef = Type.Ref('AdminUser');
+  const UserRef = ref(AdminUser);
 
   app.get(
     '/users/',
@@ -117,13 +74,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; paymen
       schema: {
         tags,
         summary: 'Users (paged), searchable by username, email and name',
-        querystring: Type.Object({
-          ...PageQuery,
-          search: Type.Optional(Type.String({ maxLength: 200 })),
-          is_staff: Type.Optional(Type.Boolean()),
-          is_active: Type.Optional(Type.Boolean()),
-        }),
-        response: { 200: Page(UserRef), ...problems(400, 404) },
+        querystring: AdminUserQuery,
+        response: { 200: ref(AdminUserPage), ...problems(400, 404) },
       },
     },
     async (request) => {
@@ -157,7 +109,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; paymen
         summary: 'Activate or deactivate a user; grant or revoke staff',
         description: 'Deactivation ends the user’s sessions at once. You cannot deactivate or demote yourself (409).',
         params: IdParams,
-        body: Type.Object({ is_active: Type.Optional(Type.Boolean()), is_staff: Type.Optional(Type.Boolean()) }),
+        body: ref(AdminUserUpdate),
         response: { 200: UserRef, ...problems(400, 404, 409) },
       },
     },
@@ -172,16 +124,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; paymen
       schema: {
         tags,
         summary: 'Payments (paged), newest first',
-        querystring: Type.Object({
-          ...PageQuery,
-          status: Type.Optional(Type.Enum([...PAYMENT_ROW_STATUSES])),
-          order: Type.Optional(Id),
-          refund_status: Type.Optional(Type.Enum([...REFUND_STATUSES], { description: 'The current refund’s state.' })),
-          search: Type.Optional(
-            Type.String({ maxLength: 64, description: 'An order number, or a Razorpay order or payment id.' }),
-          ),
-        }),
-        response: { 200: Page(AdminPayment), ...problems(400, 404) },
+        querystring: AdminPaymentQuery,
+        response: { 200: ref(AdminPaymentPage), ...problems(400, 404) },
       },
     },
     async (request) => {
@@ -219,7 +163,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; paymen
           'what is not refunded, shortly after this answers (202, the payment as it now stands: `razorpay_refund_id` ' +
           'null until the new refund is recorded). Any other payment is 409; without Razorpay keys 503.',
         params: IdParams,
-        response: { 202: AdminPayment, ...problems(404, 409, 503) },
+        response: { 202: ref(AdminPayment), ...problems(404, 409, 503) },
       },
     },
     async (request, reply) => {
@@ -236,13 +180,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; paymen
       schema: {
         tags,
         summary: 'Stored Razorpay webhook deliveries (paged), newest first',
-        querystring: Type.Object({
-          ...PageQuery,
-          search: Type.Optional(
-            Type.String({ maxLength: 100, description: 'An event id, or an event name or its beginning.' }),
-          ),
-        }),
-        response: { 200: Page(WebhookEvent), ...problems(400, 404) },
+        querystring: WebhookEventQuery,
+        response: { 200: ref(WebhookEventPage), ...problems(400, 404) },
       },
     },
     async (request) => {

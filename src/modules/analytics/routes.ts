@@ -1,44 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
-import { ORDER_STATUSES } from '../../db/schema/orders.js';
-import { Id, Money, problems } from '../../http/schemas.js';
+import { Dashboard, problems, ref, ReportQuery, SalesReport } from '../../contract/index.js';
 import * as service from './service.js';
-
-const Dashboard = Type.Object({
-  total_revenue: Money,
-  total_orders: Type.Integer(),
-  average_order_value: Money,
-  orders_by_status: Type.Array(Type.Object({ status: Type.Enum([...ORDER_STATUSES]), count: Type.Integer() })),
-  top_products: Type.Array(
-    Type.Object({ product_id: Id, product_name: Type.String(), total_sold: Type.Integer(), revenue: Money }),
-  ),
-  low_stock_products: Type.Array(
-    Type.Object({ id: Id, name: Type.String(), stock: Type.Integer(), category_name: Type.String() }),
-  ),
-  recent_orders: Type.Array(Type.Ref('OrderListItem')),
-  total_products: Type.Integer(),
-  total_categories: Type.Integer(),
-});
-
-const SalesReport = Type.Object({
-  period_days: Type.Integer(),
-  start_date: Type.String({ format: 'date' }),
-  end_date: Type.String({ format: 'date' }),
-  total_orders: Type.Integer(),
-  total_revenue: Money,
-  average_order_value: Money,
-  daily_breakdown: Type.Array(Type.Object({ day: Type.String({ format: 'date' }), total: Money, count: Type.Integer() })),
-});
-
-const ReportQuery = Type.Object({
-  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
-  start_date: Type.Optional(Type.String({ format: 'date' })),
-  end_date: Type.Optional(Type.String({ format: 'date' })),
-  tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  format: Type.Optional(Type.Enum(['json', 'csv'])),
-});
 
 export const analyticsRoutes: FastifyPluginAsyncTypebox<{ database: Database; config: Config }> = async (
   app,
@@ -54,7 +18,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ database: Database; co
           tags,
           summary: url.includes('products') ? 'Dashboard (alias)' : 'Dashboard figures',
           description: 'Revenue counts orders whose payment succeeded (refunded ones excluded).',
-          response: { 200: Dashboard },
+          response: { 200: ref(Dashboard) },
         },
       },
       async () => service.dashboard(database, config.lowStockThreshold),
@@ -74,7 +38,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ database: Database; co
             `days counted in \`tz\` (a time zone name PostgreSQL knows; default REPORT_TIMEZONE). Every day of the period is listed, zero days too. ` +
             '`format=csv` answers text/csv with a header row.',
           querystring: ReportQuery,
-          response: { 200: SalesReport, ...problems(400) },
+          response: { 200: ref(SalesReport), ...problems(400) },
         },
       },
       async (request, reply) => {

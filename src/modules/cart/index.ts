@@ -2,5 +2,5 @@
  * The cart module's public face: its routes, the guest-cart merge at login, the checkout's
  * view of a cart, and the idle-cart sweep.
  */
-export { cartLoginHook, cartRoutes, cartSchemas } from './routes.js';
+export { cartLoginHook, cartRoutes } from './routes.js';
 export { deleteIdleGuestCarts, emptyCart, lockCartForCheckout } from './service.js';

@@ -1,37 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
-import { Id, IdParams, Money, problems, Timestamp } from '../../http/schemas.js';
+import { Cart, CartAddBody, CartHeaders, CartItemBody, IdParams, problems, ref } from '../../contract/index.js';
 import { fromPaise, toPaiseBig } from '../../lib/money.js';
 import type { LoginHook } from '../accounts/index.js';
 import { productListView } from '../catalog/index.js';
 import * as service from './service.js';
 import type { CartOwner, CartSnapshot, CartWrite } from './service.js';
-import { CART_HEADER, clearCartToken, requestCartToken, sendCartToken } from './token.js';
-
-const Cart = Type.Object(
-  {
-    id: Type.Union([Id, Type.Null()]),
-    items: Type.Array(
-      Type.Object({
-        id: Id,
-        product: Type.Ref('ProductListItem'),
-        quantity: Type.Integer(),
-        subtotal: Money,
-        added_at: Timestamp,
-      }),
-    ),
-    total_items: Type.Integer(),
-    total_amount: Money,
-    created_at: Type.Union([Timestamp, Type.Null()]),
-    updated_at: Type.Union([Timestamp, Type.Null()]),
-  },
-  { $id: 'Cart' },
-);
-export const cartSchemas = [Cart];
-
-const Quantity = Type.Integer({ minimum: 1, maximum: 999 });
+import { clearCartToken, requestCartToken, sendCartToken } from './token.js';
 
 /**
  * The whole cart, money as strings computed in integer paise: in BigInt, because a cart
@@ -88,8 +64,8 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
   const tags = ['cart'];
   const description =
     'Guests are identified by the `cart_token` cookie or the `X-Cart-Token` header, both issued on the first add.';
-  const guestHeaders = Type.Object({ [CART_HEADER]: Type.Optional(Type.String()) });
-  const response = { 200: Type.Ref('Cart'), ...problems(400, 404) };
+  const guestHeaders = CartHeaders;
+  const response = { 200: ref(Cart), ...problems(400, 404) };
 
   app.get(
     '/',
@@ -109,7 +85,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
         summary: 'Add a product to the cart',
         description,
         headers: guestHeaders,
-        body: Type.Object({ product_id: Id, quantity: Type.Optional({ ...Quantity, default: 1 }) }),
+        body: ref(CartAddBody),
         response,
       },
     },
@@ -130,7 +106,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
         summary: 'Set the quantity of a cart line',
         headers: guestHeaders,
         params: IdParams,
-        body: Type.Object({ quantity: Quantity }),
+        body: ref(CartItemBody),
         response,
       },
     },

@@ -6,7 +6,7 @@ import { Conflict, NotFound, ValidationError } from '../../http/errors.js';
 import type { Database } from '../../db/client.js';
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion } from './counts.js';
-import type { CategoryInput } from './schemas.js';
+import type { CategoryInput } from '../../contract/index.js';
 
 export type CategoryRow = typeof categories.$inferSelect;
 export interface CategoryNode extends CategoryRow {

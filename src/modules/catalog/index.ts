@@ -2,7 +2,7 @@
  * The catalog module's public face: its routes, stock changes for orders, and the product
  * list row (`listColumns`, `productListView`) that the cart's join and analytics reuse.
  */
-export { catalogSchemas, categoryRoutes, productRoutes } from './routes.js';
+export { categoryRoutes, productRoutes } from './routes.js';
 export { CountCache } from './counts.js';
 export { deductStock, restoreStock, type StockLine } from './stock.js';
 export { catalogSize, lowStockProducts } from './products.js';

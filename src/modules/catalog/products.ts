@@ -6,7 +6,7 @@ import { categories, products } from '../../db/schema/index.js';
 import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
 import { parseMoney, parsePrice } from '../../lib/money.js';
 import { findProducts, isActive, listColumns, type ProductFilter, type ProductListRow } from './search.js';
-import { MAX_STOCK, type ProductInput, type ProductListInput } from './schemas.js';
+import { MAX_STOCK, type ProductInput, type ProductListInput } from '../../contract/index.js';
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion, type CountCache } from './counts.js';
 

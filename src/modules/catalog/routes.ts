@@ -2,12 +2,33 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
+import {
+  Category,
+  CategoryBody,
+  type CategoryInput,
+  CategoryList,
+  CategoryPage,
+  CategoryPatchBody,
+  IdParams,
+  LowStockQuery,
+  PageQueryParams,
+  problems,
+  ProductBody,
+  ProductDetail,
+  type ProductInput,
+  ProductList,
+  ProductListQuery,
+  ProductPage,
+  ProductPatchBody,
+  ProductRef,
+  ProductUpdateBody,
+  ref,
+  SlugParams,
+} from '../../contract/index.js';
 import { assertPageExists, offsetOf, pageOf, pageParams, paged } from '../../http/pagination.js';
-import { IdParams, Page, PageQuery, problems } from '../../http/schemas.js';
 import * as categories from './categories.js';
 import type { CountCache } from './counts.js';
 import * as productsService from './products.js';
-import * as schemas from './schemas.js';
 import { categoryView, productDetailView, productListView } from './views.js';
 
 export interface CatalogRoutesOptions {
@@ -16,16 +37,8 @@ export interface CatalogRoutesOptions {
   counts: CountCache;
 }
 
-export const catalogSchemas = [
-  schemas.Category,
-  schemas.CategorySummary,
-  schemas.ProductListItem,
-  schemas.ProductDetail,
-];
-
-const CategoryRef = Type.Ref('Category');
-const DetailRef = Type.Ref('ProductDetail');
-const ListItemRef = Type.Ref('ProductListItem');
+const CategoryRef = ref(Category);
+const DetailRef = ref(ProductDetail);
 
 export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (app, { database }) => {
   const tags = ['categories'];
@@ -36,8 +49,8 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
       schema: {
         tags,
         summary: 'Top-level categories with their sub-categories (paged)',
-        querystring: Type.Object(PageQuery),
-        response: { 200: Page(CategoryRef), ...problems(400, 404) },
+        querystring: PageQueryParams,
+        response: { 200: ref(CategoryPage), ...problems(400, 404) },
       },
     },
     async (request) =>
@@ -48,7 +61,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
     '/all/',
     {
       config: { auth: 'none' },
-      schema: { tags, summary: 'Every category, at any depth', response: { 200: Type.Array(CategoryRef) } },
+      schema: { tags, summary: 'Every category, at any depth', response: { 200: ref(CategoryList) } },
     },
     async () => (await categories.allCategories(database)).map(categoryView),
   );
@@ -61,7 +74,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
         tags,
         summary: 'Create a category',
         description: 'The slug is made from the name (`-2`, `-3`, … when taken). Names are unique, ignoring case.',
-        body: schemas.CategoryBody,
+        body: ref(CategoryBody),
         response: { 201: CategoryRef, ...problems(400) },
       },
     },
@@ -76,7 +89,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
       schema: {
         tags,
         summary: 'A category by slug, with its sub-categories',
-        params: schemas.SlugParams,
+        params: SlugParams,
         response: { 200: CategoryRef, ...problems(404) },
       },
     },
@@ -84,8 +97,8 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
   );
 
   for (const [method, body] of [
-    ['PUT', schemas.CategoryBody],
-    ['PATCH', schemas.CategoryPatchBody],
+    ['PUT', ref(CategoryBody)],
+    ['PATCH', ref(CategoryPatchBody)],
   ] as const) {
     app.route({
       method,
@@ -95,7 +108,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
         tags,
         summary: method === 'PUT' ? 'Replace a category' : 'Update a category',
         description: 'Moving a category under itself or one of its descendants is 400. The slug does not change.',
-        params: schemas.SlugParams,
+        params: SlugParams,
         body,
         response: { 200: CategoryRef, ...problems(400, 404) },
       },
@@ -104,7 +117,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
           await categories.updateCategory(
             database,
             (request.params as { slug: string }).slug,
-            request.body as schemas.CategoryInput,
+            request.body as CategoryInput,
           ),
         ),
     });
@@ -118,7 +131,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
         tags,
         summary: 'Delete a category and its sub-categories',
         description: '409 when any of them still holds products.',
-        params: schemas.SlugParams,
+        params: SlugParams,
         response: { 204: Type.Null(), ...problems(404, 409) },
       },
     },
@@ -145,8 +158,8 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
           '`search`: every whitespace-separated term must occur in the name or description (case-insensitive); ' +
           'without `ordering`, name matches come first. When nothing matches, products whose name resembles ' +
           'the terms are listed (typo tolerance). `category`: that category and its descendants.',
-        querystring: schemas.ProductListQuery,
-        response: { 200: Page(ListItemRef), ...problems(400, 404) },
+        querystring: ProductListQuery,
+        response: { 200: ref(ProductPage), ...problems(400, 404) },
       },
     },
     async (request) => {
@@ -172,7 +185,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       schema: {
         tags,
         summary: 'Up to 10 active featured products, newest first',
-        response: { 200: Type.Array(ListItemRef) },
+        response: { 200: ref(ProductList) },
       },
     },
     async () => (await productsService.featuredProducts(database)).map(productListView),
@@ -185,10 +198,8 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       schema: {
         tags,
         summary: 'Active products with stock below the threshold, lowest first (at most 100)',
-        querystring: Type.Object({
-          threshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-        }),
-        response: { 200: Type.Array(ListItemRef), ...problems(400) },
+        querystring: LowStockQuery,
+        response: { 200: ref(ProductList), ...problems(400) },
       },
     },
     async (request) =>
@@ -205,7 +216,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags,
         summary: 'A product by id or slug',
         description: 'Inactive products are 404 except to admins.',
-        params: schemas.ProductRef,
+        params: ProductRef,
         response: { 200: DetailRef, ...problems(404) },
       },
     },
@@ -222,7 +233,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       schema: {
         tags,
         summary: 'Create a product',
-        body: schemas.ProductBody,
+        body: ref(ProductBody),
         response: { 201: DetailRef, ...problems(400) },
       },
     },
@@ -231,8 +242,8 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   );
 
   for (const [method, body] of [
-    ['PUT', schemas.ProductUpdateBody],
-    ['PATCH', schemas.ProductPatchBody],
+    ['PUT', ref(ProductUpdateBody)],
+    ['PATCH', ref(ProductPatchBody)],
   ] as const) {
     app.route({
       method,
@@ -250,7 +261,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
           await productsService.updateProduct(
             database,
             (request.params as { id: number }).id,
-            request.body as schemas.ProductInput,
+            request.body as ProductInput,
           ),
         ),
     });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { type Db, queryRows } from '../../db/client.js';
 import { preparedFor } from '../../db/prepared.js';
 import { categories, products } from '../../db/schema/index.js';
-import type { Ordering } from './schemas.js';
+import type { Ordering } from '../../contract/index.js';
 import { catalogVersionSql, type CountCache } from './counts.js';
 
 export interface ProductFilter {

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
 import { ServiceUnavailable, Unauthorized } from '../../http/errors.js';
-import { problems } from '../../http/schemas.js';
+import { problems, ref, Status as StatusBody } from '../../contract/index.js';
 
 export interface OpsRoutesOptions {
   database: Database;
@@ -20,7 +20,7 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
 
-const Status = Type.Object({ status: Type.String() });
+const Status = ref(StatusBody);
 const tags = ['operations'];
 
 /** Liveness, readiness (a database ping) and Prometheus metrics. */

@@ -2,7 +2,7 @@
  * The orders module's public face: its routes, the order changes payments make, expiry
  * jobs, the analytics totals' rebuild, and the reads other modules need.
  */
-export { orderRoutes, orderSchemas } from './routes.js';
+export { orderRoutes } from './routes.js';
 export {
   applyTransition,
   type ChangedBy,

@@ -1,17 +1,9 @@
-import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../db/schema/orders.js';
+import { ORDER_STATUSES, ORDER_TRANSITIONS, type OrderStatus, type PaymentStatus } from '../../contract/index.js';
 
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export type { OrderStatus, PaymentStatus };
 
-/** The status workflow: from each status, where an order may go next. */
-export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  pending: ['paid', 'payment_failed', 'cancelled'],
-  payment_failed: ['pending', 'paid', 'cancelled'],
-  paid: ['processing', 'cancelled'],
-  processing: ['shipped', 'cancelled'],
-  shipped: ['delivered'],
-  delivered: [],
-  cancelled: [],
-};
+/** The status workflow (the contract's table): from each status, where an order may go next. */
+export const TRANSITIONS = ORDER_TRANSITIONS;
 
 /** Payment statuses of an order whose money was received and not all given back. */
 export const PAID_PAYMENT_STATUSES: readonly PaymentStatus[] = ['success', 'partially_refunded'];
@@ -42,8 +34,6 @@ export function restoresStock(from: OrderStatus, to: OrderStatus): boolean {
 }
 
 /** The payment status that goes with a status change an admin makes by hand. */
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
-
 export function paymentStatusAfter(to: OrderStatus, current: PaymentStatus): PaymentStatus {
   if (to === 'paid' && current !== 'success') return 'success';
   if (to === 'payment_failed' && current === 'pending') return 'failed';

@@ -1,37 +1,24 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { ORDER_STATUSES } from '../../db/schema/orders.js';
-import { MANUAL_PAYMENT_METHODS } from '../../db/schema/payments.js';
 import { actorOf } from '../../http/auth.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
-import { Id, IdParams, Page, PageQuery, problems } from '../../http/schemas.js';
+import {
+  IdempotencyHeaders,
+  IdParams,
+  OrderCreate,
+  OrderDetail,
+  OrderListQuery,
+  OrderPage,
+  OrderStatusUpdate,
+  problems,
+  ref,
+} from '../../contract/index.js';
 import { idempotencyKeyOf } from '../idempotency/index.js';
 import * as service from './service.js';
 import type { OrdersDeps } from './service.js';
-import { OrderDetail, OrderListItem, orderListView } from './views.js';
+import { orderListView } from './views.js';
 
-export const orderSchemas = [OrderListItem, OrderDetail];
-
-const DetailRef = Type.Ref('OrderDetail');
-const StatusEnum = Type.Enum([...ORDER_STATUSES]);
-
-const ManualPaymentBody = Type.Object(
-  {
-    method: Type.Enum([...MANUAL_PAYMENT_METHODS]),
-    reference: Type.String({
-      minLength: 1,
-      maxLength: 200,
-      pattern: '\\S',
-      description: 'The receipt, transfer or UPI reference staff give for the money received.',
-    }),
-  },
-);
-
-const CreateBody = Type.Object({
-  shipping_address_id: Type.Optional(Id),
-  shipping_address: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-});
+const DetailRef = ref(OrderDetail);
 
 export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = async (app, { deps }) => {
   const tags = ['orders'];
@@ -51,8 +38,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
       'In one transaction: stock is checked and deducted, prices are snapshotted, the cart is emptied. ' +
       'With an `Idempotency-Key` header, repeating the request within 24 h answers the first response; ' +
       'the same key with another body is 409.',
-    headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
-    body: CreateBody,
+    headers: IdempotencyHeaders,
+    body: ref(OrderCreate),
     response: { 201: DetailRef, ...problems(400, 409) },
   };
   app.post('/create_order/', { config: { auth: 'user' }, schema: createSchema }, create);
@@ -65,15 +52,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
       schema: {
         tags,
         summary: 'Your orders, newest first (admins: all, or ?user=)',
-        querystring: Type.Object({
-          ...PageQuery,
-          status: Type.Optional(StatusEnum),
-          user: Type.Optional(Id),
-          search: Type.Optional(
-            Type.String({ maxLength: 16, description: 'An order number, whole or its beginning (ORD-4F…).' }),
-          ),
-        }),
-        response: { 200: Page(Type.Ref('OrderListItem')), ...problems(400, 404) },
+        querystring: OrderListQuery,
+        response: { 200: ref(OrderPage), ...problems(400, 404) },
       },
     },
     async (request) => {
@@ -133,11 +113,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
           'Moving to `paid` by hand requires `payment: {method, reference}` (the money received outside ' +
           'Razorpay), recorded as a `manual` payment of the order total; without it 400 naming `payment`.',
         params: IdParams,
-        body: Type.Object({
-          status: StatusEnum,
-          note: Type.Optional(Type.String({ maxLength: 500 })),
-          payment: Type.Optional(ManualPaymentBody),
-        }),
+        body: ref(OrderStatusUpdate),
         response: { 200: DetailRef, ...problems(400, 404, 409) },
       },
     },

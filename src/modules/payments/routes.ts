@@ -1,20 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { actorOf } from '../../http/auth.js';
-import { Id, problems } from '../../http/schemas.js';
+import {
+  IdempotencyHeaders,
+  PaymentInitiateBody,
+  PaymentInitiateResponse,
+  PaymentVerifyBody,
+  PaymentVerifyResponse,
+  problems,
+  ref,
+  Status,
+  WebhookHeaders,
+} from '../../contract/index.js';
 import * as idempotency from '../idempotency/index.js';
 import * as service from './service.js';
 import type { PaymentsDeps } from './service.js';
 import { receiveWebhook } from './webhooks.js';
-
-const InitiateResponse = Type.Object({
-  razorpay_order_id: Type.String(),
-  razorpay_key_id: Type.String(),
-  amount: Type.Integer({ description: 'In paise' }),
-  currency: Type.String(),
-  order_id: Id,
-  order_number: Type.String(),
-});
 
 export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = async (app, { deps }) => {
   const tags = ['payments'];
@@ -29,9 +29,9 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = 
         description:
           'Calling it again for the same unpaid order answers the same Razorpay order. Paid or cancelled orders are 409; ' +
           'a gateway failure is 503 and leaves nothing behind. `Idempotency-Key` is honoured.',
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
-        body: Type.Object({ order_id: Id }),
-        response: { 200: InitiateResponse, ...problems(400, 404, 409, 503) },
+        headers: IdempotencyHeaders,
+        body: ref(PaymentInitiateBody),
+        response: { 200: ref(PaymentInitiateResponse), ...problems(400, 404, 409, 503) },
       },
     },
     async (request, reply) => {
@@ -60,16 +60,8 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = 
         description:
           'The signature is HMAC-SHA256 of "<razorpay_order_id>|<razorpay_payment_id>" with the key secret. ' +
           'Verifying again answers the same.',
-        body: Type.Object({
-          order_id: Id,
-          razorpay_order_id: Type.String({ minLength: 1, maxLength: 64 }),
-          razorpay_payment_id: Type.String({ minLength: 1, maxLength: 64 }),
-          razorpay_signature: Type.String({ minLength: 1, maxLength: 128 }),
-        }),
-        response: {
-          200: Type.Object({ message: Type.String(), order_number: Type.String(), payment_status: Type.String() }),
-          ...problems(400, 404, 409, 503),
-        },
+        body: ref(PaymentVerifyBody),
+        response: { 200: ref(PaymentVerifyResponse), ...problems(400, 404, 409, 503) },
       },
     },
     async (request) => service.verifyPayment(deps, actorOf(request), request.body),
@@ -95,11 +87,8 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = 
             'Refunds count by their own id and amount (all of the payment: refunded; less: partially_refunded; never more). ' +
             'An authentic delivery that cannot be used (not a JSON object, nested too deep, wrong entity types) answers 200 ' +
             'and is stored as not processed with the reason; NUL and unpaired surrogates are stored as U+FFFD.',
-          headers: Type.Object({
-            'x-razorpay-signature': Type.Optional(Type.String()),
-            'x-razorpay-event-id': Type.Optional(Type.String()),
-          }),
-          response: { 200: Type.Object({ status: Type.String() }), ...problems(400, 503) },
+          headers: WebhookHeaders,
+          response: { 200: ref(Status), ...problems(400, 503) },
         },
       },
       async (request) => {

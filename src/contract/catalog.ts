@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
-import { Id, Money, Nullable, PageQuery, Timestamp } from '../../http/schemas.js';
+import { PRODUCT_ORDERINGS } from './enums.js';
+import { Id, Money, Nullable, Page, PageQuery, param, ref, Timestamp } from './common.js';
 
 const categoryFields = {
   id: Id,
@@ -18,6 +19,8 @@ export const Category = Type.Object(
 );
 /** A category as nested in a product's detail: without children. */
 export const CategorySummary = Type.Object(categoryFields, { $id: 'CategorySummary' });
+export const CategoryPage = Page('CategoryPage', ref(Category));
+export const CategoryList = Type.Array(ref(Category), { $id: 'CategoryList' });
 
 // One schema with `type: [integer, null]` rather than a union: with Fastify's type coercion,
 // the union's null branch turned 0, "0" and false into null (a silent move to the top level).
@@ -28,15 +31,18 @@ const ParentId = Type.Unsafe<number | null>({
   'x-error': { type: 'Must be a category id or null.' },
 });
 
-export const CategoryBody = Type.Object({
+const categoryBodyFields = {
   name: Type.String({ minLength: 1, maxLength: 100 }),
   description: Type.Optional(Type.String({ maxLength: 5000 })),
   parent: Type.Optional(ParentId),
-});
-export const CategoryPatchBody = Type.Partial(CategoryBody);
+};
+export const CategoryBody = Type.Object(categoryBodyFields, { $id: 'CategoryBody' });
+export const CategoryPatchBody = Type.Partial(Type.Object(categoryBodyFields), { $id: 'CategoryPatchBody' });
 export type CategoryInput = Static<typeof CategoryPatchBody>;
 
-export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 120 }) });
+export const SlugParams = Type.Object({
+  slug: param(Type.String({ minLength: 1, maxLength: 120 }), 'The category’s slug.', 'electronics'),
+});
 
 /** The most stock an admin may set (API-v2 §0); restores may pass it (see catalog/stock.ts). */
 export const MAX_STOCK = 1_000_000_000;
@@ -57,12 +63,14 @@ export const ProductListItem = Type.Object(
   { ...productFields, category: Id, category_name: Type.String() },
   { $id: 'ProductListItem' },
 );
+export const ProductPage = Page('ProductPage', ref(ProductListItem));
+export const ProductList = Type.Array(ref(ProductListItem), { $id: 'ProductList' });
 
 export const ProductDetail = Type.Object(
   {
     ...productFields,
     description: Type.String(),
-    category: Type.Ref('CategorySummary'),
+    category: ref(CategorySummary),
     category_name: Type.String(),
     updated_at: Timestamp,
   },
@@ -104,7 +112,7 @@ const productBodyFields = {
   is_featured: Type.Optional(Type.Boolean()),
   category: Id,
 };
-export const ProductBody = Type.Object(productBodyFields);
+export const ProductBody = Type.Object(productBodyFields, { $id: 'ProductBody' });
 
 /** Replacing or updating a product may change its stock relatively instead (not with `stock`). */
 const StockAdjustment = Type.Integer({
@@ -116,31 +124,66 @@ const StockAdjustment = Type.Integer({
     'Added to the current stock in one statement (negative to take away), so that a concurrent ' +
     "checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`.",
 });
-export const ProductUpdateBody = Type.Object({ ...productBodyFields, stock_adjustment: Type.Optional(StockAdjustment) });
-export const ProductPatchBody = Type.Partial(ProductUpdateBody);
+const productUpdateFields = { ...productBodyFields, stock_adjustment: Type.Optional(StockAdjustment) };
+export const ProductUpdateBody = Type.Object(productUpdateFields, { $id: 'ProductUpdateBody' });
+export const ProductPatchBody = Type.Partial(Type.Object(productUpdateFields), { $id: 'ProductPatchBody' });
 export type ProductInput = Static<typeof ProductPatchBody>;
-
-export const ORDERINGS = ['price', '-price', 'created_at', '-created_at', 'name', '-name'] as const;
-export type Ordering = (typeof ORDERINGS)[number];
 
 export const ProductListQuery = Type.Object({
   ...PageQuery,
-  search: Type.Optional(Type.String({ maxLength: 200 })),
-  category: Type.Optional(Type.String({ maxLength: 120 })),
-  min_price: Type.Optional(Type.String({ maxLength: 20 })),
-  max_price: Type.Optional(Type.String({ maxLength: 20 })),
-  in_stock: Type.Optional(Type.Boolean()),
-  ordering: Type.Optional(Type.Enum([...ORDERINGS])),
+  search: Type.Optional(
+    param(
+      Type.String({ maxLength: 200 }),
+      'Words that must all occur in the name or description (case-insensitive).',
+      'blue shirt',
+    ),
+  ),
+  category: Type.Optional(
+    param(Type.String({ maxLength: 120 }), 'A category slug: that category and its descendants.', 'electronics'),
+  ),
+  min_price: Type.Optional(param(Type.String({ maxLength: 20 }), 'The lowest price, inclusive.', '100.00')),
+  max_price: Type.Optional(param(Type.String({ maxLength: 20 }), 'The highest price, inclusive.', '2500')),
+  in_stock: Type.Optional(param(Type.Boolean(), 'Only products with stock (true) or without (false).', true)),
+  ordering: Type.Optional(
+    param(Type.Enum([...PRODUCT_ORDERINGS]), 'Sort field; a leading `-` sorts descending.', '-price'),
+  ),
   include_inactive: Type.Optional(
-    Type.Boolean({ description: 'Admins only: list inactive products too (ignored for others).' }),
+    param(Type.Boolean(), 'Admins only: list inactive products too (ignored for others).', true),
   ),
 });
 export type ProductListInput = Static<typeof ProductListQuery>;
+
+export const LowStockQuery = Type.Object({
+  threshold: Type.Optional(
+    param(
+      Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+      'List products with less stock than this (default LOW_STOCK_THRESHOLD).',
+      10,
+    ),
+  ),
+});
 
 /**
  * `{id}` of `GET /api/products/{id}/`: a numeric id or a slug. Named `id` like the path's
  * write routes, so that the OpenAPI document has one path, not two that differ only by name.
  */
 export const ProductRef = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 220, description: 'Numeric id or slug' }),
+  id: param(Type.String({ minLength: 1, maxLength: 220 }), 'Numeric id or slug', 'blue-cotton-shirt'),
 });
+
+/** The schemas of this file that have a name (`$id`), for registration. */
+export const catalogSchemas = [
+  Category,
+  CategorySummary,
+  CategoryPage,
+  CategoryList,
+  CategoryBody,
+  CategoryPatchBody,
+  ProductListItem,
+  ProductPage,
+  ProductList,
+  ProductDetail,
+  ProductBody,
+  ProductUpdateBody,
+  ProductPatchBody,
+];

@@ -1,0 +1,129 @@
+import { type Static, Type } from 'typebox';
+import { MANUAL_PAYMENT_METHODS, ORDER_STATUSES, PAYMENT_STATUSES } from './enums.js';
+import { Id, Money, Page, PageQuery, param, ref, Timestamp } from './common.js';
+
+const Status = Type.Enum([...ORDER_STATUSES]);
+const PaymentStatus = Type.Enum([...PAYMENT_STATUSES]);
+
+export const OrderListItem = Type.Object(
+  {
+    id: Id,
+    order_number: Type.String(),
+    total_amount: Money,
+    status: Status,
+    payment_status: PaymentStatus,
+    items_count: Type.Integer(),
+    created_at: Timestamp,
+  },
+  { $id: 'OrderListItem' },
+);
+export const OrderPage = Page('OrderPage', ref(OrderListItem));
+
+export const OrderItem = Type.Object(
+  {
+    id: Id,
+    product: Id,
+    product_name: Type.String(),
+    quantity: Type.Integer(),
+    price_at_purchase: Money,
+    subtotal: Money,
+  },
+  { $id: 'OrderItem' },
+);
+
+export const OrderStatusChange = Type.Object(
+  {
+    from_status: Type.Union([Status, Type.Null()]),
+    to_status: Status,
+    changed_by: Type.String(),
+    note: Type.String(),
+    created_at: Timestamp,
+  },
+  { $id: 'OrderStatusChange' },
+);
+
+export const OrderDetail = Type.Object(
+  {
+    id: Id,
+    order_number: Type.String(),
+    user_email: Type.String(),
+    total_amount: Money,
+    status: Status,
+    payment_status: PaymentStatus,
+    shipping_address: Type.String(),
+    items: Type.Array(ref(OrderItem)),
+    status_history: Type.Array(ref(OrderStatusChange)),
+    allowed_transitions: Type.Array(Status, {
+      description:
+        'The statuses the caller may move the order to now (none when it may not change): for staff, ' +
+        'the next statuses of the workflow (`update_status`); for the owner, `cancelled` while `cancel` ' +
+        'allows it.',
+    }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'OrderDetail' },
+);
+export type OrderDetailView = Static<typeof OrderDetail>;
+
+export const OrderCreate = Type.Object(
+  {
+    shipping_address_id: Type.Optional(Id),
+    shipping_address: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  },
+  { $id: 'OrderCreate' },
+);
+
+export const ManualPayment = Type.Object(
+  {
+    method: Type.Enum([...MANUAL_PAYMENT_METHODS]),
+    reference: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: '\\S',
+      description: 'The receipt, transfer or UPI reference staff give for the money received.',
+    }),
+  },
+  { $id: 'ManualPayment' },
+);
+
+export const OrderStatusUpdate = Type.Object(
+  {
+    status: Status,
+    note: Type.Optional(Type.String({ maxLength: 500 })),
+    payment: Type.Optional(ref(ManualPayment)),
+  },
+  { $id: 'OrderStatusUpdate' },
+);
+
+export const OrderListQuery = Type.Object({
+  ...PageQuery,
+  status: Type.Optional(param(Status, 'Only orders in this status.', 'paid')),
+  user: Type.Optional(param(Id, 'Admins only: the orders of this user id.', 42)),
+  search: Type.Optional(
+    param(Type.String({ maxLength: 16 }), 'An order number, whole or its beginning (ORD-4F…).', 'ORD-4F2A'),
+  ),
+});
+
+/** `Idempotency-Key`: repeating a request with it within 24 h answers the first response. */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    param(
+      Type.String({ maxLength: 255 }),
+      'Makes the request safe to retry: the same key within 24 h answers the first response.',
+      '5d2c1f0e-7b1a-4a53-9c1e-2f6b3f1a9e77',
+    ),
+  ),
+});
+
+/** The schemas of this file that have a name (`$id`), for registration. */
+export const orderSchemas = [
+  OrderListItem,
+  OrderPage,
+  OrderItem,
+  OrderStatusChange,
+  OrderDetail,
+  OrderCreate,
+  ManualPayment,
+  OrderStatusUpdate,
+];
