@@ -6,8 +6,8 @@ import { queryRows } from '../../src/db/client.js';
 import { expireOrders, expireOverdueOrders, type OrdersDeps } from '../../src/modules/orders/service.js';
 import { buildTestApp, onPostgres, type TestContext } from '../helpers/app.js';
 import { expectCountersMatchOrders } from '../helpers/stats.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
-import { addToCart, CASH, cancelOrder, createOrder, makeProduct, makeShop, send, type Shop, updateStatus } from '../helpers/shop.js';
+import { makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
+import { addToCart, CASH, cancelOrder, createOrder, send, updateStatus } from '../helpers/shop.js';
 
 /**
  * The lock order (src/modules/orders/effects.ts) under load: shoppers loop add → checkout →

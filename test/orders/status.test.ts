@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeProduct, makeShop, makeUser, placeOrder, type Shop, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 import {
   cancelOrder,
   getOrder,
   ISO,
-  makeProduct,
-  makeShop,
   ok,
   type OrderDetail,
-  placeOrder,
   type ProductDetail,
-  type Shop,
   stockOf,
   updateStatus,
   CASH,

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
-import { type FakeRefund, FakeRazorpay } from '../helpers/fake-razorpay.js';
+import { type TestContext, unique } from '../helpers/app.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
+import { FakeRazorpay, type FakeRefund } from '../helpers/fake-razorpay.js';
 import {
   call,
+  closePaymentsShop,
   deliver,
   getOrder,
-  makeCategory,
+  openPaymentsShop,
   orderOf,
   payOrder,
   storedEvents,
@@ -19,26 +20,19 @@ import {
  */
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 let admin: TestUser;
 
 beforeAll(async () => {
-  fake = await new FakeRazorpay().start();
   // A database of its own: the test reads the dashboard's global revenue.
-  ctx = await buildTestApp(fake.env, { isolated: true });
-  categoryId = await makeCategory(ctx);
-  user = await makeUser(ctx);
-  admin = await makeAdmin(ctx);
+  ({ fake, ctx, shop, user, admin } = await openPaymentsShop({}, { isolated: true }));
 });
-afterAll(async () => {
-  await ctx?.close();
-  await fake?.stop();
-});
+afterAll(() => closePaymentsShop({ ctx, fake }));
 
 /** A paid order of 2 × 25.00 (5,000 paise). */
 async function paidOrder() {
-  const order = await orderOf(ctx, categoryId, user, '25.00', 2);
+  const order = await orderOf(shop, user, '25.00', 2);
   const { payment } = await payOrder(ctx, fake, user, order.id);
   return { order, payment };
 }
