@@ -14,6 +14,7 @@ import {
   CASH,
   send,
 } from '../helpers/shop.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 let ctx: TestContext;
 let shop: Shop;
@@ -257,7 +258,7 @@ describe('update_status', () => {
 
 describe('update_status to paid: a manual payment', () => {
   const paymentsOf = async (orderId: number) =>
-    ok<{ count: number; results: Record<string, unknown>[] }>(
+    ok<ResponseBody<'getApiAdminPayments'>>(
       await send(ctx, 'GET', `/api/admin/payments/?order=${orderId}`, { user: admin }),
     );
 

@@ -12,6 +12,7 @@ import {
   payOrder,
   storedEvents,
 } from '../helpers/payments.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 /**
  * refund.processed / refund.failed are settled by the refund's own id and amount: all of
@@ -59,13 +60,13 @@ async function refundEvent(name: 'refund.processed' | 'refund.failed', refund: F
 async function paymentOf(orderId: number) {
   const res = await call(ctx, 'GET', `/api/admin/payments/?order=${orderId}`, admin);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ results: Record<string, unknown>[] }>().results[0]!;
+  return res.json<ResponseBody<'getApiAdminPayments'>>().results[0]!;
 }
 
 async function revenue(): Promise<string> {
   const res = await call(ctx, 'GET', '/api/analytics/dashboard/', admin);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ total_revenue: string }>().total_revenue;
+  return res.json<ResponseBody<'getApiAnalyticsDashboard'>>().total_revenue;
 }
 
 const rupees = (text: string) => Math.round(Number(text) * 100);

@@ -18,6 +18,7 @@ import {
   payOrder,
 } from '../helpers/payments.js';
 import { expectProblem } from '../helpers/problems.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 /**
  * Refunds end in a known state: refunded, or failed and shown to staff with a retry. Jobs
@@ -77,7 +78,7 @@ async function age(orderId: number) {
 async function adminPayment(paymentId: number) {
   const res = await call(ctx, 'GET', `/api/admin/payments/?search=${encodeURIComponent(await razorpayIdOf(paymentId))}`, admin);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ results: Record<string, unknown>[] }>().results.find((p) => p.id === paymentId)!;
+  return res.json<ResponseBody<'getApiAdminPayments'>>().results.find((p) => p.id === paymentId)!;
 }
 async function razorpayIdOf(paymentId: number) {
   const [row] = await ctx.database.db.select().from(payments).where(eq(payments.id, paymentId));

@@ -18,6 +18,7 @@ import {
   waitFor,
 } from '../helpers/payments.js';
 import { expectProblem } from '../helpers/problems.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 /**
  * API-v2 §3 "A second capture": a capture of another payment for an order already paid is
@@ -37,22 +38,12 @@ afterAll(() => closePaymentsShop({ ctx, fake }));
 
 const REFUND = 'POST /v1/payments/:id/refund';
 
-interface AdminPayment {
-  id: number;
-  razorpay_payment_id: string | null;
-  provider: string;
-  second_capture: boolean;
-  status: string;
-  amount: string;
-  refunded_amount: string;
-  razorpay_refund_id: string | null;
-  method: string | null;
-}
+type AdminPayment = ResponseBody<'getApiAdminPayments'>['results'][number];
 
 async function paymentsOf(orderId: number): Promise<AdminPayment[]> {
   const res = await call(ctx, 'GET', `/api/admin/payments/?order=${orderId}`, admin);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ results: AdminPayment[] }>().results;
+  return res.json<ResponseBody<'getApiAdminPayments'>>().results;
 }
 
 const refundsAtRazorpay = (paymentId: string) => fake.refunds.filter((r) => r.payment_id === paymentId);
