@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
+import type { Schemas } from '../helpers/client.js';
 import { bearer, makeUser, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 
@@ -27,12 +28,7 @@ const ADDRESS = {
   postal_code: '560001',
 };
 
-interface Address {
-  id: number;
-  address_type: 'shipping' | 'billing';
-  is_default: boolean;
-  [key: string]: unknown;
-}
+type Address = Schemas['Address'];
 
 async function create(user: TestUser, fields: Record<string, unknown> = {}): Promise<Address> {
   const res = await call('POST', user, '', { ...ADDRESS, ...fields });

@@ -5,6 +5,7 @@ import { users } from '../../src/db/schema/index.js';
 import { buildTestApp, onPostgres, type TestContext, unique } from '../helpers/app.js';
 import { bearer, makeUser, type TestUser } from '../helpers/factories.js';
 import { expectNoSecrets, expectProblem } from '../helpers/problems.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -39,7 +40,7 @@ function expectLoggedIn(res: Awaited<ReturnType<typeof login>>, user: TestUser) 
     date_joined: expect.any(String),
   });
   expectNoSecrets(res);
-  return body as { access: string; refresh: string };
+  return body as ResponseBody<'postApiAuthLogin'>;
 }
 
 describe('POST /api/auth/login/', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { bearer, makeUser, type TestUser } from '../helpers/factories.js';
+import { bearer, login, makeUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 
 let ctx: TestContext;
@@ -23,20 +23,11 @@ const refresh = (token: string) =>
 const profile = (access: string) =>
   ctx.app.inject({ method: 'GET', url: '/api/auth/profile/', headers: bearer(access) });
 
-async function login(user: TestUser) {
-  const res = await ctx.app.inject({
-    method: 'POST',
-    url: '/api/auth/login/',
-    payload: { username: user.username, password: user.password },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { access: string; refresh: string };
-}
 
 describe('POST /api/auth/logout/', () => {
   it('revokes that session; the other session and the access token keep working', async () => {
     const user = await makeUser(ctx);
-    const other = await login(user);
+    const other = await login(ctx, user);
 
     const res = await logout(user.access, { refresh: user.refresh });
     expect(res.statusCode, res.body).toBe(200);
@@ -57,8 +48,8 @@ describe('POST /api/auth/logout/', () => {
 
   it('with all: true ends every session and the current access token', async () => {
     const user = await makeUser(ctx);
-    const second = await login(user);
-    const third = await login(user);
+    const second = await login(ctx, user);
+    const third = await login(ctx, user);
 
     const res = await logout(user.access, { all: true });
     expect(res.statusCode, res.body).toBe(200);
@@ -71,7 +62,7 @@ describe('POST /api/auth/logout/', () => {
       expectProblem(await profile(token), 401, 'token_invalid');
     }
     // A new login works again.
-    const fresh = await login(user);
+    const fresh = await login(ctx, user);
     expect((await profile(fresh.access)).statusCode).toBe(200);
   });
 

@@ -6,6 +6,7 @@ import { refreshTokens } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { bearer, makeUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 const GRACE = 30;
 
@@ -88,7 +89,7 @@ describe(`POST /api/auth/token/refresh/ with REFRESH_REUSE_GRACE_SECONDS=${GRACE
       url: '/api/auth/login/',
       payload: { username: user.username, password: user.password },
     });
-    const other = login.json<{ refresh: string }>();
+    const other = login.json<ResponseBody<'postApiAuthLogin'>>();
     await rotate(user.refresh);
     await rotatedAgo(user.refresh, GRACE + 1);
     expectProblem(await refresh(user.refresh), 401, 'token_invalid');

@@ -13,6 +13,7 @@ import { queryRows } from '../../src/db/client.js';
 import { buildTestApp, onPostgres, type TestContext } from '../helpers/app.js';
 import { bearer, makeUser, PASSWORD, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 const GATE = 9140;
 const NEW_PASSWORD = 'Brand-New-Staple-77';
@@ -111,7 +112,7 @@ describe.skipIf(!onPostgres())('session revocation against requests in flight (P
   /** The refresh answered 200, but its tokens died with the revocation that ran meanwhile. */
   async function expectDead(ctx: TestContext, rotated: LightMyRequestResponse) {
     expect(rotated.statusCode, rotated.body).toBe(200);
-    const { access, refresh: successor } = rotated.json<{ access: string; refresh: string }>();
+    const { access, refresh: successor } = rotated.json<ResponseBody<'postApiAuthTokenRefresh'>>();
     expectProblem(await refresh(ctx, successor), 401, 'token_invalid');
     expectProblem(await profile(ctx, access), 401, 'token_invalid');
   }
@@ -138,7 +139,7 @@ describe.skipIf(!onPostgres())('session revocation against requests in flight (P
     expect(revoked.statusCode).toBe(200);
     await expectDead(strict, rotated);
     // The session the change started is the one that lives.
-    const fresh = revoked.json<{ tokens: { refresh: string } }>().tokens;
+    const fresh = revoked.json<ResponseBody<'postApiAuthChangePassword'>>().tokens;
     expect((await refresh(strict, fresh.refresh)).statusCode).toBe(200);
   });
 
@@ -196,7 +197,7 @@ describe.skipIf(!onPostgres())('session revocation against requests in flight (P
     );
     expect(rotated.statusCode, rotated.body).toBe(200);
     expect(duplicate.statusCode).toBe(200);
-    const pair = rotated.json<{ access: string; refresh: string }>();
+    const pair = rotated.json<ResponseBody<'postApiAuthTokenRefresh'>>();
     expect(duplicate.json()).toEqual(pair);
     expect((await profile(lenient, pair.access)).statusCode).toBe(200);
     expect((await refresh(lenient, pair.refresh)).statusCode).toBe(200);

@@ -1,7 +1,7 @@
 import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { bearer, makeUser, type TestUser } from '../helpers/factories.js';
+import { bearer, login, makeUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 
 const SECRET = new TextEncoder().encode('test-secret-that-is-long-enough-for-hs256-0123456789');
@@ -19,15 +19,6 @@ const refresh = (token: unknown) =>
 const profile = (headers: Record<string, string> = {}) =>
   ctx.app.inject({ method: 'GET', url: '/api/auth/profile/', headers });
 
-async function login(user: TestUser) {
-  const res = await ctx.app.inject({
-    method: 'POST',
-    url: '/api/auth/login/',
-    payload: { username: user.username, password: user.password },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { access: string; refresh: string };
-}
 
 /** The token with its payload replaced (signature kept), as a forger would try. */
 function withPayload(token: string, change: (claims: Record<string, unknown>) => void): string {
@@ -86,7 +77,7 @@ describe('POST /api/auth/token/refresh/', () => {
 
   it('revokes the whole family when a rotated token is reused, but not another login', async () => {
     const user = await makeUser(ctx);
-    const other = await login(user);
+    const other = await login(ctx, user);
 
     const second = (await refresh(user.refresh)).json().refresh as string;
     const third = (await refresh(second)).json().refresh as string;

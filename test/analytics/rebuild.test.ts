@@ -4,8 +4,8 @@ import { queryRows } from '../../src/db/client.js';
 import { applyTransition, lockOrderRow, SYSTEM } from '../../src/modules/orders/service.js';
 import { rebuildStats } from '../../src/modules/orders/stats.js';
 import { buildTestApp, onPostgres, type TestContext } from '../helpers/app.js';
-import { makeUser } from '../helpers/factories.js';
-import { makeProduct, makeShop, type OrderDetail, placeOrder } from '../helpers/shop.js';
+import { makeProduct, makeShop, makeUser, placeOrder } from '../helpers/factories.js';
+import { type OrderDetail } from '../helpers/shop.js';
 import { expectCountersMatchOrders } from '../helpers/stats.js';
 
 /**

@@ -10,6 +10,7 @@ import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import { bearer, makeAdmin, makeUser, PASSWORD, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import { CHROMIUM } from './build-admin.js';
+import type { Schemas } from '../helpers/client.js';
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
@@ -233,7 +234,7 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
       payload: { shipping_address: '221B Baker Street, London' },
     });
     expect(placed.statusCode, placed.body).toBe(201);
-    const order = placed.json() as { id: number; order_number: string };
+    const order = placed.json<Schemas['OrderDetail']>();
     // A second order, which a prefix of the first one's number leaves out.
     await ctx.app.inject({ method: 'POST', url: '/api/cart/add/', headers: bearer(shopper.access), payload: { product_id: product.id, quantity: 1 } });
     const second = await ctx.app.inject({
@@ -243,7 +244,7 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
       payload: { shipping_address: '221B Baker Street, London' },
     });
     expect(second.statusCode, second.body).toBe(201);
-    const secondNumber = (second.json() as { order_number: string }).order_number;
+    const secondNumber = second.json<Schemas['OrderDetail']>().order_number;
     // The first order's payment, as Razorpay checkout would have started it.
     const razorpayOrderId = unique('order_ui');
     await ctx.database.db.insert(payments).values({ orderId: order.id, amount: '2501.00', razorpayOrderId, status: 'initiated' });

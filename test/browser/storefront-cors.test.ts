@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeAdmin } from '../helpers/factories.js';
-import { makeCategory, makeProduct } from '../helpers/catalog.js';
+import { makeAdmin, makeCategory, makeProduct } from '../helpers/factories.js';
 import { CHROMIUM } from './build-admin.js';
 
 /**
@@ -77,8 +76,8 @@ describe.skipIf(!hasChromium)('a storefront on another origin, in headless Chrom
     const admin = await makeAdmin(ctx);
     const category = await makeCategory(ctx, admin);
     productIds = [
-      (await makeProduct(ctx, admin, category.id)).id,
-      (await makeProduct(ctx, admin, category.id)).id,
+      (await makeProduct({ ctx, admin, categoryId: category.id })).id,
+      (await makeProduct({ ctx, admin, categoryId: category.id })).id,
     ];
     browser = await chromium.launch({
       executablePath: CHROMIUM,

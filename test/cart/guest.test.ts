@@ -1,18 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeUser } from '../helpers/factories.js';
-import {
-  addToCart,
-  type Cart,
-  getCart,
-  ISO,
-  listItemOf,
-  makeProduct,
-  makeShop,
-  ok,
-  send,
-  type Shop,
-} from '../helpers/shop.js';
+import { makeProduct, makeShop, makeUser, type Shop } from '../helpers/factories.js';
+import { addToCart, type Cart, getCart, ISO, listItemOf, ok, send } from '../helpers/shop.js';
 
 let ctx: TestContext;
 let shop: Shop;

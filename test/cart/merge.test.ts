@@ -1,19 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { makeUser, PASSWORD, type TestUser } from '../helpers/factories.js';
-import {
-  type As,
-  addToCart,
-  type Cart,
-  getCart,
-  makeProduct,
-  makeShop,
-  ok,
-  patchProduct,
-  send,
-  type Shop,
-} from '../helpers/shop.js';
+import { makeProduct, makeShop, makeUser, PASSWORD, type Shop, type TestUser } from '../helpers/factories.js';
+import { type As, addToCart, type Cart, getCart, ok, patchProduct, send } from '../helpers/shop.js';
 
 let ctx: TestContext;
 let shop: Shop;

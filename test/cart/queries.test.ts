@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { countQueries } from '../helpers/catalog.js';
-import { makeUser } from '../helpers/factories.js';
-import { fillCart, getCart, makeProduct, makeShop, type Shop } from '../helpers/shop.js';
+import { makeProduct, makeShop, makeUser, type Shop } from '../helpers/factories.js';
+import { fillCart, getCart } from '../helpers/shop.js';
 
 let ctx: TestContext;
 let shop: Shop;

@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
-import {
-  type As,
-  addToCart,
-  type Cart,
-  getCart,
-  makeProduct,
-  makeShop,
-  ok,
-  patchProduct,
-  send,
-  type Shop,
-} from '../helpers/shop.js';
+import { type As, addToCart, type Cart, getCart, ok, patchProduct, send } from '../helpers/shop.js';
 
 let ctx: TestContext;
 let shop: Shop;

@@ -2,20 +2,9 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cartItems, carts, orders, products } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
-import {
-  addToCart,
-  type Cart,
-  createOrder,
-  getCart,
-  makeProduct,
-  makeShop,
-  ok,
-  patchProduct,
-  send,
-  type Shop,
-} from '../helpers/shop.js';
+import { addToCart, type Cart, createOrder, getCart, ok, patchProduct, send } from '../helpers/shop.js';
 
 /**
  * Cart and order totals are exact at any size and bounded at 99999999.99 (API-v2 §0): a

@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import {
-  call,
-  catalogActors,
-  type CategoryBody,
-  getPage,
-  makeCategory,
-  makeProduct,
-  type Page,
-} from '../helpers/catalog.js';
+import { call, catalogActors, type Category, getPage, type Page } from '../helpers/catalog.js';
 import type { TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
+import { makeCategory, makeProduct } from '../helpers/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -38,8 +31,8 @@ async function makeTree() {
 }
 
 /** Every top-level category, walking the paged list to its end by its `next` links. */
-async function allTopLevel(): Promise<CategoryBody[]> {
-  const out: CategoryBody[] = [];
+async function allTopLevel(): Promise<Category[]> {
+  const out: Category[] = [];
   let next: string | null = '/api/categories/?page_size=100';
   while (next) {
     const link = new URL(next, 'http://localhost');
@@ -47,7 +40,7 @@ async function allTopLevel(): Promise<CategoryBody[]> {
     // Other tests delete categories meanwhile: the last page may be gone by now.
     if (res.statusCode === 404 && out.length) break;
     expect(res.statusCode, res.body).toBe(200);
-    const page = res.json<Page<CategoryBody>>();
+    const page = res.json<Page<Category>>();
     out.push(...page.results);
     next = page.next;
   }
@@ -55,7 +48,7 @@ async function allTopLevel(): Promise<CategoryBody[]> {
 }
 
 /** A top-level category as the paged list shows it; walks again when a concurrent write shifted the pages. */
-async function findTopLevel(id: number): Promise<CategoryBody | undefined> {
+async function findTopLevel(id: number): Promise<Category | undefined> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const found = (await allTopLevel()).find((c) => c.id === id);
     if (found) return found;
@@ -63,7 +56,7 @@ async function findTopLevel(id: number): Promise<CategoryBody | undefined> {
   return undefined;
 }
 
-const strip = ({ children: _children, ...rest }: CategoryBody) => rest;
+const strip = ({ children: _children, ...rest }: Category) => rest;
 
 describe('category reads', () => {
   it('lists top-level categories, paged, with their children nested recursively', async () => {
@@ -89,7 +82,7 @@ describe('category reads', () => {
   it('pages the top-level list with {count, next, previous, results}', async () => {
     await makeTree();
     await makeTree();
-    const first = await getPage<CategoryBody>(ctx, '/api/categories/?page_size=1');
+    const first = await getPage<Category>(ctx, '/api/categories/?page_size=1');
     expect(first.count).toBeGreaterThanOrEqual(2);
     expect(first.results).toHaveLength(1);
     expect(first.previous).toBeNull();
@@ -98,7 +91,7 @@ describe('category reads', () => {
     expect(next.pathname).toBe('/api/categories/');
     expect(next.searchParams.get('page')).toBe('2');
     expect(next.searchParams.get('page_size')).toBe('1');
-    const second = await getPage<CategoryBody>(ctx, next.pathname + next.search);
+    const second = await getPage<Category>(ctx, next.pathname + next.search);
     expect(second.results).toHaveLength(1);
     expect(new URL(second.previous!).searchParams.get('page')).toBeNull();
 
@@ -129,7 +122,7 @@ describe('category reads', () => {
     for (const path of ['/api/categories/all/', '/api/categories/all']) {
       const res = await call(ctx, 'GET', path);
       expect(res.statusCode).toBe(200);
-      const all = res.json<CategoryBody[]>();
+      const all = res.json<Category[]>();
       expect(Array.isArray(all)).toBe(true);
       const byId = new Map(all.map((c) => [c.id, c]));
       expect(byId.get(root.id)).toMatchObject({ parent: null, slug: root.slug });
@@ -152,7 +145,7 @@ describe('category reads', () => {
     expect(deep.statusCode).toBe(200);
     expect(deep.json()).toMatchObject({ id: grandchild.id, parent: childA.id, children: [] });
     const top = await call(ctx, 'GET', url(root.slug));
-    expect(top.json<CategoryBody>().children).toHaveLength(2);
+    expect(top.json<Category>().children).toHaveLength(2);
     expectProblem(await call(ctx, 'GET', url(unique('no-such-'))), 404, 'not_found');
   });
 });
@@ -165,7 +158,7 @@ describe('category writes', () => {
       description: 'Plants',
     });
     expect(res.statusCode, res.body).toBe(201);
-    const body = res.json<CategoryBody>();
+    const body = res.json<Category>();
     expect(body).toEqual({
       id: expect.any(Number),
       name: `${token} Garden & Outdoor`,
@@ -188,7 +181,7 @@ describe('category writes', () => {
       description: 'new',
     });
     expect(put.statusCode, put.body).toBe(200);
-    const replaced = put.json<CategoryBody>();
+    const replaced = put.json<Category>();
     expect(replaced).toMatchObject({
       id: grandchild.id,
       name: newName,
@@ -216,7 +209,7 @@ describe('category writes', () => {
     expect(del.statusCode).toBe(204);
     expect(del.body).toBe('');
     expectProblem(await call(ctx, 'GET', url(grandchild.slug)), 404, 'not_found');
-    expect((await call(ctx, 'GET', url(childA.slug))).json<CategoryBody>().children).toEqual([]);
+    expect((await call(ctx, 'GET', url(childA.slug))).json<Category>().children).toEqual([]);
     expectProblem(await call(ctx, 'DELETE', url(grandchild.slug), admin), 404, 'not_found');
     expectProblem(
       await call(ctx, 'PATCH', url(grandchild.slug), admin, { description: 'x' }),
@@ -243,7 +236,7 @@ describe('category writes', () => {
   it('never gives the bare slug `all`, which names the all/ route', async () => {
     const res = await call(ctx, 'POST', '/api/categories/', admin, { name: 'All!?' });
     expect(res.statusCode, res.body).toBe(201);
-    const category = res.json<CategoryBody>();
+    const category = res.json<Category>();
     expect(category.slug).not.toBe('all');
     expect(category.slug).toMatch(/^all-\d+$/);
     expect((await call(ctx, 'GET', url(category.slug))).json()).toMatchObject({ id: category.id });
@@ -308,7 +301,7 @@ describe('category writes', () => {
         'parent',
       );
     }
-    const all = (await call(ctx, 'GET', '/api/categories/all/')).json<CategoryBody[]>();
+    const all = (await call(ctx, 'GET', '/api/categories/all/')).json<Category[]>();
     expect(all.some((c) => c.name === name)).toBe(false);
 
     const parent = await makeCategory(ctx, admin);
@@ -348,7 +341,7 @@ describe('category writes', () => {
       'parent',
     );
     // Nothing moved.
-    const tree = (await call(ctx, 'GET', url(root.slug))).json<CategoryBody>();
+    const tree = (await call(ctx, 'GET', url(root.slug))).json<Category>();
     expect(tree.parent).toBeNull();
     expect(tree.children.find((c) => c.id === childA.id)!.children.map((c) => c.id)).toEqual([
       grandchild.id,
@@ -364,14 +357,14 @@ describe('category writes', () => {
       parent: null,
       children: [{ id: grandchild.id, parent: childA.id }],
     });
-    const rootNow = (await call(ctx, 'GET', url(root.slug))).json<CategoryBody>();
+    const rootNow = (await call(ctx, 'GET', url(root.slug))).json<Category>();
     expect(rootNow.children.map((c) => c.id)).toEqual([childB.id]);
     expect((await findTopLevel(childA.id))?.children.map((c) => c.id)).toEqual([grandchild.id]);
 
     // The grandchild moves under childB, a sibling subtree: no cycle.
     const moved = await call(ctx, 'PATCH', url(grandchild.slug), admin, { parent: childB.id });
     expect(moved.statusCode).toBe(200);
-    const again = (await call(ctx, 'GET', url(root.slug))).json<CategoryBody>();
+    const again = (await call(ctx, 'GET', url(root.slug))).json<Category>();
     expect(again.children[0]!.children.map((c) => c.id)).toEqual([grandchild.id]);
     // The former root may now go under its former child's child: it is no longer an ancestor.
     const under = await call(ctx, 'PATCH', url(childA.slug), admin, { parent: grandchild.id });
@@ -381,7 +374,7 @@ describe('category writes', () => {
 
   it('refuses with 409 to delete a category whose subtree holds a product', async () => {
     const { root, childA, grandchild } = await makeTree();
-    const product = await makeProduct(ctx, admin, grandchild.id);
+    const product = await makeProduct({ ctx, admin, categoryId: grandchild.id });
     for (const slug of [root.slug, childA.slug, grandchild.slug]) {
       const res = await call(ctx, 'DELETE', url(slug), admin);
       expectProblem(res, 409, 'conflict');
@@ -389,7 +382,7 @@ describe('category writes', () => {
     // Even an inactive product keeps its category.
     await call(ctx, 'PATCH', `/api/products/${product.id}/`, admin, { is_active: false });
     expectProblem(await call(ctx, 'DELETE', url(root.slug), admin), 409, 'conflict');
-    const tree = (await call(ctx, 'GET', url(root.slug))).json<CategoryBody>();
+    const tree = (await call(ctx, 'GET', url(root.slug))).json<Category>();
     expect(tree.children.find((c) => c.id === childA.id)!.children.map((c) => c.id)).toEqual([
       grandchild.id,
     ]);
@@ -408,7 +401,7 @@ describe('category writes', () => {
     for (const category of [root, childA, childB, grandchild]) {
       expectProblem(await call(ctx, 'GET', url(category.slug)), 404, 'not_found');
     }
-    const all = (await call(ctx, 'GET', '/api/categories/all/')).json<CategoryBody[]>();
+    const all = (await call(ctx, 'GET', '/api/categories/all/')).json<Category[]>();
     const ids = new Set(all.map((c) => c.id));
     for (const category of [root, childA, childB, grandchild])
       expect(ids.has(category.id)).toBe(false);

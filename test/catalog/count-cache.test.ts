@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, onPostgres, type TestContext, unique } from '../helpers/app.js';
-import { bearer, makeUser } from '../helpers/factories.js';
-import { call, catalogActors, getPage, makeCategory, makeProduct, productsUrl } from '../helpers/catalog.js';
+import { bearer, makeCategory, makeProduct, makeUser } from '../helpers/factories.js';
+import { call, catalogActors, getPage, productsUrl } from '../helpers/catalog.js';
 import type { TestUser } from '../helpers/factories.js';
 
 /** Cached list counts must never be older than the last write, on this instance or another. */
@@ -31,12 +31,12 @@ describe('cached list counts', () => {
     const category = await makeCategory(ctx, admin, { name: unique('Counted ') });
     const q = { category: category.slug };
     const stocked = { ...q, in_stock: 'true' };
-    const a = await makeProduct(ctx, admin, category.id, { stock: 1, price: 10 });
+    const a = await makeProduct({ ctx, admin, categoryId: category.id }, { stock: 1, price: 10 });
     expect(await count(ctx, q)).toBe(1);
     expect(await count(ctx, q)).toBe(1); // cached now
 
     // A new product.
-    await makeProduct(ctx, admin, category.id, { stock: 5, price: 20 });
+    await makeProduct({ ctx, admin, categoryId: category.id }, { stock: 5, price: 20 });
     expect(await count(ctx, q)).toBe(2);
     expect(await count(ctx, stocked)).toBe(2);
 
@@ -74,9 +74,9 @@ describe('cached list counts', () => {
 
     // A write through another instance is seen here at once, and the reverse.
     expect(await count(other, q)).toBe(2);
-    await makeProduct(other, admin, category.id, { stock: 3, price: 30 });
+    await makeProduct({ ctx: other, admin: admin, categoryId: category.id }, { stock: 3, price: 30 });
     expect(await count(ctx, q)).toBe(3);
-    const c = await makeProduct(ctx, admin, category.id, { stock: 3, price: 40 });
+    const c = await makeProduct({ ctx, admin, categoryId: category.id }, { stock: 3, price: 40 });
     expect(await count(other, q)).toBe(4);
     await call(other, 'DELETE', `/api/products/${c.id}/`, admin);
     expect(await count(ctx, q)).toBe(3);
@@ -86,7 +86,7 @@ describe('cached list counts', () => {
   it('follow a category moving under another', async () => {
     const parent = await makeCategory(ctx, admin, { name: unique('Parent ') });
     const loose = await makeCategory(ctx, admin, { name: unique('Loose ') });
-    await makeProduct(ctx, admin, loose.id, { stock: 2 });
+    await makeProduct({ ctx, admin, categoryId: loose.id }, { stock: 2 });
     expect(await count(ctx, { category: parent.slug })).toBe(0);
     await call(other, 'PATCH', `/api/categories/${loose.slug}/`, admin, { parent: parent.id });
     expect(await count(ctx, { category: parent.slug })).toBe(1);
@@ -99,7 +99,7 @@ describe('cached order of unfiltered lists', () => {
 
   it('follows a rename, a deactivation and a new product made on another instance', async () => {
     const category = await makeCategory(ctx, admin, { name: unique('Ordered ') });
-    const p = await makeProduct(ctx, admin, category.id, { name: unique('Zz ordered ') });
+    const p = await makeProduct({ ctx, admin, categoryId: category.id }, { name: unique('Zz ordered ') });
     // Both instances have read (and cached) the order by name.
     expect(await firstByName(ctx)).not.toContain(p.id);
     expect(await firstByName(other)).not.toContain(p.id);
@@ -111,7 +111,7 @@ describe('cached order of unfiltered lists', () => {
     await call(other, 'PATCH', `/api/products/${p.id}/`, admin, { is_active: false });
     expect(await firstByName(ctx)).not.toContain(p.id);
 
-    const newest = await makeProduct(other, admin, category.id, { name: unique('!!! newest ') });
+    const newest = await makeProduct({ ctx: other, admin: admin, categoryId: category.id }, { name: unique('!!! newest ') });
     expect(await firstByName(ctx)).toContain(newest.id);
     const latest = await getPage(ctx, productsUrl({ page_size: 20 }));
     expect(latest.results.map((r) => r.id)).toContain(newest.id);
@@ -119,7 +119,7 @@ describe('cached order of unfiltered lists', () => {
 
   it.skipIf(onPostgres())('gives deep pages equal to the general (filtered) path', async () => {
     const category = await makeCategory(ctx, admin, { name: unique('Deep ') });
-    for (let i = 0; i < 7; i++) await makeProduct(ctx, admin, category.id, { price: 10 + (i % 3) });
+    for (let i = 0; i < 7; i++) await makeProduct({ ctx, admin, categoryId: category.id }, { price: 10 + (i % 3) });
     // min_price=0.01 matches every product (prices are positive) but takes the OFFSET path.
     for (const ordering of ['-created_at', 'price', '-name']) {
       const cached = await getPage(ctx, productsUrl({ ordering, page_size: 3, page: 2 }));

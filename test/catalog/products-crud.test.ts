@@ -5,10 +5,8 @@ import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import {
   call,
   catalogActors,
-  type CategoryBody,
+  type Category,
   getPage,
-  makeCategory,
-  makeProduct,
   orderProduct,
   type ProductDetail,
   type ProductItem,
@@ -16,11 +14,12 @@ import {
 } from '../helpers/catalog.js';
 import type { TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
+import { makeCategory, makeProduct } from '../helpers/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
 let user: TestUser;
-let category: CategoryBody;
+let category: Category;
 beforeAll(async () => {
   ctx = await buildTestApp();
   ({ admin, user } = await catalogActors(ctx));
@@ -32,7 +31,7 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const url = (ref: number | string) => `/api/products/${ref}/`;
 const post = (payload: Record<string, unknown>, as: TestUser | null = admin) =>
   call(ctx, 'POST', '/api/products/', as, payload);
-const summary = ({ children: _c, ...rest }: CategoryBody) => rest;
+const summary = ({ children: _c, ...rest }: Category) => rest;
 
 /** Products of a category as the public list shows them. */
 async function listed(slug: string): Promise<ProductItem[]> {
@@ -172,7 +171,7 @@ describe('creating a product', () => {
     const token = unique('s');
     const lamps = [];
     for (const name of [`${token} Desk Lamp`, `${token} desk lamp!`, `${token} Desk-Lamp`]) {
-      lamps.push(await makeProduct(ctx, admin, category.id, { name }));
+      lamps.push(await makeProduct({ ctx, admin, categoryId: category.id }, { name }));
     }
     expect(lamps.map((p) => p.slug)).toEqual([
       `${token}-desk-lamp`,
@@ -180,13 +179,13 @@ describe('creating a product', () => {
       `${token}-desk-lamp-3`,
     ]);
 
-    const featured = await makeProduct(ctx, admin, category.id, { name: 'Featured' });
+    const featured = await makeProduct({ ctx, admin, categoryId: category.id }, { name: 'Featured' });
     expect(featured.slug).toMatch(/^featured-\d+$/);
     const byFeaturedSlug = await call(ctx, 'GET', url(featured.slug));
     expect(byFeaturedSlug.json()).toMatchObject({ id: featured.id });
 
     // A slug of digits alone would be read as an id: "1984" gets a suffix, and stays reachable.
-    const book = await makeProduct(ctx, admin, category.id, { name: '1984' });
+    const book = await makeProduct({ ctx, admin, categoryId: category.id }, { name: '1984' });
     expect(book.slug).not.toMatch(/^\d+$/);
     expect(book.slug).toMatch(/^1984-\d+$/);
     const bySlug = await call(ctx, 'GET', url(book.slug));
@@ -197,7 +196,7 @@ describe('creating a product', () => {
 
 describe('reading a product', () => {
   it('reads the detail by id and by slug, with or without the trailing slash', async () => {
-    const product = await makeProduct(ctx, admin, category.id, { description: 'hello' });
+    const product = await makeProduct({ ctx, admin, categoryId: category.id }, { description: 'hello' });
     for (const path of [
       url(product.id),
       url(product.slug),
@@ -224,8 +223,8 @@ describe('reading a product', () => {
 
   it('hides an inactive product from the public and normal users, but not from admins', async () => {
     const own = await makeCategory(ctx, admin);
-    const visible = await makeProduct(ctx, admin, own.id);
-    const hidden = await makeProduct(ctx, admin, own.id, { is_active: false });
+    const visible = await makeProduct({ ctx, admin, categoryId: own.id });
+    const hidden = await makeProduct({ ctx, admin, categoryId: own.id }, { is_active: false });
     expect(hidden.is_active).toBe(false);
     for (const ref of [hidden.id, hidden.slug]) {
       expectProblem(await call(ctx, 'GET', url(ref)), 404, 'not_found');
@@ -249,7 +248,7 @@ describe('reading a product', () => {
   });
 
   it('refuses a bad token even on a public read', async () => {
-    const product = await makeProduct(ctx, admin, category.id);
+    const product = await makeProduct({ ctx, admin, categoryId: category.id });
     const res = await ctx.app.inject({
       method: 'GET',
       url: url(product.id),
@@ -262,7 +261,7 @@ describe('reading a product', () => {
 describe('updating a product', () => {
   it('replaces it with PUT, keeping the slug', async () => {
     const other = await makeCategory(ctx, admin);
-    const product = await makeProduct(ctx, admin, category.id, { stock: 3 });
+    const product = await makeProduct({ ctx, admin, categoryId: category.id }, { stock: 3 });
     const name = unique('Replaced ');
     const res = await call(ctx, 'PUT', url(product.id), admin, {
       name,
@@ -296,7 +295,7 @@ describe('updating a product', () => {
   });
 
   it('changes only the given fields with PATCH', async () => {
-    const product = await makeProduct(ctx, admin, category.id, {
+    const product = await makeProduct({ ctx, admin, categoryId: category.id }, {
       description: 'keep me',
       stock: 4,
       image_url: 'https://img.example.com/keep.png',
@@ -320,7 +319,7 @@ describe('updating a product', () => {
   });
 
   it('validates updates like creates, and answers 404 for an unknown product', async () => {
-    const product = await makeProduct(ctx, admin, category.id);
+    const product = await makeProduct({ ctx, admin, categoryId: category.id });
     const cases: [string, Record<string, unknown>][] = [
       ['price', { price: 0 }],
       ['price', { price: '1.001' }],
@@ -357,7 +356,7 @@ describe('updating a product', () => {
 
 describe('deleting a product', () => {
   it('deletes a product that was never ordered: 204, then 404', async () => {
-    const product = await makeProduct(ctx, admin, category.id);
+    const product = await makeProduct({ ctx, admin, categoryId: category.id });
     const res = await call(ctx, 'DELETE', url(product.id), admin);
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
@@ -367,7 +366,7 @@ describe('deleting a product', () => {
   });
 
   it('refuses with 409 to delete a product that appears in an order; deactivating works', async () => {
-    const product = await makeProduct(ctx, admin, category.id);
+    const product = await makeProduct({ ctx, admin, categoryId: category.id });
     await orderProduct(ctx, user.id, product);
     const res = await call(ctx, 'DELETE', url(product.id), admin);
     const problem = expectProblem(res, 409, 'conflict');
@@ -381,7 +380,7 @@ describe('deleting a product', () => {
 
 describe('admin-only writes', () => {
   it('answers 401 to anonymous callers and 403 to normal users, changing nothing', async () => {
-    const product = await makeProduct(ctx, admin, category.id);
+    const product = await makeProduct({ ctx, admin, categoryId: category.id });
     const body = { name: unique('Nope '), price: 1, category: category.id };
     const writes: ['POST' | 'PUT' | 'PATCH' | 'DELETE', string, unknown][] = [
       ['POST', '/api/products/', body],
@@ -410,14 +409,14 @@ describe('featured/', () => {
     const featured: ProductDetail[] = [];
     for (let i = 0; i < 11; i++) {
       featured.push(
-        await makeProduct(ctx, admin, own.id, {
+        await makeProduct({ ctx, admin, categoryId: own.id }, {
           name: unique(`Featured ${i} `),
           is_featured: true,
         }),
       );
     }
-    const inactive = await makeProduct(ctx, admin, own.id, { is_featured: true, is_active: false });
-    const plain = await makeProduct(ctx, admin, own.id);
+    const inactive = await makeProduct({ ctx, admin, categoryId: own.id }, { is_featured: true, is_active: false });
+    const plain = await makeProduct({ ctx, admin, categoryId: own.id });
 
     for (const path of ['/api/products/featured/', '/api/products/featured']) {
       const res = await call(ctx, 'GET', path);
@@ -440,8 +439,8 @@ describe('featured/', () => {
 
   it('follows the flag: unfeaturing or deactivating removes a product', async () => {
     const own = await makeCategory(ctx, admin);
-    const a = await makeProduct(ctx, admin, own.id, { is_featured: true });
-    const b = await makeProduct(ctx, admin, own.id, { is_featured: true });
+    const a = await makeProduct({ ctx, admin, categoryId: own.id }, { is_featured: true });
+    const b = await makeProduct({ ctx, admin, categoryId: own.id }, { is_featured: true });
     const ids = async () =>
       (await call(ctx, 'GET', '/api/products/featured/')).json<ProductItem[]>().map((p) => p.id);
     expect((await ids()).slice(0, 2)).toEqual([b.id, a.id]);
@@ -466,7 +465,7 @@ describe('low_stock/', () => {
   it('lists active products below the threshold (default 10), lowest stock first', async () => {
     const own = await makeCategory(ctx, admin);
     const make = (stock: number, extra: Record<string, unknown> = {}) =>
-      makeProduct(ctx, admin, own.id, { stock, ...extra });
+      makeProduct({ ctx, admin, categoryId: own.id }, { stock, ...extra });
     const s0 = await make(0);
     const s3a = await make(3);
     const s3b = await make(3);
@@ -517,8 +516,8 @@ describe('low_stock/', () => {
     try {
       const { admin: otherAdmin } = await catalogActors(other);
       const own = await makeCategory(other, otherAdmin);
-      const three = await makeProduct(other, otherAdmin, own.id, { stock: 3 });
-      const four = await makeProduct(other, otherAdmin, own.id, { stock: 4 });
+      const three = await makeProduct({ ctx: other, admin: otherAdmin, categoryId: own.id }, { stock: 3 });
+      const four = await makeProduct({ ctx: other, admin: otherAdmin, categoryId: own.id }, { stock: 4 });
       const res = await call(other, 'GET', '/api/products/low_stock/', otherAdmin);
       expect(res.statusCode).toBe(200);
       const list = res.json<ProductItem[]>();
@@ -542,7 +541,7 @@ describe('low_stock/', () => {
 
 describe('database state', () => {
   it('keeps prices as exact decimals in the database', async () => {
-    const product = await makeProduct(ctx, admin, category.id, { price: 0.1 });
+    const product = await makeProduct({ ctx, admin, categoryId: category.id }, { price: 0.1 });
     const [row] = await ctx.database.db
       .select({ price: products.price })
       .from(products)

@@ -5,15 +5,14 @@ import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import {
   call,
   catalogActors,
-  type CategoryBody,
+  type Category,
   getPage,
-  makeCategory,
-  makeProduct,
   type ProductDetail,
   productsUrl,
 } from '../helpers/catalog.js';
 import type { TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
+import { makeCategory, makeProduct } from '../helpers/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -24,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => ctx?.close());
 
 /** The ids of a category's products (page 1, up to 100) for the given query. */
-async function ids(category: CategoryBody, query: Record<string, string | number | boolean> = {}) {
+async function ids(category: Category, query: Record<string, string | number | boolean> = {}) {
   const page = await getPage(
     ctx,
     productsUrl({ category: category.slug, page_size: 100, ...query }),
@@ -37,7 +36,7 @@ const idsOf = (...list: ProductDetail[]) => list.map((p) => p.id);
 describe('list items', () => {
   it('are active products in the list shape: category id and name, no description', async () => {
     const category = await makeCategory(ctx, admin);
-    const product = await makeProduct(ctx, admin, category.id, {
+    const product = await makeProduct({ ctx, admin, categoryId: category.id }, {
       description: 'not in the list',
       price: '19.9',
       stock: 4,
@@ -71,9 +70,9 @@ describe('pagination', () => {
   it('pages with absolute next/previous links that keep the other parameters', async () => {
     const category = await makeCategory(ctx, admin);
     const [a, b, c] = [
-      await makeProduct(ctx, admin, category.id, { price: 1 }),
-      await makeProduct(ctx, admin, category.id, { price: 2 }),
-      await makeProduct(ctx, admin, category.id, { price: 3 }),
+      await makeProduct({ ctx, admin, categoryId: category.id }, { price: 1 }),
+      await makeProduct({ ctx, admin, categoryId: category.id }, { price: 2 }),
+      await makeProduct({ ctx, admin, categoryId: category.id }, { price: 3 }),
     ];
     const query = { category: category.slug, ordering: 'price', page_size: 1 };
     const first = await getPage(ctx, productsUrl(query));
@@ -157,7 +156,7 @@ describe('pagination', () => {
 
   it('pages 50 products by default', async () => {
     const category = await makeCategory(ctx, admin);
-    for (let i = 0; i < 51; i++) await makeProduct(ctx, admin, category.id);
+    for (let i = 0; i < 51; i++) await makeProduct({ ctx, admin, categoryId: category.id });
     const first = await getPage(ctx, productsUrl({ category: category.slug }));
     expect(first.count).toBe(51);
     expect(first.results).toHaveLength(50);
@@ -176,19 +175,19 @@ describe('ordering', () => {
     const category = await makeCategory(ctx, admin);
     const token = unique('o');
     // Names share one case and differ in their last word, so every collation sorts them alike.
-    const p1 = await makeProduct(ctx, admin, category.id, {
+    const p1 = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${token} charlie`,
       price: '30.00',
     });
-    const p2 = await makeProduct(ctx, admin, category.id, {
+    const p2 = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${token} alpha`,
       price: '10.00',
     });
-    const p3 = await makeProduct(ctx, admin, category.id, {
+    const p3 = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${token} bravo`,
       price: '20.00',
     });
-    const p4 = await makeProduct(ctx, admin, category.id, {
+    const p4 = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${token} bravo`,
       price: '20.00',
     });
@@ -221,7 +220,7 @@ describe('ordering', () => {
     const category = await makeCategory(ctx, admin);
     const made = [];
     for (let i = 0; i < 5; i++)
-      made.push(await makeProduct(ctx, admin, category.id, { price: '5.00' }));
+      made.push(await makeProduct({ ctx, admin, categoryId: category.id }, { price: '5.00' }));
     const walked: number[] = [];
     for (let page = 1; page <= 5; page++) {
       const body = await getPage(
@@ -255,7 +254,7 @@ describe('filters', () => {
     const category = await makeCategory(ctx, admin);
     const prices = ['10.00', '19.99', '20.00', '30.00', '30.01'];
     const made: ProductDetail[] = [];
-    for (const price of prices) made.push(await makeProduct(ctx, admin, category.id, { price }));
+    for (const price of prices) made.push(await makeProduct({ ctx, admin, categoryId: category.id }, { price }));
     const [p10, p1999, p20, p30, p3001] = made as [
       ProductDetail,
       ProductDetail,
@@ -295,9 +294,9 @@ describe('filters', () => {
 
   it('filters by stock with in_stock=true|false', async () => {
     const category = await makeCategory(ctx, admin);
-    const none = await makeProduct(ctx, admin, category.id, { stock: 0 });
-    const one = await makeProduct(ctx, admin, category.id, { stock: 1 });
-    const many = await makeProduct(ctx, admin, category.id, { stock: 500 });
+    const none = await makeProduct({ ctx, admin, categoryId: category.id }, { stock: 0 });
+    const one = await makeProduct({ ctx, admin, categoryId: category.id }, { stock: 1 });
+    const many = await makeProduct({ ctx, admin, categoryId: category.id }, { stock: 500 });
     expect(await ids(category, { in_stock: true, ordering: 'created_at' })).toEqual(
       idsOf(one, many),
     );
@@ -322,10 +321,10 @@ describe('filters', () => {
       parent: child.id,
     });
     const sibling = await makeCategory(ctx, admin, { name: `${token} Books` });
-    const inRoot = await makeProduct(ctx, admin, root.id);
-    const inChild = await makeProduct(ctx, admin, child.id);
-    const inGrandchild = await makeProduct(ctx, admin, grandchild.id);
-    const inSibling = await makeProduct(ctx, admin, sibling.id);
+    const inRoot = await makeProduct({ ctx, admin, categoryId: root.id });
+    const inChild = await makeProduct({ ctx, admin, categoryId: child.id });
+    const inGrandchild = await makeProduct({ ctx, admin, categoryId: grandchild.id });
+    const inSibling = await makeProduct({ ctx, admin, categoryId: sibling.id });
 
     const order = { ordering: 'created_at' };
     expect(await ids(root, order)).toEqual(idsOf(inRoot, inChild, inGrandchild));
@@ -354,22 +353,22 @@ describe('filters', () => {
   it('combines filters', async () => {
     const category = await makeCategory(ctx, admin);
     const token = unique('k');
-    const cheapOut = await makeProduct(ctx, admin, category.id, {
+    const cheapOut = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${token} a`,
       price: 5,
       stock: 0,
     });
-    const cheapIn = await makeProduct(ctx, admin, category.id, {
+    const cheapIn = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${token} b`,
       price: 6,
       stock: 2,
     });
-    const dearIn = await makeProduct(ctx, admin, category.id, {
+    const dearIn = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${token} c`,
       price: 60,
       stock: 2,
     });
-    const inactive = await makeProduct(ctx, admin, category.id, {
+    const inactive = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${token} d`,
       price: 7,
       stock: 2,

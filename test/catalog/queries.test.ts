@@ -3,18 +3,17 @@ import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import {
   call,
   catalogActors,
-  type CategoryBody,
+  type Category,
   countQueries,
-  makeCategory,
-  makeProduct,
   type ProductDetail,
   productsUrl,
 } from '../helpers/catalog.js';
 import type { TestUser } from '../helpers/factories.js';
+import { makeCategory, makeProduct } from '../helpers/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
-let root: CategoryBody;
+let root: Category;
 let token: string;
 let made: ProductDetail[];
 beforeAll(async () => {
@@ -30,7 +29,7 @@ beforeAll(async () => {
   made = [];
   for (const [i, category] of [root, child, grandchild, root, child, grandchild].entries()) {
     made.push(
-      await makeProduct(ctx, admin, category.id, { name: `${token} Widget ${i}`, price: 10 + i }),
+      await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${token} Widget ${i}`, price: 10 + i }),
     );
   }
 });
@@ -53,7 +52,7 @@ async function queriesFor(url: string, expectedResults?: number): Promise<number
 describe('query count', () => {
   it('counts the statements the app sends', async () => {
     // The counter itself works: a write runs several statements, an anonymous read at least one.
-    expect(await countQueries(ctx, () => makeProduct(ctx, admin, root.id))).toBeGreaterThan(1);
+    expect(await countQueries(ctx, () => makeProduct({ ctx, admin, categoryId: root.id }))).toBeGreaterThan(1);
     expect(await queriesFor('/health/ready')).toBeGreaterThanOrEqual(1);
     expect(await countQueries(ctx, async () => {})).toBe(0);
   });

@@ -3,15 +3,14 @@ import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import {
   call,
   catalogActors,
-  type CategoryBody,
+  type Category,
   getPage,
-  makeCategory,
-  makeProduct,
   type ProductDetail,
   productsUrl,
 } from '../helpers/catalog.js';
 import type { TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
+import { makeCategory, makeProduct } from '../helpers/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -24,7 +23,7 @@ afterAll(async () => ctx?.close());
 type Query = Record<string, string | number | boolean>;
 
 /** Ids found by a search, scoped to one category so that other tests' products never count. */
-async function search(category: CategoryBody, text: string, query: Query = {}) {
+async function search(category: Category, text: string, query: Query = {}) {
   const page = await getPage(
     ctx,
     productsUrl({ search: text, category: category.slug, page_size: 100, ...query }),
@@ -46,16 +45,16 @@ describe('search', () => {
   it('requires every term, each in the name or the description', async () => {
     const category = await makeCategory(ctx, admin);
     const t = unique('w');
-    const both = await makeProduct(ctx, admin, category.id, { name: `${t} wireless mouse` });
-    const split = await makeProduct(ctx, admin, category.id, {
+    const both = await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} wireless mouse` });
+    const split = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} mouse`,
       description: 'Wireless, 2.4 GHz',
     });
-    const onlyMouse = await makeProduct(ctx, admin, category.id, {
+    const onlyMouse = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} mouse`,
       description: 'Wired',
     });
-    const onlyWireless = await makeProduct(ctx, admin, category.id, {
+    const onlyWireless = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} wireless keyboard`,
     });
 
@@ -73,7 +72,7 @@ describe('search', () => {
   it('ignores case, in the query and in the data', async () => {
     const category = await makeCategory(ctx, admin);
     const t = unique('c');
-    const product = await makeProduct(ctx, admin, category.id, {
+    const product = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} GAMING Chair`,
       description: 'ErgoNomic',
     });
@@ -91,21 +90,21 @@ describe('search', () => {
     const category = await makeCategory(ctx, admin);
     const t = unique('r');
     // Created first, so that newest-first alone would put it last.
-    const byName = await makeProduct(ctx, admin, category.id, {
+    const byName = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} Leather Wallet`,
       price: 50,
     });
-    const byDescription = await makeProduct(ctx, admin, category.id, {
+    const byDescription = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} Card holder`,
       description: 'Slim leather wallet for cards',
       price: 10,
     });
-    const partly = await makeProduct(ctx, admin, category.id, {
+    const partly = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} Leather belt`,
       description: 'Matches the wallet',
       price: 20,
     });
-    const byName2 = await makeProduct(ctx, admin, category.id, {
+    const byName2 = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} wallet, leather`,
       price: 30,
     });
@@ -131,8 +130,8 @@ describe('search', () => {
     const t = unique('p');
     const made = [];
     for (let i = 0; i < 3; i++)
-      made.push(await makeProduct(ctx, admin, category.id, { name: `${t} item ${i}` }));
-    await makeProduct(ctx, admin, category.id, { name: unique('Other ') });
+      made.push(await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} item ${i}` }));
+    await makeProduct({ ctx, admin, categoryId: category.id }, { name: unique('Other ') });
     const first = await getPage(ctx, productsUrl({ search: t, page_size: 2 }));
     expect(first.count).toBe(3);
     expect(first.results).toHaveLength(2);
@@ -155,18 +154,18 @@ describe('search', () => {
     const category = await makeCategory(ctx, admin);
     const other = await makeCategory(ctx, admin);
     const t = unique('m');
-    const cheap = await makeProduct(ctx, admin, category.id, {
+    const cheap = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} lamp`,
       price: 10,
       stock: 0,
     });
-    const dear = await makeProduct(ctx, admin, category.id, {
+    const dear = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} lamp deluxe`,
       price: 99,
       stock: 3,
     });
-    const elsewhere = await makeProduct(ctx, admin, other.id, { name: `${t} lamp`, price: 10 });
-    const hidden = await makeProduct(ctx, admin, category.id, {
+    const elsewhere = await makeProduct({ ctx, admin, categoryId: other.id }, { name: `${t} lamp`, price: 10 });
+    const hidden = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} lamp`,
       is_active: false,
     });
@@ -179,8 +178,8 @@ describe('search', () => {
 
   it('treats a blank search as no search', async () => {
     const category = await makeCategory(ctx, admin);
-    const a = await makeProduct(ctx, admin, category.id);
-    const b = await makeProduct(ctx, admin, category.id);
+    const a = await makeProduct({ ctx, admin, categoryId: category.id });
+    const b = await makeProduct({ ctx, admin, categoryId: category.id });
     for (const text of ['', '   ', '\t']) {
       expect(await search(category, text)).toEqual(idsOf(b, a));
     }
@@ -196,10 +195,10 @@ describe('typo tolerance', () => {
   it('falls back to similar names when nothing matches exactly', async () => {
     const category = await makeCategory(ctx, admin);
     const t = unique('y');
-    const headphones = await makeProduct(ctx, admin, category.id, {
+    const headphones = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} Wireless Headphones`,
     });
-    const keyboard = await makeProduct(ctx, admin, category.id, {
+    const keyboard = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} Mechanical Keyboard`,
     });
 
@@ -217,8 +216,8 @@ describe('typo tolerance', () => {
   it('does not fall back when something matches exactly', async () => {
     const category = await makeCategory(ctx, admin);
     const t = unique('z');
-    const exact = await makeProduct(ctx, admin, category.id, { name: `${t} Headphones` });
-    const similar = await makeProduct(ctx, admin, category.id, { name: `${t} Headphone` });
+    const exact = await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} Headphones` });
+    const similar = await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} Headphone` });
     expect(await search(category, 'headphones')).toEqual(idsOf(exact));
     expect(await search(category, 'headphone')).toEqual(idsOf(similar, exact));
     expect(await search(category, 'headphons')).toContain(exact.id);
@@ -229,18 +228,18 @@ describe('search strings are literal text', () => {
   it('matches %, _, quotes, backslashes and SQL fragments literally', async () => {
     const category = await makeCategory(ctx, admin);
     const t = unique('l');
-    const percent = await makeProduct(ctx, admin, category.id, { name: `${t} Sale 50% off` });
-    const underscore = await makeProduct(ctx, admin, category.id, { name: `${t} cable a_b` });
-    const axb = await makeProduct(ctx, admin, category.id, { name: `${t} cable axb` });
-    const quote = await makeProduct(ctx, admin, category.id, {
+    const percent = await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} Sale 50% off` });
+    const underscore = await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} cable a_b` });
+    const axb = await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} cable axb` });
+    const quote = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} O'Reilly "Head First"`,
     });
-    const backslash = await makeProduct(ctx, admin, category.id, { name: `${t} path C:\\temp\\x` });
-    const bobby = await makeProduct(ctx, admin, category.id, {
+    const backslash = await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} path C:\\temp\\x` });
+    const bobby = await makeProduct({ ctx, admin, categoryId: category.id }, {
       name: `${t} Bobby`,
       description: "Robert'); drop table products; --",
     });
-    const plain = await makeProduct(ctx, admin, category.id, { name: `${t} plain 500 off` });
+    const plain = await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} plain 500 off` });
 
     expect(await search(category, '50%')).toEqual(idsOf(percent));
     expect(await search(category, '%')).toEqual(idsOf(percent));
@@ -300,8 +299,8 @@ describe('search strings are literal text', () => {
   it('keeps special characters in page links', async () => {
     const category = await makeCategory(ctx, admin);
     const t = unique('q');
-    await makeProduct(ctx, admin, category.id, { name: `${t} 100% & "more"` });
-    await makeProduct(ctx, admin, category.id, { name: `${t} 100% & "more" too` });
+    await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} 100% & "more"` });
+    await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} 100% & "more" too` });
     const text = `${t} 100% & "more"`;
     const first = await getPage(ctx, productsUrl({ search: text, page_size: 1 }));
     expect(first.count).toBe(2);

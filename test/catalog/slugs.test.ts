@@ -7,12 +7,13 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { categories, products } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { call, catalogActors, makeCategory, makeProduct, type CategoryBody } from '../helpers/catalog.js';
+import { call, catalogActors, type Category } from '../helpers/catalog.js';
 import type { TestUser } from '../helpers/factories.js';
+import { makeCategory, makeProduct } from '../helpers/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
-let category: CategoryBody;
+let category: Category;
 
 beforeAll(async () => {
   ctx = await buildTestApp();
@@ -39,8 +40,8 @@ function expectShortSlugs(slugs: string[]) {
 describe('slugs of long names', () => {
   it('makes two products of the same 130-character name readable, editable and deletable', async () => {
     const name = longName(130);
-    const first = await makeProduct(ctx, admin, category.id, { name });
-    const second = await makeProduct(ctx, admin, category.id, { name });
+    const first = await makeProduct({ ctx, admin, categoryId: category.id }, { name });
+    const second = await makeProduct({ ctx, admin, categoryId: category.id }, { name });
     expectShortSlugs([first.slug, second.slug]);
     expect(second.slug).toMatch(/-2$/);
     for (const product of [first, second]) {
@@ -101,7 +102,7 @@ describe('slugs made by earlier versions', () => {
     expect(read.json()).toMatchObject({ id: cat.id, slug: oldCategorySlug });
     expect((await call(ctx, 'PATCH', url, admin, { description: 'Still here.' })).statusCode).toBe(200);
 
-    const product = await makeProduct(ctx, admin, cat.id);
+    const product = await makeProduct({ ctx, admin, categoryId: cat.id });
     const oldProductSlug = `${unique('old')}-${'z'.repeat(220)}`.slice(0, 220);
     await ctx.database.db.update(products).set({ slug: oldProductSlug }).where(eq(products.id, product.id));
     const detail = await call(ctx, 'GET', `/api/products/${oldProductSlug}/`);

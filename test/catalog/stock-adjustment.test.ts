@@ -2,9 +2,9 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderItems, products } from '../../src/db/schema/index.js';
 import { buildTestApp, onPostgres, type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
-import { addToCart, createOrder, makeProduct, makeShop, ok, send, type Shop, stockOf } from '../helpers/shop.js';
+import { addToCart, createOrder, ok, send, stockOf } from '../helpers/shop.js';
 
 /**
  * Admin stock and price writes stay within API-v2 §0's bounds, and relative stock edits

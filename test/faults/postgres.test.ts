@@ -2,8 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { onPostgres, type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
-import { makeProduct, makeShop } from '../helpers/shop.js';
+import { makeProduct, makeShop, makeUser, type TestUser } from '../helpers/factories.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import {
   type Answer,

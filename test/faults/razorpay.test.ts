@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, type TestContext } from '../helpers/app.js';
-import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
-  buildJobsTestApp,
   call,
+  closePaymentsShop,
   initiate,
   JOB_WAIT_MS,
-  makeCategory,
+  openPaymentsShop,
   orderOf,
   paymentRows,
   payOrder,
@@ -31,25 +31,21 @@ describe.skipIf(!onPostgres())('Razorpay down or slow', () => {
   let ctx: TestContext;
   let fake: FakeRazorpay;
   let port: number;
-  let categoryId: number;
+  let shop: Shop;
   let user: TestUser;
   let admin: TestUser;
 
   beforeAll(async () => {
-    fake = await new FakeRazorpay().start();
+    ({ fake, ctx, shop, user, admin } = await openPaymentsShop(
+      { RAZORPAY_TIMEOUT_MS: String(TIMEOUT_MS) },
+      { jobs: true },
+    ));
     port = Number(new URL(fake.url).port);
-    ctx = await buildJobsTestApp({ ...fake.env, RAZORPAY_TIMEOUT_MS: String(TIMEOUT_MS) });
-    categoryId = await makeCategory(ctx);
-    user = await makeUser(ctx);
-    admin = await makeAdmin(ctx);
   });
-  afterAll(async () => {
-    await ctx?.close();
-    await fake?.stop();
-  });
+  afterAll(() => closePaymentsShop({ ctx, fake }));
 
   async function paidOrder() {
-    const order = await orderOf(ctx, categoryId, user, '250.00', 2);
+    const order = await orderOf(shop, user, '250.00', 2);
     const { payment } = await payOrder(ctx, fake, user, order.id);
     return { order, payment };
   }
@@ -58,7 +54,7 @@ describe.skipIf(!onPostgres())('Razorpay down or slow', () => {
   const refundsOf = (paymentId: string) => fake.refunds.filter((r) => r.payment_id === paymentId);
 
   it('initiate while Razorpay is gone: 503 with Retry-After at once, nothing written; works when it is back', async () => {
-    const order = await orderOf(ctx, categoryId, user, '120.00', 1);
+    const order = await orderOf(shop, user, '120.00', 1);
     await fake.stop();
     try {
       const started = Date.now();

@@ -3,49 +3,15 @@ import type { LightMyRequestResponse } from 'fastify';
 import { expect, vi } from 'vitest';
 import { orderItems, orders } from '../../src/db/schema/index.js';
 import type { TestContext } from './app.js';
-import { unique } from './app.js';
+import type { ResponseBody, Schemas } from './client.js';
 import { bearer, makeAdmin, makeUser, type TestUser } from './factories.js';
 
-/** A category as the API answers it. */
-export interface CategoryBody {
-  id: number;
-  name: string;
-  slug: string;
-  description: string;
-  parent: number | null;
-  children: CategoryBody[];
-  created_at: string;
-  updated_at: string;
-}
+export type Category = Schemas['Category'];
+export type ProductItem = Schemas['ProductListItem'];
+export type ProductDetail = Schemas['ProductDetail'];
 
-/** A product list item as the API answers it. */
-export interface ProductItem {
-  id: number;
-  name: string;
-  slug: string;
-  price: string;
-  stock: number;
-  image_url: string | null;
-  is_active: boolean;
-  is_featured: boolean;
-  category: number;
-  category_name: string;
-  created_at: string;
-}
-
-/** A product detail as the API answers it. */
-export interface ProductDetail extends Omit<ProductItem, 'category'> {
-  description: string;
-  category: Omit<CategoryBody, 'children'>;
-  updated_at: string;
-}
-
-export interface Page<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
+/** A page of a list endpoint (products, categories, orders…), holding `T`s. */
+export type Page<T> = Omit<ResponseBody<'getApiProducts'>, 'results'> & { results: T[] };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -71,41 +37,6 @@ export async function catalogActors(
 ): Promise<{ admin: TestUser; user: TestUser }> {
   const [admin, user] = await Promise.all([makeAdmin(ctx), makeUser(ctx)]);
   return { admin, user };
-}
-
-/** Creates a category through the admin API (unique name unless given). */
-export async function makeCategory(
-  ctx: TestContext,
-  admin: TestUser,
-  fields: { name?: string; description?: string; parent?: number | null } = {},
-): Promise<CategoryBody> {
-  const res = await call(ctx, 'POST', '/api/categories/', admin, {
-    name: unique('Category '),
-    ...fields,
-  });
-  if (res.statusCode !== 201) throw new Error(`makeCategory: ${res.statusCode} ${res.body}`);
-  return res.json<CategoryBody>();
-}
-
-/**
- * Creates a product through the admin API. Defaults: a unique name, price 100, stock 50
- * (not low stock, so that other tests' `low_stock/` lists stay short), active, not featured.
- */
-export async function makeProduct(
-  ctx: TestContext,
-  admin: TestUser,
-  category: number,
-  fields: Record<string, unknown> = {},
-): Promise<ProductDetail> {
-  const res = await call(ctx, 'POST', '/api/products/', admin, {
-    name: unique('Product '),
-    price: '100.00',
-    stock: 50,
-    category,
-    ...fields,
-  });
-  if (res.statusCode !== 201) throw new Error(`makeProduct: ${res.statusCode} ${res.body}`);
-  return res.json<ProductDetail>();
 }
 
 /** GET of a paged list, asserting 200; returns the body. */

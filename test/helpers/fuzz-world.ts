@@ -5,9 +5,19 @@
  */
 import type { TestContext } from './app.js';
 import { unique } from './app.js';
-import { bearer, makeAdmin, makeUser } from './factories.js';
+import {
+  bearer,
+  makeAddress,
+  makeAdmin,
+  makeCategory,
+  makeProduct,
+  makeUser,
+  placeOrder,
+  type Shop,
+} from './factories.js';
 import type { FakeRazorpay } from './fake-razorpay.js';
-import { makeProduct, ok, send, type Shop } from './shop.js';
+import { initiated as initiatedFor, payOrder } from './payments.js';
+import { ok, send } from './shop.js';
 import type { Caller } from './fuzz-requests.js';
 
 type Json = Record<string, any>;
@@ -45,89 +55,24 @@ export async function makeWorld(ctx: TestContext, fake: FakeRazorpay): Promise<W
   const admin = await makeAdmin(ctx);
   const shopper = await makeUser(ctx);
   const victim = await makeUser(ctx);
-  const as = { user: admin };
-  const category = ok(
-    await send(ctx, 'POST', '/api/categories/', as, { name: unique('Fuzz ') }),
-    201,
-  );
-  const child = ok(
-    await send(ctx, 'POST', '/api/categories/', as, {
-      name: unique('Fuzz child '),
-      parent: category.id,
-    }),
-    201,
-  );
-  const shop: Shop = { ctx, admin, categoryId: category.id, categoryName: category.name };
+  const category = await makeCategory(ctx, admin, { name: unique('Fuzz ') });
+  const child = await makeCategory(ctx, admin, { name: unique('Fuzz child '), parent: category.id });
+  const shop: Shop = { ctx, admin, categoryId: category.id };
   const product = await makeProduct(shop, { stock: 1000 });
   const product2 = await makeProduct(shop, { price: '10.00', stock: 1000, category: child.id });
   const inactive = await makeProduct(shop, { is_active: false });
-  const address = ok(
-    await send(
-      ctx,
-      'POST',
-      '/api/auth/addresses/',
-      { user: shopper },
-      {
-        street_address: '1 Fuzz Street',
-        city: 'Pune',
-        state: 'MH',
-        postal_code: '411001',
-        country: 'India',
-      },
-    ),
-    201,
-  );
-
-  const orderOf = async (productId: number) => {
-    ok(
-      await send(
-        ctx,
-        'POST',
-        '/api/cart/add/',
-        { user: shopper },
-        { product_id: productId, quantity: 2 },
-      ),
-    );
-    return ok(
-      await send(
-        ctx,
-        'POST',
-        '/api/orders/create_order/',
-        { user: shopper },
-        { shipping_address_id: address.id },
-      ),
-      201,
-    );
-  };
+  const address = await makeAddress(ctx, shopper, {
+    street_address: '1 Fuzz Street',
+    city: 'Pune',
+    state: 'MH',
+    postal_code: '411001',
+  });
+  const orderOf = (productId: number) =>
+    placeOrder(ctx, shopper, [[productId, 2]], { shipping_address_id: address.id });
   const paidOrder = await orderOf(product2.id);
-  const paying = ok(
-    await send(
-      ctx,
-      'POST',
-      '/api/payments/initiate/',
-      { user: shopper },
-      { order_id: paidOrder.id },
-    ),
-  );
-  const { payment, signature } = fake.pay(paying.razorpay_order_id);
-  ok(
-    await send(
-      ctx,
-      'POST',
-      '/api/payments/verify/',
-      { user: shopper },
-      {
-        order_id: paidOrder.id,
-        razorpay_order_id: paying.razorpay_order_id,
-        razorpay_payment_id: payment.id,
-        razorpay_signature: signature,
-      },
-    ),
-  );
+  const { payment } = await payOrder(ctx, fake, shopper, paidOrder.id);
   const order = await orderOf(product.id);
-  const initiated = ok(
-    await send(ctx, 'POST', '/api/payments/initiate/', { user: shopper }, { order_id: order.id }),
-  );
+  const initiated = await initiatedFor(ctx, shopper, order.id);
   const cart = ok(
     await send(
       ctx,

@@ -1,66 +1,20 @@
 /**
- * Helpers for the payment and job tests: products made directly in the database, orders
- * placed through the API, Razorpay calls through the app, stored payment state read back.
+ * Helpers for the payment and job tests: orders placed through the API, Razorpay calls
+ * through the app, stored payment state read back.
  */
 import { and, eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import {
-  categories,
-  orderStatusHistory,
-  payments,
-  products,
-  webhookEvents,
-} from '../../src/db/schema/index.js';
-import { buildTestApp, type TestContext, unique } from './app.js';
+import { orderStatusHistory, payments, products, webhookEvents } from '../../src/db/schema/index.js';
+import { buildTestApp, type TestAppOptions, type TestContext } from './app.js';
+import type { ResponseBody, Schemas } from './client.js';
 import { FakeRazorpay } from './fake-razorpay.js';
-import { bearer, makeUser, type TestUser } from './factories.js';
+import { bearer, makeProduct, makeShop, makeUser, placeOrder, type Shop, type TestUser } from './factories.js';
 
-export interface OrderDetail {
-  id: number;
-  order_number: string;
-  total_amount: string;
-  status: string;
-  payment_status: string;
-  items: { product: number; quantity: number; price_at_purchase: string }[];
-  status_history: {
-    from_status: string | null;
-    to_status: string;
-    changed_by: string;
-    note: string;
-  }[];
-}
+const PAYMENT_ADDRESS = '7 Payment Lane, Mumbai, MH, 400001, India';
 
-export interface Initiated {
-  razorpay_order_id: string;
-  razorpay_key_id: string;
-  amount: number;
-  currency: string;
-  order_id: number;
-  order_number: string;
-}
-
-/** A fresh category, made directly in the database. */
-export async function makeCategory(ctx: TestContext): Promise<number> {
-  const name = unique('paycat-');
-  const [row] = await ctx.database.db.insert(categories).values({ name, slug: name }).returning();
-  return row!.id;
-}
-
-/** A fresh active product, made directly in the database. */
-export async function makeProduct(
-  ctx: TestContext,
-  categoryId: number,
-  price: string,
-  stock = 100,
-): Promise<number> {
-  const name = unique('payprod-');
-  const [row] = await ctx.database.db
-    .insert(products)
-    .values({ name, slug: name, price, stock, categoryId })
-    .returning();
-  return row!.id;
-}
+export type OrderDetail = Schemas['OrderDetail'];
+export type Initiated = ResponseBody<'postApiPaymentsInitiate'>;
 
 export async function productStock(ctx: TestContext, productId: number): Promise<number> {
   const [row] = await ctx.database.db
@@ -86,36 +40,16 @@ export function call(
   });
 }
 
-/** Puts the lines in the user's cart through the API and checks out: the order detail. */
-export async function placeOrder(
-  ctx: TestContext,
-  user: TestUser,
-  lines: { productId: number; quantity: number }[],
-): Promise<OrderDetail> {
-  for (const line of lines) {
-    const res = await call(ctx, 'POST', '/api/cart/add/', user, {
-      product_id: line.productId,
-      quantity: line.quantity,
-    });
-    expect(res.statusCode, res.body).toBe(200);
-  }
-  const res = await call(ctx, 'POST', '/api/orders/create_order/', user, {
-    shipping_address: '7 Payment Lane, Mumbai, MH, 400001, India',
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json<OrderDetail>();
-}
-
 /** An order of `quantity` units of a new product at `price`. */
 export async function orderOf(
-  ctx: TestContext,
-  categoryId: number,
+  shop: Shop,
   user: TestUser,
   price = '250.00',
   quantity = 2,
 ): Promise<OrderDetail & { productId: number }> {
-  const productId = await makeProduct(ctx, categoryId, price);
-  return { ...(await placeOrder(ctx, user, [{ productId, quantity }])), productId };
+  const product = await makeProduct(shop, { price, stock: 100 });
+  const order = await placeOrder(shop.ctx, user, [[product.id, quantity]], { shipping_address: PAYMENT_ADDRESS });
+  return { ...order, productId: product.id };
 }
 
 export async function getOrder(ctx: TestContext, user: TestUser, id: number): Promise<OrderDetail> {
@@ -254,11 +188,19 @@ export function buildJobsTestApp(env: Record<string, string> = {}): Promise<Test
   return buildTestApp({ ...env, JOBS: 'on' }, { isolated: true });
 }
 
-/** A test app against a fresh fake Razorpay, with a category and a shopper. */
-export async function openPaymentsShop(env: Record<string, string> = {}) {
+/**
+ * A test app against a fresh fake Razorpay, with a shop (its staff user is `admin`) and a
+ * shopper. `jobs` runs the job handlers (see buildJobsTestApp).
+ */
+export async function openPaymentsShop(
+  env: Record<string, string> = {},
+  options: TestAppOptions & { jobs?: boolean } = {},
+) {
   const fake = await new FakeRazorpay().start();
-  const ctx = await buildTestApp({ ...fake.env, ...env });
-  return { fake, ctx, categoryId: await makeCategory(ctx), user: await makeUser(ctx) };
+  const appEnv = { ...fake.env, ...env };
+  const ctx = await (options.jobs ? buildJobsTestApp(appEnv) : buildTestApp(appEnv, options));
+  const [shop, user] = await Promise.all([makeShop(ctx), makeUser(ctx)]);
+  return { fake, ctx, shop, user, admin: shop.admin };
 }
 
 export async function closePaymentsShop(shop: { ctx?: TestContext; fake?: FakeRazorpay }) {

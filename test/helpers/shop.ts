@@ -1,12 +1,12 @@
 /**
- * Helpers for the cart and order tests: requests as a user or a guest, products made
- * through the admin API, and the shapes the API answers.
+ * Helpers for the cart and order tests: requests as a user or a guest, and reads and
+ * writes of carts, products and orders with the contract's types.
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { TestContext } from './app.js';
-import { unique } from './app.js';
-import { bearer, makeAdmin, type TestUser } from './factories.js';
+import type { ResponseBody, Schemas } from './client.js';
+import { bearer, type Shop, type TestUser } from './factories.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -45,108 +45,10 @@ export function ok<T = any>(res: LightMyRequestResponse, status = 200): T {
   return res.json<T>();
 }
 
-export interface ProductDetail {
-  id: number;
-  name: string;
-  slug: string;
-  price: string;
-  stock: number;
-  image_url: string | null;
-  is_active: boolean;
-  is_featured: boolean;
-  category: { id: number; name: string };
-  category_name: string;
-  created_at: string;
-  updated_at: string;
-  description: string;
-}
-
-export interface CartItem {
-  id: number;
-  product: Record<string, unknown> & { id: number; stock: number; price: string };
-  quantity: number;
-  subtotal: string;
-  added_at: string;
-}
-
-export interface Cart {
-  id: number | null;
-  items: CartItem[];
-  total_items: number;
-  total_amount: string;
-  created_at: string | null;
-  updated_at: string | null;
-}
-
-export interface OrderDetail {
-  id: number;
-  order_number: string;
-  user_email: string;
-  total_amount: string;
-  status: string;
-  payment_status: string;
-  shipping_address: string;
-  items: {
-    id: number;
-    product: number;
-    product_name: string;
-    quantity: number;
-    price_at_purchase: string;
-    subtotal: string;
-  }[];
-  status_history: {
-    from_status: string | null;
-    to_status: string;
-    changed_by: string;
-    note: string;
-    created_at: string;
-  }[];
-  created_at: string;
-  updated_at: string;
-}
-
-export interface OrderListItem {
-  id: number;
-  order_number: string;
-  total_amount: string;
-  status: string;
-  payment_status: string;
-  items_count: number;
-  created_at: string;
-}
-
-export interface Page<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
-
-/** An admin and a category of its own, to make products in. */
-export interface Shop {
-  ctx: TestContext;
-  admin: TestUser;
-  categoryId: number;
-  categoryName: string;
-}
-
-export async function makeShop(ctx: TestContext): Promise<Shop> {
-  const admin = await makeAdmin(ctx);
-  const category = ok(await send(ctx, 'POST', '/api/categories/', { user: admin }, { name: unique('Shop category ') }), 201);
-  return { ctx, admin, categoryId: category.id, categoryName: category.name };
-}
-
-/** A product with a unique name (defaults: price 100.00, stock 50, active). */
-export async function makeProduct(shop: Shop, fields: Record<string, unknown> = {}): Promise<ProductDetail> {
-  const res = await send(shop.ctx, 'POST', '/api/products/', { user: shop.admin }, {
-    name: unique('Shop product '),
-    price: '100.00',
-    stock: 50,
-    category: shop.categoryId,
-    ...fields,
-  });
-  return ok<ProductDetail>(res, 201);
-}
+export type ProductDetail = Schemas['ProductDetail'];
+export type Cart = Schemas['Cart'];
+export type OrderDetail = Schemas['OrderDetail'];
+export type OrderListItem = Schemas['OrderListItem'];
 
 /** Admin PATCH of a product (stock, price, is_active…). */
 export async function patchProduct(shop: Shop, id: number, fields: Record<string, unknown>): Promise<ProductDetail> {
@@ -186,18 +88,12 @@ export function createOrder(
   return send(ctx, 'POST', url, { user, headers }, body);
 }
 
-/** Fills the user's cart with the lines and places the order; asserts 201. */
-export async function placeOrder(ctx: TestContext, user: TestUser, lines: [number, number][]): Promise<OrderDetail> {
-  await fillCart(ctx, user, lines);
-  return ok<OrderDetail>(await createOrder(ctx, user), 201);
-}
-
 export async function getOrder(ctx: TestContext, user: TestUser, id: number): Promise<OrderDetail> {
   return ok<OrderDetail>(await send(ctx, 'GET', `/api/orders/${id}/`, { user }));
 }
 
-export async function listOrders(ctx: TestContext, user: TestUser, query = ''): Promise<Page<OrderListItem>> {
-  return ok<Page<OrderListItem>>(await send(ctx, 'GET', `/api/orders/${query}`, { user }));
+export async function listOrders(ctx: TestContext, user: TestUser, query = ''): Promise<ResponseBody<'getApiOrders'>> {
+  return ok<ResponseBody<'getApiOrders'>>(await send(ctx, 'GET', `/api/orders/${query}`, { user }));
 }
 
 /** A manual payment as staff record it when they mark an order paid by hand. */

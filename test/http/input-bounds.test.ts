@@ -7,21 +7,21 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { call, catalogActors, makeCategory, makeProduct, type CategoryBody, type ProductDetail } from '../helpers/catalog.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { call, catalogActors, type Category, type ProductDetail } from '../helpers/catalog.js';
+import { makeCategory, makeProduct, makeUser, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 
 let ctx: TestContext;
 let admin: TestUser;
 let user: TestUser;
-let category: CategoryBody;
+let category: Category;
 let product: ProductDetail;
 
 beforeAll(async () => {
   ctx = await buildTestApp();
   ({ admin, user } = await catalogActors(ctx));
   category = await makeCategory(ctx, admin);
-  product = await makeProduct(ctx, admin, category.id, { stock: 10 });
+  product = await makeProduct({ ctx, admin, categoryId: category.id }, { stock: 10 });
 });
 afterAll(async () => ctx?.close());
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeAdmin } from '../helpers/factories.js';
-import { makeCategory, makeProduct, productsUrl } from '../helpers/catalog.js';
+import { makeAdmin, makeCategory, makeProduct } from '../helpers/factories.js';
+import { productsUrl } from '../helpers/catalog.js';
 
 /**
  * Links (`next`, `previous`) and the cart cookie's `Secure` flag follow PUBLIC_URL, or the
@@ -19,8 +19,8 @@ async function openSite(env: Record<string, string>): Promise<Site> {
   const ctx = await buildTestApp(env);
   const admin = await makeAdmin(ctx);
   const category = await makeCategory(ctx, admin);
-  const product = await makeProduct(ctx, admin, category.id);
-  await makeProduct(ctx, admin, category.id);
+  const product = await makeProduct({ ctx, admin, categoryId: category.id });
+  await makeProduct({ ctx, admin, categoryId: category.id });
   return { ctx, url: productsUrl({ category: category.slug, page_size: 1 }), productId: product.id };
 }
 

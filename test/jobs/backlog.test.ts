@@ -8,14 +8,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { onPostgres, type TestContext } from '../helpers/app.js';
-import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { makeAdmin, makeProduct, type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
-  buildJobsTestApp,
   call,
+  closePaymentsShop,
   getOrder,
-  makeCategory,
-  makeProduct,
+  openPaymentsShop,
   orderOf,
   payOrder,
   productStock,
@@ -31,20 +30,17 @@ const BACKLOG_ADDRESS = 'Backlog Road';
 
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 
 beforeAll(async () => {
   if (!onPostgres()) return;
-  fake = await new FakeRazorpay().start();
-  ctx = await buildJobsTestApp({ ...fake.env, ORDER_PAYMENT_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS) });
-  categoryId = await makeCategory(ctx);
-  user = await makeUser(ctx);
+  ({ fake, ctx, shop, user } = await openPaymentsShop(
+    { ORDER_PAYMENT_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS) },
+    { jobs: true },
+  ));
 });
-afterAll(async () => {
-  await ctx?.close();
-  await fake?.stop();
-});
+afterAll(() => closePaymentsShop({ ctx, fake }));
 
 /**
  * `count` unpaid orders of one unit of `productId`, a minute past their deadline, their
@@ -83,12 +79,12 @@ describe.skipIf(!onPostgres())('expiry behind a backlog of thousands of due jobs
     'a new unpaid order expires within its timeout plus a few seconds; the backlog expires once each',
     { timeout: 90_000 },
     async () => {
-      const backlogProduct = await makeProduct(ctx, categoryId, '10.00', 20_000);
+      const backlogProduct = (await makeProduct(shop, { price: '10.00', stock: 20_000 })).id;
       expect(await overdueBacklog(backlogProduct, BACKLOG)).toHaveLength(BACKLOG);
       expect(await productStock(ctx, backlogProduct)).toBe(20_000 - BACKLOG);
 
       const placedAt = Date.now();
-      const order = await orderOf(ctx, categoryId, user, '75.00', 3);
+      const order = await orderOf(shop, user, '75.00', 3);
       await waitForOrder(
         ctx,
         user,
@@ -152,7 +148,7 @@ describe.skipIf(!onPostgres())('refunds behind a burst of cancellations', () => 
       const admin = await makeAdmin(ctx);
       const paid: { id: number; paymentId: string }[] = [];
       for (let i = 0; i < ORDERS; i++) {
-        const order = await orderOf(ctx, categoryId, user, '20.00', 1);
+        const order = await orderOf(shop, user, '20.00', 1);
         const { payment } = await payOrder(ctx, fake, user, order.id);
         paid.push({ id: order.id, paymentId: payment.id });
       }

@@ -2,18 +2,18 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders } from '../../src/db/schema/index.js';
 import { type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
+  closePaymentsShop,
   getOrder,
   historyTo,
   initiate,
-  makeCategory,
+  openPaymentsShop,
   orderOf,
   payOrder,
   productStock,
   waitForOrder,
-  buildJobsTestApp,
 } from '../helpers/payments.js';
 import { expectProblem } from '../helpers/problems.js';
 
@@ -23,22 +23,16 @@ const EXPIRY_WAIT_MS = 8_000;
 
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 
 beforeAll(async () => {
-  fake = await new FakeRazorpay().start();
-  ctx = await buildJobsTestApp({
-    ...fake.env,
-    ORDER_PAYMENT_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS),
-  });
-  categoryId = await makeCategory(ctx);
-  user = await makeUser(ctx);
+  ({ fake, ctx, shop, user } = await openPaymentsShop(
+    { ORDER_PAYMENT_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS) },
+    { jobs: true },
+  ));
 });
-afterAll(async () => {
-  await ctx?.close();
-  await fake?.stop();
-});
+afterAll(() => closePaymentsShop({ ctx, fake }));
 
 describe('unpaid orders expire after ORDER_PAYMENT_TIMEOUT_SECONDS', () => {
   it(
@@ -46,7 +40,7 @@ describe('unpaid orders expire after ORDER_PAYMENT_TIMEOUT_SECONDS', () => {
     { timeout: 20_000 },
     async () => {
       const placedAt = Date.now();
-      const order = await orderOf(ctx, categoryId, user, '75.00', 4);
+      const order = await orderOf(shop, user, '75.00', 4);
       expect(await productStock(ctx, order.productId)).toBe(96);
       const [row] = await ctx.database.db.select().from(orders).where(eq(orders.id, order.id));
       const deadline = row!.paymentDeadline!.getTime();
@@ -77,12 +71,12 @@ describe('unpaid orders expire after ORDER_PAYMENT_TIMEOUT_SECONDS', () => {
   );
 
   it('an order paid before its deadline is not cancelled', { timeout: 20_000 }, async () => {
-    const paid = await orderOf(ctx, categoryId, user, '75.00', 2);
+    const paid = await orderOf(shop, user, '75.00', 2);
     const placedAt = Date.now();
     await payOrder(ctx, fake, user, paid.id);
     expect(Date.now() - placedAt).toBeLessThan(TIMEOUT_SECONDS * 1000);
     expect((await getOrder(ctx, user, paid.id)).status).toBe('paid');
-    const unpaid = await orderOf(ctx, categoryId, user, '75.00', 2);
+    const unpaid = await orderOf(shop, user, '75.00', 2);
     // Once the unpaid twin, placed after it, has expired, the paid one's job has run too.
     await waitForOrder(
       ctx,
@@ -102,7 +96,7 @@ describe('unpaid orders expire after ORDER_PAYMENT_TIMEOUT_SECONDS', () => {
     'an order that failed payment (payment_failed) expires as well',
     { timeout: 20_000 },
     async () => {
-      const order = await orderOf(ctx, categoryId, user, '75.00', 1);
+      const order = await orderOf(shop, user, '75.00', 1);
       const res = await initiate(ctx, user, order.id);
       expect(res.statusCode, res.body).toBe(200);
       const failed = fake.fail(res.json().razorpay_order_id);
@@ -136,8 +130,8 @@ describe('unpaid orders expire after ORDER_PAYMENT_TIMEOUT_SECONDS', () => {
     'an order the owner cancelled first is left alone by its expiry job',
     { timeout: 20_000 },
     async () => {
-      const order = await orderOf(ctx, categoryId, user, '75.00', 3);
-      const twin = await orderOf(ctx, categoryId, user, '75.00', 1);
+      const order = await orderOf(shop, user, '75.00', 3);
+      const twin = await orderOf(shop, user, '75.00', 1);
       const res = await ctx.app.inject({
         method: 'POST',
         url: `/api/orders/${order.id}/cancel/`,

@@ -4,7 +4,7 @@ import { carts, orders } from '../../src/db/schema/index.js';
 import { deleteIdleGuestCarts } from '../../src/modules/cart/service.js';
 import { expireOverdueOrders } from '../../src/modules/orders/service.js';
 import { onPostgres, type TestContext } from '../helpers/app.js';
-import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { makeAdmin, makeProduct, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
   call,
@@ -12,7 +12,6 @@ import {
   historyTo,
   closePaymentsShop,
   openPaymentsShop,
-  makeProduct,
   orderOf,
   payOrder,
   productStock,
@@ -22,11 +21,11 @@ import {
 // file's worker may run the same sweep; the assertions hold either way).
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 
 beforeAll(async () => {
-  ({ fake, ctx, categoryId, user } = await openPaymentsShop());
+  ({ fake, ctx, shop, user } = await openPaymentsShop());
 });
 afterAll(() => closePaymentsShop({ ctx, fake }));
 
@@ -36,10 +35,10 @@ const setDeadline = (orderId: number, deadline: Date) =>
 describe('the overdue-orders sweep (expireOverdueOrders)', () => {
   it('cancels overdue unpaid orders once, restores their stock, and leaves the rest alone', async () => {
     const past = new Date(Date.now() - 60_000);
-    const overdue = await orderOf(ctx, categoryId, user, '40.00', 5);
-    const failed = await orderOf(ctx, categoryId, user, '40.00', 2);
-    const notYet = await orderOf(ctx, categoryId, user, '40.00', 3);
-    const paid = await orderOf(ctx, categoryId, user, '40.00', 4);
+    const overdue = await orderOf(shop, user, '40.00', 5);
+    const failed = await orderOf(shop, user, '40.00', 2);
+    const notYet = await orderOf(shop, user, '40.00', 3);
+    const paid = await orderOf(shop, user, '40.00', 4);
     await payOrder(ctx, fake, user, paid.id);
     const admin = await makeAdmin(ctx);
     const marked = await call(ctx, 'PATCH', `/api/orders/${failed.id}/update_status/`, admin, {
@@ -92,7 +91,7 @@ describe('the overdue-orders sweep (expireOverdueOrders)', () => {
   });
 
   it('an order cancelled by its owner before the sweep is not touched again', async () => {
-    const order = await orderOf(ctx, categoryId, user, '40.00', 2);
+    const order = await orderOf(shop, user, '40.00', 2);
     expect((await call(ctx, 'POST', `/api/orders/${order.id}/cancel/`, user)).statusCode).toBe(200);
     await setDeadline(order.id, new Date(Date.now() - 60_000));
     await expireOverdueOrders(ctx.services.orders);
@@ -122,7 +121,7 @@ describe('the idle guest cart sweep (deleteIdleGuestCarts)', () => {
       .sort();
 
   it('deletes guest carts idle for more than 30 days, keeps fresh ones and user carts', async () => {
-    const productId = await makeProduct(ctx, categoryId, '9.99');
+    const productId = (await makeProduct(shop, { price: '9.99' })).id;
     const idle = await guestCart(productId);
     const fresh = await guestCart(productId);
     const almost = await guestCart(productId);

@@ -3,19 +3,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { Schemas } from '@shop/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
-import {
-  CASH,
-  cancelOrder,
-  createOrder,
-  fillCart,
-  makeProduct,
-  makeShop,
-  ok,
-  send,
-  type Shop,
-  updateStatus,
-} from '../helpers/shop.js';
+import { makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
+import { CASH, cancelOrder, createOrder, fillCart, ok, send, updateStatus } from '../helpers/shop.js';
 
 type OrderDetail = Schemas['OrderDetail'];
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeAddress, makeProduct, makeShop, makeUser, type Shop } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 import {
   type Cart,
@@ -10,13 +10,10 @@ import {
   getOrder,
   ISO,
   listOrders,
-  makeProduct,
-  makeShop,
   ok,
   type OrderDetail,
   patchProduct,
   send,
-  type Shop,
   stockOf,
 } from '../helpers/shop.js';
 
@@ -29,18 +26,6 @@ beforeAll(async () => {
 afterAll(async () => ctx?.close());
 
 const ORDER_NUMBER = /^ORD-[0-9A-F]{12}$/;
-
-async function makeAddress(user: TestUser, fields: Record<string, unknown> = {}) {
-  const res = await send(ctx, 'POST', '/api/auth/addresses/', { user }, {
-    street_address: '12 MG Road',
-    city: 'Bengaluru',
-    state: 'Karnataka',
-    postal_code: '560001',
-    country: 'India',
-    ...fields,
-  });
-  return ok<{ id: number }>(res, 201);
-}
 
 describe('create_order: success', () => {
   it('answers 201 with the whole detail, deducts stock and empties the cart', async () => {
@@ -179,7 +164,7 @@ describe('create_order: success', () => {
 describe('create_order: shipping address', () => {
   it('copies the caller’s own address as text', async () => {
     const [product, user] = await Promise.all([makeProduct(shop), makeUser(ctx)]);
-    const address = await makeAddress(user, {
+    const address = await makeAddress(ctx, user, {
       street_address: '5 Park Street',
       city: 'Kolkata',
       state: 'West Bengal',
@@ -193,7 +178,7 @@ describe('create_order: shipping address', () => {
 
   it('rejects another user’s address id, and changes nothing', async () => {
     const [product, user, other] = await Promise.all([makeProduct(shop, { stock: 5 }), makeUser(ctx), makeUser(ctx)]);
-    const theirs = await makeAddress(other);
+    const theirs = await makeAddress(ctx, other);
     await fillCart(ctx, user, [[product.id, 1]]);
     const res = await createOrder(ctx, user, { shipping_address_id: theirs.id });
     expectProblem(res, 400, 'validation_error', 'shipping_address_id');

@@ -6,8 +6,9 @@ import { queryRows } from '../../src/db/client.js';
 import { expireOrders, expireOverdueOrders, type OrdersDeps } from '../../src/modules/orders/service.js';
 import { buildTestApp, onPostgres, type TestContext } from '../helpers/app.js';
 import { expectCountersMatchOrders } from '../helpers/stats.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
-import { addToCart, CASH, cancelOrder, createOrder, makeProduct, makeShop, send, type Shop, updateStatus } from '../helpers/shop.js';
+import { makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
+import { addToCart, CASH, cancelOrder, createOrder, send, updateStatus } from '../helpers/shop.js';
+import type { Schemas } from '../helpers/client.js';
 
 /**
  * The lock order (src/modules/orders/effects.ts) under load: shoppers loop add → checkout →
@@ -112,7 +113,7 @@ describe.runIf(onPostgres())('one lock order (PostgreSQL, parallel connections)'
           record('clear', await send(ctx, 'DELETE', '/api/cart/clear/', { user }));
           continue;
         }
-        const orderId = res.json<{ id: number }>().id;
+        const orderId = res.json<Schemas['OrderDetail']>().id;
         placed.push(orderId);
         const roll = Math.random();
         if (roll < 0.4) {

@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { makeUser } from '../helpers/factories.js';
+import { makeProduct, makeShop, makeUser, type Shop } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 import {
   createOrder,
   fillCart,
   getCart,
   listOrders,
-  makeProduct,
-  makeShop,
   ok,
   type OrderDetail,
   send,
-  type Shop,
   stockOf,
 } from '../helpers/shop.js';
 

@@ -1,21 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeProduct, makeShop, makeUser, placeOrder, type Shop, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 import {
   cancelOrder,
   getOrder,
   ISO,
   listOrders,
-  makeProduct,
-  makeShop,
   ok,
   type OrderDetail,
   type OrderListItem,
-  placeOrder,
   type ProductDetail,
   send,
-  type Shop,
   updateStatus,
   CASH,
 } from '../helpers/shop.js';

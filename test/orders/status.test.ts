@@ -1,23 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeProduct, makeShop, makeUser, placeOrder, type Shop, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 import {
   cancelOrder,
   getOrder,
   ISO,
-  makeProduct,
-  makeShop,
   ok,
   type OrderDetail,
-  placeOrder,
   type ProductDetail,
-  type Shop,
   stockOf,
   updateStatus,
   CASH,
   send,
 } from '../helpers/shop.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 let ctx: TestContext;
 let shop: Shop;
@@ -261,7 +258,7 @@ describe('update_status', () => {
 
 describe('update_status to paid: a manual payment', () => {
   const paymentsOf = async (orderId: number) =>
-    ok<{ count: number; results: Record<string, unknown>[] }>(
+    ok<ResponseBody<'getApiAdminPayments'>>(
       await send(ctx, 'GET', `/api/admin/payments/?order=${orderId}`, { user: admin }),
     );
 

@@ -5,17 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders, products } from '../../src/db/schema/index.js';
 import { jobHandlers } from '../../src/services.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
-import {
-  cancelOrder,
-  getOrder,
-  makeProduct,
-  makeShop,
-  ok,
-  type OrderDetail,
-  placeOrder,
-  type Shop,
-} from '../helpers/shop.js';
+import { makeProduct, makeShop, makeUser, placeOrder, type Shop, type TestUser } from '../helpers/factories.js';
+import { cancelOrder, getOrder, ok, type OrderDetail } from '../helpers/shop.js';
 
 /**
  * Restoring stock never fails: where a product's stock was set near the integer column's

@@ -1,46 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { categories, products } from '../../src/db/schema/index.js';
-import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { bearer, makeUser, type TestUser } from '../helpers/factories.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
+import { bearer, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
+import { orderOf } from '../helpers/payments.js';
 
 let ctx: TestContext;
 let razorpay: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 
 beforeAll(async () => {
   razorpay = await new FakeRazorpay().start();
   ctx = await buildTestApp(razorpay.env);
-  const name = unique('pay-cat-');
-  const [row] = await ctx.database.db.insert(categories).values({ name, slug: name }).returning();
-  categoryId = row!.id;
+  shop = await makeShop(ctx);
 });
 afterAll(async () => {
   await ctx?.close();
   await razorpay?.stop();
 });
-
-async function placeOrder(user: TestUser, price: string, quantity: number) {
-  const name = unique('pay-product-');
-  const [product] = await ctx.database.db
-    .insert(products)
-    .values({ name, slug: name, price, stock: 100, categoryId })
-    .returning();
-  await ctx.app.inject({
-    method: 'POST',
-    url: '/api/cart/add/',
-    headers: bearer(user.access),
-    payload: { product_id: product!.id, quantity },
-  });
-  const res = await ctx.app.inject({
-    method: 'POST',
-    url: '/api/orders/create_order/',
-    headers: bearer(user.access),
-    payload: { shipping_address: '7 Payment Lane, Mumbai, MH, 400001, India' },
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json();
-}
 
 const post = (user: TestUser, url: string, payload: unknown) =>
   ctx.app.inject({ method: 'POST', url, headers: bearer(user.access), payload: payload as object });
@@ -48,7 +24,7 @@ const post = (user: TestUser, url: string, payload: unknown) =>
 describe('Razorpay end to end', () => {
   it('cart → order → initiate → pay → verify → paid', async () => {
     const user = await makeUser(ctx);
-    const order = await placeOrder(user, '1499.50', 3);
+    const order = await orderOf(shop, user, '1499.50', 3);
     expect(order.total_amount).toBe('4498.50');
 
     const initiated = await post(user, '/api/payments/initiate/', { order_id: order.id });
@@ -89,7 +65,7 @@ describe('Razorpay end to end', () => {
 
   it('a payment.captured webhook marks the order paid without verify', async () => {
     const user = await makeUser(ctx);
-    const order = await placeOrder(user, '10.10', 3);
+    const order = await orderOf(shop, user, '10.10', 3);
     const { razorpay_order_id } = (await post(user, '/api/payments/initiate/', { order_id: order.id })).json();
     const { payment } = razorpay.pay(razorpay_order_id);
     const delivery = razorpay.webhook('payment.captured', { payment });

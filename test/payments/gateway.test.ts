@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
+  closePaymentsShop,
   deliver,
   getOrder,
-  type Initiated,
   initiate,
-  makeCategory,
+  type Initiated,
+  openPaymentsShop,
   orderOf,
   paymentRows,
   storedEvents,
@@ -24,23 +25,17 @@ const SLOW_MS = TIMEOUT_MS + 1_500;
 describe('Razorpay down or failing', () => {
   let ctx: TestContext;
   let fake: FakeRazorpay;
-  let categoryId: number;
+  let shop: Shop;
   let user: TestUser;
 
   beforeAll(async () => {
-    fake = await new FakeRazorpay().start();
-    ctx = await buildTestApp({ ...fake.env, RAZORPAY_TIMEOUT_MS: String(TIMEOUT_MS) });
-    categoryId = await makeCategory(ctx);
-    user = await makeUser(ctx);
+    ({ fake, ctx, shop, user } = await openPaymentsShop({ RAZORPAY_TIMEOUT_MS: String(TIMEOUT_MS) }));
   });
-  afterAll(async () => {
-    await ctx?.close();
-    await fake?.stop();
-  });
+  afterAll(() => closePaymentsShop({ ctx, fake }));
 
   /** The gateway fails once in the given way: 503, no payment row; then initiate works. */
   async function downThenUp(breakIt: () => void, repair: () => void = () => {}) {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const before = fake.count('POST /v1/orders');
     breakIt();
     const started = Date.now();
@@ -108,7 +103,7 @@ describe('Razorpay down or failing', () => {
   });
 
   it('with an Idempotency-Key a 503 is not stored: the same key then succeeds', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const key = unique('gw-key-');
     fake.failNext(1, 500);
     expectProblem(
@@ -126,7 +121,7 @@ describe('Razorpay down or failing', () => {
   });
 
   it('concurrent initiates while the gateway fails once: no request is left hanging, and no stray rows', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     fake.failNext(1, 500);
     const answers = await Promise.all(
       Array.from({ length: 3 }, () => initiate(ctx, user, order.id)),
@@ -148,12 +143,12 @@ describe('Razorpay down or failing', () => {
 
 describe('without Razorpay keys', () => {
   let ctx: TestContext;
-  let categoryId: number;
+  let shop: Shop;
   let user: TestUser;
 
   beforeAll(async () => {
     ctx = await buildTestApp();
-    categoryId = await makeCategory(ctx);
+    shop = await makeShop(ctx);
     user = await makeUser(ctx);
   });
   afterAll(async () => {
@@ -161,7 +156,7 @@ describe('without Razorpay keys', () => {
   });
 
   it('initiate is 503 naming the missing settings, and writes nothing', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const problem = expectProblem(await initiate(ctx, user, order.id), 503, 'service_unavailable');
     expect(problem.detail).toMatch(/not configured/);
     expect(problem.detail).toMatch(/RAZORPAY_KEY_ID/);
@@ -169,7 +164,7 @@ describe('without Razorpay keys', () => {
   });
 
   it('verify is 503 with a clear message', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const problem = expectProblem(
       await verify(ctx, user, {
         order_id: order.id,
@@ -201,7 +196,7 @@ describe('without Razorpay keys', () => {
   });
 
   it('everything else still works: the order is readable and cancellable', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const res = await ctx.app.inject({
       method: 'POST',
       url: `/api/orders/${order.id}/cancel/`,

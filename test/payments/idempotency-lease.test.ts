@@ -4,7 +4,7 @@ import { idempotencyKeys } from '../../src/db/schema/index.js';
 import { bodyHash, type IdempotentRequest, runOnce } from '../../src/modules/idempotency/service.js';
 import { initiateLeaseSeconds } from '../../src/modules/payments/service.js';
 import { type TestContext, unique } from '../helpers/app.js';
-import type { TestUser } from '../helpers/factories.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import { closePaymentsShop, initiate, openPaymentsShop, orderOf, paymentRows } from '../helpers/payments.js';
 import { expectProblem } from '../helpers/problems.js';
@@ -17,11 +17,11 @@ import { expectProblem } from '../helpers/problems.js';
  */
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 
 beforeAll(async () => {
-  ({ fake, ctx, categoryId, user } = await openPaymentsShop());
+  ({ fake, ctx, shop, user } = await openPaymentsShop());
 });
 afterAll(() => closePaymentsShop({ ctx, fake }));
 
@@ -48,7 +48,7 @@ async function keyRow(key: string, scope = SCOPE) {
 
 describe('a claim whose request died', () => {
   it('is taken over once its lease has run out: the retry does the work, and is then replayed', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const key = unique('dead-claim-');
     const lease = initiateLeaseSeconds(ctx.services.payments);
     await abandonedClaim(key, { order_id: order.id }, lease + 5);
@@ -67,8 +67,8 @@ describe('a claim whose request died', () => {
   });
 
   it('is taken over by the next request whatever its body; the key is then bound to that body', async () => {
-    const one = await orderOf(ctx, categoryId, user);
-    const two = await orderOf(ctx, categoryId, user);
+    const one = await orderOf(shop, user);
+    const two = await orderOf(shop, user);
     const key = unique('dead-claim-');
     await abandonedClaim(key, { order_id: one.id }, initiateLeaseSeconds(ctx.services.payments) + 5);
     // A dead claim did no recorded work: the next request, whatever its body, does its own.
@@ -78,7 +78,7 @@ describe('a claim whose request died', () => {
   });
 
   it('within its lease it still holds the key (409 after waiting), and nothing is done', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const key = unique('live-claim-');
     await abandonedClaim(key, { order_id: order.id }, 1);
     const req: IdempotentRequest = { userId: user.id, scope: SCOPE, key, hash: bodyHash({ order_id: order.id }) };

@@ -2,36 +2,34 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments } from '../../src/db/schema/index.js';
 import { type TestContext, unique } from '../helpers/app.js';
-import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { makeAdmin, makeProduct, makeUser, placeOrder, type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
   call,
   type Initiated,
   initiate,
   initiated,
-  makeProduct,
   closePaymentsShop,
   openPaymentsShop,
   orderOf,
   paymentRows,
   payOrder,
-  placeOrder,
 } from '../helpers/payments.js';
 import { expectProblem } from '../helpers/problems.js';
 
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 
 beforeAll(async () => {
-  ({ fake, ctx, categoryId, user } = await openPaymentsShop());
+  ({ fake, ctx, shop, user } = await openPaymentsShop());
 });
 afterAll(() => closePaymentsShop({ ctx, fake }));
 
 describe('amounts in paise, exactly', () => {
   it('3 × 1499.50 is 449850 paise, at Razorpay too, with the order number as receipt', async () => {
-    const order = await orderOf(ctx, categoryId, user, '1499.50', 3);
+    const order = await orderOf(shop, user, '1499.50', 3);
     expect(order.total_amount).toBe('4498.50');
     const body = await initiated(ctx, user, order.id);
     expect(body).toEqual({
@@ -58,11 +56,11 @@ describe('amounts in paise, exactly', () => {
   });
 
   it('10 × 0.10 + 10 × 0.20 is exactly 3.00, i.e. 300 paise', async () => {
-    const dime = await makeProduct(ctx, categoryId, '0.10');
-    const twenty = await makeProduct(ctx, categoryId, '0.20');
+    const dime = await makeProduct(shop, { price: '0.10' });
+    const twenty = await makeProduct(shop, { price: '0.20' });
     const order = await placeOrder(ctx, user, [
-      { productId: dime, quantity: 10 },
-      { productId: twenty, quantity: 10 },
+      [dime.id, 10],
+      [twenty.id, 10],
     ]);
     expect(order.total_amount).toBe('3.00');
     const body = await initiated(ctx, user, order.id);
@@ -77,7 +75,7 @@ describe('amounts in paise, exactly', () => {
     ['0.57', 2, '1.14', 114],
     ['99999.99', 7, '699999.93', 69999993],
   ])('%s × %i = %s is %i paise (no float truncation)', async (price, quantity, total, paise) => {
-    const order = await orderOf(ctx, categoryId, user, price, quantity);
+    const order = await orderOf(shop, user, price, quantity);
     expect(order.total_amount).toBe(total);
     const body = await initiated(ctx, user, order.id);
     expect(body.amount).toBe(paise);
@@ -85,7 +83,7 @@ describe('amounts in paise, exactly', () => {
   });
 
   it('an order under ₹1.00 is 400 without calling Razorpay or writing a payment', async () => {
-    const order = await orderOf(ctx, categoryId, user, '0.45', 2);
+    const order = await orderOf(shop, user, '0.45', 2);
     expect(order.total_amount).toBe('0.90');
     const before = fake.count('POST /v1/orders');
     const res = await initiate(ctx, user, order.id);
@@ -96,19 +94,19 @@ describe('amounts in paise, exactly', () => {
   });
 
   it('exactly ₹1.00 is accepted (100 paise)', async () => {
-    const order = await orderOf(ctx, categoryId, user, '0.50', 2);
+    const order = await orderOf(shop, user, '0.50', 2);
     expect((await initiated(ctx, user, order.id)).amount).toBe(100);
   });
 });
 
 describe('who may initiate', () => {
   it('anonymous is 401', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     expectProblem(await initiate(ctx, null, order.id), 401, 'not_authenticated');
   });
 
   it("another user's order is 404, an admin's too, and nothing reaches Razorpay", async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const stranger = await makeUser(ctx);
     const admin = await makeAdmin(ctx);
     const before = fake.count('POST /v1/orders');
@@ -129,7 +127,7 @@ describe('who may initiate', () => {
 
 describe('one Razorpay order per order', () => {
   it('a second initiate answers the same Razorpay order without calling Razorpay again', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const first = await initiated(ctx, user, order.id);
     const before = fake.count('POST /v1/orders');
     const second = await initiated(ctx, user, order.id);
@@ -139,7 +137,7 @@ describe('one Razorpay order per order', () => {
   });
 
   it('five concurrent initiates: all 200, one Razorpay order, one POST /v1/orders', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const before = fake.count('POST /v1/orders');
     const answers = await Promise.all(
       Array.from({ length: 5 }, () => initiate(ctx, user, order.id)),
@@ -154,7 +152,7 @@ describe('one Razorpay order per order', () => {
   });
 
   it('a paid order is 409', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     await payOrder(ctx, fake, user, order.id);
     const before = fake.count('POST /v1/orders');
     const problem = expectProblem(await initiate(ctx, user, order.id), 409, 'conflict');
@@ -163,7 +161,7 @@ describe('one Razorpay order per order', () => {
   });
 
   it('a cancelled order is 409, whether initiated before or not', async () => {
-    const fresh = await orderOf(ctx, categoryId, user);
+    const fresh = await orderOf(shop, user);
     expect((await call(ctx, 'POST', `/api/orders/${fresh.id}/cancel/`, user)).statusCode).toBe(200);
     const before = fake.count('POST /v1/orders');
     expect(expectProblem(await initiate(ctx, user, fresh.id), 409, 'conflict').detail).toMatch(
@@ -172,7 +170,7 @@ describe('one Razorpay order per order', () => {
     expect(fake.count('POST /v1/orders')).toBe(before);
     expect(await paymentRows(ctx, fresh.id)).toEqual([]);
 
-    const started = await orderOf(ctx, categoryId, user);
+    const started = await orderOf(shop, user);
     await initiated(ctx, user, started.id);
     expect((await call(ctx, 'POST', `/api/orders/${started.id}/cancel/`, user)).statusCode).toBe(
       200,
@@ -181,7 +179,7 @@ describe('one Razorpay order per order', () => {
   });
 
   it('an intent abandoned by a crash (no Razorpay order recorded) does not block the order for good', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     // What a process that died between recording the intent and the result leaves behind.
     const longAgo = new Date(Date.now() - 3_600_000);
     await ctx.database.db.insert(payments).values({
@@ -204,7 +202,7 @@ describe('one Razorpay order per order', () => {
 
 describe('Idempotency-Key', () => {
   it('the same key and body replays the first answer with idempotent-replayed: true', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const key = unique('pay-key-');
     const first = await initiate(ctx, user, order.id, { 'idempotency-key': key });
     expect(first.statusCode, first.body).toBe(200);
@@ -218,8 +216,8 @@ describe('Idempotency-Key', () => {
   });
 
   it('the same key with another body (another order) is 409 idempotency_conflict', async () => {
-    const one = await orderOf(ctx, categoryId, user);
-    const two = await orderOf(ctx, categoryId, user);
+    const one = await orderOf(shop, user);
+    const two = await orderOf(shop, user);
     const key = unique('pay-key-');
     expect((await initiate(ctx, user, one.id, { 'idempotency-key': key })).statusCode).toBe(200);
     const before = fake.count('POST /v1/orders');
@@ -233,7 +231,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('keys are per user: another user with the same key is not a replay of mine', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const key = unique('pay-key-');
     expect((await initiate(ctx, user, order.id, { 'idempotency-key': key })).statusCode).toBe(200);
     const stranger = await makeUser(ctx);
@@ -245,7 +243,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('a key longer than 255 characters is 400', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const res = await initiate(ctx, user, order.id, { 'idempotency-key': 'k'.repeat(256) });
     expect(res.statusCode).toBe(400);
     expect(await paymentRows(ctx, order.id)).toEqual([]);
@@ -254,7 +252,7 @@ describe('Idempotency-Key', () => {
 
 describe('stored state', () => {
   it('the payment row is keyed by the order and holds the amount and Razorpay order', async () => {
-    const order = await orderOf(ctx, categoryId, user, '12.34', 3);
+    const order = await orderOf(shop, user, '12.34', 3);
     const body = await initiated(ctx, user, order.id);
     const [row] = await ctx.database.db
       .select()

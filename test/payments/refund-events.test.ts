@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
-import { type FakeRefund, FakeRazorpay } from '../helpers/fake-razorpay.js';
+import { type TestContext, unique } from '../helpers/app.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
+import { FakeRazorpay, type FakeRefund } from '../helpers/fake-razorpay.js';
 import {
   call,
+  closePaymentsShop,
   deliver,
   getOrder,
-  makeCategory,
+  openPaymentsShop,
   orderOf,
   payOrder,
   storedEvents,
 } from '../helpers/payments.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 /**
  * refund.processed / refund.failed are settled by the refund's own id and amount: all of
@@ -19,26 +21,19 @@ import {
  */
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 let admin: TestUser;
 
 beforeAll(async () => {
-  fake = await new FakeRazorpay().start();
   // A database of its own: the test reads the dashboard's global revenue.
-  ctx = await buildTestApp(fake.env, { isolated: true });
-  categoryId = await makeCategory(ctx);
-  user = await makeUser(ctx);
-  admin = await makeAdmin(ctx);
+  ({ fake, ctx, shop, user, admin } = await openPaymentsShop({}, { isolated: true }));
 });
-afterAll(async () => {
-  await ctx?.close();
-  await fake?.stop();
-});
+afterAll(() => closePaymentsShop({ ctx, fake }));
 
 /** A paid order of 2 × 25.00 (5,000 paise). */
 async function paidOrder() {
-  const order = await orderOf(ctx, categoryId, user, '25.00', 2);
+  const order = await orderOf(shop, user, '25.00', 2);
   const { payment } = await payOrder(ctx, fake, user, order.id);
   return { order, payment };
 }
@@ -65,13 +60,13 @@ async function refundEvent(name: 'refund.processed' | 'refund.failed', refund: F
 async function paymentOf(orderId: number) {
   const res = await call(ctx, 'GET', `/api/admin/payments/?order=${orderId}`, admin);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ results: Record<string, unknown>[] }>().results[0]!;
+  return res.json<ResponseBody<'getApiAdminPayments'>>().results[0]!;
 }
 
 async function revenue(): Promise<string> {
   const res = await call(ctx, 'GET', '/api/analytics/dashboard/', admin);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ total_revenue: string }>().total_revenue;
+  return res.json<ResponseBody<'getApiAnalyticsDashboard'>>().total_revenue;
 }
 
 const rupees = (text: string) => Math.round(Number(text) * 100);

@@ -4,11 +4,21 @@ import { orders, payments, refunds } from '../../src/db/schema/index.js';
 import { type JobHandlers, JobQueue } from '../../src/modules/jobs/queue.js';
 import { RazorpayError } from '../../src/modules/payments/razorpay.js';
 import { resumeRefunds, runRefundJob } from '../../src/modules/payments/refunds.js';
-import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { type TestContext } from '../helpers/app.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
-import { call, deliver, getOrder, makeCategory, orderOf, paymentRows, payOrder } from '../helpers/payments.js';
+import {
+  call,
+  closePaymentsShop,
+  deliver,
+  getOrder,
+  openPaymentsShop,
+  orderOf,
+  paymentRows,
+  payOrder,
+} from '../helpers/payments.js';
 import { expectProblem } from '../helpers/problems.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 /**
  * Refunds end in a known state: refunded, or failed and shown to staff with a retry. Jobs
@@ -18,21 +28,14 @@ import { expectProblem } from '../helpers/problems.js';
  */
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 let admin: TestUser;
 
 beforeAll(async () => {
-  fake = await new FakeRazorpay().start();
-  ctx = await buildTestApp(fake.env, { isolated: true });
-  categoryId = await makeCategory(ctx);
-  user = await makeUser(ctx);
-  admin = await makeAdmin(ctx);
+  ({ fake, ctx, shop, user, admin } = await openPaymentsShop({}, { isolated: true }));
 });
-afterAll(async () => {
-  await ctx?.close();
-  await fake?.stop();
-});
+afterAll(() => closePaymentsShop({ ctx, fake }));
 afterEach(() => {
   fake.refundStatus = 'processed';
   fake.failNext(0);
@@ -42,7 +45,7 @@ const REFUND = 'POST /v1/payments/:id/refund';
 
 /** A cancelled paid order of 3 × 333.33 (99,999 paise); its refund job enqueued, not run. */
 async function cancelledPaidOrder(before?: (razorpayPaymentId: string) => void) {
-  const order = await orderOf(ctx, categoryId, user, '333.33', 3);
+  const order = await orderOf(shop, user, '333.33', 3);
   const { payment } = await payOrder(ctx, fake, user, order.id);
   before?.(payment.id);
   const res = await call(ctx, 'PATCH', `/api/orders/${order.id}/update_status/`, admin, { status: 'cancelled' });
@@ -75,7 +78,7 @@ async function age(orderId: number) {
 async function adminPayment(paymentId: number) {
   const res = await call(ctx, 'GET', `/api/admin/payments/?search=${encodeURIComponent(await razorpayIdOf(paymentId))}`, admin);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ results: Record<string, unknown>[] }>().results.find((p) => p.id === paymentId)!;
+  return res.json<ResponseBody<'getApiAdminPayments'>>().results.find((p) => p.id === paymentId)!;
 }
 async function razorpayIdOf(paymentId: number) {
   const [row] = await ctx.database.db.select().from(payments).where(eq(payments.id, paymentId));

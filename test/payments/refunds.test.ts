@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type TestContext } from '../helpers/app.js';
-import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
-  buildJobsTestApp,
   call,
+  closePaymentsShop,
   deliver,
   getOrder,
   JOB_WAIT_MS,
-  makeCategory,
+  openPaymentsShop,
   orderOf,
   paymentRows,
   payOrder,
@@ -26,21 +26,14 @@ const LIST_REFUNDS = 'GET /v1/payments/:id/refunds';
 // JOBS=on with a database of its own on PostgreSQL: every request the fake sees is this file's.
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 let admin: TestUser;
 
 beforeAll(async () => {
-  fake = await new FakeRazorpay().start();
-  ctx = await buildJobsTestApp(fake.env);
-  categoryId = await makeCategory(ctx);
-  user = await makeUser(ctx);
-  admin = await makeAdmin(ctx);
+  ({ fake, ctx, shop, user, admin } = await openPaymentsShop({}, { jobs: true }));
 });
-afterAll(async () => {
-  await ctx?.close();
-  await fake?.stop();
-});
+afterAll(() => closePaymentsShop({ ctx, fake }));
 afterEach(() => {
   fake.refundStatus = 'processed';
   vi.restoreAllMocks();
@@ -48,7 +41,7 @@ afterEach(() => {
 
 /** A paid order of 3 × 333.33 (99999 paise) of a new product with stock 100. */
 async function paidOrder() {
-  const order = await orderOf(ctx, categoryId, user, '333.33', 3);
+  const order = await orderOf(shop, user, '333.33', 3);
   const { payment } = await payOrder(ctx, fake, user, order.id);
   expect(await productStock(ctx, order.productId)).toBe(97);
   return { order, payment };

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, type TestContext } from '../helpers/app.js';
-import { makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
-  buildJobsTestApp,
   call,
+  closePaymentsShop,
   deliver,
   getOrder,
   historyTo,
   initiated,
   JOB_WAIT_MS,
-  makeCategory,
+  openPaymentsShop,
   orderOf,
   payOrder,
   storedEvents,
@@ -18,6 +18,7 @@ import {
   waitFor,
 } from '../helpers/payments.js';
 import { expectProblem } from '../helpers/problems.js';
+import type { ResponseBody } from '../helpers/client.js';
 
 /**
  * API-v2 §3 "A second capture": a capture of another payment for an order already paid is
@@ -26,40 +27,23 @@ import { expectProblem } from '../helpers/problems.js';
  */
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 let admin: TestUser;
 
 beforeAll(async () => {
-  fake = await new FakeRazorpay().start();
-  ctx = await buildJobsTestApp(fake.env);
-  categoryId = await makeCategory(ctx);
-  user = await makeUser(ctx);
-  admin = await makeAdmin(ctx);
+  ({ fake, ctx, shop, user, admin } = await openPaymentsShop({}, { jobs: true }));
 });
-afterAll(async () => {
-  await ctx?.close();
-  await fake?.stop();
-});
+afterAll(() => closePaymentsShop({ ctx, fake }));
 
 const REFUND = 'POST /v1/payments/:id/refund';
 
-interface AdminPayment {
-  id: number;
-  razorpay_payment_id: string | null;
-  provider: string;
-  second_capture: boolean;
-  status: string;
-  amount: string;
-  refunded_amount: string;
-  razorpay_refund_id: string | null;
-  method: string | null;
-}
+type AdminPayment = ResponseBody<'getApiAdminPayments'>['results'][number];
 
 async function paymentsOf(orderId: number): Promise<AdminPayment[]> {
   const res = await call(ctx, 'GET', `/api/admin/payments/?order=${orderId}`, admin);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ results: AdminPayment[] }>().results;
+  return res.json<ResponseBody<'getApiAdminPayments'>>().results;
 }
 
 const refundsAtRazorpay = (paymentId: string) => fake.refunds.filter((r) => r.payment_id === paymentId);
@@ -77,7 +61,7 @@ describe('a second payment.captured for an order already paid', () => {
     'is recorded as a payment of its own and refunded in full once; the order stays paid by the first',
     { timeout: JOB_WAIT_MS + 20_000 },
     async () => {
-      const order = await orderOf(ctx, categoryId, user, '120.25', 2);
+      const order = await orderOf(shop, user, '120.25', 2);
       const first = await payOrder(ctx, fake, user, order.id);
       // The shopper pays again (another tab, a retried checkout): Razorpay captures it too.
       const { payment: second } = fake.pay(first.razorpayOrderId);
@@ -128,7 +112,7 @@ describe('a second payment.captured for an order already paid', () => {
   );
 
   it('order.paid and payment.captured of the same payment stay one payment, with no refund', async () => {
-    const order = await orderOf(ctx, categoryId, user, '99.00', 1);
+    const order = await orderOf(shop, user, '99.00', 1);
     const { razorpay_order_id } = await initiated(ctx, user, order.id);
     const { payment } = fake.pay(razorpay_order_id);
     const rzpOrder = fake.orders.get(razorpay_order_id)!;
@@ -149,7 +133,7 @@ describe('a second payment.captured for an order already paid', () => {
     'verify with a second payment answers 409 and that payment is refunded in full',
     { timeout: JOB_WAIT_MS + 10_000 },
     async () => {
-      const order = await orderOf(ctx, categoryId, user, '75.00', 1);
+      const order = await orderOf(shop, user, '75.00', 1);
       const first = await payOrder(ctx, fake, user, order.id);
       const { payment: second, signature } = fake.pay(first.razorpayOrderId);
       const res = await verify(ctx, user, {
@@ -171,7 +155,7 @@ describe('a second payment.captured for an order already paid', () => {
     'a Razorpay capture for an order staff already marked paid by hand is refunded',
     { timeout: JOB_WAIT_MS + 10_000 },
     async () => {
-      const order = await orderOf(ctx, categoryId, user, '60.00', 1);
+      const order = await orderOf(shop, user, '60.00', 1);
       const { razorpay_order_id } = await initiated(ctx, user, order.id);
       const marked = await call(ctx, 'PATCH', `/api/orders/${order.id}/update_status/`, admin, {
         status: 'paid',
@@ -193,7 +177,7 @@ describe('a second payment.captured for an order already paid', () => {
     'a late capture of a failed attempt, after staff marked the order paid, is refunded too',
     { timeout: JOB_WAIT_MS + 10_000 },
     async () => {
-      const order = await orderOf(ctx, categoryId, user, '41.00', 1);
+      const order = await orderOf(shop, user, '41.00', 1);
       const { razorpay_order_id } = await initiated(ctx, user, order.id);
       const attempt = fake.fail(razorpay_order_id);
       expect((await deliver(ctx, fake.webhook('payment.failed', { payment: attempt }))).statusCode).toBe(200);
@@ -222,7 +206,7 @@ describe('a second payment.captured for an order already paid', () => {
     'three captures of three payments at once: one pays the order, two are refunded, once each',
     { timeout: JOB_WAIT_MS + 15_000 },
     async () => {
-      const order = await orderOf(ctx, categoryId, user, '33.00', 1);
+      const order = await orderOf(shop, user, '33.00', 1);
       const { razorpay_order_id } = await initiated(ctx, user, order.id);
       const payments = [1, 2, 3].map(() => fake.pay(razorpay_order_id).payment);
       const answers = await Promise.all(

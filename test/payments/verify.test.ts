@@ -1,41 +1,39 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestContext } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { makeUser, type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
   call,
+  closePaymentsShop,
   deliver,
   getOrder,
   historyTo,
   initiated,
   JOB_WAIT_MS,
-  closePaymentsShop,
-  makeCategory,
   openPaymentsShop,
   orderOf,
   paymentRows,
   productStock,
   verify,
   waitForOrder,
-  buildJobsTestApp,
 } from '../helpers/payments.js';
 import { expectProblem } from '../helpers/problems.js';
 
 describe('verify', () => {
   let ctx: TestContext;
   let fake: FakeRazorpay;
-  let categoryId: number;
+  let shop: Shop;
   let user: TestUser;
 
   beforeAll(async () => {
-    ({ fake, ctx, categoryId, user } = await openPaymentsShop());
+    ({ fake, ctx, shop, user } = await openPaymentsShop());
   });
   afterAll(() => closePaymentsShop({ ctx, fake }));
 
   /** A fresh order, initiated and paid at the fake (not yet verified). */
   async function paidAtRazorpay(owner = user) {
-    const order = await orderOf(ctx, categoryId, owner);
+    const order = await orderOf(shop, owner);
     const { razorpay_order_id } = await initiated(ctx, owner, order.id);
     const { payment, signature } = fake.pay(razorpay_order_id);
     return {
@@ -142,7 +140,7 @@ describe('verify', () => {
   });
 
   it('verify before initiate is 400 on razorpay_order_id', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const res = await verify(ctx, user, {
       order_id: order.id,
       razorpay_order_id: 'order_abcdef',
@@ -208,7 +206,7 @@ describe('verify', () => {
   });
 
   it('after a failed attempt (payment.failed), a successful payment verifies: payment_failed → paid', async () => {
-    const order = await orderOf(ctx, categoryId, user);
+    const order = await orderOf(shop, user);
     const { razorpay_order_id } = await initiated(ctx, user, order.id);
     const failed = fake.fail(razorpay_order_id);
     expect(
@@ -245,25 +243,19 @@ describe('verify', () => {
 describe('verify for an order cancelled meanwhile (jobs on)', () => {
   let ctx: TestContext;
   let fake: FakeRazorpay;
-  let categoryId: number;
+  let shop: Shop;
   let user: TestUser;
 
   beforeAll(async () => {
-    fake = await new FakeRazorpay().start();
-    ctx = await buildJobsTestApp(fake.env);
-    categoryId = await makeCategory(ctx);
-    user = await makeUser(ctx);
+    ({ fake, ctx, shop, user } = await openPaymentsShop({}, { jobs: true }));
   });
-  afterAll(async () => {
-    await ctx?.close();
-    await fake?.stop();
-  });
+  afterAll(() => closePaymentsShop({ ctx, fake }));
 
   it(
     'is 409 (again on a second verify), and the payment is refunded at Razorpay',
     { timeout: JOB_WAIT_MS + 15_000 },
     async () => {
-      const order = await orderOf(ctx, categoryId, user, '321.00', 3);
+      const order = await orderOf(shop, user, '321.00', 3);
       const productId = order.productId;
       const { razorpay_order_id } = await initiated(ctx, user, order.id);
       expect(await productStock(ctx, productId)).toBe(97);

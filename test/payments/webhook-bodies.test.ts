@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestContext, unique } from '../helpers/app.js';
-import type { TestUser } from '../helpers/factories.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
 import type { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
   closePaymentsShop,
@@ -21,11 +21,11 @@ import {
  */
 let ctx: TestContext;
 let fake: FakeRazorpay;
-let categoryId: number;
+let shop: Shop;
 let user: TestUser;
 
 beforeAll(async () => {
-  ({ fake, ctx, categoryId, user } = await openPaymentsShop());
+  ({ fake, ctx, shop, user } = await openPaymentsShop());
 });
 afterAll(() => closePaymentsShop({ ctx, fake }));
 
@@ -76,7 +76,7 @@ describe('a signed body holding \\u0000', () => {
   });
 
   it('in the Razorpay ids of a capture: stored unprocessed, the order untouched', async () => {
-    const order = await orderOf(ctx, categoryId, user, '10.00', 1);
+    const order = await orderOf(shop, user, '10.00', 1);
     const { razorpay_order_id } = await initiated(ctx, user, order.id);
     const { payment } = fake.pay(razorpay_order_id);
     const body = JSON.stringify({
@@ -92,7 +92,7 @@ describe('a signed body holding \\u0000', () => {
   });
 
   it('in a note of an otherwise good capture: stored, and the capture applied', async () => {
-    const order = await orderOf(ctx, categoryId, user, '10.00', 1);
+    const order = await orderOf(shop, user, '10.00', 1);
     const { razorpay_order_id } = await initiated(ctx, user, order.id);
     const { payment } = fake.pay(razorpay_order_id);
     const body = JSON.stringify({
@@ -116,7 +116,7 @@ describe('other authentic bodies that cannot be used', () => {
   });
 
   it('entities of the wrong types (ids as numbers, objects, huge strings; amounts as text): unprocessed', async () => {
-    const order = await orderOf(ctx, categoryId, user, '10.00', 1);
+    const order = await orderOf(shop, user, '10.00', 1);
     const { razorpay_order_id } = await initiated(ctx, user, order.id);
     const { payment } = fake.pay(razorpay_order_id);
     const wrong = [

@@ -1,17 +1,16 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestContext, unique } from '../helpers/app.js';
-import { makeUser, type TestUser } from '../helpers/factories.js';
+import { type Shop, type TestUser } from '../helpers/factories.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
 import {
   call,
+  closePaymentsShop,
   deliver,
   getOrder,
   historyTo,
   initiated,
   JOB_WAIT_MS,
-  closePaymentsShop,
-  makeCategory,
   openPaymentsShop,
   orderOf,
   paymentRows,
@@ -19,24 +18,23 @@ import {
   productStock,
   storedEvents,
   waitForOrder,
-  buildJobsTestApp,
 } from '../helpers/payments.js';
 import { expectProblem } from '../helpers/problems.js';
 
 describe('webhook', () => {
   let ctx: TestContext;
   let fake: FakeRazorpay;
-  let categoryId: number;
+  let shop: Shop;
   let user: TestUser;
 
   beforeAll(async () => {
-    ({ fake, ctx, categoryId, user } = await openPaymentsShop());
+    ({ fake, ctx, shop, user } = await openPaymentsShop());
   });
   afterAll(() => closePaymentsShop({ ctx, fake }));
 
   /** A fresh order, initiated, and paid at the fake (neither verified nor notified). */
   async function paidAtRazorpay(amount?: number) {
-    const order = await orderOf(ctx, categoryId, user, '199.99', 2);
+    const order = await orderOf(shop, user, '199.99', 2);
     const { razorpay_order_id } = await initiated(ctx, user, order.id);
     const { payment } = fake.pay(razorpay_order_id, amount);
     return { order, payment, rzpOrder: fake.orders.get(razorpay_order_id)! };
@@ -314,7 +312,7 @@ describe('webhook', () => {
 
   describe('failures and refunds', () => {
     it('payment.failed: payment failed, order payment_failed, by "razorpay"', async () => {
-      const order = await orderOf(ctx, categoryId, user);
+      const order = await orderOf(shop, user);
       const { razorpay_order_id } = await initiated(ctx, user, order.id);
       const payment = fake.fail(razorpay_order_id);
       const delivery = fake.webhook('payment.failed', { payment });
@@ -345,7 +343,7 @@ describe('webhook', () => {
     });
 
     it('payment.failed after the capture never downgrades the paid order', async () => {
-      const order = await orderOf(ctx, categoryId, user);
+      const order = await orderOf(shop, user);
       const { razorpayOrderId, payment } = await payOrder(ctx, fake, user, order.id);
       const failed = fake.fail(razorpayOrderId);
       expect(
@@ -384,7 +382,7 @@ describe('webhook', () => {
     });
 
     it('refund.processed marks the payment and the order refunded', async () => {
-      const order = await orderOf(ctx, categoryId, user);
+      const order = await orderOf(shop, user);
       const { payment } = await payOrder(ctx, fake, user, order.id);
       const refund = {
         id: 'rfnd_webhook00001',
@@ -452,24 +450,18 @@ describe('webhook: a capture for a cancelled order (jobs on)', () => {
   let ctx: TestContext;
   let fake: FakeRazorpay;
   let user: TestUser;
-  let categoryId: number;
+  let shop: Shop;
 
   beforeAll(async () => {
-    fake = await new FakeRazorpay().start();
-    ctx = await buildJobsTestApp(fake.env);
-    categoryId = await makeCategory(ctx);
-    user = await makeUser(ctx);
+    ({ fake, ctx, shop, user } = await openPaymentsShop({}, { jobs: true }));
   });
-  afterAll(async () => {
-    await ctx?.close();
-    await fake?.stop();
-  });
+  afterAll(() => closePaymentsShop({ ctx, fake }));
 
   it(
     'is recorded, the order stays cancelled, and the payment is refunded at Razorpay',
     { timeout: JOB_WAIT_MS + 15_000 },
     async () => {
-      const order = await orderOf(ctx, categoryId, user, '45.50', 4);
+      const order = await orderOf(shop, user, '45.50', 4);
       const { razorpay_order_id } = await initiated(ctx, user, order.id);
       expect((await call(ctx, 'POST', `/api/orders/${order.id}/cancel/`, user)).statusCode).toBe(
         200,
