@@ -13,6 +13,7 @@ import {
   webhookEvents,
 } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from './app.js';
+import type { OrderStatus } from '../../src/modules/orders/order-state.js';
 import { FakeRazorpay } from './fake-razorpay.js';
 import { bearer, makeUser, type TestUser } from './factories.js';
 
@@ -198,7 +199,7 @@ export async function storedEvents(ctx: TestContext, eventId: string) {
 }
 
 /** History rows of an order that moved to `toStatus`. */
-export async function historyTo(ctx: TestContext, orderId: number, toStatus: string) {
+export async function historyTo(ctx: TestContext, orderId: number, toStatus: OrderStatus) {
   return ctx.database.db
     .select()
     .from(orderStatusHistory)

@@ -20,6 +20,10 @@ export const PAYMENT_PROVIDERS = ['razorpay', 'manual'] as const;
 /** How staff say a manual payment was made. */
 export const MANUAL_PAYMENT_METHODS = ['cash', 'bank_transfer', 'upi', 'other'] as const;
 export const REFUND_STATUSES = ['pending', 'processed', 'failed'] as const;
+export type PaymentRowStatus = (typeof PAYMENT_ROW_STATUSES)[number];
+export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
+export type ManualPaymentMethod = (typeof MANUAL_PAYMENT_METHODS)[number];
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
@@ -42,13 +46,13 @@ export const payments = pgTable(
     razorpayRefundId: varchar('razorpay_refund_id', { length: 64 }),
     amount: money('amount').notNull(),
     currency: varchar('currency', { length: 3 }).notNull().default('INR'),
-    status: varchar('status', { length: 20 }).notNull().default('initiated'),
+    status: varchar('status', { length: 20 }).$type<PaymentRowStatus>().notNull().default('initiated'),
     error: text('error'),
-    provider: varchar('provider', { length: 20 }).notNull().default('razorpay'),
+    provider: varchar('provider', { length: 20 }).$type<PaymentProvider>().notNull().default('razorpay'),
     // A capture for an order that another payment had already paid: refunded in full.
     secondCapture: boolean('second_capture').notNull().default(false),
     // Manual payments: how the money came, the staff's reference, and who recorded it.
-    method: varchar('method', { length: 20 }),
+    method: varchar('method', { length: 20 }).$type<ManualPaymentMethod>(),
     reference: varchar('reference', { length: 200 }),
     recordedById: integer('recorded_by_id').references(() => users.id, { onDelete: 'set null' }),
     // The sum of this payment's processed refunds.
@@ -92,7 +96,7 @@ export const refunds = pgTable(
       .references(() => payments.id, { onDelete: 'restrict' }),
     razorpayRefundId: varchar('razorpay_refund_id', { length: 64 }).notNull(),
     amount: money('amount').notNull(),
-    status: varchar('status', { length: 20 }).notNull(),
+    status: varchar('status', { length: 20 }).$type<RefundStatus>().notNull(),
     error: text('error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

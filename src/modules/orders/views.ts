@@ -55,16 +55,14 @@ export const OrderDetail = Type.Object(
   { $id: 'OrderDetail' },
 );
 export type OrderDetailView = Static<typeof OrderDetail>;
-type StatusValue = Static<typeof Status>;
-type PaymentStatusValue = Static<typeof PaymentStatus>;
 
 export function orderListView(o: repo.OrderListRow) {
   return {
     id: o.id,
     order_number: o.orderNumber,
     total_amount: formatMoney(o.totalAmount),
-    status: o.status as StatusValue,
-    payment_status: o.paymentStatus as PaymentStatusValue,
+    status: o.status,
+    payment_status: o.paymentStatus,
     items_count: o.itemsCount,
     created_at: o.createdAt.toISOString(),
   };
@@ -85,8 +83,8 @@ export function orderDetailView(
     order_number: order.orderNumber,
     user_email: userEmail,
     total_amount: formatMoney(order.totalAmount),
-    status: order.status as StatusValue,
-    payment_status: order.paymentStatus as PaymentStatusValue,
+    status: order.status,
+    payment_status: order.paymentStatus,
     shipping_address: order.shippingAddress,
     items: items.map((i) => ({
       id: i.id,
@@ -97,8 +95,8 @@ export function orderDetailView(
       subtotal: fromPaise(toPaise(i.priceAtPurchase) * i.quantity),
     })),
     status_history: history.map((h) => ({
-      from_status: h.fromStatus as StatusValue | null,
-      to_status: h.toStatus as StatusValue,
+      from_status: h.fromStatus,
+      to_status: h.toStatus,
       changed_by: h.changedBy,
       note: h.note,
       created_at: h.createdAt.toISOString(),
