@@ -15,7 +15,7 @@ export const Problem = Type.Object(
   { $id: 'Problem', description: 'application/problem+json error' },
 );
 
-export const ProblemRef = Type.Ref('Problem');
+const ProblemRef = Type.Ref('Problem');
 
 export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 export const IdParams = Type.Object({ id: Id });
@@ -53,7 +53,7 @@ export function Page<T extends TSchema>(item: T) {
 }
 
 /** The highest page number a list accepts (API-v2 §0). */
-export const MAX_PAGE = 100_000;
+const MAX_PAGE = 100_000;
 
 export const PageQuery = {
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),

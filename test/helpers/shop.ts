@@ -61,7 +61,7 @@ export interface ProductDetail {
   description: string;
 }
 
-export interface CartItem {
+interface CartItem {
   id: number;
   product: Record<string, unknown> & { id: number; stock: number; price: string };
   quantity: number;

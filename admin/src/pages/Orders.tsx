@@ -54,7 +54,7 @@ const MANUAL_METHODS = [
   ['other', 'Other'],
 ] as const;
 
-export interface ManualPayment {
+interface ManualPayment {
   method: (typeof MANUAL_METHODS)[number][0];
   reference: string;
 }

@@ -37,7 +37,7 @@ const Quantity = Type.Integer({ minimum: 1, maximum: 999 });
  * The whole cart, money as strings computed in integer paise: in BigInt, because a cart
  * priced before the bounds existed (or raised since) can pass 2^53 paise and must still show.
  */
-export function cartView({ cart, lines }: CartSnapshot) {
+function cartView({ cart, lines }: CartSnapshot) {
   let totalPaise = 0n;
   let totalItems = 0;
   const items = lines.map((line) => {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isPublicHttps } from '../../http/public-url.js';
 
-export const CART_COOKIE = 'cart_token';
+const CART_COOKIE = 'cart_token';
 export const CART_HEADER = 'x-cart-token';
 const THIRTY_DAYS = 30 * 24 * 60 * 60;
 

@@ -120,7 +120,7 @@ export const ProductUpdateBody = Type.Object({ ...productBodyFields, stock_adjus
 export const ProductPatchBody = Type.Partial(ProductUpdateBody);
 export type ProductInput = Static<typeof ProductPatchBody>;
 
-export const ORDERINGS = ['price', '-price', 'created_at', '-created_at', 'name', '-name'] as const;
+const ORDERINGS = ['price', '-price', 'created_at', '-created_at', 'name', '-name'] as const;
 export type Ordering = (typeof ORDERINGS)[number];
 
 export const ProductListQuery = Type.Object({
