@@ -59,49 +59,29 @@ const upsertLineStatement = namedStatement(
    on conflict (cart_id, product_id) do update set quantity = excluded.quantity, updated_at = now()`,
 );
 
-// A cart line shows its product with the catalog's list-item columns, as the list does.
+// A cart line shows its product with the catalog's list-item columns, as the list does
+// (aliased to ProductListRow's keys).
 const linesStatement = namedStatement(
   'cart_lines',
-  `select i.id, i.quantity, i.added_at,
-          p.id as product_id, p.name, p.slug, p.price, p.stock, p.image_url, p.is_active, p.is_featured,
-          p.category_id, c.name as category_name, p.created_at
+  `select i.id, i.quantity, i.added_at as "addedAt", p.id as "productId", p.name, p.slug, p.price, p.stock,
+          p.image_url as "imageUrl", p.is_active as "isActive", p.is_featured as "isFeatured",
+          p.category_id as "categoryId", c.name as "categoryName", p.created_at as "createdAt"
    from cart_items i
    join products p on p.id = i.product_id
    join categories c on c.id = p.category_id
    where i.cart_id = $1
    order by i.added_at, i.id`,
-  (r: {
-    id: number;
-    quantity: number;
-    added_at: Date;
-    product_id: number;
-    name: string;
-    slug: string;
-    price: string;
-    stock: number;
-    image_url: string | null;
-    is_active: boolean;
-    is_featured: boolean;
-    category_id: number;
-    category_name: string;
-    created_at: Date;
-  }): { id: number; quantity: number; addedAt: Date; product: ProductListRow } => ({
-    id: r.id,
-    quantity: r.quantity,
-    addedAt: r.added_at,
-    product: {
-      id: r.product_id,
-      name: r.name,
-      slug: r.slug,
-      price: r.price,
-      stock: r.stock,
-      imageUrl: r.image_url,
-      isActive: r.is_active,
-      isFeatured: r.is_featured,
-      categoryId: r.category_id,
-      categoryName: r.category_name,
-      createdAt: r.created_at,
-    },
+  ({
+    id,
+    quantity,
+    addedAt,
+    productId,
+    ...product
+  }: Omit<ProductListRow, 'id'> & { id: number; quantity: number; addedAt: Date; productId: number }) => ({
+    id,
+    quantity,
+    addedAt,
+    product: { id: productId, ...product } satisfies ProductListRow,
   }),
 );
 
