@@ -229,4 +229,3 @@ async function adminWebApp(app: FastifyInstance) {
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
-export type { FastifyInstance };

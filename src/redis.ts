@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
  *   slow command) cannot hold a request for longer than that either;
  * - reconnection forever, every 2 s at most, so that Redis is picked back up by itself.
  */
-export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+const REDIS_COMMAND_TIMEOUT_MS = 1_000;
 
 export function openRedis(url: string, log: Logger): Redis {
   const redis = new Redis(url, {

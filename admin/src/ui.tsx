@@ -173,11 +173,11 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function Empty({ children }: { children: ReactNode }) {
+function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-export function LoadError({ error, retry }: { error: unknown; retry: () => void }) {
+function LoadError({ error, retry }: { error: unknown; retry: () => void }) {
   return (
     <div className="load-error" role="alert">
       <p>{errorText(error)}</p>

@@ -77,7 +77,7 @@ export const AdminPaymentQuery = Type.Object({
   ),
 });
 
-export const WebhookEvent = Type.Object(
+const WebhookEvent = Type.Object(
   {
     id: Id,
     event_id: Type.String(),

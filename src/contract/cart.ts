@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { ProductListItem } from './catalog.js';
 import { Id, Money, param, ref, Timestamp } from './common.js';
 
-export const CartItem = Type.Object(
+const CartItem = Type.Object(
   {
     id: Id,
     product: ref(ProductListItem),

@@ -18,7 +18,7 @@ export const Category = Type.Object(
   { $id: 'Category' },
 );
 /** A category as nested in a product's detail: without children. */
-export const CategorySummary = Type.Object(categoryFields, { $id: 'CategorySummary' });
+const CategorySummary = Type.Object(categoryFields, { $id: 'CategorySummary' });
 export const CategoryPage = Page('CategoryPage', ref(Category));
 export const CategoryList = Type.Array(ref(Category), { $id: 'CategoryList' });
 

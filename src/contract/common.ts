@@ -31,7 +31,7 @@ export const Problem = Type.Object(
   { $id: 'Problem', description: 'application/problem+json error' },
 );
 
-export const ProblemRef = Type.Ref('Problem');
+const ProblemRef = Type.Ref('Problem');
 
 export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 export const IdParams = Type.Object({ id: param(Id, 'The object’s id.', 1) });
@@ -75,7 +75,7 @@ export function Page<T extends TSchema>($id: string, item: T) {
 }
 
 /** The highest page number a list accepts (API-v2 §0). */
-export const MAX_PAGE = 100_000;
+const MAX_PAGE = 100_000;
 
 export const PageQuery = {
   page: Type.Optional(

@@ -19,7 +19,7 @@ export const OrderListItem = Type.Object(
 );
 export const OrderPage = Page('OrderPage', ref(OrderListItem));
 
-export const OrderItem = Type.Object(
+const OrderItem = Type.Object(
   {
     id: Id,
     product: Id,
@@ -31,7 +31,7 @@ export const OrderItem = Type.Object(
   { $id: 'OrderItem' },
 );
 
-export const OrderStatusChange = Type.Object(
+const OrderStatusChange = Type.Object(
   {
     from_status: Type.Union([Status, Type.Null()]),
     to_status: Status,
@@ -74,7 +74,7 @@ export const OrderCreate = Type.Object(
   { $id: 'OrderCreate' },
 );
 
-export const ManualPayment = Type.Object(
+const ManualPayment = Type.Object(
   {
     method: Type.Enum([...MANUAL_PAYMENT_METHODS]),
     reference: Type.String({

@@ -10,7 +10,7 @@ import type { Actor } from '../kernel/actor.js';
  * - `user`: a valid access token is required.
  * - `admin`: a valid access token of a staff user is required.
  */
-export type AuthLevel = 'none' | 'optional' | 'user' | 'admin';
+type AuthLevel = 'none' | 'optional' | 'user' | 'admin';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
  * route, made from its method and path (unique, since a method and path name one route), so
  * that generated clients get readable, lasting function names. A route may set its own.
  */
-export function operationIdOf(method: string, url: string): string {
+function operationIdOf(method: string, url: string): string {
   const words = url
     .split('/')
     .flatMap((segment) => segment.replace(/^:/, '').split(/[^A-Za-z0-9]+/))

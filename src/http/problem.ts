@@ -59,7 +59,7 @@ const INPUT_DETAIL = 'A value is malformed or out of range.';
 const LIMIT_DETAIL = 'A value is too large to be stored or indexed.';
 
 /** Seconds a client should wait before retrying when the database is out of reach. */
-export const DB_RETRY_AFTER_SECONDS = 2;
+const DB_RETRY_AFTER_SECONDS = 2;
 
 interface DatabaseProblem {
   status: number;
@@ -92,7 +92,7 @@ export function databaseProblem(error: unknown): DatabaseProblem | undefined {
   return undefined;
 }
 
-export function problemBody(
+function problemBody(
   request: Pick<FastifyRequest, 'id'>,
   status: number,
   code: ErrorCode,
@@ -110,13 +110,13 @@ export function problemBody(
   };
 }
 
-export function sendProblem(reply: FastifyReply, problem: Problem, headers?: Record<string, string>) {
+function sendProblem(reply: FastifyReply, problem: Problem, headers?: Record<string, string>) {
   if (headers) void reply.headers(headers);
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 
 /** One human message per failed schema keyword, keyed by the field it concerns. */
-export function fieldErrorsFromAjv(errors: AjvError[], context: string): FieldErrors {
+function fieldErrorsFromAjv(errors: AjvError[], context: string): FieldErrors {
   const out: FieldErrors = {};
   for (const error of errors) {
     // anyOf/oneOf report each branch and then themselves; the summary is enough.

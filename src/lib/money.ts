@@ -6,7 +6,7 @@
 const MAX_INTEGER_DIGITS = 10; // numeric(12,2)
 
 /** The highest price a product may be given (API-v2 §0). */
-export const MAX_PRICE = '10000000.00';
+const MAX_PRICE = '10000000.00';
 const MAX_PRICE_PAISE = 1_000_000_000;
 
 /**

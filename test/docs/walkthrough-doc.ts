@@ -8,7 +8,7 @@
  * (a marker applies to the next fenced block; only blank lines may come between)
  */
 
-export type BlockKind = 'run' | 'background' | 'skip';
+type BlockKind = 'run' | 'background' | 'skip';
 
 export interface ShellBlock {
   /** 1-based number among the document's ```sh blocks. */
@@ -109,7 +109,7 @@ export function parseWalkthrough(markdown: string): Walkthrough {
   return { blocks, problems };
 }
 
-export const blockMarker = (n: number) => `@@walkthrough:block ${n}@@`;
+const blockMarker = (n: number) => `@@walkthrough:block ${n}@@`;
 export const EXITED = '@@walkthrough:exited';
 export const END = '@@walkthrough:end@@';
 

@@ -10,7 +10,7 @@ import { buildServices, startJobs } from '../../src/services.js';
 import type { TestContext } from '../helpers/app.js';
 import { start, waitForReady } from '../helpers/process.js';
 
-export const JWT_SECRET = 'fault-tests-secret-that-is-long-enough-0123456789';
+const JWT_SECRET = 'fault-tests-secret-that-is-long-enough-0123456789';
 
 /** A database of this file's own on the run's PostgreSQL server, dropped by `drop()`. */
 export async function createFaultDatabase(): Promise<{

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { FastifyBaseLogger, LightMyRequestResponse } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -114,8 +114,4 @@ function runId(): string {
 /** A short unique suffix, so that tests sharing a database never collide. */
 export function unique(prefix = 'u'): string {
   return `${prefix}${randomBytes(5).toString('hex')}`;
-}
-
-export function json<T = Record<string, any>>(res: LightMyRequestResponse): T {
-  return res.json() as T;
 }

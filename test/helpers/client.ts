@@ -7,7 +7,7 @@ import type { App } from '../../src/app.js';
 import type { TestContext } from './app.js';
 
 /** A `fetch` that hands each request to `app.inject` and wraps the answer as a Response. */
-export function injectFetch(app: App): typeof fetch {
+function injectFetch(app: App): typeof fetch {
   return async (input, init) => {
     const request = input instanceof Request ? input : new Request(input, init);
     const url = new URL(request.url);
@@ -46,4 +46,4 @@ export function dataOf<D>(what: string, answer: { data?: D; error?: unknown; res
   return answer.data;
 }
 
-export type { RequestBody, ResponseBody, Schemas } from '@shop/client';
+export type { ResponseBody, Schemas } from '@shop/client';

@@ -116,7 +116,7 @@ export async function makeAddress(
   return dataOf('makeAddress', await api(ctx, user.access).POST('/api/auth/addresses/', { body }));
 }
 
-export const SHIPPING_ADDRESS = '1 Test Street, Pune';
+const SHIPPING_ADDRESS = '1 Test Street, Pune';
 
 /** Puts the lines ([productId, quantity]) in the user's cart and checks out: the order. */
 export async function placeOrder(

@@ -28,7 +28,7 @@ const deep = (depth: number) => new RawJson('['.repeat(depth) + ']'.repeat(depth
 
 /** Strings that look like numbers, or almost. */
 // prettier-ignore
-export const NUMBERISH_TEXT = [
+const NUMBERISH_TEXT = [
   'Infinity', '-Infinity', '+Infinity', 'NaN', '1e300', '-1e300', '1e-300', '12abc', 'abc', '0x10', '0b1',
   '0o7', '1_000', '1,000', '', ' ', ' 1', '1 ', '+1', '-0', '0', '-1', '1', '1.5', '1.0', '.5', '5.', '1e3',
   '2147483647', '2147483648', '-2147483648', '-2147483649', '4294967296', '9007199254740991',

@@ -171,7 +171,7 @@ export function plausible(schema: Schema, name = ''): fc.Arbitrary<unknown> {
 }
 
 /** Junk aimed at this schema: its own bounds, the traps of its type, then anything. */
-export function junkFor(schema: Schema): fc.Arbitrary<unknown> {
+function junkFor(schema: Schema): fc.Arbitrary<unknown> {
   const near = [
     ...numbersAround(schema.minimum, schema.maximum),
     ...stringsAround(schema.minLength, schema.maxLength),
@@ -190,7 +190,7 @@ export function junkFor(schema: Schema): fc.Arbitrary<unknown> {
 }
 
 /** A value for a field: usually plausible, often junk. */
-export function fieldValue(schema: Schema, name: string): fc.Arbitrary<unknown> {
+function fieldValue(schema: Schema, name: string): fc.Arbitrary<unknown> {
   return fc.oneof(
     { arbitrary: plausible(schema, name), weight: 1 },
     { arbitrary: junkFor(schema), weight: 1 },
@@ -401,7 +401,7 @@ export function requestsFor(op: Operation): fc.Arbitrary<RequestSpec> {
 }
 
 /** Replaces Refs by the world's values. */
-export function resolve(value: unknown, world: World): unknown {
+function resolve(value: unknown, world: World): unknown {
   if (value instanceof Ref) return world.refs[value.name];
   if (value instanceof RawJson) return value;
   if (Array.isArray(value)) return value.map((v) => resolve(v, world));

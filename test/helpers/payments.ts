@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { orderStatusHistory, payments, products, webhookEvents } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestAppOptions, type TestContext } from './app.js';
 import type { ResponseBody, Schemas } from './client.js';
+import type { OrderStatus } from '../../src/contract/index.js';
 import { FakeRazorpay } from './fake-razorpay.js';
 import { bearer, makeProduct, makeShop, makeUser, placeOrder, type Shop, type TestUser } from './factories.js';
 
@@ -132,7 +133,7 @@ export async function storedEvents(ctx: TestContext, eventId: string) {
 }
 
 /** History rows of an order that moved to `toStatus`. */
-export async function historyTo(ctx: TestContext, orderId: number, toStatus: string) {
+export async function historyTo(ctx: TestContext, orderId: number, toStatus: OrderStatus) {
   return ctx.database.db
     .select()
     .from(orderStatusHistory)
@@ -175,18 +176,18 @@ export function waitForOrder(
   );
 }
 
-/** How long a test waits for a job's effect (a job normally runs within a second). */
-export const JOB_WAIT_MS = 10_000;
-
 /**
  * A test app with JOBS=on. On PostgreSQL it gets a database of its own: test files run in
  * parallel on one shared database, and with one shared pg-boss queue the worker of another
  * file (with its own fake Razorpay) would take this file's refund jobs, fail them against
  * the wrong fake and leave them to pg-boss's retry backoff (5–10 s, then 10–20 s, …).
  */
-export function buildJobsTestApp(env: Record<string, string> = {}): Promise<TestContext> {
+function buildJobsTestApp(env: Record<string, string> = {}): Promise<TestContext> {
   return buildTestApp({ ...env, JOBS: 'on' }, { isolated: true });
 }
+
+/** How long a test waits for a job's effect (a job normally runs within a second). */
+export const JOB_WAIT_MS = 10_000;
 
 /**
  * A test app against a fresh fake Razorpay, with a shop (its staff user is `admin`) and a

@@ -59,6 +59,9 @@ export const loginNames = pgTable(
   (t) => [index('login_names_user_idx').on(t.userId)],
 );
 
+/** The kinds of address (the check constraint below lists the same). */
+export type AddressType = 'shipping' | 'billing';
+
 export const addresses = pgTable(
   'addresses',
   {
@@ -66,7 +69,7 @@ export const addresses = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    addressType: varchar('address_type', { length: 10 }).notNull().default('shipping'),
+    addressType: varchar('address_type', { length: 10 }).$type<AddressType>().notNull().default('shipping'),
     streetAddress: varchar('street_address', { length: 255 }).notNull(),
     city: varchar('city', { length: 100 }).notNull(),
     state: varchar('state', { length: 100 }).notNull(),

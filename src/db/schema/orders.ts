@@ -29,8 +29,11 @@ export const orders = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'restrict' }),
-    status: varchar('status', { length: 20 }).notNull().default('pending'),
-    paymentStatus: varchar('payment_status', { length: 20 }).notNull().default('pending'),
+    status: varchar('status', { length: 20 }).$type<(typeof ORDER_STATUSES)[number]>().notNull().default('pending'),
+    paymentStatus: varchar('payment_status', { length: 20 })
+      .$type<(typeof PAYMENT_STATUSES)[number]>()
+      .notNull()
+      .default('pending'),
     totalAmount: money('total_amount').notNull(),
     shippingAddress: text('shipping_address').notNull(),
     // When an unpaid order is cancelled by the expiry job.
@@ -84,8 +87,8 @@ export const orderStatusHistory = pgTable(
     orderId: integer('order_id')
       .notNull()
       .references(() => orders.id, { onDelete: 'cascade' }),
-    fromStatus: varchar('from_status', { length: 20 }),
-    toStatus: varchar('to_status', { length: 20 }).notNull(),
+    fromStatus: varchar('from_status', { length: 20 }).$type<(typeof ORDER_STATUSES)[number]>(),
+    toStatus: varchar('to_status', { length: 20 }).$type<(typeof ORDER_STATUSES)[number]>().notNull(),
     // Who made the change: the user's id when a person did, and a label ("system" for jobs
     // and payment events) kept even if that user is later deleted.
     changedById: integer('changed_by_id').references(() => users.id, { onDelete: 'set null' }),

@@ -17,13 +17,18 @@ import { createdAt, id, money, updatedAt } from './columns.js';
 
 import {
   MANUAL_PAYMENT_METHODS,
+  type ManualPaymentMethod,
   PAYMENT_PROVIDERS,
   PAYMENT_ROW_STATUSES,
+  type PaymentProvider,
+  type PaymentRowStatus,
   REFUND_STATUSES,
+  type RefundStatus,
 } from '../../contract/enums.js';
 
-// The lists belong to the API contract; the CHECK constraints below follow them.
+// The lists belong to the API contract; the CHECK constraints and column types follow them.
 export { MANUAL_PAYMENT_METHODS, PAYMENT_PROVIDERS, PAYMENT_ROW_STATUSES, REFUND_STATUSES };
+export type { ManualPaymentMethod, PaymentProvider, PaymentRowStatus, RefundStatus };
 
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
@@ -46,13 +51,13 @@ export const payments = pgTable(
     razorpayRefundId: varchar('razorpay_refund_id', { length: 64 }),
     amount: money('amount').notNull(),
     currency: varchar('currency', { length: 3 }).notNull().default('INR'),
-    status: varchar('status', { length: 20 }).notNull().default('initiated'),
+    status: varchar('status', { length: 20 }).$type<PaymentRowStatus>().notNull().default('initiated'),
     error: text('error'),
-    provider: varchar('provider', { length: 20 }).notNull().default('razorpay'),
+    provider: varchar('provider', { length: 20 }).$type<PaymentProvider>().notNull().default('razorpay'),
     // A capture for an order that another payment had already paid: refunded in full.
     secondCapture: boolean('second_capture').notNull().default(false),
     // Manual payments: how the money came, the staff's reference, and who recorded it.
-    method: varchar('method', { length: 20 }),
+    method: varchar('method', { length: 20 }).$type<ManualPaymentMethod>(),
     reference: varchar('reference', { length: 200 }),
     recordedById: integer('recorded_by_id').references(() => users.id, { onDelete: 'set null' }),
     // The sum of this payment's processed refunds.
@@ -96,7 +101,7 @@ export const refunds = pgTable(
       .references(() => payments.id, { onDelete: 'restrict' }),
     razorpayRefundId: varchar('razorpay_refund_id', { length: 64 }).notNull(),
     amount: money('amount').notNull(),
-    status: varchar('status', { length: 20 }).notNull(),
+    status: varchar('status', { length: 20 }).$type<RefundStatus>().notNull(),
     error: text('error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

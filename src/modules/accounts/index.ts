@@ -3,7 +3,7 @@
  * app wiring import from here only (eslint.config.js forbids deeper imports).
  */
 export { accountsRoutes, type LoginHook, userView } from './routes.js';
-export { type AccountsDeps, type AfterLogin, authenticate } from './service.js';
+export { type AccountsDeps, authenticate } from './service.js';
 export { getAddress } from './addresses.js';
 export { getUser, listUsers, updateUser, type UserFilter } from './admin.js';
 export { createOrPromoteAdmin } from './staff.js';

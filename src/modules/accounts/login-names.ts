@@ -9,8 +9,8 @@ import * as repo from './repository.js';
  * rule (table login_names, kept by a trigger on users); the checks here only make the
  * common case answer every taken field at once, before any password is hashed.
  */
-export const USERNAME_TAKEN = 'A user with that username already exists.';
-export const EMAIL_TAKEN = 'A user with that email already exists.';
+const USERNAME_TAKEN = 'A user with that username already exists.';
+const EMAIL_TAKEN = 'A user with that email already exists.';
 
 /** The field errors for the given names that other accounts already use. */
 export async function takenNameErrors(

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../../db/client.js';
-import { preparedFor } from '../../db/prepared.js';
-import { addresses, refreshTokens, users } from '../../db/schema/index.js';
+import { preparedFor } from '../../db/sql.js';
+import { type AddressType, addresses, refreshTokens, users } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
@@ -212,7 +212,7 @@ export async function lockUser(ex: Executor, userId: number): Promise<void> {
 export async function clearDefaultAddress(
   ex: Executor,
   userId: number,
-  addressType: string,
+  addressType: AddressType,
   exceptId?: number,
 ): Promise<void> {
   await ex

@@ -1,84 +1,109 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { preparedInTx } from '../../db/prepared.js';
-import { cartItems, carts, categories, products } from '../../db/schema/index.js';
-import { listColumns } from '../catalog/index.js';
+import { namedStatement } from '../../db/sql.js';
+import { cartItems, carts, products } from '../../db/schema/index.js';
+import type { ProductListRow } from '../catalog/index.js';
 
 export type CartRow = typeof carts.$inferSelect;
 
-const P = (name: string) => sql.placeholder(name);
+// The statements of every cart add and checkout: constant SQL, named (see db/sql.ts).
 
-/** The statements of every cart add and checkout, prepared (see preparedInTx). */
-const hot = preparedInTx((ex) => ({
-  lockUserCartRow: ex
-    .update(carts)
-    .set({ updatedAt: sql`now()` })
-    .where(eq(carts.userId, P('userId')))
-    .returning()
-    .prepare('cart_lock_user_row'),
-  lockUserCart: ex
-    .update(carts)
-    .set({ updatedAt: sql`now()` })
-    .where(eq(carts.userId, P('userId')))
-    .returning({ id: carts.id })
-    .prepare('cart_lock_user'),
-  productForCart: ex
-    .select({
-      stock: products.stock,
-      isActive: products.isActive,
-      // Parameters, not columns: in a one-table select Drizzle leaves columns unqualified,
-      // and inside the subquery "id" would mean cart_items.id.
-      inCart: sql<number | null>`(select quantity from ${cartItems}
-        where cart_id = ${P('cartId')} and product_id = ${P('productId')})`,
-      price: products.price,
-      // The cart's other lines, summed exactly in numeric: the write's new total is checked
-      // against the bound without another round trip.
-      otherLines: sql<string>`(select coalesce(sum(op.price * oi.quantity), 0)::text
-        from ${cartItems} oi join ${products} op on op.id = oi.product_id
-        where oi.cart_id = ${P('cartId')} and oi.product_id <> ${P('productId')})`,
-    })
-    .from(products)
-    .where(eq(products.id, P('productId')))
-    .prepare('cart_product'),
-  upsertLine: ex
-    .insert(cartItems)
-    .values({ cartId: P('cartId'), productId: P('productId'), quantity: P('quantity') })
-    .onConflictDoUpdate({
-      target: [cartItems.cartId, cartItems.productId],
-      set: { quantity: sql`excluded.quantity`, updatedAt: sql`now()` },
-    })
-    .prepare('cart_upsert_line'),
-  lines: ex
-    .select({
-      id: cartItems.id,
-      quantity: cartItems.quantity,
-      addedAt: cartItems.addedAt,
-      // The catalog's list-item columns: a cart line shows its product as the list does.
-      product: listColumns,
-    })
-    .from(cartItems)
-    .innerJoin(products, eq(products.id, cartItems.productId))
-    .innerJoin(categories, eq(categories.id, products.categoryId))
-    .where(eq(cartItems.cartId, P('cartId')))
-    .orderBy(asc(cartItems.addedAt), asc(cartItems.id))
-    .prepare('cart_lines'),
-  checkoutLines: ex
-    .select({
-      productId: products.id,
-      quantity: cartItems.quantity,
-      name: products.name,
-      price: products.price,
-      stock: products.stock,
-      isActive: products.isActive,
-    })
-    .from(cartItems)
-    .innerJoin(products, eq(products.id, cartItems.productId))
-    .where(eq(cartItems.cartId, P('cartId')))
-    .orderBy(asc(products.id))
-    .for('no key update', { of: products })
-    .prepare('cart_checkout_lines'),
-  clearItems: ex.delete(cartItems).where(eq(cartItems.cartId, P('cartId'))).prepare('cart_clear_items'),
-}));
+const cartRow = (r: {
+  id: number;
+  user_id: number | null;
+  token_hash: string | null;
+  created_at: Date;
+  updated_at: Date;
+}): CartRow => ({
+  id: r.id,
+  userId: r.user_id,
+  tokenHash: r.token_hash,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const lockUserCartRowStatement = namedStatement(
+  'cart_lock_user_row',
+  `update carts set updated_at = now() where user_id = $1
+   returning id, user_id, token_hash, created_at, updated_at`,
+  cartRow,
+);
+
+const lockUserCartStatement = namedStatement<{ id: number }>(
+  'cart_lock_user',
+  'update carts set updated_at = now() where user_id = $1 returning id',
+);
+
+// The cart's other lines are summed exactly in numeric: the write's new total is checked
+// against the bound without another round trip.
+const productForCartStatement = namedStatement(
+  'cart_product',
+  `select p.stock, p.is_active, p.price,
+          (select quantity from cart_items where cart_id = $1 and product_id = $2) as in_cart,
+          (select coalesce(sum(op.price * oi.quantity), 0)::text
+           from cart_items oi join products op on op.id = oi.product_id
+           where oi.cart_id = $1 and oi.product_id <> $2) as other_lines
+   from products p where p.id = $2`,
+  (r: { stock: number; is_active: boolean; price: string; in_cart: number | null; other_lines: string }) => ({
+    stock: r.stock,
+    isActive: r.is_active,
+    inCart: r.in_cart,
+    price: r.price,
+    otherLines: r.other_lines,
+  }),
+);
+
+const upsertLineStatement = namedStatement(
+  'cart_upsert_line',
+  `insert into cart_items (cart_id, product_id, quantity) values ($1, $2, $3)
+   on conflict (cart_id, product_id) do update set quantity = excluded.quantity, updated_at = now()`,
+);
+
+// A cart line shows its product with the catalog's list-item columns, as the list does
+// (aliased to ProductListRow's keys).
+const linesStatement = namedStatement(
+  'cart_lines',
+  `select i.id, i.quantity, i.added_at as "addedAt", p.id as "productId", p.name, p.slug, p.price, p.stock,
+          p.image_url as "imageUrl", p.is_active as "isActive", p.is_featured as "isFeatured",
+          p.category_id as "categoryId", c.name as "categoryName", p.created_at as "createdAt"
+   from cart_items i
+   join products p on p.id = i.product_id
+   join categories c on c.id = p.category_id
+   where i.cart_id = $1
+   order by i.added_at, i.id`,
+  ({
+    id,
+    quantity,
+    addedAt,
+    productId,
+    ...product
+  }: Omit<ProductListRow, 'id'> & { id: number; quantity: number; addedAt: Date; productId: number }) => ({
+    id,
+    quantity,
+    addedAt,
+    product: { id: productId, ...product } satisfies ProductListRow,
+  }),
+);
+
+// The lock is taken above the sort: products are locked in ascending id order.
+const checkoutLinesStatement = namedStatement(
+  'cart_checkout_lines',
+  `select p.id as product_id, i.quantity, p.name, p.price, p.stock, p.is_active
+   from cart_items i join products p on p.id = i.product_id
+   where i.cart_id = $1
+   order by p.id
+   for no key update of p`,
+  (r: { product_id: number; quantity: number; name: string; price: string; stock: number; is_active: boolean }) => ({
+    productId: r.product_id,
+    quantity: r.quantity,
+    name: r.name,
+    price: r.price,
+    stock: r.stock,
+    isActive: r.is_active,
+  }),
+);
+
+const clearItemsStatement = namedStatement('cart_clear_items', 'delete from cart_items where cart_id = $1');
 
 export async function findUserCart(ex: Executor, userId: number): Promise<CartRow | undefined> {
   const [row] = await ex.select().from(carts).where(eq(carts.userId, userId));
@@ -117,17 +142,9 @@ export async function deleteCart(ex: Executor, cartId: number): Promise<void> {
 
 /** Every line of a cart with its product as a list item: one query. */
 export function cartLines(ex: Executor, cartId: number) {
-  return hot(ex).lines.execute({ cartId });
+  return linesStatement(ex, [cartId]);
 }
 export type CartLine = Awaited<ReturnType<typeof cartLines>>[number];
-
-export async function findLine(ex: Executor, cartId: number, productId: number) {
-  const [row] = await ex
-    .select()
-    .from(cartItems)
-    .where(and(eq(cartItems.cartId, cartId), eq(cartItems.productId, productId)));
-  return row;
-}
 
 export async function findItem(ex: Executor, cartId: number, itemId: number) {
   const [row] = await ex
@@ -138,7 +155,7 @@ export async function findItem(ex: Executor, cartId: number, itemId: number) {
 }
 
 export async function upsertLine(ex: Executor, cartId: number, productId: number, quantity: number) {
-  await hot(ex).upsertLine.execute({ cartId, productId, quantity });
+  await upsertLineStatement(ex, [cartId, productId, quantity]);
 }
 
 export async function setItemQuantity(ex: Executor, itemId: number, quantity: number) {
@@ -157,7 +174,7 @@ export async function deleteItem(ex: Executor, cartId: number, itemId: number): 
 }
 
 export async function clearItems(ex: Executor, cartId: number): Promise<void> {
-  await hot(ex).clearItems.execute({ cartId });
+  await clearItemsStatement(ex, [cartId]);
 }
 
 /**
@@ -179,14 +196,6 @@ export async function mergeLines(ex: Executor, guestCartId: number, userCartId: 
           updated_at = now()`);
 }
 
-export function cartProductQuantities(ex: Executor, cartId: number) {
-  return ex
-    .select({ productId: cartItems.productId, quantity: cartItems.quantity })
-    .from(cartItems)
-    .where(eq(cartItems.cartId, cartId))
-    .orderBy(asc(cartItems.productId));
-}
-
 export async function deleteIdleGuestCarts(ex: Executor, before: Date): Promise<number> {
   const rows = await ex
     .delete(carts)
@@ -197,7 +206,7 @@ export async function deleteIdleGuestCarts(ex: Executor, before: Date): Promise<
 
 /** Finds, locks and touches the user's cart in one statement. */
 export async function lockUserCart(ex: Executor, userId: number): Promise<number | undefined> {
-  const [row] = await hot(ex).lockUserCart.execute({ userId });
+  const [row] = await lockUserCartStatement(ex, [userId]);
   return row?.id;
 }
 
@@ -207,7 +216,7 @@ export async function lockUserCart(ex: Executor, userId: number): Promise<number
  * lock order in orders/effects.ts).
  */
 export function lockCheckoutLines(ex: Executor, cartId: number) {
-  return hot(ex).checkoutLines.execute({ cartId });
+  return checkoutLinesStatement(ex, [cartId]);
 }
 
 /** Finds, locks and touches a guest cart by its token hash in one statement. */
@@ -222,7 +231,7 @@ export async function lockGuestCart(ex: Executor, tokenHash: string): Promise<Ca
 
 /** The user's cart, locked and touched; undefined when there is none. */
 export async function lockUserCartRow(ex: Executor, userId: number): Promise<CartRow | undefined> {
-  const [row] = await hot(ex).lockUserCartRow.execute({ userId });
+  const [row] = await lockUserCartRowStatement(ex, [userId]);
   return row;
 }
 
@@ -231,6 +240,6 @@ export async function lockUserCartRow(ex: Executor, userId: number): Promise<Car
  * total of the cart's other lines, in one query.
  */
 export async function productForCart(ex: Executor, cartId: number, productId: number) {
-  const [row] = await hot(ex).productForCart.execute({ cartId, productId });
+  const [row] = await productForCartStatement(ex, [cartId, productId]);
   return row;
 }

@@ -13,7 +13,7 @@ import { clearCartToken, requestCartToken, sendCartToken } from './token.js';
  * The whole cart, money as strings computed in integer paise: in BigInt, because a cart
  * priced before the bounds existed (or raised since) can pass 2^53 paise and must still show.
  */
-export function cartView({ cart, lines }: CartSnapshot) {
+function cartView({ cart, lines }: CartSnapshot) {
   let totalPaise = 0n;
   let totalItems = 0;
   const items = lines.map((line) => {

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isPublicHttps } from '../../http/public-url.js';
 
-export const CART_COOKIE = 'cart_token';
-export const CART_HEADER = 'x-cart-token';
+const CART_COOKIE = 'cart_token';
+const CART_HEADER = 'x-cart-token';
 const THIRTY_DAYS = 30 * 24 * 60 * 60;
 
 /** An opaque guest-cart token: 256 random bits. Only its SHA-256 is stored. */

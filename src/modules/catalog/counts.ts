@@ -5,11 +5,6 @@ import { catalogState } from '../../db/schema/index.js';
 /** SQL for the current catalog version, to read alongside a list page in the same query. */
 export const catalogVersionSql = sql<number>`(select ${catalogState.version} from ${catalogState} where ${catalogState.id} = 1)`;
 
-export async function catalogVersion(ex: Executor): Promise<number> {
-  const [row] = await ex.select({ version: catalogState.version }).from(catalogState).where(eq(catalogState.id, 1));
-  return row?.version ?? 0;
-}
-
 /** Marks every cached list count as outdated; call in the transaction of the change. */
 export async function bumpCatalogVersion(ex: Executor): Promise<void> {
   await ex

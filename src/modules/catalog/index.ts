@@ -6,5 +6,5 @@ export { categoryRoutes, productRoutes } from './routes.js';
 export { CountCache } from './counts.js';
 export { deductStock, restoreStock, type StockLine } from './stock.js';
 export { catalogSize, lowStockProducts } from './products.js';
-export { listColumns } from './search.js';
+export type { ProductListRow } from './search.js';
 export { productListView } from './views.js';

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../db/client.js';
-import { preparedFor } from '../../db/prepared.js';
+import { preparedFor } from '../../db/sql.js';
 import { isReferencedViolation, isUniqueViolation, pgError } from '../../db/errors.js';
 import { categories, products } from '../../db/schema/index.js';
 import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
@@ -10,8 +10,8 @@ import { MAX_STOCK, type ProductInput, type ProductListInput } from '../../contr
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion, type CountCache } from './counts.js';
 
-export type ProductRow = typeof products.$inferSelect;
-export type CategoryRow = typeof categories.$inferSelect;
+type ProductRow = typeof products.$inferSelect;
+type CategoryRow = typeof categories.$inferSelect;
 export interface ProductDetailRow {
   product: ProductRow;
   category: CategoryRow;
@@ -86,7 +86,7 @@ export async function catalogSize(database: Database): Promise<{ products: numbe
 }
 
 /** One product by id or slug, with its category: one query. Inactive ones only for admins. */
-export async function getProduct(
+async function getProduct(
   ex: Executor,
   idOrSlug: string | number,
   includeInactive: boolean,

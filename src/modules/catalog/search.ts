@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, gte, lte, type SQL, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { type Db, queryRows } from '../../db/client.js';
-import { preparedFor } from '../../db/prepared.js';
+import { preparedFor } from '../../db/sql.js';
 import { categories, products } from '../../db/schema/index.js';
 import type { Ordering } from '../../contract/index.js';
 import { catalogVersionSql, type CountCache } from './counts.js';
@@ -52,7 +52,7 @@ const ORDER_BY: Record<Ordering, SQL[]> = {
 };
 
 /** Search terms: whitespace-separated, at most 10. */
-export function searchTerms(search: string | undefined): string[] {
+function searchTerms(search: string | undefined): string[] {
   return (search ?? '').trim().split(/\s+/).filter(Boolean).slice(0, 10);
 }
 

@@ -1,11 +1,11 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../../db/client.js';
-import { namedStatement } from '../../db/prepared.js';
+import { namedStatement } from '../../db/sql.js';
 import { bumpCatalogVersion } from './counts.js';
 import { products } from '../../db/schema/index.js';
 
 /** What the cart and checkout need to know of a product's availability. */
-export interface StockRow {
+interface StockRow {
   id: number;
   name: string;
   price: string;
@@ -26,18 +26,13 @@ const stockColumns = {
   isActive: products.isActive,
 };
 
-export async function productStock(ex: Executor, id: number): Promise<StockRow | undefined> {
-  const [row] = await ex.select(stockColumns).from(products).where(eq(products.id, id));
-  return row;
-}
-
 /**
  * Locks the products in ascending id order (the lock is applied above the sort), so that
  * two checkouts or cancellations over crossing sets of products never deadlock. FOR NO KEY
  * UPDATE, as the stock UPDATE itself takes: the foreign-key checks of rows that reference a
  * product (a cart line, a first product_sales row) take KEY SHARE, which it lets through.
  */
-export async function lockProducts(ex: Executor, ids: number[]): Promise<StockRow[]> {
+async function lockProducts(ex: Executor, ids: number[]): Promise<StockRow[]> {
   if (!ids.length) return [];
   return ex
     .select(stockColumns)
@@ -73,7 +68,7 @@ const deductStatement = namedStatement<{ sold_out: boolean }>(
 );
 
 /** The integer column's limit: a restore never writes past it. */
-export const STOCK_COLUMN_MAX = 2_147_483_647;
+const STOCK_COLUMN_MAX = 2_147_483_647;
 
 /** Units a restore could not put back because the product's stock would pass the column. */
 export interface CappedRestore {
@@ -116,15 +111,5 @@ function cappedRestores(locked: StockRow[], lines: StockLine[]): CappedRestore[]
     if (over > 0) capped.push({ productId: line.productId, stockBefore, unitsNotRestored: over });
   }
   return capped;
-}
-
-/** Active products among `ids` with their stock (for capping merged cart lines). */
-export async function activeStock(ex: Executor, ids: number[]) {
-  if (!ids.length) return new Map<number, number>();
-  const rows = await ex
-    .select({ id: products.id, stock: products.stock })
-    .from(products)
-    .where(and(inArray(products.id, ids), eq(products.isActive, true)));
-  return new Map(rows.map((r) => [r.id, r.stock]));
 }
 

@@ -3,7 +3,7 @@ import type { CategoryNode, CategoryRow } from './categories.js';
 import type { ProductDetailRow } from './products.js';
 import type { ProductListRow } from './search.js';
 
-export function categorySummaryView(c: CategoryRow) {
+function categorySummaryView(c: CategoryRow) {
   return {
     id: c.id,
     name: c.name,

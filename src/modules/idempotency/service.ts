@@ -28,7 +28,7 @@ export interface StoredResponse {
 const TTL = sql`interval '24 hours'`;
 
 /** The key's first request has not finished (only with runOnce, which claims before working). */
-export class KeyInProgress extends Conflict {
+class KeyInProgress extends Conflict {
   constructor() {
     super('A request with this Idempotency-Key is still being processed.', 'idempotency_conflict');
   }
@@ -71,7 +71,7 @@ export async function claimOrReplay(tx: Executor, req: IdempotentRequest): Promi
 }
 
 /** How long an unfinished claim (runOnce) holds the key unless its caller says otherwise. */
-export const DEFAULT_LEASE_SECONDS = 120;
+const DEFAULT_LEASE_SECONDS = 120;
 
 /**
  * Claims the key (answering when, which identifies this claim), or returns the stored

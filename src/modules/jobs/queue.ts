@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { FastifyBaseLogger } from 'fastify';
 import PgBoss from 'pg-boss';
 import type { Database, Executor } from '../../db/client.js';
+import { runOnConnection } from '../../db/sql.js';
 
 /** Every background job: its payload, and how it is retried. */
 export interface JobPayloads {
@@ -244,7 +245,6 @@ export class JobQueue {
   /** The payloads of a queue's jobs not finished yet: waiting, running, or failed and due a retry. */
   async unfinished<N extends JobName>(ex: Executor, name: N): Promise<JobPayloads[N][]> {
     const runner = transactionRunner(ex);
-    if (!runner) throw new Error('the executor exposes no connection');
     // pg-boss's job_state enum is ordered: created < retry < active < completed < cancelled < failed.
     const { rows } = await runner.executeSql(`SELECT data FROM pgboss.job WHERE name = $1 AND state < 'completed'`, [name]);
     return (rows as { data: JobPayloads[N] }[]).map((r) => r.data);
@@ -257,19 +257,15 @@ export class JobQueue {
   }
 }
 
-/** Runs pg-boss's SQL on the executor's connection: inside the caller's transaction. */
-function transactionRunner(ex: Executor, named = false): SqlRunner | undefined {
-  // Drizzle keeps the driver's connection (pg PoolClient, PGlite transaction) on the session.
-  const client = (ex as unknown as { session?: { client?: { query?: unknown } } }).session?.client;
-  if (!client || typeof client.query !== 'function') return undefined;
-  const query = (client as { query: (t: unknown, v?: unknown[]) => Promise<{ rows: unknown[] }> }).query.bind(client);
-  // On PostgreSQL, the enqueue statement (constant text) runs as a named statement, parsed
-  // and planned once per connection: the job insert is part of every checkout.
-  if (!named || typeof (client as { exec?: unknown }).exec === 'function') {
-    return { executeSql: (text, values) => query(text, values) };
-  }
+/**
+ * Runs pg-boss's SQL on the executor's connection: inside the caller's transaction. With
+ * `named`, statements with parameters (the enqueue: constant text, part of every checkout)
+ * run as named statements on PostgreSQL, parsed and planned once per connection.
+ */
+function transactionRunner(ex: Executor, named = false): SqlRunner {
   return {
-    executeSql: (text, values) => (values?.length ? query({ name: statementName(text), text, values }) : query(text)),
+    executeSql: (text, values = []) =>
+      runOnConnection(ex, text, values, named && values.length ? statementName(text) : undefined),
   };
 }
 
@@ -284,9 +280,7 @@ function statementName(text: string): string {
 }
 
 function poolRunner(database: Database): SqlRunner {
-  const runner = transactionRunner(database.db);
-  if (!runner) throw new Error('the PostgreSQL database exposes no pool');
-  return runner;
+  return transactionRunner(database.db);
 }
 
 /** PGlite: statements with parameters through query(), multi-statement scripts through exec(). */

@@ -1,18 +1,10 @@
 import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { namedStatement } from '../../db/prepared.js';
+import { namedStatement } from '../../db/sql.js';
 import { orderItems, orders, orderStatusHistory, users } from '../../db/schema/index.js';
+import type { OrderStatus, PaymentStatus } from './order-state.js';
 
 export type OrderRow = typeof orders.$inferSelect;
-
-export async function insertOrder(ex: Executor, values: typeof orders.$inferInsert): Promise<OrderRow> {
-  const [row] = await ex.insert(orders).values(values).returning();
-  return row!;
-}
-
-export async function insertItems(ex: Executor, items: (typeof orderItems.$inferInsert)[]) {
-  await ex.insert(orderItems).values(items);
-}
 
 export async function insertHistory(ex: Executor, entry: typeof orderStatusHistory.$inferInsert) {
   await ex.insert(orderStatusHistory).values(entry);
@@ -31,8 +23,8 @@ export async function lockOrder(ex: Executor, id: number): Promise<OrderRow | un
 export async function setStatus(
   ex: Executor,
   id: number,
-  status: string,
-  paymentStatus: string,
+  status: OrderStatus,
+  paymentStatus: PaymentStatus,
 ): Promise<void> {
   await ex
     .update(orders)
@@ -73,7 +65,7 @@ export function quantitiesOf(ex: Executor, orderId: number) {
 
 export interface OrderListFilter {
   userId?: number;
-  status?: string;
+  status?: OrderStatus;
   /** An order number, whole (an index lookup) or its beginning. */
   orderNumber?: string;
 }
@@ -174,7 +166,7 @@ export function lockOverdueAmong(ex: Executor, ids: number[], now: Date): Promis
 }
 
 /** Sets one status on many orders (their payment status unchanged). */
-export async function setStatusOfMany(ex: Executor, ids: number[], status: string): Promise<void> {
+export async function setStatusOfMany(ex: Executor, ids: number[], status: OrderStatus): Promise<void> {
   await ex.update(orders).set({ status, updatedAt: new Date() }).where(inArray(orders.id, ids));
 }
 
@@ -208,8 +200,8 @@ const insertOrderStatement = namedStatement<{
   id: number;
   order_number: string;
   user_id: number;
-  status: string;
-  payment_status: string;
+  status: OrderStatus;
+  payment_status: PaymentStatus;
   total_amount: string;
   shipping_address: string;
   payment_deadline: Date | string | null;

@@ -14,7 +14,6 @@ import {
   CUSTOMER_CANCELLABLE,
   type OrderStatus,
   PAID_PAYMENT_STATUSES,
-  type PaymentStatus,
   paymentStatusAfter,
   restoresStock,
 } from './order-state.js';
@@ -25,7 +24,7 @@ import * as stats from './stats.js';
 import { loadOrderDetail, orderDetailView, type OrderDetailView, orderListView } from './views.js';
 
 /** Runs inside the transaction that cancels a paid order (payments starts the refund). */
-export type PaidOrderCancelled = (tx: Tx, order: repo.OrderRow) => Promise<void>;
+type PaidOrderCancelled = (tx: Tx, order: repo.OrderRow) => Promise<void>;
 
 /** How staff say they received an order's money outside Razorpay. */
 export interface ManualPayment {
@@ -191,9 +190,9 @@ export async function applyTransition(
   to: OrderStatus,
   by: ChangedBy,
   note: string,
-  paymentStatus = paymentStatusAfter(to, order.paymentStatus as PaymentStatus),
+  paymentStatus = paymentStatusAfter(to, order.paymentStatus),
 ): Promise<void> {
-  const from = order.status as OrderStatus;
+  const from = order.status;
   await repo.setStatus(tx, order.id, to, paymentStatus);
   await repo.insertHistory(tx, {
     orderId: order.id,
@@ -203,7 +202,7 @@ export async function applyTransition(
     changedBy: by.label,
     note,
   });
-  if (to === 'cancelled' && PAID_PAYMENT_STATUSES.includes(order.paymentStatus as PaymentStatus)) {
+  if (to === 'cancelled' && PAID_PAYMENT_STATUSES.includes(order.paymentStatus)) {
     for (const hook of deps.onPaidOrderCancelled) await hook(tx, order);
   }
   await applyOrderEffects(
@@ -230,7 +229,7 @@ async function changeStatus(
   return deps.database.db.transaction(async (tx) => {
     const order = await repo.lockOrder(tx, id);
     if (!order || (!actor.isStaff && order.userId !== actor.id)) throw new NotFound(NOT_FOUND);
-    const from = order.status as OrderStatus;
+    const from = order.status;
     if (!allowedFrom(from)) {
       throw new Conflict(`An order that is ${from} cannot become ${to}.`);
     }
@@ -245,12 +244,12 @@ async function changeStatus(
  * Cancels an unpaid order whose payment deadline has passed (the expiry job). Idempotent:
  * an order that was paid, cancelled or expired meanwhile is left alone.
  */
-export async function expireOrder(deps: OrdersDeps, orderId: number, now = new Date()): Promise<boolean> {
+async function expireOrder(deps: OrdersDeps, orderId: number, now = new Date()): Promise<boolean> {
   return deps.database.db.transaction(async (tx) => {
     const order = await repo.lockOrder(tx, orderId);
     if (
       !order ||
-      !CUSTOMER_CANCELLABLE.includes(order.status as OrderStatus) ||
+      !CUSTOMER_CANCELLABLE.includes(order.status) ||
       order.paymentStatus === 'success' ||
       !order.paymentDeadline ||
       order.paymentDeadline > now
@@ -417,7 +416,7 @@ export function updateOrderStatus(
 export async function listOrders(
   deps: OrdersDeps,
   actor: Actor,
-  query: { status?: string; user?: number; search?: string },
+  query: { status?: OrderStatus; user?: number; search?: string },
   limit: number,
   offset: number,
 ) {

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { namedStatement } from '../../db/prepared.js';
+import { namedStatement } from '../../db/sql.js';
 import { orderCounters, orderItems, orders, productSales, salesBuckets } from '../../db/schema/index.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
 
@@ -47,7 +47,7 @@ const PAID_SQL = sql.raw(`('success', 'partially_refunded')`);
  * Whether an order counts in revenue: paid, and not refunded in full. A partial refund
  * keeps the order counted (no event may over-state a refund).
  */
-export function countsAsPaid(paymentStatus: string): boolean {
+function countsAsPaid(paymentStatus: string): boolean {
   return PAID_STATUSES.includes(paymentStatus);
 }
 
@@ -150,7 +150,7 @@ async function writeSales(ex: Executor, sales: CounterDeltas['sales']) {
 }
 
 /** The start of the 15-minute bucket holding `at`. */
-export function bucketOf(at: Date): Date {
+function bucketOf(at: Date): Date {
   const quarter = 15 * 60 * 1000;
   return new Date(Math.floor(at.getTime() / quarter) * quarter);
 }

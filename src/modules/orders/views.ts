@@ -1,4 +1,4 @@
-import type { OrderDetailView, OrderStatus, PaymentStatus } from '../../contract/index.js';
+import type { OrderDetailView } from '../../contract/index.js';
 import { formatMoney, fromPaise, toPaise } from '../../lib/money.js';
 import type { Executor } from '../../db/client.js';
 import { allowedTransitions } from './order-state.js';
@@ -17,8 +17,8 @@ export function orderListView(o: repo.OrderListRow) {
     id: o.id,
     order_number: o.orderNumber,
     total_amount: formatMoney(o.totalAmount),
-    status: o.status as OrderStatus,
-    payment_status: o.paymentStatus as PaymentStatus,
+    status: o.status,
+    payment_status: o.paymentStatus,
     items_count: o.itemsCount,
     created_at: o.createdAt.toISOString(),
   };
@@ -40,8 +40,8 @@ export function orderDetailView(
     order_number: order.orderNumber,
     user_email: userEmail,
     total_amount: formatMoney(order.totalAmount),
-    status: order.status as OrderStatus,
-    payment_status: order.paymentStatus as PaymentStatus,
+    status: order.status,
+    payment_status: order.paymentStatus,
     shipping_address: order.shippingAddress,
     items: items.map((i) => ({
       id: i.id,
@@ -52,13 +52,13 @@ export function orderDetailView(
       subtotal: fromPaise(toPaise(i.priceAtPurchase) * i.quantity),
     })),
     status_history: history.map((h) => ({
-      from_status: h.fromStatus as OrderStatus | null,
-      to_status: h.toStatus as OrderStatus,
+      from_status: h.fromStatus,
+      to_status: h.toStatus,
       changed_by: h.changedBy,
       note: h.note,
       created_at: h.createdAt.toISOString(),
     })),
-    allowed_transitions: [...allowedTransitions(order.status as OrderStatus, viewer.isStaff)],
+    allowed_transitions: [...allowedTransitions(order.status, viewer.isStaff)],
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
   };

@@ -1,16 +1,23 @@
 import { and, desc, eq, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { orders, payments, refunds, webhookEvents } from '../../db/schema/index.js';
+import {
+  orders,
+  type PaymentRowStatus,
+  payments,
+  type RefundStatus,
+  refunds,
+  webhookEvents,
+} from '../../db/schema/index.js';
 
 /** Staff views of payments and stored webhook deliveries, newest first. */
 export interface PaymentFilter {
   paymentId?: number;
-  status?: string;
+  status?: PaymentRowStatus;
   orderId?: number;
   /** An order number, or a Razorpay order or payment id. */
   search?: string;
   /** The state of the payment's current refund (the one `razorpay_refund_id` names). */
-  refundStatus?: string;
+  refundStatus?: RefundStatus;
 }
 
 /** A payment's row with its order number and its current refund's state, for staff. */

@@ -9,6 +9,5 @@ export {
   type AdminPaymentRow,
   listPayments,
   listWebhookEvents,
-  type PaymentFilter,
 } from './admin.js';
 export { deleteOldWebhookEvents } from './repository.js';

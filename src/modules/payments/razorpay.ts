@@ -9,7 +9,7 @@ export interface RazorpayConfig {
   timeoutMs: number;
 }
 
-export interface RazorpayOrder {
+interface RazorpayOrder {
   id: string;
   amount: number;
   currency: string;
@@ -17,7 +17,7 @@ export interface RazorpayOrder {
   status: string;
 }
 
-export interface RazorpayPayment {
+interface RazorpayPayment {
   id: string;
   order_id: string;
   amount: number;

@@ -1,6 +1,13 @@
 import { and, eq, inArray, isNotNull, isNull, lt, not, notInArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { orders, payments, refunds, webhookEvents } from '../../db/schema/index.js';
+import {
+  type ManualPaymentMethod,
+  orders,
+  payments,
+  type RefundStatus,
+  refunds,
+  webhookEvents,
+} from '../../db/schema/index.js';
 
 export type PaymentRow = typeof payments.$inferSelect;
 
@@ -114,7 +121,7 @@ export async function insertSecondCapture(
 export interface ManualPaymentInput {
   orderId: number;
   amount: string;
-  method: string;
+  method: ManualPaymentMethod;
   reference: string;
   recordedById: number;
 }
@@ -170,7 +177,7 @@ export function processedRefundPaise(ex: Executor, paymentId: number): Promise<n
 }
 
 /** The sum of a payment's refunds in these states, in paise. */
-export async function refundPaise(ex: Executor, paymentId: number, statuses: string[]): Promise<number> {
+export async function refundPaise(ex: Executor, paymentId: number, statuses: RefundStatus[]): Promise<number> {
   const [row] = await ex
     .select({ paise: sql<string>`(coalesce(sum(${refunds.amount}), 0) * 100)::bigint::text` })
     .from(refunds)
