@@ -62,10 +62,11 @@ describe('cached search results', () => {
     const t = unique('sq');
     for (let i = 0; i < 3; i++)
       await makeProduct(ctx, admin, category.id, { name: `${t} Headphones ${i}` });
-    for (const query of [
+    const queries: Record<string, string>[] = [
       { search: `${t} headphones` },
       { search: `${t} hedphones`, category: category.slug },
-    ]) {
+    ];
+    for (const query of queries) {
       const first = await search(ctx, query);
       let again: Awaited<ReturnType<typeof search>> | undefined;
       const sent = await statements(ctx, async () => (again = await search(ctx, query)));
