@@ -27,8 +27,7 @@ export interface CachedCount {
  * List counts by filter, each tagged with the catalog version it was counted at. A count
  * is only reused while the version is unchanged, so a write (here or on another instance)
  * is never followed by an old count. Bounded: the map is cleared when it grows too large.
- * Also the pages of filtered lists and searches (their count and ids), least recently used
- * dropped first.
+ * Also the pages of searches (their count and ids), least recently used dropped first.
  */
 export class CountCache {
   private readonly entries = new Map<string, CachedCount & { version: number }>();
@@ -60,7 +59,7 @@ export class CountCache {
     this.orders.set(key, order);
   }
 
-  /** A page of a filtered list or search, at the version it was read at (the caller checks it). */
+  /** A page of a search, at the version it was read at (the caller checks it). */
   peekPage(key: string): CachedPage | undefined {
     const page = this.pages.get(key);
     if (page) {
@@ -78,7 +77,7 @@ export class CountCache {
   }
 }
 
-/** A filtered list's or search's page: its total, whether it fell back to similar names, its ids in order. */
+/** A search's page: its total, whether it fell back to similar names, its ids in order. */
 export interface CachedPage extends CachedCount {
   version: number;
   ids: Int32Array;
