@@ -277,9 +277,8 @@ const rowsByIds = preparedFor((db: Db) =>
 );
 
 /**
- * A page of a search from the cache: its count and ids as they were at
- * a catalog version, its rows read again by primary key (one query instead of a scan per
- * term and a count). Used only while the rows say the version is unchanged, so a product
+ * A page of a search from the cache: its count and ids as they were at a catalog version,
+ * its rows read again by primary key (one query instead of a scan per term and a count). Used only while the rows say the version is unchanged, so a product
  * written since (here or on another instance) is never missed; null otherwise.
  */
 async function cachedPage(db: Db, cache: CountCache, key: string): Promise<Found | null> {
@@ -293,8 +292,8 @@ async function cachedPage(db: Db, cache: CountCache, key: string): Promise<Found
 
 /**
  * One page of products and the total. A search seen before at the current catalog version
- * is one primary-key query (cachedPage). Otherwise the rows query also reads the catalog version; a
- * count cached at that version is reused (one query), otherwise the count is taken (two
+ * is one primary-key query (cachedPage). Otherwise the rows query also reads the catalog
+ * version; a count cached at that version is reused (one query), otherwise the count is taken (two
  * queries, whatever the page size). With a search, the count query also tells whether any
  * product matches every term exactly; if none does, the page falls back to products whose
  * name has a word resembling each term (typo tolerance). Row and count queries are
