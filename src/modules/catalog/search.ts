@@ -278,8 +278,9 @@ const rowsByIds = preparedFor((db: Db) =>
 
 /**
  * A page of a search from the cache: its count and ids as they were at a catalog version,
- * its rows read again by primary key (one query instead of a scan per term and a count). Used only while the rows say the version is unchanged, so a product
- * written since (here or on another instance) is never missed; null otherwise.
+ * its rows read again by primary key (one query instead of a scan per term and a count).
+ * Used only while the rows say the version is unchanged, so a product written since (here
+ * or on another instance) is never missed; null otherwise.
  */
 async function cachedPage(db: Db, cache: CountCache, key: string): Promise<Found | null> {
   const page = cache.peekPage(key);
