@@ -84,18 +84,26 @@ export async function orderProduct(
 }
 
 /**
- * Counts the SQL statements the app sends while `fn` runs, on PostgreSQL (the pool) and on
- * PGlite alike: both drivers send every statement through their client's `query`.
+ * The SQL text of each statement the app sends while `fn` runs, on PostgreSQL (the pool) and
+ * on PGlite alike: both drivers send every statement through their client's `query`.
  */
-export async function countQueries(ctx: TestContext, fn: () => Promise<unknown>): Promise<number> {
+export async function sentStatements(
+  ctx: TestContext,
+  fn: () => Promise<unknown>,
+): Promise<string[]> {
   const client = (
     ctx.database.db as unknown as { $client: { query: (...args: unknown[]) => unknown } }
   ).$client;
   const spy = vi.spyOn(client, 'query');
   try {
     await fn();
-    return spy.mock.calls.length;
+    return spy.mock.calls.map(([q]) => (typeof q === 'string' ? q : (q as { text: string }).text));
   } finally {
     spy.mockRestore();
   }
+}
+
+/** How many SQL statements the app sends while `fn` runs. */
+export async function countQueries(ctx: TestContext, fn: () => Promise<unknown>): Promise<number> {
+  return (await sentStatements(ctx, fn)).length;
 }

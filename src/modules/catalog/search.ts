@@ -6,6 +6,8 @@ import { categories, products } from '../../db/schema/index.js';
 import type { Ordering } from '../../contract/index.js';
 import { catalogVersionSql, type CountCache } from './counts.js';
 
+type Found = { count: number; rows: ProductListRow[]; fuzzy: boolean };
+
 export interface ProductFilter {
   search?: string;
   categorySlug?: string;
@@ -244,7 +246,7 @@ async function pageInOrder(
   cache: CountCache,
   shape: Shape,
   page: { limit: number; offset: number },
-): Promise<{ count: number; rows: ProductListRow[]; fuzzy: boolean } | null> {
+): Promise<Found | null> {
   const key = JSON.stringify(shape);
   const queries = orderQueries(db)(shape);
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -264,9 +266,35 @@ async function pageInOrder(
   return null;
 }
 
+// The rows of a cached page, whatever its filter or ordering: primary-key lookups.
+const rowsByIds = preparedFor((db: Db) =>
+  db
+    .select({ ...listColumns, version: catalogVersionSql })
+    .from(products)
+    .innerJoin(categories, eq(categories.id, products.categoryId))
+    .where(sql`${products.id} = any(${P('ids')}::int[])`)
+    .prepare('products_by_id_list'),
+);
+
 /**
- * One page of products and the total. The rows query also reads the catalog version; a
- * count cached at that version is reused (one query), otherwise the count is taken (two
+ * A page of a search from the cache: its count and ids as they were at a catalog version,
+ * its rows read again by primary key (one query instead of a scan per term and a count).
+ * Used only while the rows say the version is unchanged, so a product written since (here
+ * or on another instance) is never missed; null otherwise.
+ */
+async function cachedPage(db: Db, cache: CountCache, key: string): Promise<Found | null> {
+  const page = cache.peekPage(key);
+  if (!page) return null;
+  const rows = await rowsByIds(db).execute({ ids: Array.from(page.ids) });
+  if (rows.length !== page.ids.length || rows[0]!.version !== page.version) return null;
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return { count: page.count, fuzzy: page.fuzzy, rows: Array.from(page.ids, (id) => byId.get(id)!) };
+}
+
+/**
+ * One page of products and the total. A search seen before at the current catalog version
+ * is one primary-key query (cachedPage). Otherwise the rows query also reads the catalog
+ * version; a count cached at that version is reused (one query), otherwise the count is taken (two
  * queries, whatever the page size). With a search, the count query also tells whether any
  * product matches every term exactly; if none does, the page falls back to products whose
  * name has a word resembling each term (typo tolerance). Row and count queries are
@@ -278,7 +306,7 @@ export async function findProducts(
   page: { limit: number; offset: number },
   cache: CountCache | null = null,
   activeOnly = true,
-): Promise<{ count: number; rows: ProductListRow[]; fuzzy: boolean }> {
+): Promise<Found> {
   const terms = searchTerms(filter.search);
   const key = countKey(filter, terms, activeOnly);
   const shape = (fuzzy: boolean): Shape => ({
@@ -314,6 +342,21 @@ export async function findProducts(
     const found = await pageInOrder(db, cache, shape(false), page);
     if (found) return found;
   }
+  // Searches only: a filtered list without one is an index range scan already.
+  const pageKey = cache && terms.length ? JSON.stringify([key, filter.ordering, page.limit, page.offset]) : null;
+  if (pageKey) {
+    const found = await cachedPage(db, cache!, pageKey);
+    if (found) return found;
+  }
+  // The page read below is kept for the next request like it, if it was read at the
+  // version it was counted at (not across a concurrent write).
+  const keep = (found: Found & { rows: (ProductListRow & { version: number })[] }, version: number): Found => {
+    if (pageKey && found.rows.length && found.rows[0]!.version === version) {
+      const ids = Int32Array.from(found.rows, (row) => row.id);
+      cache!.setPage(pageKey, { version, count: found.count, fuzzy: found.fuzzy, ids });
+    }
+    return found;
+  };
 
   // A count cached earlier is good if the catalog has not changed since: the rows say.
   const candidate = cache?.peek(key);
@@ -321,7 +364,7 @@ export async function findProducts(
   if (candidate) {
     rows = await select(candidate.fuzzy);
     if (rows.length && rows[0]!.version === candidate.version) {
-      return { count: candidate.count, rows, fuzzy: candidate.fuzzy };
+      return keep({ count: candidate.count, rows, fuzzy: candidate.fuzzy }, candidate.version);
     }
   }
 
@@ -349,5 +392,5 @@ export async function findProducts(
   const { count, fuzzy } = counted;
   if (count === 0 || page.offset >= count) return { count, rows: [], fuzzy };
   if (rows === null || (candidate && candidate.fuzzy !== fuzzy)) rows = await select(fuzzy);
-  return { count, rows, fuzzy };
+  return keep({ count, rows, fuzzy }, counted.version);
 }
