@@ -25,6 +25,7 @@ import { finishDocument } from './http/openapi.js';
 import { installOperationIds } from './http/operation-ids.js';
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
 import { installPublicUrl } from './http/public-url.js';
+import { buildSerializer } from './http/serialization.js';
 import { buildValidator } from './http/validation.js';
 import { accountsRoutes, authenticate, type LoginHook } from './modules/accounts/index.js';
 import { adminRoutes } from './modules/admin/index.js';
@@ -78,7 +79,7 @@ export async function buildApp({ services, logger }: AppOptions) {
       customOptions: { allErrors: true, verbose: true, keywords: ['x-error', 'x-allowed'] },
     },
     // No type coercion in bodies; strict text parsing in queries, params and headers.
-    schemaController: { compilersFactory: { buildValidator: buildValidator() } },
+    schemaController: { compilersFactory: { buildValidator: buildValidator(), buildSerializer: buildSerializer() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {
