@@ -77,7 +77,8 @@ export const AdminPaymentQuery = Type.Object({
   ),
 });
 
-const WebhookEvent = Type.Object(
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const WebhookEvent = Type.Object(
   {
     id: Id,
     event_id: Type.String(),

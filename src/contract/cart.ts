@@ -2,7 +2,8 @@ import { Type } from 'typebox';
 import { ProductListItem } from './catalog.js';
 import { Id, Money, param, ref, Timestamp } from './common.js';
 
-const CartItem = Type.Object(
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const CartItem = Type.Object(
   {
     id: Id,
     product: ref(ProductListItem),

@@ -18,7 +18,8 @@ export const Category = Type.Object(
   { $id: 'Category' },
 );
 /** A category as nested in a product's detail: without children. */
-const CategorySummary = Type.Object(categoryFields, { $id: 'CategorySummary' });
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const CategorySummary = Type.Object(categoryFields, { $id: 'CategorySummary' });
 export const CategoryPage = Page('CategoryPage', ref(Category));
 export const CategoryList = Type.Array(ref(Category), { $id: 'CategoryList' });
 

@@ -19,7 +19,8 @@ export const OrderListItem = Type.Object(
 );
 export const OrderPage = Page('OrderPage', ref(OrderListItem));
 
-const OrderItem = Type.Object(
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const OrderItem = Type.Object(
   {
     id: Id,
     product: Id,
@@ -31,7 +32,8 @@ const OrderItem = Type.Object(
   { $id: 'OrderItem' },
 );
 
-const OrderStatusChange = Type.Object(
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const OrderStatusChange = Type.Object(
   {
     from_status: Type.Union([Status, Type.Null()]),
     to_status: Status,
@@ -74,7 +76,8 @@ export const OrderCreate = Type.Object(
   { $id: 'OrderCreate' },
 );
 
-const ManualPayment = Type.Object(
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const ManualPayment = Type.Object(
   {
     method: Type.Enum([...MANUAL_PAYMENT_METHODS]),
     reference: Type.String({

@@ -28,6 +28,7 @@ describe('CLI usage', () => {
 });
 
 describe('CLI on the embedded database', () => {
+  // Seven CLI processes, each starting tsx and the embedded database: 3–5 s each on CI.
   it('migrates, seeds idempotently and creates or promotes an admin before any server ran', async () => {
     const env = { DATA_DIR: tempDataDir() };
     const migrate = await run('cli.ts', ['migrate'], env);
@@ -58,7 +59,7 @@ describe('CLI on the embedded database', () => {
     const promoted = await run('cli.ts', args, env);
     expect(promoted.code).toBe(0);
     expect(promoted.stdout).toMatch(/User "boss" \(id \d+\) is now staff/);
-  });
+  }, 90_000);
 
   it('refuses to touch a data folder that a live process holds', async () => {
     const dir = tempDataDir();
