@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
+import { insertDefaultVariants } from '../src/db/seed.js';
 
 const ADJECTIVES = ['Wireless', 'Smart', 'Classic', 'Portable', 'Premium', 'Compact', 'Ultra', 'Eco', 'Pro', 'Mini',
   'Deluxe', 'Rugged', 'Slim', 'Turbo', 'Silent', 'Vintage', 'Modern', 'Sport', 'Travel', 'Studio'];
@@ -27,10 +28,11 @@ export async function generateCatalog(db: Db, count: number, prefix = 'gen') {
     from generate_series(1, 10) d, generate_series(1, 10) a
     on conflict do nothing`);
   await db.execute(sql`
-    insert into products (name, slug, description, price, stock, category_id, is_active, is_featured, created_at)
+    insert into products (name, slug, description, price, price_max, stock, category_id, is_active, is_featured, created_at)
     select adj || ' ' || noun || ' ' || g,
            ${prefix} || '-product-' || g,
            'The ' || lower(adj) || ' ' || lower(noun) || ' model ' || g || ', with a two-year warranty and free delivery.',
+           round((99 + (hashint4(g) & 65535) * 1.5)::numeric, 0) - 0.01,
            round((99 + (hashint4(g) & 65535) * 1.5)::numeric, 0) - 0.01,
            case when g % 17 = 0 then 0 else (hashint4(g * 7) & 255) end,
            (select id from categories where slug = ${prefix} || '-aisle-' || (1 + g % 10) || '-' || (1 + (g / 10) % 10)),
@@ -41,6 +43,8 @@ export async function generateCatalog(db: Db, count: number, prefix = 'gen') {
          lateral (select (${pgArray(ADJECTIVES)}::text[])[1 + g % ${ADJECTIVES.length}] as adj,
                          (${pgArray(NOUNS)}::text[])[1 + (g / ${ADJECTIVES.length}) % ${NOUNS.length}] as noun) words
     on conflict do nothing`);
+  await insertDefaultVariants(db);
   await db.execute(sql`analyze categories`);
+  await db.execute(sql`analyze product_variants`);
   await db.execute(sql`analyze products`);
 }

@@ -6,6 +6,8 @@ export const ERROR_CODES = {
   bad_request: [400, 'The request is malformed (for example, a body that is not valid JSON, a malformed URL or invalid HTTP).'],
   cart_empty: [400, 'Checkout was attempted with an empty cart.'],
   insufficient_stock: [400, 'A cart line asks for more than the product has in stock, or the product is inactive.'],
+  use_variants: [400, 'The product has several variants: price and stock are set on each variant, not on the product.'],
+  variant_required: [400, 'The product has several variants: add one by `variant_id`.'],
   total_too_large: [400, 'The cart or order would total more than 99999999.99; nothing was changed.'],
   invalid_signature: [400, 'A Razorpay signature did not match.'],
   not_authenticated: [401, 'No bearer token was given where one is required.'],

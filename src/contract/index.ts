@@ -9,6 +9,7 @@ import { adminSchemas } from './admin.js';
 import { analyticsSchemas } from './analytics.js';
 import { cartSchemas } from './cart.js';
 import { catalogSchemas } from './catalog.js';
+import { mediaSchemas } from './media.js';
 import { Message, Problem, Status } from './common.js';
 import { orderSchemas } from './orders.js';
 import { paymentSchemas } from './payments.js';
@@ -21,6 +22,7 @@ export * from './catalog.js';
 export * from './common.js';
 export * from './enums.js';
 export * from './errors.js';
+export * from './media.js';
 export * from './orders.js';
 export * from './payments.js';
 
@@ -30,6 +32,7 @@ export const CONTRACT_SCHEMAS = [
   Message,
   Status,
   ...accountSchemas,
+  ...mediaSchemas,
   ...catalogSchemas,
   ...cartSchemas,
   ...orderSchemas,

@@ -1,6 +1,6 @@
 import { inArray, sql } from 'drizzle-orm';
 import { slugify } from '../lib/slug.js';
-import type { Db } from './client.js';
+import type { Db, Executor } from './client.js';
 import { categories, products } from './schema/index.js';
 
 interface Leaf {
@@ -272,6 +272,7 @@ export async function seedDemoCatalog(db: Db) {
           slug,
           description: `${name}: ${row.description.toLowerCase().replace(/\.$/, '')}. Genuine ${brand} product with warranty.`,
           price: shopPrice(rand, price),
+          priceMax: '0',
           stock: rand() < 0.08 ? Math.floor(rand() * 5) : 5 + Math.floor(rand() * 200),
           imageUrl: `https://picsum.photos/seed/${slug}/600/600`,
           isFeatured: rand() < 0.06,
@@ -279,15 +280,28 @@ export async function seedDemoCatalog(db: Db) {
         });
       }
     }
+    for (const v of values) v.priceMax = v.price;
     const created = await tx
       .insert(products)
       .values(values)
       .onConflictDoNothing()
       .returning({ id: products.id });
+    await insertDefaultVariants(tx);
     const [{ count }] = (await tx
       .select({ count: sql<number>`count(*)::int` })
       .from(products)
       .where(inArray(products.categoryId, [...ids.values()]))) as [{ count: number }];
     return { categories: ids.size, products: count, createdProducts: created.length };
   });
+}
+
+/** Gives every product without a variant its default one (price, stock, the slug as SKU). */
+export async function insertDefaultVariants(ex: Executor): Promise<void> {
+  await ex.execute(sql`
+    insert into product_variants (product_id, sku, title, options, price, stock)
+    select p.id, case when length(p.slug) <= 64 then p.slug else left(p.slug, 52) || '-' || p.id end,
+           'Default', '{}'::jsonb, p.price, p.stock
+    from products p
+    where not exists (select 1 from product_variants v where v.product_id = p.id)
+    order by p.id`);
 }

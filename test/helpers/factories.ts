@@ -5,7 +5,8 @@
  */
 import type { RequestBody } from '@shop/client';
 import { eq } from 'drizzle-orm';
-import { users } from '../../src/db/schema/index.js';
+import { insertDefaultVariants } from '../../src/db/seed.js';
+import { products, users } from '../../src/db/schema/index.js';
 import type { TestContext } from './app.js';
 import { unique } from './app.js';
 import { api, dataOf, type Schemas } from './client.js';
@@ -130,4 +131,20 @@ export async function placeOrder(
     dataOf('placeOrder: add to cart', await client.POST('/api/cart/add/', { body: { product_id, quantity } }));
   }
   return dataOf('placeOrder', await client.POST('/api/orders/create_order/', { body: shipping }));
+}
+
+/**
+ * Inserts products past the API (states the API refuses, such as prices or stock beyond its
+ * bounds), each with its default variant as the API would create it. Returns the rows.
+ */
+export async function insertProducts(
+  ctx: TestContext,
+  rows: (Omit<typeof products.$inferInsert, 'priceMax'> & { priceMax?: string })[],
+): Promise<(typeof products.$inferSelect)[]> {
+  const created = await ctx.database.db
+    .insert(products)
+    .values(rows.map((r) => ({ ...r, priceMax: r.priceMax ?? r.price })))
+    .returning();
+  await insertDefaultVariants(ctx.database.db);
+  return created;
 }

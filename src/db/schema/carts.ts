@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
-import { products } from './catalog.js';
+import { products, productVariants } from './catalog.js';
 import { createdAt, id, updatedAt } from './columns.js';
 
 /** A cart belongs to a user or, for guests, is found by the SHA-256 of its opaque token. */
@@ -35,13 +35,18 @@ export const cartItems = pgTable(
     productId: integer('product_id')
       .notNull()
       .references(() => products.id, { onDelete: 'cascade' }),
+    // A line is one variant; product_id is its product's (kept for the joins the lists use).
+    variantId: integer('variant_id')
+      .notNull()
+      .references(() => productVariants.id, { onDelete: 'cascade' }),
     quantity: integer('quantity').notNull(),
     addedAt: timestamp('added_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: updatedAt(),
   },
   (t) => [
     check('cart_items_quantity_chk', sql`${t.quantity} between 1 and 999`),
-    uniqueIndex('cart_items_cart_product_uq').on(t.cartId, t.productId),
+    uniqueIndex('cart_items_cart_variant_uq').on(t.cartId, t.variantId),
     index('cart_items_product_idx').on(t.productId),
+    index('cart_items_variant_idx').on(t.variantId),
   ],
 );

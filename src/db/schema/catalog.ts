@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
   text,
   uniqueIndex,
@@ -41,9 +42,18 @@ export const products = pgTable(
     name: varchar('name', { length: 200 }).notNull(),
     slug: varchar('slug', { length: 220 }).notNull(),
     description: text('description').notNull().default(''),
+    // Kept by the product_variants trigger (migration 0007): the lowest and highest price
+    // of the active variants, and the sum of their stock (capped at the column's limit).
+    // With no active variant, the prices stay as they were and the stock is 0.
     price: money('price').notNull(),
+    priceMax: money('price_max').notNull(),
     stock: integer('stock').notNull().default(0),
     imageUrl: varchar('image_url', { length: 500 }),
+    // The options variants choose from, values in display order: [{name, values}], at most 3.
+    options: jsonb('options').$type<ProductOption[]>().notNull().default([]),
+    // The storage key of the first image's thumbnail (kept by the media service), so that
+    // a list reads it without a join.
+    imageThumbKey: varchar('image_thumb_key', { length: 200 }),
     isActive: boolean('is_active').notNull().default(true),
     isFeatured: boolean('is_featured').notNull().default(false),
     categoryId: integer('category_id')
@@ -78,6 +88,79 @@ export const products = pgTable(
       'gin',
       sql`(${t.name}::text || ' ' || ${t.description}) gin_trgm_ops`,
     ),
+  ],
+);
+
+export interface ProductOption {
+  name: string;
+  values: string[];
+}
+
+/**
+ * What is sold: a product has 1..100 variants, each with its own SKU, price and stock.
+ * `options` maps each of the product's option names to one of its values ({} for the
+ * default variant of a product without options).
+ *
+ * Lock order: a transaction that writes variants locks their products first (ascending id),
+ * then the variants (ascending id): the trigger that keeps the product's price and stock
+ * updates the product row, and two writers taking the rows in different orders would deadlock.
+ */
+export const productVariants = pgTable(
+  'product_variants',
+  {
+    id: id(),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    sku: varchar('sku', { length: 64 }).notNull(),
+    title: varchar('title', { length: 200 }).notNull(),
+    options: jsonb('options').$type<Record<string, string>>().notNull().default({}),
+    price: money('price').notNull(),
+    compareAtPrice: money('compare_at_price'),
+    stock: integer('stock').notNull().default(0),
+    isActive: boolean('is_active').notNull().default(true),
+    weightGrams: integer('weight_grams'),
+    imageId: integer('image_id').references((): AnyPgColumn => productImages.id, { onDelete: 'set null' }),
+    position: integer('position').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('product_variants_price_positive_chk', sql`${t.price} > 0`),
+    check('product_variants_compare_at_chk', sql`${t.compareAtPrice} is null or ${t.compareAtPrice} > 0`),
+    check('product_variants_stock_nonnegative_chk', sql`${t.stock} >= 0`),
+    check('product_variants_weight_chk', sql`${t.weightGrams} is null or ${t.weightGrams} >= 0`),
+    uniqueIndex('product_variants_sku_lower_uq').on(sql`lower(${t.sku})`),
+    uniqueIndex('product_variants_product_options_uq').on(t.productId, t.options),
+    index('product_variants_product_idx').on(t.productId, t.position, t.id),
+    // `?option=Colour:Red` is `options @> '{"Colour":"Red"}'`.
+    index('product_variants_options_idx').using('gin', t.options.op('jsonb_path_ops')),
+  ],
+);
+
+/**
+ * A product's picture. The files live in the media storage under `key` (a content hash):
+ * `<key>/original.<ext>`, `<key>/thumb.webp`, `<key>/medium.webp`, `<key>/large.webp`.
+ */
+export const productImages = pgTable(
+  'product_images',
+  {
+    id: id(),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    key: varchar('key', { length: 100 }).notNull(),
+    // The stored original's extension (jpg, png, webp, avif).
+    format: varchar('format', { length: 8 }).notNull(),
+    alt: varchar('alt', { length: 300 }).notNull().default(''),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    position: integer('position').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('product_images_product_idx').on(t.productId, t.position, t.id),
+    index('product_images_key_idx').on(t.key),
   ],
 );
 

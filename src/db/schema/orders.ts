@@ -3,6 +3,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
   text,
   timestamp,
@@ -10,7 +11,7 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
-import { products } from './catalog.js';
+import { products, productVariants } from './catalog.js';
 import { createdAt, id, money, updatedAt } from './columns.js';
 
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../contract/enums.js';
@@ -67,8 +68,15 @@ export const orderItems = pgTable(
     productId: integer('product_id')
       .notNull()
       .references(() => products.id, { onDelete: 'restrict' }),
+    // Likewise for a variant (deactivate it instead).
+    variantId: integer('variant_id')
+      .notNull()
+      .references(() => productVariants.id, { onDelete: 'restrict' }),
     // Snapshots: what was bought at what price, whatever the catalog says later.
     productName: varchar('product_name', { length: 200 }).notNull(),
+    sku: varchar('sku', { length: 64 }).notNull(),
+    variantTitle: varchar('variant_title', { length: 200 }).notNull(),
+    variantOptions: jsonb('variant_options').$type<Record<string, string>>().notNull().default({}),
     quantity: integer('quantity').notNull(),
     priceAtPurchase: money('price_at_purchase').notNull(),
   },
@@ -77,6 +85,7 @@ export const orderItems = pgTable(
     check('order_items_price_chk', sql`${t.priceAtPurchase} > 0`),
     index('order_items_order_idx').on(t.orderId),
     index('order_items_product_idx').on(t.productId),
+    index('order_items_variant_idx').on(t.variantId),
   ],
 );
 

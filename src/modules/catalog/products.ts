@@ -2,8 +2,8 @@ import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../db/client.js';
 import { preparedFor } from '../../db/sql.js';
 import { isReferencedViolation, isUniqueViolation, pgError } from '../../db/errors.js';
-import { categories, products } from '../../db/schema/index.js';
-import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import { categories, products, productVariants } from '../../db/schema/index.js';
+import { BadRequest, Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
 import { parseMoney, parsePrice } from '../../lib/money.js';
 import { findProducts, isActive, listColumns, type ProductFilter, type ProductListRow } from './search.js';
 import { MAX_STOCK, type ProductInput, type ProductListInput } from '../../contract/index.js';
@@ -181,8 +181,16 @@ export async function createProduct(database: Database, input: ProductInput): Pr
       const id = await db.transaction(async (tx) => {
         const [row] = await tx
           .insert(products)
-          .values({ ...(values as typeof products.$inferInsert), slug })
+          .values({ ...(values as typeof products.$inferInsert), priceMax: values.price!, slug })
           .returning({ id: products.id });
+        // Every product has a variant: the default one holds its price and stock.
+        await tx.insert(productVariants).values({
+          productId: row!.id,
+          sku: defaultSku(slug, row!.id),
+          title: 'Default',
+          price: values.price!,
+          stock: values.stock ?? 0,
+        });
         await bumpCatalogVersion(tx);
         return row!.id;
       });
@@ -203,14 +211,41 @@ export async function updateProduct(
   const { db } = database;
   const values = await productValues(db, input);
   const adjustment = input.stock_adjustment;
+  // Price and stock belong to the product's only variant (the trigger copies them back).
+  const { price, stock, ...own } = values;
   try {
     await db.transaction(async (tx) => {
       const updated = await tx
         .update(products)
-        .set({ ...values, ...(adjustment !== undefined ? adjustedStock(adjustment) : {}), updatedAt: new Date() })
-        .where(and(eq(products.id, id), adjustment !== undefined ? adjustmentFits(adjustment) : undefined))
+        .set({ ...own, updatedAt: new Date() })
+        .where(eq(products.id, id))
         .returning({ id: products.id });
-      if (!updated.length) throw await adjustmentRefused(tx, id, adjustment);
+      if (!updated.length) throw new NotFound(NOT_FOUND);
+      if (price !== undefined || stock !== undefined || adjustment !== undefined) {
+        const variants = await tx
+          .select({ id: productVariants.id })
+          .from(productVariants)
+          .where(eq(productVariants.productId, id))
+          .orderBy(productVariants.id)
+          .for('no key update');
+        if (variants.length !== 1) {
+          throw new BadRequest(
+            'This product has several variants: set price and stock on each variant.',
+            'use_variants',
+          );
+        }
+        const changed = await tx
+          .update(productVariants)
+          .set({
+            ...(price !== undefined ? { price } : {}),
+            ...(stock !== undefined ? { stock } : {}),
+            ...(adjustment !== undefined ? adjustedStock(adjustment) : {}),
+            updatedAt: new Date(),
+          })
+          .where(and(eq(productVariants.id, variants[0]!.id), adjustment !== undefined ? adjustmentFits(adjustment) : undefined))
+          .returning({ id: productVariants.id });
+        if (!changed.length) throw await adjustmentRefused(tx, variants[0]!.id, adjustment);
+      }
       await bumpCatalogVersion(tx);
     });
   } catch (err) {
@@ -224,25 +259,30 @@ export async function updateProduct(
  * it is when the row lock is granted, so a checkout's deduction committed meanwhile is kept.
  */
 function adjustedStock(adjustment: number) {
-  return { stock: sql<number>`(${products.stock}::bigint + ${adjustment}::bigint)::int` };
+  return { stock: sql<number>`(${productVariants.stock}::bigint + ${adjustment}::bigint)::int` };
 }
 
 /** The UPDATE's guard: the adjusted stock stays within 0..MAX_STOCK (else no row changes). */
 function adjustmentFits(adjustment: number) {
-  return sql`${products.stock}::bigint + ${adjustment}::bigint between 0 and ${MAX_STOCK}`;
+  return sql`${productVariants.stock}::bigint + ${adjustment}::bigint between 0 and ${MAX_STOCK}`;
 }
 
-/** Why an UPDATE changed no row: no such product (404), or the adjustment leaves the bounds (400). */
-async function adjustmentRefused(ex: Executor, id: number, adjustment: number | undefined) {
+/** Why a variant's UPDATE changed no row: no such variant (404), or the adjustment leaves the bounds (400). */
+async function adjustmentRefused(ex: Executor, variantId: number, adjustment: number | undefined) {
   const [row] =
     adjustment === undefined
       ? []
-      : await ex.select({ stock: products.stock }).from(products).where(eq(products.id, id));
+      : await ex.select({ stock: productVariants.stock }).from(productVariants).where(eq(productVariants.id, variantId));
   if (!row) return new NotFound(NOT_FOUND);
   return ValidationError.field(
     'stock_adjustment',
     `Stock is ${row.stock}; adding ${adjustment} would leave it outside 0..${MAX_STOCK}.`,
   );
+}
+
+/** A default variant's SKU: the product's slug (unique), shortened with the id when too long. */
+function defaultSku(slug: string, id: number): string {
+  return slug.length <= 64 ? slug : `${slug.slice(0, 52)}-${id}`;
 }
 
 /** Deletes a product that was never ordered; one that was is 409 (deactivate it instead). */
