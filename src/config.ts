@@ -42,6 +42,8 @@ export interface Config {
    * without a trailing slash: the base of every link the API writes. Null: see publicBase.
    */
   readonly publicUrl: string | null;
+  /** Product images: where they are stored and the public base of their URLs (null: `<public base>/media`). */
+  readonly media: { readonly publicUrl: string | null };
   readonly logLevel: string;
   readonly jobs: boolean;
   /**
@@ -239,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: metricsToken(env),
     corsOrigins,
     publicUrl: publicUrl(env),
+    media: { publicUrl: null },
     logLevel,
     jobs: jobsRaw === 'on',
     trustProxy: trustProxy(env),

@@ -6,6 +6,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The base URL of links written in answers to this request (no trailing slash). */
     publicBase(request: FastifyRequest): string;
+    /** The base URL of media files (product images) in answers to this request. */
+    mediaBase(request: FastifyRequest): string;
   }
 }
 
@@ -45,6 +47,8 @@ export function installPublicUrl(app: FastifyInstance, config: Config): void {
     }
     return fallback;
   });
+  // MEDIA_PUBLIC_URL (a CDN or the bucket's public address), else the app's own /media route.
+  app.decorate('mediaBase', (request: FastifyRequest) => config.media.publicUrl ?? `${app.publicBase(request)}/media`);
 }
 
 /**
