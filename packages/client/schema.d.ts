@@ -990,6 +990,14 @@ export interface components {
       /** @example 1499.00 */
       total_revenue: string;
     };
+    ImageSizes: {
+      /** @description 1200 px on the longer side, WebP. */
+      large: string;
+      /** @description 600 px on the longer side, WebP. */
+      medium: string;
+      /** @description 200 px on the longer side, WebP. */
+      thumb: string;
+    };
     LoginBody: {
       password: string;
       /** @description Username or email */
@@ -1155,6 +1163,8 @@ export interface components {
         | 'bad_request'
         | 'cart_empty'
         | 'insufficient_stock'
+        | 'use_variants'
+        | 'variant_required'
         | 'total_too_large'
         | 'invalid_signature'
         | 'not_authenticated'
@@ -1212,6 +1222,16 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
     };
+    ProductImage: {
+      alt: string;
+      height: number;
+      id: number;
+      position: number;
+      sizes: components['schemas']['ImageSizes'];
+      /** @description The stored original (metadata removed). */
+      url: string;
+      width: number;
+    };
     ProductList: components['schemas']['ProductListItem'][];
     ProductListItem: {
       category: number;
@@ -1219,12 +1239,19 @@ export interface components {
       /** Format: date-time */
       created_at: string;
       id: number;
+      /** @description The first image’s thumbnail URL, else `image_url`. */
+      image: string | null;
       image_url: string | null;
+      in_stock: boolean;
       is_active: boolean;
       is_featured: boolean;
       name: string;
       /** @example 1499.00 */
       price: string;
+      /** @example 1499.00 */
+      price_max: string;
+      /** @example 1499.00 */
+      price_min: string;
       slug: string;
       stock: number;
     };
@@ -1406,7 +1433,7 @@ export interface operations {
           'application/json': components['schemas']['AdminPaymentPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1577,7 +1604,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUserPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1714,7 +1741,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1804,7 +1831,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEventPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1942,7 +1969,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2040,7 +2067,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2150,7 +2177,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2267,7 +2294,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2327,7 +2354,7 @@ export interface operations {
           'application/json': components['schemas']['ChangePasswordResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2378,7 +2405,7 @@ export interface operations {
           'application/json': components['schemas']['LoginResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2429,7 +2456,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2476,7 +2503,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2527,7 +2554,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2578,7 +2605,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2629,7 +2656,7 @@ export interface operations {
           'application/json': components['schemas']['RegisterResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2671,7 +2698,7 @@ export interface operations {
           'application/json': components['schemas']['TokenPair'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2724,7 +2751,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2790,7 +2817,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2852,7 +2879,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2920,7 +2947,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2992,7 +3019,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3059,7 +3086,7 @@ export interface operations {
           'application/json': components['schemas']['CategoryPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3110,7 +3137,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3220,7 +3247,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3364,7 +3391,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3491,7 +3518,7 @@ export interface operations {
           'application/json': components['schemas']['OrderPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3557,7 +3584,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3738,7 +3765,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3822,7 +3849,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3904,7 +3931,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3970,7 +3997,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentInitiateResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4048,7 +4075,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentVerifyResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4133,7 +4160,7 @@ export interface operations {
           'application/json': components['schemas']['Status'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4226,7 +4253,7 @@ export interface operations {
           'application/json': components['schemas']['ProductPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4286,7 +4313,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4405,7 +4432,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4549,7 +4576,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4696,7 +4723,7 @@ export interface operations {
           'application/json': components['schemas']['ProductList'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;

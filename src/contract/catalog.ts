@@ -61,7 +61,17 @@ const productFields = {
 };
 
 export const ProductListItem = Type.Object(
-  { ...productFields, category: Id, category_name: Type.String() },
+  {
+    ...productFields,
+    price_min: Money,
+    price_max: Money,
+    in_stock: Type.Boolean(),
+    image: Nullable(
+      Type.String({ description: 'The first image’s thumbnail URL, else `image_url`.' }),
+    ),
+    category: Id,
+    category_name: Type.String(),
+  },
   { $id: 'ProductListItem' },
 );
 export const ProductPage = Page('ProductPage', ref(ProductListItem));

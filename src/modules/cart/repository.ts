@@ -63,8 +63,8 @@ const upsertLineStatement = namedStatement(
 // (aliased to ProductListRow's keys).
 const linesStatement = namedStatement(
   'cart_lines',
-  `select i.id, i.quantity, i.added_at as "addedAt", p.id as "productId", p.name, p.slug, p.price, p.stock,
-          p.image_url as "imageUrl", p.is_active as "isActive", p.is_featured as "isFeatured",
+  `select i.id, i.quantity, i.added_at as "addedAt", p.id as "productId", p.name, p.slug, p.price, p.price_max as "priceMax", p.stock,
+          p.image_url as "imageUrl", p.image_thumb_key as "imageThumbKey", p.is_active as "isActive", p.is_featured as "isFeatured",
           p.category_id as "categoryId", c.name as "categoryName", p.created_at as "createdAt"
    from cart_items i
    join products p on p.id = i.product_id

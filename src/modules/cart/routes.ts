@@ -13,7 +13,7 @@ import { clearCartToken, requestCartToken, sendCartToken } from './token.js';
  * The whole cart, money as strings computed in integer paise: in BigInt, because a cart
  * priced before the bounds existed (or raised since) can pass 2^53 paise and must still show.
  */
-function cartView({ cart, lines }: CartSnapshot) {
+function cartView({ cart, lines }: CartSnapshot, media: string) {
   let totalPaise = 0n;
   let totalItems = 0;
   const items = lines.map((line) => {
@@ -22,7 +22,7 @@ function cartView({ cart, lines }: CartSnapshot) {
     totalItems += line.quantity;
     return {
       id: line.id,
-      product: productListView(line.product),
+      product: productListView(line.product, media),
       quantity: line.quantity,
       subtotal: fromPaise(subtotal),
       added_at: line.addedAt.toISOString(),
@@ -46,7 +46,7 @@ function ownerOf(request: FastifyRequest): CartOwner {
 
 function reply(request: FastifyRequest, res: FastifyReply, result: CartWrite) {
   if (result.issuedToken) sendCartToken(request, res, result.issuedToken);
-  return cartView(result);
+  return cartView(result, request.server.mediaBase(request));
 }
 
 /** The cart module's part in login and register: merge the guest cart the request names. */
@@ -73,7 +73,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
       config: { auth: 'optional' },
       schema: { tags, summary: 'Your cart', description, headers: guestHeaders, response },
     },
-    async (request) => cartView(await service.readCart(database, ownerOf(request))),
+    async (request) => cartView(await service.readCart(database, ownerOf(request)), request.server.mediaBase(request)),
   );
 
   app.post(
@@ -111,7 +111,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
       },
     },
     async (request) =>
-      cartView(await service.setItemQuantity(database, ownerOf(request), request.params.id, request.body.quantity)),
+      cartView(await service.setItemQuantity(database, ownerOf(request), request.params.id, request.body.quantity), request.server.mediaBase(request)),
   );
 
   app.delete(
@@ -120,7 +120,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
       config: { auth: 'optional' },
       schema: { tags, summary: 'Remove a cart line', headers: guestHeaders, params: IdParams, response },
     },
-    async (request) => cartView(await service.removeItem(database, ownerOf(request), request.params.id)),
+    async (request) => cartView(await service.removeItem(database, ownerOf(request), request.params.id), request.server.mediaBase(request)),
   );
 
   app.delete(
@@ -129,6 +129,6 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
       config: { auth: 'optional' },
       schema: { tags, summary: 'Empty the cart', headers: guestHeaders, response },
     },
-    async (request) => cartView(await service.clearCart(database, ownerOf(request))),
+    async (request) => cartView(await service.clearCart(database, ownerOf(request)), request.server.mediaBase(request)),
   );
 };

@@ -174,7 +174,8 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         request.query.include_inactive === true && (request.actor?.isStaff ?? false),
       );
       assertPageExists(params, count);
-      return paged(request, params, count, rows.map(productListView));
+      const media = app.mediaBase(request);
+      return paged(request, params, count, rows.map((r) => productListView(r, media)));
     },
   );
 
@@ -188,7 +189,10 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         response: { 200: ref(ProductList) },
       },
     },
-    async () => (await productsService.featuredProducts(database)).map(productListView),
+    async (request) => {
+      const media = app.mediaBase(request);
+      return (await productsService.featuredProducts(database)).map((r) => productListView(r, media));
+    },
   );
 
   app.get(
@@ -202,10 +206,12 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         response: { 200: ref(ProductList), ...problems(400) },
       },
     },
-    async (request) =>
-      (
+    async (request) => {
+      const media = app.mediaBase(request);
+      return (
         await productsService.lowStockProducts(database, request.query.threshold ?? config.lowStockThreshold)
-      ).map(productListView),
+      ).map((r) => productListView(r, media));
+    },
   );
 
   app.get(

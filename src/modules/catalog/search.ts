@@ -22,8 +22,10 @@ export const listColumns = {
   name: products.name,
   slug: products.slug,
   price: products.price,
+  priceMax: products.priceMax,
   stock: products.stock,
   imageUrl: products.imageUrl,
+  imageThumbKey: products.imageThumbKey,
   isActive: products.isActive,
   isFeatured: products.isFeatured,
   categoryId: products.categoryId,
@@ -35,8 +37,10 @@ export type ProductListRow = {
   name: string;
   slug: string;
   price: string;
+  priceMax: string;
   stock: number;
   imageUrl: string | null;
+  imageThumbKey: string | null;
   isActive: boolean;
   isFeatured: boolean;
   categoryId: number;

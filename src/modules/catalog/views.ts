@@ -23,13 +23,21 @@ export function categoryView(c: CategoryNode): CategoryView {
   return { ...categorySummaryView(c), children: c.children.map(categoryView) };
 }
 
-export function productListView(p: ProductListRow) {
+/**
+ * A list item. `mediaBase` is where media files are served (`request.server.mediaBase`):
+ * `image` is the first image's thumbnail there, else the typed-in `image_url`.
+ */
+export function productListView(p: ProductListRow, mediaBase: string) {
   return {
     id: p.id,
     name: p.name,
     slug: p.slug,
     price: formatMoney(p.price),
+    price_min: formatMoney(p.price),
+    price_max: formatMoney(p.priceMax),
     stock: p.stock,
+    in_stock: p.stock > 0,
+    image: p.imageThumbKey !== null ? `${mediaBase}/${p.imageThumbKey}` : p.imageUrl,
     image_url: p.imageUrl,
     is_active: p.isActive,
     is_featured: p.isFeatured,
