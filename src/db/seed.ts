@@ -2,6 +2,7 @@ import { inArray, sql } from 'drizzle-orm';
 import { slugify } from '../lib/slug.js';
 import type { Db, Executor } from './client.js';
 import { categories, products } from './schema/index.js';
+import { type AddImage, seedVariantProducts } from './seed-variants.js';
 
 interface Leaf {
   items: string[];
@@ -233,10 +234,13 @@ function flatten(tree: Tree, parentSlug: string | null = null, out: CategoryRow[
   return out;
 }
 
-/** Loads the demo catalog: ~20 categories in a tree and ~300 products. Safe to run again. */
-export async function seedDemoCatalog(db: Db) {
+/**
+ * Loads the demo catalog: ~20 categories in a tree, ~300 products and a few with options
+ * and variants (with generated pictures when `addImage` is given). Safe to run again.
+ */
+export async function seedDemoCatalog(db: Db, addImage?: AddImage) {
   const rows = flatten(TREE);
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const ids = new Map<string, number>();
     for (const row of rows) {
       await tx
@@ -291,8 +295,14 @@ export async function seedDemoCatalog(db: Db) {
       .select({ count: sql<number>`count(*)::int` })
       .from(products)
       .where(inArray(products.categoryId, [...ids.values()]))) as [{ count: number }];
-    return { categories: ids.size, products: count, createdProducts: created.length };
+    return { ids, categories: ids.size, products: count, createdProducts: created.length };
   });
+  const variantProducts = await seedVariantProducts(db, result.ids, addImage);
+  return {
+    categories: result.categories,
+    products: result.products + variantProducts,
+    createdProducts: result.createdProducts + variantProducts,
+  };
 }
 
 /** Gives every product without a variant its default one (price, stock, the slug as SKU). */
