@@ -50,7 +50,9 @@ class HttpError extends Error {
 }
 
 // ---- catalog -----------------------------------------------------------------------------------
-const LIST_COLUMNS = `p.id, p.name, p.slug, p.price, p.stock, p.image_url, p.is_active, p.is_featured,
+const MEDIA = process.env.MEDIA_BASE ?? `http://localhost:${PORT}/media`;
+const LIST_COLUMNS = `p.id, p.name, p.slug, p.price, p.price as price_min, p.price_max, p.stock, p.stock > 0 as in_stock,
+  coalesce('${MEDIA}/' || p.image_thumb_key, p.image_url) as image, p.image_url, p.is_active, p.is_featured,
   p.category_id as category, c.name as category_name, p.created_at`;
 const IN_TREE = `p.category_id in (
     with recursive sub as (
@@ -73,10 +75,19 @@ const SQL = {
   search: `select ${LIST_COLUMNS} from products p join categories c on c.id = p.category_id
            where p.is_active and ${SEARCH_TEXT} ilike $1
            order by (p.name ilike $1) desc, p.created_at desc, p.id desc limit $2 offset $3`,
-  detail: `select p.id, p.name, p.slug, p.description, p.price, p.stock, p.image_url, p.is_active, p.is_featured,
+  // The product with its active variants and its images, each list a json_agg of one index scan.
+  detail: `select p.id, p.name, p.slug, p.description, p.price, p.price_max, p.stock, p.image_url, p.image_thumb_key,
+                  p.is_active, p.is_featured, p.options,
                   p.created_at, p.updated_at, c.id as c_id, c.name as c_name, c.slug as c_slug,
                   c.description as c_description, c.parent_id as c_parent, c.created_at as c_created_at,
-                  c.updated_at as c_updated_at
+                  c.updated_at as c_updated_at,
+                  (select coalesce(json_agg(json_build_object('id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options,
+                            'price', v.price, 'compare_at_price', v.compare_at_price, 'stock', v.stock, 'is_active', v.is_active,
+                            'weight_grams', v.weight_grams, 'image_id', v.image_id) order by v.position, v.id), '[]')
+                     from product_variants v where v.product_id = p.id and v.is_active) as variants,
+                  (select coalesce(json_agg(json_build_object('id', i.id, 'key', i.key, 'format', i.format, 'alt', i.alt,
+                            'width', i.width, 'height', i.height, 'position', i.position) order by i.position, i.id), '[]')
+                     from product_images i where i.product_id = p.id) as images
            from products p join categories c on c.id = p.category_id where p.id = $1`,
 };
 
@@ -137,10 +148,15 @@ interface DetailRow {
   slug: string;
   description: string;
   price: string;
+  price_max: string;
   stock: number;
   image_url: string | null;
+  image_thumb_key: string | null;
   is_active: boolean;
   is_featured: boolean;
+  options: unknown;
+  variants: { price: string; compare_at_price: string | null; [k: string]: unknown }[];
+  images: { id: number; key: string; format: string; alt: string; width: number; height: number; position: number }[];
   created_at: Date;
   updated_at: Date;
   c_id: number;
@@ -163,10 +179,34 @@ async function productDetail(request: FastifyRequest<{ Params: { id: string } }>
     slug: p.slug,
     description: p.description,
     price: p.price,
+    price_min: p.price,
+    price_max: p.price_max,
     stock: p.stock,
+    in_stock: p.stock > 0,
+    image: p.image_thumb_key ? `${MEDIA}/${p.image_thumb_key}` : p.image_url,
     image_url: p.image_url,
     is_active: p.is_active,
     is_featured: p.is_featured,
+    options: p.options,
+    // json_agg writes numeric as a JSON number: money goes back to two-decimal strings.
+    variants: p.variants.map((v) => ({
+      ...v,
+      price: Number(v.price).toFixed(2),
+      compare_at_price: v.compare_at_price === null ? null : Number(v.compare_at_price).toFixed(2),
+    })),
+    images: p.images.map((i) => ({
+      id: i.id,
+      url: `${MEDIA}/${i.key}/original.${i.format}`,
+      alt: i.alt,
+      width: i.width,
+      height: i.height,
+      position: i.position,
+      sizes: {
+        thumb: `${MEDIA}/${i.key}/thumb.webp`,
+        medium: `${MEDIA}/${i.key}/medium.webp`,
+        large: `${MEDIA}/${i.key}/large.webp`,
+      },
+    })),
     category: {
       id: p.c_id,
       name: p.c_name,
@@ -312,13 +352,19 @@ const CART = {
   lockCart: `insert into carts (user_id) values ($1)
              on conflict (user_id) do update set updated_at = now()
              returning id, created_at, updated_at`,
-  product: `select stock, is_active from products where id = $1`,
-  upsertLine: `insert into cart_items (cart_id, product_id, quantity) values ($1, $2, $3)
-               on conflict (cart_id, product_id) do update
+  // The variant by id, or a product's variants by the product's id (one is required then).
+  variant: `select v.id, v.product_id, v.stock, v.is_active and p.is_active as active
+            from product_variants v join products p on p.id = v.product_id where v.id = $1`,
+  productVariants: `select v.id, v.product_id, v.stock, v.is_active and p.is_active as active
+                    from product_variants v join products p on p.id = v.product_id where v.product_id = $1 limit 2`,
+  upsertLine: `insert into cart_items (cart_id, product_id, variant_id, quantity) values ($1, $2, $3, $4)
+               on conflict (cart_id, variant_id) do update
                  set quantity = cart_items.quantity + excluded.quantity, updated_at = now()
                returning quantity`,
-  lines: `select ci.id, ci.quantity, ci.added_at, ${LIST_COLUMNS}
-          from cart_items ci join products p on p.id = ci.product_id join categories c on c.id = p.category_id
+  lines: `select ci.id, ci.quantity, ci.added_at, v.id as v_id, v.sku as v_sku, v.title as v_title, v.options as v_options,
+                 v.price as unit_price, ${LIST_COLUMNS}
+          from cart_items ci join product_variants v on v.id = ci.variant_id
+          join products p on p.id = ci.product_id join categories c on c.id = p.category_id
           where ci.cart_id = $1 order by ci.added_at, ci.id`,
 };
 
@@ -330,27 +376,44 @@ interface LineRow {
   [column: string]: unknown;
 }
 
-async function cartAdd(request: FastifyRequest<{ Body: { product_id?: number; quantity?: number } }>) {
+type VariantRow = { id: number; product_id: number; stock: number; active: boolean };
+
+async function cartAdd(request: FastifyRequest<{ Body: { product_id?: number; variant_id?: number; quantity?: number } }>) {
   const userId = userOf(request);
-  const productId = Number(request.body?.product_id);
+  const byVariant = request.body?.variant_id !== undefined;
+  const id = Number(byVariant ? request.body?.variant_id : request.body?.product_id);
   const quantity = Number(request.body?.quantity ?? 1);
-  if (!Number.isInteger(productId) || !Number.isInteger(quantity) || quantity < 1 || quantity > 999) {
-    throw new HttpError(400, 'product_id and quantity 1–999');
+  if (!Number.isInteger(id) || !Number.isInteger(quantity) || quantity < 1 || quantity > 999) {
+    throw new HttpError(400, 'variant_id or product_id, and quantity 1–999');
   }
   return inTransaction(async (client) => {
     const cart = (await q<{ id: number; created_at: Date; updated_at: Date }>('cart_lock', CART.lockCart, [userId], client)).rows[0]!;
-    const product = (await q<{ stock: number; is_active: boolean }>('cart_product', CART.product, [productId], client)).rows[0];
-    if (!product?.is_active) throw new HttpError(400, 'Product not found or inactive');
-    const line = (await q<{ quantity: number }>('cart_upsert', CART.upsertLine, [cart.id, productId, quantity], client)).rows[0]!;
-    if (line.quantity > 999 || line.quantity > product.stock) throw new HttpError(400, `Only ${product.stock} items available in stock`);
+    const found = byVariant
+      ? (await q<VariantRow>('cart_variant', CART.variant, [id], client)).rows
+      : (await q<VariantRow>('cart_product_variants', CART.productVariants, [id], client)).rows;
+    if (found.length > 1) throw new HttpError(400, 'variant_required');
+    const variant = found[0];
+    if (!variant?.active) throw new HttpError(400, 'Product not found or inactive');
+    const line = (
+      await q<{ quantity: number }>('cart_upsert', CART.upsertLine, [cart.id, variant.product_id, variant.id, quantity], client)
+    ).rows[0]!;
+    if (line.quantity > 999 || line.quantity > variant.stock) throw new HttpError(400, `Only ${variant.stock} items available in stock`);
     const lines = (await q<LineRow>('cart_lines', CART.lines, [cart.id], client)).rows;
     let total = 0;
     let items = 0;
-    const views = lines.map(({ id, quantity: n, added_at, ...product_ }) => {
-      const subtotal = toPaise(product_.price) * n;
+    const views = lines.map(({ id: lineId, quantity: n, added_at, v_id, v_sku, v_title, v_options, unit_price, ...product_ }) => {
+      const subtotal = toPaise(unit_price as string) * n;
       total += subtotal;
       items += n;
-      return { id, product: product_, quantity: n, subtotal: fromPaise(subtotal), added_at };
+      return {
+        id: lineId,
+        product: product_,
+        variant: { id: v_id, sku: v_sku, title: v_title, options: v_options },
+        unit_price,
+        quantity: n,
+        subtotal: fromPaise(subtotal),
+        added_at,
+      };
     });
     return { id: cart.id, items: views, total_items: items, total_amount: fromPaise(total), created_at: cart.created_at, updated_at: cart.updated_at };
   });
@@ -358,18 +421,24 @@ async function cartAdd(request: FastifyRequest<{ Body: { product_id?: number; qu
 
 const CHECKOUT = {
   lockCart: `update carts set updated_at = now() where user_id = $1 returning id`,
-  lines: `select product_id, quantity from cart_items where cart_id = $1 order by product_id`,
-  lockProducts: `select id, name, price, stock, is_active from products where id = any($1::int[]) order by id for update`,
-  // Conditional: a line whose stock fell short updates nothing, and the count tells.
-  decrement: `update products p set stock = p.stock - v.q, updated_at = now()
-              from unnest($1::int[], $2::int[]) as v(id, q)
-              where p.id = v.id and p.stock >= v.q`,
+  lines: `select product_id, variant_id, quantity from cart_items where cart_id = $1 order by variant_id`,
+  // The lock order: the products (ascending id), then their variants (ascending id).
+  lockProducts: `select id, name, is_active from products where id = any($1::int[]) order by id for no key update`,
+  lockVariants: `select id, sku, title, options, price, stock, is_active from product_variants
+                 where id = any($1::int[]) order by id for no key update`,
+  // Conditional: a line whose stock fell short updates nothing, and the count tells. The
+  // table's trigger carries the change to the product's stock.
+  decrement: `update product_variants v set stock = v.stock - l.q, updated_at = now()
+              from unnest($1::int[], $2::int[]) as l(id, q)
+              where v.id = l.id and v.stock >= l.q`,
   order: `insert into orders (order_number, user_id, total_amount, shipping_address, payment_deadline)
           values ($1, $2, $3, $4, now() + interval '30 minutes')
           returning id, order_number, total_amount, status, payment_status, shipping_address, created_at, updated_at`,
-  items: `insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase)
-          select $1::int, * from unnest($2::int[], $3::text[], $4::int[], $5::numeric[])
-          returning id, product_id as product, product_name, quantity, price_at_purchase`,
+  items: `insert into order_items (order_id, product_id, variant_id, product_name, sku, variant_title, variant_options,
+                                   quantity, price_at_purchase)
+          select $1::int, * from unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[], $9::numeric[])
+          returning id, product_id as product, variant_id, product_name, sku, variant_title, variant_options,
+                    quantity, price_at_purchase`,
   empty: `delete from cart_items where cart_id = $1`,
 };
 
@@ -379,24 +448,28 @@ async function checkout(request: FastifyRequest<{ Body: { shipping_address?: str
   if (!shipping) throw new HttpError(400, 'shipping_address required');
   const order = await inTransaction(async (client) => {
     const cart = (await q<{ id: number }>('co_cart', CHECKOUT.lockCart, [userId], client)).rows[0];
-    const lines = cart ? (await q<{ product_id: number; quantity: number }>('co_lines', CHECKOUT.lines, [cart.id], client)).rows : [];
+    const lines = cart
+      ? (await q<{ product_id: number; variant_id: number; quantity: number }>('co_lines', CHECKOUT.lines, [cart.id], client)).rows
+      : [];
     if (!cart || !lines.length) throw new HttpError(400, 'Your cart is empty.');
-    const ids = lines.map((l) => l.product_id);
+    const productIds = [...new Set(lines.map((l) => l.product_id))];
+    const ids = lines.map((l) => l.variant_id);
     const products = new Map(
-      (
-        await q<{ id: number; name: string; price: string; stock: number; is_active: boolean }>(
-          'co_lock_products',
-          CHECKOUT.lockProducts,
-          [ids],
-          client,
-        )
-      ).rows.map((p) => [p.id, p]),
+      (await q<{ id: number; name: string; is_active: boolean }>('co_lock_products', CHECKOUT.lockProducts, [productIds], client)).rows.map(
+        (p) => [p.id, p],
+      ),
+    );
+    type Variant = { id: number; sku: string; title: string; options: unknown; price: string; stock: number; is_active: boolean };
+    const variants = new Map(
+      (await q<Variant>('co_lock_variants', CHECKOUT.lockVariants, [ids], client)).rows.map((v) => [v.id, v]),
     );
     let total = 0;
     for (const line of lines) {
-      const p = products.get(line.product_id);
-      if (!p?.is_active || p.stock < line.quantity) throw new HttpError(400, `Insufficient stock for product ${line.product_id}`);
-      total += toPaise(p.price) * line.quantity;
+      const v = variants.get(line.variant_id);
+      if (!v?.is_active || !products.get(line.product_id)?.is_active || v.stock < line.quantity) {
+        throw new HttpError(400, `Insufficient stock for variant ${line.variant_id}`);
+      }
+      total += toPaise(v.price) * line.quantity;
     }
     const quantities = lines.map((l) => l.quantity);
     const decremented = await q('co_decrement', CHECKOUT.decrement, [ids, quantities], client);
@@ -406,10 +479,14 @@ async function checkout(request: FastifyRequest<{ Body: { shipping_address?: str
     const items = (
       await q('co_items', CHECKOUT.items, [
         row.id,
+        lines.map((l) => l.product_id),
         ids,
-        ids.map((id) => products.get(id)!.name),
+        lines.map((l) => products.get(l.product_id)!.name),
+        ids.map((id) => variants.get(id)!.sku),
+        ids.map((id) => variants.get(id)!.title),
+        ids.map((id) => JSON.stringify(variants.get(id)!.options)),
         quantities,
-        ids.map((id) => products.get(id)!.price),
+        ids.map((id) => variants.get(id)!.price),
       ], client)
     ).rows;
     await q('co_empty', CHECKOUT.empty, [cart.id], client);

@@ -9,16 +9,19 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { openPostgres, queryRows } from '../src/db/client.js';
 import { rebuildStats } from '../src/modules/orders/stats.js';
-import { generateCatalog } from '../scripts/catalog-data.js';
+import { generateCatalog, generateImages, generateVariants } from '../scripts/catalog-data.js';
 import { generateOrders } from '../scripts/orders-data.js';
 
 export const PASSWORD = 'Bench-Password-2026';
 export const DEPARTMENTS = 10; // generateCatalog makes gen-department-1 … 10
 
-/** shop_bench for the default 100,000 products; shop_bench_10k, shop_bench_2500, … otherwise. */
-export function databaseName(products: number): string {
-  if (products === 100_000) return 'shop_bench';
-  return `shop_bench_${products % 1000 === 0 ? `${products / 1000}k` : products}`;
+/**
+ * shop_bench for the default 100,000 products; shop_bench_10k, shop_bench_2500, … otherwise;
+ * with `_v3` (…) after it for a catalog of three variants (and images) per product.
+ */
+export function databaseName(products: number, variants = 1): string {
+  const base = products === 100_000 ? 'shop_bench' : `shop_bench_${products % 1000 === 0 ? `${products / 1000}k` : products}`;
+  return variants > 1 ? `${base}_v${variants}` : base;
 }
 
 /**
@@ -51,6 +54,10 @@ export interface BenchData {
   filteredPages: Map<number, number>;
   /** Products that checkout may take from without running out (stock ≥ 100,000) */
   checkoutProducts: number[];
+  /** Their variants with that stock, pairwise (the product of checkoutVariants[i] is checkoutProducts[i]) */
+  checkoutVariants: number[];
+  /** Variants per product (1: the default variant only; cart adds name the product) */
+  variants: number;
   /** Users bench2 …, one per connection of the cart and checkout scenarios */
   shoppers: { id: number; username: string }[];
 }
@@ -63,6 +70,7 @@ export async function prepareData(options: {
   users: number;
   orders: number;
   shoppers: number;
+  variants: number;
 }): Promise<BenchData> {
   const admin = new pg.Client({ connectionString: options.serverUrl });
   await admin.connect();
@@ -80,9 +88,15 @@ export async function prepareData(options: {
     if ((await count('products')) < options.products) {
       console.log(`seeding ${options.products} products into ${options.database}…`);
       await generateCatalog(db, options.products, 'gen');
-      // Checkout must never run out of stock during the run.
+      if (options.variants > 1) {
+        await generateVariants(db, options.variants, 'gen');
+        await generateImages(db, 2, 'gen');
+      }
+      // Checkout must never run out of stock during the run (the trigger sums it up into products).
+      await db.execute(sql`update products set is_active = true where slug like 'gen-product-%' and id % 10 = 0`);
       await db.execute(
-        sql`update products set stock = 1000000, is_active = true where slug like 'gen-product-%' and id % 10 = 0`,
+        sql`update product_variants v set stock = 1000000 from products p
+            where p.id = v.product_id and p.slug like 'gen-product-%' and p.id % 10 = 0`,
       );
     }
     // The users' password hashes are made with the server's own argon2id setting: with any
@@ -137,12 +151,14 @@ export async function prepareData(options: {
       );
       filteredPages.set(d, Math.ceil(row!.n / 50));
     }
-    const checkoutProducts = (
-      await queryRows<{ id: number }>(
-        db,
-        sql`select id from products where is_active and stock >= 100000 order by id limit 200`,
-      )
-    ).map((r) => r.id);
+    // One variant per product (its last, in a catalog with several), of 200 products.
+    const checkout = await queryRows<{ id: number; variant: number }>(
+      db,
+      sql`select p.id, (select max(v.id) from product_variants v where v.product_id = p.id and v.stock >= 100000) as variant
+          from products p where p.is_active and p.stock >= 100000 order by p.id limit 200`,
+    );
+    const checkoutProducts = checkout.map((r) => r.id);
+    const checkoutVariants = checkout.map((r) => r.variant);
     const names = Array.from({ length: options.shoppers }, (_, i) => `bench${i + 2}`);
     const found = await queryRows<{ id: number; username: string }>(
       db,
@@ -162,6 +178,8 @@ export async function prepareData(options: {
       listPages: Math.ceil(activeIds.length / 50),
       filteredPages,
       checkoutProducts,
+      checkoutVariants,
+      variants: options.variants,
       shoppers,
     };
   } finally {
@@ -183,15 +201,15 @@ export async function clearCarts(databaseUrl: string, userIds: number[]): Promis
   }
 }
 
-/** Stock of the checkout products and the newest order id, to check a checkout run afterwards. */
-export async function stockSnapshot(databaseUrl: string, productIds: number[]) {
+/** Stock of the checkout variants and the newest order id, to check a checkout run afterwards. */
+export async function stockSnapshot(databaseUrl: string, variantIds: number[]) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ stock: string; last_order: number }>(
-      `select (select sum(stock) from products where id = any($1::int[]))::text as stock,
+      `select (select sum(stock) from product_variants where id = any($1::int[]))::text as stock,
               (select coalesce(max(id), 0) from orders) as last_order`,
-      [productIds],
+      [variantIds],
     );
     return { stock: BigInt(rows[0]!.stock), lastOrder: rows[0]!.last_order };
   } finally {
@@ -205,19 +223,19 @@ export async function stockSnapshot(databaseUrl: string, productIds: number[]) {
  */
 export async function checkStock(
   databaseUrl: string,
-  productIds: number[],
+  variantIds: number[],
   before: { stock: bigint; lastOrder: number },
 ): Promise<{ ok: boolean; orders: number; taken: bigint; ordered: bigint }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ stock: string; ordered: string; orders: number; negative: number }>(
-      `select (select sum(stock) from products where id = any($1::int[]))::text as stock,
+      `select (select sum(stock) from product_variants where id = any($1::int[]))::text as stock,
               (select coalesce(sum(i.quantity), 0) from order_items i
-                where i.order_id > $2 and i.product_id = any($1::int[]))::text as ordered,
+                where i.order_id > $2 and i.variant_id = any($1::int[]))::text as ordered,
               (select count(*)::int from orders where id > $2) as orders,
-              (select count(*)::int from products where stock < 0) as negative`,
-      [productIds, before.lastOrder],
+              (select count(*)::int from product_variants where stock < 0) as negative`,
+      [variantIds, before.lastOrder],
     );
     const row = rows[0]!;
     const taken = before.stock - BigInt(row.stock);
@@ -240,7 +258,7 @@ export async function vacuum(databaseUrl: string): Promise<number> {
   await client.connect();
   try {
     await client.query(
-      'vacuum (analyze) products, carts, cart_items, orders, order_items, order_status_history, order_counters, refresh_tokens, users',
+      'vacuum (analyze) products, product_variants, carts, cart_items, orders, order_items, order_status_history, order_counters, refresh_tokens, users',
     );
   } finally {
     await client.end();

@@ -34,7 +34,7 @@ async function query<T extends pg.QueryResultRow>(client: pg.Client, text: strin
 }
 
 /** The unpaid, overdue orders and their due jobs: one transaction, as checkout would leave them. */
-async function writeBacklog(databaseUrl: string, jwtSecret: string, userId: number, productIds: number[], count: number) {
+async function writeBacklog(databaseUrl: string, jwtSecret: string, userId: number, variantIds: number[], count: number) {
   const config = loadConfig({ DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, LOG_LEVEL: 'silent' });
   const database = openPostgres(databaseUrl, 2);
   const log = pino({ level: 'silent' });
@@ -51,18 +51,19 @@ async function writeBacklog(databaseUrl: string, jwtSecret: string, userId: numb
            from generate_series(1, $3::int) g
            returning id
          ), i as (
-           insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase)
-           select o.id, ($4::int[])[1 + o.id % cardinality($4::int[])], 'Bench drain item', 1, '10.00' from o
+           insert into order_items (order_id, product_id, variant_id, product_name, sku, variant_title, quantity, price_at_purchase)
+           select o.id, v.product_id, v.id, 'Bench drain item', v.sku, v.title, 1, '10.00'
+           from o join product_variants v on v.id = ($4::int[])[1 + o.id % cardinality($4::int[])]
          )
          select id from o order by id`,
-        [userId, ADDRESS, count, productIds],
+        [userId, ADDRESS, count, variantIds],
       );
       await client.query(
-        `update products p set stock = p.stock - v.n
-         from (select ($2::int[])[1 + id % cardinality($2::int[])] as product_id, count(*)::int as n
+        `update product_variants p set stock = p.stock - v.n
+         from (select ($2::int[])[1 + id % cardinality($2::int[])] as variant_id, count(*)::int as n
                from unnest($1::int[]) id group by 1) v
-         where p.id = v.product_id`,
-        [rows.map((r) => r.id), productIds],
+         where p.id = v.variant_id`,
+        [rows.map((r) => r.id), variantIds],
       );
       await client.query(
         `insert into order_counters (key, shard, orders, revenue) values ('status:pending', 0, $1, 0)
@@ -106,7 +107,7 @@ function startWorker(root: string, env: Record<string, string>): Promise<ChildPr
 }
 
 /**
- * Runs the scenario against `databaseUrl`. `productIds` take the orders' stock (one unit
+ * Runs the scenario against `databaseUrl`. `variantIds` take the orders' stock (one unit
  * each, spread over them); `userId` owns the orders. Gives up after `limitSeconds`.
  */
 export async function measureDrain(options: {
@@ -115,22 +116,22 @@ export async function measureDrain(options: {
   database: string;
   env: Record<string, string>;
   userId: number;
-  productIds: number[];
+  variantIds: number[];
   count: number;
   limitSeconds: number;
   /** Told of the worker process when it starts (to end it should the run end early) */
   started?: (child: ChildProcess) => void;
 }): Promise<DrainResult> {
-  const { databaseUrl, productIds, count } = options;
+  const { databaseUrl, variantIds, count } = options;
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   let worker: ChildProcess | undefined;
   try {
     const stock = async () =>
-      BigInt((await query<{ s: string }>(client, 'select sum(stock)::text as s from products where id = any($1)', [productIds]))[0]!.s);
+      BigInt((await query<{ s: string }>(client, 'select sum(stock)::text as s from product_variants where id = any($1)', [variantIds]))[0]!.s);
     const stockBefore = await stock();
     const [{ last }] = (await query<{ last: number }>(client, 'select coalesce(max(id), 0) as last from orders')) as [{ last: number }];
-    await writeBacklog(databaseUrl, options.env.JWT_SECRET!, options.userId, productIds, count);
+    await writeBacklog(databaseUrl, options.env.JWT_SECRET!, options.userId, variantIds, count);
     const stockTaken = stockBefore - (await stock());
 
     worker = await startWorker(options.root, { ...options.env, DATABASE_URL: databaseUrl });
@@ -173,8 +174,8 @@ export async function measureDrain(options: {
       client,
       `select coalesce(sum(i.quantity), 0)::text as units
        from order_status_history h join order_items i on i.order_id = h.order_id
-       where h.order_id <= $1 and h.to_status = 'cancelled' and h.created_at >= $2 and i.product_id = any($3)`,
-      [last, started, productIds],
+       where h.order_id <= $1 and h.to_status = 'cancelled' and h.created_at >= $2 and i.variant_id = any($3)`,
+      [last, started, variantIds],
     );
     const restored = (await stock()) - (stockBefore - stockTaken);
     const exact =

@@ -61,6 +61,9 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     rate: { type: 'string', default: RATE_DEFAULT },
     products: { type: 'string', default: '100000' },
+    // Variants per product: 3 benches a catalog of three sizes per product with two images each
+    // (its own database, …_v3); cart adds then name a variant.
+    variants: { type: 'string', default: '1' },
     orders: { type: 'string', default: '1000000' },
     users: { type: 'string', default: '10000' },
     database: { type: 'string' },
@@ -92,7 +95,8 @@ const RATE_DURATION = Number(args['rate-duration']);
 const CONNECTIONS = Number(args.connections);
 const PRODUCTS = Number(args.products);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DATABASE = args.database ?? databaseName(PRODUCTS);
+const VARIANTS = Number(args.variants);
+const DATABASE = args.database ?? databaseName(PRODUCTS, VARIANTS);
 const dbUrl = new URL(serverUrl);
 dbUrl.pathname = `/${DATABASE}`;
 const OTHER_CPU_WARNING = 15;
@@ -214,11 +218,16 @@ const JSON_BODY = { 'content-type': 'application/json' };
 function scenarios(data: BenchData): Scenario[] {
   const shopperIds = data.shoppers.map((s) => s.id);
   const emptyCarts = () => clearCarts(dbUrl.toString(), shopperIds);
-  const addToCart = (target: Target, slot: number, product: number): HttpCall => ({
+  // The i-th checkout product, or in a catalog with variants its variant.
+  const addToCart = (target: Target, slot: number, i: number): HttpCall => ({
     method: 'POST',
     path: '/api/cart/add/',
     headers: { ...JSON_BODY, ...target.shopper(slot) },
-    body: JSON.stringify({ product_id: product, quantity: 1 }),
+    body: JSON.stringify(
+      data.variants > 1
+        ? { variant_id: data.checkoutVariants[i], quantity: 1 }
+        : { product_id: data.checkoutProducts[i], quantity: 1 },
+    ),
   });
   return [
     {
@@ -287,7 +296,7 @@ function scenarios(data: BenchData): Scenario[] {
       before: emptyCarts,
       // Each shopper adds to a cart of at most four lines (the cart comes back whole).
       cycle: (target, slot) => {
-        const own = [0, 1, 2, 3].map((k) => data.checkoutProducts[(slot * 4 + k) % data.checkoutProducts.length]!);
+        const own = [0, 1, 2, 3].map((k) => (slot * 4 + k) % data.checkoutProducts.length);
         return [() => addToCart(target, slot, pick(own))];
       },
     },
@@ -298,7 +307,7 @@ function scenarios(data: BenchData): Scenario[] {
       writes: true,
       before: emptyCarts,
       cycle: (target, slot) => [
-        () => addToCart(target, slot, pick(data.checkoutProducts)),
+        () => addToCart(target, slot, rand(data.checkoutProducts.length)),
         () => ({
           method: 'POST',
           path: '/api/orders/create_order/',
@@ -716,6 +725,7 @@ async function main() {
     users: Number(args.users),
     orders: Number(args.orders),
     shoppers: CONNECTIONS,
+    variants: VARIANTS,
   });
   {
     const client = new pg.Client({ connectionString: dbUrl.toString() });
@@ -760,13 +770,13 @@ async function main() {
           console.error(`${scenario.name} (${who}): first cycle failed, not timed: ${problem}`);
           continue;
         }
-        const before = scenario.unit === 'order' ? await stockSnapshot(dbUrl.toString(), data.checkoutProducts) : null;
+        const before = scenario.unit === 'order' ? await stockSnapshot(dbUrl.toString(), data.checkoutVariants) : null;
         const m = await undisturbed(`${scenario.name} (${who})`, scenario.writes ?? false, () =>
           measure(scenario, target, watched),
         );
         row[who] = m;
         if (before) {
-          const check = await checkStock(dbUrl.toString(), data.checkoutProducts, before);
+          const check = await checkStock(dbUrl.toString(), data.checkoutVariants, before);
           (row.stock ??= {})[who] =
             `${check.orders} orders; stock taken ${check.taken} = units ordered ${check.ordered}: ${check.ok ? 'consistent' : 'MISMATCH'}`;
         }
@@ -787,7 +797,7 @@ async function main() {
         database: DATABASE,
         env: { JWT_SECRET, DB_POOL_MAX: '20' },
         userId: data.shoppers[0]!.id,
-        productIds: data.checkoutProducts,
+        variantIds: data.checkoutVariants,
         count: Number(args['drain-orders']),
         limitSeconds: Number(args['drain-limit']),
         started: (child) => children.push(child),
@@ -808,13 +818,13 @@ async function main() {
           const who = target.server.name;
           const max = row[who]?.rps;
           if (!max || max < 2) continue;
-          const before = row.scenario.unit === 'order' ? await stockSnapshot(dbUrl.toString(), data.checkoutProducts) : null;
+          const before = row.scenario.unit === 'order' ? await stockSnapshot(dbUrl.toString(), data.checkoutVariants) : null;
           const result = await undisturbed(`${row.scenario.name} at fixed rate (${who})`, row.scenario.writes ?? false, () =>
             measurePaced(row.scenario, target, max / 2, watched),
           );
           row.rate[who] = result;
           if (before) {
-            const check = await checkStock(dbUrl.toString(), data.checkoutProducts, before);
+            const check = await checkStock(dbUrl.toString(), data.checkoutVariants, before);
             if (!check.ok) (row.stock ??= {})[who] = `at fixed rate: stock taken ${check.taken} ≠ units ordered ${check.ordered}`;
           }
           console.log(

@@ -48,3 +48,50 @@ export async function generateCatalog(db: Db, count: number, prefix = 'gen') {
   await db.execute(sql`analyze product_variants`);
   await db.execute(sql`analyze products`);
 }
+
+const SIZES = ['S', 'M', 'L', 'XL', 'XXL'];
+
+/**
+ * Makes every generated product (slug `<prefix>-product-N`) a product with `perProduct`
+ * variants in one option, Size: the default variant becomes size S, and sizes M, L, … are
+ * added at 10 % more each, with stock of their own. Set-based, like generateCatalog.
+ */
+export async function generateVariants(db: Db, perProduct: number, prefix = 'gen') {
+  const sizes = SIZES.slice(0, perProduct);
+  await db.execute(sql`
+    update products set options = jsonb_build_array(jsonb_build_object('name', 'Size', 'values', ${JSON.stringify(sizes)}::jsonb))
+    where slug like ${`${prefix}-product-%`} and options = '[]'::jsonb`);
+  await db.execute(sql`
+    update product_variants v set options = jsonb_build_object('Size', 'S'), title = 'S'
+    from products p where p.id = v.product_id and p.slug like ${`${prefix}-product-%`} and v.options = '{}'::jsonb`);
+  await db.execute(sql`
+    insert into product_variants (product_id, sku, title, options, price, stock, position)
+    select p.id, p.slug || '-' || lower(s.size), s.size, jsonb_build_object('Size', s.size),
+           round(v.price * (1 + 0.1 * s.n), 2), (hashint4(p.id * 31 + s.n) & 255), s.n
+    from products p
+    join product_variants v on v.product_id = p.id and v.options = jsonb_build_object('Size', 'S')
+    cross join lateral unnest(${`{${sizes.slice(1).join(',')}}`}::text[]) with ordinality as s(size, n)
+    where p.slug like ${`${prefix}-product-%`}
+    on conflict do nothing`);
+  await db.execute(sql`analyze product_variants`);
+  await db.execute(sql`analyze products`);
+}
+
+/**
+ * Gives every generated product `perProduct` image rows (keys made from the product id; no
+ * files: the bench reads the API, not the media), the first one as the list's thumbnail.
+ */
+export async function generateImages(db: Db, perProduct: number, prefix = 'gen') {
+  await db.execute(sql`
+    insert into product_images (product_id, key, format, alt, width, height, position)
+    select p.id, md5(p.id::text || '-' || g), 'jpg', p.name || ' photo ' || (g + 1), 1200, 1200, g
+    from products p cross join generate_series(0, ${perProduct - 1}) g
+    where p.slug like ${`${prefix}-product-%`}
+      and not exists (select 1 from product_images i where i.product_id = p.id)`);
+  await db.execute(sql`
+    update products p set image_thumb_key = i.key || '/thumb.webp'
+    from product_images i where i.product_id = p.id and i.position = 0 and p.slug like ${`${prefix}-product-%`}`);
+  await db.execute(sql`update product_variants v set image_id = i.id
+    from product_images i where i.product_id = v.product_id and i.position = 0`);
+  await db.execute(sql`analyze product_images`);
+}
