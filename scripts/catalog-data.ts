@@ -67,7 +67,7 @@ export async function generateVariants(db: Db, perProduct: number, prefix = 'gen
   await db.execute(sql`
     insert into product_variants (product_id, sku, title, options, price, stock, position)
     select p.id, p.slug || '-' || lower(s.size), s.size, jsonb_build_object('Size', s.size),
-           round(v.price * (1 + 0.1 * s.n), 2), (hashint4(p.id * 31 + s.n) & 255), s.n
+           round(v.price * (1 + 0.1 * s.n), 2), (hashint4(p.id * 31 + s.n::int) & 255), s.n::int
     from products p
     join product_variants v on v.product_id = p.id and v.options = jsonb_build_object('Size', 'S')
     cross join lateral unnest(${`{${sizes.slice(1).join(',')}}`}::text[]) with ordinality as s(size, n)

@@ -35,12 +35,14 @@ export async function generateOrders(db: Db, userCount: number, orderCount: numb
     on conflict do nothing`);
   await db.execute(sql`
     with p as (select min(id) lo, count(*)::int n from products)
-    insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase)
-    select o.id, pr.id, pr.name, 1 + (hashint4(o.id * 11 + k) & 3), pr.price
+    insert into order_items (order_id, product_id, variant_id, product_name, sku, variant_title, variant_options,
+                             quantity, price_at_purchase)
+    select o.id, pr.id, v.id, pr.name, v.sku, v.title, v.options, 1 + (hashint4(o.id * 11 + k) & 3), v.price
     from orders o
     cross join p
     cross join lateral generate_series(1, 1 + (hashint4(o.id) & 2147483647) % 3) k
     join products pr on pr.id = p.lo + (hashint4(o.id * 7 + k * 13) & 2147483647) % p.n
+    join lateral (select * from product_variants pv where pv.product_id = pr.id order by pv.id limit 1) v on true
     where o.order_number like 'ORD-0000%' and not exists (select 1 from order_items i where i.order_id = o.id)`);
   await db.execute(sql`
     update orders o set total_amount = t.total
