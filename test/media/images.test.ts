@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productImages, products } from '../../src/db/schema/index.js';
+import { addProductImage, LocalStorage, type MediaStorage } from '../../src/modules/media/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { bearer, makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
@@ -200,6 +201,42 @@ describe('upload', () => {
     expectProblem(await upload(ctx, 2_000_000_000, jpeg, shop.admin), 404, 'not_found');
     expect(await listFiles(mediaDir)).toEqual(before);
     expectProblem(await upload(ctx, 0, jpeg, shop.admin), 400, 'validation_error', 'id');
+  });
+});
+
+describe('no orphan files', () => {
+  it('removes the files already written when a later write fails, and inserts no row', async () => {
+    const product = await makeProduct(shop);
+    const real = new LocalStorage(mediaDir);
+    let puts = 0;
+    const failing: MediaStorage = {
+      put: async (key, bytes, type) => {
+        if (++puts === 2) throw new Error('disk full');
+        await real.put(key, bytes, type);
+      },
+      delete: (keys) => real.delete(keys),
+    };
+    const before = await listFiles(mediaDir);
+    const bytes = await solid(300, 200).webp().toBuffer();
+    await expect(addProductImage({ database: ctx.database, storage: failing }, product.id, bytes)).rejects.toThrow(
+      'disk full',
+    );
+    expect(puts).toBe(4);
+    expect(await listFiles(mediaDir)).toEqual(before);
+    expect(await rowsOf(product.id)).toEqual([]);
+  });
+
+  it('keeps the files of an image that shares the key when another upload of the same bytes fails', async () => {
+    const product = await makeProduct(shop);
+    const bytes = await solid(70, 70).png().toBuffer();
+    const kept = await uploaded(product.id, bytes);
+    const failing: MediaStorage = {
+      put: () => Promise.reject(new Error('disk full')),
+      delete: (keys) => new LocalStorage(mediaDir).delete(keys),
+    };
+    await expect(addProductImage({ database: ctx.database, storage: failing }, product.id, bytes)).rejects.toThrow();
+    expect((await served(kept.sizes.medium)).statusCode).toBe(200);
+    expect((await served(kept.url)).statusCode).toBe(200);
   });
 });
 
