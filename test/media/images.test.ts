@@ -321,6 +321,31 @@ describe('order and delete', () => {
   });
 });
 
+describe('deleting a product', () => {
+  it("removes its images' files after the commit, except files another product's image shares", async () => {
+    const product = await makeProduct(shop);
+    const other = await makeProduct(shop);
+    const sharedBytes = await solid(33, 44).png().toBuffer();
+    const own = await uploaded(product.id, await solid(33, 44).jpeg().toBuffer());
+    const shared = await uploaded(product.id, sharedBytes);
+    const kept = await uploaded(other.id, sharedBytes);
+    const ownKey = keyOf(own.url).split('/')[0]!;
+    const sharedKey = keyOf(shared.url).split('/')[0]!;
+    expect(await listFiles(join(mediaDir, ownKey))).toHaveLength(4);
+
+    const res = await ctx.app.inject({
+      method: 'DELETE',
+      url: `/api/products/${product.id}/`,
+      headers: bearer(shop.admin.access),
+    });
+    expect(res.statusCode, res.body).toBe(204);
+    expect(await listFiles(join(mediaDir, ownKey))).toEqual([]);
+    expect(await listFiles(join(mediaDir, sharedKey))).toHaveLength(4);
+    expect((await served(kept.sizes.thumb)).statusCode).toBe(200);
+    expect(await rowsOf(product.id)).toEqual([]);
+  });
+});
+
 describe('/media files', () => {
   it('serves HEAD, and answers 404 problem+json for listings, traversal and unknown files', async () => {
     const product = await makeProduct(shop);

@@ -101,6 +101,21 @@ describe('S3 storage', () => {
     expect((await fetch(image.sizes.large)).status).toBe(404);
   });
 
+  it("removes a deleted product's objects", async () => {
+    const product = await makeProduct(shop);
+    const res = await upload(ctx, product.id, await solid(64, 64).webp().toBuffer(), shop.admin);
+    expect(res.statusCode, res.body).toBe(201);
+    const key = res.json<Image>().url.slice(`${endpoint}/${BUCKET}/`.length).split('/')[0]!;
+    expect(await objectKeys(`${key}/`)).toHaveLength(4);
+    const del = await ctx.app.inject({
+      method: 'DELETE',
+      url: `/api/products/${product.id}/`,
+      headers: bearer(shop.admin.access),
+    });
+    expect(del.statusCode).toBe(204);
+    expect(await objectKeys(`${key}/`)).toEqual([]);
+  });
+
   it('leaves no object after a refused upload (unknown product, not an image)', async () => {
     const before = await objectKeys();
     const jpeg = await solid(40, 40).jpeg().toBuffer();
