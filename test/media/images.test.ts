@@ -321,6 +321,33 @@ describe('order and delete', () => {
   });
 });
 
+describe('concurrent changes', () => {
+  it('parallel uploads get positions 0..n-1; a parallel delete of the same bytes leaves the new image its files', async () => {
+    const product = await makeProduct(shop);
+    const files = await Promise.all([1, 2, 3, 4].map(() => solid(48, 32).png().toBuffer()));
+    const images = await Promise.all(files.map((f) => uploaded(product.id, f)));
+    expect(images.map((i) => i.position).sort()).toEqual([0, 1, 2, 3]);
+    expect((await rowsOf(product.id)).map((r) => r.position)).toEqual([0, 1, 2, 3]);
+
+    // Same bytes uploaded again while the first image is deleted: whichever order the two
+    // take, the surviving row's files exist.
+    const [again, deleted] = await Promise.all([
+      upload(ctx, product.id, files[0]!, shop.admin),
+      ctx.app.inject({
+        method: 'DELETE',
+        url: `/api/products/${product.id}/images/${images[0]!.id}/`,
+        headers: bearer(shop.admin.access),
+      }),
+    ]);
+    expect(again.statusCode, again.body).toBe(201);
+    expect(deleted.statusCode).toBe(204);
+    for (const url of [again.json<Image>().url, ...Object.values(again.json<Image>().sizes)]) {
+      expect((await served(url)).statusCode, url).toBe(200);
+    }
+    expect((await rowsOf(product.id)).map((r) => r.position)).toEqual([0, 1, 2, 3]);
+  });
+});
+
 describe('deleting a product', () => {
   it("removes its images' files after the commit, except files another product's image shares", async () => {
     const product = await makeProduct(shop);
