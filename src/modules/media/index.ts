@@ -9,6 +9,7 @@ export {
   deleteProductImage,
   type MediaDeps,
   productImageKeys,
+  productImagesOf,
   removeMediaOnProductDelete,
   removeUnusedImageFiles,
   updateProductImage,

@@ -80,6 +80,7 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<vo
 /** Product images (staff): upload, alt text and order, delete. Registered under /api/products. */
 export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async (app, { deps, maxBytes }) => {
   const tags = ['products'];
+  app.addHook('onClose', async () => deps.storage.close?.());
   const view = (request: FastifyRequest, row: Parameters<typeof imageView>[1]) =>
     imageView(app.mediaBase(request), row);
 

@@ -51,6 +51,11 @@ export async function removeUnusedImageFiles(deps: MediaDeps, keys: readonly str
   }
 }
 
+/** A product's images in display order (for the product detail: map them with imageView). */
+export function productImagesOf(ex: Executor, productId: number): Promise<ImageRow[]> {
+  return repo.imagesOf(ex, productId);
+}
+
 /** The image keys of a product, to read in the product's deleting transaction (then removeUnusedImageFiles). */
 export function productImageKeys(ex: Executor, productId: number): Promise<string[]> {
   return repo.keysOf(ex, productId);
