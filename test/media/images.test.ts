@@ -204,6 +204,36 @@ describe('upload', () => {
   });
 });
 
+describe('from a browser', () => {
+  it('takes a FormData upload over a real connection, larger than the 1 MiB JSON body limit', async () => {
+    const other = await buildTestApp({ DATA_DIR: dataDir });
+    try {
+      const otherShop = await makeShop(other);
+      const product = await makeProduct(otherShop);
+      const address = await other.app.listen({ port: 0, host: '127.0.0.1' });
+      const photo = await noise(700, 700).png().toBuffer();
+      expect(photo.length).toBeGreaterThan(1024 * 1024);
+      const form = new FormData();
+      form.append('file', new Blob([photo], { type: 'image/png' }), 'noise.png');
+      form.append('alt', 'Static');
+      const res = await fetch(`${address}/api/products/${product.id}/images/`, {
+        method: 'POST',
+        body: form,
+        headers: bearer(otherShop.admin.access),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const image = (await res.json()) as Image;
+      expect(image).toMatchObject({ alt: 'Static', width: 700, height: 700, position: 0 });
+      const thumb = await fetch(`${address}${new URL(image.sizes.thumb).pathname}`);
+      expect(thumb.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(thumb.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      expect(await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).toMatchObject({ width: 200, height: 200 });
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('no orphan files', () => {
   it('removes the files already written when a later write fails, and inserts no row', async () => {
     const product = await makeProduct(shop);
