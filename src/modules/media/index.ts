@@ -15,4 +15,11 @@ export {
   updateProductImage,
 } from './service.js';
 export { LocalStorage, type MediaStorage, openMediaStorage, S3Storage } from './storage.js';
-export { IMAGE_SIZES, imageView, type ImageRow, type ImageSize, originalPath, sizePath } from './urls.js';
+export {
+  IMAGE_SIZES,
+  imageView,
+  type ImageRow,
+  type ImageSize,
+  originalPath,
+  sizePath,
+} from './urls.js';

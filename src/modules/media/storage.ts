@@ -143,7 +143,9 @@ export class S3Storage implements MediaStorage {
       );
       const failed = result.Errors?.filter((e) => e.Code !== 'NoSuchKey') ?? [];
       if (failed.length) {
-        throw new Error(`S3 refused to delete ${failed.map((e) => `${e.Key}: ${e.Code}`).join(', ')}`);
+        throw new Error(
+          `S3 refused to delete ${failed.map((e) => `${e.Key}: ${e.Code}`).join(', ')}`,
+        );
       }
     }
   }
