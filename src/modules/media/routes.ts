@@ -69,7 +69,8 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<vo
       'Upload the image as multipart/form-data (fields `file`, `alt`).',
     );
   }
-  const body: Record<string, unknown> = {};
+  // No prototype: a part named `__proto__` is just an unknown field.
+  const body: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   try {
     for await (const part of request.parts({ limits: { fileSize: maxBytes } })) {
       if (part.type === 'file') {
