@@ -121,7 +121,7 @@ export function featuredProducts(database: Database): Promise<ProductListRow[]> 
     .limit(10);
 }
 
-export interface LowVariant {
+interface LowVariant {
   id: number;
   sku: string;
   title: string;
