@@ -702,6 +702,96 @@ export interface paths {
     patch: operations['patchApiProductsIdImagesImageId'];
     trace?: never;
   };
+  '/api/products/{id}/options/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Replace a product’s options
+     * @description The whole list, at most 3 options, values in display order. The first time options are set on a product whose only variant is the default, that variant takes the first value of each option. A new option gives every variant its first value. Removing an option while the product has several variants, or a value that a variant uses, is 409. Names and values are trimmed; they are unique ignoring case. An option whose name changes only in case keeps its variants’ values.
+     */
+    put: operations['putApiProductsIdOptions'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/products/{id}/variants/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A product’s variants, inactive ones included, by position */
+    get: operations['getApiProductsIdVariants'];
+    put?: never;
+    /**
+     * Add a variant
+     * @description `options` names exactly the product’s options, with one of each one’s values; the combination is new to the product. Without `sku`, one is made from the slug and the values (`-2`, … when taken). Without `title`, the values joined by " / ". At most 100 variants a product.
+     */
+    post: operations['postApiProductsIdVariants'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Update many variants at once (all or none)
+     * @description Each item is `{id, …}` with the fields of `PATCH variants/{variant_id}/`; one transaction and one UPDATE whatever their number. Errors name their item (`variants.3.sku`).
+     */
+    patch: operations['patchApiProductsIdVariants'];
+    trace?: never;
+  };
+  '/api/products/{id}/variants/{variant_id}/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A variant */
+    get: operations['getApiProductsIdVariantsVariantId'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a variant
+     * @description 409 for the product’s last variant, and for one that appears in an order (deactivate it).
+     */
+    delete: operations['deleteApiProductsIdVariantsVariantId'];
+    options?: never;
+    head?: never;
+    /**
+     * Update a variant
+     * @description The given fields change. `stock_adjustment` adds to the stock in the UPDATE itself (not with `stock`). A title made from the option values follows them when `options` change.
+     */
+    patch: operations['patchApiProductsIdVariantsVariantId'];
+    trace?: never;
+  };
+  '/api/products/{id}/variants/bulk/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Add many variants at once (all or none)
+     * @description As `POST variants/` for each of 1..100 variants, in one transaction; errors name their item (`variants.3.sku`). Answers the variants created, in the request’s order.
+     */
+    post: operations['postApiProductsIdVariantsBulk'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/products/analytics/': {
     parameters: {
       query?: never;
@@ -746,7 +836,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Active products with stock below the threshold, lowest first (at most 100) */
+    /**
+     * Active products with an active variant below the threshold, lowest first (at most 100)
+     * @description Each row is the product’s list item with `low_variants`: its active variants below the threshold.
+     */
     get: operations['getApiProductsLowStock'];
     put?: never;
     post?: never;
@@ -1072,6 +1165,36 @@ export interface components {
       all?: boolean;
       refresh?: string;
     };
+    LowStockItem: {
+      category: number;
+      category_name: string;
+      /** Format: date-time */
+      created_at: string;
+      id: number;
+      /** @description The first image’s thumbnail URL, else `image_url`. */
+      image: string | null;
+      image_url: string | null;
+      in_stock: boolean;
+      is_active: boolean;
+      is_featured: boolean;
+      /** @description The active variants below the threshold, lowest stock first. */
+      low_variants: {
+        id: number;
+        sku: string;
+        stock: number;
+        title: string;
+      }[];
+      name: string;
+      /** @example 1499.00 */
+      price: string;
+      /** @example 1499.00 */
+      price_max: string;
+      /** @example 1499.00 */
+      price_min: string;
+      slug: string;
+      stock: number;
+    };
+    LowStockList: components['schemas']['LowStockItem'][];
     ManualPayment: {
       /** @enum {unknown} */
       method: 'cash' | 'bank_transfer' | 'upi' | 'other';
@@ -1270,16 +1393,28 @@ export interface components {
       created_at: string;
       description: string;
       id: number;
+      /** @description The first image’s thumbnail URL, else `image_url`. */
+      image: string | null;
       image_url: string | null;
+      /** @description By position. */
+      images: components['schemas']['ProductImage'][];
+      in_stock: boolean;
       is_active: boolean;
       is_featured: boolean;
       name: string;
+      options: components['schemas']['ProductOption'][];
       /** @example 1499.00 */
       price: string;
+      /** @example 1499.00 */
+      price_max: string;
+      /** @example 1499.00 */
+      price_min: string;
       slug: string;
       stock: number;
       /** Format: date-time */
       updated_at: string;
+      /** @description Active variants for shoppers, all of them for staff; by position. */
+      variants: components['schemas']['Variant'][];
     };
     ProductImage: {
       alt: string;
@@ -1313,6 +1448,17 @@ export interface components {
       price_min: string;
       slug: string;
       stock: number;
+    };
+    ProductOption: {
+      name: string;
+      values: string[];
+    };
+    ProductOptionsBody: {
+      /** @description The whole option list (at most 3), values in display order. */
+      options: {
+        name: string;
+        values: string[];
+      }[];
     };
     ProductPage: {
       count: number;
@@ -1416,6 +1562,92 @@ export interface components {
       last_name: string;
       phone: string;
       username: string;
+    };
+    Variant: {
+      /** @example 1499.00 */
+      compare_at_price: string | null;
+      id: number;
+      image_id: number | null;
+      is_active: boolean;
+      /** @description Each of the product’s option names with this variant’s value ({} without options). */
+      options: {
+        [key: string]: string;
+      };
+      /** @example 1499.00 */
+      price: string;
+      sku: string;
+      stock: number;
+      title: string;
+      weight_grams: number | null;
+    };
+    VariantBody: {
+      /** @description Decimal with at most two places, or null. */
+      compare_at_price?: string | number | null;
+      image_id?: number | null;
+      is_active?: boolean;
+      /** @description Exactly the product’s option names, each with one of its values. */
+      options: {
+        [key: string]: string;
+      };
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
+      price: string | number;
+      /** @description 1–64 letters, digits, `.`, `_` or `-`; unique across the shop, ignoring case. */
+      sku?: string;
+      stock?: number;
+      /** @description Default: the option values joined by " / ". */
+      title?: string;
+      weight_grams?: number | null;
+    };
+    VariantBulkCreateBody: {
+      variants: components['schemas']['VariantBody'][];
+    };
+    VariantBulkPatchBody: {
+      variants: components['schemas']['VariantBulkPatchItem'][];
+    };
+    VariantBulkPatchItem: {
+      /** @description Decimal with at most two places, or null. */
+      compare_at_price?: string | number | null;
+      id: number;
+      image_id?: number | null;
+      is_active?: boolean;
+      /** @description Exactly the product’s option names, each with one of its values. */
+      options?: {
+        [key: string]: string;
+      };
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
+      price?: string | number;
+      /** @description 1–64 letters, digits, `.`, `_` or `-`; unique across the shop, ignoring case. */
+      sku?: string;
+      stock?: number;
+      /** @description Added to the current stock in the UPDATE itself; the result stays within 0..1000000000. Not with `stock`. */
+      stock_adjustment?: number;
+      /** @description Default: the option values joined by " / ". */
+      title?: string;
+      weight_grams?: number | null;
+    };
+    VariantBulkResult: {
+      variants: components['schemas']['Variant'][];
+    };
+    VariantList: components['schemas']['Variant'][];
+    VariantPatchBody: {
+      /** @description Decimal with at most two places, or null. */
+      compare_at_price?: string | number | null;
+      image_id?: number | null;
+      is_active?: boolean;
+      /** @description Exactly the product’s option names, each with one of its values. */
+      options?: {
+        [key: string]: string;
+      };
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
+      price?: string | number;
+      /** @description 1–64 letters, digits, `.`, `_` or `-`; unique across the shop, ignoring case. */
+      sku?: string;
+      stock?: number;
+      /** @description Added to the current stock in the UPDATE itself; the result stays within 0..1000000000. Not with `stock`. */
+      stock_adjustment?: number;
+      /** @description Default: the option values joined by " / ". */
+      title?: string;
+      weight_grams?: number | null;
     };
     WebhookEvent: {
       error: string | null;
@@ -4277,6 +4509,14 @@ export interface operations {
          */
         min_price?: string;
         /**
+         * @description `Name:Value` (repeatable): products with an active variant that has these option values. Values of one name are alternatives; different names must all hold for the same variant. Case-sensitive.
+         * @example [
+         *       "Colour:Red",
+         *       "Size:M"
+         *     ]
+         */
+        option?: string[];
+        /**
          * @description Sort field; a leading `-` sorts descending.
          * @example -price
          */
@@ -4920,6 +5160,598 @@ export interface operations {
       };
     };
   };
+  putApiProductsIdOptions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ProductOptionsBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProductDetail'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiProductsIdVariants: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VariantList'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiProductsIdVariants: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VariantBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Variant'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchApiProductsIdVariants: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VariantBulkPatchBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VariantBulkResult'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiProductsIdVariantsVariantId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+        /**
+         * @description The variant’s id.
+         * @example 1
+         */
+        variant_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Variant'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteApiProductsIdVariantsVariantId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+        /**
+         * @description The variant’s id.
+         * @example 1
+         */
+        variant_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchApiProductsIdVariantsVariantId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+        /**
+         * @description The variant’s id.
+         * @example 1
+         */
+        variant_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VariantPatchBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Variant'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiProductsIdVariantsBulk: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VariantBulkCreateBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VariantBulkResult'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getApiProductsAnalytics: {
     parameters: {
       query?: never;
@@ -5017,7 +5849,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ProductList'];
+          'application/json': components['schemas']['LowStockList'];
         };
       };
       /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */

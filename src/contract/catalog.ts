@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { PRODUCT_ORDERINGS } from './enums.js';
-import { Id, Money, Nullable, Page, PageQuery, param, ref, Timestamp } from './common.js';
+import { Id, IdParams, Money, Nullable, Page, PageQuery, param, ref, Timestamp } from './common.js';
+import { ProductImage } from './media.js';
 
 const categoryFields = {
   id: Id,
@@ -77,9 +78,51 @@ export const ProductListItem = Type.Object(
 export const ProductPage = Page('ProductPage', ref(ProductListItem));
 export const ProductList = Type.Array(ref(ProductListItem), { $id: 'ProductList' });
 
+/**
+ * @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others: an option a
+ * product's variants choose from, values in display order.
+ */
+export const ProductOption = Type.Object(
+  { name: Type.String(), values: Type.Array(Type.String()) },
+  { $id: 'ProductOption' },
+);
+
+/** What is sold: one combination of a product's option values, with its own SKU, price and stock. */
+export const Variant = Type.Object(
+  {
+    id: Id,
+    sku: Type.String(),
+    title: Type.String(),
+    options: Type.Record(Type.String(), Type.String(), {
+      description: 'Each of the product’s option names with this variant’s value ({} without options).',
+    }),
+    price: Money,
+    compare_at_price: Nullable(Money),
+    stock: Type.Integer(),
+    is_active: Type.Boolean(),
+    weight_grams: Type.Union([Type.Integer(), Type.Null()]),
+    image_id: Type.Union([Id, Type.Null()]),
+  },
+  { $id: 'Variant' },
+);
+export const VariantList = Type.Array(ref(Variant), { $id: 'VariantList' });
+/** The answer of a bulk create or update: the variants written, in the request's order. */
+export const VariantBulkResult = Type.Object({ variants: Type.Array(ref(Variant)) }, { $id: 'VariantBulkResult' });
+
 export const ProductDetail = Type.Object(
   {
     ...productFields,
+    price_min: Money,
+    price_max: Money,
+    in_stock: Type.Boolean(),
+    image: Nullable(
+      Type.String({ description: 'The first image’s thumbnail URL, else `image_url`.' }),
+    ),
+    options: Type.Array(ref(ProductOption)),
+    variants: Type.Array(ref(Variant), {
+      description: 'Active variants for shoppers, all of them for staff; by position.',
+    }),
+    images: Type.Array(ref(ProductImage), { description: 'By position.' }),
     description: Type.String(),
     category: ref(CategorySummary),
     category_name: Type.String(),
@@ -140,6 +183,120 @@ export const ProductUpdateBody = Type.Object(productUpdateFields, { $id: 'Produc
 export const ProductPatchBody = Type.Partial(Type.Object(productUpdateFields), { $id: 'ProductPatchBody' });
 export type ProductInput = Static<typeof ProductPatchBody>;
 
+/** Limits of options and variants (API-v2 §1). */
+export const VARIANT_LIMITS = {
+  options: 3,
+  optionName: 50,
+  values: 50,
+  value: 50,
+  variants: 100,
+  weightGrams: 1_000_000,
+} as const;
+
+const OptionBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: VARIANT_LIMITS.optionName }),
+  values: Type.Array(Type.String({ minLength: 1, maxLength: VARIANT_LIMITS.value }), {
+    minItems: 1,
+    maxItems: VARIANT_LIMITS.values,
+  }),
+});
+export const ProductOptionsBody = Type.Object(
+  {
+    options: Type.Array(OptionBody, {
+      maxItems: VARIANT_LIMITS.options,
+      description: 'The whole option list (at most 3), values in display order.',
+    }),
+  },
+  { $id: 'ProductOptionsBody' },
+);
+export type ProductOptionsInput = Static<typeof ProductOptionsBody>;
+
+const Sku = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9._-]+$',
+  description: '1–64 letters, digits, `.`, `_` or `-`; unique across the shop, ignoring case.',
+  'x-error': { pattern: 'An SKU holds only letters, digits, ".", "_" and "-".' },
+});
+const Stock = Type.Integer({
+  minimum: 0,
+  maximum: MAX_STOCK,
+  'x-error': {
+    minimum: 'Stock cannot be negative',
+    maximum: `Ensure this value is less than or equal to ${MAX_STOCK}.`,
+    type: 'A valid integer is required.',
+  },
+});
+const NullableMoneyInput = Type.Union([Type.String(), Type.Number(), Type.Null()], {
+  description: 'Decimal with at most two places, or null.',
+  'x-allowed': 'A valid number or null is required.',
+});
+const WeightGrams = Type.Unsafe<number | null>({
+  type: ['integer', 'null'],
+  minimum: 0,
+  maximum: VARIANT_LIMITS.weightGrams,
+  'x-error': { type: 'A whole number of grams or null is required.' },
+});
+const ImageRefInput = Type.Unsafe<number | null>({
+  type: ['integer', 'null'],
+  minimum: 1,
+  maximum: 2_147_483_647,
+  'x-error': { type: 'Must be an image id of this product or null.' },
+});
+
+const variantBodyFields = {
+  sku: Type.Optional(Sku),
+  title: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Default: the option values joined by " / ".' }),
+  ),
+  options: Type.Record(Type.String(), Type.String(), {
+    description: 'Exactly the product’s option names, each with one of its values.',
+  }),
+  price: Type.Union([Type.String(), Type.Number()], {
+    description: 'Decimal with at most two places, as a string ("1499.50") or a number.',
+    'x-allowed': 'A valid number is required.',
+  }),
+  compare_at_price: Type.Optional(NullableMoneyInput),
+  stock: Type.Optional(Stock),
+  is_active: Type.Optional(Type.Boolean()),
+  weight_grams: Type.Optional(WeightGrams),
+  image_id: Type.Optional(ImageRefInput),
+};
+export const VariantBody = Type.Object(variantBodyFields, { $id: 'VariantBody' });
+export type VariantInput = Static<typeof VariantBody>;
+
+const variantPatchFields = {
+  ...variantBodyFields,
+  stock_adjustment: Type.Optional(
+    Type.Integer({
+      minimum: -2_147_483_647,
+      maximum: 2_147_483_647,
+      description: 'Added to the current stock in the UPDATE itself; the result stays within 0..1000000000. Not with `stock`.',
+    }),
+  ),
+};
+export const VariantPatchBody = Type.Partial(Type.Object(variantPatchFields), { $id: 'VariantPatchBody' });
+export type VariantPatchInput = Static<typeof VariantPatchBody>;
+
+export const VariantBulkCreateBody = Type.Object(
+  { variants: Type.Array(ref(VariantBody), { minItems: 1, maxItems: VARIANT_LIMITS.variants }) },
+  { $id: 'VariantBulkCreateBody' },
+);
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const VariantBulkPatchItem = Type.Object(
+  { id: Id, ...Type.Partial(Type.Object(variantPatchFields)).properties },
+  { $id: 'VariantBulkPatchItem' },
+);
+export const VariantBulkPatchBody = Type.Object(
+  { variants: Type.Array(ref(VariantBulkPatchItem), { minItems: 1, maxItems: VARIANT_LIMITS.variants }) },
+  { $id: 'VariantBulkPatchBody' },
+);
+
+export const VariantParams = Type.Object({
+  id: IdParams.properties.id,
+  variant_id: param(Id, 'The variant’s id.', 1),
+});
+
 export const ProductListQuery = Type.Object({
   ...PageQuery,
   search: Type.Optional(
@@ -155,6 +312,14 @@ export const ProductListQuery = Type.Object({
   min_price: Type.Optional(param(Type.String({ maxLength: 20 }), 'The lowest price, inclusive.', '100.00')),
   max_price: Type.Optional(param(Type.String({ maxLength: 20 }), 'The highest price, inclusive.', '2500')),
   in_stock: Type.Optional(param(Type.Boolean(), 'Only products with stock (true) or without (false).', true)),
+  option: Type.Optional(
+    param(
+      Type.Array(Type.String({ minLength: 3, maxLength: 101 }), { maxItems: 10 }),
+      '`Name:Value` (repeatable): products with an active variant that has these option values. ' +
+        'Values of one name are alternatives; different names must all hold for the same variant. Case-sensitive.',
+      ['Colour:Red', 'Size:M'],
+    ),
+  ),
   ordering: Type.Optional(
     param(Type.Enum([...PRODUCT_ORDERINGS]), 'Sort field; a leading `-` sorts descending.', '-price'),
   ),
@@ -175,6 +340,22 @@ export const LowStockQuery = Type.Object({
 });
 
 /**
+ * @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others: a low-stock
+ * row, the product's list item and its active variants below the threshold.
+ */
+export const LowStockItem = Type.Object(
+  {
+    ...ProductListItem.properties,
+    low_variants: Type.Array(
+      Type.Object({ id: Id, sku: Type.String(), title: Type.String(), stock: Type.Integer() }),
+      { description: 'The active variants below the threshold, lowest stock first.' },
+    ),
+  },
+  { $id: 'LowStockItem' },
+);
+export const LowStockList = Type.Array(ref(LowStockItem), { $id: 'LowStockList' });
+
+/**
  * `{id}` of `GET /api/products/{id}/`: a numeric id or a slug. Named `id` like the path's
  * write routes, so that the OpenAPI document has one path, not two that differ only by name.
  */
@@ -193,7 +374,19 @@ export const catalogSchemas = [
   ProductListItem,
   ProductPage,
   ProductList,
+  ProductOption,
+  Variant,
+  VariantList,
+  VariantBulkResult,
   ProductDetail,
+  ProductOptionsBody,
+  VariantBody,
+  VariantPatchBody,
+  VariantBulkCreateBody,
+  VariantBulkPatchItem,
+  VariantBulkPatchBody,
+  LowStockItem,
+  LowStockList,
   ProductBody,
   ProductUpdateBody,
   ProductPatchBody,

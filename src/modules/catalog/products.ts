@@ -1,21 +1,58 @@
-import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../db/client.js';
 import { preparedFor } from '../../db/sql.js';
 import { isReferencedViolation, isUniqueViolation, pgError } from '../../db/errors.js';
-import { categories, products, productVariants } from '../../db/schema/index.js';
+import { categories, productImages, products, productVariants } from '../../db/schema/index.js';
+// The media module has no index yet (its helper adds one); urls.ts is its pure part.
+// eslint-disable-next-line no-restricted-imports
+import type { ImageRow } from '../media/urls.js';
 import { BadRequest, Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
 import { parseMoney, parsePrice } from '../../lib/money.js';
 import { findProducts, isActive, listColumns, type ProductFilter, type ProductListRow } from './search.js';
 import { MAX_STOCK, type ProductInput, type ProductListInput } from '../../contract/index.js';
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion, type CountCache } from './counts.js';
+import { allocateSkus } from './variant-store.js';
+
+// The low-stock list lives in low-stock.ts; re-exported here, where the module's index takes it.
+export { lowStockProducts } from './low-stock.js';
 
 type ProductRow = typeof products.$inferSelect;
 type CategoryRow = typeof categories.$inferSelect;
 export interface ProductDetailRow {
   product: ProductRow;
   category: CategoryRow;
+  variants: VariantJson[];
+  images: ImageRow[];
 }
+/** A variant as the detail query reads it (json_build_object): money as text. */
+export interface VariantJson {
+  id: number;
+  sku: string;
+  title: string;
+  options: Record<string, string>;
+  price: string;
+  compareAtPrice: string | null;
+  stock: number;
+  isActive: boolean;
+  weightGrams: number | null;
+  imageId: number | null;
+}
+
+// The detail's variants and images, read in the product's query (one round trip).
+const detailColumns = {
+  product: products,
+  category: categories,
+  variants: sql<VariantJson[]>`(select coalesce(json_agg(json_build_object(
+      'id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options, 'price', v.price::text,
+      'compareAtPrice', v.compare_at_price::text, 'stock', v.stock, 'isActive', v.is_active,
+      'weightGrams', v.weight_grams, 'imageId', v.image_id) order by v.position, v.id), '[]'::json)
+    from ${productVariants} v where v.product_id = ${products.id})`,
+  images: sql<ImageRow[]>`(select coalesce(json_agg(json_build_object(
+      'id', i.id, 'key', i.key, 'format', i.format, 'alt', i.alt, 'width', i.width,
+      'height', i.height, 'position', i.position) order by i.position, i.id), '[]'::json)
+    from ${productImages} i where i.product_id = ${products.id})`,
+};
 
 // Names of the product routes that sit beside `products/{id or slug}/`.
 const RESERVED_SLUGS = ['featured', 'analytics', 'low_stock'];
@@ -37,10 +74,32 @@ export function productFilter(query: ProductListInput): ProductFilter {
     minPrice: price('min_price'),
     maxPrice: price('max_price'),
     inStock: query.in_stock,
+    options: optionFilter(query.option, errors),
     ordering: query.ordering,
   };
   if (Object.keys(errors).length) throw new ValidationError(errors);
   return filter;
+}
+
+/**
+ * `?option=Colour:Red&option=Colour:Blue&option=Size:M` → [["Colour", ["Blue", "Red"]], ["Size", ["M"]]]
+ * (sorted, so that one filter has one cache key). Undefined without the parameter.
+ */
+function optionFilter(raw: string[] | undefined, errors: FieldErrors): [string, string[]][] | undefined {
+  if (!raw?.length) return undefined;
+  const groups = new Map<string, Set<string>>();
+  for (const entry of raw) {
+    const at = entry.indexOf(':');
+    const name = at > 0 ? entry.slice(0, at).trim() : '';
+    const value = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (!name || !value) {
+      (errors.option ??= []).push(`"${entry}": give an option as Name:Value, e.g. Colour:Red.`);
+      continue;
+    }
+    if (!groups.has(name)) groups.set(name, new Set());
+    groups.get(name)!.add(value);
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, values]) => [name, [...values].sort()]);
 }
 
 /** A page of products (active ones unless staff ask for all): rows, and the count unless a cached one is still current. */
@@ -65,16 +124,6 @@ export function featuredProducts(database: Database): Promise<ProductListRow[]> 
     .limit(10);
 }
 
-export function lowStockProducts(database: Database, threshold: number, limit = 100): Promise<ProductListRow[]> {
-  return database.db
-    .select(listColumns)
-    .from(products)
-    .innerJoin(categories, eq(categories.id, products.categoryId))
-    .where(and(isActive, lt(products.stock, threshold)))
-    .orderBy(asc(products.stock), asc(products.id))
-    .limit(limit);
-}
-
 /** How many products (inactive ones included) and categories the catalog holds. */
 export async function catalogSize(database: Database): Promise<{ products: number; categories: number }> {
   const { db } = database;
@@ -95,7 +144,7 @@ async function getProduct(
   // A number beyond int4 names no product (and must not reach the query as an out-of-range error).
   if (byId && Number(idOrSlug) > 2_147_483_647) throw new NotFound(NOT_FOUND);
   const [row] = await ex
-    .select({ product: products, category: categories })
+    .select(detailColumns)
     .from(products)
     .innerJoin(categories, eq(categories.id, products.categoryId))
     .where(byId ? eq(products.id, Number(idOrSlug)) : eq(products.slug, String(idOrSlug)));
@@ -110,7 +159,7 @@ function visible(row: ProductDetailRow | undefined, includeInactive: boolean): P
 const detailQueries = preparedFor((db: Db) => {
   const base = () =>
     db
-      .select({ product: products, category: categories })
+      .select(detailColumns)
       .from(products)
       .innerJoin(categories, eq(categories.id, products.categoryId));
   return {
@@ -183,10 +232,12 @@ export async function createProduct(database: Database, input: ProductInput): Pr
           .insert(products)
           .values({ ...(values as typeof products.$inferInsert), priceMax: values.price!, slug })
           .returning({ id: products.id });
-        // Every product has a variant: the default one holds its price and stock.
+        // Every product has a variant: the default one holds its price and stock. Its SKU
+        // is the slug, unless a variant of another product has that SKU already.
+        const [sku] = await allocateSkus(tx, [defaultSku(slug, row!.id)], new Set());
         await tx.insert(productVariants).values({
           productId: row!.id,
-          sku: defaultSku(slug, row!.id),
+          sku: sku!,
           title: 'Default',
           price: values.price!,
           stock: values.stock ?? 0,
@@ -197,6 +248,7 @@ export async function createProduct(database: Database, input: ProductInput): Pr
       return getProduct(db, id, true);
     } catch (err) {
       if (attempt < 5 && isUniqueViolation(err, 'products_slug_uq')) continue;
+      if (attempt < 5 && isUniqueViolation(err, 'product_variants_sku_lower_uq')) continue;
       throw foreignKeyAsCategoryError(err);
     }
   }

@@ -10,6 +10,7 @@ import {
   CategoryPage,
   CategoryPatchBody,
   IdParams,
+  LowStockList,
   LowStockQuery,
   PageQueryParams,
   problems,
@@ -29,7 +30,8 @@ import { assertPageExists, offsetOf, pageOf, pageParams, paged } from '../../htt
 import * as categories from './categories.js';
 import type { CountCache } from './counts.js';
 import * as productsService from './products.js';
-import { categoryView, productDetailView, productListView } from './views.js';
+import { categoryView, lowStockView, productDetailView, productListView } from './views.js';
+import { variantRoutes } from './variant-routes.js';
 
 export interface CatalogRoutesOptions {
   database: Database;
@@ -203,16 +205,17 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       config: { auth: 'admin' },
       schema: {
         tags,
-        summary: 'Active products with stock below the threshold, lowest first (at most 100)',
+        summary: 'Active products with an active variant below the threshold, lowest first (at most 100)',
+        description: 'Each row is the product’s list item with `low_variants`: its active variants below the threshold.',
         querystring: LowStockQuery,
-        response: { 200: ref(ProductList), ...problems(400) },
+        response: { 200: ref(LowStockList), ...problems(400) },
       },
     },
     async (request) => {
       const media = app.mediaBase(request);
       return (
         await productsService.lowStockProducts(database, request.query.threshold ?? config.lowStockThreshold)
-      ).map((r) => productListView(r, media));
+      ).map((r) => lowStockView(r, media));
     },
   );
 
@@ -228,10 +231,11 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         response: { 200: DetailRef, ...problems(404) },
       },
     },
-    async (request) =>
-      productDetailView(
-        await productsService.readProduct(database, request.params.id, request.actor?.isStaff ?? false),
-      ),
+    async (request) => {
+      const staff = request.actor?.isStaff ?? false;
+      const row = await productsService.readProduct(database, request.params.id, staff);
+      return productDetailView(row, app.mediaBase(request), staff);
+    },
   );
 
   app.post(
@@ -246,7 +250,9 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       },
     },
     async (request, reply) =>
-      reply.code(201).send(productDetailView(await productsService.createProduct(database, request.body))),
+      reply
+        .code(201)
+        .send(productDetailView(await productsService.createProduct(database, request.body), app.mediaBase(request), true)),
   );
 
   for (const [method, body] of [
@@ -271,6 +277,8 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
             (request.params as { id: number }).id,
             request.body as ProductInput,
           ),
+          app.mediaBase(request),
+          true,
         ),
     });
   }
@@ -292,4 +300,6 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       return reply.code(204).send(null);
     },
   );
+
+  await app.register(variantRoutes, { database });
 };

@@ -1,6 +1,10 @@
 import { formatMoney } from '../../lib/money.js';
 import type { CategoryNode, CategoryRow } from './categories.js';
-import type { ProductDetailRow } from './products.js';
+import type { LowStockRow } from './low-stock.js';
+import type { ProductDetailRow, VariantJson } from './products.js';
+// The media module has no index yet (its helper adds one); urls.ts is its pure part.
+// eslint-disable-next-line no-restricted-imports
+import { imageView } from '../media/urls.js';
 import type { ProductListRow } from './search.js';
 
 function categorySummaryView(c: CategoryRow) {
@@ -47,20 +51,51 @@ export function productListView(p: ProductListRow, mediaBase: string) {
   };
 }
 
-export function productDetailView({ product: p, category }: ProductDetailRow) {
+/** A variant, from its row or the detail query's JSON (the same field names). */
+export function variantView(v: VariantJson) {
+  return {
+    id: v.id,
+    sku: v.sku,
+    title: v.title,
+    options: v.options,
+    price: formatMoney(v.price),
+    compare_at_price: v.compareAtPrice === null ? null : formatMoney(v.compareAtPrice),
+    stock: v.stock,
+    is_active: v.isActive,
+    weight_grams: v.weightGrams,
+    image_id: v.imageId,
+  };
+}
+
+/** A product's page: its variants (shoppers see the active ones only) and images. */
+export function productDetailView(row: ProductDetailRow, mediaBase: string, staff: boolean) {
+  const { product: p, category } = row;
+  const images = row.images.map((image) => imageView(mediaBase, image));
   return {
     id: p.id,
     name: p.name,
     slug: p.slug,
     description: p.description,
     price: formatMoney(p.price),
+    price_min: formatMoney(p.price),
+    price_max: formatMoney(p.priceMax),
     stock: p.stock,
+    in_stock: p.stock > 0,
+    image: images[0]?.sizes.thumb ?? p.imageUrl,
     image_url: p.imageUrl,
     is_active: p.isActive,
     is_featured: p.isFeatured,
     category: categorySummaryView(category),
     category_name: category.name,
+    options: p.options,
+    variants: row.variants.filter((v) => staff || v.isActive).map(variantView),
+    images,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   };
+}
+
+/** A low-stock row: the list item and its variants below the threshold. */
+export function lowStockView(row: LowStockRow, mediaBase: string) {
+  return { ...productListView(row, mediaBase), low_variants: row.lowVariants };
 }
