@@ -2,7 +2,8 @@ import { formatMoney } from '../../lib/money.js';
 import type { CategoryNode, CategoryRow } from './categories.js';
 import type { LowStockRow } from './low-stock.js';
 import type { ProductDetailRow, VariantJson } from './products.js';
-// The media module has no index yet (its helper adds one); urls.ts is its pure part.
+// urls.ts is the media module's pure part, imported past its index: the index brings the
+// media service, which imports the catalog's (a cycle).
 // eslint-disable-next-line no-restricted-imports
 import { imageView } from '../media/urls.js';
 import type { ProductListRow } from './search.js';
