@@ -5,3 +5,4 @@ export * from './orders.js';
 export * from './payments.js';
 export * from './idempotency.js';
 export * from './analytics.js';
+export * from './events.js';
