@@ -35,6 +35,7 @@ import { categoryRoutes, CountCache, productRoutes } from './modules/catalog/ind
 import { opsRoutes } from './modules/ops/index.js';
 import { orderRoutes } from './modules/orders/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
+import { webhookRoutes } from './modules/webhooks/index.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -181,6 +182,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(paymentRoutes, { prefix: '/api/payments', deps: services.payments });
   await app.register(analyticsRoutes, { database, config });
   await app.register(adminRoutes, { prefix: '/api/admin', database, payments: services.payments });
+  await app.register(webhookRoutes, { prefix: '/api/admin', deps: services.webhooks });
   await app.register(adminWebApp);
 
   return app;

@@ -55,6 +55,11 @@ export interface Config {
     /** The storefront's address, without a trailing slash: links in e-mails (password reset). */
     readonly shopUrl: string;
   };
+  /**
+   * Outgoing webhooks may go to plain http and to private, loopback or link-local addresses
+   * (WEBHOOK_ALLOW_PRIVATE=true: development and tests only). Off: https to public addresses only.
+   */
+  readonly webhookAllowPrivate: boolean;
   readonly logLevel: string;
   readonly jobs: boolean;
   /**
@@ -233,6 +238,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const jobsRaw = (str(env, 'JOBS') ?? 'on').toLowerCase();
   if (!['on', 'off'].includes(jobsRaw)) throw new ConfigError(`JOBS must be on or off, got "${jobsRaw}"`);
+  const webhookAllowPrivate = (str(env, 'WEBHOOK_ALLOW_PRIVATE') ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(webhookAllowPrivate)) {
+    throw new ConfigError(`WEBHOOK_ALLOW_PRIVATE must be true or false, got "${webhookAllowPrivate}"`);
+  }
   const webConcurrency = int(env, 'WEB_CONCURRENCY', 1, 1, 64);
   if (webConcurrency > 1 && databaseUrl === null) {
     throw new ConfigError(
@@ -271,6 +280,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: publicUrl(env),
     media: { publicUrl: null },
     mail: mailSettings(env, publicUrl(env)),
+    webhookAllowPrivate: webhookAllowPrivate === 'true',
     logLevel,
     jobs: jobsRaw === 'on',
     trustProxy: trustProxy(env),

@@ -22,6 +22,13 @@ import {
   resumeRefunds,
   runRefundJob,
 } from './modules/payments/index.js';
+import {
+  DISABLE_AFTER_FAILING_MS,
+  RETRY_DELAYS_MS,
+  runDelivery,
+  systemResolver,
+  type WebhooksDeps,
+} from './modules/webhooks/index.js';
 
 /** How long received webhook events stay for staff to look at (de-duplication needs a day). */
 const WEBHOOK_EVENT_RETENTION_DAYS = 90;
@@ -35,6 +42,7 @@ export interface Services {
   accounts: AccountsDeps;
   orders: OrdersDeps;
   payments: PaymentsDeps;
+  webhooks: WebhooksDeps;
 }
 
 export function buildServices(input: {
@@ -78,7 +86,17 @@ export function buildServices(input: {
   const payments = paymentsDeps(config, database, jobs, orders);
   // Cancelling a paid order refunds it: the job is enqueued in the cancelling transaction.
   orders.onPaidOrderCancelled.push((tx, order) => jobs.enqueue(tx, 'payment-refund', { orderId: order.id }));
-  return { config, database, redis, jobs, accounts, orders, payments };
+  const webhooks: WebhooksDeps = {
+    database,
+    jobs,
+    log,
+    allowPrivate: config.webhookAllowPrivate,
+    resolve: systemResolver,
+    timeoutMs: 15_000,
+    retryDelaysMs: RETRY_DELAYS_MS,
+    disableAfterMs: DISABLE_AFTER_FAILING_MS,
+  };
+  return { config, database, redis, jobs, accounts, orders, payments, webhooks };
 }
 
 /** What each background job does; every handler is idempotent. */
@@ -108,6 +126,7 @@ export function jobHandlers(services: Services, log: FastifyBaseLogger): JobHand
       const count = await deleteIdleGuestCarts(services.database, 30);
       if (count) log.info({ count }, 'idle guest carts deleted');
     },
+    'webhook-deliver': (job) => runDelivery(services.webhooks, job.deliveryId),
     housekeeping: async () => {
       const { db } = services.database;
       const deleted = {

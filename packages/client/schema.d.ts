@@ -77,6 +77,86 @@ export interface paths {
     patch: operations['patchApiAdminUsersId'];
     trace?: never;
   };
+  '/api/admin/webhook-deliveries/{id}/retry/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send that attempt’s event again now
+     * @description A new attempt (answered `pending`, 202) of the same event with the same `webhook-id` and body. It is one attempt: should it fail, no automatic schedule follows it. 409 when the endpoint is disabled.
+     */
+    post: operations['postApiAdminWebhookDeliveriesIdRetry'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/webhook-endpoints/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Outgoing webhook endpoints (paged, newest first) */
+    get: operations['getApiAdminWebhookEndpoints'];
+    put?: never;
+    /**
+     * Add an endpoint; the answer shows its signing secret, once
+     * @description The URL must be `https` and its host must resolve to public addresses only (unless the server runs with `WEBHOOK_ALLOW_PRIVATE=true`); otherwise 400 naming `url`.
+     */
+    post: operations['postApiAdminWebhookEndpoints'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/webhook-endpoints/{id}/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An endpoint */
+    get: operations['getApiAdminWebhookEndpointsId'];
+    put?: never;
+    post?: never;
+    /** Delete an endpoint and its delivery history */
+    delete: operations['deleteApiAdminWebhookEndpointsId'];
+    options?: never;
+    head?: never;
+    /**
+     * Change an endpoint’s URL, event types, or switch it on or off
+     * @description Switching an endpoint back on clears `failing_since`.
+     */
+    patch: operations['patchApiAdminWebhookEndpointsId'];
+    trace?: never;
+  };
+  '/api/admin/webhook-endpoints/{id}/deliveries/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An endpoint’s delivery attempts (paged, newest first), one row per attempt */
+    get: operations['getApiAdminWebhookEndpointsIdDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/webhook-events/': {
     parameters: {
       query?: never;
@@ -1358,6 +1438,143 @@ export interface components {
       phone: string;
       username: string;
     };
+    WebhookDelivery: {
+      /** @description This attempt’s number for this event and endpoint, from 1. */
+      attempt: number;
+      /** Format: date-time */
+      created_at: string;
+      duration_ms: number | null;
+      /**
+       * Format: uuid
+       * @description The event; also the `webhook-id` header of every attempt.
+       */
+      event_id: string;
+      /** @enum {unknown} */
+      event_type:
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created';
+      id: number;
+      /**
+       * Format: date-time
+       * @description Pending: when this attempt is due. Failed: when the automatic retry after it is due (null: none).
+       */
+      next_attempt_at: string | null;
+      /** @description The start of the receiver’s answer, or why no answer came (timeout, refused address). */
+      response_snippet: string | null;
+      /** @description The receiver’s HTTP status; null when none came. */
+      response_status: number | null;
+      /** @enum {unknown} */
+      status: 'pending' | 'succeeded' | 'failed';
+    };
+    WebhookDeliveryPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['WebhookDelivery'][];
+    };
+    WebhookEndpoint: {
+      /** Format: date-time */
+      created_at: string;
+      event_types: (
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created'
+      )[];
+      /**
+       * Format: date-time
+       * @description The first failed attempt since the last success, or null.
+       */
+      failing_since: string | null;
+      id: number;
+      /** @description Inactive endpoints receive nothing; the server switches an endpoint off on `410` or after 3 days of failures. */
+      is_active: boolean;
+      url: string;
+    };
+    WebhookEndpointCreate: {
+      /** @description The event types sent to this endpoint. */
+      event_types: (
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created'
+      )[];
+      /** @default true */
+      is_active?: boolean;
+      /**
+       * @description Where events are POSTed: `https` to a public address (plain `http` and private, loopback or link-local addresses only when the server runs with `WEBHOOK_ALLOW_PRIVATE=true`).
+       * @example https://hooks.example.com/shop
+       */
+      url: string;
+    };
+    WebhookEndpointCreated: {
+      /** Format: date-time */
+      created_at: string;
+      event_types: (
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created'
+      )[];
+      /**
+       * Format: date-time
+       * @description The first failed attempt since the last success, or null.
+       */
+      failing_since: string | null;
+      id: number;
+      /** @description Inactive endpoints receive nothing; the server switches an endpoint off on `410` or after 3 days of failures. */
+      is_active: boolean;
+      /** @description The signing secret (`whsec_…`), shown this once: keep it to verify the `webhook-signature` header. */
+      secret: string;
+      url: string;
+    };
+    WebhookEndpointPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['WebhookEndpoint'][];
+    };
+    WebhookEndpointUpdate: {
+      /** @description The event types sent to this endpoint. */
+      event_types?: (
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created'
+      )[];
+      is_active?: boolean;
+      /**
+       * @description Where events are POSTed: `https` to a public address (plain `http` and private, loopback or link-local addresses only when the server runs with `WEBHOOK_ALLOW_PRIVATE=true`).
+       * @example https://hooks.example.com/shop
+       */
+      url?: string;
+    };
     WebhookEvent: {
       error: string | null;
       event: string;
@@ -1779,6 +1996,497 @@ export interface operations {
       };
       /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiAdminWebhookDeliveriesIdRetry: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDelivery'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminWebhookEndpoints: {
+    parameters: {
+      query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
+        page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointPage'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiAdminWebhookEndpoints: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WebhookEndpointCreate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointCreated'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminWebhookEndpointsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpoint'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteApiAdminWebhookEndpointsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchApiAdminWebhookEndpointsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WebhookEndpointUpdate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpoint'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminWebhookEndpointsIdDeliveries: {
+    parameters: {
+      query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
+        page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
+        page_size?: number;
+        /**
+         * @description Only attempts in this status.
+         * @example failed
+         */
+        status?: 'pending' | 'succeeded' | 'failed';
+      };
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryPage'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
         headers: {
           [name: string]: unknown;
         };

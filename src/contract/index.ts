@@ -13,6 +13,7 @@ import { mediaSchemas } from './media.js';
 import { Message, Problem, Status } from './common.js';
 import { orderSchemas } from './orders.js';
 import { paymentSchemas } from './payments.js';
+import { webhookSchemas } from './webhooks.js';
 
 export * from './accounts.js';
 export * from './admin.js';
@@ -25,6 +26,7 @@ export * from './errors.js';
 export * from './media.js';
 export * from './orders.js';
 export * from './payments.js';
+export * from './webhooks.js';
 
 /** Every named schema of the contract, each to be registered once with `app.addSchema`. */
 export const CONTRACT_SCHEMAS = [
@@ -39,4 +41,5 @@ export const CONTRACT_SCHEMAS = [
   ...paymentSchemas,
   ...adminSchemas,
   ...analyticsSchemas,
+  ...webhookSchemas,
 ];

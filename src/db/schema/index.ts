@@ -6,3 +6,4 @@ export * from './payments.js';
 export * from './idempotency.js';
 export * from './analytics.js';
 export * from './events.js';
+export * from './webhooks.js';

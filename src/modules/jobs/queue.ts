@@ -14,6 +14,8 @@ export interface JobPayloads {
   'payments-refund-sweep': Record<string, never>;
   'carts-sweep-idle': Record<string, never>;
   housekeeping: Record<string, never>;
+  // One attempt to deliver an outgoing webhook (its row in webhook_deliveries).
+  'webhook-deliver': { deliveryId: number };
 }
 export type JobName = keyof JobPayloads;
 export type JobHandler<N extends JobName> = (data: JobPayloads[N], jobId: string) => Promise<void>;
@@ -58,6 +60,9 @@ const QUEUES: Record<JobName, QueueSettings> = {
   'carts-sweep-idle': { cron: '17 3 * * *' },
   // Expired refresh tokens and idempotency keys, webhook events past their retention.
   housekeeping: { cron: '43 3 * * *' },
+  // Each attempt waits on a receiver (up to 15 s): several in flight. A failed attempt
+  // schedules its own retry (webhooks/schedule.ts); pg-boss retries only a crashed handler.
+  'webhook-deliver': { batchSize: 10, concurrency: 10, retry: { limit: 3, delaySeconds: 10 } },
 };
 
 /**
