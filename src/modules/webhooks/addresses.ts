@@ -7,8 +7,13 @@ export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
 export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
-/** Addresses a webhook may not reach unless WEBHOOK_ALLOW_PRIVATE=true: private, loopback, link-local, reserved. */
-const NOT_PUBLIC = new BlockList();
+/**
+ * Addresses a webhook may not reach unless WEBHOOK_ALLOW_PRIVATE=true: private, loopback,
+ * link-local, reserved. One list per family: a BlockList checks IPv4 addresses against its
+ * IPv6 rules as IPv4-mapped addresses too (`::ffff:0:0/96` would match every one).
+ */
+const NOT_PUBLIC_V4 = new BlockList();
+const NOT_PUBLIC_V6 = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -26,7 +31,7 @@ for (const [net, prefix] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const) {
-  NOT_PUBLIC.addSubnet(net, prefix, 'ipv4');
+  NOT_PUBLIC_V4.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
   ['::', 127], // :: and ::1
@@ -42,17 +47,17 @@ for (const [net, prefix] of [
   ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
-  NOT_PUBLIC.addSubnet(net, prefix, 'ipv6');
+  NOT_PUBLIC_V6.addSubnet(net, prefix, 'ipv6');
 }
 
 /** True when the address is a public unicast address (IPv4-mapped IPv6 is judged as its IPv4). */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
-  if (family === 4) return !NOT_PUBLIC.check(address, 'ipv4');
+  if (family === 4) return !NOT_PUBLIC_V4.check(address, 'ipv4');
   if (family !== 6) return false;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return !NOT_PUBLIC.check(mapped[1]!, 'ipv4');
-  return !NOT_PUBLIC.check(address, 'ipv6');
+  if (mapped) return !NOT_PUBLIC_V4.check(mapped[1]!, 'ipv4');
+  return !NOT_PUBLIC_V6.check(address, 'ipv6');
 }
 
 /** Why a URL may not receive webhooks, or null when it may. Checks the form only (no DNS). */
