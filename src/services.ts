@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -5,14 +6,23 @@ import type { Database } from './db/client.js';
 import {
   type AccountsDeps,
   deleteExpiredRefreshTokens,
+  deleteStalePasswordResets,
   MemoryLoginLimiter,
   PasswordHasher,
   RedisLoginLimiter,
   TokenSigner,
 } from './modules/accounts/index.js';
 import { deleteIdleGuestCarts } from './modules/cart/index.js';
+import { dispatchEvent, type EventConsumer } from './modules/events/index.js';
 import { deleteExpiredKeys } from './modules/idempotency/index.js';
 import { JobQueue, type JobHandlers } from './modules/jobs/index.js';
+import {
+  emailEventConsumer,
+  fileMailer,
+  type MailDeps,
+  sendEmail,
+  smtpMailer,
+} from './modules/notifications/index.js';
 import { expireOrders, expireOverdueOrders, type OrdersDeps } from './modules/orders/index.js';
 import {
   deleteOldWebhookEvents,
@@ -27,6 +37,7 @@ import {
   RETRY_DELAYS_MS,
   runDelivery,
   systemResolver,
+  webhookEventConsumer,
   type WebhooksDeps,
 } from './modules/webhooks/index.js';
 
@@ -42,7 +53,10 @@ export interface Services {
   accounts: AccountsDeps;
   orders: OrdersDeps;
   payments: PaymentsDeps;
+  mail: MailDeps;
   webhooks: WebhooksDeps;
+  /** What acts on each recorded event: its e-mails and its outgoing webhooks. */
+  eventConsumers: EventConsumer[];
 }
 
 export function buildServices(input: {
@@ -65,6 +79,7 @@ export function buildServices(input: {
     signer: new TokenSigner(config.jwtSecret, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
     hasher: new PasswordHasher(config.argon2),
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+    mail: config.mail,
     limiter: redis
       ? new RedisLoginLimiter(
           redis,
@@ -86,6 +101,12 @@ export function buildServices(input: {
   const payments = paymentsDeps(config, database, jobs, orders);
   // Cancelling a paid order refunds it: the job is enqueued in the cancelling transaction.
   orders.onPaidOrderCancelled.push((tx, order) => jobs.enqueue(tx, 'payment-refund', { orderId: order.id }));
+  const mail: MailDeps = {
+    database,
+    settings: config.mail,
+    mailer: config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : fileMailer(join(config.dataDir, 'mail')),
+    log,
+  };
   const webhooks: WebhooksDeps = {
     database,
     jobs,
@@ -96,7 +117,8 @@ export function buildServices(input: {
     retryDelaysMs: RETRY_DELAYS_MS,
     disableAfterMs: DISABLE_AFTER_FAILING_MS,
   };
-  return { config, database, redis, jobs, accounts, orders, payments, webhooks };
+  const eventConsumers = [emailEventConsumer(mail), webhookEventConsumer(webhooks)];
+  return { config, database, redis, jobs, accounts, orders, payments, mail, webhooks, eventConsumers };
 }
 
 /** What each background job does; every handler is idempotent. */
@@ -126,11 +148,18 @@ export function jobHandlers(services: Services, log: FastifyBaseLogger): JobHand
       const count = await deleteIdleGuestCarts(services.database, 30);
       if (count) log.info({ count }, 'idle guest carts deleted');
     },
+    'event-dispatch': async ({ eventId }) => {
+      if (!(await dispatchEvent(services.database.db, services.eventConsumers, eventId))) {
+        log.warn({ eventId }, 'event to dispatch not found');
+      }
+    },
+    'email-send': ({ emailId }) => sendEmail(services.mail, emailId),
     'webhook-deliver': (job) => runDelivery(services.webhooks, job.deliveryId),
     housekeeping: async () => {
       const { db } = services.database;
       const deleted = {
         refreshTokens: await deleteExpiredRefreshTokens(db),
+        passwordResets: await deleteStalePasswordResets(db),
         idempotencyKeys: await deleteExpiredKeys(db),
         webhookEvents: await deleteOldWebhookEvents(db, WEBHOOK_EVENT_RETENTION_DAYS),
       };

@@ -10,6 +10,7 @@ import { analyticsSchemas } from './analytics.js';
 import { cartSchemas } from './cart.js';
 import { catalogSchemas } from './catalog.js';
 import { mediaSchemas } from './media.js';
+import { notificationSchemas } from './notifications.js';
 import { Message, Problem, Status } from './common.js';
 import { orderSchemas } from './orders.js';
 import { paymentSchemas } from './payments.js';
@@ -24,6 +25,7 @@ export * from './common.js';
 export * from './enums.js';
 export * from './errors.js';
 export * from './media.js';
+export * from './notifications.js';
 export * from './orders.js';
 export * from './payments.js';
 export * from './webhooks.js';
@@ -41,5 +43,6 @@ export const CONTRACT_SCHEMAS = [
   ...paymentSchemas,
   ...adminSchemas,
   ...analyticsSchemas,
+  ...notificationSchemas,
   ...webhookSchemas,
 ];

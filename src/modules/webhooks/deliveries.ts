@@ -2,6 +2,7 @@ import { and, arrayContains, count, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { webhookDeliveries, webhookEndpoints, type WebhookDeliveryStatus } from '../../db/schema/index.js';
 import { Conflict, NotFound } from '../../http/errors.js';
+import type { EventConsumer } from '../events/index.js';
 import type { WebhooksDeps } from './deps.js';
 import { getEndpoint } from './endpoints.js';
 import { failingTooLong, nextAttemptAt } from './schedule.js';
@@ -52,6 +53,13 @@ export async function enqueueWebhookDeliveries(deps: WebhooksDeps, ex: Executor,
     );
     return created.length;
   });
+}
+
+/** The events module's consumer: each dispatched event is queued for the endpoints that want it. */
+export function webhookEventConsumer(deps: WebhooksDeps): EventConsumer {
+  return async (event) => {
+    await enqueueWebhookDeliveries(deps, deps.database.db, event);
+  };
 }
 
 /**
