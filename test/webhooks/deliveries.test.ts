@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { enqueueWebhookDeliveries, RETRY_DELAYS_MS, systemResolver } from '../../src/modules/webhooks/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { bearer, makeAdmin, type TestUser } from '../helpers/factories.js';
+import { bearer, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 import { fakeResolver, Receiver, waitFor } from './receiver.js';
 
@@ -218,6 +218,20 @@ describe('webhook deliveries', () => {
     const rows = await settled(made.id);
     expect(rows).toEqual([expect.objectContaining({ status: 'failed', response_status: null })]);
     expect(rows[0]!.response_snippet).toMatch(/127\.0\.0\.1.*not a public address/);
+  });
+
+  it('follow the events outbox: a new customer reaches an endpoint subscribed to customer.created', async () => {
+    const made = await endpoint(receiver.on('/customers', { status: 200 }), ['customer.created']);
+    const customer = await makeUser(ctx);
+    const [row] = await settled(made.id);
+    expect(row).toMatchObject({ status: 'succeeded', event_type: 'customer.created', attempt: 1 });
+    const [request] = receiver.requestsTo('/customers');
+    expect(request!.headers['webhook-id']).toBe(row!.event_id);
+    expect(verify(made.secret, request!)).toEqual({
+      type: 'customer.created',
+      timestamp: expect.any(String),
+      data: { customer_id: customer.id },
+    });
   });
 
   it('keep the production schedule of about 3 days', () => {
