@@ -33,6 +33,7 @@ import {
   runRefundJob,
 } from './modules/payments/index.js';
 import {
+  deleteOldWebhookDeliveries,
   DISABLE_AFTER_FAILING_MS,
   RETRY_DELAYS_MS,
   runDelivery,
@@ -40,6 +41,9 @@ import {
   webhookEventConsumer,
   type WebhooksDeps,
 } from './modules/webhooks/index.js';
+
+/** How long finished outgoing webhook attempts stay for staff to look at. */
+const WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
 
 /** How long received webhook events stay for staff to look at (de-duplication needs a day). */
 const WEBHOOK_EVENT_RETENTION_DAYS = 90;
@@ -162,6 +166,7 @@ export function jobHandlers(services: Services, log: FastifyBaseLogger): JobHand
         passwordResets: await deleteStalePasswordResets(db),
         idempotencyKeys: await deleteExpiredKeys(db),
         webhookEvents: await deleteOldWebhookEvents(db, WEBHOOK_EVENT_RETENTION_DAYS),
+        webhookDeliveries: await deleteOldWebhookDeliveries(db, WEBHOOK_DELIVERY_RETENTION_DAYS),
       };
       log.info({ deleted }, 'housekeeping done');
     },

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookDeliveries } from '../../src/db/schema/index.js';
 import { isPublicAddress } from '../../src/modules/webhooks/addresses.js';
+import { deleteOldWebhookDeliveries } from '../../src/modules/webhooks/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { bearer, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
@@ -122,6 +125,26 @@ describe('webhook endpoints', () => {
       'url',
     );
     expect((await create('https://93.184.216.34/hook')).statusCode).toBe(201);
+  });
+
+  it('lose their finished attempts after the retention period (housekeeping)', async () => {
+    const made = (await create('https://hooks.example.com/old')).json<{ id: number }>();
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    const row = { endpointId: made.id, eventId: randomUUID(), eventType: 'order.placed', body: '{}', attempt: 1, createdAt: old };
+    await ctx.database.db.insert(webhookDeliveries).values([
+      { ...row, step: 0, status: 'failed' },
+      { ...row, attempt: 2, step: 1, status: 'pending' },
+      { ...row, attempt: 3, step: null, status: 'succeeded', createdAt: new Date() },
+    ]);
+    expect(await deleteOldWebhookDeliveries(ctx.database.db, 30)).toBeGreaterThanOrEqual(1);
+    const left = (await as(admin, 'GET', `/api/admin/webhook-endpoints/${made.id}/deliveries/`)).json();
+    expect(left.results.map((d: { attempt: number; status: string }) => [d.attempt, d.status])).toEqual([
+      [3, 'succeeded'],
+      [2, 'pending'],
+    ]);
+    const failed = (await as(admin, 'GET', `/api/admin/webhook-endpoints/${made.id}/deliveries/?status=pending`)).json();
+    expect(failed.count).toBe(1);
+    expectProblem(await as(admin, 'GET', `/api/admin/webhook-endpoints/${made.id}/deliveries/?status=lost`), 400, 'validation_error', 'status');
   });
 
   it('judge addresses as public or not', () => {

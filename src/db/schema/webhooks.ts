@@ -71,5 +71,6 @@ export const webhookDeliveries = pgTable(
     uniqueIndex('webhook_deliveries_first_uq').on(t.endpointId, t.eventId).where(sql`${t.step} = 0`),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.id),
     index('webhook_deliveries_event_idx').on(t.endpointId, t.eventId),
+    index('webhook_deliveries_created_idx').on(t.createdAt),
   ],
 );

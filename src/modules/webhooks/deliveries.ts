@@ -1,4 +1,4 @@
-import { and, arrayContains, count, desc, eq, sql } from 'drizzle-orm';
+import { and, arrayContains, count, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { webhookDeliveries, webhookEndpoints, type WebhookDeliveryStatus } from '../../db/schema/index.js';
 import { Conflict, NotFound } from '../../http/errors.js';
@@ -186,4 +186,14 @@ export async function listDeliveries(
   const rows = await ex.select().from(webhookDeliveries).where(where).orderBy(desc(webhookDeliveries.id)).limit(limit).offset(offset);
   const [total] = await ex.select({ n: count() }).from(webhookDeliveries).where(where);
   return { rows, count: total?.n ?? 0 };
+}
+
+/** Housekeeping: finished attempts older than `days` days are deleted; answers how many. */
+export async function deleteOldWebhookDeliveries(ex: Executor, days: number): Promise<number> {
+  const cutoff = new Date(Date.now() - days * 86_400_000);
+  const deleted = await ex
+    .delete(webhookDeliveries)
+    .where(and(lt(webhookDeliveries.createdAt, cutoff), ne(webhookDeliveries.status, 'pending')))
+    .returning({ id: webhookDeliveries.id });
+  return deleted.length;
 }
