@@ -214,4 +214,26 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
       emails_status_idx: 'messages by status (what is failing or waiting)',
     },
   },
+  // outgoing webhooks
+  webhook_endpoints: {
+    about: `Receivers of outgoing webhooks: events of the listed \`event_types\` are POSTed to \`url\`
+      and signed with \`secret\` (Standard Webhooks; the API shows it once, at creation).
+      \`failing_since\` is the first failed attempt since the last success; \`410\` or 3 days of
+      failures switch the endpoint off (\`is_active\`, \`disabled_reason\`).`,
+    indexes: {
+      webhook_endpoints_event_types_idx: 'the endpoints subscribed to an event type (`event_types @> array[type]`)',
+    },
+  },
+  webhook_deliveries: {
+    about: `One row per attempt to deliver one event to one endpoint. The first attempt's row is
+      written when the event is dispatched, with its \`webhook-deliver\` job; a failed automatic
+      attempt (\`step\` 0–9) writes the next one with a delayed job, and a staff retry adds one
+      with \`step\` null. Every attempt sends the same \`body\` under the event id as \`webhook-id\`.`,
+    indexes: {
+      webhook_deliveries_first_uq: 'an event reaches an endpoint once however often it is dispatched (`ON CONFLICT DO NOTHING`)',
+      webhook_deliveries_endpoint_idx: "an endpoint's attempts, newest first (the admin list)",
+      webhook_deliveries_event_idx: "numbering an event's next attempt",
+      webhook_deliveries_created_idx: 'housekeeping deletes finished attempts older than 30 days',
+    },
+  },
 };
