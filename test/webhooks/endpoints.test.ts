@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEBHOOK_EVENT_TYPES } from '../../src/contract/index.js';
 import { webhookDeliveries } from '../../src/db/schema/index.js';
+import { EVENT_TYPES } from '../../src/modules/events/index.js';
 import { isPublicAddress } from '../../src/modules/webhooks/addresses.js';
 import { deleteOldWebhookDeliveries } from '../../src/modules/webhooks/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
@@ -145,6 +147,10 @@ describe('webhook endpoints', () => {
     const failed = (await as(admin, 'GET', `/api/admin/webhook-endpoints/${made.id}/deliveries/?status=pending`)).json();
     expect(failed.count).toBe(1);
     expectProblem(await as(admin, 'GET', `/api/admin/webhook-endpoints/${made.id}/deliveries/?status=lost`), 400, 'validation_error', 'status');
+  });
+
+  it('offer exactly the event types the events module records', () => {
+    expect([...WEBHOOK_EVENT_TYPES].sort()).toEqual([...EVENT_TYPES].sort());
   });
 
   it('judge addresses as public or not', () => {
