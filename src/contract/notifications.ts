@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
 import { Id, Nullable, Page, PageQuery, ref, Timestamp } from './common.js';
 
-export const EMAIL_STATUSES = ['queued', 'sent', 'failed'] as const;
+const EMAIL_STATUSES = ['queued', 'sent', 'failed'] as const;
 
 /** An outgoing e-mail as staff see it (`/api/admin/emails/`). */
-export const Email = Type.Object(
+const Email = Type.Object(
   {
     id: Id,
     to: Type.String(),

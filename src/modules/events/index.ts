@@ -6,9 +6,6 @@ export {
   dispatchEvent,
   type EventConsumer,
   type EventData,
-  EVENT_TYPES,
-  type EventType,
-  findEvent,
   recordEvent,
   type StoredEvent,
 } from './events.js';

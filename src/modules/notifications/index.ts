@@ -5,5 +5,4 @@
 export { emailEventConsumer } from './event-emails.js';
 export { emailAdminRoutes } from './routes.js';
 export { type MailDeps, type MailSettings, queueEmail, sendEmail } from './service.js';
-export { EMAIL_TEMPLATES, type EmailTemplate } from './templates.js';
-export { fileMailer, type Mailer, smtpMailer } from './transport.js';
+export { fileMailer, smtpMailer } from './transport.js';

@@ -4,14 +4,14 @@
  * array, with the item's fields in scope; once for any other truthy value) and
  * `{{^name}}…{{/name}}` (when empty or false). Names may be dotted (`order.number`).
  */
-export type TemplateValue = string | number | boolean | null | undefined | TemplateContext | TemplateContext[];
+type TemplateValue = string | number | boolean | null | undefined | TemplateContext | TemplateContext[];
 export interface TemplateContext {
   [key: string]: TemplateValue;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 

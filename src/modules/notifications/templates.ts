@@ -3,17 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { render, type TemplateContext } from './render.js';
 
 /** Every e-mail the shop sends; each is templates/mail/<name>.html and <name>.txt. */
-export const EMAIL_TEMPLATES = [
-  'order_confirmation',
-  'payment_received',
-  'order_shipped',
-  'order_cancelled',
-  'order_refunded',
-  'welcome',
-  'password_changed',
-  'password_reset',
-] as const;
-export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+export type EmailTemplate =
+  | 'order_confirmation'
+  | 'payment_received'
+  | 'order_shipped'
+  | 'order_cancelled'
+  | 'order_refunded'
+  | 'welcome'
+  | 'password_changed'
+  | 'password_reset';
 
 /** The shop's branding, from SHOP_NAME and SHOP_URL. */
 export interface Branding {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 
-export interface OutgoingMessage {
+interface OutgoingMessage {
   from: string;
   to: string;
   subject: string;
