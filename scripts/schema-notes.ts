@@ -58,6 +58,15 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
       refresh_tokens_expires_idx: 'the nightly housekeeping job deletes tokens expired over a day ago',
     },
   },
+  password_reset_tokens: {
+    about: `Password reset tokens, stored as their SHA-256 (the token itself is only in the
+      e-mail): valid for an hour, used once (\`used_at\`, set by an atomic update). A new request
+      deletes the user's older tokens; a password change or reset deletes them all.`,
+    indexes: {
+      password_reset_tokens_hash_uq: 'the confirmation finds its token by hash',
+      password_reset_tokens_expires_idx: 'housekeeping deletes expired and used tokens',
+    },
+  },
   // catalog
   categories: {
     about: `The category tree (\`parent_id\`). Deleting a category deletes its subtree, which
@@ -194,6 +203,48 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
       analytics tables from the orders.`,
     indexes: {
       product_sales_top_idx: 'the top sellers, in the order the dashboard lists them',
+    },
+  },
+  // events and notifications
+  events: {
+    about: `What happened in the shop (\`order.placed\`, \`customer.created\`, …), written by
+      \`recordEvent\` in the transaction of the change together with its \`event-dispatch\` job,
+      so it exists exactly when the change commits. The uuid is the event's stable id for
+      e-mails and webhooks; \`data\` holds ids, and consumers load what they need.`,
+    indexes: {
+      events_type_created_idx: 'events of one type in time order (webhook replays, audits)',
+    },
+  },
+  emails: {
+    about: `Every outgoing e-mail, rendered when queued (subject, HTML and text as sent) in the
+      transaction that causes it, with its \`email-send\` job. \`status\` is \`queued\` (waiting or
+      retrying, \`last_error\` says why), \`sent\` or \`failed\` after the last attempt. The unique
+      index sends a message at most once per event, template and recipient.`,
+    indexes: {
+      emails_event_template_to_uq: 'at most one message per event, template and recipient (`ON CONFLICT DO NOTHING`)',
+      emails_status_idx: 'messages by status (what is failing or waiting)',
+    },
+  },
+  // outgoing webhooks
+  webhook_endpoints: {
+    about: `Receivers of outgoing webhooks: events of the listed \`event_types\` are POSTed to \`url\`
+      and signed with \`secret\` (Standard Webhooks; the API shows it once, at creation).
+      \`failing_since\` is the first failed attempt since the last success; \`410\` or 3 days of
+      failures switch the endpoint off (\`is_active\`, \`disabled_reason\`).`,
+    indexes: {
+      webhook_endpoints_event_types_idx: 'the endpoints subscribed to an event type (`event_types @> array[type]`)',
+    },
+  },
+  webhook_deliveries: {
+    about: `One row per attempt to deliver one event to one endpoint. The first attempt's row is
+      written when the event is dispatched, with its \`webhook-deliver\` job; a failed automatic
+      attempt (\`step\` 0–9) writes the next one with a delayed job, and a staff retry adds one
+      with \`step\` null. Every attempt sends the same \`body\` under the event id as \`webhook-id\`.`,
+    indexes: {
+      webhook_deliveries_first_uq: 'an event reaches an endpoint once however often it is dispatched (`ON CONFLICT DO NOTHING`)',
+      webhook_deliveries_endpoint_idx: "an endpoint's attempts, newest first (the admin list)",
+      webhook_deliveries_event_idx: "numbering an event's next attempt",
+      webhook_deliveries_created_idx: 'housekeeping deletes finished attempts older than 30 days',
     },
   },
 };

@@ -33,9 +33,11 @@ import { analyticsRoutes } from './modules/analytics/index.js';
 import { cartLoginHook, cartRoutes } from './modules/cart/index.js';
 import { categoryRoutes, CountCache, productRoutes } from './modules/catalog/index.js';
 import { mediaFiles, mediaRoutes, openMediaStorage, removeMediaOnProductDelete } from './modules/media/index.js';
+import { emailAdminRoutes } from './modules/notifications/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { orderRoutes } from './modules/orders/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
+import { webhookRoutes } from './modules/webhooks/index.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -191,6 +193,8 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(paymentRoutes, { prefix: '/api/payments', deps: services.payments });
   await app.register(analyticsRoutes, { database, config });
   await app.register(adminRoutes, { prefix: '/api/admin', database, payments: services.payments });
+  await app.register(emailAdminRoutes, { prefix: '/api/admin/emails', database });
+  await app.register(webhookRoutes, { prefix: '/api/admin', deps: services.webhooks });
   await app.register(adminWebApp);
 
   return app;

@@ -44,6 +44,22 @@ export interface Config {
   readonly publicUrl: string | null;
   /** Product images: where they are stored and the public base of their URLs (null: `<public base>/media`). */
   readonly media: MediaConfig;
+  /**
+   * Outgoing e-mail: SMTP_URL (smtp:// or smtps://, with credentials), else every message is
+   * written to DATA_DIR/mail/ as a .eml file. Branding from SHOP_NAME and SHOP_URL.
+   */
+  readonly mail: {
+    readonly smtpUrl: string | null;
+    readonly from: string;
+    readonly shopName: string;
+    /** The storefront's address, without a trailing slash: links in e-mails (password reset). */
+    readonly shopUrl: string;
+  };
+  /**
+   * Outgoing webhooks may go to plain http and to private, loopback or link-local addresses
+   * (WEBHOOK_ALLOW_PRIVATE=true: development and tests only). Off: https to public addresses only.
+   */
+  readonly webhookAllowPrivate: boolean;
   readonly logLevel: string;
   readonly jobs: boolean;
   /**
@@ -249,6 +265,23 @@ function redisKeyPrefix(env: Env): string {
   return prefix;
 }
 
+function mailSettings(env: Env, publicBase: string | null): Config['mail'] {
+  const shopName = str(env, 'SHOP_NAME') ?? 'Shop';
+  if (shopName.length > 100 || /[\r\n]/.test(shopName)) throw new ConfigError('SHOP_NAME must be one line of at most 100 characters');
+  const shopUrl = url(env, 'SHOP_URL', ['http:', 'https:']);
+  const from = str(env, 'MAIL_FROM') ?? `${shopName} <shop@localhost>`;
+  // "Name <address>" or a bare address; no line breaks (they would forge headers).
+  if (/[\r\n]/.test(from) || !/^([^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(from)) {
+    throw new ConfigError(`MAIL_FROM must look like "Shop <shop@example.com>" or shop@example.com, got "${from}"`);
+  }
+  return {
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    from,
+    shopName,
+    shopUrl: (shopUrl ?? publicBase ?? 'http://localhost:3000').replace(/\/+$/, ''),
+  };
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad setting. */
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -278,6 +311,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const jobsRaw = (str(env, 'JOBS') ?? 'on').toLowerCase();
   if (!['on', 'off'].includes(jobsRaw)) throw new ConfigError(`JOBS must be on or off, got "${jobsRaw}"`);
+  const webhookAllowPrivate = (str(env, 'WEBHOOK_ALLOW_PRIVATE') ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(webhookAllowPrivate)) {
+    throw new ConfigError(`WEBHOOK_ALLOW_PRIVATE must be true or false, got "${webhookAllowPrivate}"`);
+  }
   const webConcurrency = int(env, 'WEB_CONCURRENCY', 1, 1, 64);
   if (webConcurrency > 1 && databaseUrl === null) {
     throw new ConfigError(
@@ -315,6 +352,8 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     publicUrl: baseUrl(env, 'PUBLIC_URL'),
     media: mediaConfig(env, dataDir),
+    mail: mailSettings(env, baseUrl(env, 'PUBLIC_URL')),
+    webhookAllowPrivate: webhookAllowPrivate === 'true',
     logLevel,
     jobs: jobsRaw === 'on',
     trustProxy: trustProxy(env),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -5,14 +6,23 @@ import type { Database } from './db/client.js';
 import {
   type AccountsDeps,
   deleteExpiredRefreshTokens,
+  deleteStalePasswordResets,
   MemoryLoginLimiter,
   PasswordHasher,
   RedisLoginLimiter,
   TokenSigner,
 } from './modules/accounts/index.js';
 import { deleteIdleGuestCarts } from './modules/cart/index.js';
+import { dispatchEvent, type EventConsumer } from './modules/events/index.js';
 import { deleteExpiredKeys } from './modules/idempotency/index.js';
 import { JobQueue, type JobHandlers } from './modules/jobs/index.js';
+import {
+  emailEventConsumer,
+  fileMailer,
+  type MailDeps,
+  sendEmail,
+  smtpMailer,
+} from './modules/notifications/index.js';
 import { expireOrders, expireOverdueOrders, type OrdersDeps } from './modules/orders/index.js';
 import {
   deleteOldWebhookEvents,
@@ -22,6 +32,18 @@ import {
   resumeRefunds,
   runRefundJob,
 } from './modules/payments/index.js';
+import {
+  deleteOldWebhookDeliveries,
+  DISABLE_AFTER_FAILING_MS,
+  RETRY_DELAYS_MS,
+  runDelivery,
+  systemResolver,
+  webhookEventConsumer,
+  type WebhooksDeps,
+} from './modules/webhooks/index.js';
+
+/** How long finished outgoing webhook attempts stay for staff to look at. */
+const WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
 
 /** How long received webhook events stay for staff to look at (de-duplication needs a day). */
 const WEBHOOK_EVENT_RETENTION_DAYS = 90;
@@ -35,6 +57,10 @@ export interface Services {
   accounts: AccountsDeps;
   orders: OrdersDeps;
   payments: PaymentsDeps;
+  mail: MailDeps;
+  webhooks: WebhooksDeps;
+  /** What acts on each recorded event: its e-mails and its outgoing webhooks. */
+  eventConsumers: EventConsumer[];
 }
 
 export function buildServices(input: {
@@ -57,6 +83,7 @@ export function buildServices(input: {
     signer: new TokenSigner(config.jwtSecret, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
     hasher: new PasswordHasher(config.argon2),
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+    mail: config.mail,
     limiter: redis
       ? new RedisLoginLimiter(
           redis,
@@ -78,7 +105,24 @@ export function buildServices(input: {
   const payments = paymentsDeps(config, database, jobs, orders);
   // Cancelling a paid order refunds it: the job is enqueued in the cancelling transaction.
   orders.onPaidOrderCancelled.push((tx, order) => jobs.enqueue(tx, 'payment-refund', { orderId: order.id }));
-  return { config, database, redis, jobs, accounts, orders, payments };
+  const mail: MailDeps = {
+    database,
+    settings: config.mail,
+    mailer: config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : fileMailer(join(config.dataDir, 'mail')),
+    log,
+  };
+  const webhooks: WebhooksDeps = {
+    database,
+    jobs,
+    log,
+    allowPrivate: config.webhookAllowPrivate,
+    resolve: systemResolver,
+    timeoutMs: 15_000,
+    retryDelaysMs: RETRY_DELAYS_MS,
+    disableAfterMs: DISABLE_AFTER_FAILING_MS,
+  };
+  const eventConsumers = [emailEventConsumer(mail), webhookEventConsumer(webhooks)];
+  return { config, database, redis, jobs, accounts, orders, payments, mail, webhooks, eventConsumers };
 }
 
 /** What each background job does; every handler is idempotent. */
@@ -108,12 +152,21 @@ export function jobHandlers(services: Services, log: FastifyBaseLogger): JobHand
       const count = await deleteIdleGuestCarts(services.database, 30);
       if (count) log.info({ count }, 'idle guest carts deleted');
     },
+    'event-dispatch': async ({ eventId }) => {
+      if (!(await dispatchEvent(services.database.db, services.eventConsumers, eventId))) {
+        log.warn({ eventId }, 'event to dispatch not found');
+      }
+    },
+    'email-send': ({ emailId }) => sendEmail(services.mail, emailId),
+    'webhook-deliver': (job) => runDelivery(services.webhooks, job.deliveryId),
     housekeeping: async () => {
       const { db } = services.database;
       const deleted = {
         refreshTokens: await deleteExpiredRefreshTokens(db),
+        passwordResets: await deleteStalePasswordResets(db),
         idempotencyKeys: await deleteExpiredKeys(db),
         webhookEvents: await deleteOldWebhookEvents(db, WEBHOOK_EVENT_RETENTION_DAYS),
+        webhookDeliveries: await deleteOldWebhookDeliveries(db, WEBHOOK_DELIVERY_RETENTION_DAYS),
       };
       log.info({ deleted }, 'housekeeping done');
     },

@@ -2,6 +2,43 @@
 // CI fails when this file is stale (`npm run client:check`).
 
 export interface paths {
+  '/api/admin/emails': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Outgoing e-mails (paged), newest first */
+    get: operations['getApiAdminEmails'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/emails/{id}/preview/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An e-mail as sent: subject, HTML and text
+     * @description The HTML is a whole document; show it in a sandboxed iframe (`srcdoc`), never inline.
+     */
+    get: operations['getApiAdminEmailsIdPreview'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/payments/': {
     parameters: {
       query?: never;
@@ -75,6 +112,86 @@ export interface paths {
      * @description Deactivation ends the user’s sessions at once. You cannot deactivate or demote yourself (409).
      */
     patch: operations['patchApiAdminUsersId'];
+    trace?: never;
+  };
+  '/api/admin/webhook-deliveries/{id}/retry/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send that attempt’s event again now
+     * @description A new attempt (answered `pending`, 202) of the same event with the same `webhook-id` and body. It is one attempt: should it fail, no automatic schedule follows it. 409 when the endpoint is disabled.
+     */
+    post: operations['postApiAdminWebhookDeliveriesIdRetry'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/webhook-endpoints/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Outgoing webhook endpoints (paged, newest first) */
+    get: operations['getApiAdminWebhookEndpoints'];
+    put?: never;
+    /**
+     * Add an endpoint; the answer shows its signing secret, once
+     * @description The URL must be `https` and its host must resolve to public addresses only (unless the server runs with `WEBHOOK_ALLOW_PRIVATE=true`); otherwise 400 naming `url`.
+     */
+    post: operations['postApiAdminWebhookEndpoints'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/webhook-endpoints/{id}/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An endpoint */
+    get: operations['getApiAdminWebhookEndpointsId'];
+    put?: never;
+    post?: never;
+    /** Delete an endpoint and its delivery history */
+    delete: operations['deleteApiAdminWebhookEndpointsId'];
+    options?: never;
+    head?: never;
+    /**
+     * Change an endpoint’s URL, event types, or switch it on or off
+     * @description Switching an endpoint back on clears `failing_since`.
+     */
+    patch: operations['patchApiAdminWebhookEndpointsId'];
+    trace?: never;
+  };
+  '/api/admin/webhook-endpoints/{id}/deliveries/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An endpoint’s delivery attempts (paged, newest first), one row per attempt */
+    get: operations['getApiAdminWebhookEndpointsIdDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/admin/webhook-events/': {
@@ -226,6 +343,46 @@ export interface paths {
      * @description With `all: true`, every refresh token and access token of the user stops working.
      */
     post: operations['postApiAuthLogout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/password-reset/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ask for a password reset link by e-mail
+     * @description Always 200 with the same body, whether or not the address has an account (no account enumeration). The e-mail carries a single-use link valid for 60 minutes; a new request replaces older links. Limited per address and per client IP (LOGIN_MAX_FAILURES per LOGIN_WINDOW_SECONDS): 429.
+     */
+    post: operations['postApiAuthPasswordReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/password-reset/confirm/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Set a new password with a reset token
+     * @description The password rules of registration apply (400 `validation_error` on `new_password` leaves the token usable). On success every session and access token of the user ends and a "password changed" e-mail is sent. An unknown, expired or used token: 400 `reset_token_invalid`.
+     */
+    post: operations['postApiAuthPasswordResetConfirm'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1127,6 +1284,41 @@ export interface components {
       /** @example 1499.00 */
       total_revenue: string;
     };
+    Email: {
+      attempts: number;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: uuid */
+      event_id: string | null;
+      id: number;
+      last_error: string | null;
+      /** Format: date-time */
+      sent_at: string | null;
+      /**
+       * @description queued (waiting or retrying), sent, or failed after its last attempt.
+       * @enum {unknown}
+       */
+      status: 'queued' | 'sent' | 'failed';
+      subject: string;
+      /** @description welcome, order_confirmation, payment_received, order_shipped, order_cancelled, order_refunded, password_changed or password_reset. */
+      template: string;
+      to: string;
+    };
+    EmailPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['Email'][];
+    };
+    EmailPreview: {
+      html: string;
+      id: number;
+      subject: string;
+      text: string;
+      to: string;
+    };
     ImagePatchBody: {
       /** @description Text that describes the image (at most 300 characters). */
       alt?: string;
@@ -1314,6 +1506,13 @@ export interface components {
         | 'cancelled'
         | 'payment_failed';
     };
+    PasswordResetBody: {
+      email: string;
+    };
+    PasswordResetConfirmBody: {
+      new_password: string;
+      token: string;
+    };
     PaymentInitiateBody: {
       order_id: number;
     };
@@ -1348,6 +1547,7 @@ export interface components {
         | 'use_variants'
         | 'variant_required'
         | 'total_too_large'
+        | 'reset_token_invalid'
         | 'invalid_signature'
         | 'not_authenticated'
         | 'token_invalid'
@@ -1649,6 +1849,143 @@ export interface components {
       title?: string;
       weight_grams?: number | null;
     };
+    WebhookDelivery: {
+      /** @description This attempt’s number for this event and endpoint, from 1. */
+      attempt: number;
+      /** Format: date-time */
+      created_at: string;
+      duration_ms: number | null;
+      /**
+       * Format: uuid
+       * @description The event; also the `webhook-id` header of every attempt.
+       */
+      event_id: string;
+      /** @enum {unknown} */
+      event_type:
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created';
+      id: number;
+      /**
+       * Format: date-time
+       * @description Pending: when this attempt is due. Failed: when the automatic retry after it is due (null: none).
+       */
+      next_attempt_at: string | null;
+      /** @description The start of the receiver’s answer, or why no answer came (timeout, refused address). */
+      response_snippet: string | null;
+      /** @description The receiver’s HTTP status; null when none came. */
+      response_status: number | null;
+      /** @enum {unknown} */
+      status: 'pending' | 'succeeded' | 'failed';
+    };
+    WebhookDeliveryPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['WebhookDelivery'][];
+    };
+    WebhookEndpoint: {
+      /** Format: date-time */
+      created_at: string;
+      event_types: (
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created'
+      )[];
+      /**
+       * Format: date-time
+       * @description The first failed attempt since the last success, or null.
+       */
+      failing_since: string | null;
+      id: number;
+      /** @description Inactive endpoints receive nothing; the server switches an endpoint off on `410` or after 3 days of failures. */
+      is_active: boolean;
+      url: string;
+    };
+    WebhookEndpointCreate: {
+      /** @description The event types sent to this endpoint. */
+      event_types: (
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created'
+      )[];
+      /** @default true */
+      is_active?: boolean;
+      /**
+       * @description Where events are POSTed: `https` to a public address (plain `http` and private, loopback or link-local addresses only when the server runs with `WEBHOOK_ALLOW_PRIVATE=true`).
+       * @example https://hooks.example.com/shop
+       */
+      url: string;
+    };
+    WebhookEndpointCreated: {
+      /** Format: date-time */
+      created_at: string;
+      event_types: (
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created'
+      )[];
+      /**
+       * Format: date-time
+       * @description The first failed attempt since the last success, or null.
+       */
+      failing_since: string | null;
+      id: number;
+      /** @description Inactive endpoints receive nothing; the server switches an endpoint off on `410` or after 3 days of failures. */
+      is_active: boolean;
+      /** @description The signing secret (`whsec_…`), shown this once: keep it to verify the `webhook-signature` header. */
+      secret: string;
+      url: string;
+    };
+    WebhookEndpointPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['WebhookEndpoint'][];
+    };
+    WebhookEndpointUpdate: {
+      /** @description The event types sent to this endpoint. */
+      event_types?: (
+        | 'order.placed'
+        | 'order.paid'
+        | 'order.cancelled'
+        | 'order.shipped'
+        | 'order.delivered'
+        | 'order.refunded'
+        | 'product.out_of_stock'
+        | 'customer.created'
+      )[];
+      is_active?: boolean;
+      /**
+       * @description Where events are POSTed: `https` to a public address (plain `http` and private, loopback or link-local addresses only when the server runs with `WEBHOOK_ALLOW_PRIVATE=true`).
+       * @example https://hooks.example.com/shop
+       */
+      url?: string;
+    };
     WebhookEvent: {
       error: string | null;
       event: string;
@@ -1675,6 +2012,144 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  getApiAdminEmails: {
+    parameters: {
+      query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
+        page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EmailPage'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminEmailsIdPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EmailPreview'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getApiAdminPayments: {
     parameters: {
       query?: {
@@ -1724,7 +2199,7 @@ export interface operations {
           'application/json': components['schemas']['AdminPaymentPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1895,7 +2370,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUserPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2032,7 +2507,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2088,6 +2563,497 @@ export interface operations {
       };
     };
   };
+  postApiAdminWebhookDeliveriesIdRetry: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDelivery'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminWebhookEndpoints: {
+    parameters: {
+      query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
+        page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointPage'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiAdminWebhookEndpoints: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WebhookEndpointCreate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointCreated'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminWebhookEndpointsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpoint'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteApiAdminWebhookEndpointsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchApiAdminWebhookEndpointsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WebhookEndpointUpdate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpoint'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminWebhookEndpointsIdDeliveries: {
+    parameters: {
+      query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
+        page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
+        page_size?: number;
+        /**
+         * @description Only attempts in this status.
+         * @example failed
+         */
+        status?: 'pending' | 'succeeded' | 'failed';
+      };
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryPage'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getApiAdminWebhookEvents: {
     parameters: {
       query?: {
@@ -2122,7 +3088,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEventPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2260,7 +3226,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2358,7 +3324,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2468,7 +3434,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2585,7 +3551,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2645,7 +3611,7 @@ export interface operations {
           'application/json': components['schemas']['ChangePasswordResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2696,7 +3662,7 @@ export interface operations {
           'application/json': components['schemas']['LoginResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2747,7 +3713,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2758,6 +3724,90 @@ export interface operations {
       };
       /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiAuthPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasswordResetBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Message'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiAuthPasswordResetConfirm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasswordResetConfirmBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Message'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      400: {
         headers: {
           [name: string]: unknown;
         };
@@ -2794,7 +3844,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2845,7 +3895,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2896,7 +3946,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2947,7 +3997,7 @@ export interface operations {
           'application/json': components['schemas']['RegisterResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2989,7 +4039,7 @@ export interface operations {
           'application/json': components['schemas']['TokenPair'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3042,7 +4092,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3108,7 +4158,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3170,7 +4220,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3238,7 +4288,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3310,7 +4360,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3377,7 +4427,7 @@ export interface operations {
           'application/json': components['schemas']['CategoryPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3428,7 +4478,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3538,7 +4588,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3682,7 +4732,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3809,7 +4859,7 @@ export interface operations {
           'application/json': components['schemas']['OrderPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3875,7 +4925,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4056,7 +5106,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4140,7 +5190,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4222,7 +5272,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4288,7 +5338,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentInitiateResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4366,7 +5416,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentVerifyResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4451,7 +5501,7 @@ export interface operations {
           'application/json': components['schemas']['Status'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4552,7 +5602,7 @@ export interface operations {
           'application/json': components['schemas']['ProductPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4612,7 +5662,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4731,7 +5781,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4875,7 +5925,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4950,7 +6000,7 @@ export interface operations {
           'application/json': components['schemas']['ProductImage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5113,7 +6163,7 @@ export interface operations {
           'application/json': components['schemas']['ProductImage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5188,7 +6238,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5334,7 +6384,7 @@ export interface operations {
           'application/json': components['schemas']['Variant'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5409,7 +6459,7 @@ export interface operations {
           'application/json': components['schemas']['VariantBulkResult'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5630,7 +6680,7 @@ export interface operations {
           'application/json': components['schemas']['Variant'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5705,7 +6755,7 @@ export interface operations {
           'application/json': components['schemas']['VariantBulkResult'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5852,7 +6902,7 @@ export interface operations {
           'application/json': components['schemas']['LowStockList'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;

@@ -104,6 +104,15 @@ export const ChangePasswordResponse = Type.Object(
   { $id: 'ChangePasswordResponse' },
 );
 
+export const PasswordResetBody = Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }) }, {
+  $id: 'PasswordResetBody',
+});
+
+export const PasswordResetConfirmBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 200 }), new_password: Password },
+  { $id: 'PasswordResetConfirmBody' },
+);
+
 export const Address = Type.Object(
   {
     id: Id,
@@ -156,6 +165,8 @@ export const accountSchemas = [
   ProfilePatchBody,
   ChangePasswordBody,
   ChangePasswordResponse,
+  PasswordResetBody,
+  PasswordResetConfirmBody,
   Address,
   AddressBody,
   AddressPatchBody,

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   use_variants: [400, 'The product has several variants: price and stock are set on each variant, not on the product.'],
   variant_required: [400, 'The product has several variants: add one by `variant_id`.'],
   total_too_large: [400, 'The cart or order would total more than 99999999.99; nothing was changed.'],
+  reset_token_invalid: [400, 'The password reset token is unknown, expired or used already; ask for a new one.'],
   invalid_signature: [400, 'A Razorpay signature did not match.'],
   not_authenticated: [401, 'No bearer token was given where one is required.'],
   token_invalid: [401, 'The token is malformed, expired, revoked, or of the wrong kind.'],

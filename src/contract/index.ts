@@ -10,9 +10,11 @@ import { analyticsSchemas } from './analytics.js';
 import { cartSchemas } from './cart.js';
 import { catalogSchemas } from './catalog.js';
 import { mediaSchemas } from './media.js';
+import { notificationSchemas } from './notifications.js';
 import { Message, Problem, Status } from './common.js';
 import { orderSchemas } from './orders.js';
 import { paymentSchemas } from './payments.js';
+import { webhookSchemas } from './webhooks.js';
 
 export * from './accounts.js';
 export * from './admin.js';
@@ -23,8 +25,10 @@ export * from './common.js';
 export * from './enums.js';
 export * from './errors.js';
 export * from './media.js';
+export * from './notifications.js';
 export * from './orders.js';
 export * from './payments.js';
+export * from './webhooks.js';
 
 /** Every named schema of the contract, each to be registered once with `app.addSchema`. */
 export const CONTRACT_SCHEMAS = [
@@ -39,4 +43,6 @@ export const CONTRACT_SCHEMAS = [
   ...paymentSchemas,
   ...adminSchemas,
   ...analyticsSchemas,
+  ...notificationSchemas,
+  ...webhookSchemas,
 ];

@@ -5,3 +5,5 @@ export * from './orders.js';
 export * from './payments.js';
 export * from './idempotency.js';
 export * from './analytics.js';
+export * from './events.js';
+export * from './webhooks.js';

@@ -11,3 +11,4 @@ export { PasswordHasher } from './passwords.js';
 export { TokenSigner } from './tokens.js';
 export { MemoryLoginLimiter, RedisLoginLimiter } from './login-limiter.js';
 export { deleteExpiredRefreshTokens } from './repository.js';
+export { deleteStalePasswordResets } from './password-reset.js';

@@ -16,6 +16,8 @@ import {
   LoginResponse,
   LogoutBody,
   Message,
+  PasswordResetBody,
+  PasswordResetConfirmBody,
   problems,
   ProfileBody,
   ProfilePatchBody,
@@ -27,6 +29,7 @@ import {
   User,
 } from '../../contract/index.js';
 import * as addresses from './addresses.js';
+import { confirmPasswordReset, requestPasswordReset, RESET_TOKEN_TTL_MINUTES } from './password-reset.js';
 import * as service from './service.js';
 import type { AccountsDeps, AfterLogin } from './service.js';
 import type { AddressRow, UserRow } from './repository.js';
@@ -192,6 +195,48 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       schema: { tags, summary: 'Update your profile', body: ref(ProfilePatchBody), response: profileResponse },
     },
     async (request) => userView(await service.updateProfile(deps, actorOf(request), request.body)),
+  );
+
+  app.post(
+    '/password-reset/',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'Ask for a password reset link by e-mail',
+        description:
+          'Always 200 with the same body, whether or not the address has an account (no account enumeration). ' +
+          `The e-mail carries a single-use link valid for ${RESET_TOKEN_TTL_MINUTES} minutes; a new request ` +
+          'replaces older links. Limited per address and per client IP (LOGIN_MAX_FAILURES per LOGIN_WINDOW_SECONDS): 429.',
+        body: ref(PasswordResetBody),
+        response: { 200: ref(Message), ...problems(400, 429) },
+      },
+    },
+    async (request) => {
+      await requestPasswordReset(deps, request.body.email, meta(request));
+      return { message: 'If an account has this e-mail address, a password reset link has been sent to it.' };
+    },
+  );
+
+  app.post(
+    '/password-reset/confirm/',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'Set a new password with a reset token',
+        description:
+          'The password rules of registration apply (400 `validation_error` on `new_password` leaves the token ' +
+          'usable). On success every session and access token of the user ends and a "password changed" e-mail ' +
+          'is sent. An unknown, expired or used token: 400 `reset_token_invalid`.',
+        body: ref(PasswordResetConfirmBody),
+        response: { 200: ref(Message), ...problems(400) },
+      },
+    },
+    async (request) => {
+      await confirmPasswordReset(deps, request.body);
+      return { message: 'Your password has been reset. Log in with the new password.' };
+    },
   );
 
   app.post(

@@ -14,6 +14,9 @@ import { type PasswordHasher, passwordProblems } from './passwords.js';
 import * as repo from './repository.js';
 import type { ProfileInput, RegisterInput } from '../../contract/index.js';
 import type { RefreshClaims, TokenSigner } from './tokens.js';
+import { recordEvent } from '../events/index.js';
+import type { MailSettings } from '../notifications/index.js';
+import { endPasswordResets, queuePasswordChanged } from './password-reset.js';
 
 export interface AccountsDeps {
   database: Database;
@@ -22,6 +25,8 @@ export interface AccountsDeps {
   limiter: LoginLimiter;
   /** REFRESH_REUSE_GRACE_SECONDS: how long a rotated refresh token still yields its successor. */
   refreshReuseGraceSeconds: number;
+  /** Where e-mails link to and how they are branded (password reset, password changed). */
+  mail: MailSettings;
 }
 
 export interface ClientMeta {
@@ -106,6 +111,8 @@ export async function register(
         lastLogin: new Date(),
       });
       const { user, lock } = (await repo.lockUserSessions(tx, inserted.id))!;
+      // The welcome e-mail (and any webhook) follows from the event, once the account commits.
+      await recordEvent(tx, 'customer.created', { customer_id: user.id });
       const tokens = await startSession(deps, tx, lock, user, meta);
       await afterLogin?.(tx, user.id);
       return { user, tokens };
@@ -350,6 +357,8 @@ export async function changePassword(
     await repo.bumpTokenVersion(tx, locked.lock);
     const updated = await repo.updateUser(tx, user.id, { passwordHash });
     await repo.revokeUserTokens(tx, locked.lock);
+    await endPasswordResets(tx, user.id);
+    await queuePasswordChanged(tx, deps, updated!);
     return startSession(deps, tx, locked.lock, updated!, meta);
   });
 }

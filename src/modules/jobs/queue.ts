@@ -14,6 +14,11 @@ export interface JobPayloads {
   'payments-refund-sweep': Record<string, never>;
   'carts-sweep-idle': Record<string, never>;
   housekeeping: Record<string, never>;
+  // An event's consequences (its e-mails; later its webhooks), then each e-mail's delivery.
+  'event-dispatch': { eventId: string };
+  'email-send': { emailId: number };
+  // One attempt to deliver an outgoing webhook (its row in webhook_deliveries).
+  'webhook-deliver': { deliveryId: number };
 }
 export type JobName = keyof JobPayloads;
 export type JobHandler<N extends JobName> = (data: JobPayloads[N], jobId: string) => Promise<void>;
@@ -58,7 +63,16 @@ const QUEUES: Record<JobName, QueueSettings> = {
   'carts-sweep-idle': { cron: '17 3 * * *' },
   // Expired refresh tokens and idempotency keys, webhook events past their retention.
   housekeeping: { cron: '43 3 * * *' },
+  'event-dispatch': { batchSize: 20, concurrency: 4 },
+  // While the mail server is down: 5–10 s, then doubling (as refunds), 6 to 11 hours in all; then failed.
+  'email-send': { batchSize: 20, concurrency: 4, retry: { limit: 12, delaySeconds: 5 } },
+  // Each attempt waits on a receiver (up to 15 s): several in flight. A failed attempt
+  // schedules its own retry (webhooks/schedule.ts); pg-boss retries only a crashed handler.
+  'webhook-deliver': { batchSize: 10, concurrency: 10, retry: { limit: 3, delaySeconds: 10 } },
 };
+
+/** How many times an e-mail is tried in all (its first attempt and the queue's retries). */
+export const EMAIL_SEND_ATTEMPTS = (QUEUES['email-send'].retry?.limit ?? 5) + 1;
 
 /**
  * pg-boss 10 marks a job done or failed after its handler without awaiting the statement
@@ -255,6 +269,25 @@ export class JobQueue {
     this.started = false;
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000, close: false });
   }
+}
+
+const insertJobsSql = (
+  createRequire(import.meta.url)('pg-boss/src/plans.js') as { insertJobs(schema: string): string }
+).insertJobs('pgboss');
+
+/**
+ * Enqueues jobs in the caller's transaction without a JobQueue at hand: the events outbox
+ * (`recordEvent(tx, …)`) is called from use cases that do not carry the queue. The same
+ * statement as `JobQueue.enqueueMany` (pg-boss's own); the queue's retry settings apply.
+ */
+export async function insertJobs<N extends JobName>(
+  ex: Executor,
+  name: N,
+  jobs: { data: JobPayloads[N]; startAfter?: Date }[],
+): Promise<void> {
+  if (!jobs.length) return;
+  const rows = jobs.map((job) => ({ name, data: job.data, startAfter: job.startAfter?.toISOString() }));
+  await transactionRunner(ex).executeSql(insertJobsSql, [JSON.stringify(rows), null, null, null, null, null]);
 }
 
 /**

@@ -1,0 +1,11 @@
+/**
+ * The events module's public face: `recordEvent(tx, type, data)` writes an event in the
+ * caller's transaction (an outbox), and the dispatch job hands it to its consumers.
+ */
+export {
+  dispatchEvent,
+  type EventConsumer,
+  type EventData,
+  recordEvent,
+  type StoredEvent,
+} from './events.js';
