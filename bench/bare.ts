@@ -421,11 +421,12 @@ async function cartAdd(request: FastifyRequest<{ Body: { product_id?: number; va
 
 const CHECKOUT = {
   lockCart: `update carts set updated_at = now() where user_id = $1 returning id`,
-  lines: `select product_id, variant_id, quantity from cart_items where cart_id = $1 order by variant_id`,
-  // The lock order: the products (ascending id), then their variants (ascending id).
-  lockProducts: `select id, name, is_active from products where id = any($1::int[]) order by id for no key update`,
-  lockVariants: `select id, sku, title, options, price, stock, is_active from product_variants
-                 where id = any($1::int[]) order by id for no key update`,
+  // The lines with their variants and products, locked in the lock order (each product, then
+  // its variants), in one statement as the project's checkout does.
+  lines: `select p.id as product_id, v.id as variant_id, i.quantity, p.name, v.sku, v.title, v.options, v.price, v.stock,
+                 p.is_active and v.is_active as is_active
+          from cart_items i join product_variants v on v.id = i.variant_id join products p on p.id = v.product_id
+          where i.cart_id = $1 order by p.id, v.id for no key update of p, v`,
   // Conditional: a line whose stock fell short updates nothing, and the count tells. The
   // table's trigger carries the change to the product's stock.
   decrement: `update product_variants v set stock = v.stock - l.q, updated_at = now()
@@ -448,28 +449,25 @@ async function checkout(request: FastifyRequest<{ Body: { shipping_address?: str
   if (!shipping) throw new HttpError(400, 'shipping_address required');
   const order = await inTransaction(async (client) => {
     const cart = (await q<{ id: number }>('co_cart', CHECKOUT.lockCart, [userId], client)).rows[0];
-    const lines = cart
-      ? (await q<{ product_id: number; variant_id: number; quantity: number }>('co_lines', CHECKOUT.lines, [cart.id], client)).rows
-      : [];
+    type Line = {
+      product_id: number;
+      variant_id: number;
+      quantity: number;
+      name: string;
+      sku: string;
+      title: string;
+      options: unknown;
+      price: string;
+      stock: number;
+      is_active: boolean;
+    };
+    const lines = cart ? (await q<Line>('co_lines', CHECKOUT.lines, [cart.id], client)).rows : [];
     if (!cart || !lines.length) throw new HttpError(400, 'Your cart is empty.');
-    const productIds = [...new Set(lines.map((l) => l.product_id))];
     const ids = lines.map((l) => l.variant_id);
-    const products = new Map(
-      (await q<{ id: number; name: string; is_active: boolean }>('co_lock_products', CHECKOUT.lockProducts, [productIds], client)).rows.map(
-        (p) => [p.id, p],
-      ),
-    );
-    type Variant = { id: number; sku: string; title: string; options: unknown; price: string; stock: number; is_active: boolean };
-    const variants = new Map(
-      (await q<Variant>('co_lock_variants', CHECKOUT.lockVariants, [ids], client)).rows.map((v) => [v.id, v]),
-    );
     let total = 0;
     for (const line of lines) {
-      const v = variants.get(line.variant_id);
-      if (!v?.is_active || !products.get(line.product_id)?.is_active || v.stock < line.quantity) {
-        throw new HttpError(400, `Insufficient stock for variant ${line.variant_id}`);
-      }
-      total += toPaise(v.price) * line.quantity;
+      if (!line.is_active || line.stock < line.quantity) throw new HttpError(400, `Insufficient stock for variant ${line.variant_id}`);
+      total += toPaise(line.price) * line.quantity;
     }
     const quantities = lines.map((l) => l.quantity);
     const decremented = await q('co_decrement', CHECKOUT.decrement, [ids, quantities], client);
@@ -481,12 +479,12 @@ async function checkout(request: FastifyRequest<{ Body: { shipping_address?: str
         row.id,
         lines.map((l) => l.product_id),
         ids,
-        lines.map((l) => products.get(l.product_id)!.name),
-        ids.map((id) => variants.get(id)!.sku),
-        ids.map((id) => variants.get(id)!.title),
-        ids.map((id) => JSON.stringify(variants.get(id)!.options)),
+        lines.map((l) => l.name),
+        lines.map((l) => l.sku),
+        lines.map((l) => l.title),
+        lines.map((l) => JSON.stringify(l.options)),
         quantities,
-        ids.map((id) => variants.get(id)!.price),
+        lines.map((l) => l.price),
       ], client)
     ).rows;
     await q('co_empty', CHECKOUT.empty, [cart.id], client);

@@ -74,9 +74,10 @@ async function shippingText(deps: OrdersDeps, actor: Actor, input: CreateOrderIn
 }
 
 /**
- * Checkout: in one transaction, lock the cart, lock its products in id order, check stock,
- * write the order with price snapshots and its first history row, empty the cart, and
- * deduct the stock (with the counters, in the lock order). Anything short or inactive is
+ * Checkout: in one transaction, lock the cart, lock its products and variants in id order,
+ * check each variant's stock, write the order with price and variant snapshots and its
+ * first history row, empty the cart, and deduct the variants' stock (with the counters, in
+ * the lock order). Anything short or inactive is
  * 400 and changes nothing. About eight statements whatever the cart's size; the response
  * is built from what they returned.
  */
@@ -88,11 +89,13 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
   for (const line of cart.lines) {
     if (!line.isActive || line.stock < line.quantity) {
       const available = line.isActive ? line.stock : 0;
+      // A default variant is the product itself; another is named by its title too.
+      const label = line.variantTitle === 'Default' ? line.name : `${line.name} (${line.variantTitle})`;
       throw new AppError(
         400,
         'insufficient_stock',
-        `Insufficient stock for "${line.name}": ${available} available, ${line.quantity} requested.`,
-        { items: [`${line.name}: ${available} available, ${line.quantity} requested`] },
+        `Insufficient stock for "${label}": ${available} available, ${line.quantity} requested.`,
+        { items: [`${label}: ${available} available, ${line.quantity} requested`] },
       );
     }
     totalPaise += toPaiseBig(line.price) * BigInt(line.quantity);
@@ -110,7 +113,11 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
     },
     cart.lines.map((l) => ({
       productId: l.productId,
+      variantId: l.variantId,
       productName: l.name,
+      sku: l.sku,
+      variantTitle: l.variantTitle,
+      variantOptions: l.variantOptions,
       quantity: l.quantity,
       priceAtPurchase: l.price,
     })),
@@ -126,13 +133,31 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
   ], actor);
 }
 
+type StoredItem = Omit<OrderDetailView['items'][number], 'variant_id' | 'sku' | 'variant_title' | 'variant_options'> &
+  Partial<OrderDetailView['items'][number]>;
+
 /**
  * A stored first answer, replayed. One stored before the detail carried `allowed_transitions`
- * (a required field) gets it computed from its status, as it would have been then.
+ * (a required field) gets it computed from its status, as it would have been then; one
+ * stored before items carried their variant gets the items' variant snapshots (which
+ * migration 0007 wrote) read from the order, one query.
  */
-function replayedDetail(stored: unknown, actor: Actor): OrderDetailView {
-  const body = stored as Omit<OrderDetailView, 'allowed_transitions'> & Partial<OrderDetailView>;
-  return { ...body, allowed_transitions: body.allowed_transitions ?? [...allowedTransitions(body.status, actor.isStaff)] };
+async function replayedDetail(tx: Tx, stored: unknown, actor: Actor): Promise<OrderDetailView> {
+  const body = stored as Omit<OrderDetailView, 'allowed_transitions' | 'items'> &
+    Partial<OrderDetailView> & { items: StoredItem[] };
+  let items = body.items as OrderDetailView['items'];
+  if (body.items.some((i) => i.variant_id === undefined)) {
+    const rows = new Map((await repo.itemsOf(tx, body.id)).map((r) => [r.id, r]));
+    items = body.items.map((i) => {
+      const row = rows.get(i.id)!;
+      return { ...i, variant_id: row.variantId, sku: row.sku, variant_title: row.variantTitle, variant_options: row.variantOptions };
+    });
+  }
+  return {
+    ...body,
+    items,
+    allowed_transitions: body.allowed_transitions ?? [...allowedTransitions(body.status, actor.isStaff)],
+  };
 }
 
 /** Creates an order from the caller's cart, honouring an Idempotency-Key. */
@@ -150,7 +175,7 @@ export async function createOrder(
     try {
       return await deps.database.db.transaction(async (tx) => {
         const replay = idem && (await idempotency.claimOrReplay(tx, idem));
-        if (replay) return { status: replay.status, body: replayedDetail(replay.body, actor), replayed: true };
+        if (replay) return { status: replay.status, body: await replayedDetail(tx, replay.body, actor), replayed: true };
         const body = await placeOrder(tx, deps, actor, shipping);
         if (idem) await idempotency.complete(tx, idem, { status: 201, body });
         return { status: 201, body, replayed: false };
