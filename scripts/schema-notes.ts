@@ -74,10 +74,11 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
       RESTRICT).`,
   },
   products: {
-    about: `The catalog. Checkout locks the ordered products in id order and takes their stock in
-      the order's transaction, and \`CHECK (stock >= 0)\` backs that up, so stock never goes
-      negative. Partial indexes serve the public lists (active products only), trigram indexes
-      serve search.`,
+    about: `The catalog. \`price\`, \`price_max\` and \`stock\` are kept from the product's active
+      variants by a trigger (migration 0007); \`options\` lists the option names and values its
+      variants choose from; \`image_thumb_key\` is the first image's thumbnail, so that a list
+      needs no join. Partial indexes serve the public lists (active products only), trigram
+      indexes serve search.`,
     indexes: {
       products_active_created_idx: 'public list, newest first (a backward scan serves DESC)',
       products_featured_idx: 'featured products of the public list',
@@ -96,6 +97,16 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
       product_variants_options_idx: '`?option=Name:Value` as `options @> {"Name": "Value"}` (GIN)',
     },
   },
+  product_images: {
+    about: `A product's pictures, in \`position\` order (0 first). The files live in the media storage
+      under \`key\`, the SHA-256 of the uploaded bytes: the original without metadata and WebP
+      sizes (thumb, medium, large), made once at upload. Two rows may share a key (the same file
+      uploaded twice); files are removed when no row uses them any more.`,
+    indexes: {
+      product_images_product_idx: "a product's images in order",
+      product_images_key_idx: 'whether another image still uses these files (before removing them)',
+    },
+  },
   catalog_state: {
     about: `A single row (id 1, inserted by a migration) whose \`version\` is bumped in the
       transaction of every change that can alter a product list's count (product writes,
@@ -112,10 +123,10 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
     },
   },
   cart_items: {
-    about: `Lines of a cart: one per product, quantity 1 to 999. Prices are not stored here; the
-      cart always shows the catalog's current price.`,
+    about: `Lines of a cart: one per variant (with its product's id beside it), quantity 1 to 999.
+      Prices are not stored here; the cart always shows the variant's current price.`,
     indexes: {
-      cart_items_cart_product_uq: 'one line per product: adding it again updates the line (upsert)',
+      cart_items_cart_variant_uq: 'one line per variant: adding it again updates the line (upsert)',
     },
   },
   // orders
@@ -129,9 +140,9 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
     },
   },
   order_items: {
-    about: `The lines of an order with a snapshot of the product's name and price at purchase,
-      so an order never changes when the catalog does. A product that was ever ordered cannot
-      be deleted (RESTRICT); deactivate it instead.`,
+    about: `The lines of an order with a snapshot of the product's name, the variant's SKU, title,
+      options and price at purchase, so an order never changes when the catalog does. A product
+      or variant that was ever ordered cannot be deleted (RESTRICT); deactivate it instead.`,
   },
   order_status_history: {
     about: `Every status change of an order, including its creation: from and to status, who
