@@ -3,6 +3,7 @@ import { configOrExit, databaseOrExit } from './bootstrap.js';
 import { seedDemoCatalog } from './db/seed.js';
 import { AppError } from './http/errors.js';
 import { createOrPromoteAdmin, PasswordHasher } from './modules/accounts/index.js';
+import { addProductImage, openMediaStorage } from './modules/media/index.js';
 import { rebuildStats } from './modules/orders/index.js';
 
 const USAGE = `Usage:
@@ -57,7 +58,12 @@ async function main(argv: string[]): Promise<number> {
         console.log('Analytics totals recomputed from the orders.');
         return 0;
       case 'seed': {
-        const result = await seedDemoCatalog(database.db);
+        // The demo pictures go through the upload path, into the configured media storage.
+        const storage = openMediaStorage(config.media);
+        const media = { database, storage };
+        const result = await seedDemoCatalog(database.db, async (productId, bytes, alt) =>
+          (await addProductImage(media, productId, bytes, alt)).id,
+        ).finally(() => storage.close?.());
         console.log(
           `Demo catalog ready: ${result.categories} categories, ${result.products} products ` +
             `(${result.createdProducts} new).`,
