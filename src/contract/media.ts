@@ -61,7 +61,7 @@ export const ImagePatchBody = Type.Object(
   },
   { $id: 'ImagePatchBody', minProperties: 1 },
 );
-export type ImagePatch = Static<typeof ImagePatchBody>;
+type ImagePatch = Static<typeof ImagePatchBody>;
 
 export const ImageParams = Type.Object({
   id: param(Id, 'The product’s id.', 1),

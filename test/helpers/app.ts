@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
@@ -68,9 +70,12 @@ export async function buildTestApp(
   // An app that runs jobs gets its own database: pg-boss's queue is shared by everything on
   // one database, and another file's workers would take this file's jobs.
   const database = await openTestDatabase(options.isolated ?? env.JOBS === 'on');
+  // A data folder of its own: uploaded images (DATA_DIR/media) and e-mails written as files
+  // (DATA_DIR/mail) stay with the test, and go with it.
+  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'shop-test-data-')));
   const config = loadConfig({
     DATABASE_URL: inject('databaseUrl') || undefined,
-    DATA_DIR: '/nonexistent-test-data-dir',
+    DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     // Tests hash many passwords; production uses one of OWASP's minimum settings (12 MiB, 3 passes).
     ARGON2_MEMORY_KIB: '1024',
@@ -101,6 +106,7 @@ export async function buildTestApp(
       await app.close();
       await services.jobs.stop();
       await database.close();
+      if (env.DATA_DIR === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

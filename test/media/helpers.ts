@@ -14,7 +14,7 @@ export interface Part {
 }
 
 /** A multipart/form-data body, as a browser's FormData would send it. */
-export function multipart(parts: Part[]): { payload: Buffer; headers: Record<string, string> } {
+function multipart(parts: Part[]): { payload: Buffer; headers: Record<string, string> } {
   const boundary = `----media-test-${randomBytes(8).toString('hex')}`;
   const chunks: Buffer[] = [];
   for (const part of parts) {

@@ -17,16 +17,24 @@ export interface StockLine {
  * products and variants locked (checkout's cart_checkout_lines statement); lines name each
  * variant once.
  */
-export async function deductStock(ex: Executor, lines: StockLine[]): Promise<void> {
-  if (!lines.length) return;
-  await deductStatement(ex, [lines.map((l) => l.variantId), lines.map((l) => l.quantity)]);
+export async function deductStock(ex: Executor, lines: StockLine[]): Promise<SoldOut[]> {
+  if (!lines.length) return [];
+  const rows = await deductStatement(ex, [lines.map((l) => l.variantId), lines.map((l) => l.quantity)]);
+  return rows.filter((r) => r.sold_out).map((r) => ({ productId: r.product_id, variantId: r.id }));
 }
 
-const deductStatement = namedStatement(
+/** A variant whose stock the deduction took to 0 (the `product.out_of_stock` event names it). */
+export interface SoldOut {
+  productId: number;
+  variantId: number;
+}
+
+const deductStatement = namedStatement<{ id: number; product_id: number; sold_out: boolean }>(
   'stock_deduct',
   `update product_variants v set stock = v.stock - l.quantity, updated_at = now()
    from unnest($1::int[], $2::int[]) as l(variant_id, quantity)
-   where v.id = l.variant_id`,
+   where v.id = l.variant_id
+   returning v.id, v.product_id, v.stock = 0 as sold_out`,
 );
 
 /** The integer column's limit: a restore never writes past it. */

@@ -45,6 +45,19 @@ export async function recordEvent<T extends EventType>(tx: Executor, type: T, da
   return id;
 }
 
+/** Records several events of one type at once (two statements, whatever their number). */
+export async function recordEvents<T extends EventType>(tx: Executor, type: T, list: EventData[T][]): Promise<string[]> {
+  if (!list.length) return [];
+  const rows = list.map((data) => ({ id: randomUUID(), type, data: data as unknown as Record<string, unknown> }));
+  await tx.insert(events).values(rows);
+  await insertJobs(
+    tx,
+    'event-dispatch',
+    rows.map((r) => ({ data: { eventId: r.id } })),
+  );
+  return rows.map((r) => r.id);
+}
+
 async function findEvent(ex: Executor, id: string): Promise<StoredEvent | undefined> {
   const [row] = await ex.select().from(events).where(eq(events.id, id));
   if (!row) return undefined;

@@ -7,5 +7,6 @@ export {
   type EventConsumer,
   type EventData,
   recordEvent,
+  recordEvents,
   type StoredEvent,
 } from './events.js';

@@ -285,9 +285,23 @@ export async function insertJobs<N extends JobName>(
   name: N,
   jobs: { data: JobPayloads[N]; startAfter?: Date }[],
 ): Promise<void> {
+  await insertJobRows(
+    ex,
+    jobs.map((job) => ({ name, ...job }) as JobRow),
+  );
+}
+
+/** A job of any queue, for insertJobRows. */
+export type JobRow = { [N in JobName]: { name: N; data: JobPayloads[N]; startAfter?: Date } }[JobName];
+
+/**
+ * Enqueues jobs of several queues in the caller's transaction, in one statement (pg-boss's
+ * insert, named on PostgreSQL: a checkout enqueues its expiry and its event's dispatch so).
+ */
+export async function insertJobRows(ex: Executor, jobs: JobRow[]): Promise<void> {
   if (!jobs.length) return;
-  const rows = jobs.map((job) => ({ name, data: job.data, startAfter: job.startAfter?.toISOString() }));
-  await transactionRunner(ex).executeSql(insertJobsSql, [JSON.stringify(rows), null, null, null, null, null]);
+  const rows = jobs.map((job) => ({ name: job.name, data: job.data, startAfter: job.startAfter?.toISOString() }));
+  await transactionRunner(ex, true).executeSql(insertJobsSql, [JSON.stringify(rows), null, null, null, null, null]);
 }
 
 /**

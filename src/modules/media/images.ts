@@ -4,9 +4,9 @@ import { ValidationError } from '../../http/errors.js';
 import { IMAGE_SIZES, type ImageSize, originalPath, sizePath } from './urls.js';
 
 /** The largest image accepted, in pixels (width × height): 40 megapixels. */
-export const MAX_PIXELS = 40_000_000;
+const MAX_PIXELS = 40_000_000;
 
-export type ImageFormat = 'jpg' | 'png' | 'webp' | 'avif';
+type ImageFormat = 'jpg' | 'png' | 'webp' | 'avif';
 
 export const CONTENT_TYPES: Record<string, string> = {
   jpg: 'image/jpeg',
@@ -16,7 +16,7 @@ export const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** One file to store: its key (`<hash>/<name>`), bytes and type. */
-export interface ImageFile {
+interface ImageFile {
   key: string;
   bytes: Buffer;
   contentType: string;
@@ -34,7 +34,7 @@ export interface ProcessedImage {
 const FILE_ERROR = 'Upload a JPEG, PNG, WebP or AVIF image.';
 
 /** The format the first bytes announce (magic numbers), whatever the client said; null for anything else. */
-export function sniffFormat(bytes: Buffer): ImageFormat | null {
+function sniffFormat(bytes: Buffer): ImageFormat | null {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
     return 'jpg';
   if (

@@ -15,9 +15,9 @@ export interface MediaDeps {
 
 const NO_PRODUCT = 'No product with this id.';
 const NO_IMAGE = 'This product has no image with this id.';
-export const MAX_ALT_LENGTH = 300;
+const MAX_ALT_LENGTH = 300;
 /** Images a product may have (positions 0..99). */
-export const MAX_IMAGES = 100;
+const MAX_IMAGES = 100;
 
 /** Every file of a key, whatever the original's format (a key's bytes fix it, but rows record it). */
 function filesOfKey(key: string): string[] {
@@ -41,7 +41,7 @@ async function removeIfUnused(deps: MediaDeps, key: string): Promise<void> {
  * Removes the files of the keys no row uses any more; a failure is logged, never thrown
  * (the rows are already gone: at worst a file stays behind).
  */
-export async function removeUnusedImageFiles(
+async function removeUnusedImageFiles(
   deps: MediaDeps,
   keys: readonly string[],
 ): Promise<void> {
@@ -55,12 +55,12 @@ export async function removeUnusedImageFiles(
 }
 
 /** A product's images in display order (for the product detail: map them with imageView). */
-export function productImagesOf(ex: Executor, productId: number): Promise<ImageRow[]> {
+function productImagesOf(ex: Executor, productId: number): Promise<ImageRow[]> {
   return repo.imagesOf(ex, productId);
 }
 
 /** The image keys of a product, to read in the product's deleting transaction (then removeUnusedImageFiles). */
-export function productImageKeys(ex: Executor, productId: number): Promise<string[]> {
+function productImageKeys(ex: Executor, productId: number): Promise<string[]> {
   return repo.keysOf(ex, productId);
 }
 

@@ -28,7 +28,7 @@ export interface MediaStorage {
 }
 
 /** A key the storage accepts: path segments of safe characters, no `.`/`..` segment. */
-export const SAFE_KEY = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+const SAFE_KEY = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 function assertKey(key: string): void {
   if (!SAFE_KEY.test(key) || key.split('/').some((part) => part === '.' || part === '..')) {

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Tx } from '../../db/client.js';
 import { deductStock, restoreStock, type StockLine } from '../catalog/index.js';
+import { recordEvents } from '../events/index.js';
 import * as stats from './stats.js';
 
 /**
@@ -43,7 +44,17 @@ export interface OrderEffects {
 /** Writes the stock, catalog version and analytics changes of a use case, in the lock order. */
 export async function applyOrderEffects(tx: Tx, effects: OrderEffects, log?: FastifyBaseLogger): Promise<void> {
   const stock = effects.stock;
-  if (stock && 'deduct' in stock) await deductStock(tx, stock.deduct);
+  if (stock && 'deduct' in stock) {
+    const soldOut = await deductStock(tx, stock.deduct);
+    // Only when a variant sells out: the common checkout writes no event here.
+    if (soldOut.length) {
+      await recordEvents(
+        tx,
+        'product.out_of_stock',
+        soldOut.map((s) => ({ product_id: s.productId, variant_id: s.variantId })),
+      );
+    }
+  }
   if (stock && 'restore' in stock) {
     const capped = await restoreStock(tx, stock.restore);
     // Only stock set near 2^31 before the bounds existed gets here; the order must still move.

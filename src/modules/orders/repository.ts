@@ -249,6 +249,10 @@ const insertOrderStatement = namedStatement<{
      insert into order_status_history (order_id, from_status, to_status, changed_by_id, changed_by, note)
      select o.id, null, 'pending', $10, $11, 'Order placed' from o
      returning created_at
+   ), e as (
+     -- The order.placed event (events module), in the same statement: no extra round trip.
+     insert into events (id, type, data)
+     select $16::uuid, 'order.placed', jsonb_build_object('order_id', o.id) from o
    )
    select o.id, o.order_number, o.user_id, o.status, o.payment_status, o.total_amount::text as total_amount,
           o.shipping_address, o.payment_deadline, o.created_at, o.updated_at,
@@ -262,11 +266,16 @@ const insertOrderStatement = namedStatement<{
    from o`,
 );
 
+/**
+ * Inserts the order, its items, its first history row and its `order.placed` event (with the
+ * id given; the caller enqueues the event's dispatch) in one statement.
+ */
 export async function insertPlacedOrder(
   ex: Executor,
   values: typeof orders.$inferInsert,
   lines: NewOrderLine[],
   by: { id: number; label: string },
+  eventId: string,
 ) {
   const [row] = await insertOrderStatement(ex, [
     values.orderNumber,
@@ -284,6 +293,7 @@ export async function insertPlacedOrder(
     lines.map((l) => l.sku),
     lines.map((l) => l.variantTitle),
     lines.map((l) => JSON.stringify(l.variantOptions)),
+    eventId,
   ]);
   const r = row!;
   const order: OrderRow = {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
@@ -17,7 +17,8 @@ import {
   paymentStatusAfter,
   restoresStock,
 } from './order-state.js';
-import type { JobQueue } from '../jobs/index.js';
+import { insertJobRows, type JobQueue } from '../jobs/index.js';
+import { recordEvent, recordEvents } from '../events/index.js';
 import { applyOrderEffects } from './effects.js';
 import * as repo from './repository.js';
 import * as stats from './stats.js';
@@ -102,6 +103,7 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
   }
   if (totalPaise > MAX_TOTAL_PAISE) throw new TotalTooLarge(fromPaise(totalPaise));
   const paymentDeadline = new Date(Date.now() + deps.paymentTimeoutSeconds * 1000);
+  const eventId = randomUUID();
   const placed = await repo.insertPlacedOrder(
     tx,
     {
@@ -122,12 +124,17 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
       priceAtPurchase: l.price,
     })),
     { id: actor.id, label: actor.username },
+    eventId,
   );
   await emptyCart(tx, cart.cartId);
   // Stock, catalog version and counters last, in the lock order (effects.ts).
   await applyOrderEffects(tx, { stock: { deduct: cart.lines }, counters: stats.newOrder(stats.noDeltas()) });
-  // Enqueued with the order (outbox): it exists exactly when the order does.
-  await deps.jobs.enqueue(tx, 'order-expire', { orderId: placed.order.id }, { startAfter: paymentDeadline });
+  // Enqueued with the order (outbox): they exist exactly when the order does. One statement:
+  // the expiry at the deadline, and the dispatch of the order.placed event now.
+  await insertJobRows(tx, [
+    { name: 'order-expire', data: { orderId: placed.order.id }, startAfter: paymentDeadline },
+    { name: 'event-dispatch', data: { eventId } },
+  ]);
   return orderDetailView(placed.order, placed.email, placed.items, [
     { fromStatus: null, toStatus: 'pending', changedBy: actor.username, note: 'Order placed', createdAt: placed.historyAt },
   ], actor);
@@ -230,6 +237,8 @@ export async function applyTransition(
   if (to === 'cancelled' && PAID_PAYMENT_STATUSES.includes(order.paymentStatus)) {
     for (const hook of deps.onPaidOrderCancelled) await hook(tx, order);
   }
+  const event = TRANSITION_EVENTS[to];
+  if (event) await recordEvent(tx, event, { order_id: order.id });
   await applyOrderEffects(
     tx,
     {
@@ -240,6 +249,14 @@ export async function applyTransition(
     deps.log,
   );
 }
+
+/** The event a move to a status records (API-v2 §4), in the transaction of the move. */
+const TRANSITION_EVENTS: Partial<Record<OrderStatus, 'order.paid' | 'order.cancelled' | 'order.shipped' | 'order.delivered'>> = {
+  paid: 'order.paid',
+  cancelled: 'order.cancelled',
+  shipped: 'order.shipped',
+  delivered: 'order.delivered',
+};
 
 /** Moves an order to a new status under its row lock, if `allowedFrom` permits. */
 async function changeStatus(
@@ -300,6 +317,11 @@ async function cancelOverdue(deps: OrdersDeps, tx: Tx, rows: repo.OrderRow[]): P
   if (!rows.length) return;
   const ids = rows.map((r) => r.id);
   await repo.setStatusOfMany(tx, ids, 'cancelled');
+  await recordEvents(
+    tx,
+    'order.cancelled',
+    ids.map((id) => ({ order_id: id, reason: 'payment_expired' })),
+  );
   await repo.insertHistoryMany(
     tx,
     rows.map((r) => ({

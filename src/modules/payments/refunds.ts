@@ -1,3 +1,4 @@
+import { recordEvent } from '../events/index.js';
 import type { Tx } from '../../db/client.js';
 import { Conflict, NotFound } from '../../http/errors.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
@@ -48,7 +49,7 @@ export async function settleRefund(
       return `Refund ${refund.id} of ${amountPaise} paise would exceed the payment: ${already} of ${captured} paise refunded already`;
     }
   }
-  await repo.upsertRefund(tx, {
+  const row = await repo.upsertRefund(tx, {
     paymentId: payment.id,
     razorpayRefundId: refund.id,
     amount: fromPaise(amountPaise),
@@ -60,7 +61,10 @@ export async function settleRefund(
       error: `Refund ${refund.id} failed${refund.error ? `: ${refund.error}` : ''}`.slice(0, 1000),
     });
   }
-  if (refund.status === 'processed') await applyRefundedTotal(tx, payment, refund.id);
+  if (refund.status === 'processed') {
+    await applyRefundedTotal(tx, payment, refund.id);
+    await recordEvent(tx, 'order.refunded', { order_id: payment.orderId, refund_id: row.id, amount: fromPaise(amountPaise) });
+  }
   return null;
 }
 

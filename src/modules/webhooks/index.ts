@@ -2,13 +2,12 @@
  * The webhooks module's public face: the staff routes, the event consumer that queues
  * deliveries (`enqueueWebhookDeliveries`), and the `webhook-deliver` job's handler.
  */
-export { systemResolver, type Resolver } from './addresses.js';
+export { systemResolver } from './addresses.js';
 export {
   deleteOldWebhookDeliveries,
   enqueueWebhookDeliveries,
   runDelivery,
   webhookEventConsumer,
-  type WebhookEvent,
 } from './deliveries.js';
 export type { WebhooksDeps } from './deps.js';
 export { webhookRoutes } from './routes.js';
