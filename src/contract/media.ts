@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import { Id, param, ref } from './common.js';
 
 /** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
@@ -61,7 +61,6 @@ export const ImagePatchBody = Type.Object(
   },
   { $id: 'ImagePatchBody', minProperties: 1 },
 );
-type ImagePatch = Static<typeof ImagePatchBody>;
 
 export const ImageParams = Type.Object({
   id: param(Id, 'The product’s id.', 1),

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { productImages, products } from '../../db/schema/index.js';
 import type { ImageRow } from './urls.js';
@@ -39,15 +39,6 @@ export async function keyInUse(ex: Executor, key: string): Promise<boolean> {
     .where(eq(productImages.key, key))
     .limit(1);
   return rows.length > 0;
-}
-
-/** A product's images in display order. */
-export function imagesOf(ex: Executor, productId: number): Promise<ImageRow[]> {
-  return ex
-    .select(imageColumns)
-    .from(productImages)
-    .where(eq(productImages.productId, productId))
-    .orderBy(asc(productImages.position), asc(productImages.id));
 }
 
 /** The distinct keys of a product's images (read before the product is deleted). */

@@ -54,11 +54,6 @@ async function removeUnusedImageFiles(
   }
 }
 
-/** A product's images in display order (for the product detail: map them with imageView). */
-function productImagesOf(ex: Executor, productId: number): Promise<ImageRow[]> {
-  return repo.imagesOf(ex, productId);
-}
-
 /** The image keys of a product, to read in the product's deleting transaction (then removeUnusedImageFiles). */
 function productImageKeys(ex: Executor, productId: number): Promise<string[]> {
   return repo.keysOf(ex, productId);
