@@ -32,6 +32,7 @@ import { adminRoutes } from './modules/admin/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
 import { cartLoginHook, cartRoutes } from './modules/cart/index.js';
 import { categoryRoutes, CountCache, productRoutes } from './modules/catalog/index.js';
+import { mediaFiles, mediaRoutes, openMediaStorage } from './modules/media/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { orderRoutes } from './modules/orders/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
@@ -176,6 +177,9 @@ export async function buildApp({ services, logger }: AppOptions) {
   const counts = new CountCache();
   await app.register(categoryRoutes, { prefix: '/api/categories', database, config, counts });
   await app.register(productRoutes, { prefix: '/api/products', database, config, counts });
+  const media = { database, storage: openMediaStorage(config.media), log: app.log };
+  await app.register(mediaRoutes, { prefix: '/api/products', deps: media, maxBytes: config.media.maxBytes });
+  if (config.media.storage === 'local') await app.register(mediaFiles, { storage: media.storage });
   await app.register(cartRoutes, { prefix: '/api/cart', database });
   await app.register(orderRoutes, { prefix: '/api/orders', deps: services.orders });
   await app.register(paymentRoutes, { prefix: '/api/payments', deps: services.payments });

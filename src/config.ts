@@ -43,7 +43,7 @@ export interface Config {
    */
   readonly publicUrl: string | null;
   /** Product images: where they are stored and the public base of their URLs (null: `<public base>/media`). */
-  readonly media: { readonly publicUrl: string | null };
+  readonly media: MediaConfig;
   readonly logLevel: string;
   readonly jobs: boolean;
   /**
@@ -58,6 +58,30 @@ export interface Config {
    * at 1.7× the verifications per second of 19 MiB × 2: it stays in the CPU's caches).
    */
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
+}
+
+/** Where product images are stored (MEDIA_STORAGE) and how large an upload may be. */
+export interface MediaConfig {
+  /** MEDIA_PUBLIC_URL: a CDN or the bucket's public address; null serves local files at `<public base>/media`. */
+  readonly publicUrl: string | null;
+  readonly storage: 'local' | 's3';
+  /** The largest accepted upload, in bytes (MEDIA_MAX_BYTES). */
+  readonly maxBytes: number;
+  /** Local storage's directory: DATA_DIR/media. */
+  readonly dir: string;
+  /** S3 settings; null unless MEDIA_STORAGE=s3. */
+  readonly s3: S3Config | null;
+}
+
+export interface S3Config {
+  readonly bucket: string;
+  readonly region: string;
+  /** An S3-compatible endpoint (MinIO, R2, …); null: AWS. */
+  readonly endpoint: string | null;
+  readonly accessKeyId: string | null;
+  readonly secretAccessKey: string | null;
+  /** `https://endpoint/bucket/key` instead of `https://bucket.endpoint/key` (MinIO and most self-hosted stores). */
+  readonly forcePathStyle: boolean;
 }
 
 /** A setting is missing or malformed; the message names it in one line. */
@@ -149,17 +173,61 @@ function trustProxy(env: Env): boolean | number | string[] {
   );
 }
 
-function publicUrl(env: Env): string | null {
-  const raw = url(env, 'PUBLIC_URL', ['http:', 'https:']);
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', 'yes', 'on', '1'].includes(raw)) return true;
+  if (['false', 'no', 'off', '0'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** A base URL without a trailing slash, query or fragment (PUBLIC_URL, MEDIA_PUBLIC_URL). */
+function baseUrl(env: Env, name: string): string | null {
+  const raw = url(env, name, ['http:', 'https:']);
   if (raw === null) return null;
   const parsed = new URL(raw);
   if (parsed.search || parsed.hash || raw.includes('?') || raw.includes('#')) {
-    throw new ConfigError(`PUBLIC_URL must not have a query or fragment, got "${raw}"`);
+    throw new ConfigError(`${name} must not have a query or fragment, got "${raw}"`);
   }
   if (parsed.username || parsed.password) {
-    throw new ConfigError('PUBLIC_URL must not carry a user name or password');
+    throw new ConfigError(`${name} must not carry a user name or password`);
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
+function s3Config(env: Env): S3Config {
+  const bucket = str(env, 'S3_BUCKET');
+  if (bucket === null) throw new ConfigError('S3_BUCKET is required when MEDIA_STORAGE is s3');
+  const accessKeyId = str(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = str(env, 'S3_SECRET_ACCESS_KEY');
+  if (accessKeyId && !secretAccessKey) {
+    throw new ConfigError('S3_SECRET_ACCESS_KEY is required when S3_ACCESS_KEY_ID is set');
+  }
+  if (secretAccessKey && !accessKeyId) {
+    throw new ConfigError('S3_ACCESS_KEY_ID is required when S3_SECRET_ACCESS_KEY is set');
+  }
+  return {
+    bucket,
+    region: str(env, 'S3_REGION') ?? 'us-east-1',
+    endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:']),
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
+  };
+}
+
+function mediaConfig(env: Env, dataDir: string): MediaConfig {
+  const storage = (str(env, 'MEDIA_STORAGE') ?? 'local').toLowerCase();
+  if (storage !== 'local' && storage !== 's3') {
+    throw new ConfigError(`MEDIA_STORAGE must be local or s3, got "${storage}"`);
+  }
+  return {
+    publicUrl: baseUrl(env, 'MEDIA_PUBLIC_URL'),
+    storage,
+    maxBytes: int(env, 'MEDIA_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    dir: join(dataDir, 'media'),
+    s3: storage === 's3' ? s3Config(env) : null,
+  };
 }
 
 function metricsToken(env: Env): string | null {
@@ -240,8 +308,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisKeyPrefix: redisKeyPrefix(env),
     metricsToken: metricsToken(env),
     corsOrigins,
-    publicUrl: publicUrl(env),
-    media: { publicUrl: null },
+    publicUrl: baseUrl(env, 'PUBLIC_URL'),
+    media: mediaConfig(env, dataDir),
     logLevel,
     jobs: jobsRaw === 'on',
     trustProxy: trustProxy(env),

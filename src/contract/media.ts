@@ -1,5 +1,5 @@
-import { Type } from 'typebox';
-import { Id, ref } from './common.js';
+import { type Static, Type } from 'typebox';
+import { Id, param, ref } from './common.js';
 
 /** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
 export const ImageSizes = Type.Object(
@@ -25,5 +25,44 @@ export const ProductImage = Type.Object(
   { $id: 'ProductImage' },
 );
 
+/** An image's alt text: what a screen reader says instead of the picture. */
+const Alt = Type.String({ maxLength: 300, description: 'Text that describes the image (at most 300 characters).' });
+
+/**
+ * The upload's `multipart/form-data` body, for the OpenAPI document and the generated client;
+ * the server reads the parts itself (the file's bytes decide its type, not its declared one).
+ */
+export const ImageUploadBody = Type.Object(
+  {
+    file: Type.String({
+      format: 'binary',
+      description: 'A JPEG, PNG, WebP or AVIF image, at most MEDIA_MAX_BYTES (10 MiB) and 40 megapixels.',
+    }),
+    alt: Type.Optional(Alt),
+  },
+  { $id: 'ImageUploadBody', additionalProperties: false },
+);
+
+/** What an image's PATCH changes: its alt text, its place in the product's list (from 0). */
+export const ImagePatchBody = Type.Object(
+  {
+    alt: Type.Optional(Alt),
+    position: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 99,
+        description: 'The new place in the list, from 0; the other images shift to make room.',
+      }),
+    ),
+  },
+  { $id: 'ImagePatchBody', additionalProperties: false, minProperties: 1 },
+);
+export type ImagePatch = Static<typeof ImagePatchBody>;
+
+export const ImageParams = Type.Object({
+  id: param(Id, 'The product’s id.', 1),
+  image_id: param(Id, 'The image’s id.', 1),
+});
+
 /** The schemas of this file that have a name (`$id`), for registration. */
-export const mediaSchemas = [ImageSizes, ProductImage];
+export const mediaSchemas = [ImageSizes, ProductImage, ImageUploadBody, ImagePatchBody];

@@ -3,7 +3,7 @@
  * list row (`listColumns`, `productListView`) that the cart's join and analytics reuse.
  */
 export { categoryRoutes, productRoutes } from './routes.js';
-export { CountCache } from './counts.js';
+export { bumpCatalogVersion, CountCache } from './counts.js';
 export { deductStock, restoreStock, type StockLine } from './stock.js';
 export { catalogSize, lowStockProducts } from './products.js';
 export type { ProductListRow } from './search.js';
