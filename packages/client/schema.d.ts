@@ -321,7 +321,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Add a product to the cart
+     * Add a variant (or a single-variant product) to the cart
      * @description Guests are identified by the `cart_token` cookie or the `X-Cart-Token` header, both issued on the first add.
      */
     post: operations['postApiCartAdd'];
@@ -1025,10 +1025,14 @@ export interface components {
       total_items: number;
       updated_at: string | null;
     };
+    /** @description Give `variant_id`, or `product_id` for a product with one variant. */
     CartAddBody: {
-      product_id: number;
+      /** @description A product with a single variant (one with several: 400 `variant_required`). With `variant_id`, it must be that variant’s product. */
+      product_id?: number;
       /** @default 1 */
       quantity?: number;
+      /** @description The variant to add. */
+      variant_id?: number;
     };
     CartItem: {
       /** Format: date-time */
@@ -1038,9 +1042,24 @@ export interface components {
       quantity: number;
       /** @example 1499.00 */
       subtotal: string;
+      /**
+       * @description The variant’s price now (the line’s subtotal is unit_price × quantity).
+       * @example 1499.00
+       */
+      unit_price: string;
+      variant: components['schemas']['CartVariant'];
     };
     CartItemBody: {
       quantity: number;
+    };
+    CartVariant: {
+      id: number;
+      /** @description The variant’s option values by option name, e.g. {"Size": "M"}; {} for a default variant. */
+      options: {
+        [key: string]: string;
+      };
+      sku: string;
+      title: string;
     };
     Category: {
       children: components['schemas']['Category'][];
@@ -1237,6 +1256,7 @@ export interface components {
       updated_at: string;
       user_email: string;
     };
+    /** @description A snapshot taken at checkout: product_name, sku, variant_title, variant_options and price_at_purchase never change with later edits (or the deletion) of the product or variant. */
     OrderItem: {
       id: number;
       /** @example 1499.00 */
@@ -1244,8 +1264,15 @@ export interface components {
       product: number;
       product_name: string;
       quantity: number;
+      sku: string;
       /** @example 1499.00 */
       subtotal: string;
+      variant_id: number;
+      /** @description The variant’s option values when it was ordered, e.g. {"Size": "M"}; {} for a default variant. */
+      variant_options: {
+        [key: string]: string;
+      };
+      variant_title: string;
     };
     OrderListItem: {
       /** Format: date-time */

@@ -25,11 +25,22 @@ export const OrderItem = Type.Object(
     id: Id,
     product: Id,
     product_name: Type.String(),
+    variant_id: Id,
+    sku: Type.String(),
+    variant_title: Type.String(),
+    variant_options: Type.Record(Type.String(), Type.String(), {
+      description: 'The variant’s option values when it was ordered, e.g. {"Size": "M"}; {} for a default variant.',
+    }),
     quantity: Type.Integer(),
     price_at_purchase: Money,
     subtotal: Money,
   },
-  { $id: 'OrderItem' },
+  {
+    $id: 'OrderItem',
+    description:
+      'A snapshot taken at checkout: product_name, sku, variant_title, variant_options and price_at_purchase ' +
+      'never change with later edits (or the deletion) of the product or variant.',
+  },
 );
 
 /** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { namedStatement } from '../../db/sql.js';
-import { cartItems, carts, products } from '../../db/schema/index.js';
+import { cartItems, carts, products, productVariants } from '../../db/schema/index.js';
 import type { ProductListRow } from '../catalog/index.js';
 
 export type CartRow = typeof carts.$inferSelect;
@@ -34,40 +34,73 @@ const lockUserCartStatement = namedStatement<{ id: number }>(
   'update carts set updated_at = now() where user_id = $1 returning id',
 );
 
-// The cart's other lines are summed exactly in numeric: the write's new total is checked
-// against the bound without another round trip.
-const productForCartStatement = namedStatement(
-  'cart_product',
-  `select p.stock, p.is_active, p.price,
-          (select quantity from cart_items where cart_id = $1 and product_id = $2) as in_cart,
-          (select coalesce(sum(op.price * oi.quantity), 0)::text
-           from cart_items oi join products op on op.id = oi.product_id
-           where oi.cart_id = $1 and oi.product_id <> $2) as other_lines
-   from products p where p.id = $2`,
-  (r: { stock: number; is_active: boolean; price: string; in_cart: number | null; other_lines: string }) => ({
-    stock: r.stock,
-    isActive: r.is_active,
-    inCart: r.in_cart,
-    price: r.price,
-    otherLines: r.other_lines,
-  }),
+// What an add or a quantity change needs of a variant, in one query: its availability (an
+// inactive product makes its variants unavailable), its price, the quantity the cart
+// already holds of it and the total of the cart's other lines, summed exactly in numeric,
+// so that the write's new total is checked against the bound without another round trip.
+const variantColumns = `v.id as variant_id, v.product_id, v.stock, v.is_active and p.is_active as is_active, v.price,
+          (select quantity from cart_items where cart_id = $1 and variant_id = v.id) as in_cart,
+          (select coalesce(sum(ov.price * oi.quantity), 0)::text
+           from cart_items oi join product_variants ov on ov.id = oi.variant_id
+           where oi.cart_id = $1 and oi.variant_id <> v.id) as other_lines`;
+
+interface VariantForCartRow {
+  variant_id: number;
+  product_id: number;
+  stock: number;
+  is_active: boolean;
+  price: string;
+  in_cart: number | null;
+  other_lines: string;
+}
+
+const variantForCartRow = (r: VariantForCartRow) => ({
+  variantId: r.variant_id,
+  productId: r.product_id,
+  stock: r.stock,
+  isActive: r.is_active,
+  inCart: r.in_cart,
+  price: r.price,
+  otherLines: r.other_lines,
+});
+export type VariantForCart = ReturnType<typeof variantForCartRow>;
+
+const variantForCartStatement = namedStatement(
+  'cart_variant',
+  `select ${variantColumns}
+   from product_variants v join products p on p.id = v.product_id
+   where v.id = $2`,
+  variantForCartRow,
+);
+
+// A product named without a variant: its variants, at most two (two mean it has several).
+const productVariantsForCartStatement = namedStatement(
+  'cart_product_variants',
+  `select ${variantColumns}
+   from product_variants v join products p on p.id = v.product_id
+   where v.product_id = $2
+   order by v.id
+   limit 2`,
+  variantForCartRow,
 );
 
 const upsertLineStatement = namedStatement(
   'cart_upsert_line',
-  `insert into cart_items (cart_id, product_id, quantity) values ($1, $2, $3)
-   on conflict (cart_id, product_id) do update set quantity = excluded.quantity, updated_at = now()`,
+  `insert into cart_items (cart_id, product_id, variant_id, quantity) values ($1, $2, $3, $4)
+   on conflict (cart_id, variant_id) do update set quantity = excluded.quantity, updated_at = now()`,
 );
 
 // A cart line shows its product with the catalog's list-item columns, as the list does
-// (aliased to ProductListRow's keys).
+// (aliased to ProductListRow's keys), and its variant, whose price is the line's.
 const linesStatement = namedStatement(
   'cart_lines',
   `select i.id, i.quantity, i.added_at as "addedAt", p.id as "productId", p.name, p.slug, p.price, p.price_max as "priceMax", p.stock,
           p.image_url as "imageUrl", p.image_thumb_key as "imageThumbKey", p.is_active as "isActive", p.is_featured as "isFeatured",
-          p.category_id as "categoryId", c.name as "categoryName", p.created_at as "createdAt"
+          p.category_id as "categoryId", c.name as "categoryName", p.created_at as "createdAt",
+          v.id as "variantId", v.sku, v.title as "variantTitle", v.options as "variantOptions", v.price as "unitPrice"
    from cart_items i
-   join products p on p.id = i.product_id
+   join product_variants v on v.id = i.variant_id
+   join products p on p.id = v.product_id
    join categories c on c.id = p.category_id
    where i.cart_id = $1
    order by i.added_at, i.id`,
@@ -76,27 +109,65 @@ const linesStatement = namedStatement(
     quantity,
     addedAt,
     productId,
+    variantId,
+    sku,
+    variantTitle,
+    variantOptions,
+    unitPrice,
     ...product
-  }: Omit<ProductListRow, 'id'> & { id: number; quantity: number; addedAt: Date; productId: number }) => ({
+  }: Omit<ProductListRow, 'id'> & {
+    id: number;
+    quantity: number;
+    addedAt: Date;
+    productId: number;
+    variantId: number;
+    sku: string;
+    variantTitle: string;
+    variantOptions: Record<string, string>;
+    unitPrice: string;
+  }) => ({
     id,
     quantity,
     addedAt,
+    unitPrice,
+    variant: { id: variantId, sku, title: variantTitle, options: variantOptions },
     product: { id: productId, ...product } satisfies ProductListRow,
   }),
 );
 
-// The lock is taken above the sort: products are locked in ascending id order.
+// The lock is taken above the sort, row by row: each product, then its variants, in
+// ascending (product id, variant id) order. Every writer of variants locks a variant's
+// product before it, so the product locks alone decide who waits: crossing checkouts
+// never deadlock. Both are locked so that a checkout that waited reads both fresh.
 const checkoutLinesStatement = namedStatement(
   'cart_checkout_lines',
-  `select p.id as product_id, i.quantity, p.name, p.price, p.stock, p.is_active
-   from cart_items i join products p on p.id = i.product_id
+  `select p.id as product_id, v.id as variant_id, i.quantity, p.name, v.sku, v.title, v.options, v.price, v.stock,
+          p.is_active and v.is_active as is_active
+   from cart_items i
+   join product_variants v on v.id = i.variant_id
+   join products p on p.id = v.product_id
    where i.cart_id = $1
-   order by p.id
-   for no key update of p`,
-  (r: { product_id: number; quantity: number; name: string; price: string; stock: number; is_active: boolean }) => ({
+   order by p.id, v.id
+   for no key update of p, v`,
+  (r: {
+    product_id: number;
+    variant_id: number;
+    quantity: number;
+    name: string;
+    sku: string;
+    title: string;
+    options: Record<string, string>;
+    price: string;
+    stock: number;
+    is_active: boolean;
+  }) => ({
     productId: r.product_id,
+    variantId: r.variant_id,
     quantity: r.quantity,
     name: r.name,
+    sku: r.sku,
+    variantTitle: r.title,
+    variantOptions: r.options,
     price: r.price,
     stock: r.stock,
     isActive: r.is_active,
@@ -154,8 +225,13 @@ export async function findItem(ex: Executor, cartId: number, itemId: number) {
   return row;
 }
 
-export async function upsertLine(ex: Executor, cartId: number, productId: number, quantity: number) {
-  await upsertLineStatement(ex, [cartId, productId, quantity]);
+export async function upsertLine(
+  ex: Executor,
+  cartId: number,
+  line: { productId: number; variantId: number },
+  quantity: number,
+) {
+  await upsertLineStatement(ex, [cartId, line.productId, line.variantId, quantity]);
 }
 
 export async function setItemQuantity(ex: Executor, itemId: number, quantity: number) {
@@ -179,19 +255,21 @@ export async function clearItems(ex: Executor, cartId: number): Promise<void> {
 
 /**
  * Moves a guest cart's lines into the user's cart in one statement: quantities of the
- * same product add up, capped at the product's stock and 999; lines of inactive or
- * sold-out products are dropped.
+ * same variant add up, capped at the variant's stock and 999; lines of inactive or
+ * sold-out variants (or of inactive products) are dropped.
  */
 export async function mergeLines(ex: Executor, guestCartId: number, userCartId: number) {
   await ex.execute(sql`
-    insert into ${cartItems} (cart_id, product_id, quantity)
-    select ${userCartId}, g.product_id, least(g.quantity, p.stock, 999)
-    from ${cartItems} g join ${products} p on p.id = g.product_id
-    where g.cart_id = ${guestCartId} and p.is_active and p.stock > 0
-    on conflict (cart_id, product_id) do update
+    insert into ${cartItems} (cart_id, product_id, variant_id, quantity)
+    select ${userCartId}, v.product_id, v.id, least(g.quantity, v.stock, 999)
+    from ${cartItems} g
+    join ${productVariants} v on v.id = g.variant_id
+    join ${products} p on p.id = v.product_id
+    where g.cart_id = ${guestCartId} and v.is_active and p.is_active and v.stock > 0
+    on conflict (cart_id, variant_id) do update
       set quantity = least(
             ${cartItems.quantity} + excluded.quantity,
-            (select stock from ${products} where id = excluded.product_id),
+            (select stock from ${productVariants} where id = excluded.variant_id),
             999),
           updated_at = now()`);
 }
@@ -211,9 +289,9 @@ export async function lockUserCart(ex: Executor, userId: number): Promise<number
 }
 
 /**
- * The cart's lines with their products, the products locked FOR NO KEY UPDATE in ascending
- * id order (the lock is taken above the sort), so crossing checkouts never deadlock (see the
- * lock order in orders/effects.ts).
+ * The cart's lines with their variants and products, locked FOR NO KEY UPDATE in ascending
+ * (product id, variant id) order (the lock is taken above the sort), so crossing checkouts
+ * never deadlock (see the lock order in orders/effects.ts).
  */
 export function lockCheckoutLines(ex: Executor, cartId: number) {
   return checkoutLinesStatement(ex, [cartId]);
@@ -236,10 +314,15 @@ export async function lockUserCartRow(ex: Executor, userId: number): Promise<Car
 }
 
 /**
- * A product's availability and price, the quantity a cart already holds of it and the
+ * A variant's availability and price, the quantity a cart already holds of it and the
  * total of the cart's other lines, in one query.
  */
-export async function productForCart(ex: Executor, cartId: number, productId: number) {
-  const [row] = await productForCartStatement(ex, [cartId, productId]);
+export async function variantForCart(ex: Executor, cartId: number, variantId: number) {
+  const [row] = await variantForCartStatement(ex, [cartId, variantId]);
   return row;
+}
+
+/** The same for a product's variants: at most two rows (two: the product has several). */
+export function productVariantsForCart(ex: Executor, cartId: number, productId: number) {
+  return productVariantsForCartStatement(ex, [cartId, productId]);
 }

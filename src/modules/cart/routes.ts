@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/client.js';
 import { Cart, CartAddBody, CartHeaders, CartItemBody, IdParams, problems, ref } from '../../contract/index.js';
-import { fromPaise, toPaiseBig } from '../../lib/money.js';
+import { formatMoney, fromPaise, toPaiseBig } from '../../lib/money.js';
 import type { LoginHook } from '../accounts/index.js';
 import { productListView } from '../catalog/index.js';
 import * as service from './service.js';
@@ -17,12 +17,14 @@ function cartView({ cart, lines }: CartSnapshot, media: string) {
   let totalPaise = 0n;
   let totalItems = 0;
   const items = lines.map((line) => {
-    const subtotal = toPaiseBig(line.product.price) * BigInt(line.quantity);
+    const subtotal = toPaiseBig(line.unitPrice) * BigInt(line.quantity);
     totalPaise += subtotal;
     totalItems += line.quantity;
     return {
       id: line.id,
       product: productListView(line.product, media),
+      variant: line.variant,
+      unit_price: formatMoney(line.unitPrice),
       quantity: line.quantity,
       subtotal: fromPaise(subtotal),
       added_at: line.addedAt.toISOString(),
@@ -82,7 +84,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
       config: { auth: 'optional' },
       schema: {
         tags,
-        summary: 'Add a product to the cart',
+        summary: 'Add a variant (or a single-variant product) to the cart',
         description,
         headers: guestHeaders,
         body: ref(CartAddBody),
@@ -93,7 +95,12 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
       reply(
         request,
         res,
-        await service.addToCart(database, ownerOf(request), request.body.product_id, request.body.quantity ?? 1),
+        await service.addToCart(
+          database,
+          ownerOf(request),
+          { variantId: request.body.variant_id, productId: request.body.product_id },
+          request.body.quantity ?? 1,
+        ),
       ),
   );
 

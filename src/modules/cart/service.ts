@@ -1,5 +1,5 @@
 import type { Database, Executor, Tx } from '../../db/client.js';
-import { NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
+import { BadRequest, NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
 import { fromPaise, MAX_TOTAL_PAISE, toPaiseBig } from '../../lib/money.js';
 import type { Actor } from '../../kernel/actor.js';
 import * as repo from './repository.js';
@@ -63,15 +63,25 @@ async function writeCart(
   });
 }
 
-function checkAvailability<P extends { stock: number; isActive: boolean }>(
-  product: P | undefined,
+/** What a shopper adds: a variant, or a product that has exactly one (both must agree). */
+export interface CartAddTarget {
+  variantId?: number;
+  productId?: number;
+}
+
+function checkAvailability<V extends { stock: number; isActive: boolean }>(
+  variant: V | undefined,
   quantity: number,
-): asserts product is P {
-  if (!product || !product.isActive) {
-    throw ValidationError.field('product_id', 'Product not found or inactive');
+  field: 'variant_id' | 'product_id',
+): asserts variant is V {
+  if (!variant || !variant.isActive) {
+    throw ValidationError.field(
+      field,
+      field === 'variant_id' ? 'Variant not found or inactive' : 'Product not found or inactive',
+    );
   }
-  if (quantity > product.stock) {
-    throw ValidationError.field('quantity', `Only ${product.stock} items available in stock`);
+  if (quantity > variant.stock) {
+    throw ValidationError.field('quantity', `Only ${variant.stock} items available in stock`);
   }
 }
 
@@ -86,11 +96,35 @@ function assertTotalFits(line: { price: string; otherLines: string }, before: nu
   if (total > MAX_TOTAL_PAISE) throw new TotalTooLarge(fromPaise(total), 'quantity');
 }
 
-/** Adds to the line of that product (or starts one); the line may not exceed stock or 999, nor the cart the total bound. */
-export function addToCart(database: Database, owner: CartOwner, productId: number, quantity: number) {
+/**
+ * The variant an add names: by `variant_id` (whose product must be `product_id` when both
+ * are given), or the only variant of `product_id` (400 `variant_required` when it has several).
+ */
+async function resolveVariant(tx: Tx, cartId: number, target: CartAddTarget) {
+  if (target.variantId !== undefined) {
+    const variant = await repo.variantForCart(tx, cartId, target.variantId);
+    if (variant && target.productId !== undefined && variant.productId !== target.productId) {
+      throw ValidationError.field('variant_id', 'This variant is not one of product_id’s variants.');
+    }
+    return { variant, field: 'variant_id' as const };
+  }
+  if (target.productId === undefined) {
+    throw ValidationError.field('variant_id', 'Give variant_id (or product_id for a product with one variant).');
+  }
+  const rows = await repo.productVariantsForCart(tx, cartId, target.productId);
+  if (rows.length > 1) {
+    throw new BadRequest('This product has several variants: give variant_id.', 'variant_required', {
+      variant_id: ['This product has several variants: choose one.'],
+    });
+  }
+  return { variant: rows[0], field: 'product_id' as const };
+}
+
+/** Adds to the line of that variant (or starts one); the line may not exceed stock or 999, nor the cart the total bound. */
+export function addToCart(database: Database, owner: CartOwner, target: CartAddTarget, quantity: number) {
   return writeCart(database, owner, true, async (tx, cart) => {
-    const product = await repo.productForCart(tx, cart.id, productId);
-    const current = product?.inCart ?? 0;
+    const { variant, field } = await resolveVariant(tx, cart.id, target);
+    const current = variant?.inCart ?? 0;
     const total = current + quantity;
     if (total > MAX_LINE_QUANTITY) {
       throw ValidationError.field(
@@ -98,9 +132,9 @@ export function addToCart(database: Database, owner: CartOwner, productId: numbe
         `A cart line holds at most ${MAX_LINE_QUANTITY} items; this one already has ${current}.`,
       );
     }
-    checkAvailability(product, total);
-    assertTotalFits(product, current, total);
-    await repo.upsertLine(tx, cart.id, productId, total);
+    checkAvailability(variant, total, field);
+    assertTotalFits(variant, current, total);
+    await repo.upsertLine(tx, cart.id, variant, total);
   });
 }
 
@@ -109,9 +143,9 @@ export function setItemQuantity(database: Database, owner: CartOwner, itemId: nu
   return writeCart(database, owner, false, async (tx, cart) => {
     const item = await repo.findItem(tx, cart.id, itemId);
     if (!item) throw new NotFound(NOT_IN_CART);
-    const product = await repo.productForCart(tx, cart.id, item.productId);
-    checkAvailability(product, quantity);
-    assertTotalFits(product, item.quantity, quantity);
+    const variant = await repo.variantForCart(tx, cart.id, item.variantId);
+    checkAvailability(variant, quantity, 'variant_id');
+    assertTotalFits(variant, item.quantity, quantity);
     await repo.setItemQuantity(tx, item.id, quantity);
   }).then((result) => {
     if (!result.cart) throw new NotFound(NOT_IN_CART);
@@ -134,7 +168,7 @@ export function clearCart(database: Database, owner: CartOwner) {
 
 /**
  * Inside the login/register transaction: moves the guest cart named by `token` into the
- * user's cart (sum per product, capped at stock and 999) and deletes the guest cart.
+ * user's cart (sum per variant, capped at the variant's stock and 999) and deletes the guest cart.
  * Returns whether there was a guest cart.
  */
 export async function mergeGuestCart(tx: Tx, token: string, userId: number): Promise<boolean> {
@@ -149,8 +183,8 @@ export async function mergeGuestCart(tx: Tx, token: string, userId: number): Pro
 
 /**
  * Checkout's view of the user's cart, in two statements: the cart row locked (one user's
- * concurrent checkouts run one after the other) and its lines with their products locked
- * in id order. Null when the user has no cart.
+ * concurrent checkouts run one after the other) and its lines with their variants and
+ * products locked in id order. Null when the user has no cart.
  */
 export async function lockCartForCheckout(tx: Tx, userId: number) {
   const cartId = await repo.lockUserCart(tx, userId);

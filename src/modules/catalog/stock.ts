@@ -1,115 +1,97 @@
-import { inArray, sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../../db/client.js';
+import type { Executor } from '../../db/client.js';
 import { namedStatement } from '../../db/sql.js';
-import { bumpCatalogVersion } from './counts.js';
-import { products } from '../../db/schema/index.js';
 
-/** What the cart and checkout need to know of a product's availability. */
-interface StockRow {
-  id: number;
-  name: string;
-  price: string;
-  stock: number;
-  isActive: boolean;
-}
-
+/**
+ * Stock lives on variants. A product's stock (and price, price_max) follows its active
+ * variants through the product_variants trigger (migration 0007), which also moves the
+ * catalog version when a product sells out or comes back: nothing here writes products.
+ */
 export interface StockLine {
   productId: number;
+  variantId: number;
   quantity: number;
 }
 
-const stockColumns = {
-  id: products.id,
-  name: products.name,
-  price: products.price,
-  stock: products.stock,
-  isActive: products.isActive,
-};
-
 /**
- * Locks the products in ascending id order (the lock is applied above the sort), so that
- * two checkouts or cancellations over crossing sets of products never deadlock. FOR NO KEY
- * UPDATE, as the stock UPDATE itself takes: the foreign-key checks of rows that reference a
- * product (a cart line, a first product_sales row) take KEY SHARE, which it lets through.
- */
-async function lockProducts(ex: Executor, ids: number[]): Promise<StockRow[]> {
-  if (!ids.length) return [];
-  return ex
-    .select(stockColumns)
-    .from(products)
-    .where(inArray(products.id, ids))
-    .orderBy(products.id)
-    .for('no key update');
-}
-
-function linesTable(lines: StockLine[]) {
-  return sql.join(
-    lines.map((l) => sql`(${l.productId}::int, ${l.quantity}::int)`),
-    sql`, `,
-  );
-}
-
-/**
- * Takes the lines' quantities out of stock. Call with the rows locked (lockProducts).
- * A product selling out changes the in-stock counts: the catalog version moves.
+ * Takes the lines' quantities out of their variants' stock, in one statement. Call with the
+ * products and variants locked (checkout's cart_checkout_lines statement); lines name each
+ * variant once.
  */
 export async function deductStock(ex: Executor, lines: StockLine[]): Promise<void> {
   if (!lines.length) return;
-  const rows = await deductStatement(ex, [lines.map((l) => l.productId), lines.map((l) => l.quantity)]);
-  if (rows.some((r) => r.sold_out)) await bumpCatalogVersion(ex);
+  await deductStatement(ex, [lines.map((l) => l.variantId), lines.map((l) => l.quantity)]);
 }
 
-const deductStatement = namedStatement<{ sold_out: boolean }>(
+const deductStatement = namedStatement(
   'stock_deduct',
-  `update products p set stock = p.stock - v.quantity, updated_at = now()
-   from unnest($1::int[], $2::int[]) as v(product_id, quantity)
-   where p.id = v.product_id
-   returning p.stock = 0 as sold_out`,
+  `update product_variants v set stock = v.stock - l.quantity, updated_at = now()
+   from unnest($1::int[], $2::int[]) as l(variant_id, quantity)
+   where v.id = l.variant_id`,
 );
 
 /** The integer column's limit: a restore never writes past it. */
 const STOCK_COLUMN_MAX = 2_147_483_647;
 
-/** Units a restore could not put back because the product's stock would pass the column. */
+/** Units a restore could not put back because the variant's stock would pass the column. */
 export interface CappedRestore {
   productId: number;
+  variantId: number;
   stockBefore: number;
   unitsNotRestored: number;
 }
 
 /**
- * Puts the lines' quantities back, locking the products in id order first. A restore must
- * not fail (a cancellation or the expiry job would fail with it, forever): where the sum
- * would pass the integer column (stock set near 2^31 before bounds existed), the stock is
- * capped at the column's limit and the units left out are returned for the caller to log.
+ * Locks the lines' products and variants in the lock order (each product, then its
+ * variants, ascending; the lock is applied above the sort) and reads the variants' stock.
+ * FOR NO KEY UPDATE, as the stock UPDATE itself takes: the foreign-key checks of rows that
+ * reference them (a cart line, a first product_sales row) take KEY SHARE, which it lets through.
+ */
+const lockVariantsStatement = namedStatement(
+  'stock_lock_variants',
+  `select p.id as product_id, v.id as variant_id, v.stock
+   from product_variants v join products p on p.id = v.product_id
+   where v.id = any($1::int[])
+   order by p.id, v.id
+   for no key update of p, v`,
+  (r: { product_id: number; variant_id: number; stock: number }) => ({
+    productId: r.product_id,
+    variantId: r.variant_id,
+    stock: r.stock,
+  }),
+);
+
+const restoreStatement = namedStatement(
+  'stock_restore',
+  `update product_variants v
+   set stock = least(v.stock::bigint + l.quantity, ${STOCK_COLUMN_MAX})::int, updated_at = now()
+   from unnest($1::int[], $2::int[]) as l(variant_id, quantity)
+   where v.id = l.variant_id`,
+);
+
+/**
+ * Puts the lines' quantities back on their variants (lines name each variant once), locking
+ * the products and variants in the lock order first. A restore must not fail (a cancellation
+ * or the expiry job would fail with it, forever): where the sum would pass the integer
+ * column (stock set near 2^31 before bounds existed), the stock is capped at the column's
+ * limit and the units left out are returned for the caller to log.
  */
 export async function restoreStock(ex: Executor, lines: StockLine[]): Promise<CappedRestore[]> {
   if (!lines.length) return [];
-  const locked = await lockProducts(
-    ex,
-    lines.map((l) => l.productId),
-  );
-  const rows = await queryRows<{ restocked: boolean }>(
-    ex,
-    sql`update ${products}
-        set stock = least(${products.stock}::bigint + v.quantity, ${STOCK_COLUMN_MAX})::int, updated_at = now()
-        from (values ${linesTable(lines)}) as v(product_id, quantity)
-        where ${products.id} = v.product_id
-        returning ${products.stock} = v.quantity as restocked`,
-  );
-  if (rows.some((r) => r.restocked)) await bumpCatalogVersion(ex);
+  const locked = await lockVariantsStatement(ex, [lines.map((l) => l.variantId)]);
+  await restoreStatement(ex, [lines.map((l) => l.variantId), lines.map((l) => l.quantity)]);
   return cappedRestores(locked, lines);
 }
 
-function cappedRestores(locked: StockRow[], lines: StockLine[]): CappedRestore[] {
-  const before = new Map(locked.map((r) => [r.id, r.stock]));
+function cappedRestores(locked: { variantId: number; stock: number }[], lines: StockLine[]): CappedRestore[] {
+  const before = new Map(locked.map((r) => [r.variantId, r.stock]));
   const capped: CappedRestore[] = [];
   for (const line of lines) {
-    const stockBefore = before.get(line.productId);
+    const stockBefore = before.get(line.variantId);
     if (stockBefore === undefined) continue;
     const over = stockBefore + line.quantity - STOCK_COLUMN_MAX;
-    if (over > 0) capped.push({ productId: line.productId, stockBefore, unitsNotRestored: over });
+    if (over > 0) {
+      capped.push({ productId: line.productId, variantId: line.variantId, stockBefore, unitsNotRestored: over });
+    }
   }
   return capped;
 }
-

@@ -53,14 +53,18 @@ export function historyOf(ex: Executor, orderId: number) {
     .orderBy(asc(orderStatusHistory.id));
 }
 
-/** Quantities per product of an order, by product id (for restoring stock). */
+/** Quantities per variant of an order, by product and variant id (for restoring stock). */
 export function quantitiesOf(ex: Executor, orderId: number) {
   return ex
-    .select({ productId: orderItems.productId, quantity: sql<number>`sum(${orderItems.quantity})::int` })
+    .select({
+      productId: orderItems.productId,
+      variantId: orderItems.variantId,
+      quantity: sql<number>`sum(${orderItems.quantity})::int`,
+    })
     .from(orderItems)
     .where(eq(orderItems.orderId, orderId))
-    .groupBy(orderItems.productId)
-    .orderBy(asc(orderItems.productId));
+    .groupBy(orderItems.productId, orderItems.variantId)
+    .orderBy(asc(orderItems.productId), asc(orderItems.variantId));
 }
 
 export interface OrderListFilter {
@@ -170,14 +174,18 @@ export async function setStatusOfMany(ex: Executor, ids: number[], status: Order
   await ex.update(orders).set({ status, updatedAt: new Date() }).where(inArray(orders.id, ids));
 }
 
-/** Quantities per product over several orders, by product id (restoring their stock at once). */
+/** Quantities per variant over several orders, by product and variant id (restoring their stock at once). */
 export function quantitiesOfMany(ex: Executor, orderIds: number[]) {
   return ex
-    .select({ productId: orderItems.productId, quantity: sql<number>`sum(${orderItems.quantity})::int` })
+    .select({
+      productId: orderItems.productId,
+      variantId: orderItems.variantId,
+      quantity: sql<number>`sum(${orderItems.quantity})::int`,
+    })
     .from(orderItems)
     .where(inArray(orderItems.orderId, orderIds))
-    .groupBy(orderItems.productId)
-    .orderBy(asc(orderItems.productId));
+    .groupBy(orderItems.productId, orderItems.variantId)
+    .orderBy(asc(orderItems.productId), asc(orderItems.variantId));
 }
 
 export async function insertHistoryMany(ex: Executor, entries: (typeof orderStatusHistory.$inferInsert)[]) {
@@ -186,16 +194,20 @@ export async function insertHistoryMany(ex: Executor, entries: (typeof orderStat
 
 export interface NewOrderLine {
   productId: number;
+  variantId: number;
   productName: string;
+  sku: string;
+  variantTitle: string;
+  variantOptions: Record<string, string>;
   quantity: number;
   priceAtPurchase: string;
 }
 
 /**
- * Writes a placed order in one statement: the order, its items and its first history row,
- * returning all of them (and the buyer's email) for the response.
+ * Writes a placed order in one statement of constant text: the order, its items (price and
+ * variant snapshots) and its first history row, returning all of them (and the buyer's
+ * email) for the response.
  */
-/** The order, its items (price snapshots) and its first history row: one statement of constant text. */
 const insertOrderStatement = namedStatement<{
   id: number;
   order_number: string;
@@ -207,7 +219,17 @@ const insertOrderStatement = namedStatement<{
   payment_deadline: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
-  items: { id: number; product_id: number; product_name: string; quantity: number; price: string }[];
+  items: {
+    id: number;
+    product_id: number;
+    variant_id: number;
+    product_name: string;
+    sku: string;
+    variant_title: string;
+    variant_options: Record<string, string>;
+    quantity: number;
+    price: string;
+  }[];
   history_at: Date | string;
   email: string;
 }>(
@@ -217,10 +239,12 @@ const insertOrderStatement = namedStatement<{
      values ($1, $2, $3, $4, $5)
      returning *
    ), i as (
-     insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase)
-     select o.id, v.product_id, v.product_name, v.quantity, v.price
-     from o, unnest($6::int[], $7::text[], $8::int[], $9::numeric[]) as v(product_id, product_name, quantity, price)
-     returning id, product_id, product_name, quantity, price_at_purchase
+     insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase,
+                              variant_id, sku, variant_title, variant_options)
+     select o.id, v.product_id, v.product_name, v.quantity, v.price, v.variant_id, v.sku, v.title, v.options::jsonb
+     from o, unnest($6::int[], $7::text[], $8::int[], $9::numeric[], $12::int[], $13::text[], $14::text[], $15::text[])
+            as v(product_id, product_name, quantity, price, variant_id, sku, title, options)
+     returning id, product_id, product_name, quantity, price_at_purchase, variant_id, sku, variant_title, variant_options
    ), h as (
      insert into order_status_history (order_id, from_status, to_status, changed_by_id, changed_by, note)
      select o.id, null, 'pending', $10, $11, 'Order placed' from o
@@ -228,7 +252,9 @@ const insertOrderStatement = namedStatement<{
    )
    select o.id, o.order_number, o.user_id, o.status, o.payment_status, o.total_amount::text as total_amount,
           o.shipping_address, o.payment_deadline, o.created_at, o.updated_at,
-          (select json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'product_name', i.product_name,
+          (select json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'variant_id', i.variant_id,
+                                             'product_name', i.product_name, 'sku', i.sku,
+                                             'variant_title', i.variant_title, 'variant_options', i.variant_options,
                                              'quantity', i.quantity, 'price', i.price_at_purchase::text) order by i.id)
            from i) as items,
           (select created_at from h) as history_at,
@@ -254,6 +280,10 @@ export async function insertPlacedOrder(
     lines.map((l) => l.priceAtPurchase),
     by.id,
     by.label,
+    lines.map((l) => l.variantId),
+    lines.map((l) => l.sku),
+    lines.map((l) => l.variantTitle),
+    lines.map((l) => JSON.stringify(l.variantOptions)),
   ]);
   const r = row!;
   const order: OrderRow = {
@@ -271,7 +301,11 @@ export async function insertPlacedOrder(
   const items = r.items.map((i) => ({
     id: i.id,
     productId: i.product_id,
+    variantId: i.variant_id,
     productName: i.product_name,
+    sku: i.sku,
+    variantTitle: i.variant_title,
+    variantOptions: i.variant_options,
     quantity: i.quantity,
     priceAtPurchase: i.price,
   }));

@@ -74,9 +74,10 @@ async function shippingText(deps: OrdersDeps, actor: Actor, input: CreateOrderIn
 }
 
 /**
- * Checkout: in one transaction, lock the cart, lock its products in id order, check stock,
- * write the order with price snapshots and its first history row, empty the cart, and
- * deduct the stock (with the counters, in the lock order). Anything short or inactive is
+ * Checkout: in one transaction, lock the cart, lock its products and variants in id order,
+ * check each variant's stock, write the order with price and variant snapshots and its
+ * first history row, empty the cart, and deduct the variants' stock (with the counters, in
+ * the lock order). Anything short or inactive is
  * 400 and changes nothing. About eight statements whatever the cart's size; the response
  * is built from what they returned.
  */
@@ -88,11 +89,13 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
   for (const line of cart.lines) {
     if (!line.isActive || line.stock < line.quantity) {
       const available = line.isActive ? line.stock : 0;
+      // A default variant is the product itself; another is named by its title too.
+      const label = line.variantTitle === 'Default' ? line.name : `${line.name} (${line.variantTitle})`;
       throw new AppError(
         400,
         'insufficient_stock',
-        `Insufficient stock for "${line.name}": ${available} available, ${line.quantity} requested.`,
-        { items: [`${line.name}: ${available} available, ${line.quantity} requested`] },
+        `Insufficient stock for "${label}": ${available} available, ${line.quantity} requested.`,
+        { items: [`${label}: ${available} available, ${line.quantity} requested`] },
       );
     }
     totalPaise += toPaiseBig(line.price) * BigInt(line.quantity);
@@ -110,7 +113,11 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
     },
     cart.lines.map((l) => ({
       productId: l.productId,
+      variantId: l.variantId,
       productName: l.name,
+      sku: l.sku,
+      variantTitle: l.variantTitle,
+      variantOptions: l.variantOptions,
       quantity: l.quantity,
       priceAtPurchase: l.price,
     })),

@@ -31,7 +31,10 @@ type HistoryRow = Awaited<ReturnType<typeof repo.historyOf>>[number];
 export function orderDetailView(
   order: repo.OrderRow,
   userEmail: string,
-  items: Pick<ItemRow, 'id' | 'productId' | 'productName' | 'quantity' | 'priceAtPurchase'>[],
+  items: Pick<
+    ItemRow,
+    'id' | 'productId' | 'variantId' | 'productName' | 'sku' | 'variantTitle' | 'variantOptions' | 'quantity' | 'priceAtPurchase'
+  >[],
   history: Pick<HistoryRow, 'fromStatus' | 'toStatus' | 'changedBy' | 'note' | 'createdAt'>[],
   viewer: OrderViewer,
 ): OrderDetailView {
@@ -47,6 +50,10 @@ export function orderDetailView(
       id: i.id,
       product: i.productId,
       product_name: i.productName,
+      variant_id: i.variantId,
+      sku: i.sku,
+      variant_title: i.variantTitle,
+      variant_options: i.variantOptions,
       quantity: i.quantity,
       price_at_purchase: formatMoney(i.priceAtPurchase),
       subtotal: fromPaise(toPaise(i.priceAtPurchase) * i.quantity),
