@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
@@ -36,6 +36,18 @@ function png(width: number, height: number, colour: string): Promise<Buffer> {
     .toBuffer();
 }
 
+/** A TCP port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 async function detail(): Promise<Schemas['ProductDetail']> {
   const res = await ctx.app.inject({ url: `/api/products/${product.id}/`, headers: bearer(admin.access) });
   expect(res.statusCode, res.body).toBe(200);
@@ -49,10 +61,12 @@ const cellInput = (row: Locator, label: string) => row.getByLabel(new RegExp(`^$
 describe.skipIf(!hasChromium)('admin product editor: images, options and variants in headless Chromium', () => {
   beforeAll(async () => {
     files = await mkdtemp(join(tmpdir(), 'admin-variants-'));
-    // Uploaded images are stored on local disk under DATA_DIR/media and served at /media/.
-    ctx = await buildTestApp({ DATA_DIR: files });
-    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
+    // Uploaded images are stored on local disk under DATA_DIR/media and served at /media/;
+    // their URLs are built from PUBLIC_URL, so the app listens where PUBLIC_URL says.
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    ctx = await buildTestApp({ DATA_DIR: files, PUBLIC_URL: base });
+    await ctx.app.listen({ port, host: '127.0.0.1' });
     admin = await makeAdmin(ctx);
     shop = await makeShop(ctx, admin);
     product = await makeProduct(shop, { name: unique('Trail shirt '), price: '799.00', stock: 12 });
@@ -113,7 +127,7 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     const [first, second] = (await detail()).images;
     expect(await cards.nth(0).locator('img').getAttribute('src')).toBe(first!.sizes.thumb);
     await expect
-      .poll(() => cards.nth(1).locator('img').evaluate('(img) => img.complete && img.naturalWidth'))
+      .poll(() => page.evaluate<number>(`document.querySelectorAll("li[data-image-id] img")[1].naturalWidth`))
       .toBe(100); // 400×800 → 100×200
     expect([first!.width, second!.width]).toEqual([900, 400]);
 
