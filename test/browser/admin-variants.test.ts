@@ -7,7 +7,7 @@ import { type Browser, chromium, type Locator, type Page } from 'playwright-core
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { bearer, makeAdmin, makeShop, makeProduct, PASSWORD, type Shop, type TestUser } from '../helpers/factories.js';
+import { bearer, makeAdmin, makeProduct, makeShop, makeUser, PASSWORD, type Shop, type TestUser } from '../helpers/factories.js';
 import type { Schemas } from '../helpers/client.js';
 import { CHROMIUM } from './build-admin.js';
 
@@ -252,5 +252,39 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     expect(await alert.textContent()).toContain('M');
     expect((await detail()).options[0]).toEqual({ name: 'Size', values: ['S', 'M'] });
     await shot('06-options-409');
+  });
+
+  it('shows each order item’s SKU and variant, and low stock by variant', async () => {
+    const shopper = await makeUser(ctx);
+    const variant = (await detail()).variants.find((v) => v.options.Size === 'M' && v.options.Colour === 'Blue')!;
+    const added = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/cart/add/',
+      headers: bearer(shopper.access),
+      payload: { variant_id: variant.id, quantity: 2 },
+    });
+    expect(added.statusCode, added.body).toBe(200);
+    const placed = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/orders/create_order/',
+      headers: bearer(shopper.access),
+      payload: { shipping_address: '1 Test Street, Pune' },
+    });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const order = placed.json<Schemas['OrderDetail']>();
+    await page.goto(`${base}/admin/orders/${order.id}`);
+    await page.getByTestId('order-number').waitFor();
+    expect(await page.getByTestId('item-sku').allTextContents()).toEqual([variant.sku]);
+    expect(await page.getByTestId('item-variant').allTextContents()).toEqual([variant.title]);
+    await shot('07-order-items');
+
+    // S / Red has 5 in stock, below the threshold of 10; M / Blue has 8 − 2 = 6.
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Dashboard', exact: true }).click();
+    const low = page.getByTestId('low-stock');
+    await low.waitFor();
+    const text = await low.textContent();
+    for (const v of (await detail()).variants) expect(text).toContain(v.sku);
+    expect(await low.locator('tbody tr').count()).toBe(4);
+    await shot('08-dashboard-low-stock');
   });
 }, 90_000);

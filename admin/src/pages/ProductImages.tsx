@@ -156,7 +156,18 @@ export function ProductImages({
         ))}
         {pending.map((p) => (
           <li key={p.key} className={`image-card pending${p.error ? ' failed' : ''}`} data-testid="image-upload" aria-busy={!p.error}>
-            {p.preview ? <img src={p.preview} alt={`Preview of ${p.name}`} width={160} height={160} /> : <div className="image-placeholder" />}
+            {p.preview ? (
+              <img
+                src={p.preview}
+                alt={`Preview of ${p.name}`}
+                width={160}
+                height={160}
+                // Not an image the browser can show (the API will say what it thinks of it).
+                onError={() => update(p.key, { preview: null })}
+              />
+            ) : (
+              <div className="image-placeholder">No preview</div>
+            )}
             <div className="small image-name" title={p.name}>
               {p.name}
             </div>

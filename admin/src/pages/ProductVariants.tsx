@@ -123,7 +123,11 @@ export function VariantsGrid({
       else if (change) sent.push(change);
     }
     setErrors(local);
-    if (Object.keys(local).length || sent.length === 0) return;
+    if (Object.keys(local).length) {
+      setProblem('Nothing was saved: correct the cells marked in red.');
+      return;
+    }
+    if (sent.length === 0) return;
     setBusy(true);
     try {
       await ok(shop.PATCH('/api/products/{id}/variants/', { params: { path: { id: productId } }, body: { variants: sent } }));
