@@ -24,6 +24,8 @@ let admin: TestUser;
 let shop: Shop;
 let product: Schemas['ProductDetail'];
 let files: string;
+/** The upload limit of this file's app: small, so that a test image can pass it. */
+const MAX_BYTES = 400_000;
 
 async function shot(name: string) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -65,7 +67,7 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     // their URLs are built from PUBLIC_URL, so the app listens where PUBLIC_URL says.
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    ctx = await buildTestApp({ DATA_DIR: files, PUBLIC_URL: base });
+    ctx = await buildTestApp({ DATA_DIR: files, PUBLIC_URL: base, MEDIA_MAX_BYTES: String(MAX_BYTES) });
     await ctx.app.listen({ port, host: '127.0.0.1' });
     admin = await makeAdmin(ctx);
     shop = await makeShop(ctx, admin);
@@ -152,6 +154,18 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     await failed.getByRole('alert').waitFor();
     expect(await failed.getByRole('alert').textContent()).toMatch(/\S/);
     await shot('02-image-refused');
+    await failed.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await cards.count()).toBe(2);
+
+    // Past MEDIA_MAX_BYTES: the 413's detail (noise does not compress).
+    const noisy = join(files, 'noise.png');
+    const noise = Buffer.alloc(500 * 500 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    await writeFile(noisy, await sharp(noise, { raw: { width: 500, height: 500, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer());
+    await page.getByLabel('Upload images').setInputFiles(noisy);
+    await failed.getByRole('alert').waitFor();
+    expect(await failed.getByRole('alert').textContent()).toMatch(/large|bytes|MiB|MB/i);
+    await shot('02b-image-too-large');
     await failed.getByRole('button', { name: 'Dismiss' }).click();
     expect(await cards.count()).toBe(2);
 
