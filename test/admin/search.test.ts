@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { categories, orders, payments, products, webhookEvents } from '../../src/db/schema/index.js';
+import { categories, orders, payments, webhookEvents } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { bearer, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { bearer, insertProducts, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
 
 /** The lookups the admin dashboard needs; a database of its own, so lists are exact. */
 let ctx: TestContext;
@@ -20,7 +20,7 @@ const get = (user: TestUser | null, url: string) =>
 describe('admin lookups', () => {
   it('lists inactive products to admins who ask, and to nobody else', async () => {
     const [cat] = await ctx.database.db.insert(categories).values({ name: 'Hidden', slug: 'hidden' }).returning();
-    await ctx.database.db.insert(products).values([
+    await insertProducts(ctx, [
       { name: 'Shown lamp', slug: 'shown-lamp', price: '10.00', stock: 1, categoryId: cat!.id },
       { name: 'Retired lamp', slug: 'retired-lamp', price: '10.00', stock: 1, categoryId: cat!.id, isActive: false },
     ]);

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderItems, products } from '../../src/db/schema/index.js';
+import { orderItems, products, productVariants } from '../../src/db/schema/index.js';
 import { buildTestApp, onPostgres, type TestContext } from '../helpers/app.js';
 import { makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
@@ -126,7 +126,11 @@ describe('PATCH stock_adjustment: a relative stock edit', () => {
 
   it('never pushes a stock stored past the bound (before bounds existed) further, but may bring it down', async () => {
     const product = await makeProduct(shop, { stock: 1 });
-    await ctx.database.db.update(products).set({ stock: 2_147_483_000 }).where(eq(products.id, product.id));
+    // The stock lives on the variant now; the trigger copies it to the product.
+    await ctx.database.db
+      .update(productVariants)
+      .set({ stock: 2_147_483_000 })
+      .where(eq(productVariants.productId, product.id));
     // 2147483000 + 1000 would overflow the integer column: a 400, not a 500.
     expectProblem(await patch(product.id, { stock_adjustment: 1000 }), 400, 'validation_error', 'stock_adjustment');
     expectProblem(await patch(product.id, { stock_adjustment: -1 }), 400, 'validation_error', 'stock_adjustment');

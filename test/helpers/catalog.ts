@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect, vi } from 'vitest';
-import { orderItems, orders } from '../../src/db/schema/index.js';
+import { eq } from 'drizzle-orm';
+import { orderItems, orders, productVariants } from '../../src/db/schema/index.js';
 import type { TestContext } from './app.js';
 import type { ResponseBody, Schemas } from './client.js';
 import { bearer, makeAdmin, makeUser, type TestUser } from './factories.js';
@@ -62,7 +63,7 @@ export function productsUrl(query: Record<string, string | number | boolean>): s
 export async function orderProduct(
   ctx: TestContext,
   userId: number,
-  product: ProductDetail,
+  product: Pick<ProductDetail, 'id' | 'name' | 'price'>,
 ): Promise<void> {
   const orderNumber = `ORD-${randomBytes(6).toString('hex').toUpperCase()}`;
   const [order] = await ctx.database.db
@@ -74,9 +75,19 @@ export async function orderProduct(
       shippingAddress: '12 MG Road, Bengaluru',
     })
     .returning({ id: orders.id });
+  // The product's first variant (the default one of a product made as in v1).
+  const [variant] = await ctx.database.db
+    .select()
+    .from(productVariants)
+    .where(eq(productVariants.productId, product.id))
+    .orderBy(productVariants.id)
+    .limit(1);
   await ctx.database.db.insert(orderItems).values({
     orderId: order!.id,
     productId: product.id,
+    variantId: variant!.id,
+    sku: variant!.sku,
+    variantTitle: variant!.title,
     productName: product.name,
     quantity: 1,
     priceAtPurchase: product.price,

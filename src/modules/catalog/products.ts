@@ -71,10 +71,32 @@ export function productFilter(query: ProductListInput): ProductFilter {
     minPrice: price('min_price'),
     maxPrice: price('max_price'),
     inStock: query.in_stock,
+    options: optionFilter(query.option, errors),
     ordering: query.ordering,
   };
   if (Object.keys(errors).length) throw new ValidationError(errors);
   return filter;
+}
+
+/**
+ * `?option=Colour:Red&option=Colour:Blue&option=Size:M` → [["Colour", ["Blue", "Red"]], ["Size", ["M"]]]
+ * (sorted, so that one filter has one cache key). Undefined without the parameter.
+ */
+function optionFilter(raw: string[] | undefined, errors: FieldErrors): [string, string[]][] | undefined {
+  if (!raw?.length) return undefined;
+  const groups = new Map<string, Set<string>>();
+  for (const entry of raw) {
+    const at = entry.indexOf(':');
+    const name = at > 0 ? entry.slice(0, at).trim() : '';
+    const value = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (!name || !value) {
+      (errors.option ??= []).push(`"${entry}": give an option as Name:Value, e.g. Colour:Red.`);
+      continue;
+    }
+    if (!groups.has(name)) groups.set(name, new Set());
+    groups.get(name)!.add(value);
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, values]) => [name, [...values].sort()]);
 }
 
 /** A page of products (active ones unless staff ask for all): rows, and the count unless a cached one is still current. */

@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, gt, gte, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { type Db, queryRows } from '../../db/client.js';
 import { preparedFor } from '../../db/sql.js';
-import { categories, products } from '../../db/schema/index.js';
+import { categories, products, productVariants } from '../../db/schema/index.js';
 import type { Ordering } from '../../contract/index.js';
 import { catalogVersionSql, type CountCache } from './counts.js';
 
@@ -14,6 +14,8 @@ export interface ProductFilter {
   minPrice?: string;
   maxPrice?: string;
   inStock?: boolean;
+  /** `?option=Name:Value`: values by option name (alternatives), names in order. */
+  options?: [string, string[]][];
   ordering?: Ordering;
 }
 
@@ -84,12 +86,42 @@ function inCategoryTree(slug: string) {
     ) select id from sub)`;
 }
 
+/**
+ * A product matches a price range when one of its active variants' prices is in it. The
+ * product's price and price_max (the lowest and highest, kept by the trigger) answer alone
+ * when only one bound is given or the product has one price; otherwise a variant is looked up.
+ */
+function inPriceRange(min: unknown, max: unknown): SQL | undefined {
+  if (min === undefined && max === undefined) return undefined;
+  if (max === undefined) return sql`${products.priceMax} >= ${min}`;
+  if (min === undefined) return lte(products.price, max as string);
+  return sql`(${products.price} <= ${max} and ${products.priceMax} >= ${min} and (${products.price} = ${products.priceMax}
+    or exists (select 1 from ${productVariants} pv where pv.product_id = ${products.id} and pv.is_active
+               and pv.price between ${min} and ${max})))`;
+}
+
+/** `?option=`: one active variant has, for each name, one of its values (GIN `@>` probes). */
+function withOptions(groups: SQL[][]): SQL | undefined {
+  if (!groups.length) return undefined;
+  const each = groups.map((values) => sql`(${sql.join(values.map((v) => sql`ov.options @> ${v}::jsonb`), sql` or `)})`);
+  return sql`${products.id} in (select ov.product_id from ${productVariants} ov where ov.is_active and ${sql.join(each, sql` and `)})`;
+}
+
+/** The value of an option filter as a JSON containment document. */
+const optionDoc = (name: string, value: string) => JSON.stringify({ [name]: value });
+
+/** A search of one term also finds the product whose variant has that SKU (one unique-index probe). */
+const SKU_TEXT = /^[A-Za-z0-9._-]{1,64}$/;
+const skuOf = (terms: string[]) => (terms.length === 1 && SKU_TEXT.test(terms[0]!) ? terms[0] : undefined);
+const bySku = (sku: unknown) =>
+  sql`${products.id} = (select ${productVariants.productId} from ${productVariants} where lower(${productVariants.sku}) = lower(${sku}::text))`;
+
 function baseConditions(filter: ProductFilter, activeOnly: boolean): (SQL | undefined)[] {
   return [
     activeOnly ? isActive : undefined,
     filter.categorySlug !== undefined ? inCategoryTree(filter.categorySlug) : undefined,
-    filter.minPrice !== undefined ? gte(products.price, filter.minPrice) : undefined,
-    filter.maxPrice !== undefined ? lte(products.price, filter.maxPrice) : undefined,
+    inPriceRange(filter.minPrice, filter.maxPrice),
+    withOptions((filter.options ?? []).map(([name, values]) => values.map((v) => sql`${optionDoc(name, v)}`))),
     filter.inStock === true ? gt(products.stock, 0) : undefined,
     filter.inStock === false ? eq(products.stock, 0) : undefined,
   ];
@@ -97,7 +129,15 @@ function baseConditions(filter: ProductFilter, activeOnly: boolean): (SQL | unde
 
 /** What the count of a list depends on (not its ordering or page). */
 function countKey(filter: ProductFilter, terms: string[], activeOnly: boolean): string {
-  return JSON.stringify([activeOnly, terms, filter.categorySlug, filter.minPrice, filter.maxPrice, filter.inStock]);
+  return JSON.stringify([
+    activeOnly,
+    terms,
+    filter.categorySlug,
+    filter.minPrice,
+    filter.maxPrice,
+    filter.inStock,
+    filter.options ?? [],
+  ]);
 }
 
 /**
@@ -111,7 +151,11 @@ interface Shape {
   maxPrice: boolean;
   inStock?: boolean;
   ordering?: Ordering;
+  /** How many values each option filter has, by position. */
+  options: number[];
   terms: number;
+  /** The (single) term may be an SKU. */
+  sku: boolean;
   fuzzy: boolean;
 }
 
@@ -129,14 +173,21 @@ function shapeConditions(shape: Shape): (SQL | undefined)[] {
   return [
     shape.activeOnly ? isActive : undefined,
     shape.category ? inCategoryTree(P('category') as unknown as string) : undefined,
-    shape.minPrice ? gte(products.price, P('minPrice') as unknown as string) : undefined,
-    shape.maxPrice ? lte(products.price, P('maxPrice') as unknown as string) : undefined,
+    inPriceRange(shape.minPrice ? P('minPrice') : undefined, shape.maxPrice ? P('maxPrice') : undefined),
+    withOptions(shape.options.map((count, g) => Array.from({ length: count }, (_, v) => sql`${P(`o${g}_${v}`)}`))),
     shape.inStock === true ? gt(products.stock, 0) : undefined,
     shape.inStock === false ? eq(products.stock, 0) : undefined,
-    ...terms.map((i) =>
-      shape.fuzzy ? sql`${P(`t${i}`)} <% ${products.name}` : sql`${searchText} ilike ${P(`p${i}`)}`,
+    termsCondition(
+      terms.map((i) => (shape.fuzzy ? sql`${P(`t${i}`)} <% ${products.name}` : sql`${searchText} ilike ${P(`p${i}`)}`)),
+      shape.sku && !shape.fuzzy ? bySku(P('sku')) : undefined,
     ),
   ];
+}
+
+/** Every term matches, or (a one-term search) the term is a variant's SKU. */
+function termsCondition(each: SQL[], sku: SQL | undefined): SQL | undefined {
+  if (!each.length) return undefined;
+  return sku ? or(and(...each), sku) : and(...each);
 }
 
 function shapeOrder(shape: Shape): SQL[] {
@@ -320,7 +371,9 @@ export async function findProducts(
     maxPrice: filter.maxPrice !== undefined,
     inStock: filter.inStock,
     ordering: filter.ordering,
+    options: (filter.options ?? []).map(([, values]) => values.length),
     terms: terms.length,
+    sku: skuOf(terms) !== undefined,
     fuzzy,
   });
   const values: Record<string, unknown> = {
@@ -329,7 +382,11 @@ export async function findProducts(
     maxPrice: filter.maxPrice,
     limit: page.limit,
     offset: page.offset,
+    sku: skuOf(terms),
   };
+  (filter.options ?? []).forEach(([name, list], g) =>
+    list.forEach((value, v) => (values[`o${g}_${v}`] = optionDoc(name, value))),
+  );
   terms.forEach((term, i) => {
     values[`t${i}`] = term;
     values[`p${i}`] = containing(term);
@@ -341,7 +398,8 @@ export async function findProducts(
     filter.categorySlug === undefined &&
     filter.minPrice === undefined &&
     filter.maxPrice === undefined &&
-    filter.inStock === undefined;
+    filter.inStock === undefined &&
+    !filter.options?.length;
   if (cache && unfiltered) {
     const found = await pageInOrder(db, cache, shape(false), page);
     if (found) return found;
@@ -381,7 +439,8 @@ export async function findProducts(
     // One query: the similar-name count runs only when nothing matches exactly (a scalar
     // subquery in a CASE branch is evaluated only when that branch is taken).
     const base = baseConditions(filter, activeOnly);
-    const exact = and(...base, ...terms.map(matches));
+    const sku = skuOf(terms);
+    const exact = and(...base, termsCondition(terms.map(matches), sku !== undefined ? bySku(sku) : undefined));
     const similar = and(...base, ...terms.map(resembles));
     const [row] = await queryRows<{ exact: number; similar: number; version: number }>(
       db,

@@ -36,15 +36,15 @@ export async function lockProduct(tx: Executor, productId: number): Promise<Lock
   return { product, variants };
 }
 
-/** Which of these SKUs (lower-cased) are in use, by variants other than `except`. */
-export async function skusInUse(ex: Executor, skus: string[], except: number[] = []): Promise<Set<string>> {
-  if (!skus.length) return new Set();
+/** Which of these SKUs are in use: lower-cased SKU → the variant that has it. */
+export async function skusInUse(ex: Executor, skus: string[]): Promise<Map<string, number>> {
+  if (!skus.length) return new Map();
   const lower = sql<string>`lower(${productVariants.sku})`;
   const rows = await ex
     .select({ sku: lower, id: productVariants.id })
     .from(productVariants)
     .where(inArray(lower, [...new Set(skus.map((s) => s.toLowerCase()))]));
-  return new Set(rows.filter((r) => !except.includes(r.id)).map((r) => r.sku));
+  return new Map(rows.map((r) => [r.sku, r.id]));
 }
 
 /**
@@ -55,7 +55,7 @@ export async function skusInUse(ex: Executor, skus: string[], except: number[] =
 export async function allocateSkus(ex: Executor, bases: string[], reserved: Set<string>): Promise<string[]> {
   const candidates = bases.map((base) => skuCandidates(base));
   const used = await skusInUse(ex, candidates.flat());
-  const taken = new Set([...used, ...reserved]);
+  const taken = new Set([...used.keys(), ...reserved]);
   return candidates.map((list) => {
     const free =
       list.find((c) => !taken.has(c.toLowerCase())) ??

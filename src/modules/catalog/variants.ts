@@ -202,7 +202,7 @@ export async function updateVariants(
       const errors: FieldErrors = {};
       const images = items.some((v) => v.image_id != null) ? await imageIdsOf(tx, productId) : new Set<number>();
       const given = items.map((v) => v.sku).filter((s): s is string => s !== undefined);
-      const used = await skusInUse(tx, given, items.map((v) => v.id));
+      const used = await skusInUse(tx, given);
       const seen = new Set<number>();
       const skus = new Set<string>();
       const values = items.flatMap((item, i) => {
@@ -216,7 +216,10 @@ export async function updateVariants(
         seen.add(item.id);
         if (item.sku !== undefined) {
           const lower = item.sku.toLowerCase();
-          if (used.has(lower) || skus.has(lower)) errors[at(i)('sku')] = [`SKU "${item.sku}" is already used.`];
+          const owner = used.get(lower);
+          if ((owner !== undefined && owner !== item.id) || skus.has(lower)) {
+            errors[at(i)('sku')] = [`SKU "${item.sku}" is already used.`];
+          }
           skus.add(lower);
         }
         return [{ index: i, row: patchValues(locked, current, item, errors, at(i), images) }];
