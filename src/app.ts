@@ -32,7 +32,7 @@ import { adminRoutes } from './modules/admin/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
 import { cartLoginHook, cartRoutes } from './modules/cart/index.js';
 import { categoryRoutes, CountCache, productRoutes } from './modules/catalog/index.js';
-import { mediaFiles, mediaRoutes, openMediaStorage } from './modules/media/index.js';
+import { mediaFiles, mediaRoutes, openMediaStorage, removeMediaOnProductDelete } from './modules/media/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { orderRoutes } from './modules/orders/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
@@ -175,9 +175,15 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(opsRoutes, { database, metrics, metricsToken: config.metricsToken });
   await app.register(accountsRoutes, { prefix: '/api/auth', deps, loginHooks });
   const counts = new CountCache();
-  await app.register(categoryRoutes, { prefix: '/api/categories', database, config, counts });
-  await app.register(productRoutes, { prefix: '/api/products', database, config, counts });
   const media = { database, storage: openMediaStorage(config.media), log: app.log };
+  await app.register(categoryRoutes, { prefix: '/api/categories', database, config, counts });
+  await app.register(productRoutes, {
+    prefix: '/api/products',
+    database,
+    config,
+    counts,
+    onProductDelete: [removeMediaOnProductDelete(media)],
+  });
   await app.register(mediaRoutes, { prefix: '/api/products', deps: media, maxBytes: config.media.maxBytes });
   if (config.media.storage === 'local') await app.register(mediaFiles, { storage: media.storage });
   await app.register(cartRoutes, { prefix: '/api/cart', database });

@@ -40,7 +40,7 @@ export const ImageUploadBody = Type.Object(
     }),
     alt: Type.Optional(Alt),
   },
-  { $id: 'ImageUploadBody', additionalProperties: false },
+  { $id: 'ImageUploadBody' },
 );
 
 /** What an image's PATCH changes: its alt text, its place in the product's list (from 0). */
@@ -55,7 +55,7 @@ export const ImagePatchBody = Type.Object(
       }),
     ),
   },
-  { $id: 'ImagePatchBody', additionalProperties: false, minProperties: 1 },
+  { $id: 'ImagePatchBody', minProperties: 1 },
 );
 export type ImagePatch = Static<typeof ImagePatchBody>;
 

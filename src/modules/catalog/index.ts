@@ -5,6 +5,6 @@
 export { categoryRoutes, productRoutes } from './routes.js';
 export { bumpCatalogVersion, CountCache } from './counts.js';
 export { deductStock, restoreStock, type StockLine } from './stock.js';
-export { catalogSize, lowStockProducts } from './products.js';
+export { catalogSize, lowStockProducts, type ProductDeleteHook } from './products.js';
 export type { ProductListRow } from './search.js';
 export { productListView } from './views.js';

@@ -362,14 +362,24 @@ function defaultSku(slug: string, id: number): string {
   return slug.length <= 64 ? slug : `${slug.slice(0, 52)}-${id}`;
 }
 
+/**
+ * Called in a product's deleting transaction, before the delete; the function it returns
+ * runs after the commit (the media module reads the image keys, then removes their files).
+ */
+export type ProductDeleteHook = (tx: Executor, productId: number) => Promise<() => Promise<void>>;
+
 /** Deletes a product that was never ordered; one that was is 409 (deactivate it instead). */
-export async function deleteProduct(database: Database, id: number): Promise<void> {
+export async function deleteProduct(database: Database, id: number, hooks: ProductDeleteHook[] = []): Promise<void> {
   try {
-    await database.db.transaction(async (tx) => {
+    const afterCommit = await database.db.transaction(async (tx) => {
+      const after: (() => Promise<void>)[] = [];
+      for (const hook of hooks) after.push(await hook(tx, id));
       const deleted = await tx.delete(products).where(eq(products.id, id)).returning({ id: products.id });
       if (!deleted.length) throw new NotFound(NOT_FOUND);
       await bumpCatalogVersion(tx);
+      return after;
     });
+    for (const run of afterCommit) await run();
   } catch (err) {
     // order_items references products ON DELETE RESTRICT: that is 23001, not 23503.
     if (isReferencedViolation(err)) {

@@ -37,6 +37,8 @@ export interface CatalogRoutesOptions {
   database: Database;
   config: Config;
   counts: CountCache;
+  /** Run around a product's deletion (the media module removes its images' files). */
+  onProductDelete?: productsService.ProductDeleteHook[];
 }
 
 const CategoryRef = ref(Category);
@@ -146,7 +148,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
 
 export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (
   app,
-  { database, config, counts },
+  { database, config, counts, onProductDelete = [] },
 ) => {
   const tags = ['products'];
   app.get(
@@ -294,7 +296,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      await productsService.deleteProduct(database, request.params.id);
+      await productsService.deleteProduct(database, request.params.id, onProductDelete);
       return reply.code(204).send(null);
     },
   );

@@ -9,6 +9,7 @@ export {
   deleteProductImage,
   type MediaDeps,
   productImageKeys,
+  removeMediaOnProductDelete,
   removeUnusedImageFiles,
   updateProductImage,
 } from './service.js';

@@ -52,7 +52,8 @@ function multipartProblem(err: unknown, maxBytes: number): unknown {
 /**
  * Reads the form before validation: the file's bytes go to `request.uploadedFile`, and the
  * body that the schema checks holds the text fields plus `file` (a placeholder), so that a
- * missing file, a long alt text or an unknown field is a 400 naming it like any other.
+ * missing file or a long alt text is a 400 naming it like any other (unknown text fields are
+ * ignored, as in JSON bodies; a second file is 413).
  */
 async function readUpload(request: FastifyRequest, maxBytes: number): Promise<void> {
   if (!request.isMultipart()) {

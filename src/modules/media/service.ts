@@ -56,6 +56,17 @@ export function productImageKeys(ex: Executor, productId: number): Promise<strin
   return repo.keysOf(ex, productId);
 }
 
+/**
+ * The catalog's hook around a product's deletion: reads the product's image keys in the
+ * deleting transaction; the function it returns removes their files after the commit.
+ */
+export function removeMediaOnProductDelete(deps: MediaDeps) {
+  return async (tx: Executor, productId: number): Promise<() => Promise<void>> => {
+    const keys = await productImageKeys(tx, productId);
+    return () => removeUnusedImageFiles(deps, keys);
+  };
+}
+
 /** After a change of images: the product's thumbnail, and the catalog version when it moved. */
 async function afterImagesChanged(ex: Executor, productId: number): Promise<void> {
   if (await repo.refreshThumb(ex, productId)) await bumpCatalogVersion(ex);
