@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Db, openPostgres } from '../src/db/client.js';
-import { cartItems, carts, categories, products } from '../src/db/schema/index.js';
+import { cartItems, carts, categories, products, productVariants } from '../src/db/schema/index.js';
+import { insertDefaultVariants } from '../src/db/seed.js';
 import { cartLines } from '../src/modules/cart/repository.js';
 import { listColumns } from '../src/modules/catalog/search.js';
 
@@ -34,9 +35,12 @@ try {
         quantity: cartItems.quantity,
         addedAt: cartItems.addedAt,
         product: listColumns,
+        variant: { id: productVariants.id, sku: productVariants.sku, title: productVariants.title, options: productVariants.options },
+        unitPrice: productVariants.price,
       })
       .from(cartItems)
-      .innerJoin(products, eq(products.id, cartItems.productId))
+      .innerJoin(productVariants, eq(productVariants.id, cartItems.variantId))
+      .innerJoin(products, eq(products.id, productVariants.productId))
       .innerJoin(categories, eq(categories.id, products.categoryId))
       .where(eq(cartItems.cartId, sql.placeholder('cartId')))
       .orderBy(asc(cartItems.addedAt), asc(cartItems.id));
@@ -78,17 +82,29 @@ async function seedCart(db: Db): Promise<number> {
         name: `Item ${n}`,
         slug: `item-${n}`,
         price: '10.00',
+        priceMax: '10.00',
         stock: 5,
         categoryId: category!.id,
       })),
     )
     .returning({ id: products.id });
+  await insertDefaultVariants(db);
+  const variants = await db
+    .select({ id: productVariants.id, productId: productVariants.productId })
+    .from(productVariants);
   const [cart] = await db
     .insert(carts)
     .values({ tokenHash: 'b'.repeat(64) })
     .returning();
   await db
     .insert(cartItems)
-    .values(items.map((p) => ({ cartId: cart!.id, productId: p.id, quantity: 1 })));
+    .values(
+      items.map((p) => ({
+        cartId: cart!.id,
+        productId: p.id,
+        variantId: variants.find((v) => v.productId === p.id)!.id,
+        quantity: 1,
+      })),
+    );
   return cart!.id;
 }

@@ -1139,6 +1139,13 @@ export interface components {
         /** @example 1499.00 */
         revenue: string;
         total_sold: number;
+        /** @description The units sold of each of the product’s variants (paid orders, not refunded in full), most sold first; the variant’s current SKU and title. */
+        variants: {
+          sku: string;
+          title: string;
+          units: number;
+          variant_id: number;
+        }[];
       }[];
       total_categories: number;
       total_orders: number;

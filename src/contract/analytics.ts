@@ -10,7 +10,20 @@ export const Dashboard = Type.Object(
     average_order_value: Money,
     orders_by_status: Type.Array(Type.Object({ status: Type.Enum([...ORDER_STATUSES]), count: Type.Integer() })),
     top_products: Type.Array(
-      Type.Object({ product_id: Id, product_name: Type.String(), total_sold: Type.Integer(), revenue: Money }),
+      Type.Object({
+        product_id: Id,
+        product_name: Type.String(),
+        total_sold: Type.Integer(),
+        revenue: Money,
+        variants: Type.Array(
+          Type.Object({ variant_id: Id, sku: Type.String(), title: Type.String(), units: Type.Integer() }),
+          {
+            description:
+              'The units sold of each of the product’s variants (paid orders, not refunded in full), most sold ' +
+              'first; the variant’s current SKU and title.',
+          },
+        ),
+      }),
     ),
     low_stock_products: Type.Array(
       Type.Object({ id: Id, name: Type.String(), stock: Type.Integer(), category_name: Type.String() }),

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { categories, orders, payments, products, users, webhookEvents } from '../../src/db/schema/index.js';
+import { categories, orders, payments, users, webhookEvents } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { bearer, makeAdmin, makeUser, PASSWORD, type TestUser } from '../helpers/factories.js';
+import { bearer, insertProducts, makeAdmin, makeUser, PASSWORD, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 
 /** A database of its own: the payment and webhook lists are global. */
@@ -32,7 +32,7 @@ describe('admin API', () => {
     const a = await makeUser(ctx, { username: `${token}_anna`, first_name: 'Anna', last_name: 'Karenina' });
     await makeUser(ctx, { username: `${token}_boris` });
     const [cat] = await ctx.database.db.insert(categories).values({ name: unique('c'), slug: unique('c') }).returning();
-    const [p] = await ctx.database.db.insert(products).values({ name: 'x', slug: unique('p'), price: '5.00', stock: 9, categoryId: cat!.id }).returning();
+    const [p] = await insertProducts(ctx, [{ name: 'x', slug: unique('p'), price: '5.00', stock: 9, categoryId: cat!.id }]);
     await ctx.app.inject({ method: 'POST', url: '/api/cart/add/', headers: bearer(a.access), payload: { product_id: p!.id } });
     const placed = await ctx.app.inject({ method: 'POST', url: '/api/orders/', headers: bearer(a.access), payload: { shipping_address: 'Somewhere 1' } });
     expect(placed.statusCode).toBe(201);

@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { categories, orders, products } from '../../src/db/schema/index.js';
+import { categories, orders } from '../../src/db/schema/index.js';
 import { lockOrderRow, setPaymentStatus } from '../../src/modules/orders/service.js';
 import { rebuildStats } from '../../src/modules/orders/stats.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { bearer, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
+import { bearer, insertProducts, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
+import { defaultVariantOf, insertVariants } from '../helpers/variants.js';
 
 /** Global figures: this file runs on a database of its own, so every number is known. */
 let ctx: TestContext;
@@ -23,10 +24,7 @@ afterAll(async () => ctx?.close());
 
 async function product(key: string, price: string, stock = 100) {
   const name = `${key} ${unique()}`;
-  const [row] = await ctx.database.db
-    .insert(products)
-    .values({ name, slug: name.replace(/\s+/g, '-').toLowerCase(), price, stock, categoryId })
-    .returning();
+  const [row] = await insertProducts(ctx, [{ name, slug: name.replace(/\s+/g, '-').toLowerCase(), price, stock, categoryId }]);
   ids[key] = row!.id;
   return row!;
 }
@@ -93,10 +91,14 @@ describe('analytics', () => {
     expect(Object.fromEntries(d.orders_by_status.map((s: { status: string; count: number }) => [s.status, s.count])))
       .toEqual({ pending: 1, paid: 3, processing: 0, shipped: 0, delivered: 0, cancelled: 1, payment_failed: 0 });
     // B: 3 units; A and D tie on 2 units (A has 2 left after the refund), A's revenue is higher.
+    // Each product here has its default variant alone, which sold all of its units.
+    const only = async (key: string, units: number) => [
+      { variant_id: await defaultVariantOf(ctx, ids[key]!), sku: expect.stringMatching(/^[a-d]-/), title: 'Default', units },
+    ];
     expect(d.top_products).toEqual([
-      { product_id: ids.B, product_name: expect.stringMatching(/^B /), total_sold: 3, revenue: '751.50' },
-      { product_id: ids.A, product_name: expect.stringMatching(/^A /), total_sold: 2, revenue: '200.00' },
-      { product_id: ids.D, product_name: expect.stringMatching(/^D /), total_sold: 2, revenue: '100.00' },
+      { product_id: ids.B, product_name: expect.stringMatching(/^B /), total_sold: 3, revenue: '751.50', variants: await only('B', 3) },
+      { product_id: ids.A, product_name: expect.stringMatching(/^A /), total_sold: 2, revenue: '200.00', variants: await only('A', 2) },
+      { product_id: ids.D, product_name: expect.stringMatching(/^D /), total_sold: 2, revenue: '100.00', variants: await only('D', 2) },
     ]);
     expect(d.low_stock_products).toEqual([{ id: ids.C, name: expect.stringMatching(/^C /), stock: 1, category_name: 'Analytics' }]);
     expect(d.recent_orders).toHaveLength(5);
@@ -164,6 +166,52 @@ describe('analytics', () => {
     ['?start_date=2026-02-30&end_date=2026-03-01', 'start_date'],
   ])('rejects %s naming %s', async (query, field) => {
     expectProblem(await get(`/api/analytics/sales-report/${query}`), 400, 'validation_error', field);
+  });
+
+  it('splits a top product’s units per variant (paid orders only), most sold first', async () => {
+    const e = await product('E', '10.00', 1);
+    const [small, medium] = await insertVariants(ctx, e.id, [
+      { options: { Size: 'S' }, price: '10.00', stock: 20, title: 'Small', sku: `E-S-${e.id}` },
+      { options: { Size: 'M' }, price: '12.00', stock: 20, title: 'Medium', sku: `E-M-${e.id}` },
+    ]);
+    const buyE = async (lines: [number, number][]) => {
+      const user = await makeUser(ctx);
+      for (const [variant_id, quantity] of lines) {
+        const res = await ctx.app.inject({
+          method: 'POST',
+          url: '/api/cart/add/',
+          headers: bearer(user.access),
+          payload: { variant_id, quantity },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+      }
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/api/orders/create_order/',
+        headers: bearer(user.access),
+        payload: { shipping_address: '1 Report Road, Delhi, DL, 110001, India' },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as number;
+    };
+    const paid = await buyE([
+      [small!, 1],
+      [medium!, 4],
+    ]);
+    const paidToo = await buyE([[small!, 2]]);
+    await buyE([[small!, 9]]); // never paid
+    for (const id of [paid, paidToo]) expect((await setStatus(id, 'paid')).statusCode).toBe(200);
+    const d = (await get('/api/analytics/dashboard/')).json();
+    expect(d.top_products[0]).toEqual({
+      product_id: e.id,
+      product_name: e.name,
+      total_sold: 7,
+      revenue: '78.00',
+      variants: [
+        { variant_id: medium, sku: `E-M-${e.id}`, title: 'Medium', units: 4 },
+        { variant_id: small, sku: `E-S-${e.id}`, title: 'Small', units: 3 },
+      ],
+    });
   });
 
   it('is for admins only', async () => {

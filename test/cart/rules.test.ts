@@ -42,10 +42,13 @@ describe('add: input validation', () => {
     expect(one.cart.total_items).toBe(1);
   });
 
-  it('requires product_id', async () => {
+  it('requires variant_id (or product_id)', async () => {
     const res = await send(ctx, 'POST', '/api/cart/add/', {}, { quantity: 1 });
-    const body = expectProblem(res, 400, 'validation_error', 'product_id');
-    expect(body.errors!.product_id).toEqual(['This field is required.']);
+    const body = expectProblem(res, 400, 'validation_error', 'variant_id');
+    expect(body.errors).toEqual({
+      variant_id: ['This field is required (or product_id, for a product with one variant).'],
+    });
+    expect(res.headers['x-cart-token']).toBeUndefined();
   });
 
   it('rejects a missing or inactive product', async () => {

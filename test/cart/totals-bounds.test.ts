@@ -2,7 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cartItems, carts, orders, products } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
-import { makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
+import { insertProducts, makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
+import { defaultVariantsOf } from '../helpers/variants.js';
 import { expectProblem } from '../helpers/problems.js';
 import { addToCart, type Cart, createOrder, getCart, ok, patchProduct, send } from '../helpers/shop.js';
 
@@ -38,19 +39,20 @@ async function storedStock(id: number): Promise<number> {
 /** A product stored as data from before the bounds could hold it (price up to the column's 9999999999.99). */
 async function legacyProduct(price: string, stock = 100_000): Promise<number> {
   const name = unique('legacy-');
-  const [row] = await ctx.database.db
-    .insert(products)
-    .values({ name, slug: name, price, stock, categoryId: shop.categoryId })
-    .returning({ id: products.id });
+  const [row] = await insertProducts(ctx, [{ name, slug: name, price, stock, categoryId: shop.categoryId }]);
   return row!.id;
 }
 
 /** Cart lines written past the API, as a cart from before the bounds would hold them. */
 async function legacyCart(user: TestUser, lines: [number, number][]): Promise<void> {
   const [cart] = await ctx.database.db.insert(carts).values({ userId: user.id }).returning({ id: carts.id });
+  const variants = await defaultVariantsOf(
+    ctx,
+    lines.map(([productId]) => productId),
+  );
   await ctx.database.db
     .insert(cartItems)
-    .values(lines.map(([productId, quantity]) => ({ cartId: cart!.id, productId, quantity })));
+    .values(lines.map(([productId, quantity], i) => ({ cartId: cart!.id, productId, variantId: variants[i]!, quantity })));
 }
 
 describe('a cart write whose total would pass 99999999.99', () => {

@@ -58,13 +58,15 @@ async function overdueBacklog(productId: number, count: number): Promise<number[
             from generate_series(1, ${count}) g
             returning id
           ), i as (
-            insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase)
-            select o.id, ${productId}, 'Backlog item', 1, '10.00' from o
+            insert into order_items (order_id, product_id, variant_id, product_name, sku, variant_title, quantity, price_at_purchase)
+            select o.id, ${productId}, v.id, 'Backlog item', v.sku, v.title, 1, '10.00'
+            from o, (select id, sku, title from product_variants where product_id = ${productId} order by id limit 1) v
           )
           select id from o order by id`,
     );
     const ids = rows.map((r) => r.id);
-    await tx.execute(sql`update products set stock = stock - ${count} where id = ${productId}`);
+    // Stock lives on the variant; the trigger keeps the product's.
+    await tx.execute(sql`update product_variants set stock = stock - ${count} where product_id = ${productId}`);
     await tx.execute(sql`
       insert into order_counters (key, shard, orders, revenue) values ('status:pending', 0, ${count}, 0)
       on conflict (key, shard) do update set orders = order_counters.orders + excluded.orders`);

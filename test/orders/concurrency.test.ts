@@ -2,7 +2,8 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { categories, orderItems, orders, products } from '../../src/db/schema/index.js';
 import { buildTestApp, onPostgres, type TestContext, unique } from '../helpers/app.js';
-import { bearer, makeUser, type TestUser } from '../helpers/factories.js';
+import { bearer, insertProducts, makeUser, type TestUser } from '../helpers/factories.js';
+import { defaultVariantOf, deleteVariant, insertVariants, variantStock } from '../helpers/variants.js';
 
 /**
  * Races through HTTP. On PostgreSQL every request gets its own pooled connection, so these
@@ -20,16 +21,43 @@ afterAll(async () => ctx?.close());
 
 async function product(stock: number, price = '100.00') {
   const name = unique('race-product-');
-  const [row] = await ctx.database.db
-    .insert(products)
-    .values({ name, slug: name, price, stock, categoryId })
-    .returning();
+  const [row] = await insertProducts(ctx, [{ name, slug: name, price, stock, categoryId }]);
   return row!.id;
 }
 
 async function stockOf(id: number) {
   const [row] = await ctx.database.db.select({ stock: products.stock }).from(products).where(eq(products.id, id));
   return row!.stock;
+}
+
+/** A product whose variants (Size 1, 2, …) have these stocks, its default variant removed. */
+async function productWithVariants(stocks: number[]) {
+  const productId = await product(1);
+  const variants = await insertVariants(
+    ctx,
+    productId,
+    stocks.map((stock, i) => ({ options: { Size: String(i + 1) }, stock })),
+  );
+  await deleteVariant(ctx, await defaultVariantOf(ctx, productId));
+  return { productId, variants };
+}
+
+async function addVariant(user: TestUser, variantId: number, quantity = 1) {
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/api/cart/add/',
+    headers: bearer(user.access),
+    payload: { variant_id: variantId, quantity },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+}
+
+async function variantUnitsOrdered(variantId: number) {
+  const [row] = await ctx.database.db
+    .select({ units: sql<number>`coalesce(sum(${orderItems.quantity}), 0)::int` })
+    .from(orderItems)
+    .where(eq(orderItems.variantId, variantId));
+  return row!.units;
 }
 
 async function addToCart(user: TestUser, productId: number, quantity = 1) {
@@ -185,5 +213,72 @@ describe(`checkout under concurrency (${onPostgres() ? 'PostgreSQL, parallel con
     expect(responses.filter((r) => r.statusCode === 400)).toHaveLength(5);
     const cart = await ctx.app.inject({ method: 'GET', url: '/api/cart/', headers: bearer(user!.access) });
     expect(cart.json().items[0].quantity).toBe(5);
+  });
+
+  it('two variants of one product, 30 buyers racing for each: exactly 5 sold of each, product stock 0', async () => {
+    const { productId, variants } = await productWithVariants([5, 5]);
+    const [v1, v2] = variants as [number, number];
+    expect(await stockOf(productId)).toBe(10);
+    const users = await buyers(60);
+    for (const [i, user] of users.entries()) await addVariant(user, i % 2 ? v1 : v2);
+    const responses = await Promise.all(users.map((u) => checkout(u)));
+    const statuses = responses.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(50);
+    for (const res of responses.filter((r) => r.statusCode === 400)) expect(res.json().code).toBe('insufficient_stock');
+    expect([await variantUnitsOrdered(v1), await variantUnitsOrdered(v2)]).toEqual([5, 5]);
+    expect([await variantStock(ctx, v1), await variantStock(ctx, v2)]).toEqual([0, 0]);
+    expect(await stockOf(productId)).toBe(0);
+  });
+
+  it('carts crossing variants of several products in different orders never deadlock nor oversell', async () => {
+    const p = await productWithVariants([8, 8]);
+    const q = await productWithVariants([8, 8]);
+    const r = await productWithVariants([8]);
+    const all = [...p.variants, ...q.variants, ...r.variants];
+    const users = await buyers(40);
+    for (const [i, user] of users.entries()) {
+      // Three variants each, rotated and reversed: every pair of orders crosses some other.
+      const picks = [all[i % 5]!, all[(i + 2) % 5]!, all[(i + 3) % 5]!];
+      for (const v of i % 2 ? picks : picks.reverse()) await addVariant(user, v);
+    }
+    const responses = await Promise.all(users.map((u) => checkout(u)));
+    for (const res of responses) expect([201, 400], res.body).toContain(res.statusCode);
+    for (const res of responses.filter((x) => x.statusCode === 400)) expect(res.json().code).toBe('insufficient_stock');
+    expect(responses.filter((x) => x.statusCode === 201).length).toBeGreaterThan(0);
+    for (const v of all) {
+      const sold = await variantUnitsOrdered(v);
+      expect(sold).toBeLessThanOrEqual(8);
+      expect(await variantStock(ctx, v)).toBe(8 - sold);
+    }
+    for (const { productId, variants } of [p, q, r]) {
+      let left = 0;
+      for (const v of variants) left += await variantStock(ctx, v);
+      expect(await stockOf(productId)).toBe(left);
+    }
+    // An order holds all of its cart or nothing.
+    const created = responses.filter((x) => x.statusCode === 201).map((x) => x.json().items.length as number);
+    expect(created.every((n) => n === 3)).toBe(true);
+  });
+
+  it('cancels racing checkouts of the same variants restore exactly what they took', async () => {
+    const { productId, variants } = await productWithVariants([6, 6]);
+    const [v1, v2] = variants as [number, number];
+    const users = await buyers(6);
+    for (const user of users) {
+      await addVariant(user, v1);
+      await addVariant(user, v2);
+    }
+    const first = await Promise.all(users.slice(0, 3).map((u) => checkout(u)));
+    expect(first.map((x) => x.statusCode)).toEqual([201, 201, 201]);
+    const responses = await Promise.all([
+      ...first.map((o, i) =>
+        ctx.app.inject({ method: 'POST', url: `/api/orders/${o.json().id}/cancel/`, headers: bearer(users[i]!.access) }),
+      ),
+      ...users.slice(3).map((u) => checkout(u)),
+    ]);
+    expect(responses.map((x) => x.statusCode)).toEqual([200, 200, 200, 201, 201, 201]);
+    expect([await variantStock(ctx, v1), await variantStock(ctx, v2)]).toEqual([3, 3]);
+    expect(await stockOf(productId)).toBe(6);
   });
 });

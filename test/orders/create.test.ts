@@ -16,6 +16,7 @@ import {
   send,
   stockOf,
 } from '../helpers/shop.js';
+import { defaultVariantOf } from '../helpers/variants.js';
 
 let ctx: TestContext;
 let shop: Shop;
@@ -53,6 +54,10 @@ describe('create_order: success', () => {
           id: expect.any(Number),
           product: a.id,
           product_name: a.name,
+          variant_id: await defaultVariantOf(ctx, a.id),
+          sku: a.slug,
+          variant_title: 'Default',
+          variant_options: {},
           quantity: 3,
           price_at_purchase: '19.99',
           subtotal: '59.97',
@@ -61,6 +66,10 @@ describe('create_order: success', () => {
           id: expect.any(Number),
           product: b.id,
           product_name: b.name,
+          variant_id: await defaultVariantOf(ctx, b.id),
+          sku: b.slug,
+          variant_title: 'Default',
+          variant_options: {},
           quantity: 7,
           price_at_purchase: '0.05',
           subtotal: '0.35',

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orders, products } from '../../src/db/schema/index.js';
+import { orders, products, productVariants } from '../../src/db/schema/index.js';
 import { jobHandlers } from '../../src/services.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { makeProduct, makeShop, makeUser, placeOrder, type Shop, type TestUser } from '../helpers/factories.js';
@@ -39,9 +39,12 @@ async function storedStock(id: number): Promise<number> {
   return row!.stock;
 }
 
-/** An admin set the stock past today's bound before it existed (the API no longer can). */
+/**
+ * An admin set the stock past today's bound before it existed (the API no longer can): on
+ * the product's only variant, which the trigger copies to the product.
+ */
 async function setLegacyStock(id: number, stock: number): Promise<void> {
-  await ctx.database.db.update(products).set({ stock }).where(eq(products.id, id));
+  await ctx.database.db.update(productVariants).set({ stock }).where(eq(productVariants.productId, id));
 }
 
 /** An order of 5 of a product near the limit and 3 of an ordinary one. */

@@ -1,7 +1,7 @@
-import { eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
-import { orderCounters, productSales, products } from '../../db/schema/index.js';
+import { orderCounters, orderItems, orders, productSales, products, productVariants } from '../../db/schema/index.js';
 import { ValidationError } from '../../http/errors.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
 import { catalogSize, lowStockProducts } from '../catalog/index.js';
@@ -16,6 +16,37 @@ import { ORDER_STATUSES } from '../../db/schema/orders.js';
 
 function average(revenuePaise: number, count: number): string {
   return fromPaise(count ? Math.round(revenuePaise / count) : 0);
+}
+
+/**
+ * The units sold per variant of these products, by product, most sold first: summed from
+ * the order items of paid orders (as product_sales counts them), one query over the top
+ * products' items (order_items_product_idx).
+ */
+async function variantSales(database: Database, productIds: number[]) {
+  const byProduct = new Map<number, { variantId: number; sku: string; title: string; units: number }[]>();
+  if (!productIds.length) return byProduct;
+  const units = sql<number>`sum(${orderItems.quantity})::int`;
+  const rows = await database.db
+    .select({
+      productId: orderItems.productId,
+      variantId: orderItems.variantId,
+      sku: productVariants.sku,
+      title: productVariants.title,
+      units,
+    })
+    .from(orderItems)
+    .innerJoin(orders, eq(orders.id, orderItems.orderId))
+    .innerJoin(productVariants, eq(productVariants.id, orderItems.variantId))
+    .where(and(inArray(orderItems.productId, productIds), sql`${orders.paymentStatus} in ('success', 'partially_refunded')`))
+    .groupBy(orderItems.productId, orderItems.variantId, productVariants.sku, productVariants.title)
+    .orderBy(sql`sum(${orderItems.quantity}) desc`, orderItems.variantId);
+  for (const { productId, ...row } of rows) {
+    const list = byProduct.get(productId) ?? [];
+    list.push(row);
+    byProduct.set(productId, list);
+  }
+  return byProduct;
 }
 
 export async function dashboard(database: Database, lowStockThreshold: number) {
@@ -45,6 +76,10 @@ export async function dashboard(database: Database, lowStockThreshold: number) {
     recentOrders(database, 10),
     catalogSize(database),
   ]);
+  const variants = await variantSales(
+    database,
+    top.map((t) => t.productId),
+  );
   const byKey = new Map(counters.map((c) => [c.key, c]));
   const paid = byKey.get('paid');
   const revenuePaise = paid ? toPaise(paid.revenue) : 0;
@@ -60,6 +95,12 @@ export async function dashboard(database: Database, lowStockThreshold: number) {
       product_name: t.name,
       total_sold: t.units,
       revenue: fromPaise(toPaise(t.revenue)),
+      variants: (variants.get(t.productId) ?? []).map((v) => ({
+        variant_id: v.variantId,
+        sku: v.sku,
+        title: v.title,
+        units: v.units,
+      })),
     })),
     low_stock_products: lowStock.map((p) => ({ id: p.id, name: p.name, stock: p.stock, category_name: p.categoryName })),
     recent_orders: recent,

@@ -108,10 +108,7 @@ async function resolveVariant(tx: Tx, cartId: number, target: CartAddTarget) {
     }
     return { variant, field: 'variant_id' as const };
   }
-  if (target.productId === undefined) {
-    throw ValidationError.field('variant_id', 'Give variant_id (or product_id for a product with one variant).');
-  }
-  const rows = await repo.productVariantsForCart(tx, cartId, target.productId);
+  const rows = await repo.productVariantsForCart(tx, cartId, target.productId!);
   if (rows.length > 1) {
     throw new BadRequest('This product has several variants: give variant_id.', 'variant_required', {
       variant_id: ['This product has several variants: choose one.'],
@@ -122,6 +119,9 @@ async function resolveVariant(tx: Tx, cartId: number, target: CartAddTarget) {
 
 /** Adds to the line of that variant (or starts one); the line may not exceed stock or 999, nor the cart the total bound. */
 export function addToCart(database: Database, owner: CartOwner, target: CartAddTarget, quantity: number) {
+  if (target.variantId === undefined && target.productId === undefined) {
+    throw ValidationError.field('variant_id', 'This field is required (or product_id, for a product with one variant).');
+  }
   return writeCart(database, owner, true, async (tx, cart) => {
     const { variant, field } = await resolveVariant(tx, cart.id, target);
     const current = variant?.inCart ?? 0;
