@@ -173,6 +173,7 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Products', exact: true }).click();
     const row = page.getByTestId('products-table').getByRole('row', { name: new RegExp(product.name) });
     await expect.poll(() => row.locator('img.thumb').getAttribute('src')).toBe(second!.sizes.thumb);
+    await shot('02c-product-list');
     expect(errors).toEqual([]);
   });
 
