@@ -67,7 +67,8 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     // their URLs are built from PUBLIC_URL, so the app listens where PUBLIC_URL says.
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    ctx = await buildTestApp({ DATA_DIR: files, PUBLIC_URL: base, MEDIA_MAX_BYTES: String(MAX_BYTES) });
+    // A database of its own: the dashboard's low-stock list is shop-wide.
+    ctx = await buildTestApp({ DATA_DIR: files, PUBLIC_URL: base, MEDIA_MAX_BYTES: String(MAX_BYTES) }, { isolated: true });
     await ctx.app.listen({ port, host: '127.0.0.1' });
     admin = await makeAdmin(ctx);
     shop = await makeShop(ctx, admin);
@@ -301,5 +302,13 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     for (const v of (await detail()).variants) expect(text).toContain(v.sku);
     expect(await low.locator('tbody tr').count()).toBe(4);
     await shot('08-dashboard-low-stock');
+
+    // The list's quick stock edit cannot choose a variant: it says where stock is set.
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Products', exact: true }).click();
+    const row = page.getByTestId('products-table').getByRole('row', { name: new RegExp(product.name) });
+    await page.getByLabel(`Stock of ${product.name}`).fill('50');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.toast-error', { hasText: `${product.name} has several variants` }).waitFor();
+    expect(await row.locator('td.num').first().textContent()).toBe('₹900.00 – ₹930.00');
   });
 }, 90_000);

@@ -65,7 +65,9 @@ export function Products() {
       toast.ok(done);
       list.reload();
     } catch (err) {
-      toast.error(err);
+      if (err instanceof ApiError && err.problem.code === 'use_variants') {
+        toast.error(`${p.name} has several variants: set their stock on its page, in the variants grid.`);
+      } else toast.error(err);
     }
   };
 
