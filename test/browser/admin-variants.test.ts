@@ -108,11 +108,25 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     const cards = page.getByRole('list', { name: 'Product images' }).locator('li[data-image-id]');
     expect(await cards.count()).toBe(0);
 
-    // The file picker.
+    // The file picker. The server is made slow to answer, to see the upload in progress: its
+    // preview and its busy state.
     const red = join(files, 'red.png');
     await writeFile(red, await png(900, 600, '#d22'));
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`${base}/api/products/${product.id}/images/`, async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.getByLabel('Upload images').setInputFiles(red);
+    const uploading = page.getByTestId('image-upload');
+    await expect.poll(() => uploading.locator('img').getAttribute('alt')).toBe('Preview of red.png');
+    expect(await uploading.getAttribute('aria-busy')).toBe('true');
+    await uploading.getByRole('progressbar', { name: 'Uploading red.png' }).waitFor();
+    await shot('00-image-uploading');
+    release();
     await expect.poll(() => cards.count()).toBe(1);
+    await page.unroute(`${base}/api/products/${product.id}/images/`);
 
     // A drop of a file on the drop zone, as a desktop drag would deliver it.
     const blue = (await png(400, 800, '#23c')).toString('base64');
@@ -145,6 +159,13 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     await expect.poll(async () => (await detail()).images.map((i) => i.id)).toEqual([second!.id, first!.id]);
     await expect.poll(() => cards.nth(0).getAttribute('data-image-id')).toBe(String(second!.id));
     await expect.poll(() => page.getByLabel('Alt text of image 2').inputValue()).toBe('Red shirt, front');
+    // And back by dragging the first card onto the second.
+    await cards.nth(0).dragTo(cards.nth(1));
+    await expect.poll(async () => (await detail()).images.map((i) => i.id)).toEqual([first!.id, second!.id]);
+    await expect.poll(() => cards.nth(0).getAttribute('data-image-id')).toBe(String(first!.id));
+    await page.getByRole('button', { name: 'Move image 1 later' }).click();
+    await expect.poll(async () => (await detail()).images.map((i) => i.id)).toEqual([second!.id, first!.id]);
+    await expect.poll(() => cards.nth(0).getAttribute('data-image-id')).toBe(String(second!.id));
     await shot('01-images');
 
     // A file that is not an image: the API's 400 is shown on its card.

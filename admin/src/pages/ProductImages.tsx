@@ -180,8 +180,11 @@ export function ProductImages({
               </div>
             ) : (
               <div className="upload-progress">
-                <progress max={1} value={p.progress} aria-label={`Uploading ${p.name}`} />
-                <span className="small muted">{p.progress < 1 ? `${Math.round(p.progress * 100)}%` : 'Processing…'}</span>
+                {/* Indeterminate until the browser reports bytes sent. */}
+                <progress max={1} value={p.progress > 0 ? p.progress : undefined} aria-label={`Uploading ${p.name}`} />
+                <span className="small muted">
+                  {p.progress === 0 ? 'Uploading…' : p.progress < 1 ? `${Math.round(p.progress * 100)}%` : 'Processing…'}
+                </span>
               </div>
             )}
           </li>
