@@ -331,5 +331,16 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     await row.getByRole('button', { name: 'Save' }).click();
     await page.locator('.toast-error', { hasText: `${product.name} has several variants` }).waitFor();
     expect(await row.locator('td.num').first().textContent()).toBe('₹900.00 – ₹930.00');
+
+    // Deleting a variant that was ordered is refused with the API's reason; another one goes.
+    await page.goto(`${base}/admin/products/${product.id}`);
+    await page.getByRole('button', { name: `Delete variant ${variant.title}` }).click();
+    await expect.poll(() => page.getByTestId('variants-error').textContent()).toMatch(/appears in orders.*Untick its Active box/);
+    expect(await variantRows().count()).toBe(4);
+    const other = (await detail()).variants.find((v) => v.options.Size === 'S' && v.options.Colour === 'Blue')!;
+    await page.getByRole('button', { name: `Delete variant ${other.title}` }).click();
+    await expect.poll(() => variantRows().count()).toBe(3);
+    expect((await detail()).variants.map((v) => v.id)).not.toContain(other.id);
+    await shot('09-variant-delete-refused');
   });
 }, 90_000);

@@ -151,8 +151,12 @@ export function VariantsGrid({
       onSaved();
     } catch (err) {
       // 409: it is in an order (deactivate it instead) or it is the last one; the API says which.
-      setProblem(errorText(err));
-      toast.error(err);
+      const text =
+        err instanceof ApiError && err.status === 409 && /order/i.test(err.message)
+          ? `${v.title} (${v.sku}) appears in orders, so it cannot be deleted. Untick its Active box instead: shoppers no longer see it, and order history keeps it.`
+          : errorText(err);
+      setProblem(text);
+      toast.error(text);
     }
   };
 
