@@ -289,6 +289,11 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     expect(await alert.textContent()).toContain('M');
     expect((await detail()).options[0]).toEqual({ name: 'Size', values: ['S', 'M'] });
     await shot('06-options-409');
+    // On a tablet the grid scrolls sideways inside its card; the options stack.
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await shot('06b-tablet');
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBe(768); // nothing sticks out
+    await page.setViewportSize({ width: 1366, height: 768 });
   });
 
   it('shows each order item’s SKU and variant, and low stock by variant', async () => {
