@@ -279,7 +279,8 @@ export const VariantBulkCreateBody = Type.Object(
   { variants: Type.Array(ref(VariantBody), { minItems: 1, maxItems: VARIANT_LIMITS.variants }) },
   { $id: 'VariantBulkCreateBody' },
 );
-const VariantBulkPatchItem = Type.Object(
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const VariantBulkPatchItem = Type.Object(
   { id: Id, ...Type.Partial(Type.Object(variantPatchFields)).properties },
   { $id: 'VariantBulkPatchItem' },
 );

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productImages } from '../../src/db/schema/index.js';
 import { buildTestApp, onPostgres, type TestContext, unique } from '../helpers/app.js';
-import { call, catalogActors, getPage, orderProduct, productsUrl, type ProductDetail } from '../helpers/catalog.js';
+import {
+  call,
+  catalogActors,
+  countQueries,
+  getPage,
+  orderProduct,
+  productsUrl,
+  type ProductDetail,
+} from '../helpers/catalog.js';
 import type { Schemas } from '../helpers/client.js';
 import { makeCategory, makeProduct, type Shop, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
@@ -105,6 +113,21 @@ describe('options', () => {
       [{ Size: 'S', Colour: 'Red', Fit: 'Slim' }, 'S / Red / Slim'],
       [{ Size: 'M', Colour: 'Blue', Fit: 'Slim' }, 'M / Blue / Slim'],
     ]);
+  });
+
+  it('keep the values of an option whose name changes case; one variant drops a removed option', async () => {
+    const { product: p } = await withOptions();
+    const renamed = ok<ProductDetail>(
+      await putOptions(p.id, [
+        { name: 'size', values: ['S', 'M', 'L'] },
+        { name: 'Colour', values: ['Red', 'Blue'] },
+      ]),
+    );
+    expect(renamed.variants[0]).toMatchObject({ options: { size: 'S', Colour: 'Red' }, title: 'S / Red' });
+    const dropped = ok<ProductDetail>(await putOptions(p.id, [{ name: 'Colour', values: ['Blue', 'Red'] }]));
+    expect(dropped.variants[0]).toMatchObject({ options: { Colour: 'Red' }, title: 'Red', sku: p.variants[0]!.sku });
+    const none = ok<ProductDetail>(await putOptions(p.id, []));
+    expect(none.variants[0]).toMatchObject({ options: {}, title: 'Default' });
   });
 
   it('are staff-only', async () => {
@@ -302,6 +325,15 @@ describe('bulk', () => {
     );
     const after = await detail(p.id);
     expect(after).toMatchObject({ price: '500.50', price_max: '598.50', stock: 99 + (98 * 99) / 2 });
+    // Set-based: the statements sent do not grow with the number of variants.
+    const statements = await countQueries(ctx, async () =>
+      ok(
+        await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, {
+          variants: all.map((v) => ({ id: v.id, stock: 5, sku: `${v.sku}-x` })),
+        }),
+      ),
+    );
+    expect(statements).toBeLessThan(15);
   });
 
   it('is all or nothing and names every error by its index', async () => {
@@ -357,6 +389,9 @@ describe('lists', () => {
     expect(await found('option=Colour:Green&option=Colour:Blue')).toEqual([p.id]);
     expect(await found('option=Colour:Green')).toEqual([]);
     expectProblem(await call(ctx, 'GET', url('option=Colour')), 400, 'validation_error', 'option');
+    expectProblem(await call(ctx, 'GET', url('option=:Red')), 400, 'validation_error', 'option');
+    const eleven = Array.from({ length: 11 }, (_, i) => `option=Colour:V${i}`).join('&');
+    expectProblem(await call(ctx, 'GET', url(eleven)), 400, 'validation_error');
     // 20.00 and 100.00: a range between them finds nothing, one around either finds it.
     expect(await ids({ min_price: '30', max_price: '90' })).toEqual([]);
     expect(await ids({ min_price: '15', max_price: '25' })).toEqual([p.id]);
@@ -391,6 +426,31 @@ describe('lists', () => {
 });
 
 describe.runIf(onPostgres())('races (PostgreSQL)', () => {
+  it('variant and product writes at once neither deadlock nor lose a stock change', { timeout: 60_000 }, async () => {
+    const { product: p } = await withOptions({ stock: 100 });
+    const more = ok<{ variants: Variant[] }>(
+      await call(ctx, 'POST', `${base(p.id)}/variants/bulk/`, admin, {
+        variants: [
+          { options: { Size: 'M', Colour: 'Red' }, price: 10, stock: 100 },
+          { options: { Size: 'L', Colour: 'Red' }, price: 10, stock: 100 },
+        ],
+      }),
+      201,
+    ).variants;
+    const ids = [p.variants[0]!.id, ...more.map((v) => v.id)];
+    const work: Promise<{ statusCode: number; body: string }>[] = [];
+    for (let i = 0; i < 10; i++) {
+      // Bulk items in descending id order: the service still locks in ascending order.
+      work.push(call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, { variants: [...ids].reverse().map((id) => ({ id, stock_adjustment: -1 })) }));
+      work.push(patchVariant(p.id, ids[i % 3]!, { stock_adjustment: 2 }));
+      work.push(call(ctx, 'PATCH', `${base(p.id)}/`, admin, { name: `${p.name} ${i}` }));
+      work.push(putOptions(p.id, [{ name: 'Size', values: ['S', 'M', 'L'] }, { name: 'Colour', values: ['Red', 'Blue', `C${i}`] }]));
+    }
+    for (const res of await Promise.all(work)) expect(res.statusCode, res.body).toBe(200);
+    expect((await detail(p.id)).stock).toBe(300 - 30 + 20);
+  });
+
+
   it('two creates with one SKU at once: one 201, one 400 naming sku', async () => {
     const { product: a } = await withOptions();
     const { product: b } = await withOptions();
