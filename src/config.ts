@@ -221,8 +221,13 @@ function mediaConfig(env: Env, dataDir: string): MediaConfig {
   if (storage !== 'local' && storage !== 's3') {
     throw new ConfigError(`MEDIA_STORAGE must be local or s3, got "${storage}"`);
   }
+  const publicUrl = baseUrl(env, 'MEDIA_PUBLIC_URL');
+  // The API serves local files only: a bucket's images need the address clients load them from.
+  if (storage === 's3' && publicUrl === null) {
+    throw new ConfigError('MEDIA_PUBLIC_URL is required when MEDIA_STORAGE is s3 (the address images are loaded from)');
+  }
   return {
-    publicUrl: baseUrl(env, 'MEDIA_PUBLIC_URL'),
+    publicUrl,
     storage,
     maxBytes: int(env, 'MEDIA_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     dir: join(dataDir, 'media'),

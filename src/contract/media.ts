@@ -26,7 +26,10 @@ export const ProductImage = Type.Object(
 );
 
 /** An image's alt text: what a screen reader says instead of the picture. */
-const Alt = Type.String({ maxLength: 300, description: 'Text that describes the image (at most 300 characters).' });
+const Alt = Type.String({
+  maxLength: 300,
+  description: 'Text that describes the image (at most 300 characters).',
+});
 
 /**
  * The upload's `multipart/form-data` body, for the OpenAPI document and the generated client;
@@ -36,7 +39,8 @@ export const ImageUploadBody = Type.Object(
   {
     file: Type.String({
       format: 'binary',
-      description: 'A JPEG, PNG, WebP or AVIF image, at most MEDIA_MAX_BYTES (10 MiB) and 40 megapixels.',
+      description:
+        'A JPEG, PNG, WebP or AVIF image, at most MEDIA_MAX_BYTES (10 MiB) and 40 megapixels.',
     }),
     alt: Type.Optional(Alt),
   },

@@ -56,7 +56,8 @@ async function sessionDatabase(
   // a shared Redis the failed logins of user #2 in another test database would lock out the
   // walkthrough's shopper (also user #2).
   return {
-    env: { DATABASE_URL: url.toString(), JWT_SECRET: randomBytes(32).toString('hex') },
+    // DATA_DIR still holds the uploaded images (MEDIA_STORAGE=local), outside the checkout.
+    env: { DATABASE_URL: url.toString(), JWT_SECRET: randomBytes(32).toString('hex'), DATA_DIR: join(dir, 'data') },
     async drop() {
       await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();

@@ -26,7 +26,11 @@ describe('media settings', () => {
       MEDIA_PUBLIC_URL: 'https://cdn.shop.example/media/',
       MEDIA_MAX_BYTES: '5000000',
     }).media;
-    expect(media).toMatchObject({ storage: 's3', maxBytes: 5_000_000, publicUrl: 'https://cdn.shop.example/media' });
+    expect(media).toMatchObject({
+      storage: 's3',
+      maxBytes: 5_000_000,
+      publicUrl: 'https://cdn.shop.example/media',
+    });
     expect(media.s3).toEqual({
       bucket: 'shop',
       region: 'us-east-1',
@@ -38,11 +42,36 @@ describe('media settings', () => {
   });
 
   it.each([
-    [{ MEDIA_STORAGE: 's3' }, /S3_BUCKET is required/],
+    [{ MEDIA_STORAGE: 's3', MEDIA_PUBLIC_URL: 'https://cdn.example' }, /S3_BUCKET is required/],
+    [{ MEDIA_STORAGE: 's3', S3_BUCKET: 'b' }, /MEDIA_PUBLIC_URL is required/],
     [{ MEDIA_STORAGE: 'ftp' }, /MEDIA_STORAGE must be local or s3/],
-    [{ MEDIA_STORAGE: 's3', S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'id' }, /S3_SECRET_ACCESS_KEY is required/],
-    [{ MEDIA_STORAGE: 's3', S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'maybe' }, /S3_FORCE_PATH_STYLE must be true or false/],
-    [{ MEDIA_STORAGE: 's3', S3_BUCKET: 'b', S3_ENDPOINT: 'minio:9000' }, /S3_ENDPOINT/],
+    [
+      {
+        MEDIA_STORAGE: 's3',
+        S3_BUCKET: 'b',
+        MEDIA_PUBLIC_URL: 'https://cdn.example',
+        S3_ACCESS_KEY_ID: 'id',
+      },
+      /S3_SECRET_ACCESS_KEY is required/,
+    ],
+    [
+      {
+        MEDIA_STORAGE: 's3',
+        S3_BUCKET: 'b',
+        MEDIA_PUBLIC_URL: 'https://cdn.example',
+        S3_FORCE_PATH_STYLE: 'maybe',
+      },
+      /S3_FORCE_PATH_STYLE must be true or false/,
+    ],
+    [
+      {
+        MEDIA_STORAGE: 's3',
+        S3_BUCKET: 'b',
+        MEDIA_PUBLIC_URL: 'https://cdn.example',
+        S3_ENDPOINT: 'minio:9000',
+      },
+      /S3_ENDPOINT/,
+    ],
     [{ MEDIA_MAX_BYTES: '10MB' }, /MEDIA_MAX_BYTES must be an integer/],
     [{ MEDIA_PUBLIC_URL: 'https://cdn.example/?v=1' }, /MEDIA_PUBLIC_URL must not have a query/],
   ])('refuses %o', (env, message) => {

@@ -26,7 +26,10 @@ export function multipart(parts: Part[]): { payload: Buffer; headers: Record<str
     chunks.push(Buffer.from(head), Buffer.from(part.data), Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+  return {
+    payload: Buffer.concat(chunks),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
 }
 
 /** POST /api/products/{id}/images/ with a file (and alt), as `as` (null: anonymous). */
@@ -52,7 +55,12 @@ export function upload(
 /** A solid-colour image (a different colour gives different bytes, so a different key). */
 export function solid(width: number, height: number, seed = Math.floor(Math.random() * 1e6)) {
   return sharp({
-    create: { width, height, channels: 3, background: { r: seed % 256, g: (seed >> 8) % 256, b: (seed >> 16) % 256 } },
+    create: {
+      width,
+      height,
+      channels: 3,
+      background: { r: seed % 256, g: (seed >> 8) % 256, b: (seed >> 16) % 256 },
+    },
   });
 }
 
@@ -86,4 +94,9 @@ export async function listFiles(dir: string): Promise<string[]> {
 }
 
 export const KEY_FILES = (key: string, format: string) =>
-  [`${key}/large.webp`, `${key}/medium.webp`, `${key}/original.${format}`, `${key}/thumb.webp`].sort();
+  [
+    `${key}/large.webp`,
+    `${key}/medium.webp`,
+    `${key}/original.${format}`,
+    `${key}/thumb.webp`,
+  ].sort();

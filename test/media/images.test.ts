@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productImages, products } from '../../src/db/schema/index.js';
 import { addProductImage, LocalStorage, type MediaStorage } from '../../src/modules/media/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { bearer, makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
+import {
+  bearer,
+  makeProduct,
+  makeShop,
+  makeUser,
+  type Shop,
+  type TestUser,
+} from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 import { KEY_FILES, listFiles, noise, pngClaiming, solid, upload } from './helpers.js';
 
@@ -31,7 +38,11 @@ let shopper: TestUser;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'media-test-'));
   mediaDir = join(dataDir, 'media');
-  ctx = await buildTestApp({ DATA_DIR: dataDir, MEDIA_MAX_BYTES: String(MAX_BYTES), PUBLIC_URL: 'https://api.shop.test' });
+  ctx = await buildTestApp({
+    DATA_DIR: dataDir,
+    MEDIA_MAX_BYTES: String(MAX_BYTES),
+    PUBLIC_URL: 'https://api.shop.test',
+  });
   shop = await makeShop(ctx);
   shopper = await makeUser(ctx);
 });
@@ -45,7 +56,13 @@ const BASE = 'https://api.shop.test/media/';
 const keyOf = (url: string) => url.slice(BASE.length);
 
 async function uploaded(productId: number, file: Buffer, alt?: string): Promise<Image> {
-  const res = await upload(ctx, productId, file, shop.admin, alt === undefined ? [] : [{ name: 'alt', data: alt }]);
+  const res = await upload(
+    ctx,
+    productId,
+    file,
+    shop.admin,
+    alt === undefined ? [] : [{ name: 'alt', data: alt }],
+  );
   expect(res.statusCode, res.body).toBe(201);
   return res.json<Image>();
 }
@@ -79,7 +96,12 @@ describe('upload', () => {
       .jpeg()
       .withExif({
         IFD0: { Copyright: 'Secret Photographer' },
-        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '12/1 58/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '77/1 35/1 0/1' },
+        IFD3: {
+          GPSLatitudeRef: 'N',
+          GPSLatitude: '12/1 58/1 0/1',
+          GPSLongitudeRef: 'E',
+          GPSLongitude: '77/1 35/1 0/1',
+        },
       })
       .withMetadata({ orientation: 6 })
       .toBuffer();
@@ -132,7 +154,14 @@ describe('upload', () => {
   ])('accepts %s, keeps its format, never enlarges', async (format, make) => {
     const product = await makeProduct(shop);
     // The client's type is ignored: the bytes decide.
-    const res = await upload(ctx, product.id, await make(), shop.admin, [], 'application/octet-stream');
+    const res = await upload(
+      ctx,
+      product.id,
+      await make(),
+      shop.admin,
+      [],
+      'application/octet-stream',
+    );
     expect(res.statusCode, res.body).toBe(201);
     const image = res.json<Image>();
     expect(image).toMatchObject({ width: 150, height: 100, alt: '' });
@@ -147,13 +176,26 @@ describe('upload', () => {
 
   it.each([
     ['GIF', () => solid(20, 20).gif().toBuffer(), 'image/gif'],
-    ['SVG', async () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), 'image/svg+xml'],
+    [
+      'SVG',
+      async () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'),
+      'image/svg+xml',
+    ],
     ['text that claims to be a PNG', async () => Buffer.from('hello, I am a PNG'), 'image/png'],
-    ['a PNG header with garbage after it', async () => (await solid(20, 20).png().toBuffer()).subarray(0, 40), 'image/png'],
+    [
+      'a PNG header with garbage after it',
+      async () => (await solid(20, 20).png().toBuffer()).subarray(0, 40),
+      'image/png',
+    ],
   ])('refuses %s (400 naming file), storing nothing', async (_name, make, type) => {
     const product = await makeProduct(shop);
     const before = await listFiles(mediaDir);
-    expectProblem(await upload(ctx, product.id, await make(), shop.admin, [], type), 400, 'validation_error', 'file');
+    expectProblem(
+      await upload(ctx, product.id, await make(), shop.admin, [], type),
+      400,
+      'validation_error',
+      'file',
+    );
     expect(await listFiles(mediaDir)).toEqual(before);
     expect(await rowsOf(product.id)).toEqual([]);
   });
@@ -171,7 +213,12 @@ describe('upload', () => {
   it('checks the form: a file is required, alt is bounded, a second file is refused', async () => {
     const product = await makeProduct(shop);
     const jpeg = await solid(30, 30).jpeg().toBuffer();
-    expectProblem(await upload(ctx, product.id, null, shop.admin, [{ name: 'alt', data: 'x' }]), 400, 'validation_error', 'file');
+    expectProblem(
+      await upload(ctx, product.id, null, shop.admin, [{ name: 'alt', data: 'x' }]),
+      400,
+      'validation_error',
+      'file',
+    );
     expectProblem(
       await upload(ctx, product.id, jpeg, shop.admin, [{ name: 'alt', data: 'x'.repeat(301) }]),
       400,
@@ -179,9 +226,18 @@ describe('upload', () => {
       'alt',
     );
     const misnamed = { name: 'image', data: jpeg, filename: 'a.jpg', type: 'image/jpeg' };
-    expectProblem(await upload(ctx, product.id, null, shop.admin, [misnamed]), 400, 'validation_error', 'file');
+    expectProblem(
+      await upload(ctx, product.id, null, shop.admin, [misnamed]),
+      400,
+      'validation_error',
+      'file',
+    );
     const second = { name: 'file2', data: jpeg, filename: 'b.jpg', type: 'image/jpeg' };
-    expectProblem(await upload(ctx, product.id, jpeg, shop.admin, [second]), 413, 'payload_too_large');
+    expectProblem(
+      await upload(ctx, product.id, jpeg, shop.admin, [second]),
+      413,
+      'payload_too_large',
+    );
     const json = await ctx.app.inject({
       method: 'POST',
       url: `/api/products/${product.id}/images/`,
@@ -204,6 +260,39 @@ describe('upload', () => {
   });
 });
 
+describe('from a browser', () => {
+  it('takes a FormData upload over a real connection, larger than the 1 MiB JSON body limit', async () => {
+    const other = await buildTestApp({ DATA_DIR: dataDir });
+    try {
+      const otherShop = await makeShop(other);
+      const product = await makeProduct(otherShop);
+      const address = await other.app.listen({ port: 0, host: '127.0.0.1' });
+      const photo = await noise(700, 700).png().toBuffer();
+      expect(photo.length).toBeGreaterThan(1024 * 1024);
+      const form = new FormData();
+      form.append('file', new Blob([photo], { type: 'image/png' }), 'noise.png');
+      form.append('alt', 'Static');
+      const res = await fetch(`${address}/api/products/${product.id}/images/`, {
+        method: 'POST',
+        body: form,
+        headers: bearer(otherShop.admin.access),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const image = (await res.json()) as Image;
+      expect(image).toMatchObject({ alt: 'Static', width: 700, height: 700, position: 0 });
+      const thumb = await fetch(`${address}${new URL(image.sizes.thumb).pathname}`);
+      expect(thumb.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(thumb.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      expect(await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).toMatchObject({
+        width: 200,
+        height: 200,
+      });
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('no orphan files', () => {
   it('removes the files already written when a later write fails, and inserts no row', async () => {
     const product = await makeProduct(shop);
@@ -218,9 +307,9 @@ describe('no orphan files', () => {
     };
     const before = await listFiles(mediaDir);
     const bytes = await solid(300, 200).webp().toBuffer();
-    await expect(addProductImage({ database: ctx.database, storage: failing }, product.id, bytes)).rejects.toThrow(
-      'disk full',
-    );
+    await expect(
+      addProductImage({ database: ctx.database, storage: failing }, product.id, bytes),
+    ).rejects.toThrow('disk full');
     expect(puts).toBe(4);
     expect(await listFiles(mediaDir)).toEqual(before);
     expect(await rowsOf(product.id)).toEqual([]);
@@ -234,7 +323,9 @@ describe('no orphan files', () => {
       put: () => Promise.reject(new Error('disk full')),
       delete: (keys) => new LocalStorage(mediaDir).delete(keys),
     };
-    await expect(addProductImage({ database: ctx.database, storage: failing }, product.id, bytes)).rejects.toThrow();
+    await expect(
+      addProductImage({ database: ctx.database, storage: failing }, product.id, bytes),
+    ).rejects.toThrow();
     expect((await served(kept.sizes.medium)).statusCode).toBe(200);
     expect((await served(kept.url)).statusCode).toBe(200);
   });
@@ -260,7 +351,9 @@ describe('order and delete', () => {
     expect(moved.json()).toMatchObject({ id: c.id, position: 0, alt: 'Front', url: c.url });
     expect((await rowsOf(product.id)).map((r) => r.id)).toEqual([c.id, a.id, b.id]);
     expect(await thumbKeyOf(product.id)).toBe(keyOf(c.sizes.thumb));
-    const listed = await ctx.app.inject({ url: `/api/products/?search=${encodeURIComponent(product.name)}` });
+    const listed = await ctx.app.inject({
+      url: `/api/products/?search=${encodeURIComponent(product.name)}`,
+    });
     expect(listed.json().results[0].image).toBe(c.sizes.thumb);
 
     expect((await patch(c.id, { position: 2 })).statusCode).toBe(200);
@@ -307,10 +400,17 @@ describe('order and delete', () => {
     expectProblem(await del(product.id, a.id, shopper), 403, 'permission_denied');
     expectProblem(await del(twin.id, a.id), 404, 'not_found');
     expect((await del(product.id, a.id)).statusCode).toBe(204);
-    expect(await rowsOf(product.id)).toEqual([{ id: b.id, position: 0, key: keyOf(b.url).split('/')[0] }]);
+    expect(await rowsOf(product.id)).toEqual([
+      { id: b.id, position: 0, key: keyOf(b.url).split('/')[0] },
+    ]);
     expect(await thumbKeyOf(product.id)).toBe(keyOf(b.sizes.thumb));
     // The twin's image has the same bytes: its files stay and are served.
-    expect(await listFiles(join(mediaDir, key))).toEqual(['large.webp', 'medium.webp', 'original.png', 'thumb.webp']);
+    expect(await listFiles(join(mediaDir, key))).toEqual([
+      'large.webp',
+      'medium.webp',
+      'original.png',
+      'thumb.webp',
+    ]);
     expect((await served(shared.sizes.thumb)).statusCode).toBe(200);
 
     expect((await del(twin.id, shared.id)).statusCode).toBe(204);
@@ -411,9 +511,16 @@ describe('/media files', () => {
     try {
       const otherShop = await makeShop(other);
       const product = await makeProduct(otherShop);
-      const res = await upload(other, product.id, await solid(20, 20).png().toBuffer(), otherShop.admin);
+      const res = await upload(
+        other,
+        product.id,
+        await solid(20, 20).png().toBuffer(),
+        otherShop.admin,
+      );
       expect(res.statusCode, res.body).toBe(201);
-      expect(res.json<Image>().sizes.thumb).toMatch(/^https:\/\/cdn\.shop\.test\/img\/[0-9a-f]{32}\/thumb\.webp$/);
+      expect(res.json<Image>().sizes.thumb).toMatch(
+        /^https:\/\/cdn\.shop\.test\/img\/[0-9a-f]{32}\/thumb\.webp$/,
+      );
     } finally {
       await other.close();
     }

@@ -27,7 +27,13 @@ let s3: S3Client;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 's3rver-'));
-  server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: BUCKET }] });
+  server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory: dir,
+    configureBuckets: [{ name: BUCKET }],
+  });
   const { port } = await server.run();
   endpoint = `http://127.0.0.1:${port}`;
   const env = {
@@ -89,7 +95,11 @@ describe('S3 storage', () => {
     expect(original.headers.get('content-type')).toBe('image/jpeg');
 
     // The app serves no /media route of its own with S3.
-    expectProblem(await ctx.app.inject({ url: `/media/${key}/thumb.webp` }), 404, 'route_not_found');
+    expectProblem(
+      await ctx.app.inject({ url: `/media/${key}/thumb.webp` }),
+      404,
+      'route_not_found',
+    );
 
     const del = await ctx.app.inject({
       method: 'DELETE',
@@ -121,7 +131,12 @@ describe('S3 storage', () => {
     const jpeg = await solid(40, 40).jpeg().toBuffer();
     expectProblem(await upload(ctx, 2_000_000_000, jpeg, shop.admin), 404, 'not_found');
     const product = await makeProduct(shop);
-    expectProblem(await upload(ctx, product.id, Buffer.from('GIF89a....'), shop.admin), 400, 'validation_error', 'file');
+    expectProblem(
+      await upload(ctx, product.id, Buffer.from('GIF89a....'), shop.admin),
+      400,
+      'validation_error',
+      'file',
+    );
     expect(await objectKeys()).toEqual(before);
   });
 
@@ -145,12 +160,17 @@ describe('S3 storage', () => {
     };
     const before = await objectKeys();
     const bytes = await solid(300, 200).png().toBuffer();
-    await expect(addProductImage({ database: ctx.database, storage: failing }, product.id, bytes)).rejects.toThrow(
-      'disk full',
-    );
+    await expect(
+      addProductImage({ database: ctx.database, storage: failing }, product.id, bytes),
+    ).rejects.toThrow('disk full');
     expect(puts).toBe(4);
     expect(await objectKeys()).toEqual(before);
-    expect(await ctx.database.db.select().from(productImages).where(eq(productImages.productId, product.id))).toEqual([]);
+    expect(
+      await ctx.database.db
+        .select()
+        .from(productImages)
+        .where(eq(productImages.productId, product.id)),
+    ).toEqual([]);
     real.close();
   });
 });

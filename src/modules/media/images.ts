@@ -35,11 +35,19 @@ const FILE_ERROR = 'Upload a JPEG, PNG, WebP or AVIF image.';
 
 /** The format the first bytes announce (magic numbers), whatever the client said; null for anything else. */
 export function sniffFormat(bytes: Buffer): ImageFormat | null {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpg';
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
+    return 'jpg';
+  if (
+    bytes.length >= 8 &&
+    bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  ) {
     return 'png';
   }
-  if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') {
+  if (
+    bytes.length >= 12 &&
+    bytes.toString('latin1', 0, 4) === 'RIFF' &&
+    bytes.toString('latin1', 8, 12) === 'WEBP'
+  ) {
     return 'webp';
   }
   // ISO-BMFF: a `ftyp` box whose major or compatible brands include avif (still) or avis (sequence).
@@ -55,7 +63,12 @@ export function sniffFormat(bytes: Buffer): ImageFormat | null {
 }
 
 /** What sharp calls each accepted format (AVIF is HEIF with AV1 inside). */
-const SHARP_FORMAT: Record<ImageFormat, string> = { jpg: 'jpeg', png: 'png', webp: 'webp', avif: 'heif' };
+const SHARP_FORMAT: Record<ImageFormat, string> = {
+  jpg: 'jpeg',
+  png: 'png',
+  webp: 'webp',
+  avif: 'heif',
+};
 
 function encodeOriginal(image: Sharp, format: ImageFormat): Sharp {
   switch (format) {
@@ -78,10 +91,23 @@ function encodeOriginal(image: Sharp, format: ImageFormat): Sharp {
  */
 export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
   const format = sniffFormat(bytes);
-  if (!format) throw ValidationError.field('file', `The file is not an image this shop accepts. ${FILE_ERROR}`);
-  const meta = await sharp(bytes).metadata().catch(() => null);
-  if (!meta || meta.format !== SHARP_FORMAT[format] || (format === 'avif' && meta.compression !== 'av1')) {
-    throw ValidationError.field('file', `The file is damaged or not what its first bytes say. ${FILE_ERROR}`);
+  if (!format)
+    throw ValidationError.field(
+      'file',
+      `The file is not an image this shop accepts. ${FILE_ERROR}`,
+    );
+  const meta = await sharp(bytes)
+    .metadata()
+    .catch(() => null);
+  if (
+    !meta ||
+    meta.format !== SHARP_FORMAT[format] ||
+    (format === 'avif' && meta.compression !== 'av1')
+  ) {
+    throw ValidationError.field(
+      'file',
+      `The file is damaged or not what its first bytes say. ${FILE_ERROR}`,
+    );
   }
   const { width = 0, height = 0 } = meta;
   if (width * height > MAX_PIXELS) {
@@ -93,7 +119,9 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
   const key = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
   const upright = sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate();
   try {
-    const original = await encodeOriginal(upright.clone(), format).toBuffer({ resolveWithObject: true });
+    const original = await encodeOriginal(upright.clone(), format).toBuffer({
+      resolveWithObject: true,
+    });
     const files: ImageFile[] = [
       { key: originalPath(key, format), bytes: original.data, contentType: CONTENT_TYPES[format]! },
     ];

@@ -9,9 +9,17 @@ export {
   deleteProductImage,
   type MediaDeps,
   productImageKeys,
+  productImagesOf,
   removeMediaOnProductDelete,
   removeUnusedImageFiles,
   updateProductImage,
 } from './service.js';
 export { LocalStorage, type MediaStorage, openMediaStorage, S3Storage } from './storage.js';
-export { IMAGE_SIZES, imageView, type ImageRow, type ImageSize, originalPath, sizePath } from './urls.js';
+export {
+  IMAGE_SIZES,
+  imageView,
+  type ImageRow,
+  type ImageSize,
+  originalPath,
+  sizePath,
+} from './urls.js';

@@ -33,7 +33,11 @@ export async function lockProduct(ex: Executor, productId: number): Promise<bool
 
 /** Whether any image row (of any product) still uses the files of `key`. */
 export async function keyInUse(ex: Executor, key: string): Promise<boolean> {
-  const rows = await ex.select({ id: productImages.id }).from(productImages).where(eq(productImages.key, key)).limit(1);
+  const rows = await ex
+    .select({ id: productImages.id })
+    .from(productImages)
+    .where(eq(productImages.key, key))
+    .limit(1);
   return rows.length > 0;
 }
 
@@ -73,7 +77,11 @@ export async function insertImage(
 }
 
 /** Locks one image of a product; undefined when the product has no such image. */
-export async function lockImage(ex: Executor, productId: number, imageId: number): Promise<ImageRow | undefined> {
+export async function lockImage(
+  ex: Executor,
+  productId: number,
+  imageId: number,
+): Promise<ImageRow | undefined> {
   const [row] = await ex
     .select(imageColumns)
     .from(productImages)
@@ -91,7 +99,13 @@ export async function countImages(ex: Executor, productId: number): Promise<numb
 }
 
 /** Moves an image from `from` to `to`, shifting the ones between by one so positions stay 0..n-1. */
-export async function moveImage(ex: Executor, productId: number, imageId: number, from: number, to: number) {
+export async function moveImage(
+  ex: Executor,
+  productId: number,
+  imageId: number,
+  from: number,
+  to: number,
+) {
   if (from === to) return;
   const ofProduct = eq(productImages.productId, productId);
   if (to < from) {
@@ -132,7 +146,9 @@ export async function refreshThumb(ex: Executor, productId: number): Promise<boo
   const rows = await ex
     .update(products)
     .set({ imageThumbKey: first })
-    .where(and(eq(products.id, productId), sql`${products.imageThumbKey} is distinct from ${first}`))
+    .where(
+      and(eq(products.id, productId), sql`${products.imageThumbKey} is distinct from ${first}`),
+    )
     .returning({ id: products.id });
   return rows.length > 0;
 }

@@ -13,7 +13,12 @@ import {
 } from '../../contract/index.js';
 import { AppError, BadRequest, NotFound } from '../../http/errors.js';
 import { CONTENT_TYPES } from './images.js';
-import { addProductImage, deleteProductImage, type MediaDeps, updateProductImage } from './service.js';
+import {
+  addProductImage,
+  deleteProductImage,
+  type MediaDeps,
+  updateProductImage,
+} from './service.js';
 import { IMMUTABLE, type MediaStorage } from './storage.js';
 import { imageView } from './urls.js';
 
@@ -43,7 +48,8 @@ function multipartProblem(err: unknown, maxBytes: number): unknown {
   const code = (err as { code?: string }).code ?? '';
   const limit = LIMIT_ERRORS[code];
   if (limit) {
-    const detail = code === 'FST_REQ_FILE_TOO_LARGE' ? `${limit} (${maxBytes} bytes).` : `${limit}.`;
+    const detail =
+      code === 'FST_REQ_FILE_TOO_LARGE' ? `${limit} (${maxBytes} bytes).` : `${limit}.`;
     return new AppError(413, 'payload_too_large', detail, { file: [detail] });
   }
   return new BadRequest('The multipart/form-data body is malformed.');
@@ -57,9 +63,14 @@ function multipartProblem(err: unknown, maxBytes: number): unknown {
  */
 async function readUpload(request: FastifyRequest, maxBytes: number): Promise<void> {
   if (!request.isMultipart()) {
-    throw new AppError(415, 'unsupported_media_type', 'Upload the image as multipart/form-data (fields `file`, `alt`).');
+    throw new AppError(
+      415,
+      'unsupported_media_type',
+      'Upload the image as multipart/form-data (fields `file`, `alt`).',
+    );
   }
-  const body: Record<string, unknown> = {};
+  // No prototype: a part named `__proto__` is just an unknown field.
+  const body: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   try {
     for await (const part of request.parts({ limits: { fileSize: maxBytes } })) {
       if (part.type === 'file') {
@@ -67,7 +78,10 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<vo
         if (part.fieldname === 'file') request.uploadedFile = bytes;
         body[part.fieldname] = part.fieldname === 'file' ? 'binary' : { file: part.filename };
       } else {
-        if (part.valueTruncated) throw new AppError(413, 'payload_too_large', `The field ${part.fieldname} is too long.`, { [part.fieldname]: ['This field is too long.'] });
+        if (part.valueTruncated)
+          throw new AppError(413, 'payload_too_large', `The field ${part.fieldname} is too long.`, {
+            [part.fieldname]: ['This field is too long.'],
+          });
         body[part.fieldname] = part.value;
       }
     }
@@ -78,15 +92,27 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<vo
 }
 
 /** Product images (staff): upload, alt text and order, delete. Registered under /api/products. */
-export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async (app, { deps, maxBytes }) => {
+export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async (
+  app,
+  { deps, maxBytes },
+) => {
   const tags = ['products'];
+  app.addHook('onClose', async () => deps.storage.close?.());
   const view = (request: FastifyRequest, row: Parameters<typeof imageView>[1]) =>
     imageView(app.mediaBase(request), row);
 
   // Multipart is parsed in this context only: every other route stays JSON-only.
   await app.register(async (upload) => {
     await upload.register(multipart, {
-      limits: { fileSize: maxBytes, files: 1, fields: 4, parts: 6, fieldSize: 4096, fieldNameSize: 100, headerPairs: 100 },
+      limits: {
+        fileSize: maxBytes,
+        files: 1,
+        fields: 4,
+        parts: 6,
+        fieldSize: 4096,
+        fieldNameSize: 100,
+        headerPairs: 100,
+      },
     });
     upload.withTypeProvider().post(
       '/:id/images/',
@@ -100,7 +126,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
             'A `multipart/form-data` body: `file` (JPEG, PNG, WebP or AVIF, recognised from its bytes; ' +
             'at most MEDIA_MAX_BYTES, 10 MiB by default, and 40 megapixels) and `alt`. Metadata (EXIF, GPS) ' +
             'is removed; thumb (200 px), medium (600) and large (1200) WebP sizes are made now. The image ' +
-            'goes to the end of the list (the first one is the product\'s thumbnail). 413 when the file is too large.',
+            "goes to the end of the list (the first one is the product's thumbnail). 413 when the file is too large.",
           consumes: ['multipart/form-data'],
           params: IdParams,
           body: ref(ImageUploadBody),
@@ -111,7 +137,10 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
         const { id } = request.params as { id: number };
         const { alt } = request.body as { alt?: string };
         const bytes = request.uploadedFile;
-        if (!bytes) throw new BadRequest('The form has no file.', 'validation_error', { file: ['This field is required.'] });
+        if (!bytes)
+          throw new BadRequest('The form has no file.', 'validation_error', {
+            file: ['This field is required.'],
+          });
         const row = await addProductImage(deps, id, bytes, alt ?? '');
         return reply.code(201).send(view(request, row));
       },
@@ -125,15 +154,24 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
       schema: {
         tags,
         summary: "Change an image's alt text or position",
-        description: 'Positions start at 0 and stay 0..n-1: moving an image shifts the ones between. ' +
-          'Position 0 is the product\'s thumbnail in lists.',
+        description:
+          'Positions start at 0 and stay 0..n-1: moving an image shifts the ones between. ' +
+          "Position 0 is the product's thumbnail in lists.",
         params: ImageParams,
         body: ref(ImagePatchBody),
         response: { 200: ref(ProductImage), ...problems(400, 404) },
       },
     },
     async (request) =>
-      view(request, await updateProductImage(deps.database, request.params.id, request.params.image_id, request.body)),
+      view(
+        request,
+        await updateProductImage(
+          deps.database,
+          request.params.id,
+          request.params.image_id,
+          request.body,
+        ),
+      ),
   );
 
   app.delete(
@@ -143,7 +181,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
       schema: {
         tags,
         summary: 'Delete an image of a product',
-        description: 'The images after it move up one place; its files are removed unless another image has the same bytes.',
+        description:
+          'The images after it move up one place; its files are removed unless another image has the same bytes.',
         params: ImageParams,
         response: { 204: Type.Null(), ...problems(404) },
       },
@@ -161,7 +200,10 @@ const MEDIA_TYPES: Record<string, string> = { ...CONTENT_TYPES, webp: 'image/web
  * Local storage's files at /media/<key>/<name>.<ext> (GET and HEAD), cached for a year:
  * names are content hashes. Only well-formed keys are looked up (no `..`, no listing).
  */
-export const mediaFiles: FastifyPluginAsync<{ storage: MediaStorage }> = async (app, { storage }) => {
+export const mediaFiles: FastifyPluginAsync<{ storage: MediaStorage }> = async (
+  app,
+  { storage },
+) => {
   app.get(
     '/media/*',
     { config: { auth: 'none' }, schema: { hide: true } },
@@ -170,13 +212,15 @@ export const mediaFiles: FastifyPluginAsync<{ storage: MediaStorage }> = async (
       const type = MEDIA_TYPES[key.slice(key.lastIndexOf('.') + 1)];
       const file = type && key.includes('.') ? await storage.get?.(key) : null;
       if (!file) throw new NotFound('No such media file.');
-      return reply
-        .type(type!)
-        .header('content-length', file.size)
-        .header('cache-control', IMMUTABLE)
-        // Storefronts on other origins show these images.
-        .header('cross-origin-resource-policy', 'cross-origin')
-        .send(file.stream());
+      return (
+        reply
+          .type(type!)
+          .header('content-length', file.size)
+          .header('cache-control', IMMUTABLE)
+          // Storefronts on other origins show these images.
+          .header('cross-origin-resource-policy', 'cross-origin')
+          .send(file.stream())
+      );
     },
   );
 };

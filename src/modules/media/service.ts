@@ -41,7 +41,10 @@ async function removeIfUnused(deps: MediaDeps, key: string): Promise<void> {
  * Removes the files of the keys no row uses any more; a failure is logged, never thrown
  * (the rows are already gone: at worst a file stays behind).
  */
-export async function removeUnusedImageFiles(deps: MediaDeps, keys: readonly string[]): Promise<void> {
+export async function removeUnusedImageFiles(
+  deps: MediaDeps,
+  keys: readonly string[],
+): Promise<void> {
   for (const key of new Set(keys)) {
     try {
       await removeIfUnused(deps, key);
@@ -49,6 +52,11 @@ export async function removeUnusedImageFiles(deps: MediaDeps, keys: readonly str
       deps.log?.warn({ err, key }, 'media: files of a deleted image could not be removed');
     }
   }
+}
+
+/** A product's images in display order (for the product detail: map them with imageView). */
+export function productImagesOf(ex: Executor, productId: number): Promise<ImageRow[]> {
+  return repo.imagesOf(ex, productId);
 }
 
 /** The image keys of a product, to read in the product's deleting transaction (then removeUnusedImageFiles). */
@@ -74,7 +82,10 @@ async function afterImagesChanged(ex: Executor, productId: number): Promise<void
 
 function checkAlt(alt: string): string {
   if (alt.length > MAX_ALT_LENGTH) {
-    throw ValidationError.field('alt', `Ensure this field has no more than ${MAX_ALT_LENGTH} characters.`);
+    throw ValidationError.field(
+      'alt',
+      `Ensure this field has no more than ${MAX_ALT_LENGTH} characters.`,
+    );
   }
   return alt;
 }
@@ -97,10 +108,15 @@ export async function addProductImage(
       await repo.lockKey(tx, image.key);
       if (!(await repo.lockProduct(tx, productId))) throw new NotFound(NO_PRODUCT);
       if ((await repo.countImages(tx, productId)) >= MAX_IMAGES) {
-        throw ValidationError.field('file', `A product has at most ${MAX_IMAGES} images; delete one first.`);
+        throw ValidationError.field(
+          'file',
+          `A product has at most ${MAX_IMAGES} images; delete one first.`,
+        );
       }
       // Every write settles before a failure is thrown, so that the clean-up runs after the last one.
-      const writes = await Promise.allSettled(image.files.map((f) => deps.storage.put(f.key, f.bytes, f.contentType)));
+      const writes = await Promise.allSettled(
+        image.files.map((f) => deps.storage.put(f.key, f.bytes, f.contentType)),
+      );
       const failed = writes.find((w) => w.status === 'rejected');
       if (failed) throw failed.reason;
       const row = await repo.insertImage(tx, productId, {
@@ -134,7 +150,10 @@ export async function updateProductImage(
     if (patch.position !== undefined) {
       const last = (await repo.countImages(tx, productId)) - 1;
       if (patch.position > last) {
-        throw ValidationError.field('position', `Ensure this value is less than or equal to ${last}.`);
+        throw ValidationError.field(
+          'position',
+          `Ensure this value is less than or equal to ${last}.`,
+        );
       }
       await repo.moveImage(tx, productId, imageId, image.position, patch.position);
       await afterImagesChanged(tx, productId);
@@ -149,7 +168,11 @@ export async function updateProductImage(
 }
 
 /** Deletes an image; its files go after the commit unless another image uses the same bytes. */
-export async function deleteProductImage(deps: MediaDeps, productId: number, imageId: number): Promise<void> {
+export async function deleteProductImage(
+  deps: MediaDeps,
+  productId: number,
+  imageId: number,
+): Promise<void> {
   const key = await deps.database.db.transaction(async (tx) => {
     if (!(await repo.lockProduct(tx, productId))) throw new NotFound(NO_PRODUCT);
     const image = await repo.lockImage(tx, productId, imageId);

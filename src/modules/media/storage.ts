@@ -23,6 +23,8 @@ export interface MediaStorage {
   delete(keys: readonly string[]): Promise<void>;
   /** A local file to serve at /media/…, or null; only local storage serves files itself. */
   get?(key: string): Promise<StoredFile | null>;
+  /** Releases connections (the app's onClose). */
+  close?(): void;
 }
 
 /** A key the storage accepts: path segments of safe characters, no `.`/`..` segment. */
@@ -103,6 +105,10 @@ export class S3Storage implements MediaStorage {
   constructor(private readonly s3: S3Config) {
     this.client = new S3Client({
       region: s3.region,
+      // Checksums only where S3 requires them: several S3-compatible stores refuse the
+      // newer default (CRC32 headers and trailers on every request).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       forcePathStyle: s3.forcePathStyle,
       ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
       ...(s3.accessKeyId && s3.secretAccessKey
@@ -137,7 +143,9 @@ export class S3Storage implements MediaStorage {
       );
       const failed = result.Errors?.filter((e) => e.Code !== 'NoSuchKey') ?? [];
       if (failed.length) {
-        throw new Error(`S3 refused to delete ${failed.map((e) => `${e.Key}: ${e.Code}`).join(', ')}`);
+        throw new Error(
+          `S3 refused to delete ${failed.map((e) => `${e.Key}: ${e.Code}`).join(', ')}`,
+        );
       }
     }
   }
