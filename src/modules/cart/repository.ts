@@ -63,7 +63,6 @@ const variantForCartRow = (r: VariantForCartRow) => ({
   price: r.price,
   otherLines: r.other_lines,
 });
-export type VariantForCart = ReturnType<typeof variantForCartRow>;
 
 const variantForCartStatement = namedStatement(
   'cart_variant',

@@ -64,7 +64,7 @@ async function writeCart(
 }
 
 /** What a shopper adds: a variant, or a product that has exactly one (both must agree). */
-export interface CartAddTarget {
+interface CartAddTarget {
   variantId?: number;
   productId?: number;
 }

@@ -10,9 +10,15 @@ import * as stats from './stats.js';
  *   1. payment rows (payments module: by Razorpay order, payment or order id)
  *   2. order rows, one, or many in id order (the sweep's SKIP LOCKED never waits on one);
  *      a checkout's idempotency key and cart row take this place (it locks no order)
- *   3. products, ascending id (FOR NO KEY UPDATE, so that foreign-key checks of rows that
- *      reference a product — a cart line, a first product_sales row — never wait on it)
- *   4. catalog_state (a product selling out or coming back moves the catalog version)
+ *   3. products, ascending id, then their variants, ascending id (FOR NO KEY UPDATE, so that
+ *      foreign-key checks of rows that reference them — a cart line, an order item, a first
+ *      product_sales row — never wait on them). Checkout and restores lock both in one
+ *      statement, ordered by (product id, variant id): each product, then its variants.
+ *      Every writer of a variant holds its product's lock first, so the product locks alone
+ *      decide who waits, in ascending order. The variants' stock trigger then updates the
+ *      products (already locked).
+ *   4. catalog_state (a product selling out or coming back moves the catalog version: the
+ *      variants' trigger does it, inside the stock statement)
  *   5. analytics: product_sales (product id order), sales_buckets, order_counters (one
  *      shard, key order)
  *
@@ -24,8 +30,9 @@ import * as stats from './stats.js';
  */
 export interface OrderEffects {
   /**
-   * Lines to take out of stock (the caller has locked these products: checkout), or to put
-   * back (locked here, in id order); one or the other, so that products are locked once.
+   * Variant lines to take out of stock (the caller has locked these products and variants:
+   * checkout), or to put back (locked here, in the lock order); one or the other, so that
+   * they are locked once.
    */
   stock?: { deduct: StockLine[] } | { restore: StockLine[] };
   counters: stats.CounterDeltas;
