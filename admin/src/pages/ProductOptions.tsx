@@ -6,7 +6,7 @@ import { useToast } from '../ui';
 type ProductOption = Schemas['ProductOption'];
 
 /** The API's limit: a product has at most this many options. */
-export const MAX_OPTIONS = 3;
+const MAX_OPTIONS = 3;
 
 /** Every combination of the options' values, in display order ({"Size": "S", "Colour": "Red"}, …). */
 export function combinations(options: ProductOption[]): Record<string, string>[] {
