@@ -1,9 +1,12 @@
-import type { Schemas } from '@shop/client';
+import type { paths, ResponseBody, Schemas } from '@shop/client';
 import { type DragEvent, useRef, useState } from 'react';
 import { errorText, ok, shop, uploadForm } from '../api';
 import { useToast } from '../ui';
 
 type ProductImage = Schemas['ProductImage'];
+
+/** The upload route, checked against the contract (the upload itself goes through XMLHttpRequest, for its progress). */
+const UPLOAD = '/api/products/{id}/images/' satisfies keyof paths;
 
 /** The types the API accepts (it checks the bytes; this only narrows the file picker). */
 const ACCEPT = 'image/jpeg,image/png,image/webp,image/avif';
@@ -54,7 +57,9 @@ export function ProductImages({
     form.append('file', file);
     form.append('alt', '');
     try {
-      await uploadForm<ProductImage>(`/api/products/${productId}/images/`, form, (progress) => update(key, { progress }));
+      await uploadForm<ResponseBody<'postApiProductsIdImages', 201>>(UPLOAD.replace('{id}', String(productId)), form, (progress) =>
+        update(key, { progress }),
+      );
       setPending((list) => list.filter((p) => p.key !== key));
       onChanged();
     } catch (err) {
