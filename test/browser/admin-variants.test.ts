@@ -294,6 +294,17 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
     await shot('06b-tablet');
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBe(768); // nothing sticks out
     await page.setViewportSize({ width: 1366, height: 768 });
+
+    // A third option named like the first: the API's message sits under its name.
+    await page.reload();
+    await page.getByRole('button', { name: 'Add option' }).click();
+    await page.getByLabel('Option 3 name').fill('size');
+    await page.getByLabel('size values', { exact: true }).fill('XL');
+    await page.getByRole('button', { name: 'Save options' }).click();
+    await expect.poll(() => page.getByTestId('option-2').locator('.option-name .field-error').textContent()).toContain('given twice');
+    expect(await page.getByLabel('Option 3 name').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('button', { name: 'Add option' }).isDisabled()).toBe(true); // three at most
+    await shot('06c-option-name-twice');
   });
 
   it('shows each order item’s SKU and variant, and low stock by variant', async () => {

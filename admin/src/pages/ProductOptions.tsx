@@ -80,15 +80,16 @@ export function OptionsEditor({
     setErrors({});
     setProblem(null);
     try {
-      const body = await ok(shop.PUT('/api/products/{id}/options/', { params: { path: { id: productId } }, body: { options } }));
-      setDraft(options);
-      setTyped(options.map(() => ''));
+      // The answer is the product: its options as stored.
+      const product = await ok(shop.PUT('/api/products/{id}/options/', { params: { path: { id: productId } }, body: { options } }));
+      setDraft(product.options);
+      setTyped(product.options.map(() => ''));
       onSaved();
-      return body.options ?? options;
+      return product.options;
     } catch (err) {
       setErrors(err instanceof ApiError ? err.fieldErrors() : {});
-      // A value a variant uses cannot be removed: the API's 409 says which; keep it on screen.
-      setProblem(err instanceof ApiError && err.status === 409 ? err.message : errorText(err));
+      // E.g. the 409 for a value that a variant uses: the API says which; keep it on screen.
+      setProblem(errorText(err));
       toast.error(err);
       return null;
     } finally {
