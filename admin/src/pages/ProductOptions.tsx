@@ -87,9 +87,11 @@ export function OptionsEditor({
       onSaved();
       return product.options;
     } catch (err) {
-      setErrors(err instanceof ApiError ? err.fieldErrors() : {});
-      // E.g. the 409 for a value that a variant uses: the API says which; keep it on screen.
-      setProblem(errorText(err));
+      const fields = err instanceof ApiError ? err.fieldErrors() : {};
+      setErrors(fields);
+      // The fields' messages sit under them; anything else (e.g. the 409 for a value that a
+      // variant uses, which says which) stays on screen above the options.
+      setProblem(Object.keys(fields).length ? 'The options were not saved: correct the fields marked in red.' : errorText(err));
       toast.error(err);
       return null;
     } finally {
