@@ -76,6 +76,17 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
       products_search_trgm_idx: "each search term as `ILIKE '%term%'` over name and description",
     },
   },
+  product_variants: {
+    about: `What is sold: 1..100 per product, each a combination of the product's option values
+      (\`options\`, \`{}\` for the default variant) with its own SKU, price and stock. A trigger keeps
+      the product's \`price\`, \`price_max\` and \`stock\` from its active variants; writers lock the
+      product, then its variants in id order.`,
+    indexes: {
+      product_variants_sku_lower_uq: 'SKUs unique ignoring case; a one-word search probes it',
+      product_variants_product_options_uq: 'one variant per combination of values within a product',
+      product_variants_options_idx: '`?option=Name:Value` as `options @> {"Name": "Value"}` (GIN)',
+    },
+  },
   catalog_state: {
     about: `A single row (id 1, inserted by a migration) whose \`version\` is bumped in the
       transaction of every change that can alter a product list's count (product writes,

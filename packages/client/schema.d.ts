@@ -4544,7 +4544,10 @@ export interface operations {
         min_price?: string;
         /**
          * @description `Name:Value` (repeatable): products with an active variant that has these option values. Values of one name are alternatives; different names must all hold for the same variant. Case-sensitive.
-         * @example Colour:Red
+         * @example [
+         *       "Colour:Red",
+         *       "Size:M"
+         *     ]
          */
         option?: string[];
         /**

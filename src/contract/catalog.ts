@@ -78,7 +78,10 @@ export const ProductListItem = Type.Object(
 export const ProductPage = Page('ProductPage', ref(ProductListItem));
 export const ProductList = Type.Array(ref(ProductListItem), { $id: 'ProductList' });
 
-/** An option a product's variants choose from, values in display order. */
+/**
+ * @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others: an option a
+ * product's variants choose from, values in display order.
+ */
 export const ProductOption = Type.Object(
   { name: Type.String(), values: Type.Array(Type.String()) },
   { $id: 'ProductOption' },
@@ -288,7 +291,6 @@ export const VariantBulkPatchBody = Type.Object(
   { variants: Type.Array(ref(VariantBulkPatchItem), { minItems: 1, maxItems: VARIANT_LIMITS.variants }) },
   { $id: 'VariantBulkPatchBody' },
 );
-export type VariantBulkPatchInput = Static<typeof VariantBulkPatchBody>;
 
 export const VariantParams = Type.Object({
   id: IdParams.properties.id,
@@ -315,7 +317,7 @@ export const ProductListQuery = Type.Object({
       Type.Array(Type.String({ minLength: 3, maxLength: 101 }), { maxItems: 10 }),
       '`Name:Value` (repeatable): products with an active variant that has these option values. ' +
         'Values of one name are alternatives; different names must all hold for the same variant. Case-sensitive.',
-      'Colour:Red',
+      ['Colour:Red', 'Size:M'],
     ),
   ),
   ordering: Type.Optional(
@@ -337,7 +339,10 @@ export const LowStockQuery = Type.Object({
   ),
 });
 
-/** A low-stock row: the product's list item and its active variants below the threshold. */
+/**
+ * @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others: a low-stock
+ * row, the product's list item and its active variants below the threshold.
+ */
 export const LowStockItem = Type.Object(
   {
     ...ProductListItem.properties,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../db/client.js';
 import { preparedFor } from '../../db/sql.js';
 import { isReferencedViolation, isUniqueViolation, pgError } from '../../db/errors.js';
@@ -13,6 +13,9 @@ import { MAX_STOCK, type ProductInput, type ProductListInput } from '../../contr
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion, type CountCache } from './counts.js';
 import { allocateSkus } from './variant-store.js';
+
+// The low-stock list lives in low-stock.ts; re-exported here, where the module's index takes it.
+export { lowStockProducts } from './low-stock.js';
 
 type ProductRow = typeof products.$inferSelect;
 type CategoryRow = typeof categories.$inferSelect;
@@ -119,34 +122,6 @@ export function featuredProducts(database: Database): Promise<ProductListRow[]> 
     .where(and(isActive, sql`${products.isFeatured}`))
     .orderBy(desc(products.createdAt), desc(products.id))
     .limit(10);
-}
-
-export interface LowVariant {
-  id: number;
-  sku: string;
-  title: string;
-  stock: number;
-}
-export type LowStockRow = ProductListRow & { lowVariants: LowVariant[] };
-
-/**
- * Active products with an active variant below the threshold, that variant's stock lowest
- * first; each with those variants (`lowVariants`). One query.
- */
-export async function lowStockProducts(database: Database, threshold: number, limit = 100): Promise<LowStockRow[]> {
-  const low = sql`(select v.product_id, min(v.stock) as lowest,
-        json_agg(json_build_object('id', v.id, 'sku', v.sku, 'title', v.title, 'stock', v.stock)
-                 order by v.stock, v.id) as variants
-      from ${productVariants} v where v.is_active and v.stock < ${threshold} group by v.product_id)`;
-  const rows = await database.db
-    .select({ ...listColumns, lowVariants: sql<LowVariant[]>`low.variants` })
-    .from(products)
-    .innerJoin(sql`${low} low`, sql`low.product_id = ${products.id}`)
-    .innerJoin(categories, eq(categories.id, products.categoryId))
-    .where(isActive)
-    .orderBy(sql`low.lowest`, asc(products.id))
-    .limit(limit);
-  return rows;
 }
 
 /** How many products (inactive ones included) and categories the catalog holds. */

@@ -64,6 +64,7 @@ export function autoTitle(productOptions: ProductOption[], options: VariantOptio
 function slugPart(text: string): string {
   return text
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // accents, split off by NFKD: "Rôt" → "rot"
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');

@@ -1,6 +1,7 @@
 import { formatMoney } from '../../lib/money.js';
 import type { CategoryNode, CategoryRow } from './categories.js';
-import type { LowStockRow, ProductDetailRow, VariantJson } from './products.js';
+import type { LowStockRow } from './low-stock.js';
+import type { ProductDetailRow, VariantJson } from './products.js';
 // The media module has no index yet (its helper adds one); urls.ts is its pure part.
 // eslint-disable-next-line no-restricted-imports
 import { imageView } from '../media/urls.js';
