@@ -245,6 +245,25 @@ describe('upload', () => {
       headers: bearer(shop.admin.access),
     });
     expectProblem(json, 415, 'unsupported_media_type');
+    for (const [type, payload] of [
+      ['multipart/form-data', 'no boundary'],
+      ['multipart/form-data; boundary=x', '{"file": "abc"}'],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nabc',
+      ],
+      ['multipart/form-data; boundary=x', ''],
+    ]) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: `/api/products/${product.id}/images/`,
+        payload,
+        headers: { ...bearer(shop.admin.access), 'content-type': type! },
+      });
+      expect(res.statusCode, `${type} ${payload}: ${res.body}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode).toBeLessThan(500);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
     expect(await rowsOf(product.id)).toEqual([]);
   });
 
