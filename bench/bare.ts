@@ -312,13 +312,18 @@ const CART = {
   lockCart: `insert into carts (user_id) values ($1)
              on conflict (user_id) do update set updated_at = now()
              returning id, created_at, updated_at`,
-  product: `select stock, is_active from products where id = $1`,
-  upsertLine: `insert into cart_items (cart_id, product_id, quantity) values ($1, $2, $3)
-               on conflict (cart_id, product_id) do update
+  // A product's variant (the bench's products have one each): lines are per variant.
+  product: `select v.id, v.stock, v.is_active and p.is_active as is_active
+            from product_variants v join products p on p.id = v.product_id
+            where v.product_id = $1 order by v.id limit 2`,
+  upsertLine: `insert into cart_items (cart_id, product_id, variant_id, quantity) values ($1, $2, $3, $4)
+               on conflict (cart_id, variant_id) do update
                  set quantity = cart_items.quantity + excluded.quantity, updated_at = now()
                returning quantity`,
-  lines: `select ci.id, ci.quantity, ci.added_at, ${LIST_COLUMNS}
-          from cart_items ci join products p on p.id = ci.product_id join categories c on c.id = p.category_id
+  lines: `select ci.id, ci.quantity, ci.added_at, ${LIST_COLUMNS},
+                 v.id as variant_id, v.sku, v.title as variant_title, v.options as variant_options, v.price as unit_price
+          from cart_items ci join product_variants v on v.id = ci.variant_id
+          join products p on p.id = v.product_id join categories c on c.id = p.category_id
           where ci.cart_id = $1 order by ci.added_at, ci.id`,
 };
 
@@ -327,6 +332,7 @@ interface LineRow {
   quantity: number;
   added_at: Date;
   price: string;
+  unit_price: string;
   [column: string]: unknown;
 }
 
@@ -339,15 +345,17 @@ async function cartAdd(request: FastifyRequest<{ Body: { product_id?: number; qu
   }
   return inTransaction(async (client) => {
     const cart = (await q<{ id: number; created_at: Date; updated_at: Date }>('cart_lock', CART.lockCart, [userId], client)).rows[0]!;
-    const product = (await q<{ stock: number; is_active: boolean }>('cart_product', CART.product, [productId], client)).rows[0];
+    const variants = (await q<{ id: number; stock: number; is_active: boolean }>('cart_product', CART.product, [productId], client)).rows;
+    if (variants.length > 1) throw new HttpError(400, 'variant_required');
+    const product = variants[0];
     if (!product?.is_active) throw new HttpError(400, 'Product not found or inactive');
-    const line = (await q<{ quantity: number }>('cart_upsert', CART.upsertLine, [cart.id, productId, quantity], client)).rows[0]!;
+    const line = (await q<{ quantity: number }>('cart_upsert', CART.upsertLine, [cart.id, productId, product.id, quantity], client)).rows[0]!;
     if (line.quantity > 999 || line.quantity > product.stock) throw new HttpError(400, `Only ${product.stock} items available in stock`);
     const lines = (await q<LineRow>('cart_lines', CART.lines, [cart.id], client)).rows;
     let total = 0;
     let items = 0;
     const views = lines.map(({ id, quantity: n, added_at, ...product_ }) => {
-      const subtotal = toPaise(product_.price) * n;
+      const subtotal = toPaise(product_.unit_price) * n;
       total += subtotal;
       items += n;
       return { id, product: product_, quantity: n, subtotal: fromPaise(subtotal), added_at };
@@ -358,18 +366,25 @@ async function cartAdd(request: FastifyRequest<{ Body: { product_id?: number; qu
 
 const CHECKOUT = {
   lockCart: `update carts set updated_at = now() where user_id = $1 returning id`,
-  lines: `select product_id, quantity from cart_items where cart_id = $1 order by product_id`,
-  lockProducts: `select id, name, price, stock, is_active from products where id = any($1::int[]) order by id for update`,
+  lines: `select variant_id, quantity from cart_items where cart_id = $1 order by product_id, variant_id`,
+  // Each product, then its variants: the lock order.
+  lockProducts: `select v.id, p.name, v.sku, v.title, v.options, v.price, v.stock, v.is_active and p.is_active as is_active
+                 from product_variants v join products p on p.id = v.product_id
+                 where v.id = any($1::int[]) order by p.id, v.id for update of p, v`,
   // Conditional: a line whose stock fell short updates nothing, and the count tells.
-  decrement: `update products p set stock = p.stock - v.q, updated_at = now()
+  decrement: `update product_variants pv set stock = pv.stock - v.q, updated_at = now()
               from unnest($1::int[], $2::int[]) as v(id, q)
-              where p.id = v.id and p.stock >= v.q`,
+              where pv.id = v.id and pv.stock >= v.q`,
   order: `insert into orders (order_number, user_id, total_amount, shipping_address, payment_deadline)
           values ($1, $2, $3, $4, now() + interval '30 minutes')
           returning id, order_number, total_amount, status, payment_status, shipping_address, created_at, updated_at`,
-  items: `insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase)
-          select $1::int, * from unnest($2::int[], $3::text[], $4::int[], $5::numeric[])
-          returning id, product_id as product, product_name, quantity, price_at_purchase`,
+  items: `insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase,
+                                   variant_id, sku, variant_title, variant_options)
+          select $1::int, v.product_id, l.name, l.quantity, l.price, l.variant_id, v.sku, v.title, v.options
+          from unnest($2::int[], $3::text[], $4::int[], $5::numeric[]) as l(variant_id, name, quantity, price)
+          join product_variants v on v.id = l.variant_id
+          returning id, product_id as product, product_name, variant_id, sku, variant_title, variant_options,
+                    quantity, price_at_purchase`,
   empty: `delete from cart_items where cart_id = $1`,
 };
 
@@ -379,9 +394,9 @@ async function checkout(request: FastifyRequest<{ Body: { shipping_address?: str
   if (!shipping) throw new HttpError(400, 'shipping_address required');
   const order = await inTransaction(async (client) => {
     const cart = (await q<{ id: number }>('co_cart', CHECKOUT.lockCart, [userId], client)).rows[0];
-    const lines = cart ? (await q<{ product_id: number; quantity: number }>('co_lines', CHECKOUT.lines, [cart.id], client)).rows : [];
+    const lines = cart ? (await q<{ variant_id: number; quantity: number }>('co_lines', CHECKOUT.lines, [cart.id], client)).rows : [];
     if (!cart || !lines.length) throw new HttpError(400, 'Your cart is empty.');
-    const ids = lines.map((l) => l.product_id);
+    const ids = lines.map((l) => l.variant_id);
     const products = new Map(
       (
         await q<{ id: number; name: string; price: string; stock: number; is_active: boolean }>(
@@ -394,8 +409,8 @@ async function checkout(request: FastifyRequest<{ Body: { shipping_address?: str
     );
     let total = 0;
     for (const line of lines) {
-      const p = products.get(line.product_id);
-      if (!p?.is_active || p.stock < line.quantity) throw new HttpError(400, `Insufficient stock for product ${line.product_id}`);
+      const p = products.get(line.variant_id);
+      if (!p?.is_active || p.stock < line.quantity) throw new HttpError(400, `Insufficient stock for variant ${line.variant_id}`);
       total += toPaise(p.price) * line.quantity;
     }
     const quantities = lines.map((l) => l.quantity);

@@ -81,8 +81,13 @@ export async function prepareData(options: {
       console.log(`seeding ${options.products} products into ${options.database}…`);
       await generateCatalog(db, options.products, 'gen');
       // Checkout must never run out of stock during the run.
+      // Stock lives on the variants (the trigger keeps the product's sum).
       await db.execute(
-        sql`update products set stock = 1000000, is_active = true where slug like 'gen-product-%' and id % 10 = 0`,
+        sql`update products set is_active = true where slug like 'gen-product-%' and id % 10 = 0`,
+      );
+      await db.execute(
+        sql`update product_variants v set stock = 1000000, is_active = true from products p
+            where p.id = v.product_id and p.slug like 'gen-product-%' and p.id % 10 = 0`,
       );
     }
     // The users' password hashes are made with the server's own argon2id setting: with any

@@ -51,17 +51,20 @@ async function writeBacklog(databaseUrl: string, jwtSecret: string, userId: numb
            from generate_series(1, $3::int) g
            returning id
          ), i as (
-           insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase)
-           select o.id, ($4::int[])[1 + o.id % cardinality($4::int[])], 'Bench drain item', 1, '10.00' from o
+           insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase, variant_id, sku, variant_title)
+           select o.id, v.product_id, 'Bench drain item', 1, '10.00', v.id, v.sku, v.title
+           from o cross join lateral (select id, product_id, sku, title from product_variants
+                                      where product_id = ($4::int[])[1 + o.id % cardinality($4::int[])]
+                                      order by id limit 1) v
          )
          select id from o order by id`,
         [userId, ADDRESS, count, productIds],
       );
       await client.query(
-        `update products p set stock = p.stock - v.n
+        `update product_variants pv set stock = pv.stock - v.n
          from (select ($2::int[])[1 + id % cardinality($2::int[])] as product_id, count(*)::int as n
                from unnest($1::int[]) id group by 1) v
-         where p.id = v.product_id`,
+         where pv.id = (select min(d.id) from product_variants d where d.product_id = v.product_id)`,
         [rows.map((r) => r.id), productIds],
       );
       await client.query(

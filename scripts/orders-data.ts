@@ -35,12 +35,15 @@ export async function generateOrders(db: Db, userCount: number, orderCount: numb
     on conflict do nothing`);
   await db.execute(sql`
     with p as (select min(id) lo, count(*)::int n from products)
-    insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase)
-    select o.id, pr.id, pr.name, 1 + (hashint4(o.id * 11 + k) & 3), pr.price
+    insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase,
+                             variant_id, sku, variant_title, variant_options)
+    select o.id, pr.id, pr.name, 1 + (hashint4(o.id * 11 + k) & 3), v.price, v.id, v.sku, v.title, v.options
     from orders o
     cross join p
     cross join lateral generate_series(1, 1 + (hashint4(o.id) & 2147483647) % 3) k
     join products pr on pr.id = p.lo + (hashint4(o.id * 7 + k * 13) & 2147483647) % p.n
+    cross join lateral (select id, sku, title, options, price from product_variants
+                        where product_id = pr.id order by id limit 1) v
     where o.order_number like 'ORD-0000%' and not exists (select 1 from order_items i where i.order_id = o.id)`);
   await db.execute(sql`
     update orders o set total_amount = t.total

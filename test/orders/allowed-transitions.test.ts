@@ -72,4 +72,20 @@ describe('allowed_transitions in the order detail', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(detail(replay, 201)).toEqual(order);
   });
+
+  it('replays a create answer stored before items carried their variant, with the variant read from the order', async () => {
+    const k = unique('idem-');
+    const { user, order } = await pendingOrder({ 'idempotency-key': k });
+    expect(order.items[0]!.sku).toEqual(expect.any(String));
+    await ctx.database.db.execute(
+      sql`UPDATE idempotency_keys
+          SET response_body = jsonb_set(response_body, '{items}', (
+            select jsonb_agg(i - 'variant_id' - 'sku' - 'variant_title' - 'variant_options')
+            from jsonb_array_elements(response_body->'items') i))
+          WHERE key = ${k}`,
+    );
+    const replay = await createOrder(ctx, user, undefined, { 'idempotency-key': k });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(detail(replay, 201)).toEqual(order);
+  });
 });

@@ -133,13 +133,31 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
   ], actor);
 }
 
+type StoredItem = Omit<OrderDetailView['items'][number], 'variant_id' | 'sku' | 'variant_title' | 'variant_options'> &
+  Partial<OrderDetailView['items'][number]>;
+
 /**
  * A stored first answer, replayed. One stored before the detail carried `allowed_transitions`
- * (a required field) gets it computed from its status, as it would have been then.
+ * (a required field) gets it computed from its status, as it would have been then; one
+ * stored before items carried their variant gets the items' variant snapshots (which
+ * migration 0007 wrote) read from the order, one query.
  */
-function replayedDetail(stored: unknown, actor: Actor): OrderDetailView {
-  const body = stored as Omit<OrderDetailView, 'allowed_transitions'> & Partial<OrderDetailView>;
-  return { ...body, allowed_transitions: body.allowed_transitions ?? [...allowedTransitions(body.status, actor.isStaff)] };
+async function replayedDetail(tx: Tx, stored: unknown, actor: Actor): Promise<OrderDetailView> {
+  const body = stored as Omit<OrderDetailView, 'allowed_transitions' | 'items'> &
+    Partial<OrderDetailView> & { items: StoredItem[] };
+  let items = body.items as OrderDetailView['items'];
+  if (body.items.some((i) => i.variant_id === undefined)) {
+    const rows = new Map((await repo.itemsOf(tx, body.id)).map((r) => [r.id, r]));
+    items = body.items.map((i) => {
+      const row = rows.get(i.id)!;
+      return { ...i, variant_id: row.variantId, sku: row.sku, variant_title: row.variantTitle, variant_options: row.variantOptions };
+    });
+  }
+  return {
+    ...body,
+    items,
+    allowed_transitions: body.allowed_transitions ?? [...allowedTransitions(body.status, actor.isStaff)],
+  };
 }
 
 /** Creates an order from the caller's cart, honouring an Idempotency-Key. */
@@ -157,7 +175,7 @@ export async function createOrder(
     try {
       return await deps.database.db.transaction(async (tx) => {
         const replay = idem && (await idempotency.claimOrReplay(tx, idem));
-        if (replay) return { status: replay.status, body: replayedDetail(replay.body, actor), replayed: true };
+        if (replay) return { status: replay.status, body: await replayedDetail(tx, replay.body, actor), replayed: true };
         const body = await placeOrder(tx, deps, actor, shipping);
         if (idem) await idempotency.complete(tx, idem, { status: 201, body });
         return { status: 201, body, replayed: false };
