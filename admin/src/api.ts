@@ -204,3 +204,51 @@ export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** What an upload answered: its status and parsed JSON body (null when it had none). */
+interface UploadAnswer {
+  status: number;
+  statusText: string;
+  body: unknown;
+}
+
+function postWithProgress(url: string, form: FormData, onProgress: (fraction: number) => void): Promise<UploadAnswer> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    if (session) xhr.setRequestHeader('authorization', `Bearer ${session.access}`);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        /* not JSON */
+      }
+      resolve({ status: xhr.status, statusText: xhr.statusText, body });
+    };
+    // A server that refuses a body too large may close the connection before reading it.
+    xhr.onerror = () =>
+      reject(new ApiError({ status: 0, detail: 'The upload did not reach the server, or the server closed the connection (is the file too large?).' }));
+    xhr.send(form);
+  });
+}
+
+/**
+ * POSTs a multipart form as the signed-in user, reporting upload progress (which fetch cannot);
+ * an expired token is refreshed once, as for every other call. Non-2xx answers throw an ApiError.
+ */
+export async function uploadForm<T>(url: string, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
+  let answer = await postWithProgress(url, form, onProgress);
+  if (answer.status === 401 && session && (await refreshTokens())) answer = await postWithProgress(url, form, onProgress);
+  if (answer.status === 401 && session) save(null);
+  if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+  const problem = answer.body && typeof answer.body === 'object' ? (answer.body as Partial<Problem>) : {};
+  throw new ApiError({
+    ...problem,
+    status: answer.status,
+    detail: problem.detail ?? (answer.status === 413 ? 'The file is too large.' : answer.statusText || `HTTP ${answer.status}`),
+  });
+}

@@ -121,33 +121,7 @@ export function Dashboard() {
                 </table>
               )}
             </div>
-            <div className="card">
-              <h2>Low stock</h2>
-              {d.low_stock_products.length === 0 ? (
-                <p className="empty">Every active product is well stocked.</p>
-              ) : (
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th>Product</th>
-                      <th>Category</th>
-                      <th className="num">Stock</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.low_stock_products.map((p) => (
-                      <tr key={p.id}>
-                        <td>
-                          <Link to={`/products/${p.id}`}>{p.name}</Link>
-                        </td>
-                        <td>{p.category_name}</td>
-                        <td className={`num${p.stock === 0 ? ' danger' : ''}`}>{p.stock}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </div>
+            <LowStock />
             <div className="card span-2">
               <h2>Recent orders</h2>
               {d.recent_orders.length === 0 ? (
@@ -288,4 +262,44 @@ function compactMoney(v: number): string {
   if (v >= 1e5) return `₹${(v / 1e5).toFixed(1)}L`;
   if (v >= 1e3) return `₹${(v / 1e3).toFixed(1)}k`;
   return `₹${Math.round(v)}`;
+}
+
+/** Products with an active variant below the threshold, and those variants (the catalog's list). */
+function LowStock() {
+  const low = useLoad(() => ok(shop.GET('/api/products/low_stock/')), 'low-stock');
+  return (
+    <div className="card">
+      <h2>Low stock</h2>
+      <Loadable loaded={low} empty={(rows) => (rows.length === 0 ? 'Every active product is well stocked.' : null)}>
+        {(rows) => (
+          <table className="table" data-testid="low-stock">
+            <thead>
+              <tr>
+                <th>Product</th>
+                <th>Variant</th>
+                <th className="num">Stock</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.flatMap((p) =>
+                p.low_variants.map((v, i) => (
+                  <tr key={v.id}>
+                    <td>
+                      {i === 0 ? <Link to={`/products/${p.id}`}>{p.name}</Link> : null}
+                      {i === 0 ? <span className="variant-line">{p.category_name}</span> : null}
+                    </td>
+                    <td>
+                      {v.title === 'Default' ? null : <span>{v.title} </span>}
+                      <code>{v.sku}</code>
+                    </td>
+                    <td className={`num${v.stock === 0 ? ' danger' : ''}`}>{v.stock}</td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+        )}
+      </Loadable>
+    </div>
+  );
 }

@@ -277,6 +277,7 @@ export function OrderDetail({ id }: { id: number }) {
                   <thead>
                     <tr>
                       <th>Product</th>
+                      <th>SKU</th>
                       <th className="num">Qty</th>
                       <th className="num">Price</th>
                       <th className="num">Subtotal</th>
@@ -285,7 +286,17 @@ export function OrderDetail({ id }: { id: number }) {
                   <tbody>
                     {o.items.map((item) => (
                       <tr key={item.id}>
-                        <td>{item.product ? <Link to={`/products/${item.product}`}>{item.product_name}</Link> : item.product_name}</td>
+                        <td>
+                          {item.product ? <Link to={`/products/${item.product}`}>{item.product_name}</Link> : item.product_name}
+                          {item.variant_title && item.variant_title !== 'Default' ? (
+                            <span className="variant-line" data-testid="item-variant">
+                              {item.variant_title}
+                            </span>
+                          ) : null}
+                        </td>
+                        <td>
+                          <code data-testid="item-sku">{item.sku}</code>
+                        </td>
                         <td className="num">{item.quantity}</td>
                         <td className="num">{money(item.price_at_purchase)}</td>
                         <td className="num">{money(item.subtotal)}</td>
@@ -294,7 +305,7 @@ export function OrderDetail({ id }: { id: number }) {
                   </tbody>
                   <tfoot>
                     <tr>
-                      <th colSpan={3}>Total</th>
+                      <th colSpan={4}>Total</th>
                       <td className="num">
                         <strong>{money(o.total_amount)}</strong>
                       </td>

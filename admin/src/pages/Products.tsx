@@ -14,6 +14,7 @@ import {
   useToast,
 } from '../ui';
 import { type CategoryRow, categoryOptions, useAllCategories } from './Categories';
+import { ProductExtras } from './ProductExtras';
 
 type ProductItem = Schemas['ProductListItem'];
 type ProductDetail = Schemas['ProductDetail'];
@@ -64,7 +65,9 @@ export function Products() {
       toast.ok(done);
       list.reload();
     } catch (err) {
-      toast.error(err);
+      if (err instanceof ApiError && err.problem.code === 'use_variants') {
+        toast.error(`${p.name} has several variants: set their stock on its page, in the variants grid.`);
+      } else toast.error(err);
     }
   };
 
@@ -143,6 +146,9 @@ export function Products() {
               <table className="table" data-testid="products-table">
                 <thead>
                   <tr>
+                    <th>
+                      <span className="sr-only">Image</span>
+                    </th>
                     <th>Name</th>
                     <th>Category</th>
                     <th className="num">Price</th>
@@ -154,6 +160,13 @@ export function Products() {
                 <tbody>
                   {p.results.map((product) => (
                     <tr key={product.id} data-active={product.is_active}>
+                      <td className="thumb-cell">
+                        {product.image ? (
+                          <img className="thumb" src={product.image} alt="" width={40} height={40} loading="lazy" />
+                        ) : (
+                          <span className="thumb thumb-none" aria-hidden="true" />
+                        )}
+                      </td>
                       <td>
                         <Link to={`/products/${product.id}`}>{product.name}</Link>
                         {product.is_active ? null : (
@@ -164,7 +177,9 @@ export function Products() {
                         )}
                       </td>
                       <td>{product.category_name}</td>
-                      <td className="num">{money(product.price)}</td>
+                      <td className="num">
+                        {product.price_min === product.price_max ? money(product.price_min) : `${money(product.price_min)} – ${money(product.price_max)}`}
+                      </td>
                       <td className="num">
                         <StockEditor
                           product={product}
@@ -279,7 +294,12 @@ export function ProductEdit({ id }: { id: string | null }) {
         <Link to="/products">Back to products</Link>
       </div>
       <Loadable loaded={product}>
-        {(p) => <ProductFormView key={p?.id ?? 'new'} product={p} categories={categories.data ?? []} />}
+        {(p) => (
+          <>
+            <ProductFormView key={p?.id ?? 'new'} product={p} categories={categories.data ?? []} />
+            {p ? <ProductExtras product={p} reload={product.reload} /> : null}
+          </>
+        )}
       </Loadable>
     </section>
   );
@@ -304,6 +324,8 @@ function ProductFormView({ product, categories }: { product: ProductDetail | nul
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [busy, setBusy] = useState(false);
   const set = <K extends keyof ProductForm>(key: K, value: ProductForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+  // With several variants, price and stock live on each variant (the API answers use_variants otherwise).
+  const perVariant = (product?.variants.length ?? 1) > 1;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -331,8 +353,9 @@ function ProductFormView({ product, categories }: { product: ProductDetail | nul
       is_featured: form.is_featured,
     };
     try {
+      const { price: _price, stock: _stock, ...shared } = body;
       const saved = product
-        ? await ok(shop.PATCH('/api/products/{id}/', { params: { path: { id: product.id } }, body }))
+        ? await ok(shop.PATCH('/api/products/{id}/', { params: { path: { id: product.id } }, body: perVariant ? shared : body }))
         : await ok(shop.POST('/api/products', { body }));
       toast.ok(product ? `Saved ${saved.name}.` : `Created ${saved.name}.`);
       navigate(`/products/${saved.id}`, !product);
@@ -365,13 +388,22 @@ function ProductFormView({ product, categories }: { product: ProductDetail | nul
       <Field label="Description" errors={errors.description}>
         {(p) => <textarea {...p} rows={4} value={form.description} onChange={(e) => set('description', e.target.value)} />}
       </Field>
+      {perVariant ? (
+        <p className="muted small" data-testid="per-variant-note">
+          Price and stock are set per variant, below.
+        </p>
+      ) : null}
       <div className="form-row">
-        <Field label="Price (₹)" errors={errors.price}>
-          {(p) => <input {...p} inputMode="decimal" required value={form.price} onChange={(e) => set('price', e.target.value)} />}
-        </Field>
-        <Field label="Stock" errors={errors.stock}>
-          {(p) => <input {...p} inputMode="numeric" value={form.stock} onChange={(e) => set('stock', e.target.value)} />}
-        </Field>
+        {perVariant ? null : (
+          <>
+            <Field label="Price (₹)" errors={errors.price}>
+              {(p) => <input {...p} inputMode="decimal" required value={form.price} onChange={(e) => set('price', e.target.value)} />}
+            </Field>
+            <Field label="Stock" errors={errors.stock}>
+              {(p) => <input {...p} inputMode="numeric" value={form.stock} onChange={(e) => set('stock', e.target.value)} />}
+            </Field>
+          </>
+        )}
         <Field label="Category" errors={errors.category}>
           {(p) => (
             <select {...p} required value={form.category} onChange={(e) => set('category', e.target.value)}>
