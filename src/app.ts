@@ -103,7 +103,14 @@ export async function buildApp({ services, logger }: AppOptions) {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        // Product images come from the media base: this origin, PUBLIC_URL's, or MEDIA_PUBLIC_URL's
+        // (a bucket or CDN), which the admin app shows.
+        imgSrc: [
+          "'self'",
+          'data:',
+          'validator.swagger.io',
+          ...[config.publicUrl, config.media.publicUrl].flatMap((url) => (url ? [new URL(url).origin] : [])),
+        ],
         styleSrc: ["'self'", "'unsafe-inline'"],
         scriptSrc: ["'self'"],
         connectSrc: ["'self'"],
