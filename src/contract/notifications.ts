@@ -4,7 +4,8 @@ import { Id, Nullable, Page, PageQuery, ref, Timestamp } from './common.js';
 const EMAIL_STATUSES = ['queued', 'sent', 'failed'] as const;
 
 /** An outgoing e-mail as staff see it (`/api/admin/emails/`). */
-const Email = Type.Object(
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const Email = Type.Object(
   {
     id: Id,
     to: Type.String(),
