@@ -3,8 +3,10 @@ import { Id, Nullable, Page, PageQuery, ref, Timestamp } from './common.js';
 
 const EMAIL_STATUSES = ['queued', 'sent', 'failed'] as const;
 
-/** An outgoing e-mail as staff see it (`/api/admin/emails/`). */
-/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+/**
+ * An outgoing e-mail as staff see it (`/api/admin/emails/`).
+ * @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others.
+ */
 export const Email = Type.Object(
   {
     id: Id,
