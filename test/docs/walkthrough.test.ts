@@ -275,7 +275,7 @@ describe('docs/walkthrough.md', () => {
             .filter(Boolean);
         };
         const [orderNumber, status, paymentStatus, total, , replayedNumber] = linesOf(
-          '/api/orders/create_order/',
+          'Idempotency-Key: walkthrough-checkout-1',
         );
         expect(orderNumber).toMatch(/^ORD-[0-9A-F]{12}$/);
         expect([status, paymentStatus]).toEqual(['pending', 'pending']);
