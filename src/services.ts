@@ -10,6 +10,7 @@ import {
   MemoryLoginLimiter,
   PasswordHasher,
   RedisLoginLimiter,
+  staffContacts,
   TokenSigner,
 } from './modules/accounts/index.js';
 import { deleteIdleGuestCarts } from './modules/cart/index.js';
@@ -20,6 +21,7 @@ import {
   emailEventConsumer,
   fileMailer,
   type MailDeps,
+  queueEmail,
   sendEmail,
   smtpMailer,
 } from './modules/notifications/index.js';
@@ -120,6 +122,16 @@ export function buildServices(input: {
     timeoutMs: 15_000,
     retryDelaysMs: RETRY_DELAYS_MS,
     disableAfterMs: DISABLE_AFTER_FAILING_MS,
+    // Staff hear of an endpoint switched off by e-mail, queued in the transaction that does it.
+    async onEndpointDisabled(tx, endpoint, reason) {
+      for (const staff of await staffContacts(tx)) {
+        await queueEmail(tx, config.mail, {
+          to: staff.email,
+          template: 'webhook_disabled',
+          context: { name: staff.name, url: endpoint.url, reason },
+        });
+      }
+    },
   };
   const eventConsumers = [emailEventConsumer(mail), webhookEventConsumer(webhooks)];
   return { config, database, redis, jobs, accounts, orders, payments, mail, webhooks, eventConsumers };

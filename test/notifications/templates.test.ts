@@ -23,6 +23,7 @@ const cases: [EmailTemplate, Record<string, unknown>, string][] = [
   ['welcome', { name: 'Asha', username: 'asha' }, 'Welcome to Chai & Co'],
   ['password_changed', { name: 'Asha', username: 'asha', changed_at: 'today', reset_request_url: 'https://chai.example/reset-password' }, 'Your Chai & Co password was changed'],
   ['password_reset', { name: 'Asha', username: 'asha', reset_url: 'https://chai.example/reset-password?token=abc', valid_minutes: 60 }, 'Reset your Chai & Co password'],
+  ['webhook_disabled', { name: 'Asha', url: 'https://erp.example/hooks', reason: 'the receiver answered 410 Gone' }, 'A Chai & Co webhook endpoint was switched off'],
 ];
 
 describe('e-mail templates', () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { and, eq, like } from 'drizzle-orm';
+import { emails } from '../../src/db/schema/index.js';
 import { enqueueWebhookDeliveries, RETRY_DELAYS_MS, systemResolver } from '../../src/modules/webhooks/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { bearer, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
@@ -51,6 +53,15 @@ async function endpoint(url: string, event_types = ['order.paid']) {
   const res = await as('POST', '/api/admin/webhook-endpoints/', { url, event_types });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<{ id: number; secret: string }>();
+}
+
+/** The "endpoint switched off" e-mails about this URL. */
+async function staffNotices(url: string) {
+  const rows = await ctx.database.db
+    .select({ to: emails.to, text: emails.text, template: emails.template })
+    .from(emails)
+    .where(and(eq(emails.template, 'webhook_disabled'), like(emails.text, `%${url}%`)));
+  return rows;
 }
 
 async function emit(type = 'order.paid', data: object = { order_id: 42 }) {
@@ -142,11 +153,17 @@ describe('webhook deliveries', () => {
   });
 
   it('switch the endpoint off at once on 410, and after failing for too long', async () => {
-    const gone = await endpoint(receiver.on('/gone', { status: 410 }));
+    const goneUrl = receiver.on('/gone', { status: 410 });
+    const gone = { ...(await endpoint(goneUrl)), url: goneUrl };
     await emit();
     const rows = await settled(gone.id);
     expect(rows).toEqual([expect.objectContaining({ status: 'failed', response_status: 410, next_attempt_at: null })]);
     expect((await as('GET', `/api/admin/webhook-endpoints/${gone.id}/`)).json().is_active).toBe(false);
+    // Every active staff user is e-mailed, once, in the transaction that switched it off.
+    const notices = await staffNotices(gone.url);
+    expect(notices.map((n) => n.to)).toContain(admin.email);
+    expect(new Set(notices.map((n) => n.to)).size).toBe(notices.length);
+    expect(notices[0]!.text).toContain('410 Gone');
     // Nothing more goes to a disabled endpoint; a retry is refused until staff switch it on.
     await emit();
     await new Promise((r) => setTimeout(r, 1_000));
@@ -159,6 +176,7 @@ describe('webhook deliveries', () => {
     const failed = await settled(failing.id);
     expect(failed).toEqual([expect.objectContaining({ status: 'failed', response_status: 503, next_attempt_at: null })]);
     expect((await as('GET', `/api/admin/webhook-endpoints/${failing.id}/`)).json().is_active).toBe(false);
+    expect((await staffNotices(receiver.on('/failing', { status: 503 })))[0]!.text).toContain('failing for 3 days');
     // Switched on again: its failures are forgotten.
     const on = await as('PATCH', `/api/admin/webhook-endpoints/${failing.id}/`, { is_active: true });
     expect(on.json()).toMatchObject({ is_active: true, failing_since: null });

@@ -6,7 +6,7 @@ export { accountsRoutes, type LoginHook, userView } from './routes.js';
 export { type AccountsDeps, authenticate } from './service.js';
 export { getAddress } from './addresses.js';
 export { getUser, listUsers, updateUser, type UserFilter } from './admin.js';
-export { createOrPromoteAdmin } from './staff.js';
+export { createOrPromoteAdmin, staffContacts } from './staff.js';
 export { PasswordHasher } from './passwords.js';
 export { TokenSigner } from './tokens.js';
 export { MemoryLoginLimiter, RedisLoginLimiter } from './login-limiter.js';

@@ -1,4 +1,6 @@
-import type { Database } from '../../db/client.js';
+import { and, eq } from 'drizzle-orm';
+import type { Database, Executor } from '../../db/client.js';
+import { users } from '../../db/schema/index.js';
 import { ValidationError } from '../../http/errors.js';
 import { rethrowNameConflict, takenNameErrors } from './login-names.js';
 import { type PasswordHasher, passwordProblems } from './passwords.js';
@@ -44,4 +46,14 @@ export async function createOrPromoteAdmin(
   } catch (err) {
     return rethrowNameConflict(db, err, input);
   }
+}
+
+/** The active staff users' addresses and first names (who operational notices go to). */
+export async function staffContacts(ex: Executor): Promise<{ email: string; name: string }[]> {
+  const rows = await ex
+    .select({ email: users.email, firstName: users.firstName, username: users.username })
+    .from(users)
+    .where(and(eq(users.isStaff, true), eq(users.isActive, true)))
+    .orderBy(users.id);
+  return rows.map((r) => ({ email: r.email, name: r.firstName || r.username }));
 }

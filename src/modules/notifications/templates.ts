@@ -11,7 +11,8 @@ export type EmailTemplate =
   | 'order_refunded'
   | 'welcome'
   | 'password_changed'
-  | 'password_reset';
+  | 'password_reset'
+  | 'webhook_disabled';
 
 /** The shop's branding, from SHOP_NAME and SHOP_URL. */
 export interface Branding {

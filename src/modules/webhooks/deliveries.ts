@@ -126,12 +126,14 @@ async function recordOutcome(deps: WebhooksDeps, delivery: DeliveryRow, sent: bo
 }
 
 async function disableEndpoint(deps: WebhooksDeps, tx: Executor, endpointId: number, reason: string): Promise<void> {
-  await tx
+  const [endpoint] = await tx
     .update(webhookEndpoints)
     .set({ isActive: false, disabledReason: reason, updatedAt: new Date() })
-    .where(eq(webhookEndpoints.id, endpointId));
-  // Staff are told through the log until the e-mail module offers a staff notice (see docs/deploying.md).
+    .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.isActive, true)))
+    .returning({ id: webhookEndpoints.id, url: webhookEndpoints.url });
+  if (!endpoint) return; // switched off before (by staff, or by another delivery): told once
   deps.log.warn({ webhookEndpointId: endpointId, reason }, 'webhook endpoint disabled');
+  await deps.onEndpointDisabled?.(tx, endpoint, reason);
 }
 
 /** A new pending attempt of the same event to the same endpoint (same body, same webhook-id), and its job. */

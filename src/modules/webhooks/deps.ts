@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Database } from '../../db/client.js';
+import type { Database, Executor } from '../../db/client.js';
 import type { JobQueue } from '../jobs/index.js';
 import type { Resolver } from './addresses.js';
 
@@ -21,4 +21,9 @@ export interface WebhooksDeps {
   retryDelaysMs: readonly number[];
   /** An endpoint failing this long is switched off (3 days). */
   disableAfterMs: number;
+  /**
+   * Told, in the transaction that switches an endpoint off (410, or failing too long), so that
+   * staff hear of it: services.ts e-mails every active staff user.
+   */
+  onEndpointDisabled?: (tx: Executor, endpoint: { id: number; url: string }, reason: string) => Promise<void>;
 }
