@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, lt, ne, or, isNotNull, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client.js';
 import { passwordResetTokens, users } from '../../db/schema/index.js';
-import { BadRequest, TooManyRequests, ValidationError } from '../../http/errors.js';
+import { BadRequest, TooManyRequests } from '../../http/errors.js';
 import { queueEmail } from '../notifications/index.js';
-import { passwordProblems } from './passwords.js';
+import { newPasswordHash } from './passwords.js';
 import * as repo from './repository.js';
 import type { AccountsDeps, ClientMeta } from './service.js';
 
@@ -75,14 +75,7 @@ export async function confirmPasswordReset(
   const [found] = await db.select().from(passwordResetTokens).where(live);
   const user = found && (await repo.findUserById(db, found.userId));
   if (!found || !user?.isActive) throw new BadRequest(INVALID, 'reset_token_invalid');
-  const problems = await passwordProblems(input.new_password, {
-    username: user.username,
-    email: user.email,
-    first_name: user.firstName,
-    last_name: user.lastName,
-  });
-  if (problems.length) throw new ValidationError({ new_password: problems });
-  const passwordHash = await deps.hasher.hash(input.new_password);
+  const passwordHash = await newPasswordHash(deps.hasher, user, input.new_password);
   await db.transaction(async (tx) => {
     const locked = await repo.lockUserSessions(tx, user.id);
     // Used up atomically: of two confirmations racing with one token, one gets here.

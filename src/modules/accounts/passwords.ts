@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { ValidationError } from '../../http/errors.js';
 
 const ARGON2ID = 2; // Algorithm.Argon2id (a const enum, not importable under verbatimModuleSyntax)
 
@@ -105,4 +106,23 @@ export function similarity(a: string, b: string): number {
     prev = row;
   }
   return (2 * prev[b.length]!) / (a.length + b.length);
+}
+
+/**
+ * A user's new password, checked against the rules (a 400 naming `new_password` lists what
+ * it breaks) and hashed: a password change and a reset both take this path.
+ */
+export async function newPasswordHash(
+  hasher: PasswordHasher,
+  user: { username: string; email: string; firstName: string; lastName: string },
+  password: string,
+): Promise<string> {
+  const problems = await passwordProblems(password, {
+    username: user.username,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+  });
+  if (problems.length) throw new ValidationError({ new_password: problems });
+  return hasher.hash(password);
 }

@@ -10,7 +10,7 @@ import {
 } from '../../http/errors.js';
 import { type LoginLimiter, loginKey } from './login-limiter.js';
 import { rethrowNameConflict, takenNameErrors } from './login-names.js';
-import { type PasswordHasher, passwordProblems } from './passwords.js';
+import { newPasswordHash, type PasswordHasher, passwordProblems } from './passwords.js';
 import * as repo from './repository.js';
 import type { ProfileInput, RegisterInput } from '../../contract/index.js';
 import type { RefreshClaims, TokenSigner } from './tokens.js';
@@ -334,14 +334,7 @@ export async function changePassword(
     throw ValidationError.field('old_password', 'Old password is incorrect.');
   }
   await deps.limiter.reset(key);
-  const problems = await passwordProblems(input.new_password, {
-    username: user.username,
-    email: user.email,
-    first_name: user.firstName,
-    last_name: user.lastName,
-  });
-  if (problems.length) throw new ValidationError({ new_password: problems });
-  const passwordHash = await deps.hasher.hash(input.new_password);
+  const passwordHash = await newPasswordHash(deps.hasher, user, input.new_password);
   return db.transaction(async (tx) => {
     const locked = await repo.lockUserSessions(tx, user.id);
     if (!locked?.user.isActive) {
