@@ -70,6 +70,17 @@ describe('add: input validation', () => {
       product_id: ['Product not found or inactive'],
     });
   });
+
+  it('a quantity change on a line whose product was deactivated names product_id, as in v1, and variant_id', async () => {
+    const product = await makeProduct(shop);
+    const { as, cart } = await guest(product.id);
+    await patchProduct(shop, product.id, { is_active: false });
+    const res = await patchItem(as, cart.items[0]!.id, 2);
+    expect(expectProblem(res, 400, 'validation_error', 'product_id').errors).toEqual({
+      product_id: ['Product not found or inactive'],
+      variant_id: ['Variant not found or inactive'],
+    });
+  });
 });
 
 describe('add: stock', () => {

@@ -69,16 +69,20 @@ interface CartAddTarget {
   productId?: number;
 }
 
+/**
+ * `field` names what the request chose the variant by; `line` is a cart line's variant (a
+ * quantity change), reported under both names: `product_id` as v1 clients read it.
+ */
 function checkAvailability<V extends { stock: number; isActive: boolean }>(
   variant: V | undefined,
   quantity: number,
-  field: 'variant_id' | 'product_id',
+  field: 'variant_id' | 'product_id' | 'line',
 ): asserts variant is V {
   if (!variant || !variant.isActive) {
-    throw ValidationError.field(
-      field,
-      field === 'variant_id' ? 'Variant not found or inactive' : 'Product not found or inactive',
-    );
+    const variantGone = 'Variant not found or inactive';
+    const productGone = 'Product not found or inactive';
+    if (field === 'line') throw new ValidationError({ product_id: [productGone], variant_id: [variantGone] });
+    throw ValidationError.field(field, field === 'variant_id' ? variantGone : productGone);
   }
   if (quantity > variant.stock) {
     throw ValidationError.field('quantity', `Only ${variant.stock} items available in stock`);
@@ -144,7 +148,7 @@ export function setItemQuantity(database: Database, owner: CartOwner, itemId: nu
     const item = await repo.findItem(tx, cart.id, itemId);
     if (!item) throw new NotFound(NOT_IN_CART);
     const variant = await repo.variantForCart(tx, cart.id, item.variantId);
-    checkAvailability(variant, quantity, 'variant_id');
+    checkAvailability(variant, quantity, 'line');
     assertTotalFits(variant, item.quantity, quantity);
     await repo.setItemQuantity(tx, item.id, quantity);
   }).then((result) => {
