@@ -224,6 +224,28 @@ describe('webhook deliveries', () => {
     expect(verify(made.secret, second!)).toMatchObject({ type: 'order.paid' });
   });
 
+  it('are retried by staff early: the planned attempt is made now, and not again when it comes due', async () => {
+    ctx.services.webhooks.retryDelaysMs = [2_000];
+    const url = receiver.on('/early', { status: 500 }, { status: 200 });
+    const made = await endpoint(url);
+    await emit();
+    // The first attempt failed, and the schedule planned the second.
+    const failed = await waitFor(async () => (await deliveries(made.id)).find((d) => d.status === 'failed'));
+    expect((await deliveries(made.id))[0]).toMatchObject({ attempt: 2, status: 'pending' });
+    const res = await as('POST', `/api/admin/webhook-deliveries/${failed!.id}/retry/`);
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ attempt: 2, status: 'pending' });
+    const rows = await waitFor(async () => {
+      const all = await deliveries(made.id);
+      return all[0]?.status === 'succeeded' && all;
+    });
+    expect(rows[0]).toMatchObject({ attempt: 2, status: 'succeeded' });
+    // Past the planned time: still two requests, two attempts.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(receiver.requestsTo('/early')).toHaveLength(2);
+    expect(await deliveries(made.id)).toHaveLength(2);
+  });
+
   it('are refused at delivery time when the host now resolves to a private address (DNS rebinding)', async () => {
     Object.assign(ctx.services.webhooks, {
       allowPrivate: false,

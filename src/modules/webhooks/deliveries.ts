@@ -161,14 +161,35 @@ async function addAttempt(
   return row!;
 }
 
-/** Staff retry of an attempt: a new attempt of the same message now (409 when the endpoint is off). */
+/**
+ * Staff retry of an attempt: the same message again now — the attempt the schedule planned,
+ * made early, or else a new one (409 when the endpoint is off).
+ */
 export async function retryDelivery(deps: WebhooksDeps, deliveryId: number): Promise<DeliveryRow> {
   return deps.database.db.transaction(async (tx) => {
     const [delivery] = await tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId));
     if (!delivery) throw new NotFound('No such webhook delivery.');
     const endpoint = await getEndpoint(tx, delivery.endpointId);
     if (!endpoint.isActive) throw new Conflict('The endpoint is disabled: switch it on (is_active) first.');
-    return addAttempt(deps, tx, delivery, { step: null, dueAt: new Date() });
+    // An attempt the schedule has already planned is made now instead: a new one beside it
+    // would send the message twice (once now, once when the planned one comes due).
+    const now = new Date();
+    const [planned] = await tx
+      .update(webhookDeliveries)
+      .set({ nextAttemptAt: now })
+      .where(
+        and(
+          eq(webhookDeliveries.endpointId, delivery.endpointId),
+          eq(webhookDeliveries.eventId, delivery.eventId),
+          eq(webhookDeliveries.status, 'pending'),
+        ),
+      )
+      .returning();
+    if (planned) {
+      await deps.jobs.enqueue(tx, 'webhook-deliver', { deliveryId: planned.id });
+      return planned;
+    }
+    return addAttempt(deps, tx, delivery, { step: null, dueAt: now });
   });
 }
 
