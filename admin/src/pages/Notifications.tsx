@@ -3,7 +3,16 @@
 import type { QueryOf, RequestBody, Schemas } from '@shop/client';
 import { type FormEvent, useState } from 'react';
 import { dateTime, ok, oneOf, shop } from '../api';
-import { Field, fieldErrorsOf, Loadable, Pagination, StatusBadge, useLoad, useQueryParam, useToast } from '../ui';
+import {
+  Field,
+  fieldErrorsOf,
+  Loadable,
+  Pagination,
+  StatusBadge,
+  useLoad,
+  useQueryParam,
+  useToast,
+} from '../ui';
 
 const PAGE_SIZE = 25;
 
@@ -25,7 +34,11 @@ const EVENT_TYPES: Record<EventType, true> = {
   'product.out_of_stock': true,
   'customer.created': true,
 };
-const DELIVERY_STATUSES: Record<NonNullable<DeliveriesQuery['status']>, true> = { pending: true, succeeded: true, failed: true };
+const DELIVERY_STATUSES: Record<NonNullable<DeliveriesQuery['status']>, true> = {
+  pending: true,
+  succeeded: true,
+  failed: true,
+};
 
 function usePage(): [number, (n: number) => void] {
   const [pageParam, setPage] = useQueryParam('page', '1');
@@ -38,7 +51,10 @@ export function Emails() {
   const [page, setPage] = usePage();
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const query = { page, page_size: PAGE_SIZE };
-  const list = useLoad(() => ok(shop.GET('/api/admin/emails', { params: { query } })), JSON.stringify(query));
+  const list = useLoad(
+    () => ok(shop.GET('/api/admin/emails', { params: { query } })),
+    JSON.stringify(query),
+  );
   return (
     <section>
       <div className="page-head">
@@ -79,13 +95,23 @@ export function Emails() {
             </>
           )}
         </Loadable>
-        {selectedId ? <EmailPreview key={selectedId} id={selectedId} onClose={() => setSelectedId(null)} /> : null}
+        {selectedId ? (
+          <EmailPreview key={selectedId} id={selectedId} onClose={() => setSelectedId(null)} />
+        ) : null}
       </div>
     </section>
   );
 }
 
-function EmailRow({ email: e, selected, onSelect }: { email: Email; selected: boolean; onSelect: () => void }) {
+function EmailRow({
+  email: e,
+  selected,
+  onSelect,
+}: {
+  email: Email;
+  selected: boolean;
+  onSelect: () => void;
+}) {
   return (
     <tr data-email-id={e.id} className={selected ? 'selected' : undefined}>
       <td>{dateTime(e.created_at)}</td>
@@ -99,7 +125,10 @@ function EmailRow({ email: e, selected, onSelect }: { email: Email; selected: bo
       <td>
         <StatusBadge status={e.status} />
         {e.last_error ? (
-          <div className={`small ${e.status === 'failed' ? 'danger' : 'muted'}`} data-testid="email-error">
+          <div
+            className={`small ${e.status === 'failed' ? 'danger' : 'muted'}`}
+            data-testid="email-error"
+          >
             {e.last_error}
           </div>
         ) : null}
@@ -112,7 +141,10 @@ function EmailRow({ email: e, selected, onSelect }: { email: Email; selected: bo
 
 function EmailPreview({ id, onClose }: { id: number; onClose: () => void }) {
   const [tab, setTab] = useState<'html' | 'text'>('html');
-  const preview = useLoad(() => ok(shop.GET('/api/admin/emails/{id}/preview/', { params: { path: { id } } })), String(id));
+  const preview = useLoad(
+    () => ok(shop.GET('/api/admin/emails/{id}/preview/', { params: { path: { id } } })),
+    String(id),
+  );
   return (
     <aside className="card preview" aria-label="E-mail preview" data-testid="email-preview">
       <div className="card-head">
@@ -146,7 +178,12 @@ function EmailPreview({ id, onClose }: { id: number; onClose: () => void }) {
             </div>
             {tab === 'html' ? (
               // sandbox="": no scripts, no forms, no navigation, an origin of its own.
-              <iframe className="email-frame" title={`HTML of “${p.subject}”`} sandbox="" srcDoc={p.html} />
+              <iframe
+                className="email-frame"
+                title={`HTML of “${p.subject}”`}
+                sandbox=""
+                srcDoc={p.html}
+              />
             ) : (
               <pre className="email-text" data-testid="email-text">
                 {p.text}
@@ -167,11 +204,19 @@ export function Webhooks() {
   const [openId, setOpenId] = useState<number | null>(null);
   const [created, setCreated] = useState<Created | null>(null);
   const query = { page, page_size: PAGE_SIZE };
-  const list = useLoad(() => ok(shop.GET('/api/admin/webhook-endpoints/', { params: { query } })), JSON.stringify(query));
+  const list = useLoad(
+    () => ok(shop.GET('/api/admin/webhook-endpoints/', { params: { query } })),
+    JSON.stringify(query),
+  );
 
   const toggle = async (e: Endpoint) => {
     try {
-      await ok(shop.PATCH('/api/admin/webhook-endpoints/{id}/', { params: { path: { id: e.id } }, body: { is_active: !e.is_active } }));
+      await ok(
+        shop.PATCH('/api/admin/webhook-endpoints/{id}/', {
+          params: { path: { id: e.id } },
+          body: { is_active: !e.is_active },
+        }),
+      );
       toast.ok(`${e.url} ${e.is_active ? 'disabled' : 'enabled'}.`);
       list.reload();
     } catch (err) {
@@ -181,7 +226,9 @@ export function Webhooks() {
   const remove = async (e: Endpoint) => {
     if (!confirm(`Delete the endpoint ${e.url} and its delivery history?`)) return;
     try {
-      await ok(shop.DELETE('/api/admin/webhook-endpoints/{id}/', { params: { path: { id: e.id } } }));
+      await ok(
+        shop.DELETE('/api/admin/webhook-endpoints/{id}/', { params: { path: { id: e.id } } }),
+      );
       toast.ok(`${e.url} deleted.`);
       if (openId === e.id) setOpenId(null);
       list.reload();
@@ -222,7 +269,11 @@ export function Webhooks() {
                 </thead>
                 <tbody>
                   {p.results.map((e) => (
-                    <tr key={e.id} data-endpoint-id={e.id} className={e.id === openId ? 'selected' : undefined}>
+                    <tr
+                      key={e.id}
+                      data-endpoint-id={e.id}
+                      className={e.id === openId ? 'selected' : undefined}
+                    >
                       <td className="break">
                         <code>{e.url}</code>
                       </td>
@@ -237,13 +288,21 @@ export function Webhooks() {
                       </td>
                       <td>
                         <label className="switch">
-                          <input type="checkbox" checked={e.is_active} onChange={() => void toggle(e)} />
+                          <input
+                            type="checkbox"
+                            checked={e.is_active}
+                            onChange={() => void toggle(e)}
+                          />
                           <span className="sr-only">Active: {e.url}</span>
                           <span className="switch-track" aria-hidden="true" />
                         </label>
                       </td>
                       <td>
-                        {e.failing_since ? <span className="badge badge-failed">{dateTime(e.failing_since)}</span> : '—'}
+                        {e.failing_since ? (
+                          <span className="badge badge-failed">{dateTime(e.failing_since)}</span>
+                        ) : (
+                          '—'
+                        )}
                       </td>
                       <td>{dateTime(e.created_at)}</td>
                       <td className="row-actions">
@@ -255,7 +314,11 @@ export function Webhooks() {
                         >
                           Deliveries
                         </button>
-                        <button type="button" className="small danger" onClick={() => void remove(e)}>
+                        <button
+                          type="button"
+                          className="small danger"
+                          onClick={() => void remove(e)}
+                        >
                           Delete
                         </button>
                       </td>
@@ -291,7 +354,11 @@ function CreateEndpoint({ onCreated }: { onCreated: (created: Created) => void }
     setBusy(true);
     setErrors({});
     try {
-      const created = await ok(shop.POST('/api/admin/webhook-endpoints/', { body: { url: url.trim(), event_types: types } }));
+      const created = await ok(
+        shop.POST('/api/admin/webhook-endpoints/', {
+          body: { url: url.trim(), event_types: types },
+        }),
+      );
       setUrl('');
       setTypes([]);
       onCreated(created);
@@ -304,16 +371,33 @@ function CreateEndpoint({ onCreated }: { onCreated: (created: Created) => void }
     }
   };
   const typeErrors = Object.entries(errors)
-    .filter(([k]) => k === 'event_types' || k.startsWith('event_types.') || k.startsWith('event_types/'))
+    .filter(
+      ([k]) => k === 'event_types' || k.startsWith('event_types.') || k.startsWith('event_types/'),
+    )
     .flatMap(([, v]) => v);
   return (
-    <form className="card endpoint-form" onSubmit={(e) => void submit(e)} aria-label="New webhook endpoint" noValidate>
+    <form
+      className="card endpoint-form"
+      onSubmit={(e) => void submit(e)}
+      aria-label="New webhook endpoint"
+      noValidate
+    >
       <div className="card-head">
         <h2>New endpoint</h2>
       </div>
-      <Field label="URL" errors={errors.url} hint="Events are POSTed here, signed with the endpoint’s secret.">
+      <Field
+        label="URL"
+        errors={errors.url}
+        hint="Events are POSTed here, signed with the endpoint’s secret."
+      >
         {(props) => (
-          <input {...props} type="url" placeholder="https://hooks.example.com/shop" value={url} onChange={(e) => setUrl(e.target.value)} />
+          <input
+            {...props}
+            type="url"
+            placeholder="https://hooks.example.com/shop"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+          />
         )}
       </Field>
       <fieldset className={`event-types${typeErrors.length ? ' field-invalid' : ''}`}>
@@ -324,7 +408,11 @@ function CreateEndpoint({ onCreated }: { onCreated: (created: Created) => void }
               <input
                 type="checkbox"
                 checked={types.includes(t)}
-                onChange={(e) => setTypes((list) => (e.target.checked ? [...list, t] : list.filter((x) => x !== t)))}
+                onChange={(e) =>
+                  setTypes((list) =>
+                    e.target.checked ? [...list, t] : list.filter((x) => x !== t),
+                  )
+                }
               />
               <code>{t}</code>
             </label>
@@ -364,8 +452,8 @@ function SecretOnce({ created, onDone }: { created: Created; onDone: () => void 
         <h2>Signing secret of {created.url}</h2>
       </div>
       <p>
-        <strong>Copy it now: you will not see it again.</strong> The receiver needs it to check the <code>webhook-signature</code>{' '}
-        header of each request.
+        <strong>Copy it now: you will not see it again.</strong> The receiver needs it to check the{' '}
+        <code>webhook-signature</code> header of each request.
       </p>
       <div className="secret-line">
         <code id="endpoint-secret">{created.secret}</code>
@@ -380,18 +468,37 @@ function SecretOnce({ created, onDone }: { created: Created; onDone: () => void 
   );
 }
 
-function Deliveries({ id, endpoint, onChange }: { id: number; endpoint: Endpoint | null; onChange: () => void }) {
+function Deliveries({
+  id,
+  endpoint,
+  onChange,
+}: {
+  id: number;
+  endpoint: Endpoint | null;
+  onChange: () => void;
+}) {
   const toast = useToast();
   const [status, setStatus] = useState('');
   const [page, setPage] = useState(1);
-  const query: DeliveriesQuery = { status: oneOf(status, DELIVERY_STATUSES), page, page_size: PAGE_SIZE };
+  const query: DeliveriesQuery = {
+    status: oneOf(status, DELIVERY_STATUSES),
+    page,
+    page_size: PAGE_SIZE,
+  };
   const list = useLoad(
-    () => ok(shop.GET('/api/admin/webhook-endpoints/{id}/deliveries/', { params: { path: { id }, query } })),
+    () =>
+      ok(
+        shop.GET('/api/admin/webhook-endpoints/{id}/deliveries/', {
+          params: { path: { id }, query },
+        }),
+      ),
     `${id} ${JSON.stringify(query)}`,
   );
   const retry = async (d: Delivery) => {
     try {
-      await ok(shop.POST('/api/admin/webhook-deliveries/{id}/retry/', { params: { path: { id: d.id } } }));
+      await ok(
+        shop.POST('/api/admin/webhook-deliveries/{id}/retry/', { params: { path: { id: d.id } } }),
+      );
       toast.ok(`${d.event_type} sent again.`);
       list.reload();
       onChange();
@@ -402,13 +509,24 @@ function Deliveries({ id, endpoint, onChange }: { id: number; endpoint: Endpoint
   return (
     <div className="card deliveries" data-testid="deliveries">
       <div className="card-head">
-        <h2>Deliveries{endpoint ? <> to <code>{endpoint.url}</code></> : null}</h2>
+        <h2>
+          Deliveries
+          {endpoint ? (
+            <>
+              {' '}
+              to <code>{endpoint.url}</code>
+            </>
+          ) : null}
+        </h2>
         <label className="inline-field">
           Status{' '}
-          <select value={status} onChange={(e) => {
+          <select
+            value={status}
+            onChange={(e) => {
               setStatus(e.target.value);
               setPage(1);
-            }}>
+            }}
+          >
             <option value="">Any</option>
             {Object.keys(DELIVERY_STATUSES).map((s) => (
               <option key={s} value={s}>
@@ -421,58 +539,114 @@ function Deliveries({ id, endpoint, onChange }: { id: number; endpoint: Endpoint
           Refresh
         </button>
       </div>
-      <Loadable loaded={list} empty={(p) => (p.count === 0 ? (status ? 'No deliveries match.' : 'Nothing sent to this endpoint yet.') : null)}>
-        {(p) => (
-          <>
-            <div className="table-wrap">
-              <table className="table" data-testid="deliveries-table">
-                <thead>
-                  <tr>
-                    <th>Created</th>
-                    <th>Event</th>
-                    <th className="num">Attempt</th>
-                    <th>Status</th>
-                    <th className="num">Response</th>
-                    <th className="num">Duration</th>
-                    <th>Next attempt</th>
-                    <th>Answer</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {p.results.map((d) => (
-                    <tr key={d.id} data-delivery-id={d.id} data-status={d.status}>
-                      <td>{dateTime(d.created_at)}</td>
-                      <td>
-                        <code>{d.event_type}</code>
-                        <div className="muted small">
-                          <code>{d.event_id}</code>
-                        </div>
-                      </td>
-                      <td className="num">{d.attempt}</td>
-                      <td>
-                        <StatusBadge status={d.status} />
-                      </td>
-                      <td className="num">{d.response_status ?? '—'}</td>
-                      <td className="num">{d.duration_ms === null ? '—' : `${d.duration_ms} ms`}</td>
-                      <td>{dateTime(d.next_attempt_at)}</td>
-                      <td className="snippet">{d.response_snippet ? <code>{d.response_snippet}</code> : '—'}</td>
-                      <td>
-                        {d.status === 'failed' ? (
-                          <button type="button" className="small secondary" onClick={() => void retry(d)}>
-                            Retry
-                          </button>
-                        ) : null}
-                      </td>
+      <Loadable
+        loaded={list}
+        empty={(p) =>
+          p.count === 0
+            ? status
+              ? 'No deliveries match.'
+              : 'Nothing sent to this endpoint yet.'
+            : null
+        }
+      >
+        {(p) => {
+          return (
+            <>
+              <div className="table-wrap">
+                <table className="table" data-testid="deliveries-table">
+                  <thead>
+                    <tr>
+                      <th>Created</th>
+                      <th>Event</th>
+                      <th className="num">Attempt</th>
+                      <th>Status</th>
+                      <th className="num">Response</th>
+                      <th className="num">Duration</th>
+                      <th>Next attempt</th>
+                      <th>Answer</th>
+                      <th />
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={setPage} />
-          </>
-        )}
+                  </thead>
+                  <tbody>
+                    {p.results.map((d) => (
+                      <tr
+                        key={d.id}
+                        data-delivery-id={d.id}
+                        data-status={d.status}
+                        data-attempt={d.attempt}
+                      >
+                        <td>{dateTime(d.created_at)}</td>
+                        <td>
+                          <code>{d.event_type}</code>
+                          <div className="muted small">
+                            <code>{d.event_id}</code>
+                          </div>
+                        </td>
+                        <td className="num">{d.attempt}</td>
+                        <td>
+                          <StatusBadge status={d.status} />
+                        </td>
+                        <td className="num">{d.response_status ?? '—'}</td>
+                        <td className="num">
+                          {d.duration_ms === null ? '—' : `${d.duration_ms} ms`}
+                        </td>
+                        <td>{dateTime(d.next_attempt_at)}</td>
+                        <td className="snippet">
+                          {d.response_snippet ? <code>{d.response_snippet}</code> : '—'}
+                        </td>
+                        <td>
+                          {d.status === 'failed' ? (
+                            <RetryCell
+                              delivery={d}
+                              later={laterAttempt(d, p.results)}
+                              onRetry={retry}
+                            />
+                          ) : null}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <Pagination page={page} count={p.count} pageSize={PAGE_SIZE} onPage={setPage} />
+            </>
+          );
+        }}
       </Loadable>
     </div>
+  );
+}
+
+/** The newest finished attempt of the same event after `d` on this page, if any. */
+function laterAttempt(d: Delivery, rows: Delivery[]): Delivery | undefined {
+  return rows
+    .filter((r) => r.event_id === d.event_id && r.attempt > d.attempt && r.status !== 'pending')
+    .sort((a, b) => b.attempt - a.attempt)[0];
+}
+
+/**
+ * A failed attempt's Retry (a new attempt now, even when an automatic one is scheduled); none
+ * once a later attempt of the event has finished: it succeeded, or it is the one to retry.
+ */
+function RetryCell({
+  delivery,
+  later,
+  onRetry,
+}: {
+  delivery: Delivery;
+  later: Delivery | undefined;
+  onRetry: (d: Delivery) => Promise<void>;
+}) {
+  if (later) {
+    return (
+      <span className="muted small">
+        Attempt {later.attempt} {later.status} since
+      </span>
+    );
+  }
+  return (
+    <button type="button" className="small secondary" onClick={() => void onRetry(delivery)}>
+      Retry
+    </button>
   );
 }
