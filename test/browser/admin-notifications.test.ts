@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emails } from '../../src/db/schema/events.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import { makeAdmin, makeUser, PASSWORD, type TestUser } from '../helpers/factories.js';
 import { Receiver } from '../webhooks/receiver.js';
@@ -102,7 +103,30 @@ describe.skipIf(!hasChromium)('admin e-mails and outgoing webhooks in headless C
         { timeout: 20_000, interval: 500 },
       )
       .toBe('sent');
-    expect(await row.getByRole('cell').nth(4).textContent()).toBe('1');
+    expect(await row.getByTestId('email-attempts').textContent()).toBe('1 attempt');
+    expect(await row.getByTestId('email-error').count()).toBe(0);
+
+    // A message that failed after its last attempt: red, with its last error.
+    await ctx.database.db.insert(emails).values({
+      to: 'nobody@example.com',
+      template: 'password_reset',
+      subject: 'Reset your password',
+      html: '<p>Reset</p>',
+      text: 'Reset',
+      status: 'failed',
+      attempts: 5,
+      lastError: '550 mailbox unavailable',
+    });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const failedRow = page
+      .getByTestId('emails-table')
+      .locator('tbody tr', { hasText: 'nobody@example.com' });
+    await failedRow.waitFor();
+    expect(await failedRow.locator('.badge').textContent()).toBe('failed');
+    expect(await failedRow.getByTestId('email-attempts').textContent()).toBe('5 attempts');
+    const lastError = failedRow.getByTestId('email-error');
+    expect(await lastError.textContent()).toBe('550 mailbox unavailable');
+    expect(await lastError.getAttribute('class')).toContain('danger');
     await shot('00-emails');
 
     await row.getByRole('button').click();
@@ -115,6 +139,8 @@ describe.skipIf(!hasChromium)('admin e-mails and outgoing webhooks in headless C
     // The CSP lets it render: the framed document has the e-mail's text.
     const body = page.frameLocator('[data-testid="email-preview"] iframe').locator('body');
     await expect.poll(() => body.textContent(), { timeout: 5_000 }).toContain('Asha');
+    // The framed document is there; give the compositor a moment to paint it for the screenshot.
+    await page.waitForTimeout(500);
     await shot('01-email-preview-html');
 
     await preview.getByRole('tab', { name: 'Text' }).click();
@@ -217,7 +243,8 @@ describe.skipIf(!hasChromium)('admin e-mails and outgoing webhooks in headless C
     await shot('06-webhook-retried');
 
     // Disabled: the API says so too.
-    await endpointRow.getByRole('checkbox', { name: `Active: ${url}` }).uncheck();
+    // A controlled switch: it flips when the API has answered and the list is read again.
+    await endpointRow.getByRole('checkbox', { name: `Active: ${url}` }).click();
     await expect
       .poll(() => endpointRow.getByRole('checkbox', { name: `Active: ${url}` }).isChecked())
       .toBe(false);

@@ -72,10 +72,8 @@ export function Emails() {
                   <thead>
                     <tr>
                       <th>Created</th>
-                      <th>To</th>
-                      <th>Subject</th>
+                      <th>E-mail</th>
                       <th>Status</th>
-                      <th className="num">Attempts</th>
                       <th>Sent</th>
                     </tr>
                   </thead>
@@ -114,16 +112,20 @@ function EmailRow({
 }) {
   return (
     <tr data-email-id={e.id} className={selected ? 'selected' : undefined}>
-      <td>{dateTime(e.created_at)}</td>
-      <td>{e.to}</td>
-      <td>
+      <td className="nowrap">{dateTime(e.created_at)}</td>
+      <td className="break">
         <button type="button" className="link" aria-pressed={selected} onClick={onSelect}>
           {e.subject}
         </button>
-        <div className="muted small">{e.template}</div>
+        <div className="muted small">
+          To {e.to} · {e.template}
+        </div>
       </td>
       <td>
-        <StatusBadge status={e.status} />
+        <StatusBadge status={e.status} />{' '}
+        <span className="muted small" data-testid="email-attempts">
+          {e.attempts === 1 ? '1 attempt' : `${e.attempts} attempts`}
+        </span>
         {e.last_error ? (
           <div
             className={`small ${e.status === 'failed' ? 'danger' : 'muted'}`}
@@ -133,8 +135,7 @@ function EmailRow({
           </div>
         ) : null}
       </td>
-      <td className="num">{e.attempts}</td>
-      <td>{dateTime(e.sent_at)}</td>
+      <td className="nowrap">{dateTime(e.sent_at)}</td>
     </tr>
   );
 }
