@@ -74,7 +74,6 @@ export function Emails() {
                       <th>Created</th>
                       <th>E-mail</th>
                       <th>Status</th>
-                      <th>Sent</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -126,6 +125,7 @@ function EmailRow({
         <span className="muted small" data-testid="email-attempts">
           {e.attempts === 1 ? '1 attempt' : `${e.attempts} attempts`}
         </span>
+        {e.sent_at ? <div className="muted small">Sent {dateTime(e.sent_at)}</div> : null}
         {e.last_error ? (
           <div
             className={`small ${e.status === 'failed' ? 'danger' : 'muted'}`}
@@ -135,7 +135,6 @@ function EmailRow({
           </div>
         ) : null}
       </td>
-      <td className="nowrap">{dateTime(e.sent_at)}</td>
     </tr>
   );
 }
@@ -306,22 +305,24 @@ export function Webhooks() {
                         )}
                       </td>
                       <td>{dateTime(e.created_at)}</td>
-                      <td className="row-actions">
-                        <button
-                          type="button"
-                          className="small secondary"
-                          aria-pressed={e.id === openId}
-                          onClick={() => setOpenId(e.id === openId ? null : e.id)}
-                        >
-                          Deliveries
-                        </button>
-                        <button
-                          type="button"
-                          className="small danger"
-                          onClick={() => void remove(e)}
-                        >
-                          Delete
-                        </button>
+                      <td>
+                        <div className="row-actions">
+                          <button
+                            type="button"
+                            className="small secondary"
+                            aria-pressed={e.id === openId}
+                            onClick={() => setOpenId(e.id === openId ? null : e.id)}
+                          >
+                            Deliveries
+                          </button>
+                          <button
+                            type="button"
+                            className="small danger"
+                            onClick={() => void remove(e)}
+                          >
+                            Delete
+                          </button>
+                        </div>
                       </td>
                     </tr>
                   ))}
@@ -576,7 +577,7 @@ function Deliveries({
                         data-status={d.status}
                         data-attempt={d.attempt}
                       >
-                        <td>{dateTime(d.created_at)}</td>
+                        <td className="nowrap">{dateTime(d.created_at)}</td>
                         <td>
                           <code>{d.event_type}</code>
                           <div className="muted small">
@@ -591,7 +592,7 @@ function Deliveries({
                         <td className="num">
                           {d.duration_ms === null ? '—' : `${d.duration_ms} ms`}
                         </td>
-                        <td>{dateTime(d.next_attempt_at)}</td>
+                        <td className="nowrap">{dateTime(d.next_attempt_at)}</td>
                         <td className="snippet">
                           {d.response_snippet ? <code>{d.response_snippet}</code> : '—'}
                         </td>
