@@ -562,8 +562,7 @@ function Deliveries({
                       <th>Event</th>
                       <th className="num">Attempt</th>
                       <th>Status</th>
-                      <th className="num">Response</th>
-                      <th className="num">Duration</th>
+                      <th>Response</th>
                       <th>Next attempt</th>
                       <th>Answer</th>
                       <th />
@@ -588,11 +587,13 @@ function Deliveries({
                         <td>
                           <StatusBadge status={d.status} />
                         </td>
-                        <td className="num">{d.response_status ?? '—'}</td>
-                        <td className="num">
-                          {d.duration_ms === null ? '—' : `${d.duration_ms} ms`}
+                        <td className="nowrap">
+                          {d.response_status ?? '—'}
+                          {d.duration_ms === null ? null : (
+                            <span className="muted small"> in {d.duration_ms} ms</span>
+                          )}
                         </td>
-                        <td className="nowrap">{dateTime(d.next_attempt_at)}</td>
+                        <td>{dateTime(d.next_attempt_at)}</td>
                         <td className="snippet">
                           {d.response_snippet ? <code>{d.response_snippet}</code> : '—'}
                         </td>
