@@ -67,6 +67,8 @@ describe.skipIf(!hasChromium)('admin e-mails and outgoing webhooks in headless C
       ],
     });
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    // The secret's Copy button writes to the clipboard, which the test reads back.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
     page.on('dialog', (dialog) => void dialog.accept());
@@ -183,6 +185,10 @@ describe.skipIf(!hasChromium)('admin e-mails and outgoing webhooks in headless C
     await secret.waitFor();
     expect(await secret.locator('#endpoint-secret').textContent()).toMatch(/^whsec_/);
     await secret.getByText('you will not see it again').waitFor();
+    const secretText = await secret.locator('#endpoint-secret').textContent();
+    await secret.getByRole('button', { name: 'Copy' }).click();
+    await secret.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secretText);
     expect(await urlInput.getAttribute('aria-invalid')).toBe('false');
     await shot('04-webhook-secret');
     await secret.getByRole('button', { name: 'I have saved it' }).click();
