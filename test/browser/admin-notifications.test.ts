@@ -266,6 +266,9 @@ describe.skipIf(!hasChromium)('admin e-mails and outgoing webhooks in headless C
       headers: { authorization: `Bearer ${admin.access}` },
     });
     expect(res.json()).toMatchObject({ is_active: false });
+    // No Retry while it is off (the API would refuse it).
+    await deliveries.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => failed.textContent()).toContain('Endpoint off');
     await shot('07-webhook-disabled');
 
     // Deleted after the confirm.

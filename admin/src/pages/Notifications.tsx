@@ -602,6 +602,7 @@ function Deliveries({
                             <RetryCell
                               delivery={d}
                               later={laterAttempt(d, p.results)}
+                              endpointActive={endpoint?.is_active ?? true}
                               onRetry={retry}
                             />
                           ) : null}
@@ -629,17 +630,21 @@ function laterAttempt(d: Delivery, rows: Delivery[]): Delivery | undefined {
 
 /**
  * A failed attempt's Retry (a new attempt now, even when an automatic one is scheduled); none
- * once a later attempt of the event has finished: it succeeded, or it is the one to retry.
+ * once a later attempt of the event has finished (it succeeded, or it is the one to retry), nor
+ * while the endpoint is switched off (the API would answer 409).
  */
 function RetryCell({
   delivery,
   later,
+  endpointActive,
   onRetry,
 }: {
   delivery: Delivery;
   later: Delivery | undefined;
+  endpointActive: boolean;
   onRetry: (d: Delivery) => Promise<void>;
 }) {
+  if (!endpointActive) return <span className="muted small">Endpoint off</span>;
   if (later) {
     return (
       <span className="muted small">
