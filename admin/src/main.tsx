@@ -7,6 +7,7 @@ import { Login } from './pages/Login';
 import { OrderDetail, Orders } from './pages/Orders';
 import { ProductEdit, Products } from './pages/Products';
 import { Payments, Users, WebhookEvents } from './pages/Admin';
+import { Emails, Webhooks } from './pages/Notifications';
 import { Link, ToastProvider, useLocation } from './ui';
 import './styles.css';
 
@@ -18,6 +19,8 @@ const NAV = [
   ['/users', 'Users'],
   ['/payments', 'Payments'],
   ['/webhook-events', 'Webhook events'],
+  ['/emails', 'E-mails'],
+  ['/webhooks', 'Webhooks'],
 ] as const;
 
 function Page({ path }: { path: string }) {
@@ -32,6 +35,8 @@ function Page({ path }: { path: string }) {
   if (path === '/users') return <Users />;
   if (path === '/payments') return <Payments />;
   if (path === '/webhook-events') return <WebhookEvents />;
+  if (path === '/emails') return <Emails />;
+  if (path === '/webhooks') return <Webhooks />;
   return (
     <section>
       <h1>Not found</h1>
