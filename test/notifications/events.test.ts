@@ -7,7 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { events } from '../../src/db/schema/index.js';
-import { recordEvent } from '../../src/modules/events/index.js';
+import { recordEvent, recordEvents } from '../../src/modules/events/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { makeUser } from '../helpers/factories.js';
 
@@ -53,6 +53,18 @@ describe('recordEvent', () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ id, type: 'order.placed', data: { order_id: orderId } });
     expect(await dispatchJobs(id)).toBe(1);
+  });
+
+  it('records a batch in the same transaction: one event and one job each', async () => {
+    const base = 1_000_000_000 + randomInt(1_000_000_000);
+    const ids = await ctx.database.db.transaction((tx) =>
+      recordEvents(tx, 'order.cancelled', [{ order_id: base }, { order_id: base + 1 }, { order_id: base + 2 }]),
+    );
+    expect(new Set(ids).size).toBe(3);
+    for (const [i, id] of ids.entries()) {
+      expect(await eventsFor(base + i)).toMatchObject([{ id, type: 'order.cancelled' }]);
+      expect(await dispatchJobs(id)).toBe(1);
+    }
   });
 
   it('records customer.created with the registration, in its transaction', async () => {
