@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq, like } from 'drizzle-orm';
 import { emails } from '../../src/db/schema/index.js';
-import { enqueueWebhookDeliveries, RETRY_DELAYS_MS, systemResolver } from '../../src/modules/webhooks/index.js';
+import { enqueueWebhookDeliveries, RETRY_DELAYS_MS, runDelivery, systemResolver } from '../../src/modules/webhooks/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { bearer, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
@@ -225,7 +225,7 @@ describe('webhook deliveries', () => {
   });
 
   it('are retried by staff early: the planned attempt is made now, and not again when it comes due', async () => {
-    ctx.services.webhooks.retryDelaysMs = [2_000];
+    ctx.services.webhooks.retryDelaysMs = [4_000];
     const url = receiver.on('/early', { status: 500 }, { status: 200 });
     const made = await endpoint(url);
     await emit();
@@ -241,7 +241,7 @@ describe('webhook deliveries', () => {
     });
     expect(rows[0]).toMatchObject({ attempt: 2, status: 'succeeded' });
     // Past the planned time: still two requests, two attempts.
-    await new Promise((r) => setTimeout(r, 3_000));
+    await new Promise((r) => setTimeout(r, 4_500));
     expect(receiver.requestsTo('/early')).toHaveLength(2);
     expect(await deliveries(made.id)).toHaveLength(2);
   });
@@ -279,5 +279,23 @@ describe('webhook deliveries', () => {
     const total = RETRY_DELAYS_MS.reduce((a, b) => a + b, 0) / 86_400_000;
     expect(total).toBeGreaterThan(3);
     expect(total).toBeLessThan(3.3);
+  });
+});
+
+describe('one attempt run twice at once', () => {
+  it('is sent once: the first run claims it', async () => {
+    ctx.services.webhooks.retryDelaysMs = [];
+    const url = receiver.on('/twice', { status: 200 });
+    const made = await endpoint(url);
+    const event = await emit();
+    await settled(made.id);
+    // A second attempt of the same event: its job, and two more runs of it at the same moment.
+    const [first] = await deliveries(made.id);
+    const res = await as('POST', `/api/admin/webhook-deliveries/${first!.id}/retry/`);
+    expect(res.statusCode, res.body).toBe(202);
+    const attempt = res.json<{ id: number }>().id;
+    await Promise.all([runDelivery(ctx.services.webhooks, attempt), runDelivery(ctx.services.webhooks, attempt)]);
+    await settled(made.id, 2);
+    expect(receiver.requestsTo('/twice').filter((r) => r.headers['webhook-id'] === event.id)).toHaveLength(2);
   });
 });

@@ -69,6 +69,21 @@ export function webhookEventConsumer(deps: WebhooksDeps): EventConsumer {
  */
 export async function runDelivery(deps: WebhooksDeps, deliveryId: number): Promise<void> {
   const { db } = deps.database;
+  // Claimed before it is sent: two runs of one attempt (its scheduled job and a staff retry
+  // that made it early, or a job retried by the queue) send it once. A claim older than
+  // twice the timeout is a run that died mid-send, and is taken over.
+  const [claimed] = await db
+    .update(webhookDeliveries)
+    .set({ attemptedAt: sql`now()` })
+    .where(
+      and(
+        eq(webhookDeliveries.id, deliveryId),
+        eq(webhookDeliveries.status, 'pending'),
+        sql`(${webhookDeliveries.attemptedAt} is null or ${webhookDeliveries.attemptedAt} < now() - ${`${2 * deps.timeoutMs} milliseconds`}::interval)`,
+      ),
+    )
+    .returning({ id: webhookDeliveries.id });
+  if (!claimed) return;
   const [row] = await db
     .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints })
     .from(webhookDeliveries)
