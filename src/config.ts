@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { indianStateCode } from './modules/pricing/places.js';
 
 /** Every setting of the server, validated once at start-up. The only reader of process.env. */
 export interface Config {
@@ -25,6 +26,12 @@ export interface Config {
     readonly apiBase: string;
     readonly timeoutMs: number;
   };
+  /**
+   * SHOP_STATE: the Indian state the shop ships from (name or two-letter code, stored as the
+   * code): an order shipped within it splits its GST into CGST + SGST, otherwise IGST. Unset:
+   * every order's tax is IGST.
+   */
+  readonly shopState: string | null;
   readonly orderPaymentTimeoutSeconds: number;
   readonly lowStockThreshold: number;
   readonly reportTimezone: string;
@@ -257,6 +264,14 @@ function metricsToken(env: Env): string | null {
   return token;
 }
 
+function shopState(env: Env): string | null {
+  const raw = str(env, 'SHOP_STATE');
+  if (raw === null) return null;
+  const code = indianStateCode(raw);
+  if (!code) throw new ConfigError(`SHOP_STATE must be an Indian state or union territory (name or code, e.g. KA), got "${raw}"`);
+  return code;
+}
+
 function redisKeyPrefix(env: Env): string {
   const prefix = str(env, 'REDIS_KEY_PREFIX') ?? 'shop:';
   if (!/^[\w.:-]{1,64}$/.test(prefix)) {
@@ -341,6 +356,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: int(env, 'RAZORPAY_TIMEOUT_MS', 10_000, 100, 120_000),
     },
     orderPaymentTimeoutSeconds: int(env, 'ORDER_PAYMENT_TIMEOUT_SECONDS', 1800, 1, 31_536_000),
+    shopState: shopState(env),
     lowStockThreshold: int(env, 'LOW_STOCK_THRESHOLD', 10, 0, 1_000_000),
     reportTimezone: timezone(env, 'REPORT_TIMEZONE'),
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),

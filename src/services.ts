@@ -100,6 +100,7 @@ export function buildServices(input: {
     database,
     jobs,
     paymentTimeoutSeconds: config.orderPaymentTimeoutSeconds,
+    shopState: config.shopState,
     onPaidOrderCancelled: [],
     log,
     recordManualPayment,

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { ProductListItem } from './catalog.js';
-import { Id, Money, param, ref, Timestamp } from './common.js';
+import { Id, Money, Nullable, param, ref, Timestamp } from './common.js';
 
 /** @public The variant a cart line holds (a named component, nested in CartItem). */
 export const CartVariant = Type.Object(
@@ -29,12 +29,47 @@ export const CartItem = Type.Object(
   { $id: 'CartItem' },
 );
 
+/** @public The promotion code applied to a cart and what it gives now (nested in Cart). */
+export const CartPromotion = Type.Object(
+  {
+    code: Type.String(),
+    description: Type.String(),
+    applies: Type.Boolean({ description: 'Whether the code gives its discount to the cart as it is now.' }),
+    discount: { ...Money, description: 'The discount it gives now (0.00 when it does not apply).' },
+    free_shipping: Type.Boolean(),
+    reason: Nullable(
+      Type.String({
+        description:
+          'Why it does not apply now: one of the 400 codes of `POST /api/cart/promotion/` ' +
+          '(`promotion_min_subtotal`, `promotion_expired`, …); null when it applies.',
+      }),
+    ),
+    message: Nullable(Type.String()),
+  },
+  { $id: 'CartPromotion' },
+);
+
+/** @public A shipping method that can ship the cart, with its price for it (nested in Cart; the shipping-methods list). */
+export const CartShippingMethod = Type.Object(
+  { id: Id, name: Type.String(), price: Money },
+  { $id: 'CartShippingMethod' },
+);
+
 export const Cart = Type.Object(
   {
     id: Type.Union([Id, Type.Null()]),
     items: Type.Array(ref(CartItem)),
     total_items: Type.Integer(),
-    total_amount: Money,
+    subtotal: { ...Money, description: 'The lines’ subtotals (prices include tax).' },
+    discount_total: Money,
+    shipping_total: {
+      ...Money,
+      description: 'The price of `shipping_method`, the cheapest method that can ship the cart to India (0.00 with none).',
+    },
+    tax_total: { ...Money, description: 'The tax contained in total_amount.' },
+    promotion: Type.Union([ref(CartPromotion), Type.Null()]),
+    shipping_method: Type.Union([ref(CartShippingMethod), Type.Null()]),
+    total_amount: { ...Money, description: 'subtotal − discount_total + shipping_total.' },
     created_at: Type.Union([Timestamp, Type.Null()]),
     updated_at: Type.Union([Timestamp, Type.Null()]),
   },
@@ -67,4 +102,15 @@ export const CartHeaders = Type.Object({
 });
 
 /** The schemas of this file that have a name (`$id`), for registration. */
-export const cartSchemas = [CartVariant, CartItem, Cart, CartAddBody, CartItemBody];
+export const CartPromotionBody = Type.Object(
+  { code: Type.String({ minLength: 1, maxLength: 50, description: 'A promotion code, any case.' }) },
+  { $id: 'CartPromotionBody' },
+);
+
+export const ShippingMethodsQuery = Type.Object({
+  country: Type.Optional(
+    param(Type.String({ minLength: 2, maxLength: 100 }), 'Where to ship: `IN`, `India` or an ISO 3166-1 alpha-2 code (default IN).', 'IN'),
+  ),
+});
+
+export const cartSchemas = [CartVariant, CartItem, CartPromotion, CartShippingMethod, CartPromotionBody, Cart, CartAddBody, CartItemBody];

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { MANUAL_PAYMENT_METHODS, ORDER_STATUSES, PAYMENT_STATUSES } from './enums.js';
-import { Id, Money, Page, PageQuery, param, ref, Timestamp } from './common.js';
+import { Id, Money, Nullable, Page, PageQuery, param, ref, Timestamp } from './common.js';
 
 const Status = Type.Enum([...ORDER_STATUSES]);
 const PaymentStatus = Type.Enum([...PAYMENT_STATUSES]);
@@ -34,6 +34,16 @@ export const OrderItem = Type.Object(
     quantity: Type.Integer(),
     price_at_purchase: Money,
     subtotal: Money,
+    discount: { ...Money, description: 'The line’s share of the order’s discount (the lines’ add up to discount_total).' },
+    tax_rate: Type.String({
+      pattern: '^\\d{1,3}\\.\\d{2}$',
+      examples: ['18.00'],
+      description: 'The GST rate (percent) of the line when it was ordered.',
+    }),
+    tax_amount: {
+      ...Money,
+      description: 'The tax contained in what is paid for the line (subtotal − discount), rounded half up to the paisa.',
+    },
   },
   {
     $id: 'OrderItem',
@@ -55,12 +65,36 @@ export const OrderStatusChange = Type.Object(
   { $id: 'OrderStatusChange' },
 );
 
+/** @public The tax of an order split by GST component (a named component, nested in OrderDetail). */
+export const TaxBreakdown = Type.Object(
+  { cgst: Money, sgst: Money, igst: Money },
+  {
+    $id: 'TaxBreakdown',
+    description:
+      'CGST and SGST halves (at most one paisa apart) for an order shipped within SHOP_STATE, IGST otherwise; ' +
+      'they add up to tax_total.',
+  },
+);
+
+/** @public The shipping method an order was placed with (a snapshot; nested in OrderDetail). */
+export const OrderShippingMethod = Type.Object(
+  { id: Nullable(Type.Integer({ minimum: 1 })), name: Type.String() },
+  { $id: 'OrderShippingMethod', description: 'Its id while the method exists, and its name then; its price is shipping_total.' },
+);
+
 export const OrderDetail = Type.Object(
   {
     id: Id,
     order_number: Type.String(),
     user_email: Type.String(),
-    total_amount: Money,
+    subtotal: { ...Money, description: 'The lines’ prices × quantities (tax included).' },
+    discount_total: Money,
+    shipping_total: Money,
+    tax_total: { ...Money, description: 'The tax contained in total_amount (prices include tax).' },
+    tax_breakdown: ref(TaxBreakdown),
+    promotion_code: Nullable(Type.String()),
+    shipping_method: Type.Union([ref(OrderShippingMethod), Type.Null()]),
+    total_amount: { ...Money, description: 'subtotal − discount_total + shipping_total: what the payment charges.' },
     status: Status,
     payment_status: PaymentStatus,
     shipping_address: Type.String(),
@@ -79,10 +113,37 @@ export const OrderDetail = Type.Object(
 );
 export type OrderDetailView = Static<typeof OrderDetail>;
 
+/** @public A shipping address given at checkout (a named component, in OrderCreate). */
+export const ShippingAddressInput = Type.Object(
+  {
+    street_address: Type.String({ minLength: 1, maxLength: 255 }),
+    city: Type.String({ minLength: 1, maxLength: 100 }),
+    state: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'In India: a state or union territory by name or two-letter code, any case (`KA`, `Karnataka`).',
+    }),
+    postal_code: Type.String({ minLength: 1, maxLength: 20, description: 'In India: six digits.' }),
+    country: Type.String({ minLength: 1, maxLength: 100, description: '`India`, `IN` or another ISO 3166-1 alpha-2 code.' }),
+  },
+  { $id: 'ShippingAddressInput', additionalProperties: false },
+);
+
 export const OrderCreate = Type.Object(
   {
     shipping_address_id: Type.Optional(Id),
-    shipping_address: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    shipping_address: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 500 }), ref(ShippingAddressInput)], {
+        description:
+          'Free text (as in v1: its state is unknown, so its tax is IGST and it ships to India) or an address ' +
+          'whose state decides CGST+SGST or IGST.',
+      }),
+    ),
+    shipping_method_id: Type.Optional({
+      ...Id,
+      description:
+        'One of `GET /api/cart/shipping-methods/`; without it, the cheapest active method that can ship the cart.',
+    }),
   },
   { $id: 'OrderCreate' },
 );
@@ -136,7 +197,10 @@ export const orderSchemas = [
   OrderPage,
   OrderItem,
   OrderStatusChange,
+  TaxBreakdown,
+  OrderShippingMethod,
   OrderDetail,
+  ShippingAddressInput,
   OrderCreate,
   ManualPayment,
   OrderStatusUpdate,

@@ -15,6 +15,12 @@ export const orderCounters = pgTable(
     shard: smallint('shard').notNull(),
     orders: integer('orders').notNull().default(0),
     revenue: numeric('revenue', { precision: 16, scale: 2 }).notNull().default('0'),
+    // The components of `revenue` (its discount, shipping and tax) and the refunds against it:
+    // net revenue is revenue − refunded.
+    discount: numeric('discount', { precision: 16, scale: 2 }).notNull().default('0'),
+    shipping: numeric('shipping', { precision: 16, scale: 2 }).notNull().default('0'),
+    tax: numeric('tax', { precision: 16, scale: 2 }).notNull().default('0'),
+    refunded: numeric('refunded', { precision: 16, scale: 2 }).notNull().default('0'),
   },
   (t) => [primaryKey({ columns: [t.key, t.shard] })],
 );
@@ -27,6 +33,12 @@ export const salesBuckets = pgTable(
     shard: smallint('shard').notNull(),
     orders: integer('orders').notNull().default(0),
     revenue: numeric('revenue', { precision: 16, scale: 2 }).notNull().default('0'),
+    // The components of `revenue` (its discount, shipping and tax) and the refunds against it:
+    // net revenue is revenue − refunded.
+    discount: numeric('discount', { precision: 16, scale: 2 }).notNull().default('0'),
+    shipping: numeric('shipping', { precision: 16, scale: 2 }).notNull().default('0'),
+    tax: numeric('tax', { precision: 16, scale: 2 }).notNull().default('0'),
+    refunded: numeric('refunded', { precision: 16, scale: 2 }).notNull().default('0'),
   },
   (t) => [primaryKey({ columns: [t.bucket, t.shard] })],
 );

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
 import { products, productVariants } from './catalog.js';
+import { promotions } from './pricing.js';
 import { createdAt, id, updatedAt } from './columns.js';
 
 /** A cart belongs to a user or, for guests, is found by the SHA-256 of its opaque token. */
@@ -11,6 +12,8 @@ export const carts = pgTable(
     id: id(),
     userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: varchar('token_hash', { length: 64 }),
+    // The promotion code the shopper applied (checked again at checkout).
+    promotionId: integer('promotion_id').references(() => promotions.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -11,6 +11,7 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { taxClasses } from './pricing.js';
 import { createdAt, id, money, updatedAt } from './columns.js';
 
 export const categories = pgTable(
@@ -56,6 +57,8 @@ export const products = pgTable(
     imageThumbKey: varchar('image_thumb_key', { length: 200 }),
     isActive: boolean('is_active').notNull().default(true),
     isFeatured: boolean('is_featured').notNull().default(false),
+    // null: the shop's default tax class.
+    taxClassId: integer('tax_class_id').references(() => taxClasses.id, { onDelete: 'set null' }),
     categoryId: integer('category_id')
       .notNull()
       .references(() => categories.id, { onDelete: 'restrict' }),
@@ -120,6 +123,8 @@ export const productVariants = pgTable(
     stock: integer('stock').notNull().default(0),
     isActive: boolean('is_active').notNull().default(true),
     weightGrams: integer('weight_grams'),
+    // null: the product's tax class.
+    taxClassId: integer('tax_class_id').references(() => taxClasses.id, { onDelete: 'set null' }),
     imageId: integer('image_id').references((): AnyPgColumn => productImages.id, { onDelete: 'set null' }),
     position: integer('position').notNull().default(0),
     createdAt: createdAt(),

@@ -7,3 +7,4 @@ export * from './idempotency.js';
 export * from './analytics.js';
 export * from './events.js';
 export * from './webhooks.js';
+export * from './pricing.js';

@@ -4,6 +4,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   text,
   timestamp,
@@ -12,6 +13,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
 import { products, productVariants } from './catalog.js';
+import { promotions, shippingMethods } from './pricing.js';
 import { createdAt, id, money, updatedAt } from './columns.js';
 
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../contract/enums.js';
@@ -36,6 +38,23 @@ export const orders = pgTable(
       .notNull()
       .default('pending'),
     totalAmount: money('total_amount').notNull(),
+    // The breakdown (API-v2 §2): total_amount = subtotal − discount_total + shipping_total;
+    // tax_total is contained in it (prices include tax) and split into cgst + sgst or igst.
+    // Orders placed before migration 0010 have subtotal = total_amount and zeros elsewhere.
+    subtotal: money('subtotal').notNull().default('0'),
+    discountTotal: money('discount_total').notNull().default('0'),
+    shippingTotal: money('shipping_total').notNull().default('0'),
+    taxTotal: money('tax_total').notNull().default('0'),
+    cgst: money('cgst').notNull().default('0'),
+    sgst: money('sgst').notNull().default('0'),
+    igst: money('igst').notNull().default('0'),
+    // Snapshots of what was applied (the ids are kept while the rows exist).
+    promotionId: integer('promotion_id').references(() => promotions.id, { onDelete: 'set null' }),
+    promotionCode: varchar('promotion_code', { length: 50 }),
+    shippingMethodId: integer('shipping_method_id').references(() => shippingMethods.id, { onDelete: 'set null' }),
+    shippingMethodName: varchar('shipping_method_name', { length: 100 }),
+    // The shipping address's state (two-letter code) when known: it decides CGST+SGST or IGST.
+    shippingState: varchar('shipping_state', { length: 2 }),
     shippingAddress: text('shipping_address').notNull(),
     // When an unpaid order is cancelled by the expiry job.
     paymentDeadline: timestamp('payment_deadline', { withTimezone: true, mode: 'date' }),
@@ -47,6 +66,15 @@ export const orders = pgTable(
     check('orders_status_chk', sql`${t.status} in (${inList(ORDER_STATUSES)})`),
     check('orders_payment_status_chk', sql`${t.paymentStatus} in (${inList(PAYMENT_STATUSES)})`),
     check('orders_total_nonnegative_chk', sql`${t.totalAmount} >= 0`),
+    check(
+      'orders_totals_chk',
+      sql`${t.totalAmount} = ${t.subtotal} - ${t.discountTotal} + ${t.shippingTotal}
+        and ${t.discountTotal} >= 0 and ${t.discountTotal} <= ${t.subtotal} and ${t.shippingTotal} >= 0
+        and ${t.taxTotal} = ${t.cgst} + ${t.sgst} + ${t.igst}`,
+    ),
+    index('orders_promotion_idx')
+      .on(t.promotionId)
+      .where(sql`${t.promotionId} is not null`),
     check('orders_number_format_chk', sql`${t.orderNumber} ~ '^ORD-[0-9A-F]{12}$'`),
     index('orders_user_created_idx').on(t.userId, t.createdAt, t.id),
     index('orders_created_idx').on(t.createdAt, t.id),
@@ -79,6 +107,11 @@ export const orderItems = pgTable(
     variantOptions: jsonb('variant_options').$type<Record<string, string>>().notNull().default({}),
     quantity: integer('quantity').notNull(),
     priceAtPurchase: money('price_at_purchase').notNull(),
+    // The line's share of the order's discount (the lines' add up to discount_total), and the
+    // tax contained in what is paid for it (price × quantity − discount) at tax_rate percent.
+    discount: money('discount').notNull().default('0'),
+    taxRate: numeric('tax_rate', { precision: 5, scale: 2 }).notNull().default('0'),
+    taxAmount: money('tax_amount').notNull().default('0'),
   },
   (t) => [
     check('order_items_quantity_chk', sql`${t.quantity} > 0`),

@@ -3,4 +3,4 @@
  * view of a cart, and the idle-cart sweep.
  */
 export { cartLoginHook, cartRoutes } from './routes.js';
-export { deleteIdleGuestCarts, emptyCart, lockCartForCheckout } from './service.js';
+export { deleteIdleGuestCarts, emptyCart, lockCartForCheckout, lockCheckoutLines } from './service.js';

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/client.js';
 import { namedStatement } from '../../db/sql.js';
 import { cartItems, carts, products, productVariants } from '../../db/schema/index.js';
 import type { ProductListRow } from '../catalog/index.js';
+import { ACTIVE_METHODS_SQL, lineTaxRateSql, type ShippingMethodFacts } from '../pricing/index.js';
 
 export type CartRow = typeof carts.$inferSelect;
 
@@ -12,12 +13,14 @@ const cartRow = (r: {
   id: number;
   user_id: number | null;
   token_hash: string | null;
+  promotion_id: number | null;
   created_at: Date;
   updated_at: Date;
 }): CartRow => ({
   id: r.id,
   userId: r.user_id,
   tokenHash: r.token_hash,
+  promotionId: r.promotion_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -25,13 +28,15 @@ const cartRow = (r: {
 const lockUserCartRowStatement = namedStatement(
   'cart_lock_user_row',
   `update carts set updated_at = now() where user_id = $1
-   returning id, user_id, token_hash, created_at, updated_at`,
+   returning id, user_id, token_hash, promotion_id, created_at, updated_at`,
   cartRow,
 );
 
-const lockUserCartStatement = namedStatement<{ id: number }>(
+// Checkout's first statement: the cart locked, with its promotion and the active shipping
+// methods (pricing's fragment), so that pricing costs checkout no extra round trip.
+const lockUserCartStatement = namedStatement<{ id: number; promotion_id: number | null; methods: ShippingMethodFacts[] }>(
   'cart_lock_user',
-  'update carts set updated_at = now() where user_id = $1 returning id',
+  `update carts set updated_at = now() where user_id = $1 returning id, promotion_id, ${ACTIVE_METHODS_SQL} as methods`,
 );
 
 // What an add or a quantity change needs of a variant, in one query: its availability (an
@@ -141,7 +146,7 @@ const linesStatement = namedStatement(
 const checkoutLinesStatement = namedStatement(
   'cart_checkout_lines',
   `select p.id as product_id, v.id as variant_id, i.quantity, p.name, v.sku, v.title, v.options, v.price, v.stock,
-          p.is_active and v.is_active as is_active
+          p.is_active and v.is_active as is_active, p.category_id, v.weight_grams, ${lineTaxRateSql('v', 'p')} as tax_rate
    from cart_items i
    join product_variants v on v.id = i.variant_id
    join products p on p.id = v.product_id
@@ -159,8 +164,14 @@ const checkoutLinesStatement = namedStatement(
     price: string;
     stock: number;
     is_active: boolean;
+    category_id: number;
+    weight_grams: number | null;
+    tax_rate: string;
   }) => ({
     productId: r.product_id,
+    categoryId: r.category_id,
+    weightGrams: r.weight_grams,
+    taxRate: r.tax_rate,
     variantId: r.variant_id,
     quantity: r.quantity,
     name: r.name,
@@ -174,6 +185,19 @@ const checkoutLinesStatement = namedStatement(
 );
 
 const clearItemsStatement = namedStatement('cart_clear_items', 'delete from cart_items where cart_id = $1');
+const clearItemsAndPromotionStatement = namedStatement(
+  'cart_clear_items_promotion',
+  'with d as (delete from cart_items where cart_id = $1) update carts set promotion_id = null where id = $1',
+);
+
+export async function clearItemsAndPromotion(ex: Executor, cartId: number): Promise<void> {
+  await clearItemsAndPromotionStatement(ex, [cartId]);
+}
+
+/** Sets (or, with null, removes) the cart's promotion code. */
+export async function setPromotion(ex: Executor, cartId: number, promotionId: number | null): Promise<void> {
+  await ex.update(carts).set({ promotionId, updatedAt: new Date() }).where(eq(carts.id, cartId));
+}
 
 export async function findUserCart(ex: Executor, userId: number): Promise<CartRow | undefined> {
   const [row] = await ex.select().from(carts).where(eq(carts.userId, userId));
@@ -282,9 +306,9 @@ export async function deleteIdleGuestCarts(ex: Executor, before: Date): Promise<
 }
 
 /** Finds, locks and touches the user's cart in one statement. */
-export async function lockUserCart(ex: Executor, userId: number): Promise<number | undefined> {
+export async function lockUserCart(ex: Executor, userId: number) {
   const [row] = await lockUserCartStatement(ex, [userId]);
-  return row?.id;
+  return row && { id: row.id, promotionId: row.promotion_id, methods: row.methods };
 }
 
 /**

@@ -191,14 +191,20 @@ export async function mergeGuestCart(tx: Tx, token: string, userId: number): Pro
  * products locked in id order. Null when the user has no cart.
  */
 export async function lockCartForCheckout(tx: Tx, userId: number) {
-  const cartId = await repo.lockUserCart(tx, userId);
-  if (cartId === undefined) return null;
-  return { cartId, lines: await repo.lockCheckoutLines(tx, cartId) };
+  return (await repo.lockUserCart(tx, userId)) ?? null;
 }
 
-/** Empties a cart inside the checkout transaction. */
-export function emptyCart(tx: Tx, cartId: number): Promise<void> {
-  return repo.clearItems(tx, cartId);
+/**
+ * The cart's lines with their variants and products, locked in (product id, variant id)
+ * order, each with its category, weight and tax rate.
+ */
+export function lockCheckoutLines(tx: Tx, cartId: number) {
+  return repo.lockCheckoutLines(tx, cartId);
+}
+
+/** Empties a cart inside the checkout transaction (and drops its promotion code, used by the order). */
+export function emptyCart(tx: Tx, cartId: number, withPromotion: boolean): Promise<void> {
+  return withPromotion ? repo.clearItemsAndPromotion(tx, cartId) : repo.clearItems(tx, cartId);
 }
 
 /** Deletes guest carts nobody has touched for `days` days (the idle-cart job). */

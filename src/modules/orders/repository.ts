@@ -201,24 +201,35 @@ export interface NewOrderLine {
   variantOptions: Record<string, string>;
   quantity: number;
   priceAtPurchase: string;
+  discount: string;
+  taxRate: string;
+  taxAmount: string;
 }
 
-/**
- * Writes a placed order in one statement of constant text: the order, its items (price and
- * variant snapshots) and its first history row, returning all of them (and the buyer's
- * email) for the response.
- */
-const insertOrderStatement = namedStatement<{
+/** The order's money and what it applied (API-v2 §2), as money strings. */
+export interface NewOrderMoney {
+  subtotal: string;
+  discountTotal: string;
+  shippingTotal: string;
+  taxTotal: string;
+  cgst: string;
+  sgst: string;
+  igst: string;
+  totalAmount: string;
+  promotion: { id: number; code: string } | null;
+  shippingMethod: { id: number; name: string } | null;
+  shippingState: string | null;
+}
+
+interface PlacedRow {
   id: number;
   order_number: string;
   user_id: number;
   status: OrderStatus;
   payment_status: PaymentStatus;
-  total_amount: string;
-  shipping_address: string;
-  payment_deadline: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
+  payment_deadline: Date | string | null;
   items: {
     id: number;
     product_id: number;
@@ -229,22 +240,37 @@ const insertOrderStatement = namedStatement<{
     variant_options: Record<string, string>;
     quantity: number;
     price: string;
+    discount: string;
+    tax_rate: string;
+    tax_amount: string;
   }[];
   history_at: Date | string;
   email: string;
-}>(
+}
+
+/**
+ * Writes a placed order in one statement of constant text: the order with its money, its
+ * items (price, variant, discount and tax snapshots), its first history row and its
+ * order.placed event, returning what the response needs (and the buyer's email).
+ */
+const insertOrderStatement = namedStatement<PlacedRow>(
   'order_insert_placed',
   `with o as (
-     insert into orders (order_number, user_id, total_amount, shipping_address, payment_deadline)
-     values ($1, $2, $3, $4, $5)
-     returning *
+     insert into orders (order_number, user_id, total_amount, shipping_address, payment_deadline,
+                         subtotal, discount_total, shipping_total, tax_total, cgst, sgst, igst,
+                         promotion_id, promotion_code, shipping_method_id, shipping_method_name, shipping_state)
+     values ($1, $2, $3, $4, $5, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)
+     returning id, order_number, user_id, status, payment_status, payment_deadline, created_at, updated_at
    ), i as (
      insert into order_items (order_id, product_id, product_name, quantity, price_at_purchase,
-                              variant_id, sku, variant_title, variant_options)
-     select o.id, v.product_id, v.product_name, v.quantity, v.price, v.variant_id, v.sku, v.title, v.options::jsonb
-     from o, unnest($6::int[], $7::text[], $8::int[], $9::numeric[], $12::int[], $13::text[], $14::text[], $15::text[])
-            as v(product_id, product_name, quantity, price, variant_id, sku, title, options)
-     returning id, product_id, product_name, quantity, price_at_purchase, variant_id, sku, variant_title, variant_options
+                              variant_id, sku, variant_title, variant_options, discount, tax_rate, tax_amount)
+     select o.id, v.product_id, v.product_name, v.quantity, v.price, v.variant_id, v.sku, v.title, v.options::jsonb,
+            v.discount, v.tax_rate, v.tax_amount
+     from o, unnest($6::int[], $7::text[], $8::int[], $9::numeric[], $12::int[], $13::text[], $14::text[], $15::text[],
+                    $29::numeric[], $30::numeric[], $31::numeric[])
+            as v(product_id, product_name, quantity, price, variant_id, sku, title, options, discount, tax_rate, tax_amount)
+     returning id, product_id, product_name, quantity, price_at_purchase, variant_id, sku, variant_title, variant_options,
+               discount, tax_rate, tax_amount
    ), h as (
      insert into order_status_history (order_id, from_status, to_status, changed_by_id, changed_by, note)
      select o.id, null, 'pending', $10, $11, 'Order placed' from o
@@ -254,12 +280,13 @@ const insertOrderStatement = namedStatement<{
      insert into events (id, type, data)
      select $16::uuid, 'order.placed', jsonb_build_object('order_id', o.id) from o
    )
-   select o.id, o.order_number, o.user_id, o.status, o.payment_status, o.total_amount::text as total_amount,
-          o.shipping_address, o.payment_deadline, o.created_at, o.updated_at,
+   select o.id, o.order_number, o.user_id, o.status, o.payment_status, o.payment_deadline, o.created_at, o.updated_at,
           (select json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'variant_id', i.variant_id,
                                              'product_name', i.product_name, 'sku', i.sku,
                                              'variant_title', i.variant_title, 'variant_options', i.variant_options,
-                                             'quantity', i.quantity, 'price', i.price_at_purchase::text) order by i.id)
+                                             'quantity', i.quantity, 'price', i.price_at_purchase::text,
+                                             'discount', i.discount::text, 'tax_rate', i.tax_rate::text,
+                                             'tax_amount', i.tax_amount::text) order by i.id)
            from i) as items,
           (select created_at from h) as history_at,
           (select email from users where id = $2) as email
@@ -272,7 +299,8 @@ const insertOrderStatement = namedStatement<{
  */
 export async function insertPlacedOrder(
   ex: Executor,
-  values: typeof orders.$inferInsert,
+  values: { orderNumber: string; userId: number; shippingAddress: string; paymentDeadline: Date },
+  money: NewOrderMoney,
   lines: NewOrderLine[],
   by: { id: number; label: string },
   eventId: string,
@@ -280,9 +308,9 @@ export async function insertPlacedOrder(
   const [row] = await insertOrderStatement(ex, [
     values.orderNumber,
     values.userId,
-    values.totalAmount,
+    money.totalAmount,
     values.shippingAddress,
-    values.paymentDeadline ?? null,
+    values.paymentDeadline,
     lines.map((l) => l.productId),
     lines.map((l) => l.productName),
     lines.map((l) => l.quantity),
@@ -294,6 +322,21 @@ export async function insertPlacedOrder(
     lines.map((l) => l.variantTitle),
     lines.map((l) => JSON.stringify(l.variantOptions)),
     eventId,
+    money.subtotal,
+    money.discountTotal,
+    money.shippingTotal,
+    money.taxTotal,
+    money.cgst,
+    money.sgst,
+    money.igst,
+    money.promotion?.id ?? null,
+    money.promotion?.code ?? null,
+    money.shippingMethod?.id ?? null,
+    money.shippingMethod?.name ?? null,
+    money.shippingState,
+    lines.map((l) => l.discount),
+    lines.map((l) => l.taxRate),
+    lines.map((l) => l.taxAmount),
   ]);
   const r = row!;
   const order: OrderRow = {
@@ -302,8 +345,20 @@ export async function insertPlacedOrder(
     userId: r.user_id,
     status: r.status,
     paymentStatus: r.payment_status,
-    totalAmount: r.total_amount,
-    shippingAddress: r.shipping_address,
+    totalAmount: money.totalAmount,
+    subtotal: money.subtotal,
+    discountTotal: money.discountTotal,
+    shippingTotal: money.shippingTotal,
+    taxTotal: money.taxTotal,
+    cgst: money.cgst,
+    sgst: money.sgst,
+    igst: money.igst,
+    promotionId: money.promotion?.id ?? null,
+    promotionCode: money.promotion?.code ?? null,
+    shippingMethodId: money.shippingMethod?.id ?? null,
+    shippingMethodName: money.shippingMethod?.name ?? null,
+    shippingState: money.shippingState,
+    shippingAddress: values.shippingAddress,
     paymentDeadline: r.payment_deadline === null ? null : new Date(r.payment_deadline),
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
@@ -318,6 +373,9 @@ export async function insertPlacedOrder(
     variantOptions: i.variant_options,
     quantity: i.quantity,
     priceAtPurchase: i.price,
+    discount: i.discount,
+    taxRate: i.tax_rate,
+    taxAmount: i.tax_amount,
   }));
   return { order, items, historyAt: new Date(r.history_at), email: r.email };
 }

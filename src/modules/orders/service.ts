@@ -3,10 +3,20 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { AppError, BadRequest, Conflict, NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
-import { fromPaise, MAX_TOTAL_PAISE, toPaiseBig } from '../../lib/money.js';
+import { formatMoney, fromPaise, MAX_TOTAL_PAISE } from '../../lib/money.js';
 import { getAddress } from '../accounts/index.js';
 import type { Actor } from '../../kernel/actor.js';
-import { emptyCart, lockCartForCheckout } from '../cart/index.js';
+import { emptyCart, lockCartForCheckout, lockCheckoutLines } from '../cart/index.js';
+import {
+  claimPromotion,
+  countryCode,
+  INDIAN_PIN,
+  indianStateCode,
+  PROMOTION_MESSAGES,
+  type PromotionRejection,
+  promotionExists,
+  quote,
+} from '../pricing/index.js';
 import * as idempotency from '../idempotency/index.js';
 import {
   allowedTransitions,
@@ -40,6 +50,8 @@ export interface OrdersDeps {
   database: Database;
   jobs: JobQueue;
   paymentTimeoutSeconds: number;
+  /** SHOP_STATE's code: orders shipped within it split GST into CGST + SGST. */
+  shopState: string | null;
   onPaidOrderCancelled: PaidOrderCancelled[];
   log: FastifyBaseLogger;
   /** Set by the payments module; marking an order paid by hand needs it. */
@@ -48,7 +60,25 @@ export interface OrdersDeps {
 
 export interface CreateOrderInput {
   shipping_address_id?: number;
-  shipping_address?: string;
+  shipping_address?: string | ShippingAddressObject;
+  shipping_method_id?: number;
+}
+
+interface ShippingAddressObject {
+  street_address: string;
+  city: string;
+  state: string;
+  postal_code: string;
+  country: string;
+}
+
+/** Where an order ships: the text it keeps, and the country and state that price and tax it. */
+interface ShipTo {
+  text: string;
+  /** ISO 3166-1 alpha-2, or null for a country name the shop cannot map. */
+  country: string | null;
+  /** An Indian state's code, or null when not known (free text, another country). */
+  state: string | null;
 }
 
 const NOT_FOUND = 'Order not found.';
@@ -57,7 +87,38 @@ function newOrderNumber(): string {
   return `ORD-${randomBytes(6).toString('hex').toUpperCase()}`;
 }
 
-async function shippingText(deps: OrdersDeps, actor: Actor, input: CreateOrderInput): Promise<string> {
+function addressShipTo(a: ShippingAddressObject): ShipTo {
+  const country = countryCode(a.country);
+  return {
+    text: [a.street_address, a.city, a.state, a.postal_code, a.country].map((p) => p.trim()).join(', '),
+    country,
+    state: country === 'IN' ? indianStateCode(a.state) : null,
+  };
+}
+
+/** A checkout's address object, checked as an address is (every wrong field at once). */
+function checkAddressObject(a: ShippingAddressObject): ShipTo {
+  const errors: Record<string, string[]> = {};
+  for (const key of ['street_address', 'city', 'state', 'postal_code', 'country'] as const) {
+    if (!a[key].trim()) errors[`shipping_address.${key}`] = ['This field may not be blank.'];
+  }
+  const to = addressShipTo(a);
+  if (a.country.trim() && to.country === null) {
+    errors['shipping_address.country'] = ['Give India or a two-letter country code (ISO 3166-1 alpha-2), e.g. IN.'];
+  }
+  if (to.country === 'IN') {
+    if (a.state.trim() && to.state === null) {
+      errors['shipping_address.state'] = ['Choose an Indian state or union territory (a name, or a code such as KA).'];
+    }
+    if (a.postal_code.trim() && !INDIAN_PIN.test(a.postal_code.trim())) {
+      errors['shipping_address.postal_code'] = ['An Indian postal code (PIN) is six digits, e.g. 560001.'];
+    }
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  return to;
+}
+
+async function shipTo(deps: OrdersDeps, actor: Actor, input: CreateOrderInput): Promise<ShipTo> {
   if (input.shipping_address_id !== undefined) {
     const a = await getAddress(deps.database, actor, input.shipping_address_id).catch((err: unknown) => {
       if (err instanceof NotFound) {
@@ -65,29 +126,67 @@ async function shippingText(deps: OrdersDeps, actor: Actor, input: CreateOrderIn
       }
       throw err;
     });
-    return [a.streetAddress, a.city, a.state, a.postalCode, a.country].join(', ');
+    return addressShipTo({
+      street_address: a.streetAddress,
+      city: a.city,
+      state: a.state,
+      postal_code: a.postalCode,
+      country: a.country,
+    });
   }
-  const text = input.shipping_address?.trim();
+  const given = input.shipping_address;
+  if (given !== undefined && typeof given === 'object') return checkAddressObject(given);
+  const text = given?.trim();
   if (!text) {
     throw ValidationError.field('shipping_address', 'Give shipping_address_id or a shipping_address of 1–500 characters.');
   }
-  return text;
+  // Free text (v1): its state is unknown (IGST); it ships within India, the shop's country.
+  return { text, country: 'IN', state: null };
+}
+
+function promotionError(code: PromotionRejection): AppError {
+  return new BadRequest(PROMOTION_MESSAGES[code], code, { promotion: [PROMOTION_MESSAGES[code]] });
 }
 
 /**
- * Checkout: in one transaction, lock the cart, lock its products and variants in id order,
- * check each variant's stock, write the order with price and variant snapshots and its
- * first history row, empty the cart, and deduct the variants' stock (with the counters, in
- * the lock order). Anything short or inactive is
- * 400 and changes nothing. About eight statements whatever the cart's size; the response
- * is built from what they returned.
+ * The cart's promotion, its use taken (see pricing's claimPromotion), as it is now; a code
+ * used up (or deleted meanwhile) is 400 and the transaction rolls back.
  */
-async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: string): Promise<OrderDetailView> {
+async function claimCartPromotion(tx: Tx, promotionId: number, userId: number) {
+  const claimed = await claimPromotion(tx, promotionId, userId);
+  if (!claimed) {
+    throw promotionError((await promotionExists(tx, promotionId)) ? 'promotion_exhausted' : 'promotion_not_found');
+  }
+  if (!claimed.customerOk) throw promotionError('promotion_exhausted');
+  // Its use is taken (the limits held): judge the rest on the row as it was before this use.
+  return {
+    facts: { ...claimed.facts, timesUsed: claimed.facts.timesUsed - 1 },
+    eligibleCategoryIds: claimed.eligibleCategoryIds,
+    customerUses: null,
+  };
+}
+
+/**
+ * Checkout: in one transaction, lock the cart; take a use of its promotion code (the code's
+ * row lock comes before the products'); lock its products and variants in id order and check
+ * each variant's stock; price it (promotion, shipping, tax: pricing's quote); write the order
+ * with its money, price, variant and tax snapshots and its first history row; empty the cart;
+ * and deduct the variants' stock (with the counters, in the lock order). Anything short,
+ * inactive or not applicable is 400 and changes nothing. About eight statements whatever the
+ * cart's size (one more with a promotion code); the response is built from what they returned.
+ */
+async function placeOrder(
+  tx: Tx,
+  deps: OrdersDeps,
+  actor: Actor,
+  to: ShipTo,
+  shippingMethodId: number | undefined,
+): Promise<OrderDetailView> {
   const cart = await lockCartForCheckout(tx, actor.id);
-  if (!cart || !cart.lines.length) throw new BadRequest('Your cart is empty.', 'cart_empty');
-  // Exact at any size: a cart priced before the bounds existed can pass 2^53 paise.
-  let totalPaise = 0n;
-  for (const line of cart.lines) {
+  const promotion = cart?.promotionId ? await claimCartPromotion(tx, cart.promotionId, actor.id) : null;
+  const lines = cart ? await lockCheckoutLines(tx, cart.id) : [];
+  if (!cart || !lines.length) throw new BadRequest('Your cart is empty.', 'cart_empty');
+  for (const line of lines) {
     if (!line.isActive || line.stock < line.quantity) {
       const available = line.isActive ? line.stock : 0;
       // A default variant is the product itself; another is named by its title too.
@@ -99,21 +198,46 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
         { items: [`${label}: ${available} available, ${line.quantity} requested`] },
       );
     }
-    totalPaise += toPaiseBig(line.price) * BigInt(line.quantity);
   }
-  if (totalPaise > MAX_TOTAL_PAISE) throw new TotalTooLarge(fromPaise(totalPaise));
+  const priced = quote({
+    lines: lines.map((l) => ({ ...l, unitPrice: l.price })),
+    promotion,
+    methods: cart.methods,
+    country: to.country ?? '',
+    methodId: shippingMethodId,
+    taxSplit: deps.shopState !== null && to.state === deps.shopState ? 'intra' : 'inter',
+    now: new Date(),
+  });
+  if (priced.rejection) throw promotionError(priced.rejection);
+  if (priced.noShippingMethod) {
+    const detail =
+      shippingMethodId !== undefined
+        ? 'This shipping method cannot ship your cart there.'
+        : 'No shipping method can ship your cart there.';
+    throw new BadRequest(detail, 'no_shipping_method', { shipping_method_id: [detail] });
+  }
+  const totals = priced.totals;
+  // Exact at any size: a cart priced before the bounds existed can pass 2^53 paise.
+  if (totals.total > MAX_TOTAL_PAISE) throw new TotalTooLarge(fromPaise(totals.total));
   const paymentDeadline = new Date(Date.now() + deps.paymentTimeoutSeconds * 1000);
   const eventId = randomUUID();
   const placed = await repo.insertPlacedOrder(
     tx,
+    { orderNumber: newOrderNumber(), userId: actor.id, shippingAddress: to.text, paymentDeadline },
     {
-      orderNumber: newOrderNumber(),
-      userId: actor.id,
-      totalAmount: fromPaise(totalPaise),
-      shippingAddress: shipping,
-      paymentDeadline,
+      subtotal: fromPaise(totals.subtotal),
+      discountTotal: fromPaise(totals.discountTotal),
+      shippingTotal: fromPaise(totals.shippingTotal),
+      taxTotal: fromPaise(totals.taxTotal),
+      cgst: fromPaise(totals.taxBreakdown.cgst),
+      sgst: fromPaise(totals.taxBreakdown.sgst),
+      igst: fromPaise(totals.taxBreakdown.igst),
+      totalAmount: fromPaise(totals.total),
+      promotion: promotion && { id: promotion.facts.id, code: promotion.facts.code },
+      shippingMethod: priced.shipping && { id: priced.shipping.method.id, name: priced.shipping.method.name },
+      shippingState: to.state,
     },
-    cart.lines.map((l) => ({
+    lines.map((l, i) => ({
       productId: l.productId,
       variantId: l.variantId,
       productName: l.name,
@@ -122,13 +246,16 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
       variantOptions: l.variantOptions,
       quantity: l.quantity,
       priceAtPurchase: l.price,
+      discount: fromPaise(totals.lines[i]!.discount),
+      taxRate: l.taxRate,
+      taxAmount: fromPaise(totals.lines[i]!.taxAmount),
     })),
     { id: actor.id, label: actor.username },
     eventId,
   );
-  await emptyCart(tx, cart.cartId);
+  await emptyCart(tx, cart.id, promotion !== null);
   // Stock, catalog version and counters last, in the lock order (effects.ts).
-  await applyOrderEffects(tx, { stock: { deduct: cart.lines }, counters: stats.newOrder(stats.noDeltas()) });
+  await applyOrderEffects(tx, { stock: { deduct: lines }, counters: stats.newOrder(stats.noDeltas()) });
   // Enqueued with the order (outbox): they exist exactly when the order does. One statement:
   // the expiry at the deadline, and the dispatch of the order.placed event now.
   await insertJobRows(tx, [
@@ -140,28 +267,50 @@ async function placeOrder(tx: Tx, deps: OrdersDeps, actor: Actor, shipping: stri
   ], actor);
 }
 
-type StoredItem = Omit<OrderDetailView['items'][number], 'variant_id' | 'sku' | 'variant_title' | 'variant_options'> &
-  Partial<OrderDetailView['items'][number]>;
+type ItemView = OrderDetailView['items'][number];
+type StoredItem = Omit<ItemView, 'variant_id' | 'sku' | 'variant_title' | 'variant_options' | 'discount' | 'tax_rate' | 'tax_amount'> &
+  Partial<ItemView>;
+type MoneyFields = 'subtotal' | 'discount_total' | 'shipping_total' | 'tax_total' | 'tax_breakdown' | 'promotion_code' | 'shipping_method';
 
 /**
  * A stored first answer, replayed. One stored before the detail carried `allowed_transitions`
  * (a required field) gets it computed from its status, as it would have been then; one
- * stored before items carried their variant gets the items' variant snapshots (which
- * migration 0007 wrote) read from the order, one query.
+ * stored before items carried their variant (migration 0007) or the order its money
+ * (migration 0010) gets what those migrations wrote, read from the order's rows (as the
+ * detail would have shown them then: the same figures).
  */
 async function replayedDetail(tx: Tx, stored: unknown, actor: Actor): Promise<OrderDetailView> {
-  const body = stored as Omit<OrderDetailView, 'allowed_transitions' | 'items'> &
+  const body = stored as Omit<OrderDetailView, 'allowed_transitions' | 'items' | MoneyFields> &
     Partial<OrderDetailView> & { items: StoredItem[] };
-  let items = body.items as OrderDetailView['items'];
-  if (body.items.some((i) => i.variant_id === undefined)) {
+  let items = body.items as ItemView[];
+  if (body.items.some((i) => i.variant_id === undefined || i.tax_amount === undefined)) {
     const rows = new Map((await repo.itemsOf(tx, body.id)).map((r) => [r.id, r]));
     items = body.items.map((i) => {
       const row = rows.get(i.id)!;
-      return { ...i, variant_id: row.variantId, sku: row.sku, variant_title: row.variantTitle, variant_options: row.variantOptions };
+      return {
+        ...i,
+        variant_id: row.variantId,
+        sku: row.sku,
+        variant_title: row.variantTitle,
+        variant_options: row.variantOptions,
+        discount: formatMoney(row.discount),
+        tax_rate: formatMoney(row.taxRate),
+        tax_amount: formatMoney(row.taxAmount),
+      };
     });
+  }
+  let money: Pick<OrderDetailView, MoneyFields>;
+  if (body.subtotal === undefined) {
+    const order = (await repo.findOrderWithEmail(tx, body.id))!.order;
+    const { subtotal, discount_total, shipping_total, tax_total, tax_breakdown, promotion_code, shipping_method } =
+      orderDetailView(order, '', [], [], actor);
+    money = { subtotal, discount_total, shipping_total, tax_total, tax_breakdown, promotion_code, shipping_method };
+  } else {
+    money = body as Pick<OrderDetailView, MoneyFields>;
   }
   return {
     ...body,
+    ...money,
     items,
     allowed_transitions: body.allowed_transitions ?? [...allowedTransitions(body.status, actor.isStaff)],
   };
@@ -174,7 +323,7 @@ export async function createOrder(
   input: CreateOrderInput,
   idempotencyKey: string | null,
 ): Promise<{ status: number; body: OrderDetailView; replayed: boolean }> {
-  const shipping = await shippingText(deps, actor, input);
+  const to = await shipTo(deps, actor, input);
   const idem = idempotencyKey
     ? { userId: actor.id, scope: 'orders.create', key: idempotencyKey, hash: idempotency.bodyHash(input) }
     : null;
@@ -183,7 +332,7 @@ export async function createOrder(
       return await deps.database.db.transaction(async (tx) => {
         const replay = idem && (await idempotency.claimOrReplay(tx, idem));
         if (replay) return { status: replay.status, body: await replayedDetail(tx, replay.body, actor), replayed: true };
-        const body = await placeOrder(tx, deps, actor, shipping);
+        const body = await placeOrder(tx, deps, actor, to, input.shipping_method_id);
         if (idem) await idempotency.complete(tx, idem, { status: 201, body });
         return { status: 201, body, replayed: false };
       });

@@ -33,7 +33,18 @@ export function orderDetailView(
   userEmail: string,
   items: Pick<
     ItemRow,
-    'id' | 'productId' | 'variantId' | 'productName' | 'sku' | 'variantTitle' | 'variantOptions' | 'quantity' | 'priceAtPurchase'
+    | 'id'
+    | 'productId'
+    | 'variantId'
+    | 'productName'
+    | 'sku'
+    | 'variantTitle'
+    | 'variantOptions'
+    | 'quantity'
+    | 'priceAtPurchase'
+    | 'discount'
+    | 'taxRate'
+    | 'taxAmount'
   >[],
   history: Pick<HistoryRow, 'fromStatus' | 'toStatus' | 'changedBy' | 'note' | 'createdAt'>[],
   viewer: OrderViewer,
@@ -42,6 +53,14 @@ export function orderDetailView(
     id: order.id,
     order_number: order.orderNumber,
     user_email: userEmail,
+    subtotal: formatMoney(order.subtotal),
+    discount_total: formatMoney(order.discountTotal),
+    shipping_total: formatMoney(order.shippingTotal),
+    tax_total: formatMoney(order.taxTotal),
+    tax_breakdown: { cgst: formatMoney(order.cgst), sgst: formatMoney(order.sgst), igst: formatMoney(order.igst) },
+    promotion_code: order.promotionCode,
+    shipping_method:
+      order.shippingMethodName === null ? null : { id: order.shippingMethodId, name: order.shippingMethodName },
     total_amount: formatMoney(order.totalAmount),
     status: order.status,
     payment_status: order.paymentStatus,
@@ -57,6 +76,9 @@ export function orderDetailView(
       quantity: i.quantity,
       price_at_purchase: formatMoney(i.priceAtPurchase),
       subtotal: fromPaise(toPaise(i.priceAtPurchase) * i.quantity),
+      discount: formatMoney(i.discount),
+      tax_rate: formatMoney(i.taxRate),
+      tax_amount: formatMoney(i.taxAmount),
     })),
     status_history: history.map((h) => ({
       from_status: h.fromStatus,

@@ -1,5 +1,30 @@
 /**
- * Pricing: the totals of a cart or an order (subtotal, discount, shipping, tax, total) as one
- * pure function of integer paise. The cart and the orders call it; it reads nothing.
+ * Pricing: the money of a cart or an order (API-v2 §2). The totals are one pure function of
+ * integer paise (totals.ts); the rules of promotions and shipping are pure too (rules.ts);
+ * places.ts knows Indian states and country codes. The module owns the tax classes,
+ * promotions and shipping methods.
  */
-export { computeTotals, type DiscountInput, type LineInput } from './totals.js';
+export { computeTotals, type DiscountInput, type LineInput, type Totals } from './totals.js';
+export {
+  cheapestMethod,
+  discountInput,
+  eligibility,
+  PROMOTION_MESSAGES,
+  promotionRejection,
+  shippingPrice,
+  type PromotionFacts,
+  type PromotionRejection,
+  type ShippingMethodFacts,
+} from './rules.js';
+export { countryCode, INDIAN_PIN, INDIAN_STATES, indianStateCode } from './places.js';
+export { quote, rateString, type Quote, type QuoteLine } from './quote.js';
+export {
+  ACTIVE_METHODS_SQL,
+  claimPromotion,
+  lineTaxRateSql,
+  promotionByCode,
+  promotionById,
+  promotionExists,
+  releasePromotions,
+  type PromotionRead,
+} from './store.js';
