@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { indianStateCode } from './modules/pricing/places.js';
+import { indianStateCode } from './lib/places.js';
 
 /** Every setting of the server, validated once at start-up. The only reader of process.env. */
 export interface Config {

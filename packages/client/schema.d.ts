@@ -523,6 +523,47 @@ export interface paths {
     patch: operations['patchApiCartItemsId'];
     trace?: never;
   };
+  '/api/cart/promotion/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Apply a promotion code to the cart
+     * @description The code (any case) must apply to the cart as it is now, else `400` with the reason as `code`: `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable` (and `cart_empty`). It replaces any code the cart had. The cart shows the code and what it gives; if the cart changes so that it no longer applies, the cart says why and checkout refuses it until it is removed.
+     */
+    post: operations['postApiCartPromotion'];
+    /** Remove the cart’s promotion code */
+    delete: operations['deleteApiCartPromotion'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cart/shipping-methods/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The shipping methods that can ship the cart, with their price for it
+     * @description Active methods that ship to `country` (default IN) and can carry the cart’s weight (a weight band applies when the weight is ≤ its `up_to_grams`), priced for the cart’s subtotal after discount (`free_over`), cheapest first. Checkout takes one of these ids as `shipping_method_id`.
+     */
+    get: operations['getApiCartShippingMethods'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/categories': {
     parameters: {
       query?: never;
@@ -1175,9 +1216,31 @@ export interface components {
     };
     Cart: {
       created_at: string | null;
+      /** @example 1499.00 */
+      discount_total: string;
       id: number | null;
       items: components['schemas']['CartItem'][];
-      /** @example 1499.00 */
+      promotion: components['schemas']['CartPromotion'] | null;
+      shipping_method: components['schemas']['CartShippingMethod'] | null;
+      /**
+       * @description The price of `shipping_method`, the cheapest method that can ship the cart to India (0.00 with none).
+       * @example 1499.00
+       */
+      shipping_total: string;
+      /**
+       * @description The lines’ subtotals (prices include tax).
+       * @example 1499.00
+       */
+      subtotal: string;
+      /**
+       * @description The tax contained in total_amount.
+       * @example 1499.00
+       */
+      tax_total: string;
+      /**
+       * @description subtotal − discount_total + shipping_total.
+       * @example 1499.00
+       */
       total_amount: string;
       total_items: number;
       updated_at: string | null;
@@ -1208,6 +1271,31 @@ export interface components {
     };
     CartItemBody: {
       quantity: number;
+    };
+    CartPromotion: {
+      /** @description Whether the code gives its discount to the cart as it is now. */
+      applies: boolean;
+      code: string;
+      description: string;
+      /**
+       * @description The discount it gives now (0.00 when it does not apply).
+       * @example 1499.00
+       */
+      discount: string;
+      free_shipping: boolean;
+      message: string | null;
+      /** @description Why it does not apply now: one of the 400 codes of `POST /api/cart/promotion/` (`promotion_min_subtotal`, `promotion_expired`, …); null when it applies. */
+      reason: string | null;
+    };
+    CartPromotionBody: {
+      /** @description A promotion code, any case. */
+      code: string;
+    };
+    CartShippingMethod: {
+      id: number;
+      name: string;
+      /** @example 1499.00 */
+      price: string;
     };
     CartVariant: {
       id: number;
@@ -1423,8 +1511,11 @@ export interface components {
       message: string;
     };
     OrderCreate: {
-      shipping_address?: string;
+      /** @description Free text (as in v1: its state is unknown, so its tax is IGST and it ships to India) or an address whose state decides CGST+SGST or IGST. */
+      shipping_address?: string | components['schemas']['ShippingAddressInput'];
       shipping_address_id?: number;
+      /** @description One of `GET /api/cart/shipping-methods/`; without it, the cheapest active method that can ship the cart. */
+      shipping_method_id?: number;
     };
     OrderDetail: {
       /** @description The statuses the caller may move the order to now (none when it may not change): for staff, the next statuses of the workflow (`update_status`); for the owner, `cancelled` while `cancel` allows it. */
@@ -1433,12 +1524,18 @@ export interface components {
       )[];
       /** Format: date-time */
       created_at: string;
+      /** @example 1499.00 */
+      discount_total: string;
       id: number;
       items: components['schemas']['OrderItem'][];
       order_number: string;
       /** @enum {unknown} */
       payment_status: 'pending' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
+      promotion_code: string | null;
       shipping_address: string;
+      shipping_method: components['schemas']['OrderShippingMethod'] | null;
+      /** @example 1499.00 */
+      shipping_total: string;
       /** @enum {unknown} */
       status:
         | 'pending'
@@ -1449,7 +1546,21 @@ export interface components {
         | 'cancelled'
         | 'payment_failed';
       status_history: components['schemas']['OrderStatusChange'][];
-      /** @example 1499.00 */
+      /**
+       * @description The lines’ prices × quantities (tax included).
+       * @example 1499.00
+       */
+      subtotal: string;
+      tax_breakdown: components['schemas']['TaxBreakdown'];
+      /**
+       * @description The tax contained in total_amount (prices include tax).
+       * @example 1499.00
+       */
+      tax_total: string;
+      /**
+       * @description subtotal − discount_total + shipping_total: what the payment charges.
+       * @example 1499.00
+       */
       total_amount: string;
       /** Format: date-time */
       updated_at: string;
@@ -1457,6 +1568,11 @@ export interface components {
     };
     /** @description A snapshot taken at checkout: product_name, sku, variant_title, variant_options and price_at_purchase never change with later edits (or the deletion) of the product or variant. */
     OrderItem: {
+      /**
+       * @description The line’s share of the order’s discount (the lines’ add up to discount_total).
+       * @example 1499.00
+       */
+      discount: string;
       id: number;
       /** @example 1499.00 */
       price_at_purchase: string;
@@ -1466,6 +1582,16 @@ export interface components {
       sku: string;
       /** @example 1499.00 */
       subtotal: string;
+      /**
+       * @description The tax contained in what is paid for the line (subtotal − discount), rounded half up to the paisa.
+       * @example 1499.00
+       */
+      tax_amount: string;
+      /**
+       * @description The GST rate (percent) of the line when it was ordered.
+       * @example 18.00
+       */
+      tax_rate: string;
       variant_id: number;
       /** @description The variant’s option values when it was ordered, e.g. {"Size": "M"}; {} for a default variant. */
       variant_options: {
@@ -1500,6 +1626,11 @@ export interface components {
       /** Format: uri */
       previous: string | null;
       results: components['schemas']['OrderListItem'][];
+    };
+    /** @description Its id while the method exists, and its name then; its price is shipping_total. */
+    OrderShippingMethod: {
+      id: number | null;
+      name: string;
     };
     OrderStatusChange: {
       changed_by: string;
@@ -1581,6 +1712,13 @@ export interface components {
         | 'use_variants'
         | 'variant_required'
         | 'total_too_large'
+        | 'promotion_not_found'
+        | 'promotion_not_started'
+        | 'promotion_expired'
+        | 'promotion_min_subtotal'
+        | 'promotion_exhausted'
+        | 'promotion_not_applicable'
+        | 'no_shipping_method'
         | 'reset_token_invalid'
         | 'invalid_signature'
         | 'not_authenticated'
@@ -1779,8 +1917,27 @@ export interface components {
       /** @example 1499.00 */
       total_revenue: string;
     };
+    ShippingAddressInput: {
+      city: string;
+      /** @description `India`, `IN` or another ISO 3166-1 alpha-2 code. */
+      country: string;
+      /** @description In India: six digits. */
+      postal_code: string;
+      /** @description In India: a state or union territory by name or two-letter code, any case (`KA`, `Karnataka`). */
+      state: string;
+      street_address: string;
+    };
     Status: {
       status: string;
+    };
+    /** @description CGST and SGST halves (at most one paisa apart) for an order shipped within SHOP_STATE, IGST otherwise; they add up to tax_total. */
+    TaxBreakdown: {
+      /** @example 1499.00 */
+      cgst: string;
+      /** @example 1499.00 */
+      igst: string;
+      /** @example 1499.00 */
+      sgst: string;
     };
     TokenPair: {
       access: string;
@@ -2075,7 +2232,7 @@ export interface operations {
           'application/json': components['schemas']['EmailPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2233,7 +2390,7 @@ export interface operations {
           'application/json': components['schemas']['AdminPaymentPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2404,7 +2561,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUserPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2541,7 +2698,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2697,7 +2854,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2766,7 +2923,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointCreated'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2954,7 +3111,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpoint'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3041,7 +3198,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookDeliveryPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3122,7 +3279,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEventPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3260,7 +3417,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3358,7 +3515,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3468,7 +3625,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3585,7 +3742,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3645,7 +3802,7 @@ export interface operations {
           'application/json': components['schemas']['ChangePasswordResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3696,7 +3853,7 @@ export interface operations {
           'application/json': components['schemas']['LoginResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3747,7 +3904,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3798,7 +3955,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3840,7 +3997,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3878,7 +4035,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3929,7 +4086,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3980,7 +4137,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4031,7 +4188,7 @@ export interface operations {
           'application/json': components['schemas']['RegisterResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4073,7 +4230,7 @@ export interface operations {
           'application/json': components['schemas']['TokenPair'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4126,7 +4283,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4192,7 +4349,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4254,7 +4411,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4322,7 +4479,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4394,7 +4551,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4414,6 +4571,193 @@ export interface operations {
       };
       /** @description Problem; `code` is one of `not_found`, `route_not_found` */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiCartPromotion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
+        'x-cart-token'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CartPromotionBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Cart'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteApiCartPromotion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
+        'x-cart-token'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Cart'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiCartShippingMethods: {
+    parameters: {
+      query?: {
+        /**
+         * @description Where to ship: `IN`, `India` or an ISO 3166-1 alpha-2 code (default IN).
+         * @example IN
+         */
+        country?: string;
+      };
+      header?: {
+        /**
+         * @description A guest cart’s token, as issued on the first add.
+         * @example q5Xb0c2m0r7dWkY1Vx9bT3nE8pL4aZs6uHfJ2gKoQiw
+         */
+        'x-cart-token'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CartShippingMethod'][];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -4461,7 +4805,7 @@ export interface operations {
           'application/json': components['schemas']['CategoryPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4512,7 +4856,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4622,7 +4966,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4766,7 +5110,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4893,7 +5237,7 @@ export interface operations {
           'application/json': components['schemas']['OrderPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4959,7 +5303,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5140,7 +5484,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5224,7 +5568,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5306,7 +5650,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5372,7 +5716,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentInitiateResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5450,7 +5794,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentVerifyResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5535,7 +5879,7 @@ export interface operations {
           'application/json': components['schemas']['Status'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5636,7 +5980,7 @@ export interface operations {
           'application/json': components['schemas']['ProductPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5696,7 +6040,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5815,7 +6159,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5959,7 +6303,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6034,7 +6378,7 @@ export interface operations {
           'application/json': components['schemas']['ProductImage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6197,7 +6541,7 @@ export interface operations {
           'application/json': components['schemas']['ProductImage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6272,7 +6616,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6418,7 +6762,7 @@ export interface operations {
           'application/json': components['schemas']['Variant'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6493,7 +6837,7 @@ export interface operations {
           'application/json': components['schemas']['VariantBulkResult'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6714,7 +7058,7 @@ export interface operations {
           'application/json': components['schemas']['Variant'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6789,7 +7133,7 @@ export interface operations {
           'application/json': components['schemas']['VariantBulkResult'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6936,7 +7280,7 @@ export interface operations {
           'application/json': components['schemas']['LowStockList'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;

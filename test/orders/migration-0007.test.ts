@@ -170,6 +170,10 @@ describe('migration 0007 on data of 0006', () => {
         quantity: 2,
         price_at_purchase: '40.00',
         subtotal: '80.00',
+        // Migration 0010: orders placed before it have no discount or recorded tax.
+        discount: '0.00',
+        tax_rate: '0.00',
+        tax_amount: '0.00',
       },
     ]);
   });

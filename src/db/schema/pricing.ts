@@ -36,7 +36,9 @@ export const taxClasses = pgTable(
   (t) => [
     check('tax_classes_rate_chk', sql`${t.rate} >= 0 and ${t.rate} <= 100`),
     uniqueIndex('tax_classes_name_lower_uq').on(sql`lower(${t.name})`),
-    uniqueIndex('tax_classes_one_default_uq').on(t.isDefault).where(sql`${t.isDefault}`),
+    uniqueIndex('tax_classes_one_default_uq')
+      .on(t.isDefault)
+      .where(sql`${t.isDefault}`),
   ],
 );
 
@@ -81,9 +83,15 @@ export const promotions = pgTable(
         or (${t.kind} = 'fixed_amount' and ${t.value} > 0)`,
     ),
     check('promotions_min_subtotal_chk', sql`${t.minSubtotal} is null or ${t.minSubtotal} >= 0`),
-    check('promotions_window_chk', sql`${t.startsAt} is null or ${t.endsAt} is null or ${t.startsAt} < ${t.endsAt}`),
+    check(
+      'promotions_window_chk',
+      sql`${t.startsAt} is null or ${t.endsAt} is null or ${t.startsAt} < ${t.endsAt}`,
+    ),
     check('promotions_usage_limit_chk', sql`${t.usageLimit} is null or ${t.usageLimit} >= 1`),
-    check('promotions_per_customer_chk', sql`${t.perCustomerLimit} is null or ${t.perCustomerLimit} >= 1`),
+    check(
+      'promotions_per_customer_chk',
+      sql`${t.perCustomerLimit} is null or ${t.perCustomerLimit} >= 1`,
+    ),
     // No CHECK ties times_used to usage_limit: staff may lower a limit below the uses it has.
     check('promotions_times_used_chk', sql`${t.timesUsed} >= 0`),
   ],
@@ -101,7 +109,10 @@ export const promotionCustomerUses = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     uses: integer('uses').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.promotionId, t.userId] }), check('promotion_customer_uses_chk', sql`${t.uses} >= 0`)],
+  (t) => [
+    primaryKey({ columns: [t.promotionId, t.userId] }),
+    check('promotion_customer_uses_chk', sql`${t.uses} >= 0`),
+  ],
 );
 
 export const SHIPPING_KINDS = ['flat', 'weight'] as const;
@@ -126,7 +137,10 @@ export const shippingMethods = pgTable(
     rates: jsonb('rates').$type<ShippingRate[]>().notNull().default([]),
     freeOver: money('free_over'),
     // ISO 3166-1 alpha-2 codes.
-    countries: varchar('countries', { length: 2 }).array().notNull().default(sql`'{IN}'`),
+    countries: varchar('countries', { length: 2 })
+      .array()
+      .notNull()
+      .default(sql`'{IN}'`),
     isActive: boolean('is_active').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

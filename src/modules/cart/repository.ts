@@ -101,7 +101,8 @@ const linesStatement = namedStatement(
   `select i.id, i.quantity, i.added_at as "addedAt", p.id as "productId", p.name, p.slug, p.price, p.price_max as "priceMax", p.stock,
           p.image_url as "imageUrl", p.image_thumb_key as "imageThumbKey", p.is_active as "isActive", p.is_featured as "isFeatured",
           p.category_id as "categoryId", c.name as "categoryName", p.created_at as "createdAt",
-          v.id as "variantId", v.sku, v.title as "variantTitle", v.options as "variantOptions", v.price as "unitPrice"
+          v.id as "variantId", v.sku, v.title as "variantTitle", v.options as "variantOptions", v.price as "unitPrice",
+          v.weight_grams as "weightGrams", ${lineTaxRateSql('v', 'p')} as "taxRate", ${ACTIVE_METHODS_SQL} as methods
    from cart_items i
    join product_variants v on v.id = i.variant_id
    join products p on p.id = v.product_id
@@ -118,6 +119,9 @@ const linesStatement = namedStatement(
     variantTitle,
     variantOptions,
     unitPrice,
+    weightGrams,
+    taxRate,
+    methods,
     ...product
   }: Omit<ProductListRow, 'id'> & {
     id: number;
@@ -129,11 +133,18 @@ const linesStatement = namedStatement(
     variantTitle: string;
     variantOptions: Record<string, string>;
     unitPrice: string;
+    weightGrams: number | null;
+    taxRate: string;
+    methods: ShippingMethodFacts[];
   }) => ({
     id,
     quantity,
     addedAt,
     unitPrice,
+    weightGrams,
+    taxRate,
+    // The active shipping methods (the same on every line: PostgreSQL reads them once).
+    methods,
     variant: { id: variantId, sku, title: variantTitle, options: variantOptions },
     product: { id: productId, ...product } satisfies ProductListRow,
   }),

@@ -1,8 +1,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/client.js';
-import { Cart, CartAddBody, CartHeaders, CartItemBody, IdParams, problems, ref } from '../../contract/index.js';
-import { formatMoney, fromPaise, toPaiseBig } from '../../lib/money.js';
+import { Type } from 'typebox';
+import {
+  Cart,
+  CartAddBody,
+  CartHeaders,
+  CartItemBody,
+  CartPromotionBody,
+  CartShippingMethod,
+  IdParams,
+  problems,
+  ref,
+  ShippingMethodsQuery,
+} from '../../contract/index.js';
+import { ValidationError } from '../../http/errors.js';
+import { formatMoney, fromPaise } from '../../lib/money.js';
+import { countryCode, PROMOTION_MESSAGES } from '../pricing/index.js';
 import type { LoginHook } from '../accounts/index.js';
 import { productListView } from '../catalog/index.js';
 import * as service from './service.js';
@@ -10,15 +24,14 @@ import type { CartOwner, CartSnapshot, CartWrite } from './service.js';
 import { clearCartToken, requestCartToken, sendCartToken } from './token.js';
 
 /**
- * The whole cart, money as strings computed in integer paise: in BigInt, because a cart
- * priced before the bounds existed (or raised since) can pass 2^53 paise and must still show.
+ * The whole cart, money as strings computed in integer paise (pricing's quote): in BigInt,
+ * because a cart priced before the bounds existed (or raised since) can pass 2^53 paise and
+ * must still show.
  */
-function cartView({ cart, lines }: CartSnapshot, media: string) {
-  let totalPaise = 0n;
+function cartView({ cart, lines, pricing }: CartSnapshot, media: string) {
   let totalItems = 0;
-  const items = lines.map((line) => {
-    const subtotal = toPaiseBig(line.unitPrice) * BigInt(line.quantity);
-    totalPaise += subtotal;
+  const { totals, rejection, shipping } = pricing.quote;
+  const items = lines.map((line, i) => {
     totalItems += line.quantity;
     return {
       id: line.id,
@@ -26,21 +39,32 @@ function cartView({ cart, lines }: CartSnapshot, media: string) {
       variant: line.variant,
       unit_price: formatMoney(line.unitPrice),
       quantity: line.quantity,
-      subtotal: fromPaise(subtotal),
+      subtotal: fromPaise(totals.lines[i]!.subtotal),
       added_at: line.addedAt.toISOString(),
     };
   });
+  const promotion = pricing.promotion?.facts;
   return {
     id: cart?.id ?? null,
     items,
     total_items: totalItems,
-    subtotal: fromPaise(totalPaise),
-    discount_total: '0.00',
-    shipping_total: '0.00',
-    tax_total: '0.00',
-    promotion: null,
-    shipping_method: null,
-    total_amount: fromPaise(totalPaise),
+    subtotal: fromPaise(totals.subtotal),
+    discount_total: fromPaise(totals.discountTotal),
+    shipping_total: fromPaise(totals.shippingTotal),
+    tax_total: fromPaise(totals.taxTotal),
+    promotion: promotion
+      ? {
+          code: promotion.code,
+          description: promotion.description,
+          applies: rejection === null,
+          discount: fromPaise(totals.discountTotal),
+          free_shipping: rejection === null && promotion.kind === 'free_shipping',
+          reason: rejection,
+          message: rejection && PROMOTION_MESSAGES[rejection],
+        }
+      : null,
+    shipping_method: shipping && { id: shipping.method.id, name: shipping.method.name, price: fromPaise(totals.shippingTotal) },
+    total_amount: fromPaise(totals.total),
     created_at: cart?.createdAt.toISOString() ?? null,
     updated_at: cart?.updatedAt.toISOString() ?? null,
   };
@@ -143,5 +167,61 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
       schema: { tags, summary: 'Empty the cart', headers: guestHeaders, response },
     },
     async (request) => cartView(await service.clearCart(database, ownerOf(request)), request.server.mediaBase(request)),
+  );
+
+  app.post(
+    '/promotion/',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: 'Apply a promotion code to the cart',
+        description:
+          'The code (any case) must apply to the cart as it is now, else `400` with the reason as `code`: ' +
+          '`promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, ' +
+          '`promotion_exhausted`, `promotion_not_applicable` (and `cart_empty`). It replaces any code the cart had. ' +
+          'The cart shows the code and what it gives; if the cart changes so that it no longer applies, the cart ' +
+          'says why and checkout refuses it until it is removed.',
+        headers: guestHeaders,
+        body: ref(CartPromotionBody),
+        response,
+      },
+    },
+    async (request) =>
+      cartView(await service.applyPromotion(database, ownerOf(request), request.body.code), request.server.mediaBase(request)),
+  );
+
+  app.delete(
+    '/promotion/',
+    {
+      config: { auth: 'optional' },
+      schema: { tags, summary: 'Remove the cart’s promotion code', headers: guestHeaders, response },
+    },
+    async (request) => cartView(await service.removePromotion(database, ownerOf(request)), request.server.mediaBase(request)),
+  );
+
+  app.get(
+    '/shipping-methods/',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: 'The shipping methods that can ship the cart, with their price for it',
+        description:
+          'Active methods that ship to `country` (default IN) and can carry the cart’s weight (a weight band applies ' +
+          'when the weight is ≤ its `up_to_grams`), priced for the cart’s subtotal after discount (`free_over`), ' +
+          'cheapest first. Checkout takes one of these ids as `shipping_method_id`.',
+        headers: guestHeaders,
+        querystring: ShippingMethodsQuery,
+        response: { 200: Type.Array(ref(CartShippingMethod)), ...problems(400) },
+      },
+    },
+    async (request) => {
+      const raw = request.query.country ?? 'IN';
+      const country = countryCode(raw);
+      if (!country) throw ValidationError.field('country', 'Give India or a two-letter country code (ISO 3166-1 alpha-2), e.g. IN.');
+      const options = await service.shippingOptions(database, ownerOf(request), country);
+      return options.map((o) => ({ id: o.id, name: o.name, price: fromPaise(o.price) }));
+    },
   );
 };

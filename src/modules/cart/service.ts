@@ -2,6 +2,15 @@ import type { Database, Executor, Tx } from '../../db/client.js';
 import { BadRequest, NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
 import { fromPaise, MAX_TOTAL_PAISE, toPaiseBig } from '../../lib/money.js';
 import type { Actor } from '../../kernel/actor.js';
+import {
+  PROMOTION_MESSAGES,
+  promotionByCode,
+  promotionById,
+  type PromotionRead,
+  type Quote,
+  quote,
+  shippingPrice,
+} from '../pricing/index.js';
 import * as repo from './repository.js';
 import { hashCartToken, newCartToken } from './token.js';
 
@@ -11,6 +20,50 @@ export type CartOwner = { kind: 'user'; actor: Actor } | { kind: 'guest'; token:
 export interface CartSnapshot {
   cart: repo.CartRow | null;
   lines: repo.CartLine[];
+  /** The cart's money now: its promotion (if any) with pricing's verdict, shipping, totals. */
+  pricing: CartPricing;
+}
+
+interface CartPricing {
+  quote: Quote;
+  promotion: PromotionRead | null;
+}
+
+/** The country a cart's shipping is estimated for (the shop ships from India). */
+const CART_COUNTRY = 'IN';
+
+function quoteLines(lines: repo.CartLine[], promotion: PromotionRead | null, country: string): Quote {
+  return quote({
+    lines: lines.map((l) => ({
+      productId: l.product.id,
+      categoryId: l.product.categoryId,
+      unitPrice: l.unitPrice,
+      quantity: l.quantity,
+      taxRate: l.taxRate,
+      weightGrams: l.weightGrams,
+    })),
+    promotion,
+    methods: lines[0]?.methods ?? [],
+    country,
+    // The shipping address is not known yet: the tax is shown whole (its split comes at checkout).
+    taxSplit: 'inter',
+    now: new Date(),
+  });
+}
+
+/** Prices a cart read: one more query only when it holds a promotion code. */
+async function priced(
+  ex: Executor,
+  owner: CartOwner,
+  cart: repo.CartRow | null,
+  lines: repo.CartLine[],
+): Promise<CartSnapshot> {
+  const promotion = cart?.promotionId ? await promotionById(ex, cart.promotionId, ownerId(owner)) : null;
+  return { cart, lines, pricing: { quote: quoteLines(lines, promotion, CART_COUNTRY), promotion } };
+}
+
+function ownerId(owner: CartOwner): number | null {
+  return owner.kind === 'user' ? owner.actor.id : null;
 }
 
 export interface CartWrite extends CartSnapshot {
@@ -29,7 +82,7 @@ function findCart(ex: Executor, owner: CartOwner) {
 /** The cart and its lines: two queries whatever its size. A guest without a cart gets none. */
 export async function readCart(database: Database, owner: CartOwner): Promise<CartSnapshot> {
   const cart = await findCart(database.db, owner);
-  return { cart: cart ?? null, lines: cart ? await repo.cartLines(database.db, cart.id) : [] };
+  return priced(database.db, owner, cart ?? null, cart ? await repo.cartLines(database.db, cart.id) : []);
 }
 
 /** The owner's cart, locked for this transaction and marked as used now. */
@@ -43,13 +96,14 @@ async function writeCart(
   database: Database,
   owner: CartOwner,
   create: boolean,
-  work: (tx: Tx, cart: repo.CartRow) => Promise<void>,
+  /** Returns the cart's new promotion id when it sets one (or null when it removes it). */
+  work: (tx: Tx, cart: repo.CartRow) => Promise<void | number | null>,
 ): Promise<CartWrite> {
   return database.db.transaction(async (tx) => {
     let cart = await lockCart(tx, owner);
     let issuedToken: string | undefined;
     if (!cart) {
-      if (!create) return { cart: null, lines: [] };
+      if (!create) return priced(tx, owner, null, []);
       if (owner.kind === 'user') cart = await repo.ensureUserCart(tx, owner.actor.id);
       else {
         issuedToken = newCartToken();
@@ -58,8 +112,9 @@ async function writeCart(
       // A row just inserted is ours; one another request inserted first is locked here.
       cart = await repo.lockAndTouchCart(tx, cart.id);
     }
-    await work(tx, cart);
-    return { cart, lines: await repo.cartLines(tx, cart.id), issuedToken };
+    const promotionId = await work(tx, cart);
+    if (promotionId !== undefined) cart = { ...cart, promotionId };
+    return { ...(await priced(tx, owner, cart, await repo.cartLines(tx, cart.id))), issuedToken };
   });
 }
 
@@ -166,6 +221,51 @@ export function removeItem(database: Database, owner: CartOwner, itemId: number)
   });
 }
 
+/**
+ * Applies a promotion code to the cart (any case). A code that does not apply to the cart as
+ * it is now is 400 with the reason's code and is not kept; one that applies is kept, and
+ * checked again whenever the cart is shown and at checkout.
+ */
+export function applyPromotion(database: Database, owner: CartOwner, code: string) {
+  return writeCart(database, owner, false, async (tx, cart) => {
+    const lines = await repo.cartLines(tx, cart.id);
+    if (!lines.length) throw new BadRequest('Your cart is empty: add something before applying a code.', 'cart_empty');
+    const promotion = await promotionByCode(tx, code, ownerId(owner));
+    const rejection = promotion ? quoteLines(lines, promotion, CART_COUNTRY).rejection : 'promotion_not_found';
+    if (rejection) throw new BadRequest(PROMOTION_MESSAGES[rejection], rejection, { code: [PROMOTION_MESSAGES[rejection]] });
+    await repo.setPromotion(tx, cart.id, promotion!.facts.id);
+    return promotion!.facts.id;
+  }).then((result) => {
+    if (!result.cart) throw new BadRequest('Your cart is empty: add something before applying a code.', 'cart_empty');
+    return result;
+  });
+}
+
+/** Removes the cart's promotion code (a cart without one is answered as it is). */
+export function removePromotion(database: Database, owner: CartOwner) {
+  return writeCart(database, owner, false, async (tx, cart) => {
+    if (cart.promotionId === null) return undefined;
+    await repo.setPromotion(tx, cart.id, null);
+    return null;
+  });
+}
+
+/**
+ * The shipping methods that can ship the cart to `country` with their price for it (by its
+ * weight and its subtotal after discount), cheapest first.
+ */
+export async function shippingOptions(database: Database, owner: CartOwner, country: string) {
+  const { lines, pricing } = await readCart(database, owner);
+  const methods = lines[0]?.methods ?? [];
+  const q = quoteLines(lines, pricing.promotion, country);
+  const options = [];
+  for (const method of methods) {
+    const price = shippingPrice(method, { country, weightGrams: q.weightGrams, netPaise: q.totals.subtotal - q.totals.discountTotal });
+    if (price !== null) options.push({ id: method.id, name: method.name, price });
+  }
+  return options.sort((a, b) => (a.price === b.price ? a.id - b.id : a.price < b.price ? -1 : 1));
+}
+
 export function clearCart(database: Database, owner: CartOwner) {
   return writeCart(database, owner, false, (tx, cart) => repo.clearItems(tx, cart.id));
 }
@@ -181,6 +281,8 @@ export async function mergeGuestCart(tx: Tx, token: string, userId: number): Pro
   const cart = await repo.ensureUserCart(tx, userId);
   await repo.lockAndTouchCart(tx, cart.id);
   await repo.mergeLines(tx, guest.id, cart.id);
+  // The guest's promotion code comes along unless the user's cart has one of its own.
+  if (guest.promotionId !== null && cart.promotionId === null) await repo.setPromotion(tx, cart.id, guest.promotionId);
   await repo.deleteCart(tx, guest.id);
   return true;
 }

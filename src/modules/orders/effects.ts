@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Tx } from '../../db/client.js';
 import { deductStock, restoreStock, type StockLine } from '../catalog/index.js';
 import { recordEvents } from '../events/index.js';
+import { releasePromotions } from '../pricing/index.js';
 import * as stats from './stats.js';
 
 /**
@@ -11,6 +12,9 @@ import * as stats from './stats.js';
  *   1. payment rows (payments module: by Razorpay order, payment or order id)
  *   2. order rows, one, or many in id order (the sweep's SKIP LOCKED never waits on one);
  *      a checkout's idempotency key and cart row take this place (it locks no order)
+ *   2b. promotion rows (pricing module): a checkout takes its code's use (one row, then the
+ *      customer's uses row); a cancellation or expiry gives uses back (promotions in id order,
+ *      then their customers' rows, which are written only under their promotion's lock)
  *   3. products, ascending id, then their variants, ascending id (FOR NO KEY UPDATE, so that
  *      foreign-key checks of rows that reference them — a cart line, an order item, a first
  *      product_sales row — never wait on them). Checkout and restores lock both in one
@@ -37,12 +41,15 @@ export interface OrderEffects {
    */
   stock?: { deduct: StockLine[] } | { restore: StockLine[] };
   counters: stats.CounterDeltas;
+  /** Promotion uses to give back (orders cancelled or expired that held a use). */
+  releasePromotions?: { promotionId: number; userId: number }[];
   /** For a stock restore capped at the column's limit (what the warning names). */
   logContext?: Record<string, unknown>;
 }
 
 /** Writes the stock, catalog version and analytics changes of a use case, in the lock order. */
 export async function applyOrderEffects(tx: Tx, effects: OrderEffects, log?: FastifyBaseLogger): Promise<void> {
+  if (effects.releasePromotions?.length) await releasePromotions(tx, effects.releasePromotions);
   const stock = effects.stock;
   if (stock && 'deduct' in stock) {
     const soldOut = await deductStock(tx, stock.deduct);

@@ -393,10 +393,17 @@ export async function applyTransition(
     {
       stock: restoresStock(from, to) ? { restore: await repo.quantitiesOf(tx, order.id) } : undefined,
       counters: stats.change(stats.noDeltas(), order, to, paymentStatus),
+      // A cancelled order gives its promotion's use back (cancelled is final: once).
+      releasePromotions: to === 'cancelled' ? promotionUses([order]) : undefined,
       logContext: { orderId: order.id },
     },
     deps.log,
   );
+}
+
+/** The promotion uses the orders hold. */
+function promotionUses(orders: repo.OrderRow[]) {
+  return orders.flatMap((o) => (o.promotionId === null ? [] : [{ promotionId: o.promotionId, userId: o.userId }]));
 }
 
 /** The event a move to a status records (API-v2 §4), in the transaction of the move. */
@@ -486,6 +493,7 @@ async function cancelOverdue(deps: OrdersDeps, tx: Tx, rows: repo.OrderRow[]): P
     tx,
     {
       stock: { restore: await repo.quantitiesOfMany(tx, ids) },
+      releasePromotions: promotionUses(rows),
       counters: stats.statusChanges(
         stats.noDeltas(),
         rows.map((r) => r.status),

@@ -4,20 +4,10 @@
  * places.ts knows Indian states and country codes. The module owns the tax classes,
  * promotions and shipping methods.
  */
-export { computeTotals, type DiscountInput, type LineInput, type Totals } from './totals.js';
-export {
-  cheapestMethod,
-  discountInput,
-  eligibility,
-  PROMOTION_MESSAGES,
-  promotionRejection,
-  shippingPrice,
-  type PromotionFacts,
-  type PromotionRejection,
-  type ShippingMethodFacts,
-} from './rules.js';
-export { countryCode, INDIAN_PIN, INDIAN_STATES, indianStateCode } from './places.js';
-export { quote, rateString, type Quote, type QuoteLine } from './quote.js';
+export { computeTotals, type DiscountInput, type LineInput } from './totals.js';
+export { PROMOTION_MESSAGES, shippingPrice, type PromotionRejection, type ShippingMethodFacts } from './rules.js';
+export { countryCode, INDIAN_PIN, indianStateCode } from '../../lib/places.js';
+export { quote, type Quote } from './quote.js';
 export {
   ACTIVE_METHODS_SQL,
   claimPromotion,

@@ -2,7 +2,7 @@
  * A cart's or a checkout's money from what was read of it: the promotion's verdict, the
  * shipping method and its price, and the totals (pure; totals.ts does the arithmetic).
  */
-import { fromPaise, toPaiseBig } from '../../lib/money.js';
+import { toPaiseBig } from '../../lib/money.js';
 import {
   cheapestMethod,
   discountInput,
@@ -15,7 +15,7 @@ import {
 } from './rules.js';
 import { computeTotals, type Totals } from './totals.js';
 
-export interface QuoteLine {
+interface QuoteLine {
   productId: number;
   categoryId: number;
   unitPrice: string;
@@ -56,10 +56,20 @@ export interface Quote {
 
 export function quote(input: QuoteInput): Quote {
   const { lines, promotion } = input;
-  const subtotalPaise = lines.reduce((a, l) => a + toPaiseBig(l.unitPrice) * BigInt(l.quantity), 0n);
-  const eligible = promotion ? eligibility(promotion.facts, promotion.eligibleCategoryIds, lines) : lines.map(() => false);
+  const subtotalPaise = lines.reduce(
+    (a, l) => a + toPaiseBig(l.unitPrice) * BigInt(l.quantity),
+    0n,
+  );
+  const eligible = promotion
+    ? eligibility(promotion.facts, promotion.eligibleCategoryIds, lines)
+    : lines.map(() => false);
   const rejection = promotion
-    ? promotionRejection(promotion.facts, { now: input.now, subtotalPaise, eligible, customerUses: promotion.customerUses })
+    ? promotionRejection(promotion.facts, {
+        now: input.now,
+        subtotalPaise,
+        eligible,
+        customerUses: promotion.customerUses,
+      })
     : null;
   const discount = promotion && !rejection ? discountInput(promotion.facts) : null;
   const lineInputs = lines.map((l, i) => ({
@@ -70,9 +80,18 @@ export function quote(input: QuoteInput): Quote {
   }));
   // The discount does not depend on shipping: the totals without it give the net that
   // free_over and the bands are judged on.
-  const before = computeTotals({ lines: lineInputs, discount, shippingPaise: 0n, taxSplit: input.taxSplit });
+  const before = computeTotals({
+    lines: lineInputs,
+    discount,
+    shippingPaise: 0n,
+    taxSplit: input.taxSplit,
+  });
   const weightGrams = lines.reduce((a, l) => a + (l.weightGrams ?? 0) * l.quantity, 0);
-  const cart = { country: input.country, weightGrams, netPaise: before.subtotal - before.discountTotal };
+  const cart = {
+    country: input.country,
+    weightGrams,
+    netPaise: before.subtotal - before.discountTotal,
+  };
   let shipping: Quote['shipping'] = null;
   let noShippingMethod = false;
   if (input.methodId !== undefined) {
@@ -91,9 +110,4 @@ export function quote(input: QuoteInput): Quote {
     taxSplit: input.taxSplit,
   });
   return { totals, rejection, shipping, noShippingMethod, weightGrams };
-}
-
-/** A tax rate in basis points as the percentage string the API shows ("18.00"). */
-export function rateString(rate: string): string {
-  return fromPaise(toPaiseBig(rate));
 }

@@ -10,6 +10,7 @@ import type { DiscountInput } from './totals.js';
 export interface PromotionFacts {
   id: number;
   code: string;
+  description: string;
   kind: PromotionKind;
   value: string | null;
   minSubtotal: string | null;
@@ -60,7 +61,9 @@ export function eligibility(
   const products = p.appliesProductIds;
   const categories = p.appliesCategoryIds;
   if (!products?.length && !categories?.length) return lines.map(() => true);
-  return lines.map((l) => (products?.includes(l.productId) ?? false) || eligibleCategoryIds.has(l.categoryId));
+  return lines.map(
+    (l) => (products?.includes(l.productId) ?? false) || eligibleCategoryIds.has(l.categoryId),
+  );
 }
 
 /**
@@ -70,24 +73,35 @@ export function eligibility(
  */
 export function promotionRejection(
   p: PromotionFacts,
-  cart: { now: Date; subtotalPaise: bigint; eligible: readonly boolean[]; customerUses: number | null },
+  cart: {
+    now: Date;
+    subtotalPaise: bigint;
+    eligible: readonly boolean[];
+    customerUses: number | null;
+  },
 ): PromotionRejection | null {
   if (!p.isActive) return 'promotion_not_found';
   if (p.startsAt && cart.now < p.startsAt) return 'promotion_not_started';
   if (p.endsAt && cart.now >= p.endsAt) return 'promotion_expired';
   if (p.usageLimit !== null && p.timesUsed >= p.usageLimit) return 'promotion_exhausted';
-  if (p.perCustomerLimit !== null && cart.customerUses !== null && cart.customerUses >= p.perCustomerLimit) {
+  if (
+    p.perCustomerLimit !== null &&
+    cart.customerUses !== null &&
+    cart.customerUses >= p.perCustomerLimit
+  ) {
     return 'promotion_exhausted';
   }
   if (cart.eligible.length && !cart.eligible.some(Boolean)) return 'promotion_not_applicable';
-  if (p.minSubtotal !== null && cart.subtotalPaise < toPaiseBig(p.minSubtotal)) return 'promotion_min_subtotal';
+  if (p.minSubtotal !== null && cart.subtotalPaise < toPaiseBig(p.minSubtotal))
+    return 'promotion_min_subtotal';
   return null;
 }
 
 /** The promotion as the totals take it: a percentage in basis points, an amount in paise. */
 export function discountInput(p: Pick<PromotionFacts, 'kind' | 'value'>): DiscountInput {
   if (p.kind === 'free_shipping') return { kind: 'free_shipping' };
-  if (p.kind === 'percentage') return { kind: 'percentage', valueBp: Number(toPaiseBig(p.value ?? '0')) };
+  if (p.kind === 'percentage')
+    return { kind: 'percentage', valueBp: Number(toPaiseBig(p.value ?? '0')) };
   return { kind: 'fixed_amount', paise: toPaiseBig(p.value ?? '0') };
 }
 
@@ -116,7 +130,9 @@ export function shippingPrice(
   let price: bigint;
   if (m.kind === 'flat') price = toPaiseBig(m.price ?? '0');
   else {
-    const band = [...m.rates].sort((a, b) => a.up_to_grams - b.up_to_grams).find((r) => cart.weightGrams <= r.up_to_grams);
+    const band = [...m.rates]
+      .sort((a, b) => a.up_to_grams - b.up_to_grams)
+      .find((r) => cart.weightGrams <= r.up_to_grams);
     if (!band) return null;
     price = toPaiseBig(band.price);
   }
@@ -133,7 +149,8 @@ export function cheapestMethod<M extends ShippingMethodFacts>(
   for (const method of methods) {
     const price = shippingPrice(method, cart);
     if (price === null) continue;
-    if (!best || price < best.price || (price === best.price && method.id < best.method.id)) best = { method, price };
+    if (!best || price < best.price || (price === best.price && method.id < best.method.id))
+      best = { method, price };
   }
   return best;
 }

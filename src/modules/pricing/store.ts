@@ -6,7 +6,7 @@
  */
 import type { Executor } from '../../db/client.js';
 import { namedStatement } from '../../db/sql.js';
-import type { PromotionFacts, ShippingMethodFacts } from './rules.js';
+import type { PromotionFacts } from './rules.js';
 
 /**
  * The active shipping methods as a json array of ShippingMethodFacts (an uncorrelated
@@ -21,8 +21,6 @@ export const ACTIVE_METHODS_SQL = `(select coalesce(json_agg(json_build_object(
 export const lineTaxRateSql = (variant: string, product: string) =>
   `coalesce((select rate from tax_classes where id = coalesce(${variant}.tax_class_id, ${product}.tax_class_id)),
             (select rate from tax_classes where is_default), 0)::text`;
-
-export type { ShippingMethodFacts };
 
 /** A promotion with what eligibility and the per-customer limit need. */
 export interface PromotionRead {
@@ -51,7 +49,7 @@ interface PromotionRow {
   customer_uses: number | null;
 }
 
-const facts = (r: PromotionRow): PromotionFacts & { description: string } => ({
+const facts = (r: PromotionRow): PromotionFacts => ({
   id: r.id,
   code: r.code,
   description: r.description,
@@ -102,13 +100,21 @@ const byCodeStatement = namedStatement(
 );
 
 /** A promotion by id, with the customer's uses when `userId` is given. */
-export async function promotionById(ex: Executor, id: number, userId: number | null): Promise<PromotionRead | null> {
+export async function promotionById(
+  ex: Executor,
+  id: number,
+  userId: number | null,
+): Promise<PromotionRead | null> {
   const [row] = await byIdStatement(ex, [id, userId]);
   return row ? readRow(userId !== null)(row) : null;
 }
 
 /** A promotion by its code (any case), with the customer's uses when `userId` is given. */
-export async function promotionByCode(ex: Executor, code: string, userId: number | null): Promise<PromotionRead | null> {
+export async function promotionByCode(
+  ex: Executor,
+  code: string,
+  userId: number | null,
+): Promise<PromotionRead | null> {
   const [row] = await byCodeStatement(ex, [code.trim(), userId]);
   return row ? readRow(userId !== null)(row) : null;
 }
@@ -153,7 +159,10 @@ export async function claimPromotion(
   return { ...readRow(false)(row), customerOk: row.customer_ok };
 }
 
-const existsStatement = namedStatement<{ one: number }>('pricing_promotion_exists', 'select 1 as one from promotions where id = $1');
+const existsStatement = namedStatement<{ one: number }>(
+  'pricing_promotion_exists',
+  'select 1 as one from promotions where id = $1',
+);
 
 export async function promotionExists(ex: Executor, id: number): Promise<boolean> {
   return (await existsStatement(ex, [id])).length > 0;
@@ -183,7 +192,10 @@ const releaseStatement = namedStatement(
  * moves it out of an active status under its lock). Locks the promotions in id order first,
  * then writes them and the customers' uses in one statement.
  */
-export async function releasePromotions(ex: Executor, uses: { promotionId: number; userId: number }[]): Promise<void> {
+export async function releasePromotions(
+  ex: Executor,
+  uses: { promotionId: number; userId: number }[],
+): Promise<void> {
   if (!uses.length) return;
   const ids = [...new Set(uses.map((u) => u.promotionId))].sort((a, b) => a - b);
   await lockPromotionsStatement(ex, [ids]);
