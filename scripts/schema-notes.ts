@@ -236,6 +236,36 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
       emails_status_idx: 'messages by status (what is failing or waiting)',
     },
   },
+  // checkout money (pricing module)
+  tax_classes: {
+    about: `GST rates products are sold under (\`rate\` a percentage, 2 decimals). Exactly one is the
+      default (migration 0010 installs \`GST 18%\`): a product without a class, or a variant without
+      one and whose product has none, is taxed at it.`,
+    indexes: {
+      tax_classes_name_lower_uq: 'names are unique ignoring case',
+      tax_classes_one_default_uq: 'at most one default class',
+    },
+  },
+  promotions: {
+    about: `Discount codes (unique ignoring case): \`percentage\`, \`fixed_amount\` or \`free_shipping\`,
+      within \`starts_at\`..\`ends_at\`, for every line or those of \`applies_product_ids\` /
+      \`applies_category_ids\` (with descendants). \`times_used\` counts the orders holding a use: a
+      checkout takes one with a conditional UPDATE under the row lock (\`times_used < usage_limit\`),
+      a cancellation or expiry gives it back.`,
+    indexes: {
+      promotions_code_lower_uq: 'a code is found (and unique) ignoring case',
+    },
+  },
+  promotion_customer_uses: {
+    about: `Uses of a promotion per customer, for \`per_customer_limit\`: a checkout upserts
+      \`uses + 1\` only while below the limit (the upsert sees the newest row under its lock);
+      written only while the promotion's row is locked.`,
+  },
+  shipping_methods: {
+    about: `Ways to ship: \`flat\` (\`price\`) or by \`weight\` (\`rates\`: bands \`{up_to_grams,
+      price}\` ascending; a cart heavier than the last cannot ship), free when the subtotal after
+      discount is at least \`free_over\`, to the ISO alpha-2 \`countries\`. Orders keep the name.`,
+  },
   // outgoing webhooks
   webhook_endpoints: {
     about: `Receivers of outgoing webhooks: events of the listed \`event_types\` are POSTed to \`url\`
