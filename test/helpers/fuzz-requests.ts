@@ -140,8 +140,11 @@ export function plausible(schema: Schema, name = ''): fc.Arbitrary<unknown> {
   if (schema.enum) return fc.constantFrom(...(schema.enum as unknown[]));
   if (schema.const !== undefined) return fc.constant(schema.const);
   const branches = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
-  if (branches)
-    return fc.oneof(...branches.map((b) => plausible({ ...b, ...(b.type ? {} : schema) }, name)));
+  if (branches) {
+    // A branch without a type takes the union's own keywords (not its branches again).
+    const { anyOf: _anyOf, oneOf: _oneOf, ...outer } = schema;
+    return fc.oneof(...branches.map((b) => plausible({ ...b, ...(b.type ? {} : outer) }, name)));
+  }
   const type = schema.type;
   if (Array.isArray(type))
     return fc.oneof(...type.map((t: string) => plausible({ ...schema, type: t }, name)));
