@@ -69,7 +69,7 @@ const AppliesToInput = Type.Unsafe<{ categories?: number[]; products?: number[] 
 
 const promotionBodyFields = {
   code: PromotionCode,
-  description: Type.Optional(Type.String({ maxLength: 2000, default: '' })),
+  description: Type.Optional(Type.String({ maxLength: 2000, description: 'Default: empty.' })),
   kind: Type.Enum([...PROMOTION_KIND_VALUES], {
     description:
       '`percentage` (value 0–100), `fixed_amount` (value in rupees, > 0) or `free_shipping` (no value).',
@@ -85,7 +85,7 @@ const promotionBodyFields = {
     NullableLimit('How many orders one customer may use it for; null: no limit.'),
   ),
   applies_to: Type.Optional(AppliesToInput),
-  is_active: Type.Optional(Type.Boolean({ default: true })),
+  is_active: Type.Optional(Type.Boolean({ description: 'Default: true. Inactive codes are refused as unknown.' })),
 };
 
 /** Creating (POST) or replacing (PUT) a promotion: fields left out take their defaults. */
@@ -163,9 +163,9 @@ const taxClassBodyFields = {
   rate: TaxRateInput,
   is_default: Type.Optional(
     Type.Boolean({
-      default: false,
       description:
-        'Making a class the default makes the previous default an ordinary class (one default at all times).',
+        'Making a class the default makes the previous default an ordinary class (one default at all times). ' +
+        'Default: false on create; left out of a PUT or PATCH, unchanged.',
     }),
   ),
 };
