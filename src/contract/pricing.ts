@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import { Id, Money, Nullable, Page, PageQuery, param, ref, Timestamp } from './common.js';
 
 /** The kinds of promotion (API-v2 §2). */
@@ -85,7 +85,9 @@ const promotionBodyFields = {
     NullableLimit('How many orders one customer may use it for; null: no limit.'),
   ),
   applies_to: Type.Optional(AppliesToInput),
-  is_active: Type.Optional(Type.Boolean({ description: 'Default: true. Inactive codes are refused as unknown.' })),
+  is_active: Type.Optional(
+    Type.Boolean({ description: 'Default: true. Inactive codes are refused as unknown.' }),
+  ),
 };
 
 /** Creating (POST) or replacing (PUT) a promotion: fields left out take their defaults. */
@@ -94,7 +96,6 @@ export const PromotionBody = Type.Object(promotionBodyFields, { $id: 'PromotionB
 export const PromotionPatchBody = Type.Partial(Type.Object(promotionBodyFields), {
   $id: 'PromotionPatchBody',
 });
-export type PromotionInput = Static<typeof PromotionPatchBody>;
 
 export const Promotion = Type.Object(
   {
@@ -173,7 +174,6 @@ export const TaxClassBody = Type.Object(taxClassBodyFields, { $id: 'TaxClassBody
 export const TaxClassPatchBody = Type.Partial(Type.Object(taxClassBodyFields), {
   $id: 'TaxClassPatchBody',
 });
-export type TaxClassInput = Static<typeof TaxClassPatchBody>;
 
 export const TaxClass = Type.Object(
   {

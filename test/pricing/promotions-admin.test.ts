@@ -410,6 +410,10 @@ describe('promotions admin API', () => {
       'validation_error',
       'code',
     );
+    // PATCH leaves what it is not given as it is.
+    const off = await made({ is_active: false, description: 'Kept', usage_limit: 3 });
+    const touched = (await as(admin, 'PATCH', `${URL}${off.id}/`, { value: 7 })).json();
+    expect(touched).toEqual({ ...off, value: '7.00', updated_at: expect.any(String) });
     expectProblem(
       await as(admin, 'PATCH', `${URL}2000000000/`, { is_active: false }),
       404,
