@@ -208,6 +208,8 @@ describe('promotions admin API', () => {
     await bad({ min_subtotal: [] }, 'min_subtotal');
     // Timestamps: ISO 8601 with a zone, starts_at before ends_at.
     await bad({ starts_at: 'tomorrow' }, 'starts_at');
+    await bad({ starts_at: '2026-01-01T00:00:00' }, 'starts_at');
+    await bad({ starts_at: '2026-01-01' }, 'starts_at');
     await bad({ ends_at: '2026-13-01T00:00:00Z' }, 'ends_at');
     await bad({ ends_at: 1767225600 }, 'ends_at');
     await bad({ starts_at: '2026-01-01T00:00:00Z', ends_at: '2026-01-01T00:00:00Z' }, 'ends_at');

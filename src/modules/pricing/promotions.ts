@@ -111,7 +111,8 @@ function instant(raw: unknown, field: string, errors: FieldErrors): Date | null 
   if (raw === null) return null;
   if (typeof raw !== 'string') return undefined;
   const date = new Date(raw);
-  if (Number.isNaN(date.getTime())) {
+  // An instant: a time without a zone would be read in the server's own.
+  if (Number.isNaN(date.getTime()) || !/T.*(Z|[+-]\d\d(:?\d\d)?)$/i.test(raw)) {
     add(errors, field, 'Enter a valid ISO 8601 date-time with a time zone (2026-01-20T10:15:00Z).');
     return undefined;
   }
