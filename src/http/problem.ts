@@ -134,6 +134,14 @@ function fieldErrorsFromAjv(errors: AjvError[], context: string): FieldErrors {
   return out;
 }
 
+/**
+ * A schema validation error as messages by field: for a route that attaches its body's schema
+ * errors (`attachValidation`) to report them together with its own checks, all at once.
+ */
+export function schemaFieldErrors(error: FastifyError & { validationContext?: string }): FieldErrors {
+  return fieldErrorsFromAjv((error.validation ?? []) as unknown as AjvError[], error.validationContext ?? 'body');
+}
+
 function isBranchNoise(error: AjvError, all: AjvError[]): boolean {
   if (error.keyword === 'anyOf' || error.keyword === 'oneOf') return false;
   return all.some(

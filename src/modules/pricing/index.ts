@@ -18,3 +18,4 @@ export {
   releasePromotions,
   type PromotionRead,
 } from './store.js';
+export { pricingAdminRoutes } from './admin-routes.js';
