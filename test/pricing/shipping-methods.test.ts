@@ -113,7 +113,7 @@ describe('shipping methods (admin)', () => {
     expect(Object.keys(body.errors!).sort()).toEqual(['countries', 'free_over', 'name', 'price', 'rates']);
     expect(body.errors!.countries![0]).toContain('"Frnace"');
     expect(body.errors!.countries![0]).toContain('"XX"');
-    expect(body.errors!.countries![0]).not.toMatch(/"IN"[^)]/);
+    expect(body.errors!.countries![0]).not.toContain('"IN"');
     expectProblem(await create({ name: 'No price', kind: 'flat' }), 400, 'validation_error', 'price');
     expectProblem(await create({ name: 'Null price', kind: 'flat', price: null }), 400, 'validation_error', 'price');
     expectProblem(await create({ name: 'Big', kind: 'flat', price: '12345678901' }), 400, 'validation_error', 'price');

@@ -54,7 +54,7 @@ function countryCodes(errors: FieldErrors, raw: string[]): string[] {
   }
   if (wrong.length) {
     errors.countries = [
-      `Not ISO 3166-1 alpha-2 country codes: ${wrong.map((w) => JSON.stringify(w)).join(', ')} (give e.g. "IN" or "India").`,
+      `Not ISO 3166-1 alpha-2 country codes: ${wrong.map((w) => JSON.stringify(w)).join(', ')} (give two-letter codes such as IN, or India).`,
     ];
   }
   return codes;
