@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
+import { orders } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { bearer, makeAdmin, makeUser, type TestUser } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
@@ -201,20 +202,26 @@ describe('shipping methods (admin)', () => {
     const made = (await create({ name: 'Old courier', kind: 'flat', price: 30, is_active: false })).json();
     const user = await makeUser(ctx);
     // An order that shipped with the method (made directly: checkout's choice is tested with the cart).
-    const [order] = (
-      await ctx.database.db.execute<{ id: number }>(sql`
-        insert into orders (order_number, user_id, total_amount, subtotal, shipping_total, shipping_address,
-                            shipping_method_id, shipping_method_name)
-        values (${`ORD-${randomBytes(6).toString('hex').toUpperCase()}`}, ${user.id}, 130, 100, 30, '1 Test Street', ${made.id}, 'Old courier') returning id`)
-    ).rows;
+    const [order] = await ctx.database.db
+      .insert(orders)
+      .values({
+        orderNumber: `ORD-${randomBytes(6).toString('hex').toUpperCase()}`,
+        userId: user.id,
+        totalAmount: '130.00',
+        subtotal: '100.00',
+        shippingTotal: '30.00',
+        shippingAddress: '1 Test Street',
+        shippingMethodId: made.id,
+        shippingMethodName: 'Old courier',
+      })
+      .returning({ id: orders.id });
     expect((await as(admin, 'DELETE', `${BASE}${made.id}/`)).statusCode).toBe(204);
     expectProblem(await as(admin, 'GET', `${BASE}${made.id}/`), 404, 'not_found');
     expectProblem(await as(admin, 'DELETE', `${BASE}${made.id}/`), 404, 'not_found');
-    const [kept] = (
-      await ctx.database.db.execute<{ shipping_method_id: number | null; shipping_method_name: string }>(
-        sql`select shipping_method_id, shipping_method_name from orders where id = ${order!.id}`,
-      )
-    ).rows;
+    const [kept] = await ctx.database.db
+      .select({ shipping_method_id: orders.shippingMethodId, shipping_method_name: orders.shippingMethodName })
+      .from(orders)
+      .where(eq(orders.id, order!.id));
     expect(kept).toEqual({ shipping_method_id: null, shipping_method_name: 'Old courier' });
   });
 });
