@@ -1128,10 +1128,13 @@ export interface components {
       /** @enum {unknown} */
       address_type?: 'shipping' | 'billing';
       city: string;
+      /** @description Default `India`. */
       country?: string;
       is_default?: boolean;
       phone?: string;
+      /** @description In India: a six-digit PIN, the first digit not 0 (spaces and hyphens are dropped). Elsewhere: letters, digits, spaces, hyphens. */
       postal_code: string;
+      /** @description In India (country `India` in any case, or `IN`): a state or union territory by name or two-letter code, any case (`Karnataka`, `KA`), stored as its name. Elsewhere: free text. */
       state: string;
       street_address: string;
     };
@@ -1140,10 +1143,13 @@ export interface components {
       /** @enum {unknown} */
       address_type?: 'shipping' | 'billing';
       city?: string;
+      /** @description Default `India`. */
       country?: string;
       is_default?: boolean;
       phone?: string;
+      /** @description In India: a six-digit PIN, the first digit not 0 (spaces and hyphens are dropped). Elsewhere: letters, digits, spaces, hyphens. */
       postal_code?: string;
+      /** @description In India (country `India` in any case, or `IN`): a state or union territory by name or two-letter code, any case (`Karnataka`, `KA`), stored as its name. Elsewhere: free text. */
       state?: string;
       street_address?: string;
     };

@@ -51,12 +51,23 @@ describe('a product’s tax class', () => {
     const p = await makeProduct(shop, { tax_class: reduced });
     expect(p.tax_class).toBe(reduced);
     expect((await detail(p.id, null)).tax_class).toBe(reduced);
-    const patched = ok<ProductDetail>(await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { tax_class: zero }));
+    const patched = ok<ProductDetail>(
+      await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { tax_class: zero }),
+    );
     expect(patched.tax_class).toBe(zero);
     // A PATCH of other fields keeps it.
-    expect(ok<ProductDetail>(await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { name: unique('Renamed ') })).tax_class).toBe(zero);
+    expect(
+      ok<ProductDetail>(
+        await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { name: unique('Renamed ') }),
+      ).tax_class,
+    ).toBe(zero);
     const put = ok<ProductDetail>(
-      await call(ctx, 'PUT', `${base(p.id)}/`, admin, { name: p.name, price: '100.00', category: shop.categoryId, tax_class: null }),
+      await call(ctx, 'PUT', `${base(p.id)}/`, admin, {
+        name: p.name,
+        price: '100.00',
+        category: shop.categoryId,
+        tax_class: null,
+      }),
     );
     expect(put.tax_class).toBeNull();
     expect((await detail(p.id)).tax_class).toBeNull();
@@ -76,9 +87,19 @@ describe('a product’s tax class', () => {
     expect(Object.keys(body.errors!).sort()).toEqual(['price', 'tax_class']);
     expect(body.errors!.tax_class![0]).toContain(String(MISSING));
     const p = await makeProduct(shop, { tax_class: reduced });
-    expectProblem(await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { tax_class: MISSING }), 400, 'validation_error', 'tax_class');
+    expectProblem(
+      await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { tax_class: MISSING }),
+      400,
+      'validation_error',
+      'tax_class',
+    );
     for (const wrong of [0, -1, 'GST', 1.5, true]) {
-      expectProblem(await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { tax_class: wrong }), 400, 'validation_error', 'tax_class');
+      expectProblem(
+        await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { tax_class: wrong }),
+        400,
+        'validation_error',
+        'tax_class',
+      );
     }
     expect((await detail(p.id)).tax_class).toBe(reduced);
   });
@@ -89,7 +110,11 @@ describe('a product’s tax class', () => {
       .values({ name: unique('Short-lived '), rate: '12.00' })
       .returning({ id: taxClasses.id });
     const p = await makeProduct(shop, { tax_class: gone!.id });
-    const variant = ok<Variant>(await call(ctx, 'PATCH', `${base(p.id)}/variants/${p.variants[0]!.id}/`, admin, { tax_class: gone!.id }));
+    const variant = ok<Variant>(
+      await call(ctx, 'PATCH', `${base(p.id)}/variants/${p.variants[0]!.id}/`, admin, {
+        tax_class: gone!.id,
+      }),
+    );
     expect(variant.tax_class).toBe(gone!.id);
     await ctx.database.db.delete(taxClasses).where(eq(taxClasses.id, gone!.id));
     const after = await detail(p.id);
@@ -113,8 +138,19 @@ describe('a product’s tax class', () => {
 describe('a variant’s tax class', () => {
   it('is set on create (one and bulk), changed by PATCH (one and bulk), null back to the product’s', async () => {
     const p = await makeProduct(shop, { tax_class: reduced });
-    ok(await call(ctx, 'PUT', `${base(p.id)}/options/`, admin, { options: [{ name: 'Size', values: ['S', 'M', 'L', 'XL'] }] }));
-    const m = ok<Variant>(await call(ctx, 'POST', `${base(p.id)}/variants/`, admin, { options: { Size: 'M' }, price: 10, tax_class: zero }), 201);
+    ok(
+      await call(ctx, 'PUT', `${base(p.id)}/options/`, admin, {
+        options: [{ name: 'Size', values: ['S', 'M', 'L', 'XL'] }],
+      }),
+    );
+    const m = ok<Variant>(
+      await call(ctx, 'POST', `${base(p.id)}/variants/`, admin, {
+        options: { Size: 'M' },
+        price: 10,
+        tax_class: zero,
+      }),
+      201,
+    );
     expect(m.tax_class).toBe(zero);
     const bulk = ok<{ variants: Variant[] }>(
       await call(ctx, 'POST', `${base(p.id)}/variants/bulk/`, admin, {
@@ -126,9 +162,17 @@ describe('a variant’s tax class', () => {
       201,
     ).variants;
     expect(bulk.map((v) => v.tax_class)).toEqual([null, reduced]);
-    expect(ok<Variant>(await call(ctx, 'PATCH', `${base(p.id)}/variants/${m.id}/`, admin, { tax_class: null })).tax_class).toBeNull();
+    expect(
+      ok<Variant>(
+        await call(ctx, 'PATCH', `${base(p.id)}/variants/${m.id}/`, admin, { tax_class: null }),
+      ).tax_class,
+    ).toBeNull();
     // A PATCH of other fields keeps it.
-    expect(ok<Variant>(await call(ctx, 'PATCH', `${base(p.id)}/variants/${bulk[1]!.id}/`, admin, { stock: 4 })).tax_class).toBe(reduced);
+    expect(
+      ok<Variant>(
+        await call(ctx, 'PATCH', `${base(p.id)}/variants/${bulk[1]!.id}/`, admin, { stock: 4 }),
+      ).tax_class,
+    ).toBe(reduced);
     const patched = ok<{ variants: Variant[] }>(
       await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, {
         variants: [
@@ -153,9 +197,17 @@ describe('a variant’s tax class', () => {
 
   it('must name a tax class: 400 naming each variant’s tax_class with its other wrong fields', async () => {
     const p = await makeProduct(shop);
-    ok(await call(ctx, 'PUT', `${base(p.id)}/options/`, admin, { options: [{ name: 'Size', values: ['S', 'M', 'L'] }] }));
+    ok(
+      await call(ctx, 'PUT', `${base(p.id)}/options/`, admin, {
+        options: [{ name: 'Size', values: ['S', 'M', 'L'] }],
+      }),
+    );
     const one = expectProblem(
-      await call(ctx, 'POST', `${base(p.id)}/variants/`, admin, { options: { Size: 'M' }, price: 'x', tax_class: MISSING }),
+      await call(ctx, 'POST', `${base(p.id)}/variants/`, admin, {
+        options: { Size: 'M' },
+        price: 'x',
+        tax_class: MISSING,
+      }),
       400,
       'validation_error',
     );
@@ -172,10 +224,22 @@ describe('a variant’s tax class', () => {
     );
     expect(Object.keys(bulk.errors!)).toEqual(['variants.1.tax_class']);
     const v = p.variants[0]!;
-    expectProblem(await call(ctx, 'PATCH', `${base(p.id)}/variants/${v.id}/`, admin, { tax_class: MISSING }), 400, 'validation_error', 'tax_class');
-    expectProblem(await call(ctx, 'PATCH', `${base(p.id)}/variants/${v.id}/`, admin, { tax_class: 'zero' }), 400, 'validation_error', 'tax_class');
+    expectProblem(
+      await call(ctx, 'PATCH', `${base(p.id)}/variants/${v.id}/`, admin, { tax_class: MISSING }),
+      400,
+      'validation_error',
+      'tax_class',
+    );
+    expectProblem(
+      await call(ctx, 'PATCH', `${base(p.id)}/variants/${v.id}/`, admin, { tax_class: 'zero' }),
+      400,
+      'validation_error',
+      'tax_class',
+    );
     const patch = expectProblem(
-      await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, { variants: [{ id: v.id, tax_class: MISSING, price: -1 }] }),
+      await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, {
+        variants: [{ id: v.id, tax_class: MISSING, price: -1 }],
+      }),
       400,
       'validation_error',
     );

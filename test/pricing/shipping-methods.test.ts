@@ -17,7 +17,12 @@ afterAll(async () => ctx?.close());
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const as = (user: TestUser | null, method: Method, url: string, payload?: object) =>
-  ctx.app.inject({ method, url, headers: user ? bearer(user.access) : {}, ...(payload ? { payload } : {}) });
+  ctx.app.inject({
+    method,
+    url,
+    headers: user ? bearer(user.access) : {},
+    ...(payload ? { payload } : {}),
+  });
 const BASE = '/api/admin/shipping-methods/';
 const create = (body: object) => as(admin, 'POST', BASE, body);
 const patch = (id: number, body: object) => as(admin, 'PATCH', `${BASE}${id}/`, body);
@@ -25,7 +30,9 @@ const patch = (id: number, body: object) => as(admin, 'PATCH', `${BASE}${id}/`, 
 describe('shipping methods (admin)', () => {
   it('are for staff only', async () => {
     const shopper = await makeUser(ctx);
-    const made = (await create({ name: 'Standard', kind: 'flat', price: '49' })).json<{ id: number }>();
+    const made = (await create({ name: 'Standard', kind: 'flat', price: '49' })).json<{
+      id: number;
+    }>();
     const routes: [Method, string, object?][] = [
       ['GET', BASE],
       ['POST', BASE, { name: 'X', kind: 'flat', price: 1 }],
@@ -57,12 +64,16 @@ describe('shipping methods (admin)', () => {
       updated_at: expect.any(String),
     });
     expect((await as(admin, 'GET', `${BASE}${made.id}/`)).json()).toEqual(made);
-    const off = (await create({ name: 'Dormant', kind: 'flat', price: 0, is_active: false })).json();
+    const off = (
+      await create({ name: 'Dormant', kind: 'flat', price: 0, is_active: false })
+    ).json();
     expect(off.price).toBe('0.00');
 
     const all = (await as(admin, 'GET', `${BASE}?page_size=100`)).json();
     expect(all.results).toContainEqual(made);
-    expect(all.results.map((m: { id: number }) => m.id)).toEqual([...all.results.map((m: { id: number }) => m.id)].sort((a, b) => a - b));
+    expect(all.results.map((m: { id: number }) => m.id)).toEqual(
+      [...all.results.map((m: { id: number }) => m.id)].sort((a, b) => a - b),
+    );
     const active = (await as(admin, 'GET', `${BASE}?is_active=true&page_size=100`)).json();
     expect(active.results.every((m: { is_active: boolean }) => m.is_active)).toBe(true);
     expect(active.results.map((m: { id: number }) => m.id)).not.toContain(off.id);
@@ -70,7 +81,12 @@ describe('shipping methods (admin)', () => {
     expect(inactive.results.map((m: { id: number }) => m.id)).toEqual([off.id]);
     expect(inactive.count).toBe(1);
     expectProblem(await as(admin, 'GET', `${BASE}?page=999`), 404, 'not_found');
-    expectProblem(await as(admin, 'GET', `${BASE}?is_active=maybe`), 400, 'validation_error', 'is_active');
+    expectProblem(
+      await as(admin, 'GET', `${BASE}?is_active=maybe`),
+      400,
+      'validation_error',
+      'is_active',
+    );
   });
 
   it('sorts weight bands, keeps money exact and maps countries to ISO codes', async () => {
@@ -111,16 +127,44 @@ describe('shipping methods (admin)', () => {
       400,
       'validation_error',
     );
-    expect(Object.keys(body.errors!).sort()).toEqual(['countries', 'free_over', 'name', 'price', 'rates']);
+    expect(Object.keys(body.errors!).sort()).toEqual([
+      'countries',
+      'free_over',
+      'name',
+      'price',
+      'rates',
+    ]);
     expect(body.errors!.countries![0]).toContain('"Frnace"');
     expect(body.errors!.countries![0]).toContain('"XX"');
     expect(body.errors!.countries![0]).not.toContain('"IN"');
-    expectProblem(await create({ name: 'No price', kind: 'flat' }), 400, 'validation_error', 'price');
-    expectProblem(await create({ name: 'Null price', kind: 'flat', price: null }), 400, 'validation_error', 'price');
-    expectProblem(await create({ name: 'Big', kind: 'flat', price: '12345678901' }), 400, 'validation_error', 'price');
-    expectProblem(await create({ name: 'Nowhere', kind: 'flat', price: 1, countries: [] }), 400, 'validation_error', 'countries');
+    expectProblem(
+      await create({ name: 'No price', kind: 'flat' }),
+      400,
+      'validation_error',
+      'price',
+    );
+    expectProblem(
+      await create({ name: 'Null price', kind: 'flat', price: null }),
+      400,
+      'validation_error',
+      'price',
+    );
+    expectProblem(
+      await create({ name: 'Big', kind: 'flat', price: '12345678901' }),
+      400,
+      'validation_error',
+      'price',
+    );
+    expectProblem(
+      await create({ name: 'Nowhere', kind: 'flat', price: 1, countries: [] }),
+      400,
+      'validation_error',
+      'countries',
+    );
     // A flat method may say "no bands" explicitly.
-    expect((await create({ name: 'Flat []', kind: 'flat', price: 1, rates: [] })).statusCode).toBe(201);
+    expect((await create({ name: 'Flat []', kind: 'flat', price: 1, rates: [] })).statusCode).toBe(
+      201,
+    );
   });
 
   it('names every wrong band and field of a weight method at once', async () => {
@@ -149,39 +193,95 @@ describe('shipping methods (admin)', () => {
       'rates.2.up_to_grams',
       'rates.3.up_to_grams',
     ]);
-    expectProblem(await create({ name: 'No bands', kind: 'weight' }), 400, 'validation_error', 'rates');
-    expectProblem(await create({ name: 'Empty bands', kind: 'weight', rates: [] }), 400, 'validation_error', 'rates');
+    expectProblem(
+      await create({ name: 'No bands', kind: 'weight' }),
+      400,
+      'validation_error',
+      'rates',
+    );
+    expectProblem(
+      await create({ name: 'Empty bands', kind: 'weight', rates: [] }),
+      400,
+      'validation_error',
+      'rates',
+    );
     // price: null is "no price", which a weight method may say.
-    const ok = await create({ name: 'Null price', kind: 'weight', price: null, rates: [{ up_to_grams: 1, price: 0 }] });
+    const ok = await create({
+      name: 'Null price',
+      kind: 'weight',
+      price: null,
+      rates: [{ up_to_grams: 1, price: 0 }],
+    });
     expect(ok.statusCode, ok.body).toBe(201);
   });
 
   it('answers schema-level mistakes with field-named 400s, never 500', async () => {
     const body = expectProblem(
-      await create({ kind: 'air', price: true, rates: [{ up_to_grams: 1.5, price: [] }], countries: 'IN', extra: 1 }),
+      await create({
+        kind: 'air',
+        price: true,
+        rates: [{ up_to_grams: 1.5, price: [] }],
+        countries: 'IN',
+        extra: 1,
+      }),
       400,
       'validation_error',
     );
-    for (const field of ['name', 'kind', 'price', 'rates.0.up_to_grams', 'rates.0.price', 'countries']) {
+    for (const field of [
+      'name',
+      'kind',
+      'price',
+      'rates.0.up_to_grams',
+      'rates.0.price',
+      'countries',
+    ]) {
       expect(body.errors, field).toHaveProperty([field]);
     }
-    expectProblem(await create({ name: 'x'.repeat(101), kind: 'flat', price: 1 }), 400, 'validation_error', 'name');
+    expectProblem(
+      await create({ name: 'x'.repeat(101), kind: 'flat', price: 1 }),
+      400,
+      'validation_error',
+      'name',
+    );
     const many = Array.from({ length: 51 }, (_, i) => ({ up_to_grams: i + 1, price: 1 }));
-    expectProblem(await create({ name: 'Many', kind: 'weight', rates: many }), 400, 'validation_error', 'rates');
+    expectProblem(
+      await create({ name: 'Many', kind: 'weight', rates: many }),
+      400,
+      'validation_error',
+      'rates',
+    );
   });
 
   it('updates fields and checks the method as it will be', async () => {
     const flat = (await create({ name: 'Courier', kind: 'flat', price: 60 })).json();
-    const renamed = await patch(flat.id, { name: 'Courier+', free_over: 500, countries: ['in', 'np'] });
+    const renamed = await patch(flat.id, {
+      name: 'Courier+',
+      free_over: 500,
+      countries: ['in', 'np'],
+    });
     expect(renamed.statusCode, renamed.body).toBe(200);
-    expect(renamed.json()).toMatchObject({ name: 'Courier+', price: '60.00', free_over: '500.00', countries: ['IN', 'NP'] });
-    expect(Date.parse(renamed.json().updated_at)).toBeGreaterThanOrEqual(Date.parse(flat.updated_at));
+    expect(renamed.json()).toMatchObject({
+      name: 'Courier+',
+      price: '60.00',
+      free_over: '500.00',
+      countries: ['IN', 'NP'],
+    });
+    expect(Date.parse(renamed.json().updated_at)).toBeGreaterThanOrEqual(
+      Date.parse(flat.updated_at),
+    );
 
     // flat → weight needs bands; the flat price goes with the kind.
     expectProblem(await patch(flat.id, { kind: 'weight' }), 400, 'validation_error', 'rates');
-    const weight = await patch(flat.id, { kind: 'weight', rates: [{ up_to_grams: 1000, price: 80 }] });
+    const weight = await patch(flat.id, {
+      kind: 'weight',
+      rates: [{ up_to_grams: 1000, price: 80 }],
+    });
     expect(weight.statusCode, weight.body).toBe(200);
-    expect(weight.json()).toMatchObject({ kind: 'weight', price: null, rates: [{ up_to_grams: 1000, price: '80.00' }] });
+    expect(weight.json()).toMatchObject({
+      kind: 'weight',
+      price: null,
+      rates: [{ up_to_grams: 1000, price: '80.00' }],
+    });
     expectProblem(await patch(flat.id, { price: 5 }), 400, 'validation_error', 'price');
     expectProblem(await patch(flat.id, { rates: [] }), 400, 'validation_error', 'rates');
     // weight → flat needs a price; the bands go with the kind.
@@ -189,17 +289,27 @@ describe('shipping methods (admin)', () => {
     const back = (await patch(flat.id, { kind: 'flat', price: '75' })).json();
     expect(back).toMatchObject({ kind: 'flat', price: '75.00', rates: [] });
     expectProblem(await patch(flat.id, { price: null }), 400, 'validation_error', 'price');
-    expectProblem(await patch(flat.id, { rates: [{ up_to_grams: 1, price: 1 }] }), 400, 'validation_error', 'rates');
+    expectProblem(
+      await patch(flat.id, { rates: [{ up_to_grams: 1, price: 1 }] }),
+      400,
+      'validation_error',
+      'rates',
+    );
     const cleared = (await patch(flat.id, { free_over: null, is_active: false })).json();
     expect(cleared).toMatchObject({ free_over: null, is_active: false, price: '75.00' });
     // Nothing changed by the refused edits.
-    expect((await as(admin, 'GET', `${BASE}${flat.id}/`)).json()).toMatchObject({ kind: 'flat', price: '75.00' });
+    expect((await as(admin, 'GET', `${BASE}${flat.id}/`)).json()).toMatchObject({
+      kind: 'flat',
+      price: '75.00',
+    });
     expectProblem(await patch(999_999, { name: 'Ghost' }), 404, 'not_found');
     expectProblem(await patch(flat.id, { name: '' }), 400, 'validation_error', 'name');
   });
 
   it('deletes a method; an order that used it keeps the name', async () => {
-    const made = (await create({ name: 'Old courier', kind: 'flat', price: 30, is_active: false })).json();
+    const made = (
+      await create({ name: 'Old courier', kind: 'flat', price: 30, is_active: false })
+    ).json();
     const user = await makeUser(ctx);
     // An order that shipped with the method (made directly: checkout's choice is tested with the cart).
     const [order] = await ctx.database.db
@@ -219,7 +329,10 @@ describe('shipping methods (admin)', () => {
     expectProblem(await as(admin, 'GET', `${BASE}${made.id}/`), 404, 'not_found');
     expectProblem(await as(admin, 'DELETE', `${BASE}${made.id}/`), 404, 'not_found');
     const [kept] = await ctx.database.db
-      .select({ shipping_method_id: orders.shippingMethodId, shipping_method_name: orders.shippingMethodName })
+      .select({
+        shipping_method_id: orders.shippingMethodId,
+        shipping_method_name: orders.shippingMethodName,
+      })
       .from(orders)
       .where(eq(orders.id, order!.id));
     expect(kept).toEqual({ shipping_method_id: null, shipping_method_name: 'Old courier' });

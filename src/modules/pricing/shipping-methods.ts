@@ -20,7 +20,8 @@ const NOT_FOUND = 'No such shipping method.';
 function moneyAtLeastZero(errors: FieldErrors, field: string, raw: unknown): string | null {
   const parsed = parseMoney(raw);
   if (!parsed.ok) errors[field] = [parsed.message];
-  else if (toPaise(parsed.value) < 0) errors[field] = ['Ensure this value is greater than or equal to 0.'];
+  else if (toPaise(parsed.value) < 0)
+    errors[field] = ['Ensure this value is greater than or equal to 0.'];
   return parsed.ok && !errors[field] ? parsed.value : null;
 }
 
@@ -61,14 +62,20 @@ function countryCodes(errors: FieldErrors, raw: string[]): string[] {
 }
 
 /** The weight bands sorted by weight; each wrong band's field is named (`rates.<i>.<field>`, as given). */
-function weightBands(errors: FieldErrors, raw: NonNullable<ShippingMethodInput['rates']>): ShippingRate[] {
+function weightBands(
+  errors: FieldErrors,
+  raw: NonNullable<ShippingMethodInput['rates']>,
+): ShippingRate[] {
   const seen = new Map<number, number>();
   const bands: ShippingRate[] = [];
   raw.forEach((rate, i) => {
     const grams = rate.up_to_grams;
-    if (grams < 1) errors[`rates.${i}.up_to_grams`] = ['Ensure this value is greater than or equal to 1.'];
+    if (grams < 1)
+      errors[`rates.${i}.up_to_grams`] = ['Ensure this value is greater than or equal to 1.'];
     else if (seen.has(grams)) {
-      errors[`rates.${i}.up_to_grams`] = [`Band ${seen.get(grams)} already ends at ${grams} grams.`];
+      errors[`rates.${i}.up_to_grams`] = [
+        `Band ${seen.get(grams)} already ends at ${grams} grams.`,
+      ];
     } else seen.set(grams, i);
     const price = moneyAtLeastZero(errors, `rates.${i}.price`, rate.price);
     if (price !== null) bands.push({ up_to_grams: grams, price });
@@ -81,7 +88,10 @@ function weightBands(errors: FieldErrors, raw: NonNullable<ShippingMethodInput['
  * method will be afterwards. Changing the kind drops the other kind's field unless it is given
  * (then it must fit the new kind).
  */
-export function shippingValues(input: ShippingMethodInput, current?: ShippingMethodRow): ShippingValues {
+export function shippingValues(
+  input: ShippingMethodInput,
+  current?: ShippingMethodRow,
+): ShippingValues {
   const errors: FieldErrors = {};
   const values: ShippingValues = {};
   const kind: ShippingKind | undefined = input.kind ?? current?.kind;
@@ -92,15 +102,19 @@ export function shippingValues(input: ShippingMethodInput, current?: ShippingMet
     if (!values.name) errors.name = ['This field may not be blank.'];
   } else if (!current) errors.name = ['This field is required.'];
 
-  const kindChanged = current !== undefined && input.kind !== undefined && input.kind !== current.kind;
+  const kindChanged =
+    current !== undefined && input.kind !== undefined && input.kind !== current.kind;
   const givenPrice = input.price !== undefined && input.price !== null;
   if (kind === 'flat') {
     if (givenPrice) values.price = moneyAtLeastZero(errors, 'price', input.price);
-    else if (input.price === null || !current || kindChanged) errors.price = ['A flat method needs a price (0 or more).'];
-    if (input.rates?.length) errors.rates = ['A flat method has no weight bands: give [] or leave rates out.'];
+    else if (input.price === null || !current || kindChanged)
+      errors.price = ['A flat method needs a price (0 or more).'];
+    if (input.rates?.length)
+      errors.rates = ['A flat method has no weight bands: give [] or leave rates out.'];
     else if (input.rates !== undefined || kindChanged) values.rates = [];
   } else if (kind === 'weight') {
-    if (givenPrice) errors.price = ['A weight method is priced by its bands: give null or leave price out.'];
+    if (givenPrice)
+      errors.price = ['A weight method is priced by its bands: give null or leave price out.'];
     else if (input.price !== undefined || kindChanged) values.price = null;
     if (input.rates !== undefined) {
       values.rates = weightBands(errors, input.rates);
@@ -109,7 +123,8 @@ export function shippingValues(input: ShippingMethodInput, current?: ShippingMet
   }
 
   if (input.free_over !== undefined) {
-    values.freeOver = input.free_over === null ? null : moneyAtLeastZero(errors, 'free_over', input.free_over);
+    values.freeOver =
+      input.free_over === null ? null : moneyAtLeastZero(errors, 'free_over', input.free_over);
   }
   if (input.countries !== undefined) values.countries = countryCodes(errors, input.countries);
   if (input.is_active !== undefined) values.isActive = input.is_active;
@@ -118,7 +133,10 @@ export function shippingValues(input: ShippingMethodInput, current?: ShippingMet
 }
 
 /** Adds a shipping method (countries default to India). */
-export async function createShippingMethod(ex: Executor, input: ShippingMethodInput): Promise<ShippingMethodRow> {
+export async function createShippingMethod(
+  ex: Executor,
+  input: ShippingMethodInput,
+): Promise<ShippingMethodRow> {
   const values = shippingValues(input);
   const [row] = await ex
     .insert(shippingMethods)
@@ -128,9 +146,17 @@ export async function createShippingMethod(ex: Executor, input: ShippingMethodIn
 }
 
 /** Changes a method under its row lock, so that two edits at once each see the other's result. */
-export function updateShippingMethod(ex: Executor, id: number, input: ShippingMethodInput): Promise<ShippingMethodRow> {
+export function updateShippingMethod(
+  ex: Executor,
+  id: number,
+  input: ShippingMethodInput,
+): Promise<ShippingMethodRow> {
   return ex.transaction(async (tx) => {
-    const [current] = await tx.select().from(shippingMethods).where(eq(shippingMethods.id, id)).for('update');
+    const [current] = await tx
+      .select()
+      .from(shippingMethods)
+      .where(eq(shippingMethods.id, id))
+      .for('update');
     if (!current) throw new NotFound(NOT_FOUND);
     const values = shippingValues(input, current);
     const [row] = await tx
@@ -150,7 +176,10 @@ export async function getShippingMethod(ex: Executor, id: number): Promise<Shipp
 
 /** Deletes a method; orders that used it keep its name (their reference becomes null). */
 export async function deleteShippingMethod(ex: Executor, id: number): Promise<void> {
-  const deleted = await ex.delete(shippingMethods).where(eq(shippingMethods.id, id)).returning({ id: shippingMethods.id });
+  const deleted = await ex
+    .delete(shippingMethods)
+    .where(eq(shippingMethods.id, id))
+    .returning({ id: shippingMethods.id });
   if (!deleted.length) throw new NotFound(NOT_FOUND);
 }
 
@@ -165,7 +194,13 @@ export async function listShippingMethods(
   if (filter.isActive !== undefined) conditions.push(eq(shippingMethods.isActive, filter.isActive));
   const where = and(...conditions);
   const [rows, [total]] = await Promise.all([
-    ex.select().from(shippingMethods).where(where).orderBy(asc(shippingMethods.id)).limit(limit).offset(offset),
+    ex
+      .select()
+      .from(shippingMethods)
+      .where(where)
+      .orderBy(asc(shippingMethods.id))
+      .limit(limit)
+      .offset(offset),
     ex.select({ n: count() }).from(shippingMethods).where(where),
   ]);
   return { rows, count: total?.n ?? 0 };

@@ -32,7 +32,10 @@ export function shippingMethodView(row: methods.ShippingMethodRow): Static<typeo
 }
 
 /** Staff routes over shipping methods (under /api/admin). */
-export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (
+  app,
+  { database },
+) => {
   const tags = ['shipping'];
   const config = { auth: 'admin' as const };
   const { db } = database;
@@ -79,7 +82,9 @@ export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Databas
       },
     },
     async (request, reply) =>
-      reply.code(201).send(shippingMethodView(await methods.createShippingMethod(db, request.body))),
+      reply
+        .code(201)
+        .send(shippingMethodView(await methods.createShippingMethod(db, request.body))),
   );
 
   app.get(
@@ -112,7 +117,8 @@ export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Databas
         response: { 200: ref(ShippingMethod), ...problems(400, 404) },
       },
     },
-    async (request) => shippingMethodView(await methods.updateShippingMethod(db, request.params.id, request.body)),
+    async (request) =>
+      shippingMethodView(await methods.updateShippingMethod(db, request.params.id, request.body)),
   );
 
   app.delete(
@@ -122,7 +128,8 @@ export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Databas
       schema: {
         tags,
         summary: 'Delete a shipping method',
-        description: 'Orders that used it keep its name and price (their `shipping_method_id` becomes null).',
+        description:
+          'Orders that used it keep its name and price (their `shipping_method_id` becomes null).',
         params: IdParams,
         response: { 204: Type.Null(), ...problems(404) },
       },

@@ -3,10 +3,16 @@ import type { Executor } from '../../db/client.js';
 import { taxClasses } from '../../db/schema/index.js';
 
 /** Which of these tax class ids name no class (for other modules' 400s naming their `tax_class` field). */
-export async function missingTaxClasses(ex: Executor, ids: readonly number[]): Promise<Set<number>> {
+export async function missingTaxClasses(
+  ex: Executor,
+  ids: readonly number[],
+): Promise<Set<number>> {
   const wanted = [...new Set(ids)];
   if (!wanted.length) return new Set();
-  const found = await ex.select({ id: taxClasses.id }).from(taxClasses).where(inArray(taxClasses.id, wanted));
+  const found = await ex
+    .select({ id: taxClasses.id })
+    .from(taxClasses)
+    .where(inArray(taxClasses.id, wanted));
   const existing = new Set(found.map((r) => r.id));
   return new Set(wanted.filter((id) => !existing.has(id)));
 }
