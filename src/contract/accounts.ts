@@ -15,10 +15,7 @@ export const userFields = {
 };
 export const User = Type.Object(userFields, { $id: 'User' });
 
-export const TokenPair = Type.Object(
-  { access: Type.String(), refresh: Type.String() },
-  { $id: 'TokenPair' },
-);
+export const TokenPair = Type.Object({ access: Type.String(), refresh: Type.String() }, { $id: 'TokenPair' });
 
 const Username = Type.String({
   minLength: 3,
@@ -77,10 +74,7 @@ export const LoginResponse = Type.Object(
   { $id: 'LoginResponse' },
 );
 
-export const RefreshBody = Type.Object(
-  { refresh: Type.String({ minLength: 1 }) },
-  { $id: 'RefreshBody' },
-);
+export const RefreshBody = Type.Object({ refresh: Type.String({ minLength: 1 }) }, { $id: 'RefreshBody' });
 
 export const LogoutBody = Type.Object(
   {
@@ -97,9 +91,7 @@ const profileFields = {
   phone: Type.Optional(Phone),
 };
 export const ProfileBody = Type.Object(profileFields, { $id: 'ProfileBody' });
-export const ProfilePatchBody = Type.Partial(Type.Object(profileFields), {
-  $id: 'ProfilePatchBody',
-});
+export const ProfilePatchBody = Type.Partial(Type.Object(profileFields), { $id: 'ProfilePatchBody' });
 export type ProfileInput = Static<typeof ProfilePatchBody>;
 
 export const ChangePasswordBody = Type.Object(
@@ -112,12 +104,9 @@ export const ChangePasswordResponse = Type.Object(
   { $id: 'ChangePasswordResponse' },
 );
 
-export const PasswordResetBody = Type.Object(
-  { email: Type.String({ minLength: 1, maxLength: 254 }) },
-  {
-    $id: 'PasswordResetBody',
-  },
-);
+export const PasswordResetBody = Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }) }, {
+  $id: 'PasswordResetBody',
+});
 
 export const PasswordResetConfirmBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 200 }), new_password: Password },
@@ -164,9 +153,7 @@ const addressFields = {
   is_default: Type.Optional(Type.Boolean()),
 };
 export const AddressBody = Type.Object(addressFields, { $id: 'AddressBody' });
-export const AddressPatchBody = Type.Partial(Type.Object(addressFields), {
-  $id: 'AddressPatchBody',
-});
+export const AddressPatchBody = Type.Partial(Type.Object(addressFields), { $id: 'AddressPatchBody' });
 export type AddressInput = Static<typeof AddressPatchBody>;
 
 export const AddressList = Type.Array(ref(Address), { $id: 'AddressList' });

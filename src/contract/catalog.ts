@@ -39,9 +39,7 @@ const categoryBodyFields = {
   parent: Type.Optional(ParentId),
 };
 export const CategoryBody = Type.Object(categoryBodyFields, { $id: 'CategoryBody' });
-export const CategoryPatchBody = Type.Partial(Type.Object(categoryBodyFields), {
-  $id: 'CategoryPatchBody',
-});
+export const CategoryPatchBody = Type.Partial(Type.Object(categoryBodyFields), { $id: 'CategoryPatchBody' });
 export type CategoryInput = Static<typeof CategoryPatchBody>;
 
 export const SlugParams = Type.Object({
@@ -96,8 +94,7 @@ export const Variant = Type.Object(
     sku: Type.String(),
     title: Type.String(),
     options: Type.Record(Type.String(), Type.String(), {
-      description:
-        'Each of the product’s option names with this variant’s value ({} without options).',
+      description: 'Each of the product’s option names with this variant’s value ({} without options).',
     }),
     price: Money,
     compare_at_price: Nullable(Money),
@@ -115,10 +112,7 @@ export const Variant = Type.Object(
 );
 export const VariantList = Type.Array(ref(Variant), { $id: 'VariantList' });
 /** The answer of a bulk create or update: the variants written, in the request's order. */
-export const VariantBulkResult = Type.Object(
-  { variants: Type.Array(ref(Variant)) },
-  { $id: 'VariantBulkResult' },
-);
+export const VariantBulkResult = Type.Object({ variants: Type.Array(ref(Variant)) }, { $id: 'VariantBulkResult' });
 
 export const ProductDetail = Type.Object(
   {
@@ -205,14 +199,9 @@ const StockAdjustment = Type.Integer({
     'Added to the current stock in one statement (negative to take away), so that a concurrent ' +
     "checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`.",
 });
-const productUpdateFields = {
-  ...productBodyFields,
-  stock_adjustment: Type.Optional(StockAdjustment),
-};
+const productUpdateFields = { ...productBodyFields, stock_adjustment: Type.Optional(StockAdjustment) };
 export const ProductUpdateBody = Type.Object(productUpdateFields, { $id: 'ProductUpdateBody' });
-export const ProductPatchBody = Type.Partial(Type.Object(productUpdateFields), {
-  $id: 'ProductPatchBody',
-});
+export const ProductPatchBody = Type.Partial(Type.Object(productUpdateFields), { $id: 'ProductPatchBody' });
 export type ProductInput = Static<typeof ProductPatchBody>;
 
 /** Limits of options and variants (API-v2 §1). */
@@ -279,11 +268,7 @@ const ImageRefInput = Type.Unsafe<number | null>({
 const variantBodyFields = {
   sku: Type.Optional(Sku),
   title: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 200,
-      description: 'Default: the option values joined by " / ".',
-    }),
+    Type.String({ minLength: 1, maxLength: 200, description: 'Default: the option values joined by " / ".' }),
   ),
   options: Type.Record(Type.String(), Type.String(), {
     description: 'Exactly the product’s option names, each with one of its values.',
@@ -308,14 +293,11 @@ const variantPatchFields = {
     Type.Integer({
       minimum: -2_147_483_647,
       maximum: 2_147_483_647,
-      description:
-        'Added to the current stock in the UPDATE itself; the result stays within 0..1000000000. Not with `stock`.',
+      description: 'Added to the current stock in the UPDATE itself; the result stays within 0..1000000000. Not with `stock`.',
     }),
   ),
 };
-export const VariantPatchBody = Type.Partial(Type.Object(variantPatchFields), {
-  $id: 'VariantPatchBody',
-});
+export const VariantPatchBody = Type.Partial(Type.Object(variantPatchFields), { $id: 'VariantPatchBody' });
 export type VariantPatchInput = Static<typeof VariantPatchBody>;
 
 export const VariantBulkCreateBody = Type.Object(
@@ -328,12 +310,7 @@ export const VariantBulkPatchItem = Type.Object(
   { $id: 'VariantBulkPatchItem' },
 );
 export const VariantBulkPatchBody = Type.Object(
-  {
-    variants: Type.Array(ref(VariantBulkPatchItem), {
-      minItems: 1,
-      maxItems: VARIANT_LIMITS.variants,
-    }),
-  },
+  { variants: Type.Array(ref(VariantBulkPatchItem), { minItems: 1, maxItems: VARIANT_LIMITS.variants }) },
   { $id: 'VariantBulkPatchBody' },
 );
 
@@ -352,21 +329,11 @@ export const ProductListQuery = Type.Object({
     ),
   ),
   category: Type.Optional(
-    param(
-      Type.String({ maxLength: 120 }),
-      'A category slug: that category and its descendants.',
-      'electronics',
-    ),
+    param(Type.String({ maxLength: 120 }), 'A category slug: that category and its descendants.', 'electronics'),
   ),
-  min_price: Type.Optional(
-    param(Type.String({ maxLength: 20 }), 'The lowest price, inclusive.', '100.00'),
-  ),
-  max_price: Type.Optional(
-    param(Type.String({ maxLength: 20 }), 'The highest price, inclusive.', '2500'),
-  ),
-  in_stock: Type.Optional(
-    param(Type.Boolean(), 'Only products with stock (true) or without (false).', true),
-  ),
+  min_price: Type.Optional(param(Type.String({ maxLength: 20 }), 'The lowest price, inclusive.', '100.00')),
+  max_price: Type.Optional(param(Type.String({ maxLength: 20 }), 'The highest price, inclusive.', '2500')),
+  in_stock: Type.Optional(param(Type.Boolean(), 'Only products with stock (true) or without (false).', true)),
   option: Type.Optional(
     param(
       Type.Array(Type.String({ minLength: 3, maxLength: 101 }), { maxItems: 10 }),
@@ -376,11 +343,7 @@ export const ProductListQuery = Type.Object({
     ),
   ),
   ordering: Type.Optional(
-    param(
-      Type.Enum([...PRODUCT_ORDERINGS]),
-      'Sort field; a leading `-` sorts descending.',
-      '-price',
-    ),
+    param(Type.Enum([...PRODUCT_ORDERINGS]), 'Sort field; a leading `-` sorts descending.', '-price'),
   ),
   include_inactive: Type.Optional(
     param(Type.Boolean(), 'Admins only: list inactive products too (ignored for others).', true),
@@ -419,11 +382,7 @@ export const LowStockList = Type.Array(ref(LowStockItem), { $id: 'LowStockList' 
  * write routes, so that the OpenAPI document has one path, not two that differ only by name.
  */
 export const ProductRef = Type.Object({
-  id: param(
-    Type.String({ minLength: 1, maxLength: 220 }),
-    'Numeric id or slug',
-    'blue-cotton-shirt',
-  ),
+  id: param(Type.String({ minLength: 1, maxLength: 220 }), 'Numeric id or slug', 'blue-cotton-shirt'),
 });
 
 /** The schemas of this file that have a name (`$id`), for registration. */

@@ -46,15 +46,8 @@ export async function listVariants(database: Database, productId: number): Promi
 }
 
 /** One variant of the product (404 when it belongs to another). */
-export async function getVariant(
-  database: Database,
-  productId: number,
-  variantId: number,
-): Promise<VariantRow> {
-  const [row] = await database.db
-    .select()
-    .from(productVariants)
-    .where(eq(productVariants.id, variantId));
+export async function getVariant(database: Database, productId: number, variantId: number): Promise<VariantRow> {
+  const [row] = await database.db.select().from(productVariants).where(eq(productVariants.id, variantId));
   if (!row || row.productId !== productId) throw new NotFound(NOT_FOUND);
   return row;
 }
@@ -93,9 +86,7 @@ export async function createVariants(
       const combos = new Set(variants.map((v) => comboKey(product.options, v.options)));
       const given = inputs.map((v) => v.sku).filter((s): s is string => s !== undefined);
       const used = await skusInUse(tx, given);
-      const images = inputs.some((v) => v.image_id != null)
-        ? await imageIdsOf(tx, productId)
-        : new Set<number>();
+      const images = inputs.some((v) => v.image_id != null) ? await imageIdsOf(tx, productId) : new Set<number>();
       const noTaxClass = await missingTaxClasses(tx, taxClassIds(inputs));
       const skus = new Set<string>();
       const rows = inputs.map((input, i) => {
@@ -105,22 +96,16 @@ export async function createVariants(
         const problem = optionsProblem(product.options, input.options);
         const key = comboKey(product.options, input.options);
         if (problem) errors[at(i, 'options')] = [problem];
-        else if (combos.has(key))
-          errors[at(i, 'options')] = [
-            'The product already has a variant with these option values.',
-          ];
+        else if (combos.has(key)) errors[at(i, 'options')] = ['The product already has a variant with these option values.'];
         combos.add(key);
         if (input.sku !== undefined) {
           const lower = input.sku.toLowerCase();
-          if (used.has(lower) || skus.has(lower))
-            errors[at(i, 'sku')] = [`SKU "${input.sku}" is already used.`];
+          if (used.has(lower) || skus.has(lower)) errors[at(i, 'sku')] = [`SKU "${input.sku}" is already used.`];
           skus.add(lower);
         }
         const price = moneyField(errors, at(i, 'price'), input.price);
         const compareAt =
-          input.compare_at_price == null
-            ? null
-            : moneyField(errors, at(i, 'compare_at_price'), input.compare_at_price);
+          input.compare_at_price == null ? null : moneyField(errors, at(i, 'compare_at_price'), input.compare_at_price);
         if (input.image_id != null && !images.has(input.image_id)) {
           errors[at(i, 'image_id')] = [`Image ${input.image_id} is not an image of this product.`];
         }
@@ -152,11 +137,7 @@ export async function createVariants(
       return created;
     });
   } catch (err) {
-    const index = (sku: string) =>
-      Math.max(
-        0,
-        inputs.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()),
-      );
+    const index = (sku: string) => Math.max(0, inputs.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()));
     throw (
       taxClassForeignKeyError(err, bulk ? 'variants' : 'tax_class') ??
       uniqueAsValidation(err, (sku) => at(index(sku), 'sku'), bulk ? 'variants' : 'options')
@@ -181,16 +162,13 @@ function patchValues(
     const problem = optionsProblem(options, input.options);
     if (problem) errors[field('options')] = [problem];
   }
-  const price =
-    input.price !== undefined ? moneyField(errors, field('price'), input.price) : undefined;
+  const price = input.price !== undefined ? moneyField(errors, field('price'), input.price) : undefined;
   const compareAt =
     input.compare_at_price === undefined || input.compare_at_price === null
       ? input.compare_at_price
       : moneyField(errors, field('compare_at_price'), input.compare_at_price);
   if (input.stock !== undefined && input.stock_adjustment !== undefined) {
-    errors[field('stock')] = errors[field('stock_adjustment')] = [
-      'Give stock or stock_adjustment, not both.',
-    ];
+    errors[field('stock')] = errors[field('stock_adjustment')] = ['Give stock or stock_adjustment, not both.'];
   } else if (input.stock_adjustment !== undefined) {
     const result = current.stock + input.stock_adjustment;
     if (result < 0 || result > MAX_STOCK) {
@@ -204,8 +182,7 @@ function patchValues(
   }
   // A title made from the values follows them; one typed in stays.
   const followsValues = current.title === autoTitle(options, current.options);
-  const title =
-    input.title?.trim() || (input.options && followsValues ? autoTitle(options, next) : undefined);
+  const title = input.title?.trim() || (input.options && followsValues ? autoTitle(options, next) : undefined);
   return {
     id: current.id,
     sku: input.sku ?? null,
@@ -240,9 +217,7 @@ export async function updateVariants(
       const locked = await lockProduct(tx, productId);
       const byId = new Map(locked.variants.map((v) => [v.id, v]));
       const errors: FieldErrors = {};
-      const images = items.some((v) => v.image_id != null)
-        ? await imageIdsOf(tx, productId)
-        : new Set<number>();
+      const images = items.some((v) => v.image_id != null) ? await imageIdsOf(tx, productId) : new Set<number>();
       const given = items.map((v) => v.sku).filter((s): s is string => s !== undefined);
       const used = await skusInUse(tx, given);
       const noTaxClass = await missingTaxClasses(tx, taxClassIds(items));
@@ -305,11 +280,7 @@ export async function updateVariants(
       return items.map((item) => updated.get(item.id)!);
     });
   } catch (err) {
-    const index = (sku: string) =>
-      Math.max(
-        0,
-        items.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()),
-      );
+    const index = (sku: string) => Math.max(0, items.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()));
     throw (
       taxClassForeignKeyError(err, bulk ? 'variants' : 'tax_class') ??
       uniqueAsValidation(err, (sku) => at(index(sku))('sku'), bulk ? 'variants' : 'options')
@@ -342,11 +313,7 @@ function checkCombinations(
 }
 
 /** Deletes a variant: never the product's last one, nor one that appears in an order (409). */
-export async function deleteVariant(
-  database: Database,
-  productId: number,
-  variantId: number,
-): Promise<void> {
+export async function deleteVariant(database: Database, productId: number, variantId: number): Promise<void> {
   try {
     await database.db.transaction(async (tx) => {
       const { variants } = await lockProduct(tx, productId);
@@ -360,9 +327,7 @@ export async function deleteVariant(
   } catch (err) {
     // order_items references variants ON DELETE RESTRICT (23001).
     if (isReferencedViolation(err)) {
-      throw new Conflict(
-        'This variant appears in orders and cannot be deleted; set is_active to false instead.',
-      );
+      throw new Conflict('This variant appears in orders and cannot be deleted; set is_active to false instead.');
     }
     throw err;
   }
