@@ -2,12 +2,12 @@ import { type Static, Type } from 'typebox';
 import { Id, Money, Nullable, Page, PageQuery, param, ref, Timestamp } from './common.js';
 
 /** How a shipping method prices a cart (API-v2 §2). */
-export const SHIPPING_METHOD_KINDS = ['flat', 'weight'] as const;
+const SHIPPING_METHOD_KINDS = ['flat', 'weight'] as const;
 
 /** The most weight bands one method may have. */
-export const MAX_SHIPPING_RATES = 50;
+const MAX_SHIPPING_RATES = 50;
 /** The most countries one method may list. */
-export const MAX_SHIPPING_COUNTRIES = 250;
+const MAX_SHIPPING_COUNTRIES = 250;
 
 /** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in ShippingMethod. */
 export const ShippingRate = Type.Object(

@@ -88,7 +88,7 @@ function weightBands(
  * method will be afterwards. Changing the kind drops the other kind's field unless it is given
  * (then it must fit the new kind).
  */
-export function shippingValues(
+function shippingValues(
   input: ShippingMethodInput,
   current?: ShippingMethodRow,
 ): ShippingValues {

@@ -16,7 +16,7 @@ import { formatMoney } from '../../lib/money.js';
 import * as methods from './shipping-methods.js';
 
 /** A method as staff see it: money in the two-decimal form, bands by weight. */
-export function shippingMethodView(row: methods.ShippingMethodRow): Static<typeof ShippingMethod> {
+function shippingMethodView(row: methods.ShippingMethodRow): Static<typeof ShippingMethod> {
   return {
     id: row.id,
     name: row.name,
