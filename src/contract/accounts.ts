@@ -133,15 +133,22 @@ const addressFields = {
   address_type: Type.Optional(Type.Enum([...ADDRESS_TYPES])),
   street_address: NonBlank(255),
   city: NonBlank(100),
-  state: NonBlank(100),
+  state: {
+    ...NonBlank(100),
+    description:
+      'In India (country `India` in any case, or `IN`): a state or union territory by name or two-letter code, ' +
+      'any case (`Karnataka`, `KA`), stored as its name. Elsewhere: free text.',
+  },
   postal_code: Type.String({
     minLength: 1,
     maxLength: 20,
+    description:
+      'In India: a six-digit PIN, the first digit not 0 (spaces and hyphens are dropped). Elsewhere: letters, digits, spaces, hyphens.',
     // At least one letter or digit (the lookahead keeps the match linear).
     pattern: '^(?=[^A-Za-z0-9]*[A-Za-z0-9])[A-Za-z0-9 -]+$',
     'x-error': 'Enter a valid postal code: letters, digits, spaces and hyphens.',
   }),
-  country: Type.Optional(NonBlank(100)),
+  country: Type.Optional({ ...NonBlank(100), description: 'Default `India`.' }),
   phone: Type.Optional(Phone),
   is_default: Type.Optional(Type.Boolean()),
 };

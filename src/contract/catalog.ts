@@ -102,6 +102,11 @@ export const Variant = Type.Object(
     is_active: Type.Boolean(),
     weight_grams: Type.Union([Type.Integer(), Type.Null()]),
     image_id: Type.Union([Id, Type.Null()]),
+    tax_class: Nullable({
+      ...Id,
+      description:
+        'The variant’s own tax class (`/api/admin/tax-classes/`); null: sold under its product’s class.',
+    }),
   },
   { $id: 'Variant' },
 );
@@ -126,6 +131,11 @@ export const ProductDetail = Type.Object(
     description: Type.String(),
     category: ref(CategorySummary),
     category_name: Type.String(),
+    tax_class: Nullable({
+      ...Id,
+      description:
+        'The product’s tax class (`/api/admin/tax-classes/`); null: the shop’s default class.',
+    }),
     updated_at: Timestamp,
   },
   { $id: 'ProductDetail' },
@@ -135,6 +145,16 @@ const MoneyInput = Type.Union([Type.String(), Type.Number()], {
   description: 'Decimal with at most two places, as a string ("1499.50") or a number.',
   'x-allowed': 'A valid number is required.',
 });
+
+/** A tax class id to set, or null for the default (the product's class for a variant). */
+const TaxClassInput = (nullMeans: string) =>
+  Type.Unsafe<number | null>({
+    type: ['integer', 'null'],
+    minimum: 1,
+    maximum: 2_147_483_647,
+    description: `A tax class id (\`/api/admin/tax-classes/\`), or null for ${nullMeans}.`,
+    'x-error': { type: 'Must be a tax class id or null.' },
+  });
 
 const productBodyFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -165,6 +185,7 @@ const productBodyFields = {
   is_active: Type.Optional(Type.Boolean()),
   is_featured: Type.Optional(Type.Boolean()),
   category: Id,
+  tax_class: Type.Optional(TaxClassInput('the shop’s default class')),
 };
 export const ProductBody = Type.Object(productBodyFields, { $id: 'ProductBody' });
 
@@ -261,6 +282,7 @@ const variantBodyFields = {
   is_active: Type.Optional(Type.Boolean()),
   weight_grams: Type.Optional(WeightGrams),
   image_id: Type.Optional(ImageRefInput),
+  tax_class: Type.Optional(TaxClassInput('the product’s class')),
 };
 export const VariantBody = Type.Object(variantBodyFields, { $id: 'VariantBody' });
 export type VariantInput = Static<typeof VariantBody>;

@@ -2,7 +2,7 @@
  * Indian states and union territories (GST state codes' two-letter abbreviations, as the
  * vehicle registration and ISO 3166-2:IN use them), and countries as ISO 3166-1 alpha-2.
  */
-const INDIAN_STATES: Readonly<Record<string, string>> = {
+export const INDIAN_STATES: Readonly<Record<string, string>> = {
   AN: 'Andaman and Nicobar Islands',
   AP: 'Andhra Pradesh',
   AR: 'Arunachal Pradesh',

@@ -70,6 +70,8 @@ describe('creating a product', () => {
       is_featured: true,
       category: summary(sub),
       category_name: sub.name,
+      // The shop's default tax class (API-v2 §2).
+      tax_class: null,
       // A product made as in v1: no options, one default variant whose SKU is the slug.
       options: [],
       variants: [
@@ -84,6 +86,7 @@ describe('creating a product', () => {
           is_active: true,
           weight_grams: null,
           image_id: null,
+          tax_class: null,
         },
       ],
       images: [],

@@ -162,6 +162,7 @@ describe('variants', () => {
       is_active: true,
       weight_grams: 400,
       image_id: null,
+      tax_class: null,
     });
     ok(await addVariant(p.id, { options: { Size: 'L', Colour: 'Red' }, price: '80.00', stock: 2, sku: 'Custom.L_red-1', title: 'Large red' }), 201);
     const after = await detail(p.id);

@@ -72,6 +72,8 @@ export async function orderProduct(
       orderNumber,
       userId,
       totalAmount: product.price,
+      // No discount or shipping: the total is the subtotal (orders_totals_chk, migration 0010).
+      subtotal: product.price,
       shippingAddress: '12 MG Road, Bengaluru',
     })
     .returning({ id: orders.id });

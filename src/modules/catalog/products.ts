@@ -12,7 +12,8 @@ import { findProducts, isActive, listColumns, type ProductFilter, type ProductLi
 import { MAX_STOCK, type ProductInput, type ProductListInput } from '../../contract/index.js';
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion, type CountCache } from './counts.js';
-import { allocateSkus } from './variant-store.js';
+import { allocateSkus, taxClassForeignKeyError } from './variant-store.js';
+import { missingTaxClasses } from '../pricing/index.js';
 
 // The low-stock list lives in low-stock.ts; re-exported here, where the module's index takes it.
 export { lowStockProducts } from './low-stock.js';
@@ -37,6 +38,7 @@ export interface VariantJson {
   isActive: boolean;
   weightGrams: number | null;
   imageId: number | null;
+  taxClassId: number | null;
 }
 
 // The detail's variants and images, read in the product's query (one round trip).
@@ -46,7 +48,7 @@ const detailColumns = {
   variants: sql<VariantJson[]>`(select coalesce(json_agg(json_build_object(
       'id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options, 'price', v.price::text,
       'compareAtPrice', v.compare_at_price::text, 'stock', v.stock, 'isActive', v.is_active,
-      'weightGrams', v.weight_grams, 'imageId', v.image_id) order by v.position, v.id), '[]'::json)
+      'weightGrams', v.weight_grams, 'imageId', v.image_id, 'taxClassId', v.tax_class_id) order by v.position, v.id), '[]'::json)
     from ${productVariants} v where v.product_id = ${products.id})`,
   images: sql<ImageRow[]>`(select coalesce(json_agg(json_build_object(
       'id', i.id, 'key', i.key, 'format', i.format, 'alt', i.alt, 'width', i.width,
@@ -215,6 +217,12 @@ async function productValues(ex: Executor, input: ProductInput) {
     if (!found) errors.category = [`Invalid pk "${input.category}" - object does not exist.`];
     values.categoryId = input.category;
   }
+  if (input.tax_class !== undefined) {
+    values.taxClassId = input.tax_class;
+    if (input.tax_class !== null && (await missingTaxClasses(ex, [input.tax_class])).size) {
+      errors.tax_class = [`Invalid pk "${input.tax_class}" - no tax class has this id.`];
+    }
+  }
   if (Object.keys(errors).length) throw new ValidationError(errors);
   return values;
 }
@@ -367,7 +375,9 @@ export async function deleteProduct(database: Database, id: number, hooks: Produ
 }
 
 function foreignKeyAsCategoryError(err: unknown) {
-  // The category was deleted between the check and the write.
+  // The tax class or the category was deleted between the check and the write.
+  const taxClass = taxClassForeignKeyError(err, 'tax_class');
+  if (taxClass) return taxClass;
   if (pgError(err)?.code === '23503') {
     return ValidationError.field('category', 'The category does not exist.');
   }

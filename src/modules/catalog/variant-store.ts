@@ -8,6 +8,7 @@ import { isUniqueViolation, pgError } from '../../db/errors.js';
 import { productImages, products, productVariants } from '../../db/schema/index.js';
 import { NotFound, ValidationError } from '../../http/errors.js';
 import { skuCandidates, trimSku } from './variant-rules.js';
+import { TAX_CLASS_FOREIGN_KEYS } from '../pricing/index.js';
 
 export type VariantRow = typeof productVariants.$inferSelect;
 export interface LockedProduct {
@@ -87,4 +88,15 @@ export function uniqueAsValidation(err: unknown, fieldOfSku: (sku: string) => st
     return ValidationError.field(optionsField, 'The product already has a variant with these option values.');
   }
   return err;
+}
+
+/** A tax class deleted between the check and the write (its foreign key), as the 400 the check gives; else null. */
+export function taxClassForeignKeyError(err: unknown, field: string): ValidationError | null {
+  const pg = pgError(err);
+  if (
+    pg?.code !== '23503' ||
+    !(TAX_CLASS_FOREIGN_KEYS as readonly string[]).includes(pg.constraint ?? '')
+  )
+    return null;
+  return ValidationError.field(field, 'The tax class does not exist.');
 }

@@ -24,9 +24,11 @@ import {
   type LockedProduct,
   lockProduct,
   skusInUse,
+  taxClassForeignKeyError,
   uniqueAsValidation,
   type VariantRow,
 } from './variant-store.js';
+import { missingTaxClasses } from '../pricing/index.js';
 
 export type { VariantRow };
 const NOT_FOUND = 'Variant not found.';
@@ -49,6 +51,13 @@ export async function getVariant(database: Database, productId: number, variantI
   if (!row || row.productId !== productId) throw new NotFound(NOT_FOUND);
   return row;
 }
+
+/** The tax class ids the inputs set (not null). */
+function taxClassIds(inputs: { tax_class?: number | null }[]): number[] {
+  return inputs.map((v) => v.tax_class).filter((id): id is number => id != null);
+}
+
+const taxClassMessage = (id: number) => `Invalid pk "${id}" - no tax class has this id.`;
 
 function moneyField(errors: FieldErrors, field: string, raw: unknown): string | undefined {
   const parsed = parsePrice(raw);
@@ -78,8 +87,12 @@ export async function createVariants(
       const given = inputs.map((v) => v.sku).filter((s): s is string => s !== undefined);
       const used = await skusInUse(tx, given);
       const images = inputs.some((v) => v.image_id != null) ? await imageIdsOf(tx, productId) : new Set<number>();
+      const noTaxClass = await missingTaxClasses(tx, taxClassIds(inputs));
       const skus = new Set<string>();
       const rows = inputs.map((input, i) => {
+        if (input.tax_class != null && noTaxClass.has(input.tax_class)) {
+          errors[at(i, 'tax_class')] = [taxClassMessage(input.tax_class)];
+        }
         const problem = optionsProblem(product.options, input.options);
         const key = comboKey(product.options, input.options);
         if (problem) errors[at(i, 'options')] = [problem];
@@ -107,6 +120,7 @@ export async function createVariants(
           isActive: input.is_active ?? true,
           weightGrams: input.weight_grams ?? null,
           imageId: input.image_id ?? null,
+          taxClassId: input.tax_class ?? null,
           position: variants.length + i,
         };
       });
@@ -124,7 +138,10 @@ export async function createVariants(
     });
   } catch (err) {
     const index = (sku: string) => Math.max(0, inputs.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()));
-    throw uniqueAsValidation(err, (sku) => at(index(sku), 'sku'), bulk ? 'variants' : 'options');
+    throw (
+      taxClassForeignKeyError(err, bulk ? 'variants' : 'tax_class') ??
+      uniqueAsValidation(err, (sku) => at(index(sku), 'sku'), bulk ? 'variants' : 'options')
+    );
   }
 }
 
@@ -203,6 +220,7 @@ export async function updateVariants(
       const images = items.some((v) => v.image_id != null) ? await imageIdsOf(tx, productId) : new Set<number>();
       const given = items.map((v) => v.sku).filter((s): s is string => s !== undefined);
       const used = await skusInUse(tx, given);
+      const noTaxClass = await missingTaxClasses(tx, taxClassIds(items));
       const seen = new Set<number>();
       const skus = new Set<string>();
       const values = items.flatMap((item, i) => {
@@ -222,7 +240,15 @@ export async function updateVariants(
           }
           skus.add(lower);
         }
-        return [{ index: i, row: patchValues(locked, current, item, errors, at(i), images) }];
+        if (item.tax_class != null && noTaxClass.has(item.tax_class)) {
+          errors[at(i)('tax_class')] = [taxClassMessage(item.tax_class)];
+        }
+        const row = {
+          ...patchValues(locked, current, item, errors, at(i), images),
+          set_tax: item.tax_class !== undefined,
+          tax_class_id: item.tax_class ?? null,
+        };
+        return [{ index: i, row }];
       });
       checkCombinations(locked, values, errors, at);
       if (Object.keys(errors).length) throw new ValidationError(errors);
@@ -238,11 +264,12 @@ export async function updateVariants(
           is_active = coalesce(u.is_active, v.is_active),
           weight_grams = case when u.set_weight then u.weight_grams else v.weight_grams end,
           image_id = case when u.set_image then u.image_id else v.image_id end,
+          tax_class_id = case when u.set_tax then u.tax_class_id else v.tax_class_id end,
           updated_at = now()
         from jsonb_to_recordset(${JSON.stringify(values.map((v) => v.row))}::jsonb) as u(
           id int, sku text, title text, options jsonb, price numeric, set_compare boolean,
           compare_at_price numeric, stock int, adjustment bigint, is_active boolean,
-          set_weight boolean, weight_grams int, set_image boolean, image_id int)
+          set_weight boolean, weight_grams int, set_image boolean, image_id int, set_tax boolean, tax_class_id int)
         where v.id = u.id and v.product_id = ${productId}`);
       await bumpCatalogVersion(tx);
       const rows = await tx
@@ -254,7 +281,10 @@ export async function updateVariants(
     });
   } catch (err) {
     const index = (sku: string) => Math.max(0, items.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()));
-    throw uniqueAsValidation(err, (sku) => at(index(sku))('sku'), bulk ? 'variants' : 'options');
+    throw (
+      taxClassForeignKeyError(err, bulk ? 'variants' : 'tax_class') ??
+      uniqueAsValidation(err, (sku) => at(index(sku))('sku'), bulk ? 'variants' : 'options')
+    );
   }
 }
 

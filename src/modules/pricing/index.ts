@@ -6,7 +6,7 @@
  */
 export { computeTotals, type DiscountInput, type LineInput } from './totals.js';
 export { PROMOTION_MESSAGES, shippingPrice, type PromotionRejection, type ShippingMethodFacts } from './rules.js';
-export { countryCode, INDIAN_PIN, indianStateCode } from '../../lib/places.js';
+export { countryCode, INDIAN_PIN, INDIAN_STATES, indianStateCode } from '../../lib/places.js';
 export { quote, type Quote } from './quote.js';
 export {
   ACTIVE_METHODS_SQL,
@@ -19,3 +19,5 @@ export {
   type PromotionRead,
 } from './store.js';
 export { pricingAdminRoutes } from './admin-routes.js';
+export { shippingMethodRoutes } from './shipping-routes.js';
+export { missingTaxClasses, TAX_CLASS_FOREIGN_KEYS } from './tax-class-refs.js';
