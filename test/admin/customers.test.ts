@@ -3,11 +3,12 @@
  * e-mail or username, and a user's detail as a customer (addresses, orders, total spent).
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders, payments } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import { countQueries } from '../helpers/catalog.js';
 import { makeAddress, makeProduct, makeShop, makeUser, placeOrder, type Shop, type TestUser } from '../helpers/factories.js';
+import { capture, planOf } from '../helpers/plans.js';
 import { expectProblem } from '../helpers/problems.js';
 import { CASH, ok, type OrderListItem, send } from '../helpers/shop.js';
 
@@ -86,45 +87,12 @@ describe('the orders list for staff', () => {
   });
 });
 
-/** The statements the app sends while `fn` runs, with their parameters. */
-async function capture(fn: () => Promise<unknown>): Promise<{ text: string; values: unknown[] }[]> {
-  const client = (ctx.database.db as unknown as { $client: { query: (...args: unknown[]) => unknown } }).$client;
-  const spy = vi.spyOn(client, 'query');
-  try {
-    await fn();
-    return spy.mock.calls.map(([q, params]) =>
-      typeof q === 'string'
-        ? { text: q, values: (params as unknown[]) ?? [] }
-        : { text: (q as { text: string }).text, values: (q as { values?: unknown[] }).values ?? [] },
-    );
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-/**
- * The plan PostgreSQL would choose for a statement if the tables were big: sequential and
- * whole-index scans off, so only an index whose condition serves the query can be used.
- */
-async function planOf(statement: { text: string; values: unknown[] }): Promise<string> {
-  const client = (ctx.database.db as unknown as { $client: { query: (...args: unknown[]) => Promise<{ rows: Record<string, string>[] }> } }).$client;
-  await client.query('begin');
-  try {
-    await client.query('set local enable_seqscan = off');
-    await client.query('set local enable_indexscan = off');
-    const { rows } = await client.query(`explain ${statement.text}`, statement.values);
-    return rows.map((r) => Object.values(r)[0]).join('\n');
-  } finally {
-    await client.query('rollback');
-  }
-}
-
 describe('the indexes behind the customer search', () => {
   it('finds the customers by trigram index and their orders by orders_user_created_idx', async () => {
-    const sent = await capture(() => get(shop.admin, '/api/orders/?search=someone%40example'));
+    const sent = await capture(ctx, () => get(shop.admin, '/api/orders/?search=someone%40example'));
     const list = sent.find((s) => /from "orders" inner join "users"/.test(s.text));
     expect(list, sent.map((s) => s.text).join('\n')).toBeDefined();
-    const plan = await planOf(list!);
+    const plan = await planOf(ctx, list!);
     expect(plan).toMatch(/users_(email|username)_trgm_idx/);
     expect(plan).toMatch(/orders_user_created_idx/);
     expect(plan).not.toMatch(/Seq Scan on orders/);

@@ -8,6 +8,7 @@ import { productVariants } from '../../src/db/schema/index.js';
 import { EXPORT_COLUMNS, exportOrdersCsv } from '../../src/modules/orders/export.js';
 import { buildTestApp, type TestContext, unique } from '../helpers/app.js';
 import { makeProduct, makeShop, makeUser, type Shop, type TestUser } from '../helpers/factories.js';
+import { capture, planOf } from '../helpers/plans.js';
 import { expectProblem } from '../helpers/problems.js';
 import { send } from '../helpers/shop.js';
 
@@ -196,6 +197,15 @@ describe('GET /api/orders/export/', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('pages by orders_created_idx (keyset), its items by order_items_order_idx', async () => {
+    const sent = await capture(ctx, () => exportOf(shop.admin, 'start_date=2002-03-01&end_date=2002-03-01'));
+    const pages = sent.filter((s) => /from \(select \* from orders/.test(s.text));
+    expect(pages).toHaveLength(3);
+    const plan = await planOf(ctx, pages[1]!);
+    expect(plan).toMatch(/orders_created_idx/);
+    expect(plan).toMatch(/order_items_order_idx/);
   });
 
   it('answers over HTTP in chunks, without a length', async () => {
