@@ -112,7 +112,7 @@ export const ManualPayment = Type.Object(
 );
 
 /** The longest tracking link accepted (and the column's width). */
-export const TRACKING_URL_MAX = 2048;
+const TRACKING_URL_MAX = 2048;
 
 export const OrderStatusUpdate = Type.Object(
   {

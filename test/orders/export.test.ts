@@ -21,7 +21,10 @@ beforeAll(async () => {
   shop = await makeShop(ctx);
   buyer = await makeUser(ctx);
   const product = await makeProduct(shop);
-  const [v] = await ctx.database.db.select().from(productVariants).where(eq(productVariants.productId, product.id));
+  const [v] = await ctx.database.db
+    .select()
+    .from(productVariants)
+    .where(eq(productVariants.productId, product.id));
   variant = { id: v!.id, productId: product.id };
 });
 afterAll(async () => ctx?.close());
@@ -57,7 +60,8 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const exportOf = (user: TestUser | null, query: string) => send(ctx, 'GET', `/api/orders/export/?${query}`, { user });
+const exportOf = (user: TestUser | null, query: string) =>
+  send(ctx, 'GET', `/api/orders/export/?${query}`, { user });
 
 /** Rows as objects keyed by the header line. */
 function records(text: string): Record<string, string>[] {
@@ -70,8 +74,17 @@ function records(text: string): Record<string, string>[] {
  * `count` orders of the buyer placed from `start` (UTC), `step` apart (many share a
  * timestamp, and timestamps carry microseconds), each with `items` lines: straight in SQL.
  */
-async function insertOrders(start: string, count: number, items: number, step = '0.000731 seconds') {
-  const prefix = unique('').replace(/[^0-9a-f]/gi, '').slice(-4).toUpperCase().padStart(4, '0');
+async function insertOrders(
+  start: string,
+  count: number,
+  items: number,
+  step = '0.000731 seconds',
+) {
+  const prefix = unique('')
+    .replace(/[^0-9a-f]/gi, '')
+    .slice(-4)
+    .toUpperCase()
+    .padStart(4, '0');
   await ctx.database.db.execute(sql`
     with o as (
       insert into orders (order_number, user_id, total_amount, shipping_address, status, payment_status, created_at)
@@ -91,7 +104,9 @@ describe('GET /api/orders/export/', () => {
     const res = await exportOf(shop.admin, 'start_date=2002-03-01&end_date=2002-03-01');
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(res.headers['content-disposition']).toBe('attachment; filename="orders-2002-03-01-to-2002-03-01.csv"');
+    expect(res.headers['content-disposition']).toBe(
+      'attachment; filename="orders-2002-03-01-to-2002-03-01.csv"',
+    );
     const rows = records(res.body);
     expect(rows).toHaveLength(2406);
     // Each order once, with both its lines together, in time order.
@@ -120,12 +135,21 @@ describe('GET /api/orders/export/', () => {
 
   it('counts days in the shop’s time zone, both ends inclusive; an empty period is the header alone', async () => {
     // Asia/Kolkata is UTC+05:30: 2003-05-01 runs from 2003-04-30T18:30Z to 2003-05-01T18:30Z.
-    for (const at of ['2003-04-30T18:29:59.999999Z', '2003-04-30T18:30:00Z', '2003-05-01T18:29:59.999999Z', '2003-05-01T18:30:00Z']) {
+    for (const at of [
+      '2003-04-30T18:29:59.999999Z',
+      '2003-04-30T18:30:00Z',
+      '2003-05-01T18:29:59.999999Z',
+      '2003-05-01T18:30:00Z',
+    ]) {
       await insertOrders(at, 1, 1);
     }
-    const day = records((await exportOf(shop.admin, 'start_date=2003-05-01&end_date=2003-05-01')).body);
+    const day = records(
+      (await exportOf(shop.admin, 'start_date=2003-05-01&end_date=2003-05-01')).body,
+    );
     expect(day.map((r) => r.created_at)).toEqual(['2003-04-30T18:30:00Z', '2003-05-01T18:29:59Z']);
-    const both = records((await exportOf(shop.admin, 'start_date=2003-04-30&end_date=2003-05-02')).body);
+    const both = records(
+      (await exportOf(shop.admin, 'start_date=2003-04-30&end_date=2003-05-02')).body,
+    );
     expect(both).toHaveLength(4);
     const empty = await exportOf(shop.admin, 'start_date=1999-01-01&end_date=1999-12-31');
     expect(empty.statusCode).toBe(200);
@@ -145,15 +169,17 @@ describe('GET /api/orders/export/', () => {
       '\t=tabbed',
       'plain',
     ];
-    const [order] = await ctx.database.db.execute(sql`select id from orders where created_at = '2004-06-01T06:00:00Z' limit 1`).then(
-      (r) => (r as unknown as { rows: { id: number }[] }).rows,
-    );
+    const [order] = await ctx.database.db
+      .execute(sql`select id from orders where created_at = '2004-06-01T06:00:00Z' limit 1`)
+      .then((r) => (r as unknown as { rows: { id: number }[] }).rows);
     for (const name of nasty) {
       await ctx.database.db.execute(sql`
         insert into order_items (order_id, product_id, variant_id, product_name, sku, variant_title, quantity, price_at_purchase)
         values (${order!.id}, ${variant.productId}, ${variant.id}, ${name}, ${name.slice(0, 60)}, 'Default', 1, 1.00)`);
     }
-    await ctx.database.db.execute(sql`update orders set shipping_address = ${'12, "Rose" Villa\nPune'}, carrier = '=cmd', tracking_number = '-1' where id = ${order!.id}`);
+    await ctx.database.db.execute(
+      sql`update orders set shipping_address = ${'12, "Rose" Villa\nPune'}, carrier = '=cmd', tracking_number = '-1' where id = ${order!.id}`,
+    );
     const res = await exportOf(shop.admin, 'start_date=2004-06-01&end_date=2004-06-01');
     const rows = records(res.body).slice(1);
     expect(rows.map((r) => r.product_name)).toEqual([
@@ -167,7 +193,11 @@ describe('GET /api/orders/export/', () => {
       `'\t=tabbed`,
       'plain',
     ]);
-    expect(rows[0]).toMatchObject({ shipping_address: '12, "Rose" Villa\nPune', carrier: `'=cmd`, tracking_number: `'-1` });
+    expect(rows[0]).toMatchObject({
+      shipping_address: '12, "Rose" Villa\nPune',
+      carrier: `'=cmd`,
+      tracking_number: `'-1`,
+    });
     // Raw text: the quoted fields as RFC 4180 writes them.
     expect(res.body).toContain('"The ""best"" mug"');
     expect(res.body).toContain('"\'=HYPERLINK(""http://evil.example"",""click"")"');
@@ -175,12 +205,22 @@ describe('GET /api/orders/export/', () => {
 
   it('streams: reading the first chunk has read at most two pages of orders', async () => {
     await insertOrders('2005-07-01T00:00:00Z', 2600, 1);
-    const client = (ctx.database.db as unknown as { $client: { query: (...args: unknown[]) => unknown } }).$client;
+    const client = (
+      ctx.database.db as unknown as { $client: { query: (...args: unknown[]) => unknown } }
+    ).$client;
     const spy = vi.spyOn(client, 'query');
     const pages = () =>
-      spy.mock.calls.filter(([q]) => /from \(select \* from orders/.test(typeof q === 'string' ? q : (q as { text: string }).text)).length;
+      spy.mock.calls.filter(([q]) =>
+        /from \(select \* from orders/.test(
+          typeof q === 'string' ? q : (q as { text: string }).text,
+        ),
+      ).length;
     try {
-      const stream = exportOrdersCsv(ctx.database, { start: '2005-07-01', end: '2005-07-01', timeZone: 'UTC' });
+      const stream = exportOrdersCsv(ctx.database, {
+        start: '2005-07-01',
+        end: '2005-07-01',
+        timeZone: 'UTC',
+      });
       const iterator = stream[Symbol.asyncIterator]();
       const first = await iterator.next();
       expect(String(first.value)).toBe(EXPORT_COLUMNS.join(',') + '\r\n');
@@ -200,7 +240,9 @@ describe('GET /api/orders/export/', () => {
   });
 
   it('pages by orders_created_idx (keyset), its items by order_items_order_idx', async () => {
-    const sent = await capture(ctx, () => exportOf(shop.admin, 'start_date=2002-03-01&end_date=2002-03-01'));
+    const sent = await capture(ctx, () =>
+      exportOf(shop.admin, 'start_date=2002-03-01&end_date=2002-03-01'),
+    );
     const pages = sent.filter((s) => /from \(select \* from orders/.test(s.text));
     expect(pages).toHaveLength(3);
     const plan = await planOf(ctx, pages[1]!);
@@ -211,9 +253,12 @@ describe('GET /api/orders/export/', () => {
   it('answers over HTTP in chunks, without a length', async () => {
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = ctx.app.server.address() as { port: number };
-    const res = await fetch(`http://127.0.0.1:${port}/api/orders/export/?start_date=2002-03-01&end_date=2002-03-01`, {
-      headers: { authorization: `Bearer ${shop.admin.access}` },
-    });
+    const res = await fetch(
+      `http://127.0.0.1:${port}/api/orders/export/?start_date=2002-03-01&end_date=2002-03-01`,
+      {
+        headers: { authorization: `Bearer ${shop.admin.access}` },
+      },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-length')).toBeNull();
     expect(res.headers.get('transfer-encoding')).toBe('chunked');
@@ -221,14 +266,47 @@ describe('GET /api/orders/export/', () => {
   });
 
   it('validates the period (400 naming the field) and is for staff only', async () => {
-    expectProblem(await exportOf(shop.admin, 'start_date=2024-02-30&end_date=2024-03-01'), 400, 'validation_error', 'start_date');
-    expectProblem(await exportOf(shop.admin, 'start_date=2024-03-01&end_date=tomorrow'), 400, 'validation_error', 'end_date');
-    expectProblem(await exportOf(shop.admin, 'start_date=2024-03-02&end_date=2024-03-01'), 400, 'validation_error', 'end_date');
-    expectProblem(await exportOf(shop.admin, 'start_date=0001-01-01&end_date=2024-03-01'), 400, 'validation_error', 'start_date');
+    expectProblem(
+      await exportOf(shop.admin, 'start_date=2024-02-30&end_date=2024-03-01'),
+      400,
+      'validation_error',
+      'start_date',
+    );
+    expectProblem(
+      await exportOf(shop.admin, 'start_date=2024-03-01&end_date=tomorrow'),
+      400,
+      'validation_error',
+      'end_date',
+    );
+    expectProblem(
+      await exportOf(shop.admin, 'start_date=2024-03-02&end_date=2024-03-01'),
+      400,
+      'validation_error',
+      'end_date',
+    );
+    expectProblem(
+      await exportOf(shop.admin, 'start_date=0001-01-01&end_date=2024-03-01'),
+      400,
+      'validation_error',
+      'start_date',
+    );
     const missing = expectProblem(await exportOf(shop.admin, ''), 400, 'validation_error');
     expect(Object.keys(missing.errors ?? {}).sort()).toEqual(['end_date', 'start_date']);
-    expectProblem(await exportOf(shop.admin, 'start_date=2024-03-01&start_date=2024-03-02&end_date=2024-03-05'), 400, 'validation_error', 'start_date');
-    expectProblem(await exportOf(buyer, 'start_date=2024-03-01&end_date=2024-03-01'), 403, 'permission_denied');
-    expectProblem(await exportOf(null, 'start_date=2024-03-01&end_date=2024-03-01'), 401, 'not_authenticated');
+    expectProblem(
+      await exportOf(shop.admin, 'start_date=2024-03-01&start_date=2024-03-02&end_date=2024-03-05'),
+      400,
+      'validation_error',
+      'start_date',
+    );
+    expectProblem(
+      await exportOf(buyer, 'start_date=2024-03-01&end_date=2024-03-01'),
+      403,
+      'permission_denied',
+    );
+    expectProblem(
+      await exportOf(null, 'start_date=2024-03-01&end_date=2024-03-01'),
+      401,
+      'not_authenticated',
+    );
   });
 });

@@ -6,7 +6,14 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '../../src/db/schema/index.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { makeProduct, makeShop, makeUser, placeOrder, type Shop, type TestUser } from '../helpers/factories.js';
+import {
+  makeProduct,
+  makeShop,
+  makeUser,
+  placeOrder,
+  type Shop,
+  type TestUser,
+} from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
 import { CASH, getOrder, ok, type OrderDetail, send } from '../helpers/shop.js';
 
@@ -34,7 +41,9 @@ async function shippedEventsOf(orderId: number) {
   return ctx.database.db
     .select({ data: events.data })
     .from(events)
-    .where(sql`${events.type} = 'order.shipped' and ${events.data}->>'order_id' = ${String(orderId)}`);
+    .where(
+      sql`${events.type} = 'order.shipped' and ${events.data}->>'order_id' = ${String(orderId)}`,
+    );
 }
 
 describe('shipping with tracking', () => {
@@ -76,7 +85,9 @@ describe('shipping with tracking', () => {
 
   it('ships without tracking (all optional), or with only some of it', async () => {
     const a = await processingOrder();
-    expect(ok<OrderDetail>(await move(shop.admin, a.order.id, { status: 'shipped' }))).toMatchObject({
+    expect(
+      ok<OrderDetail>(await move(shop.admin, a.order.id, { status: 'shipped' })),
+    ).toMatchObject({
       status: 'shipped',
       tracking_number: null,
       carrier: null,
@@ -87,7 +98,9 @@ describe('shipping with tracking', () => {
     ]);
     const b = await processingOrder();
     expect(
-      ok<OrderDetail>(await move(shop.admin, b.order.id, { status: 'shipped', tracking_number: 'EE1234' })),
+      ok<OrderDetail>(
+        await move(shop.admin, b.order.id, { status: 'shipped', tracking_number: 'EE1234' }),
+      ),
     ).toMatchObject({ tracking_number: 'EE1234', carrier: null, tracking_url: null });
   });
 
@@ -100,12 +113,37 @@ describe('shipping with tracking', () => {
       tracking_url: 'javascript:alert(1)',
     });
     const problem = expectProblem(res, 400, 'validation_error');
-    expect(Object.keys(problem.errors ?? {}).sort()).toEqual(['carrier', 'tracking_number', 'tracking_url']);
-    for (const url of ['ftp://track.example/1', 'https://', 'track.example/1', 'https://a b', 'h'.repeat(2049)]) {
-      expectProblem(await move(shop.admin, order.id, { status: 'shipped', tracking_url: url }), 400, 'validation_error', 'tracking_url');
+    expect(Object.keys(problem.errors ?? {}).sort()).toEqual([
+      'carrier',
+      'tracking_number',
+      'tracking_url',
+    ]);
+    for (const url of [
+      'ftp://track.example/1',
+      'https://',
+      'track.example/1',
+      'https://a b',
+      'h'.repeat(2049),
+    ]) {
+      expectProblem(
+        await move(shop.admin, order.id, { status: 'shipped', tracking_url: url }),
+        400,
+        'validation_error',
+        'tracking_url',
+      );
     }
-    expectProblem(await move(shop.admin, order.id, { status: 'shipped', tracking_number: '' }), 400, 'validation_error', 'tracking_number');
-    expectProblem(await move(shop.admin, order.id, { status: 'shipped', carrier: 42 }), 400, 'validation_error', 'carrier');
+    expectProblem(
+      await move(shop.admin, order.id, { status: 'shipped', tracking_number: '' }),
+      400,
+      'validation_error',
+      'tracking_number',
+    );
+    expectProblem(
+      await move(shop.admin, order.id, { status: 'shipped', carrier: 42 }),
+      400,
+      'validation_error',
+      'carrier',
+    );
     const unchanged = await getOrder(ctx, user, order.id);
     expect(unchanged).toMatchObject({ status: 'processing', tracking_number: null });
     expect(await shippedEventsOf(order.id)).toEqual([]);
@@ -114,13 +152,21 @@ describe('shipping with tracking', () => {
   it('accepts tracking only with shipped (400 naming the fields); only staff ship, and only a processing order', async () => {
     const { order } = await processingOrder();
     const problem = expectProblem(
-      await move(shop.admin, order.id, { status: 'cancelled', tracking_number: 'A1', carrier: 'DTDC' }),
+      await move(shop.admin, order.id, {
+        status: 'cancelled',
+        tracking_number: 'A1',
+        carrier: 'DTDC',
+      }),
       400,
       'validation_error',
     );
     expect(Object.keys(problem.errors ?? {}).sort()).toEqual(['carrier', 'tracking_number']);
     const both = expectProblem(
-      await move(shop.admin, order.id, { status: 'processing', tracking_url: 'https://t.example/1', payment: CASH }),
+      await move(shop.admin, order.id, {
+        status: 'processing',
+        tracking_url: 'https://t.example/1',
+        payment: CASH,
+      }),
       400,
       'validation_error',
     );
@@ -129,11 +175,27 @@ describe('shipping with tracking', () => {
 
     // Only staff ship; a pending order cannot be shipped.
     const other = await makeUser(ctx);
-    expectProblem(await move(other, order.id, { status: 'shipped', tracking_number: 'A1' }), 403, 'permission_denied');
-    expectProblem(await send(ctx, 'PATCH', `/api/orders/${order.id}/update_status/`, {}, { status: 'shipped' }), 401, 'not_authenticated');
+    expectProblem(
+      await move(other, order.id, { status: 'shipped', tracking_number: 'A1' }),
+      403,
+      'permission_denied',
+    );
+    expectProblem(
+      await send(ctx, 'PATCH', `/api/orders/${order.id}/update_status/`, {}, { status: 'shipped' }),
+      401,
+      'not_authenticated',
+    );
     const [product, buyer] = await Promise.all([makeProduct(shop, { stock: 5 }), makeUser(ctx)]);
     const pending = await placeOrder(ctx, buyer, [[product.id, 1]]);
-    expectProblem(await move(shop.admin, pending.id, { status: 'shipped', tracking_number: 'A1' }), 409, 'conflict');
-    expectProblem(await move(shop.admin, 2147483647, { status: 'shipped', tracking_number: 'A1' }), 404, 'not_found');
+    expectProblem(
+      await move(shop.admin, pending.id, { status: 'shipped', tracking_number: 'A1' }),
+      409,
+      'conflict',
+    );
+    expectProblem(
+      await move(shop.admin, 2147483647, { status: 'shipped', tracking_number: 'A1' }),
+      404,
+      'not_found',
+    );
   });
 });

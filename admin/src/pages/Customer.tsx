@@ -6,10 +6,16 @@ const PAGE_SIZE = 10;
 
 /** A user as a customer: who they are, what they spent, where they ship and their orders. */
 export function Customer({ id }: { id: number }) {
-  const customer = useLoad(() => ok(shop.GET('/api/admin/users/{id}/', { params: { path: { id } } })), `customer:${id}`);
+  const customer = useLoad(
+    () => ok(shop.GET('/api/admin/users/{id}/', { params: { path: { id } } })),
+    `customer:${id}`,
+  );
   const [page, setPage] = useState(1);
   const query = { user: id, page, page_size: PAGE_SIZE };
-  const orders = useLoad(() => ok(shop.GET('/api/orders', { params: { query } })), `customer-orders:${JSON.stringify(query)}`);
+  const orders = useLoad(
+    () => ok(shop.GET('/api/orders', { params: { query } })),
+    `customer-orders:${JSON.stringify(query)}`,
+  );
 
   return (
     <section>
@@ -23,7 +29,9 @@ export function Customer({ id }: { id: number }) {
             <div className="card">
               <div className="card-head">
                 <h2 data-testid="customer-username">{c.username}</h2>
-                <span className={`badge ${c.is_active ? 'badge-success' : 'badge-cancelled'}`}>{c.is_active ? 'active' : 'inactive'}</span>
+                <span className={`badge ${c.is_active ? 'badge-success' : 'badge-cancelled'}`}>
+                  {c.is_active ? 'active' : 'inactive'}
+                </span>
                 {c.is_staff ? <span className="badge badge-staff">staff</span> : null}
               </div>
               <dl className="facts">

@@ -17,7 +17,11 @@ export interface CustomerSummary {
  * Second captures are left out: their money never counted and goes back whole.
  */
 export async function customerSummary(ex: Executor, userId: number): Promise<CustomerSummary> {
-  const [row] = await queryRows<{ orders_count: number; total_spent: string; last_order_at: Date | string | null }>(
+  const [row] = await queryRows<{
+    orders_count: number;
+    total_spent: string;
+    last_order_at: Date | string | null;
+  }>(
     ex,
     sql`with mine as (
           select id, total_amount, payment_status, created_at from orders where user_id = ${userId}

@@ -69,17 +69,25 @@ export interface ExportPeriod {
 /** A calendar day as YYYY-MM-DD, else 400 naming the field. */
 function assertDay(field: string, value: string) {
   const ms = Date.parse(`${value}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+    Number.isNaN(ms) ||
+    new Date(ms).toISOString().slice(0, 10) !== value
+  ) {
     throw ValidationError.field(field, 'Enter a valid date (YYYY-MM-DD).');
   }
   if (value < '1900-01-01') throw ValidationError.field(field, 'Enter a date from 1900-01-01.');
 }
 
 /** Checks the period (400 naming start_date or end_date) before anything is sent. */
-export function exportPeriod(query: { start_date: string; end_date: string }, timeZone: string): ExportPeriod {
+export function exportPeriod(
+  query: { start_date: string; end_date: string },
+  timeZone: string,
+): ExportPeriod {
   assertDay('start_date', query.start_date);
   assertDay('end_date', query.end_date);
-  if (query.end_date < query.start_date) throw ValidationError.field('end_date', 'end_date is before start_date.');
+  if (query.end_date < query.start_date)
+    throw ValidationError.field('end_date', 'end_date is before start_date.');
   return { start: query.start_date, end: query.end_date, timeZone };
 }
 
@@ -88,7 +96,11 @@ export function exportPeriod(query: { start_date: string; end_date: string }, ti
  * orders_created_idx; the cursor is the timestamp as PostgreSQL writes it, microseconds
  * kept), with their customers and items, in order.
  */
-function exportPage(database: Database, period: ExportPeriod, after: { at: string; id: number } | null) {
+function exportPage(
+  database: Database,
+  period: ExportPeriod,
+  after: { at: string; id: number } | null,
+) {
   const from = sql`(${period.start}::date)::timestamp at time zone ${period.timeZone}`;
   const until = sql`(${period.end}::date + 1)::timestamp at time zone ${period.timeZone}`;
   return queryRows<ExportRow>(
