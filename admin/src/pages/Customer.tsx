@@ -64,7 +64,7 @@ export function Customer({ id }: { id: number }) {
               </div>
               <div className="card stat">
                 <div className="stat-label">Last order</div>
-                <div className="stat-value small" data-testid="customer-last-order">
+                <div className="stat-value stat-date" data-testid="customer-last-order">
                   {c.last_order_at ? dateTime(c.last_order_at) : 'Never'}
                 </div>
               </div>
