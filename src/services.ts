@@ -104,6 +104,7 @@ export function buildServices(input: {
     onPaidOrderCancelled: [],
     log,
     recordManualPayment,
+    timeZone: config.reportTimezone,
   };
   const payments = paymentsDeps(config, database, jobs, orders);
   // Cancelling a paid order refunds it: the job is enqueued in the cancelling transaction.

@@ -2,6 +2,7 @@ import { StrictMode, useEffect, useState, useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
 import { checkSession, currentUser, onSessionChange, signOut } from './api';
 import { Categories } from './pages/Categories';
+import { Customer } from './pages/Customer';
 import { Dashboard } from './pages/Dashboard';
 import { Login } from './pages/Login';
 import { OrderDetail, Orders } from './pages/Orders';
@@ -33,6 +34,7 @@ function Page({ path }: { path: string }) {
   if (path === '/orders') return <Orders />;
   if ((m = /^\/orders\/(\d+)$/.exec(path))) return <OrderDetail id={Number(m[1])} />;
   if (path === '/users') return <Users />;
+  if ((m = /^\/users\/(\d+)$/.exec(path))) return <Customer id={Number(m[1])} />;
   if (path === '/payments') return <Payments />;
   if (path === '/webhook-events') return <WebhookEvents />;
   if (path === '/emails') return <Emails />;

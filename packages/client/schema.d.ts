@@ -246,7 +246,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A user */
+    /**
+     * A user as a customer
+     * @description The user, with their addresses, number of orders, total spent (paid orders minus processed refunds) and when they last ordered. Their orders: `GET /api/orders/?user={id}`.
+     */
     get: operations['getApiAdminUsersId'];
     put?: never;
     post?: never;
@@ -850,7 +853,7 @@ export interface paths {
     head?: never;
     /**
      * Move an order along the status workflow
-     * @description pending → paid | payment_failed | cancelled; payment_failed → pending | paid | cancelled; paid → processing | cancelled; processing → shipped | cancelled; shipped → delivered. Anything else is 409. Cancelling restores stock; cancelling a paid order starts a refund. Moving to `paid` by hand requires `payment: {method, reference}` (the money received outside Razorpay), recorded as a `manual` payment of the order total; without it 400 naming `payment`.
+     * @description pending → paid | payment_failed | cancelled; payment_failed → pending | paid | cancelled; paid → processing | cancelled; processing → shipped | cancelled; shipped → delivered. Anything else is 409. Cancelling restores stock; cancelling a paid order starts a refund. Moving to `paid` by hand requires `payment: {method, reference}` (the money received outside Razorpay), recorded as a `manual` payment of the order total; without it 400 naming `payment`. Moving to `shipped` may give `tracking_number`, `carrier` and `tracking_url` (http/https), stored on the order and carried by the `order.shipped` event and e-mail; with any other status they are 400.
      */
     patch: operations['patchApiOrdersIdUpdateStatus'];
     trace?: never;
@@ -869,6 +872,26 @@ export interface paths {
      * @description In one transaction: stock is checked and deducted, prices are snapshotted, the cart is emptied. With an `Idempotency-Key` header, repeating the request within 24 h answers the first response; the same key with another body is 409.
      */
     post: operations['postApiOrdersCreateOrder'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orders/export/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Orders of a period as CSV, one line per item
+     * @description The orders placed from `start_date` to `end_date` (inclusive days in the shop’s REPORT_TIMEZONE), oldest first, as `text/csv` (RFC 4180, CRLF, a header line): order, customer, fulfilment and item columns (see the API reference). Streamed a page of orders at a time. Text cells starting with = + - @ are prefixed with an apostrophe so that spreadsheets do not run them.
+     */
+    get: operations['getApiOrdersExport'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1354,6 +1377,31 @@ export interface components {
       phone: string;
       username: string;
     };
+    AdminUserDetail: {
+      addresses: components['schemas']['Address'][];
+      /** Format: date-time */
+      date_joined: string;
+      email: string;
+      first_name: string;
+      id: number;
+      is_active: boolean;
+      is_staff: boolean;
+      last_login: string | null;
+      last_name: string;
+      /**
+       * Format: date-time
+       * @description When the newest order was placed; null for none.
+       */
+      last_order_at: string | null;
+      orders_count: number;
+      phone: string;
+      /**
+       * @description The totals of the customer’s paid orders (payment `success`, `partially_refunded` or `refunded`) minus the refunds processed on their payments.
+       * @example 1499.00
+       */
+      total_spent: string;
+      username: string;
+    };
     AdminUserPage: {
       count: number;
       /** Format: uri */
@@ -1669,11 +1717,19 @@ export interface components {
       /** @description One of `GET /api/cart/shipping-methods/`; without it, the cheapest active method that can ship the cart. */
       shipping_method_id?: number;
     };
+    /** @description The user who placed the order. */
+    OrderCustomer: {
+      email: string;
+      id: number;
+      username: string;
+    };
     OrderDetail: {
       /** @description The statuses the caller may move the order to now (none when it may not change): for staff, the next statuses of the workflow (`update_status`); for the owner, `cancelled` while `cancel` allows it. */
       allowed_transitions: (
         'pending' | 'paid' | 'processing' | 'shipped' | 'delivered' | 'cancelled' | 'payment_failed'
       )[];
+      /** @description Given by staff when the order shipped, else null. */
+      carrier: string | null;
       /** Format: date-time */
       created_at: string;
       /** @example 1499.00 */
@@ -1714,6 +1770,10 @@ export interface components {
        * @example 1499.00
        */
       total_amount: string;
+      /** @description Given by staff when the order shipped, else null. */
+      tracking_number: string | null;
+      /** @description An http(s) link to follow the parcel, else null. */
+      tracking_url: string | null;
       /** Format: date-time */
       updated_at: string;
       user_email: string;
@@ -1754,6 +1814,7 @@ export interface components {
     OrderListItem: {
       /** Format: date-time */
       created_at: string;
+      customer: components['schemas']['OrderCustomer'];
       id: number;
       items_count: number;
       order_number: string;
@@ -1811,6 +1872,8 @@ export interface components {
         | 'payment_failed';
     };
     OrderStatusUpdate: {
+      /** @description With status `shipped` only: who carries the parcel (1–100 characters, not blank). */
+      carrier?: string;
       note?: string;
       payment?: components['schemas']['ManualPayment'];
       /** @enum {unknown} */
@@ -1822,6 +1885,10 @@ export interface components {
         | 'delivered'
         | 'cancelled'
         | 'payment_failed';
+      /** @description With status `shipped` only: the parcel’s tracking number (1–100 characters, not blank). */
+      tracking_number?: string;
+      /** @description With status `shipped` only: an http or https link where the shopper follows the parcel. */
+      tracking_url?: string;
     };
     PasswordResetBody: {
       email: string;
@@ -4225,7 +4292,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['AdminUser'];
+          'application/json': components['schemas']['AdminUserDetail'];
         };
       };
       /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
@@ -6796,7 +6863,7 @@ export interface operations {
          */
         page_size?: number;
         /**
-         * @description An order number, whole or its beginning (ORD-4F…).
+         * @description An order number, whole or its beginning (ORD-4F…); for admins, also a part (3 characters or more) of the customer’s e-mail or username.
          * @example ORD-4F2A
          */
         search?: string;
@@ -7184,6 +7251,73 @@ export interface operations {
       };
       /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiOrdersExport: {
+    parameters: {
+      query: {
+        /**
+         * @description The last day of orders, inclusive (shop time zone).
+         * @example 2026-01-31
+         */
+        end_date: string;
+        /**
+         * @description The first day of orders, inclusive (shop time zone).
+         * @example 2026-01-01
+         */
+        start_date: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description CSV text, one line per order item after the header line. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
         headers: {
           [name: string]: unknown;
         };

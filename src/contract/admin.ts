@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { MANUAL_PAYMENT_METHODS, PAYMENT_PROVIDERS, PAYMENT_ROW_STATUSES, REFUND_STATUSES } from './enums.js';
-import { userFields } from './accounts.js';
-import { Id, Money, Page, PageQuery, param, ref, Timestamp } from './common.js';
+import { Address, userFields } from './accounts.js';
+import { Id, Money, Nullable, Page, PageQuery, param, ref, Timestamp } from './common.js';
 
 export const AdminUser = Type.Object(
   {
@@ -13,6 +13,22 @@ export const AdminUser = Type.Object(
   { $id: 'AdminUser' },
 );
 export const AdminUserPage = Page('AdminUserPage', ref(AdminUser));
+
+/** A user with what staff need to serve them as a customer (GET users/{id}/). */
+export const AdminUserDetail = Type.Object(
+  {
+    ...AdminUser.properties,
+    addresses: Type.Array(ref(Address)),
+    total_spent: {
+      ...Money,
+      description:
+        'The totals of the customer’s paid orders (payment `success`, `partially_refunded` or `refunded`) minus ' +
+        'the refunds processed on their payments.',
+    },
+    last_order_at: Nullable(Type.String({ format: 'date-time', description: 'When the newest order was placed; null for none.' })),
+  },
+  { $id: 'AdminUserDetail' },
+);
 
 export const AdminUserUpdate = Type.Object(
   { is_active: Type.Optional(Type.Boolean()), is_staff: Type.Optional(Type.Boolean()) },
@@ -102,6 +118,7 @@ export const WebhookEventQuery = Type.Object({
 export const adminSchemas = [
   AdminUser,
   AdminUserPage,
+  AdminUserDetail,
   AdminUserUpdate,
   AdminPayment,
   AdminPaymentPage,

@@ -5,6 +5,12 @@ import { Id, Money, Nullable, Page, PageQuery, param, ref, Timestamp } from './c
 const Status = Type.Enum([...ORDER_STATUSES]);
 const PaymentStatus = Type.Enum([...PAYMENT_STATUSES]);
 
+/** @public A named component of the contract (in CONTRACT_SCHEMAS), nested in others. */
+export const OrderCustomer = Type.Object(
+  { id: Id, username: Type.String(), email: Type.String() },
+  { $id: 'OrderCustomer', description: 'The user who placed the order.' },
+);
+
 export const OrderListItem = Type.Object(
   {
     id: Id,
@@ -13,6 +19,7 @@ export const OrderListItem = Type.Object(
     status: Status,
     payment_status: PaymentStatus,
     items_count: Type.Integer(),
+    customer: ref(OrderCustomer),
     created_at: Timestamp,
   },
   { $id: 'OrderListItem' },
@@ -98,6 +105,9 @@ export const OrderDetail = Type.Object(
     status: Status,
     payment_status: PaymentStatus,
     shipping_address: Type.String(),
+    tracking_number: Nullable(Type.String({ description: 'Given by staff when the order shipped, else null.' })),
+    carrier: Nullable(Type.String({ description: 'Given by staff when the order shipped, else null.' })),
+    tracking_url: Nullable(Type.String({ description: 'An http(s) link to follow the parcel, else null.' })),
     items: Type.Array(ref(OrderItem)),
     status_history: Type.Array(ref(OrderStatusChange)),
     allowed_transitions: Type.Array(Status, {
@@ -162,11 +172,38 @@ export const ManualPayment = Type.Object(
   { $id: 'ManualPayment' },
 );
 
+/** The longest tracking link accepted (and the column's width). */
+const TRACKING_URL_MAX = 2048;
+
 export const OrderStatusUpdate = Type.Object(
   {
     status: Status,
     note: Type.Optional(Type.String({ maxLength: 500 })),
     payment: Type.Optional(ref(ManualPayment)),
+    tracking_number: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '\\S',
+        description: 'With status `shipped` only: the parcel’s tracking number (1–100 characters, not blank).',
+      }),
+    ),
+    carrier: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '\\S',
+        description: 'With status `shipped` only: who carries the parcel (1–100 characters, not blank).',
+      }),
+    ),
+    tracking_url: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: TRACKING_URL_MAX,
+        pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+([/?#]\\S*)?$',
+        description: 'With status `shipped` only: an http or https link where the shopper follows the parcel.',
+      }),
+    ),
   },
   { $id: 'OrderStatusUpdate' },
 );
@@ -176,8 +213,18 @@ export const OrderListQuery = Type.Object({
   status: Type.Optional(param(Status, 'Only orders in this status.', 'paid')),
   user: Type.Optional(param(Id, 'Admins only: the orders of this user id.', 42)),
   search: Type.Optional(
-    param(Type.String({ maxLength: 16 }), 'An order number, whole or its beginning (ORD-4F…).', 'ORD-4F2A'),
+    param(
+      Type.String({ maxLength: 254 }),
+      'An order number, whole or its beginning (ORD-4F…); for admins, also a part (3 characters or more) of ' +
+        'the customer’s e-mail or username.',
+      'ORD-4F2A',
+    ),
   ),
+});
+
+export const OrderExportQuery = Type.Object({
+  start_date: param(Type.String({ format: 'date' }), 'The first day of orders, inclusive (shop time zone).', '2026-01-01'),
+  end_date: param(Type.String({ format: 'date' }), 'The last day of orders, inclusive (shop time zone).', '2026-01-31'),
 });
 
 /** `Idempotency-Key`: repeating a request with it within 24 h answers the first response. */
@@ -193,6 +240,7 @@ export const IdempotencyHeaders = Type.Object({
 
 /** The schemas of this file that have a name (`$id`), for registration. */
 export const orderSchemas = [
+  OrderCustomer,
   OrderListItem,
   OrderPage,
   OrderItem,

@@ -316,6 +316,11 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
       ['Mark delivered', 'delivered'],
     ] as const) {
       await page.getByRole('button', { name: button }).click();
+      if (status === 'shipped') {
+        // Shipping asks for the parcel's tracking (all optional).
+        const ship = page.getByRole('dialog', { name: `Ship ${order.order_number}` });
+        await ship.getByRole('button', { name: 'Mark shipped' }).click();
+      }
       await expect.poll(() => page.getByTestId('order-status').textContent()).toBe(status);
     }
     expect(await actions.count()).toBe(0);

@@ -57,6 +57,9 @@ describe('create_order: success', () => {
       status: 'pending',
       payment_status: 'pending',
       shipping_address: '221B Baker Street, London',
+      tracking_number: null,
+      carrier: null,
+      tracking_url: null,
       items: [
         {
           id: expect.any(Number),

@@ -40,7 +40,7 @@ describe('order events', () => {
       dataOf('status', await staff.PATCH('/api/orders/{id}/update_status/', { params: { path: { id: order.id } }, body: body as never }));
     await move({ status: 'paid', payment: { method: 'upi', reference: 'UPI-1' } });
     await move({ status: 'processing' });
-    await move({ status: 'shipped' });
+    await move({ status: 'shipped', carrier: 'Delhivery', tracking_number: 'DL-5521', tracking_url: 'https://track.example/DL-5521' });
     await move({ status: 'delivered' });
     expect(await eventsOf(order.id)).toEqual(['order.placed', 'order.paid', 'order.shipped', 'order.delivered']);
 
@@ -50,6 +50,14 @@ describe('order events', () => {
       return sent.length >= 4 ? sent.map((e) => e.template).sort() : null;
     });
     expect(templates).toEqual(['order_confirmation', 'order_shipped', 'payment_received', 'welcome'].sort());
+    // The shipped e-mail carries the tracking given with the move.
+    const [shipped] = await ctx.database.db
+      .select({ text: emails.text, html: emails.html })
+      .from(emails)
+      .where(and(eq(emails.to, user.email), eq(emails.template, 'order_shipped')));
+    expect(shipped!.text).toContain('Carrier: Delhivery');
+    expect(shipped!.text).toContain('Tracking number: DL-5521');
+    expect(shipped!.html).toContain('href="https://track.example/DL-5521"');
   });
 
   it('a cancelled order records order.cancelled; a variant selling out records product.out_of_stock', async () => {

@@ -60,6 +60,7 @@ describe('order list', () => {
       status: 'pending',
       payment_status: 'pending',
       items_count: 2,
+      customer: { id: user.id, username: user.username, email: user.email },
       created_at: o2.created_at,
     } satisfies OrderListItem);
     expect(page.results[2]).toMatchObject({ id: o1.id, total_amount: '10.00', items_count: 1 });

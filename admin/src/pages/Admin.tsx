@@ -105,7 +105,9 @@ export function Users() {
                     return (
                       <tr key={u.id} data-username={u.username}>
                         <td>
-                          <strong>{u.username}</strong>
+                          <Link to={`/users/${u.id}`}>
+                            <strong>{u.username}</strong>
+                          </Link>
                           <div className="muted small">{u.email}</div>
                         </td>
                         <td>{`${u.first_name} ${u.last_name}`.trim() || '—'}</td>

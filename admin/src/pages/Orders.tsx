@@ -1,6 +1,6 @@
 import type { RequestBody, Schemas } from '@shop/client';
 import { type FormEvent, useState } from 'react';
-import { dateTime, money, oneOf, ok, paymentAmount, paymentSource, shop } from '../api';
+import { dateTime, money, oneOf, ok, paymentAmount, paymentSource, saveFile, shop } from '../api';
 import { Dialog, Field, fieldErrorsOf, Link, Loadable, Pagination, StatusBadge, useLoad, useQueryParam, useToast } from '../ui';
 
 type OrderDetailData = Schemas['OrderDetail'];
@@ -32,22 +32,76 @@ const MANUAL_METHODS: Record<ManualPayment['method'], string> = {
 };
 
 /**
- * What to send as ?search=: an order number, whole or its beginning. Every number starts with
- * ORD-, so a bare tail of hex digits ("4f2a") is taken as the part after it.
+ * What to send as ?search=: an order number, whole or its beginning, or a part of the
+ * customer's e-mail or username. Every number starts with ORD-, so a bare tail of hex digits
+ * with a digit in it ("4f2a") is taken as the part after it; other text goes as typed.
  */
-function orderNumberTerm(typed: string): string {
-  const term = typed.trim().toUpperCase();
-  if (term === '' || 'ORD-'.startsWith(term) || term.startsWith('ORD-')) return term;
-  return /^[0-9A-F]+$/.test(term) ? `ORD-${term}` : term;
+function searchTerm(typed: string): string {
+  const term = typed.trim();
+  const upper = term.toUpperCase();
+  if (term === '' || 'ORD-'.startsWith(upper) || upper.startsWith('ORD-')) return upper;
+  return /^[0-9A-F]*[0-9][0-9A-F]*$/.test(upper) ? `ORD-${upper}` : term;
+}
+
+/** What an empty result says about the search that gave it. */
+function noMatch(term: string): string {
+  return term.startsWith('ORD-') ? `No order number starts with “${term}”.` : `No order of a customer matching “${term}”.`;
+}
+
+/** YYYY-MM-DD of a date in the browser's zone. */
+function isoDay(d: Date): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** The orders of a period as the API's CSV (a line per item), saved as a download. */
+function ExportOrders() {
+  const toast = useToast();
+  const today = new Date();
+  const [start, setStart] = useState(isoDay(new Date(today.getFullYear(), today.getMonth(), 1)));
+  const [end, setEnd] = useState(isoDay(today));
+  const [busy, setBusy] = useState(false);
+  const exportCsv = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const csv = shop.GET('/api/orders/export/', {
+        params: { query: { start_date: start, end_date: end } },
+        headers: { accept: 'text/csv' },
+        parseAs: 'blob',
+      });
+      saveFile(await ok(csv), (await csv).response, `orders-${start}-to-${end}.csv`);
+    } catch (err) {
+      toast.error(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="export-orders" onSubmit={(e) => void exportCsv(e)} aria-label="Export orders">
+      <div className="field">
+        <label htmlFor="export-start">From</label>
+        <input id="export-start" type="date" required value={start} max={end} onChange={(e) => setStart(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="export-end">To</label>
+        <input id="export-end" type="date" required value={end} min={start} onChange={(e) => setEnd(e.target.value)} />
+      </div>
+      <button type="submit" className="secondary" disabled={busy || !start || !end || end < start}>
+        {busy ? 'Exporting…' : 'Export CSV'}
+      </button>
+    </form>
+  );
 }
 
 export function Orders() {
   const [status, setStatus] = useQueryParam('status');
   const [search, setSearch] = useQueryParam('search');
+  const [userParam, setUser] = useQueryParam('user');
   const [pageParam, setPage] = useQueryParam('page', '1');
   const [typed, setTyped] = useState(search);
   const page = Math.max(1, Number(pageParam) || 1);
-  const query = { status: oneOf(status, ACTION_LABELS), search: orderNumberTerm(search) || undefined, page, page_size: PAGE_SIZE };
+  const user = /^[1-9]\d{0,9}$/.test(userParam) ? Number(userParam) : undefined;
+  const query = { status: oneOf(status, ACTION_LABELS), search: searchTerm(search) || undefined, user, page, page_size: PAGE_SIZE };
   const list = useLoad(() => ok(shop.GET('/api/orders', { params: { query } })), JSON.stringify(query));
 
   const submit = (e: FormEvent) => {
@@ -59,16 +113,17 @@ export function Orders() {
     <section>
       <div className="page-head">
         <h1>Orders</h1>
+        <ExportOrders />
       </div>
       <div className="filters">
         <form className="field" onSubmit={submit} role="search">
-          <label htmlFor="order-search">Order number</label>
+          <label htmlFor="order-search">Order number, e-mail or username</label>
           <div className="inline">
             <input
               id="order-search"
               type="search"
-              placeholder="ORD-… (whole or its beginning)"
-              maxLength={16}
+              placeholder="ORD-…, or a part of an e-mail"
+              maxLength={254}
               value={typed}
               onChange={(e) => {
                 setTyped(e.target.value);
@@ -91,8 +146,18 @@ export function Orders() {
             ))}
           </select>
         </div>
+        {user !== undefined ? (
+          <div className="field">
+            <span className="chip" data-testid="customer-filter">
+              Customer #{user}{' '}
+              <button type="button" className="ghost small" aria-label="All customers" onClick={() => setUser('')}>
+                ×
+              </button>
+            </span>
+          </div>
+        ) : null}
       </div>
-      <Loadable loaded={list} empty={(p) => (p.count === 0 ? (search ? `No order number starts with “${orderNumberTerm(search)}”.` : 'No orders.') : null)}>
+      <Loadable loaded={list} empty={(p) => (p.count === 0 ? (search ? noMatch(searchTerm(search)) : 'No orders.') : null)}>
         {(p) => (
           <>
             <div className="table-wrap">
@@ -100,6 +165,7 @@ export function Orders() {
                 <thead>
                   <tr>
                     <th>Order</th>
+                    <th>Customer</th>
                     <th>Placed</th>
                     <th>Status</th>
                     <th>Payment</th>
@@ -112,6 +178,10 @@ export function Orders() {
                     <tr key={o.id}>
                       <td>
                         <Link to={`/orders/${o.id}`}>{o.order_number}</Link>
+                      </td>
+                      <td data-testid="order-customer">
+                        <Link to={`/users/${o.customer.id}`}>{o.customer.username}</Link>
+                        <div className="muted small">{o.customer.email}</div>
                       </td>
                       <td>{dateTime(o.created_at)}</td>
                       <td>
@@ -144,11 +214,17 @@ export function OrderDetail({ id }: { id: number }) {
   );
   const [busy, setBusy] = useState<OrderStatus | null>(null);
   const [markingPaid, setMarkingPaid] = useState<OrderDetailData | null>(null);
+  const [shipping, setShipping] = useState<OrderDetailData | null>(null);
 
   const move = async (o: OrderDetailData, to: OrderStatus) => {
     if (to === 'paid') {
       // Marking paid by hand records the money received: the dialog asks for it.
       setMarkingPaid(o);
+      return;
+    }
+    if (to === 'shipped') {
+      // Shipping may give the parcel's tracking: the dialog asks for it.
+      setShipping(o);
       return;
     }
     if (to === 'cancelled') {
@@ -201,6 +277,21 @@ export function OrderDetail({ id }: { id: number }) {
                 </dd>
                 <dt>Ship to</dt>
                 <dd className="address">{o.shipping_address}</dd>
+                {o.tracking_number || o.carrier || o.tracking_url ? (
+                  <>
+                    <dt>Tracking</dt>
+                    <dd data-testid="order-tracking">
+                      {[o.carrier, o.tracking_number].filter(Boolean).join(' · ')}
+                      {o.tracking_url ? (
+                        <div className="small">
+                          <a href={o.tracking_url} target="_blank" rel="noopener noreferrer" className="break">
+                            {o.tracking_url}
+                          </a>
+                        </div>
+                      ) : null}
+                    </dd>
+                  </>
+                ) : null}
               </dl>
               <div className="actions" aria-label="Change status" data-testid="order-actions">
                 {o.allowed_transitions.length === 0 ? (
@@ -343,6 +434,16 @@ export function OrderDetail({ id }: { id: number }) {
           </div>
         )}
       </Loadable>
+      {shipping ? (
+        <ShipDialog
+          order={shipping}
+          onClose={() => setShipping(null)}
+          onSaved={() => {
+            setShipping(null);
+            order.reload();
+          }}
+        />
+      ) : null}
       {markingPaid ? (
         <MarkPaidDialog
           order={markingPaid}
@@ -412,6 +513,64 @@ function MarkPaidDialog({ order, onClose, onSaved }: { order: OrderDetailData; o
         <div className="actions">
           <button type="submit" disabled={busy || reference.trim() === ''}>
             {busy ? 'Saving…' : 'Record payment'}
+          </button>
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Shipping an order: the parcel's tracking number, carrier and link, each optional. */
+function ShipDialog({ order, onClose, onSaved }: { order: OrderDetailData; onClose: () => void; onSaved: () => void }) {
+  const toast = useToast();
+  const [trackingNumber, setTrackingNumber] = useState('');
+  const [carrier, setCarrier] = useState('');
+  const [trackingUrl, setTrackingUrl] = useState('');
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    const body: StatusChange = {
+      status: 'shipped',
+      ...(trackingNumber.trim() ? { tracking_number: trackingNumber.trim() } : {}),
+      ...(carrier.trim() ? { carrier: carrier.trim() } : {}),
+      ...(trackingUrl.trim() ? { tracking_url: trackingUrl.trim() } : {}),
+    };
+    try {
+      await ok(shop.PATCH('/api/orders/{id}/update_status/', { params: { path: { id: order.id } }, body }));
+      toast.ok(`${order.order_number} is now shipped.`);
+      onSaved();
+    } catch (err) {
+      setErrors(fieldErrorsOf(err));
+      toast.error(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={`Ship ${order.order_number}`} onClose={onClose}>
+      <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+        <p className="muted">The shopper sees the tracking on their order and in the shipping e-mail. All optional.</p>
+        <Field label="Carrier" errors={errors.carrier}>
+          {(p) => <input {...p} autoFocus maxLength={100} value={carrier} onChange={(e) => setCarrier(e.target.value)} />}
+        </Field>
+        <Field label="Tracking number" errors={errors.tracking_number}>
+          {(p) => <input {...p} maxLength={100} value={trackingNumber} onChange={(e) => setTrackingNumber(e.target.value)} />}
+        </Field>
+        <Field label="Tracking link" errors={errors.tracking_url} hint="https://… where the parcel can be followed.">
+          {(p) => (
+            <input {...p} type="url" inputMode="url" maxLength={2048} value={trackingUrl} onChange={(e) => setTrackingUrl(e.target.value)} />
+          )}
+        </Field>
+        <div className="actions">
+          <button type="submit" disabled={busy}>
+            {busy ? 'Saving…' : 'Mark shipped'}
           </button>
           <button type="button" className="secondary" onClick={onClose}>
             Cancel

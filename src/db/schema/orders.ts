@@ -58,6 +58,10 @@ export const orders = pgTable(
     shippingAddress: text('shipping_address').notNull(),
     // When an unpaid order is cancelled by the expiry job.
     paymentDeadline: timestamp('payment_deadline', { withTimezone: true, mode: 'date' }),
+    // Fulfilment, given by staff when the order ships (all optional).
+    trackingNumber: varchar('tracking_number', { length: 100 }),
+    carrier: varchar('carrier', { length: 100 }),
+    trackingUrl: varchar('tracking_url', { length: 2048 }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -38,6 +38,11 @@ export async function listUsers(database: Database, filter: UserFilter, limit: n
   return { rows, count: counted!.count };
 }
 
+/** A user's addresses (staff's customer page), in the order the owner sees them. */
+export function addressesOfUser(database: Database, userId: number) {
+  return repo.listAddresses(database.db, userId);
+}
+
 export async function getUser(database: Database, id: number): Promise<repo.UserRow> {
   const row = await repo.findUserById(database.db, id);
   if (!row) throw new NotFound('User not found.');

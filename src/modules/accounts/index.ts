@@ -2,10 +2,10 @@
  * The accounts module's public face: users, sessions and addresses. Other modules and the
  * app wiring import from here only (eslint.config.js forbids deeper imports).
  */
-export { accountsRoutes, type LoginHook, userView } from './routes.js';
+export { accountsRoutes, addressView, type LoginHook, userView } from './routes.js';
 export { type AccountsDeps, authenticate } from './service.js';
 export { getAddress } from './addresses.js';
-export { getUser, listUsers, updateUser, type UserFilter } from './admin.js';
+export { addressesOfUser, getUser, listUsers, updateUser, type UserFilter } from './admin.js';
 export { createOrPromoteAdmin, staffContacts } from './staff.js';
 export { PasswordHasher } from './passwords.js';
 export { TokenSigner } from './tokens.js';

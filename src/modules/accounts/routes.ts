@@ -55,7 +55,7 @@ export function userView(user: UserRow) {
   };
 }
 
-function addressView(a: AddressRow) {
+export function addressView(a: AddressRow) {
   return {
     id: a.id,
     address_type: a.addressType as AddressType,

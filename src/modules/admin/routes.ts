@@ -7,6 +7,7 @@ import {
   AdminPaymentPage,
   AdminPaymentQuery,
   AdminUser,
+  AdminUserDetail,
   AdminUserPage,
   AdminUserQuery,
   AdminUserUpdate,
@@ -17,7 +18,7 @@ import {
   WebhookEventQuery,
 } from '../../contract/index.js';
 import { formatMoney } from '../../lib/money.js';
-import { userView } from '../accounts/index.js';
+import { addressView, userView } from '../accounts/index.js';
 import * as payments from '../payments/index.js';
 import * as users from './users.js';
 
@@ -46,7 +47,7 @@ function adminPaymentView({ payment: p, orderNumber, refundStatus, refundError }
   };
 }
 
-function adminUserView(row: Awaited<ReturnType<typeof users.getUser>>) {
+function adminUserView(row: users.AdminUserRow) {
   return {
     ...userView(row.user),
     is_active: row.user.isActive,
@@ -91,9 +92,25 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ database: Database; paymen
     '/users/:id/',
     {
       config: { auth: 'admin' },
-      schema: { tags, summary: 'A user', params: IdParams, response: { 200: UserRef, ...problems(404) } },
+      schema: {
+        tags,
+        summary: 'A user as a customer',
+        description:
+          'The user, with their addresses, number of orders, total spent (paid orders minus processed refunds) and ' +
+          'when they last ordered. Their orders: `GET /api/orders/?user={id}`.',
+        params: IdParams,
+        response: { 200: ref(AdminUserDetail), ...problems(404) },
+      },
     },
-    async (request) => adminUserView(await users.getUser(database, request.params.id)),
+    async (request) => {
+      const { user, addresses, summary } = await users.getCustomer(database, request.params.id);
+      return {
+        ...adminUserView({ user, ordersCount: summary.ordersCount }),
+        addresses: addresses.map(addressView),
+        total_spent: formatMoney(summary.totalSpent),
+        last_order_at: summary.lastOrderAt?.toISOString() ?? null,
+      };
+    },
   );
 
   app.patch(

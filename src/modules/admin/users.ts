@@ -2,6 +2,7 @@ import type { Database } from '../../db/client.js';
 import type { Actor } from '../../kernel/actor.js';
 import * as accounts from '../accounts/index.js';
 import { orderCountsByUser } from '../orders/index.js';
+import { customerSummary } from './customers.js';
 
 /**
  * Staff's view of users: the accounts module's users, each with the number of orders the
@@ -34,9 +35,14 @@ export async function listUsers(
   return { rows: await withOrderCounts(database, rows), count };
 }
 
-export async function getUser(database: Database, id: number): Promise<AdminUserRow> {
-  const [row] = await withOrderCounts(database, [await accounts.getUser(database, id)]);
-  return row!;
+/** A user as a customer: the account, its addresses and what its orders add up to. */
+export async function getCustomer(database: Database, id: number) {
+  const user = await accounts.getUser(database, id);
+  const [addresses, summary] = await Promise.all([
+    accounts.addressesOfUser(database, id),
+    customerSummary(database.db, id),
+  ]);
+  return { user, addresses, summary };
 }
 
 /** Activates or deactivates a user, grants or revokes staff (see accounts' `updateUser`). */

@@ -32,6 +32,24 @@ export async function setStatus(
     .where(eq(orders.id, id));
 }
 
+/** Stores a shipped order's tracking (trimmed; what is not given is null) and answers the row. */
+export async function setFulfilment(
+  ex: Executor,
+  id: number,
+  f: { tracking_number?: string; carrier?: string; tracking_url?: string },
+): Promise<OrderRow> {
+  const [row] = await ex
+    .update(orders)
+    .set({
+      trackingNumber: f.tracking_number?.trim() ?? null,
+      carrier: f.carrier?.trim() ?? null,
+      trackingUrl: f.tracking_url ?? null,
+    })
+    .where(eq(orders.id, id))
+    .returning();
+  return row!;
+}
+
 export async function findOrderWithEmail(ex: Executor, id: number) {
   const [row] = await ex
     .select({ order: orders, userEmail: users.email })
@@ -72,22 +90,30 @@ export interface OrderListFilter {
   status?: OrderStatus;
   /** An order number, whole (an index lookup) or its beginning. */
   orderNumber?: string;
+  /** A part of the customer's e-mail or username (3 characters or more: the trigram indexes serve it). */
+  customer?: string;
 }
+
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function listWhere(filter: OrderListFilter) {
   const number = filter.orderNumber?.trim().toUpperCase();
+  const customer = filter.customer ? `%${likeEscaped(filter.customer)}%` : null;
   return and(
+    customer
+      ? sql`${orders.userId} in (select u.id from ${users} u where u.email ilike ${customer} or u.username ilike ${customer})`
+      : undefined,
     filter.userId !== undefined ? eq(orders.userId, filter.userId) : undefined,
     filter.status !== undefined ? eq(orders.status, filter.status) : undefined,
     number
       ? /^ORD-[0-9A-F]{12}$/.test(number)
         ? eq(orders.orderNumber, number)
-        : sql`${orders.orderNumber} like ${number.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'}`
+        : sql`${orders.orderNumber} like ${likeEscaped(number) + '%'}`
       : undefined,
   );
 }
 
-/** A page of orders, newest first, each with its number of lines. */
+/** A page of orders, newest first, each with its number of lines and its customer (one query). */
 export function listOrders(ex: Executor, filter: OrderListFilter, limit: number, offset: number) {
   return ex
     .select({
@@ -100,8 +126,12 @@ export function listOrders(ex: Executor, filter: OrderListFilter, limit: number,
       // Qualified by hand: in a single-table select Drizzle renders columns unqualified, and
       // an unqualified "id" inside the subquery would bind to order_items.id.
       itemsCount: sql<number>`(select count(*)::int from ${orderItems} where ${orderItems}.order_id = ${orders}.id)`,
+      customerId: users.id,
+      customerUsername: users.username,
+      customerEmail: users.email,
     })
     .from(orders)
+    .innerJoin(users, eq(users.id, orders.userId))
     .where(listWhere(filter))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(limit)
@@ -360,6 +390,9 @@ export async function insertPlacedOrder(
     shippingState: money.shippingState,
     shippingAddress: values.shippingAddress,
     paymentDeadline: r.payment_deadline === null ? null : new Date(r.payment_deadline),
+    trackingNumber: null,
+    carrier: null,
+    trackingUrl: null,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
   };

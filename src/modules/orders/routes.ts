@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { actorOf } from '../../http/auth.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
 import {
@@ -7,6 +8,7 @@ import {
   IdParams,
   OrderCreate,
   OrderDetail,
+  OrderExportQuery,
   OrderListQuery,
   OrderPage,
   OrderStatusUpdate,
@@ -17,6 +19,7 @@ import { idempotencyKeyOf } from '../idempotency/index.js';
 import * as service from './service.js';
 import type { OrdersDeps } from './service.js';
 import { orderListView } from './views.js';
+import { exportOrdersCsv, exportPeriod } from './export.js';
 
 const DetailRef = ref(OrderDetail);
 
@@ -71,6 +74,37 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
   );
 
   app.get(
+    '/export/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Orders of a period as CSV, one line per item',
+        description:
+          'The orders placed from `start_date` to `end_date` (inclusive days in the shop’s REPORT_TIMEZONE), oldest ' +
+          'first, as `text/csv` (RFC 4180, CRLF, a header line): order, customer, fulfilment and item columns ' +
+          '(see the API reference). Streamed a page of orders at a time. Text cells starting with = + - @ are ' +
+          'prefixed with an apostrophe so that spreadsheets do not run them.',
+        querystring: OrderExportQuery,
+        produces: ['text/csv'],
+        response: {
+          200: Type.String({ description: 'CSV text, one line per order item after the header line.' }),
+          ...problems(400),
+        },
+      },
+    },
+    async (request, reply) => {
+      const period = exportPeriod(request.query, deps.timeZone ?? 'UTC');
+      const name = `orders-${period.start}-to-${period.end}.csv`;
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('cache-control', 'no-store')
+        .send(exportOrdersCsv(deps.database, period) as never);
+    },
+  );
+
+  app.get(
     '/:id/',
     {
       config: { auth: 'user' },
@@ -111,7 +145,9 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
           'paid → processing | cancelled; processing → shipped | cancelled; shipped → delivered. ' +
           'Anything else is 409. Cancelling restores stock; cancelling a paid order starts a refund. ' +
           'Moving to `paid` by hand requires `payment: {method, reference}` (the money received outside ' +
-          'Razorpay), recorded as a `manual` payment of the order total; without it 400 naming `payment`.',
+          'Razorpay), recorded as a `manual` payment of the order total; without it 400 naming `payment`. ' +
+          'Moving to `shipped` may give `tracking_number`, `carrier` and `tracking_url` (http/https), stored on the ' +
+          'order and carried by the `order.shipped` event and e-mail; with any other status they are 400.',
         params: IdParams,
         body: ref(OrderStatusUpdate),
         response: { 200: DetailRef, ...problems(400, 404, 409) },
@@ -125,6 +161,11 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
         request.body.status,
         request.body.note,
         request.body.payment,
+        {
+          tracking_number: request.body.tracking_number,
+          carrier: request.body.carrier,
+          tracking_url: request.body.tracking_url,
+        },
       ),
   );
 };

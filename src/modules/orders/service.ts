@@ -56,6 +56,8 @@ export interface OrdersDeps {
   log: FastifyBaseLogger;
   /** Set by the payments module; marking an order paid by hand needs it. */
   recordManualPayment: ManualPaymentRecorder | null;
+  /** The zone the export's days are counted in (REPORT_TIMEZONE); UTC when not given. */
+  timeZone?: string;
 }
 
 export interface CreateOrderInput {
@@ -311,6 +313,10 @@ async function replayedDetail(tx: Tx, stored: unknown, actor: Actor): Promise<Or
   return {
     ...body,
     ...money,
+    // Stored before orders carried fulfilment (none is known at checkout anyway).
+    tracking_number: body.tracking_number ?? null,
+    carrier: body.carrier ?? null,
+    tracking_url: body.tracking_url ?? null,
     items,
     allowed_transitions: body.allowed_transitions ?? [...allowedTransitions(body.status, actor.isStaff)],
   };
@@ -387,7 +393,11 @@ export async function applyTransition(
     for (const hook of deps.onPaidOrderCancelled) await hook(tx, order);
   }
   const event = TRANSITION_EVENTS[to];
-  if (event) await recordEvent(tx, event, { order_id: order.id });
+  if (event === 'order.shipped') {
+    // The parcel's tracking (set alongside the move) rides on the event: e-mails and webhooks show it.
+    const { trackingNumber, carrier, trackingUrl } = order;
+    await recordEvent(tx, event, { order_id: order.id, tracking_number: trackingNumber, carrier, tracking_url: trackingUrl });
+  } else if (event) await recordEvent(tx, event, { order_id: order.id });
   await applyOrderEffects(
     tx,
     {
@@ -422,7 +432,7 @@ async function changeStatus(
   to: OrderStatus,
   allowedFrom: (from: OrderStatus) => boolean,
   note: string,
-  alongside?: (tx: Tx, order: repo.OrderRow) => Promise<void>,
+  alongside?: (tx: Tx, order: repo.OrderRow) => Promise<repo.OrderRow | void>,
 ): Promise<OrderDetailView> {
   return deps.database.db.transaction(async (tx) => {
     const order = await repo.lockOrder(tx, id);
@@ -432,8 +442,8 @@ async function changeStatus(
       throw new Conflict(`An order that is ${from} cannot become ${to}.`);
     }
     // Before the transition, whose stock and counter writes come last (the lock order).
-    if (alongside) await alongside(tx, order);
-    await applyTransition(tx, deps, order, to, { id: actor.id, label: actor.username }, note);
+    const current = (alongside && (await alongside(tx, order))) || order;
+    await applyTransition(tx, deps, current, to, { id: actor.id, label: actor.username }, note);
     return (await loadOrderDetail(tx, order.id, actor))!;
   });
 }
@@ -589,7 +599,8 @@ export function cancelOrder(deps: OrdersDeps, actor: Actor, id: number) {
 
 /**
  * An admin moves an order along the transition table. Marking it paid by hand requires
- * the manual payment (method and reference), which is recorded with the change.
+ * the manual payment (method and reference), which is recorded with the change; shipping
+ * it may give the parcel's tracking, stored on the order.
  */
 export function updateOrderStatus(
   deps: OrdersDeps,
@@ -598,12 +609,12 @@ export function updateOrderStatus(
   to: OrderStatus,
   note?: string,
   payment?: ManualPayment,
+  fulfilment: Fulfilment = {},
 ) {
-  if (to !== 'paid' && payment) {
-    throw ValidationError.field('payment', 'A payment is given only with status "paid".');
-  }
+  assertExtrasFit(to, payment, fulfilment);
   // Checked once the move itself is allowed (a missing order is 404, a wrong move 409).
   const alongside = async (tx: Tx, order: repo.OrderRow) => {
+    if (to === 'shipped') return repo.setFulfilment(tx, order.id, fulfilment);
     if (to !== 'paid') return;
     if (!payment) {
       throw ValidationError.field(
@@ -617,6 +628,39 @@ export function updateOrderStatus(
   return changeStatus(deps, actor, id, to, (from) => canTransition(from, to), note ?? '', alongside);
 }
 
+/** What staff may say about a parcel when an order ships. */
+export interface Fulfilment {
+  tracking_number?: string;
+  carrier?: string;
+  tracking_url?: string;
+}
+
+/** A payment goes only with `paid`, tracking only with `shipped`: 400 naming every misplaced field. */
+function assertExtrasFit(to: OrderStatus, payment: ManualPayment | undefined, fulfilment: Fulfilment) {
+  const errors: Record<string, string[]> = {};
+  if (to !== 'paid' && payment) errors.payment = ['A payment is given only with status "paid".'];
+  if (to !== 'shipped') {
+    for (const field of ['tracking_number', 'carrier', 'tracking_url'] as const) {
+      if (fulfilment[field] !== undefined) errors[field] = [`${field} is given only with status "shipped".`];
+    }
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+}
+
+/**
+ * What a search term looks for: an order number (whole or its beginning, "ORD-…"), or for
+ * staff a part of the customer's e-mail or username when it is no order number's start
+ * and has 3 characters or more (shorter parts cannot use the trigram indexes).
+ */
+function searchFilter(actor: Actor, search: string | undefined): Pick<repo.OrderListFilter, 'orderNumber' | 'customer'> {
+  const term = search?.trim();
+  if (!term) return {};
+  const upper = term.toUpperCase();
+  const orderNumberLike = upper.startsWith('ORD-') || 'ORD-'.startsWith(upper);
+  if (actor.isStaff && !orderNumberLike && term.length >= 3) return { customer: term };
+  return { orderNumber: term };
+}
+
 export async function listOrders(
   deps: OrdersDeps,
   actor: Actor,
@@ -627,7 +671,7 @@ export async function listOrders(
   const filter: repo.OrderListFilter = {
     status: query.status,
     userId: actor.isStaff ? query.user : actor.id,
-    orderNumber: query.search,
+    ...searchFilter(actor, query.search),
   };
   const [rows, count] = await Promise.all([
     repo.listOrders(deps.database.db, filter, limit, offset),

@@ -20,6 +20,7 @@ export function orderListView(o: repo.OrderListRow) {
     status: o.status,
     payment_status: o.paymentStatus,
     items_count: o.itemsCount,
+    customer: { id: o.customerId, username: o.customerUsername, email: o.customerEmail },
     created_at: o.createdAt.toISOString(),
   };
 }
@@ -65,6 +66,9 @@ export function orderDetailView(
     status: order.status,
     payment_status: order.paymentStatus,
     shipping_address: order.shippingAddress,
+    tracking_number: order.trackingNumber,
+    carrier: order.carrier,
+    tracking_url: order.trackingUrl,
     items: items.map((i) => ({
       id: i.id,
       product: i.productId,
