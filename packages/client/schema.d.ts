@@ -648,6 +648,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/orders/{id}/refunds/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Refund an order: some items, an amount, or both
+     * @description Staff. A paid, processing, shipped or delivered order. `items` refund units of order lines; the amount defaults to their paid share: (price × quantity − discount) × units ÷ quantity, rounded down, the units that complete a line taking the rounding (all of a line refunds exactly price × quantity − discount). Refunds pending or processed never exceed the captured payment (409 `refund_exceeds_payment`) nor a line’s units (409 `refund_exceeds_quantity`), checked under the order’s lock. A Razorpay payment is refunded by a job (the refund is `pending` until Razorpay settles it); a manual payment’s refund is `processed` at once (the money is given back outside the shop). `restock` puts the units back in stock when the refund is processed. `Idempotency-Key` is honoured.
+     */
+    post: operations['postApiOrdersIdRefunds'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orders/{id}/update_status/': {
     parameters: {
       query?: never;
@@ -1175,9 +1195,31 @@ export interface components {
     };
     Cart: {
       created_at: string | null;
+      /** @example 1499.00 */
+      discount_total: string;
       id: number | null;
       items: components['schemas']['CartItem'][];
-      /** @example 1499.00 */
+      promotion: components['schemas']['CartPromotion'] | null;
+      shipping_method: components['schemas']['CartShippingMethod'] | null;
+      /**
+       * @description The price of `shipping_method`, the cheapest method that can ship the cart to India (0.00 with none).
+       * @example 1499.00
+       */
+      shipping_total: string;
+      /**
+       * @description The lines’ subtotals (prices include tax).
+       * @example 1499.00
+       */
+      subtotal: string;
+      /**
+       * @description The tax contained in total_amount.
+       * @example 1499.00
+       */
+      tax_total: string;
+      /**
+       * @description subtotal − discount_total + shipping_total.
+       * @example 1499.00
+       */
       total_amount: string;
       total_items: number;
       updated_at: string | null;
@@ -1208,6 +1250,31 @@ export interface components {
     };
     CartItemBody: {
       quantity: number;
+    };
+    CartPromotion: {
+      /** @description Whether the code gives its discount to the cart as it is now. */
+      applies: boolean;
+      code: string;
+      description: string;
+      /**
+       * @description The discount it gives now (0.00 when it does not apply).
+       * @example 1499.00
+       */
+      discount: string;
+      free_shipping: boolean;
+      message: string | null;
+      /** @description Why it does not apply now: one of the 400 codes of `POST /api/cart/promotion/` (`promotion_min_subtotal`, `promotion_expired`, …); null when it applies. */
+      reason: string | null;
+    };
+    CartPromotionBody: {
+      /** @description A promotion code, any case. */
+      code: string;
+    };
+    CartShippingMethod: {
+      id: number;
+      name: string;
+      /** @example 1499.00 */
+      price: string;
     };
     CartVariant: {
       id: number;
@@ -1277,6 +1344,11 @@ export interface components {
         name: string;
         stock: number;
       }[];
+      /**
+       * @description total_revenue − total_refunded.
+       * @example 1499.00
+       */
+      net_revenue: string;
       orders_by_status: {
         count: number;
         /** @enum {unknown} */
@@ -1307,6 +1379,11 @@ export interface components {
       total_categories: number;
       total_orders: number;
       total_products: number;
+      /**
+       * @description Processed refunds of orders counted in total_revenue (paid, not refunded in full).
+       * @example 1499.00
+       */
+      total_refunded: string;
       /** @example 1499.00 */
       total_revenue: string;
     };
@@ -1423,8 +1500,11 @@ export interface components {
       message: string;
     };
     OrderCreate: {
-      shipping_address?: string;
+      /** @description Free text (as in v1: its state is unknown, so its tax is IGST and it ships to India) or an address whose state decides CGST+SGST or IGST. */
+      shipping_address?: string | components['schemas']['ShippingAddressInput'];
       shipping_address_id?: number;
+      /** @description One of `GET /api/cart/shipping-methods/`; without it, the cheapest active method that can ship the cart. */
+      shipping_method_id?: number;
     };
     OrderDetail: {
       /** @description The statuses the caller may move the order to now (none when it may not change): for staff, the next statuses of the workflow (`update_status`); for the owner, `cancelled` while `cancel` allows it. */
@@ -1433,12 +1513,20 @@ export interface components {
       )[];
       /** Format: date-time */
       created_at: string;
+      /** @example 1499.00 */
+      discount_total: string;
       id: number;
       items: components['schemas']['OrderItem'][];
       order_number: string;
       /** @enum {unknown} */
       payment_status: 'pending' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
+      promotion_code: string | null;
+      /** @description Every refund of the order’s payment, oldest first. */
+      refunds: components['schemas']['OrderRefund'][];
       shipping_address: string;
+      shipping_method: components['schemas']['OrderShippingMethod'] | null;
+      /** @example 1499.00 */
+      shipping_total: string;
       /** @enum {unknown} */
       status:
         | 'pending'
@@ -1449,7 +1537,21 @@ export interface components {
         | 'cancelled'
         | 'payment_failed';
       status_history: components['schemas']['OrderStatusChange'][];
-      /** @example 1499.00 */
+      /**
+       * @description The lines’ prices × quantities (tax included).
+       * @example 1499.00
+       */
+      subtotal: string;
+      tax_breakdown: components['schemas']['TaxBreakdown'];
+      /**
+       * @description The tax contained in total_amount (prices include tax).
+       * @example 1499.00
+       */
+      tax_total: string;
+      /**
+       * @description subtotal − discount_total + shipping_total: what the payment charges.
+       * @example 1499.00
+       */
       total_amount: string;
       /** Format: date-time */
       updated_at: string;
@@ -1457,6 +1559,11 @@ export interface components {
     };
     /** @description A snapshot taken at checkout: product_name, sku, variant_title, variant_options and price_at_purchase never change with later edits (or the deletion) of the product or variant. */
     OrderItem: {
+      /**
+       * @description The line’s share of the order’s discount (the lines’ add up to discount_total).
+       * @example 1499.00
+       */
+      discount: string;
       id: number;
       /** @example 1499.00 */
       price_at_purchase: string;
@@ -1466,6 +1573,16 @@ export interface components {
       sku: string;
       /** @example 1499.00 */
       subtotal: string;
+      /**
+       * @description The tax contained in what is paid for the line (subtotal − discount), rounded half up to the paisa.
+       * @example 1499.00
+       */
+      tax_amount: string;
+      /**
+       * @description The GST rate (percent) of the line when it was ordered.
+       * @example 18.00
+       */
+      tax_rate: string;
       variant_id: number;
       /** @description The variant’s option values when it was ordered, e.g. {"Size": "M"}; {} for a default variant. */
       variant_options: {
@@ -1500,6 +1617,40 @@ export interface components {
       /** Format: uri */
       previous: string | null;
       results: components['schemas']['OrderListItem'][];
+    };
+    OrderRefund: {
+      /** @example 1499.00 */
+      amount: string;
+      /** Format: date-time */
+      created_at: string;
+      id: number;
+      /** @description The lines refunded; [] for a refund by amount. */
+      items: components['schemas']['OrderRefundItem'][];
+      /** @description Null until Razorpay has answered, and for manual payments. */
+      razorpay_refund_id: string | null;
+      /** @description Staff’s reason; null for the refund of a cancelled order. */
+      reason: string | null;
+      /** @description The refunded units go back to stock when the refund is processed. */
+      restock: boolean;
+      /**
+       * @description `pending` until Razorpay settles it, then `processed` or `failed` (a failed refund takes nothing).
+       * @enum {unknown}
+       */
+      status: 'pending' | 'processed' | 'failed';
+    };
+    OrderRefundItem: {
+      /**
+       * @description The paid share of these units (after the line’s discount).
+       * @example 1499.00
+       */
+      amount: string;
+      item_id: number;
+      quantity: number;
+    };
+    /** @description Its id while the method exists, and its name then; its price is shipping_total. */
+    OrderShippingMethod: {
+      id: number | null;
+      name: string;
     };
     OrderStatusChange: {
       changed_by: string;
@@ -1581,6 +1732,13 @@ export interface components {
         | 'use_variants'
         | 'variant_required'
         | 'total_too_large'
+        | 'promotion_not_found'
+        | 'promotion_not_started'
+        | 'promotion_expired'
+        | 'promotion_min_subtotal'
+        | 'promotion_exhausted'
+        | 'promotion_not_applicable'
+        | 'no_shipping_method'
         | 'reset_token_invalid'
         | 'invalid_signature'
         | 'not_authenticated'
@@ -1590,6 +1748,8 @@ export interface components {
         | 'not_found'
         | 'route_not_found'
         | 'conflict'
+        | 'refund_exceeds_payment'
+        | 'refund_exceeds_quantity'
         | 'idempotency_conflict'
         | 'request_timeout'
         | 'payload_too_large'
@@ -1745,6 +1905,18 @@ export interface components {
     RefreshBody: {
       refresh: string;
     };
+    RefundCreate: {
+      /** @description Decimal with at most two places, as a string or a number. Default: the items’ paid share. With items, at most their share. */
+      amount?: string | number;
+      /** @description Order lines (`items[].id` of the order) and how many of their units. */
+      items?: {
+        item_id: number;
+        quantity: number;
+      }[];
+      reason: string;
+      /** @description Put the items’ units back in stock once the refund is processed (default false). */
+      restock?: boolean;
+    };
     RegisterBody: {
       /** Format: email */
       email: string;
@@ -1779,8 +1951,27 @@ export interface components {
       /** @example 1499.00 */
       total_revenue: string;
     };
+    ShippingAddressInput: {
+      city: string;
+      /** @description `India`, `IN` or another ISO 3166-1 alpha-2 code. */
+      country: string;
+      /** @description In India: six digits. */
+      postal_code: string;
+      /** @description In India: a state or union territory by name or two-letter code, any case (`KA`, `Karnataka`). */
+      state: string;
+      street_address: string;
+    };
     Status: {
       status: string;
+    };
+    /** @description CGST and SGST halves (at most one paisa apart) for an order shipped within SHOP_STATE, IGST otherwise; they add up to tax_total. */
+    TaxBreakdown: {
+      /** @example 1499.00 */
+      cgst: string;
+      /** @example 1499.00 */
+      igst: string;
+      /** @example 1499.00 */
+      sgst: string;
     };
     TokenPair: {
       access: string;
@@ -2075,7 +2266,7 @@ export interface operations {
           'application/json': components['schemas']['EmailPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2233,7 +2424,7 @@ export interface operations {
           'application/json': components['schemas']['AdminPaymentPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2331,7 +2522,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2404,7 +2595,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUserPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2541,7 +2732,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2577,7 +2768,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2648,7 +2839,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2697,7 +2888,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2766,7 +2957,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointCreated'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2954,7 +3145,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpoint'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3041,7 +3232,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookDeliveryPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3122,7 +3313,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEventPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3260,7 +3451,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3358,7 +3549,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3468,7 +3659,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3585,7 +3776,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3645,7 +3836,7 @@ export interface operations {
           'application/json': components['schemas']['ChangePasswordResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3696,7 +3887,7 @@ export interface operations {
           'application/json': components['schemas']['LoginResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3747,7 +3938,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3798,7 +3989,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3840,7 +4031,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3878,7 +4069,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3929,7 +4120,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3980,7 +4171,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4031,7 +4222,7 @@ export interface operations {
           'application/json': components['schemas']['RegisterResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4073,7 +4264,7 @@ export interface operations {
           'application/json': components['schemas']['TokenPair'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4126,7 +4317,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4192,7 +4383,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4254,7 +4445,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4322,7 +4513,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4394,7 +4585,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4461,7 +4652,7 @@ export interface operations {
           'application/json': components['schemas']['CategoryPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4512,7 +4703,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4622,7 +4813,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4718,7 +4909,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4766,7 +4957,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4893,7 +5084,7 @@ export interface operations {
           'application/json': components['schemas']['OrderPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4959,7 +5150,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4977,7 +5168,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5092,7 +5283,97 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiOrdersIdRefunds: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes the request safe to retry: the same key within 24 h answers the first response.
+         * @example 5d2c1f0e-7b1a-4a53-9c1e-2f6b3f1a9e77
+         */
+        'idempotency-key'?: string;
+      };
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RefundCreate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderRefund'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5140,7 +5421,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5176,7 +5457,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5224,7 +5505,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5242,7 +5523,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5306,7 +5587,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5372,7 +5653,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentInitiateResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5399,7 +5680,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5450,7 +5731,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentVerifyResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5477,7 +5758,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5535,7 +5816,7 @@ export interface operations {
           'application/json': components['schemas']['Status'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5636,7 +5917,7 @@ export interface operations {
           'application/json': components['schemas']['ProductPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5696,7 +5977,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5815,7 +6096,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5911,7 +6192,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5959,7 +6240,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6034,7 +6315,7 @@ export interface operations {
           'application/json': components['schemas']['ProductImage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6197,7 +6478,7 @@ export interface operations {
           'application/json': components['schemas']['ProductImage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6272,7 +6553,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6308,7 +6589,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6418,7 +6699,7 @@ export interface operations {
           'application/json': components['schemas']['Variant'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6493,7 +6774,7 @@ export interface operations {
           'application/json': components['schemas']['VariantBulkResult'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6661,7 +6942,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6714,7 +6995,7 @@ export interface operations {
           'application/json': components['schemas']['Variant'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6789,7 +7070,7 @@ export interface operations {
           'application/json': components['schemas']['VariantBulkResult'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6936,7 +7217,7 @@ export interface operations {
           'application/json': components['schemas']['LowStockList'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;

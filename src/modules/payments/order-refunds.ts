@@ -108,6 +108,9 @@ async function refundUnderLock(
   if (!REFUNDABLE_STATUSES.includes(order.status)) {
     throw new Conflict(`Order ${order.orderNumber} is ${order.status}: only a paid, processing, shipped or delivered order is refunded in part.`);
   }
+  if (order.paymentStatus === 'refunded') {
+    throw new AppError(409, 'refund_exceeds_payment', `Order ${order.orderNumber} is refunded in full already: nothing remains refundable.`);
+  }
   if (!payment || !PAID.includes(order.paymentStatus)) {
     throw new Conflict(`Order ${order.orderNumber} has no captured payment left to refund (payment status ${order.paymentStatus}).`);
   }
