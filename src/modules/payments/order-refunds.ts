@@ -1,5 +1,11 @@
 import type { Tx } from '../../db/client.js';
-import { AppError, Conflict, NotFound, ValidationError, type FieldErrors } from '../../http/errors.js';
+import {
+  AppError,
+  Conflict,
+  NotFound,
+  ValidationError,
+  type FieldErrors,
+} from '../../http/errors.js';
 import { formatMoney, fromPaise, parseMoney, toPaise } from '../../lib/money.js';
 import type { Actor } from '../../kernel/actor.js';
 import type { OrderDetailView } from '../../contract/index.js';
@@ -82,7 +88,12 @@ export async function createRefund(
 ): Promise<{ status: number; body: RefundView; replayed: boolean }> {
   const { amountPaise } = checkInput(input);
   const idem = idempotencyKey
-    ? { userId: actor.id, scope: `orders.refund:${orderId}`, key: idempotencyKey, hash: idempotency.bodyHash(input) }
+    ? {
+        userId: actor.id,
+        scope: `orders.refund:${orderId}`,
+        key: idempotencyKey,
+        hash: idempotency.bodyHash(input),
+      }
     : null;
   return deps.database.db.transaction(async (tx) => {
     const replay = idem && (await idempotency.claimOrReplay(tx, idem));
@@ -106,13 +117,21 @@ async function refundUnderLock(
   const order = await orders.lockOrderRow(tx, orderId);
   if (!order) throw new NotFound('Not found.');
   if (!REFUNDABLE_STATUSES.includes(order.status)) {
-    throw new Conflict(`Order ${order.orderNumber} is ${order.status}: only a paid, processing, shipped or delivered order is refunded in part.`);
+    throw new Conflict(
+      `Order ${order.orderNumber} is ${order.status}: only a paid, processing, shipped or delivered order is refunded in part.`,
+    );
   }
   if (order.paymentStatus === 'refunded') {
-    throw new AppError(409, 'refund_exceeds_payment', `Order ${order.orderNumber} is refunded in full already: nothing remains refundable.`);
+    throw new AppError(
+      409,
+      'refund_exceeds_payment',
+      `Order ${order.orderNumber} is refunded in full already: nothing remains refundable.`,
+    );
   }
   if (!payment || !PAID.includes(order.paymentStatus)) {
-    throw new Conflict(`Order ${order.orderNumber} has no captured payment left to refund (payment status ${order.paymentStatus}).`);
+    throw new Conflict(
+      `Order ${order.orderNumber} has no captured payment left to refund (payment status ${order.paymentStatus}).`,
+    );
   }
   const lines = new Map((await orders.itemsOfOrder(tx, orderId)).map((i) => [i.id, i]));
   const refunded = await repo.refundedPerItem(tx, orderId);
@@ -127,16 +146,24 @@ async function refundUnderLock(
       return;
     }
     if (want.quantity > line.quantity) {
-      errors[`items.${i}.quantity`] = [`Ensure this value is less than or equal to ${line.quantity} (the units bought).`];
+      errors[`items.${i}.quantity`] = [
+        `Ensure this value is less than or equal to ${line.quantity} (the units bought).`,
+      ];
       return;
     }
     const done = refunded.get(line.id) ?? { quantity: 0, paise: 0 };
     if (done.quantity + want.quantity > line.quantity) {
-      over.push(`item ${line.id}: ${line.quantity - done.quantity} of ${line.quantity} units left to refund`);
+      over.push(
+        `item ${line.id}: ${line.quantity - done.quantity} of ${line.quantity} units left to refund`,
+      );
       return;
     }
     const share = itemShare(
-      { pricePaise: toPaise(line.priceAtPurchase), quantity: line.quantity, discountPaise: toPaise(line.discount) },
+      {
+        pricePaise: toPaise(line.priceAtPurchase),
+        quantity: line.quantity,
+        discountPaise: toPaise(line.discount),
+      },
       done,
       want.quantity,
     );
@@ -145,13 +172,24 @@ async function refundUnderLock(
   });
   if (Object.keys(errors).length) throw new ValidationError(errors);
   if (over.length) {
-    throw new AppError(409, 'refund_exceeds_quantity', `More units than remain unrefunded: ${over.join('; ')}.`);
+    throw new AppError(
+      409,
+      'refund_exceeds_quantity',
+      `More units than remain unrefunded: ${over.join('; ')}.`,
+    );
   }
   if (givenPaise !== null && input.items && givenPaise > sharePaise) {
-    throw ValidationError.field('amount', `Ensure this value is less than or equal to ${fromPaise(sharePaise)} (the items' paid share).`);
+    throw ValidationError.field(
+      'amount',
+      `Ensure this value is less than or equal to ${fromPaise(sharePaise)} (the items' paid share).`,
+    );
   }
   const amountPaise = givenPaise ?? sharePaise;
-  if (amountPaise <= 0) throw ValidationError.field('amount', 'These items were paid nothing (fully discounted): give an amount.');
+  if (amountPaise <= 0)
+    throw ValidationError.field(
+      'amount',
+      'These items were paid nothing (fully discounted): give an amount.',
+    );
   const captured = toPaise(payment.amount);
   const taken = await repo.refundPaise(tx, payment.id, ['processed', 'pending']);
   if (taken + amountPaise > captured) {
@@ -178,7 +216,10 @@ async function refundUnderLock(
     toStatus: order.status,
     changedById: actor.id,
     changedBy: actor.username,
-    note: `Refund #${row.id} of ${fromPaise(amountPaise)}${manual ? ' (manual payment: given back outside the shop)' : ''}: ${row.reason}`.slice(0, 1000),
+    note: `Refund #${row.id} of ${fromPaise(amountPaise)}${manual ? ' (manual payment: given back outside the shop)' : ''}: ${row.reason}`.slice(
+      0,
+      1000,
+    ),
   });
   if (manual) {
     await refundProcessed(tx, deps, payment, row);
@@ -195,7 +236,12 @@ async function refundUnderLock(
  * its restock (a staff refund with `restock`, unless the order was cancelled: cancelling put
  * back every unit not restocked before) and the analytics, under the order's row lock.
  */
-export async function refundProcessed(tx: Tx, deps: PaymentsDeps, payment: repo.PaymentRow, refund: repo.RefundRow): Promise<void> {
+export async function refundProcessed(
+  tx: Tx,
+  deps: PaymentsDeps,
+  payment: repo.PaymentRow,
+  refund: repo.RefundRow,
+): Promise<void> {
   const refundedPaise = await repo.processedRefundPaise(tx, payment.id);
   const full = refundedPaise >= toPaise(payment.amount);
   const status = full ? 'refunded' : 'partially_refunded';
@@ -204,12 +250,19 @@ export async function refundProcessed(tx: Tx, deps: PaymentsDeps, payment: repo.
     refundedAmount: fromPaise(refundedPaise),
     ...(full && refund.razorpayRefundId ? { razorpayRefundId: refund.razorpayRefundId } : {}),
   });
-  await recordEvent(tx, 'order.refunded', { order_id: payment.orderId, refund_id: refund.id, amount: formatMoney(refund.amount) });
+  await recordEvent(tx, 'order.refunded', {
+    order_id: payment.orderId,
+    refund_id: refund.id,
+    amount: formatMoney(refund.amount),
+  });
   // A second capture's refund gives back the extra money; the order stays paid by the other payment.
   if (payment.secondCapture) return;
   const order = (await orders.lockOrderRow(tx, payment.orderId))!;
   const paise = toPaise(refund.amount);
-  const restock = refund.restock && order.status !== 'cancelled' ? await repo.refundStockLines(tx, refund.id) : [];
+  const restock =
+    refund.restock && order.status !== 'cancelled'
+      ? await repo.refundStockLines(tx, refund.id)
+      : [];
   await orders.applyRefund(tx, deps.orders, order, {
     paymentStatus: status,
     paise,
