@@ -75,6 +75,9 @@ async function paidOrder() {
   };
 }
 
+/** A job retried by pg-boss waits its backoff (5–10 s) on top of the usual wait (a loaded machine). */
+const SETTLE_WAIT_MS = JOB_WAIT_MS + 15_000;
+
 const settled = (orderId: number, refundId: number, status = 'processed') =>
   waitForOrder(
     ctx,
@@ -82,7 +85,7 @@ const settled = (orderId: number, refundId: number, status = 'processed') =>
     orderId,
     (o) => o.refunds.some((r) => r.id === refundId && r.status === status),
     `refund ${refundId} ${status}`,
-    JOB_WAIT_MS,
+    SETTLE_WAIT_MS,
   );
 
 async function dashboard() {
@@ -111,7 +114,7 @@ describe('the paid share of items', () => {
   });
 });
 
-describe('POST /api/orders/{id}/refunds/', () => {
+describe('POST /api/orders/{id}/refunds/', { timeout: 4 * SETTLE_WAIT_MS }, () => {
   it('refunds one unit of three with restock: pending, then processed by the job; stock back once; revenue net drops by it', async () => {
     const { order, payment, itemId, captured } = await paidOrder();
     const before = await dashboard();
@@ -441,50 +444,54 @@ describe('POST /api/orders/{id}/refunds/', () => {
   });
 });
 
-describe.runIf(onPostgres())('parallel refunds (PostgreSQL, parallel connections)', () => {
-  it('10 refunds of 1 unit of a line of 3: exactly 3 succeed, the others 409; never more than captured', async () => {
-    const { order, payment, itemId, captured } = await paidOrder();
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        refund(order.id, { items: [{ item_id: itemId, quantity: 1 }], reason: `Race ${i}` }),
-      ),
-    );
-    const codes = results.map((r) => r.statusCode);
-    expect(codes.filter((c) => c === 201)).toHaveLength(3);
-    for (const r of results.filter((x) => x.statusCode !== 201))
-      expectProblem(r, 409, 'refund_exceeds_quantity');
-    const amounts = results
-      .filter((r) => r.statusCode === 201)
-      .map((r) => paise(r.json<Refund>().amount));
-    expect(amounts.reduce((a, b) => a + b, 0)).toBe(99_999);
-    const done = await waitForOrder(
-      ctx,
-      admin,
-      order.id,
-      (o) => o.refunds.length === 3 && o.refunds.every((r) => r.status === 'processed'),
-      'three refunds processed',
-      JOB_WAIT_MS,
-    );
-    expect(fake.payments.get(payment.id)!.amount_refunded).toBe(99_999);
-    expect(99_999).toBeLessThanOrEqual(captured);
-    expect(done.refunds).toHaveLength(3);
-    const [row] = await queryRows<{ n: number }>(
-      ctx.database.db,
-      sql`select count(*)::int as n from refunds r join payments p on p.id = r.payment_id where p.order_id = ${order.id}`,
-    );
-    expect(row!.n).toBe(3);
-  });
+describe.runIf(onPostgres())(
+  'parallel refunds (PostgreSQL, parallel connections)',
+  { timeout: 2 * SETTLE_WAIT_MS },
+  () => {
+    it('10 refunds of 1 unit of a line of 3: exactly 3 succeed, the others 409; never more than captured', async () => {
+      const { order, payment, itemId, captured } = await paidOrder();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          refund(order.id, { items: [{ item_id: itemId, quantity: 1 }], reason: `Race ${i}` }),
+        ),
+      );
+      const codes = results.map((r) => r.statusCode);
+      expect(codes.filter((c) => c === 201)).toHaveLength(3);
+      for (const r of results.filter((x) => x.statusCode !== 201))
+        expectProblem(r, 409, 'refund_exceeds_quantity');
+      const amounts = results
+        .filter((r) => r.statusCode === 201)
+        .map((r) => paise(r.json<Refund>().amount));
+      expect(amounts.reduce((a, b) => a + b, 0)).toBe(99_999);
+      const done = await waitForOrder(
+        ctx,
+        admin,
+        order.id,
+        (o) => o.refunds.length === 3 && o.refunds.every((r) => r.status === 'processed'),
+        'three refunds processed',
+        SETTLE_WAIT_MS,
+      );
+      expect(fake.payments.get(payment.id)!.amount_refunded).toBe(99_999);
+      expect(99_999).toBeLessThanOrEqual(captured);
+      expect(done.refunds).toHaveLength(3);
+      const [row] = await queryRows<{ n: number }>(
+        ctx.database.db,
+        sql`select count(*)::int as n from refunds r join payments p on p.id = r.payment_id where p.order_id = ${order.id}`,
+      );
+      expect(row!.n).toBe(3);
+    });
 
-  it('parallel refunds by amount never exceed the captured amount', async () => {
-    const { order, captured } = await paidOrder();
-    const each = Math.floor(captured / 4);
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        refund(order.id, { amount: (each / 100).toFixed(2), reason: `Amount race ${i}` }),
-      ),
-    );
-    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(4);
-    for (const r of results.filter((x) => x.statusCode !== 201))
-      expectProblem(r, 409, 'refund_exceeds_payment');
-  });
-});
+    it('parallel refunds by amount never exceed the captured amount', async () => {
+      const { order, captured } = await paidOrder();
+      const each = Math.floor(captured / 4);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          refund(order.id, { amount: (each / 100).toFixed(2), reason: `Amount race ${i}` }),
+        ),
+      );
+      expect(results.filter((r) => r.statusCode === 201)).toHaveLength(4);
+      for (const r of results.filter((x) => x.statusCode !== 201))
+        expectProblem(r, 409, 'refund_exceeds_payment');
+    });
+  },
+);
