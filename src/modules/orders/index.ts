@@ -15,8 +15,6 @@ export {
   orderCountsByUser,
   type OrdersDeps,
   recentOrders,
-  type RefundApplied,
-  setPaymentStatus,
 } from './service.js';
 export type { OrderRow } from './repository.js';
 export { insertHistory, itemsOf as itemsOfOrder } from './repository.js';

@@ -29,7 +29,7 @@ type HistoryRow = Awaited<ReturnType<typeof repo.historyOf>>[number];
 type RefundRow = Awaited<ReturnType<typeof repo.refundsOf>>[number];
 
 /** A refund as the order detail (and the refund route) shows it. */
-export function refundView(r: Omit<RefundRow, 'error'>): OrderDetailView['refunds'][number] {
+function refundView(r: Omit<RefundRow, 'error'>): OrderDetailView['refunds'][number] {
   return {
     id: r.id,
     amount: formatMoney(r.amount),
