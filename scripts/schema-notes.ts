@@ -170,12 +170,26 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
     },
   },
   refunds: {
-    about: `Refunds of a payment as Razorpay reports them (the refund job's answer and the
+    about: `Refunds of a payment: Razorpay's as it reports them (the refund job's answer and the
       refund.processed / refund.failed webhooks), one row per Razorpay refund id, so a refund seen
-      twice counts once. The payment's \`refunded_amount\` is the sum of the processed ones.`,
+      twice counts once; and staff refunds (\`POST /api/orders/{id}/refunds/\`, \`requested_by\` set),
+      a row first (pending, no Razorpay id) written with the checks under the order's lock, then
+      asked of Razorpay by the refund job with the row id in its notes (a manual payment's is
+      processed at once). The payment's \`refunded_amount\` is the sum of the processed ones;
+      pending and processed ones together never exceed the payment.`,
     indexes: {
-      refunds_razorpay_refund_uq: 'one row per Razorpay refund (`ON CONFLICT`)',
-      refunds_payment_idx: "summing a payment's processed refunds",
+      refunds_razorpay_refund_uq: 'one row per Razorpay refund (`ON CONFLICT`); several null (not asked yet, or manual)',
+      refunds_payment_idx: "summing a payment's pending and processed refunds",
+      refunds_pending_requested_idx: 'the refund sweep: staff refunds still pending',
+    },
+  },
+  refund_items: {
+    about: `The order lines a staff refund is for: units and their paid share (\`amount\`, part of
+      the refund's amount). Units of pending and processed refunds never exceed the line's; a
+      processed refund with \`restock\` put them back in stock (cancelling the order restores the rest).`,
+    indexes: {
+      refund_items_refund_item_uq: 'a line once per refund',
+      refund_items_order_item_idx: "a line's refunded units (the limit check, the cancellation's restore)",
     },
   },
   webhook_events: {

@@ -36,7 +36,7 @@ import { mediaFiles, mediaRoutes, openMediaStorage, removeMediaOnProductDelete }
 import { emailAdminRoutes } from './modules/notifications/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { orderRoutes } from './modules/orders/index.js';
-import { paymentRoutes } from './modules/payments/index.js';
+import { orderRefundRoutes, paymentRoutes } from './modules/payments/index.js';
 import { pricingAdminRoutes } from './modules/pricing/index.js';
 import { shippingMethodRoutes } from './modules/pricing/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
@@ -200,6 +200,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(cartRoutes, { prefix: '/api/cart', database });
   await app.register(orderRoutes, { prefix: '/api/orders', deps: services.orders });
   await app.register(paymentRoutes, { prefix: '/api/payments', deps: services.payments });
+  await app.register(orderRefundRoutes, { prefix: '/api/orders', deps: services.payments });
   await app.register(analyticsRoutes, { database, config });
   await app.register(adminRoutes, { prefix: '/api/admin', database, payments: services.payments });
   await app.register(emailAdminRoutes, { prefix: '/api/admin/emails', database });

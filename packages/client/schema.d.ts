@@ -838,6 +838,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/orders/{id}/refunds/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Refund an order: some items, an amount, or both
+     * @description Staff. A paid, processing, shipped or delivered order. `items` refund units of order lines; the amount defaults to their paid share: (price × quantity − discount) × units ÷ quantity, rounded down, the units that complete a line taking the rounding (all of a line refunds exactly price × quantity − discount). Refunds pending or processed never exceed the captured payment (409 `refund_exceeds_payment`) nor a line’s units (409 `refund_exceeds_quantity`), checked under the order’s lock. A Razorpay payment is refunded by a job (the refund is `pending` until Razorpay settles it); a manual payment’s refund is `processed` at once (the money is given back outside the shop). `restock` puts the units back in stock when the refund is processed. `Idempotency-Key` is honoured.
+     */
+    post: operations['postApiOrdersIdRefunds'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orders/{id}/update_status/': {
     parameters: {
       query?: never;
@@ -1565,6 +1585,11 @@ export interface components {
         name: string;
         stock: number;
       }[];
+      /**
+       * @description total_revenue − total_refunded.
+       * @example 1499.00
+       */
+      net_revenue: string;
       orders_by_status: {
         count: number;
         /** @enum {unknown} */
@@ -1595,6 +1620,11 @@ export interface components {
       total_categories: number;
       total_orders: number;
       total_products: number;
+      /**
+       * @description Processed refunds of orders counted in total_revenue (paid, not refunded in full).
+       * @example 1499.00
+       */
+      total_refunded: string;
       /** @example 1499.00 */
       total_revenue: string;
     };
@@ -1740,6 +1770,8 @@ export interface components {
       /** @enum {unknown} */
       payment_status: 'pending' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
       promotion_code: string | null;
+      /** @description Every refund of the order’s payment, oldest first. */
+      refunds: components['schemas']['OrderRefund'][];
       shipping_address: string;
       shipping_method: components['schemas']['OrderShippingMethod'] | null;
       /** @example 1499.00 */
@@ -1839,6 +1871,35 @@ export interface components {
       /** Format: uri */
       previous: string | null;
       results: components['schemas']['OrderListItem'][];
+    };
+    OrderRefund: {
+      /** @example 1499.00 */
+      amount: string;
+      /** Format: date-time */
+      created_at: string;
+      id: number;
+      /** @description The lines refunded; [] for a refund by amount. */
+      items: components['schemas']['OrderRefundItem'][];
+      /** @description Null until Razorpay has answered, and for manual payments. */
+      razorpay_refund_id: string | null;
+      /** @description Staff’s reason; null for the refund of a cancelled order. */
+      reason: string | null;
+      /** @description The refunded units go back to stock when the refund is processed. */
+      restock: boolean;
+      /**
+       * @description `pending` until Razorpay settles it, then `processed` or `failed` (a failed refund takes nothing).
+       * @enum {unknown}
+       */
+      status: 'pending' | 'processed' | 'failed';
+    };
+    OrderRefundItem: {
+      /**
+       * @description The paid share of these units (after the line’s discount).
+       * @example 1499.00
+       */
+      amount: string;
+      item_id: number;
+      quantity: number;
     };
     /** @description Its id while the method exists, and its name then; its price is shipping_total. */
     OrderShippingMethod: {
@@ -1947,6 +2008,8 @@ export interface components {
         | 'not_found'
         | 'route_not_found'
         | 'conflict'
+        | 'refund_exceeds_payment'
+        | 'refund_exceeds_quantity'
         | 'idempotency_conflict'
         | 'request_timeout'
         | 'payload_too_large'
@@ -2219,6 +2282,18 @@ export interface components {
     };
     RefreshBody: {
       refresh: string;
+    };
+    RefundCreate: {
+      /** @description Decimal with at most two places, as a string or a number. Default: the items’ paid share. With items, at most their share. */
+      amount?: string | number;
+      /** @description Order lines (`items[].id` of the order) and how many of their units. */
+      items?: {
+        item_id: number;
+        quantity: number;
+      }[];
+      reason: string;
+      /** @description Put the items’ units back in stock once the refund is processed (default false). */
+      restock?: boolean;
     };
     RegisterBody: {
       /** Format: email */
@@ -2951,7 +3026,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3312,7 +3387,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4007,7 +4082,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4076,7 +4151,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4160,7 +4235,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4397,7 +4472,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4468,7 +4543,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6725,7 +6800,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6984,7 +7059,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -7099,7 +7174,97 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiOrdersIdRefunds: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes the request safe to retry: the same key within 24 h answers the first response.
+         * @example 5d2c1f0e-7b1a-4a53-9c1e-2f6b3f1a9e77
+         */
+        'idempotency-key'?: string;
+      };
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RefundCreate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderRefund'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -7183,7 +7348,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -7249,7 +7414,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -7473,7 +7638,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -7551,7 +7716,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -7985,7 +8150,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -8382,7 +8547,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -8735,7 +8900,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      /** @description Problem; `code` is one of `conflict`, `refund_exceeds_payment`, `refund_exceeds_quantity`, `idempotency_conflict` */
       409: {
         headers: {
           [name: string]: unknown;

@@ -6,6 +6,11 @@ import { OrderListItem } from './orders.js';
 export const Dashboard = Type.Object(
   {
     total_revenue: Money,
+    total_refunded: {
+      ...Money,
+      description: 'Processed refunds of orders counted in total_revenue (paid, not refunded in full).',
+    },
+    net_revenue: { ...Money, description: 'total_revenue − total_refunded.' },
     total_orders: Type.Integer(),
     average_order_value: Money,
     orders_by_status: Type.Array(Type.Object({ status: Type.Enum([...ORDER_STATUSES]), count: Type.Integer() })),

@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   not_found: [404, 'No such object, or it is not yours.'],
   route_not_found: [404, 'No route matches this method and path.'],
   conflict: [409, 'The object is in a state that does not allow this.'],
+  refund_exceeds_payment: [409, 'The refund would take back more than what remains of the captured payment.'],
+  refund_exceeds_quantity: [409, 'The refund asks for more units of an order line than remain unrefunded.'],
   idempotency_conflict: [409, 'The Idempotency-Key was used before with a different body, or that request is still running.'],
   request_timeout: [408, 'The request was not received in time.'],
   payload_too_large: [413, 'The body is larger than 1 MiB, or an uploaded file larger than MEDIA_MAX_BYTES (10 MiB by default).'],

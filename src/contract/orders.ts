@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { MANUAL_PAYMENT_METHODS, ORDER_STATUSES, PAYMENT_STATUSES } from './enums.js';
+import { MANUAL_PAYMENT_METHODS, ORDER_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES } from './enums.js';
 import { Id, Money, Nullable, Page, PageQuery, param, ref, Timestamp } from './common.js';
 
 const Status = Type.Enum([...ORDER_STATUSES]);
@@ -89,6 +89,55 @@ export const OrderShippingMethod = Type.Object(
   { $id: 'OrderShippingMethod', description: 'Its id while the method exists, and its name then; its price is shipping_total.' },
 );
 
+/** @public A refund's line (a named component, nested in OrderRefund). */
+export const OrderRefundItem = Type.Object(
+  {
+    item_id: Id,
+    quantity: Type.Integer({ minimum: 1 }),
+    amount: { ...Money, description: 'The paid share of these units (after the line’s discount).' },
+  },
+  { $id: 'OrderRefundItem' },
+);
+
+/** @public Money given back for an order (a named component, nested in OrderDetail). */
+export const OrderRefund = Type.Object(
+  {
+    id: Id,
+    amount: Money,
+    status: Type.Enum([...REFUND_STATUSES], {
+      description: '`pending` until Razorpay settles it, then `processed` or `failed` (a failed refund takes nothing).',
+    }),
+    items: Type.Array(ref(OrderRefundItem), { description: 'The lines refunded; [] for a refund by amount.' }),
+    razorpay_refund_id: Nullable(Type.String({ description: 'Null until Razorpay has answered, and for manual payments.' })),
+    reason: Nullable(Type.String({ description: 'Staff’s reason; null for the refund of a cancelled order.' })),
+    restock: Type.Boolean({ description: 'The refunded units go back to stock when the refund is processed.' }),
+    created_at: Timestamp,
+  },
+  { $id: 'OrderRefund' },
+);
+
+export const RefundCreate = Type.Object(
+  {
+    items: Type.Optional(
+      Type.Array(
+        Type.Object({ item_id: Id, quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }, { additionalProperties: false }),
+        { minItems: 1, maxItems: 100, description: 'Order lines (`items[].id` of the order) and how many of their units.' },
+      ),
+    ),
+    amount: Type.Optional(
+      Type.Union([Type.String(), Type.Number()], {
+        description:
+          'Decimal with at most two places, as a string or a number. Default: the items’ paid share. With items, ' +
+          'at most their share.',
+        'x-allowed': 'A valid number is required.',
+      }),
+    ),
+    reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }),
+    restock: Type.Optional(Type.Boolean({ description: 'Put the items’ units back in stock once the refund is processed (default false).' })),
+  },
+  { $id: 'RefundCreate', additionalProperties: false },
+);
+
 export const OrderDetail = Type.Object(
   {
     id: Id,
@@ -110,6 +159,7 @@ export const OrderDetail = Type.Object(
     tracking_url: Nullable(Type.String({ description: 'An http(s) link to follow the parcel, else null.' })),
     items: Type.Array(ref(OrderItem)),
     status_history: Type.Array(ref(OrderStatusChange)),
+    refunds: Type.Array(ref(OrderRefund), { description: 'Every refund of the order’s payment, oldest first.' }),
     allowed_transitions: Type.Array(Status, {
       description:
         'The statuses the caller may move the order to now (none when it may not change): for staff, ' +
@@ -247,6 +297,9 @@ export const orderSchemas = [
   OrderStatusChange,
   TaxBreakdown,
   OrderShippingMethod,
+  OrderRefundItem,
+  OrderRefund,
+  RefundCreate,
   OrderDetail,
   ShippingAddressInput,
   OrderCreate,

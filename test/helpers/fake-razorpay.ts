@@ -29,6 +29,8 @@ export interface FakePayment {
   order_id: string;
   method: string;
   amount_refunded: number;
+  /** null, `partial` (some of it refunded) or `full`. */
+  refund_status?: 'partial' | 'full' | null;
   error_description: string | null;
   created_at: number;
 }
@@ -39,6 +41,7 @@ export interface FakeRefund {
   currency: string;
   payment_id: string;
   status: 'pending' | 'processed' | 'failed';
+  receipt?: string | null;
   notes: Record<string, string>;
   created_at: number;
 }
@@ -135,6 +138,7 @@ export class FakeRazorpay {
       order_id: orderId,
       method: 'upi',
       amount_refunded: 0,
+      refund_status: null,
       error_description: null,
       created_at: now(),
     };
@@ -157,6 +161,7 @@ export class FakeRazorpay {
       order_id: orderId,
       method: 'card',
       amount_refunded: 0,
+      refund_status: null,
       error_description: 'Your payment has been declined by the bank.',
       created_at: now(),
     };
@@ -180,6 +185,7 @@ export class FakeRazorpay {
       currency: payment.currency,
       payment_id: paymentId,
       status,
+      receipt: null,
       notes,
       created_at: now(),
     };
@@ -197,12 +203,14 @@ export class FakeRazorpay {
       const payment = this.payments.get(refund.payment_id)!;
       payment.amount_refunded -= refund.amount;
       payment.status = 'captured';
+      payment.refund_status = payment.amount_refunded ? 'partial' : null;
     }
     return refund;
   }
 
   private takeRefund(payment: FakePayment, amount: number) {
     payment.amount_refunded += amount;
+    payment.refund_status = payment.amount_refunded === payment.amount ? 'full' : 'partial';
     if (payment.amount_refunded === payment.amount) payment.status = 'refunded';
   }
 
@@ -329,7 +337,11 @@ export class FakeRazorpay {
     if (payment.status !== 'captured' && payment.status !== 'refunded') {
       return send(res, 400, error('BAD_REQUEST_ERROR', 'The payment has not been captured'));
     }
+    // A partial refund gives `amount` (paise) of the payment back; without it, all that is left.
     const amount = typeof body.amount === 'number' ? body.amount : payment.amount - payment.amount_refunded;
+    if (!Number.isInteger(amount) || amount < 1) {
+      return send(res, 400, error('BAD_REQUEST_ERROR', 'The amount must be a positive integer in paise', 'amount'));
+    }
     if (amount + payment.amount_refunded > payment.amount) {
       return send(res, 400, error('BAD_REQUEST_ERROR', 'The total refund amount is greater than the refund payment amount'));
     }
@@ -340,6 +352,7 @@ export class FakeRazorpay {
       currency: payment.currency,
       payment_id: paymentId,
       status: this.refundStatus,
+      receipt: typeof body.receipt === 'string' ? body.receipt : null,
       notes: (body.notes as Record<string, string>) ?? {},
       created_at: now(),
     };

@@ -48,4 +48,18 @@ export async function expectCountersMatchOrders(database: Database): Promise<voi
         where payment_status in ('success', 'partially_refunded')`,
   );
   expect(buckets, 'sales_buckets').toEqual(paid);
+  // `refunded`: the processed refunds of the paying payment of orders still counted as paid.
+  const refunded = await rows(
+    database,
+    sql`select (select coalesce(sum(refunded), 0) from order_counters where key = 'paid')::numeric(16, 2)::text as counters,
+               (select coalesce(sum(refunded), 0) from sales_buckets)::numeric(16, 2)::text as buckets`,
+  );
+  const refundedFromOrders = await rows(
+    database,
+    sql`select coalesce(sum(r.amount), 0)::numeric(16, 2)::text as total from refunds r
+        join payments p on p.id = r.payment_id join orders o on o.id = p.order_id
+        where r.status = 'processed' and not p.second_capture and o.payment_status in ('success', 'partially_refunded')`,
+  );
+  const total = refundedFromOrders[0]!.total;
+  expect(refunded[0], 'refunded').toEqual({ counters: total, buckets: total });
 }

@@ -12,7 +12,7 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
-import { orders } from './orders.js';
+import { orderItems, orders } from './orders.js';
 import { createdAt, id, money, updatedAt } from './columns.js';
 
 import {
@@ -89,8 +89,12 @@ export const payments = pgTable(
 );
 
 /**
- * Refunds of a payment as Razorpay reports them (the refund job's answer, refund.*
- * webhooks), one row per Razorpay refund id, so that a refund seen twice counts once.
+ * Refunds of a payment, one row per refund. Razorpay's (the refund job's answer, refund.*
+ * webhooks) carry their Razorpay id, unique, so that a refund seen twice counts once. A
+ * refund staff ask for (`POST /api/orders/{id}/refunds/`, `requested_by_id` set) is a row
+ * first, pending without a Razorpay id until the refund job has asked Razorpay for it (the
+ * row id goes in the request's notes, so a lost answer is found again); a manual payment's
+ * refund is processed at once and never has one.
  */
 export const refunds = pgTable(
   'refunds',
@@ -99,18 +103,50 @@ export const refunds = pgTable(
     paymentId: integer('payment_id')
       .notNull()
       .references(() => payments.id, { onDelete: 'restrict' }),
-    razorpayRefundId: varchar('razorpay_refund_id', { length: 64 }).notNull(),
+    razorpayRefundId: varchar('razorpay_refund_id', { length: 64 }),
     amount: money('amount').notNull(),
     status: varchar('status', { length: 20 }).$type<RefundStatus>().notNull(),
     error: text('error'),
+    // Staff refunds: why, whether the refunded quantities go back to stock (when processed), who asked.
+    reason: varchar('reason', { length: 500 }),
+    restock: boolean('restock').notNull().default(false),
+    requestedById: integer('requested_by_id').references(() => users.id, { onDelete: 'set null' }),
+    requestedBy: varchar('requested_by', { length: 150 }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('refunds_razorpay_refund_uq').on(t.razorpayRefundId),
     index('refunds_payment_idx').on(t.paymentId),
+    // The refund sweep: staff refunds still pending.
+    index('refunds_pending_requested_idx')
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'pending' and ${t.requestedBy} is not null`),
     check('refunds_status_chk', sql`${t.status} in (${inList(REFUND_STATUSES)})`),
     check('refunds_amount_positive_chk', sql`${t.amount} > 0`),
+  ],
+);
+
+/** The order lines a staff refund gives money back for, and how many of each unit. */
+export const refundItems = pgTable(
+  'refund_items',
+  {
+    id: id(),
+    refundId: integer('refund_id')
+      .notNull()
+      .references(() => refunds.id, { onDelete: 'cascade' }),
+    orderItemId: integer('order_item_id')
+      .notNull()
+      .references(() => orderItems.id, { onDelete: 'restrict' }),
+    quantity: integer('quantity').notNull(),
+    // The line's paid share for these units (part of the refund's amount).
+    amount: money('amount').notNull(),
+  },
+  (t) => [
+    uniqueIndex('refund_items_refund_item_uq').on(t.refundId, t.orderItemId),
+    index('refund_items_order_item_idx').on(t.orderItemId),
+    check('refund_items_quantity_chk', sql`${t.quantity} > 0`),
+    check('refund_items_amount_chk', sql`${t.amount} >= 0`),
   ],
 );
 

@@ -57,6 +57,7 @@ export async function dashboard(database: Database, lowStockThreshold: number) {
         key: orderCounters.key,
         orders: sql<number>`sum(${orderCounters.orders})::int`,
         revenue: sql<string>`sum(${orderCounters.revenue})::text`,
+        refunded: sql<string>`sum(${orderCounters.refunded})::text`,
       })
       .from(orderCounters)
       .groupBy(orderCounters.key),
@@ -85,8 +86,11 @@ export async function dashboard(database: Database, lowStockThreshold: number) {
   const revenuePaise = paid ? toPaise(paid.revenue) : 0;
   const paidCount = paid?.orders ?? 0;
   const byStatus = ORDER_STATUSES.map((status) => ({ status, count: byKey.get(`status:${status}`)?.orders ?? 0 }));
+  const refundedPaise = paid ? toPaise(paid.refunded) : 0;
   return {
     total_revenue: fromPaise(revenuePaise),
+    total_refunded: fromPaise(refundedPaise),
+    net_revenue: fromPaise(revenuePaise - refundedPaise),
     total_orders: byStatus.reduce((n, s) => n + s.count, 0),
     average_order_value: average(revenuePaise, paidCount),
     orders_by_status: byStatus,

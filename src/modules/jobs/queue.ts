@@ -9,8 +9,8 @@ import { runOnConnection } from '../../db/sql.js';
 export interface JobPayloads {
   'order-expire': { orderId: number };
   'orders-expire-overdue': Record<string, never>;
-  // A cancelled paid order's checkout payment, or one payment (a second capture).
-  'payment-refund': { orderId: number } | { paymentId: number };
+  // A cancelled paid order's checkout payment, one payment (a second capture), or a staff refund.
+  'payment-refund': { orderId: number } | { paymentId: number } | { refundId: number };
   'payments-refund-sweep': Record<string, never>;
   'carts-sweep-idle': Record<string, never>;
   housekeeping: Record<string, never>;

@@ -4,6 +4,7 @@
  */
 export { orderRoutes } from './routes.js';
 export {
+  applyRefund,
   applyTransition,
   type ChangedBy,
   expireOrders,
@@ -14,7 +15,8 @@ export {
   orderCountsByUser,
   type OrdersDeps,
   recentOrders,
-  setPaymentStatus,
 } from './service.js';
 export type { OrderRow } from './repository.js';
+export { insertHistory, itemsOf as itemsOfOrder } from './repository.js';
+export { orderRefunds } from './views.js';
 export { rebuildStats } from './stats.js';

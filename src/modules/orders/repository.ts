@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { namedStatement } from '../../db/sql.js';
-import { orderItems, orders, orderStatusHistory, users } from '../../db/schema/index.js';
+import { orderItems, orders, orderStatusHistory, payments, refundItems, refunds, users } from '../../db/schema/index.js';
 import type { OrderStatus, PaymentStatus } from './order-state.js';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -71,18 +71,50 @@ export function historyOf(ex: Executor, orderId: number) {
     .orderBy(asc(orderStatusHistory.id));
 }
 
-/** Quantities per variant of an order, by product and variant id (for restoring stock). */
-export function quantitiesOf(ex: Executor, orderId: number) {
-  return ex
+/**
+ * Quantities per variant of an order, by product and variant id (for restoring stock on
+ * cancellation): less the units processed refunds with `restock` put back already.
+ */
+export async function quantitiesOf(ex: Executor, orderId: number) {
+  const restocked = sql`coalesce((select sum(ri.quantity) from ${refundItems} ri join ${refunds} r on r.id = ri.refund_id
+    where ri.order_item_id = ${orderItems.id} and r.restock and r.status = 'processed'), 0)`;
+  const rows = await ex
     .select({
       productId: orderItems.productId,
       variantId: orderItems.variantId,
-      quantity: sql<number>`sum(${orderItems.quantity})::int`,
+      quantity: sql<number>`sum(${orderItems.quantity} - ${restocked})::int`,
     })
     .from(orderItems)
     .where(eq(orderItems.orderId, orderId))
     .groupBy(orderItems.productId, orderItems.variantId)
     .orderBy(asc(orderItems.productId), asc(orderItems.variantId));
+  return rows.filter((r) => r.quantity > 0);
+}
+
+/** The refunds of an order's payments (not a second capture's), oldest first, with their lines. */
+export async function refundsOf(ex: Executor, orderId: number) {
+  const rows = await ex
+    .select({
+      id: refunds.id,
+      amount: refunds.amount,
+      status: refunds.status,
+      razorpayRefundId: refunds.razorpayRefundId,
+      reason: refunds.reason,
+      restock: refunds.restock,
+      error: refunds.error,
+      createdAt: refunds.createdAt,
+    })
+    .from(refunds)
+    .innerJoin(payments, eq(payments.id, refunds.paymentId))
+    .where(and(eq(payments.orderId, orderId), eq(payments.secondCapture, false)))
+    .orderBy(asc(refunds.id));
+  if (!rows.length) return [];
+  const lines = await ex
+    .select({ refundId: refundItems.refundId, itemId: refundItems.orderItemId, quantity: refundItems.quantity, amount: refundItems.amount })
+    .from(refundItems)
+    .where(inArray(refundItems.refundId, rows.map((r) => r.id)))
+    .orderBy(asc(refundItems.orderItemId));
+  return rows.map((r) => ({ ...r, items: lines.filter((l) => l.refundId === r.id) }));
 }
 
 export interface OrderListFilter {

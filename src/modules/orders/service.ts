@@ -29,6 +29,7 @@ import {
 } from './order-state.js';
 import { insertJobRows, type JobQueue } from '../jobs/index.js';
 import { recordEvent, recordEvents } from '../events/index.js';
+import type { StockLine } from '../catalog/index.js';
 import { applyOrderEffects } from './effects.js';
 import * as repo from './repository.js';
 import * as stats from './stats.js';
@@ -318,6 +319,7 @@ async function replayedDetail(tx: Tx, stored: unknown, actor: Actor): Promise<Or
     carrier: body.carrier ?? null,
     tracking_url: body.tracking_url ?? null,
     items,
+    refunds: body.refunds ?? [],
     allowed_transitions: body.allowed_transitions ?? [...allowedTransitions(body.status, actor.isStaff)],
   };
 }
@@ -701,6 +703,35 @@ export async function findOwnOrder(deps: OrdersDeps, actor: Actor, id: number): 
 /** Locks an order row in the caller's transaction (payments apply their outcome under it). */
 export function lockOrderRow(tx: Tx, id: number): Promise<repo.OrderRow | undefined> {
   return repo.lockOrder(tx, id);
+}
+
+/** A processed refund as the order sees it (payments settles it under the order's row lock). */
+export interface RefundApplied {
+  /** The order's payment status now: some of its money given back, or all. */
+  paymentStatus: 'refunded' | 'partially_refunded';
+  paise: number;
+  /** What the order's processed refunds came to before this one. */
+  refundedBeforePaise: number;
+  /** Units going back to stock (a refund with `restock`), or none. */
+  restock: StockLine[];
+}
+
+/**
+ * Applies a processed refund to an order locked by the caller: its payment status, then the
+ * restock and the analytics (`refunded` grows by the refund while the order counts as paid),
+ * in the lock order. The caller writes nothing after it.
+ */
+export async function applyRefund(tx: Tx, deps: OrdersDeps, order: repo.OrderRow, refund: RefundApplied): Promise<void> {
+  if (order.paymentStatus !== refund.paymentStatus) await repo.setStatus(tx, order.id, order.status, refund.paymentStatus);
+  await applyOrderEffects(
+    tx,
+    {
+      stock: refund.restock.length ? { restore: refund.restock } : undefined,
+      counters: stats.refund(stats.noDeltas(), order, refund.paymentStatus, refund.paise, refund.refundedBeforePaise),
+      logContext: { orderId: order.id },
+    },
+    deps.log,
+  );
 }
 
 /**

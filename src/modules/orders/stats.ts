@@ -29,10 +29,34 @@ export interface CounterDeltas {
   counters: Map<string, { orders: number; revenuePaise: number }>;
   /** An order whose paid-ness changed: its lines move product_sales, its total a sales bucket. */
   sales: { orderId: number; createdAt: Date; sign: 1 | -1; totalPaise: number }[];
+  /** Changes in the refunded money of paid orders (the `refunded` columns), by order time. */
+  refunds: { createdAt: Date; paise: number }[];
 }
 
 export function noDeltas(): CounterDeltas {
-  return { counters: new Map(), sales: [] };
+  return { counters: new Map(), sales: [], refunds: [] };
+}
+
+/**
+ * A refund of `paise` processed for an order (`paymentStatus` is its payment status now,
+ * `refundedBeforePaise` what its processed refunds came to before). The `refunded` totals
+ * hold the refunds of orders that count in revenue, so that net revenue is revenue −
+ * refunded: a partial refund adds its amount; the refund that completes it takes the order
+ * out of revenue (`change()`) and its earlier refunds out of `refunded`.
+ */
+export function refund(
+  deltas: CounterDeltas,
+  order: OrderFacts,
+  paymentStatus: string,
+  paise: number,
+  refundedBeforePaise: number,
+): CounterDeltas {
+  change(deltas, order, order.status, paymentStatus);
+  const wasPaid = countsAsPaid(order.paymentStatus);
+  const isPaid = countsAsPaid(paymentStatus);
+  const delta = isPaid ? (wasPaid ? paise : 0) : wasPaid ? -refundedBeforePaise : 0;
+  if (delta) deltas.refunds.push({ createdAt: order.createdAt, paise: delta });
+  return deltas;
 }
 
 function add(deltas: CounterDeltas, key: string, orders: number, revenuePaise = 0) {
@@ -91,15 +115,43 @@ export function statusChanges(deltas: CounterDeltas, fromStatuses: string[], to:
  */
 export async function writeCounters(ex: Executor, deltas: CounterDeltas): Promise<void> {
   if (deltas.sales.length) await writeSales(ex, deltas.sales);
+  if (deltas.refunds.length) await writeRefundBuckets(ex, deltas.refunds);
   const rows = [...deltas.counters].filter(([, d]) => d.orders !== 0 || d.revenuePaise !== 0);
-  if (!rows.length) return;
+  const refundedPaise = deltas.refunds.reduce((sum, r) => sum + r.paise, 0);
+  if (!rows.length && !refundedPaise) return;
   rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  await counterBump(ex, [
-    rows.map(([key]) => key),
-    rows.map(([, d]) => d.orders),
-    rows.map(([, d]) => fromPaise(d.revenuePaise)),
-    randomInt(SHARDS),
-  ]);
+  const shard = randomInt(SHARDS);
+  if (rows.length) {
+    await counterBump(ex, [rows.map(([key]) => key), rows.map(([, d]) => d.orders), rows.map(([, d]) => fromPaise(d.revenuePaise)), shard]);
+  }
+  // The `paid` row of the same shard (locked already when the bump above wrote it).
+  if (refundedPaise) await refundedBump(ex, [fromPaise(refundedPaise), shard]);
+}
+
+const refundedBump = namedStatement(
+  'order_counters_refunded_bump',
+  `insert into order_counters (key, shard, orders, revenue, refunded) values ('paid', $2, 0, 0, $1::numeric)
+   on conflict (key, shard) do update set refunded = order_counters.refunded + excluded.refunded`,
+);
+
+/** Adds refund deltas to the sales buckets of their orders' times (bucket order, one shard). */
+async function writeRefundBuckets(ex: Executor, refunds: CounterDeltas['refunds']) {
+  const buckets = new Map<number, number>();
+  for (const r of refunds) {
+    const at = bucketOf(r.createdAt).getTime();
+    buckets.set(at, (buckets.get(at) ?? 0) + r.paise);
+  }
+  const shard = randomInt(BUCKET_SHARDS);
+  for (const [at, paise] of [...buckets].sort(([x], [y]) => x - y)) {
+    if (!paise) continue;
+    await ex
+      .insert(salesBuckets)
+      .values({ bucket: new Date(at), shard, orders: 0, revenue: '0', refunded: fromPaise(paise) })
+      .onConflictDoUpdate({
+        target: [salesBuckets.bucket, salesBuckets.shard],
+        set: { refunded: sql`${salesBuckets.refunded} + excluded.refunded` },
+      });
+  }
 }
 
 // The rows are inserted in key order (ORDER BY below INSERT): two transactions writing one
@@ -174,13 +226,17 @@ export async function rebuildStats(ex: Executor): Promise<void> {
     await tx.execute(sql`
       insert into ${orderCounters} (key, shard, orders, revenue)
       select 'status:' || status, 0, count(*), 0 from ${orders} group by status`);
+    // `refunded`: the processed refunds of the payment that paid each order still counted.
+    const refunded = sql`coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id
+      where p.order_id = o.id and not p.second_capture and r.status = 'processed'), 0)`;
     await tx.execute(sql`
-      insert into ${orderCounters} (key, shard, orders, revenue)
-      select 'paid', 0, count(*), coalesce(sum(total_amount), 0) from ${orders} where payment_status in ${PAID_SQL}`);
+      insert into ${orderCounters} (key, shard, orders, revenue, refunded)
+      select 'paid', 0, count(*), coalesce(sum(total_amount), 0), coalesce(sum(${refunded}), 0)
+      from ${orders} o where payment_status in ${PAID_SQL}`);
     await tx.execute(sql`
-      insert into ${salesBuckets} (bucket, shard, orders, revenue)
-      select to_timestamp(floor(extract(epoch from created_at) / 900) * 900), 0, count(*), sum(total_amount)
-      from ${orders} where payment_status in ${PAID_SQL} group by 1`);
+      insert into ${salesBuckets} (bucket, shard, orders, revenue, refunded)
+      select to_timestamp(floor(extract(epoch from created_at) / 900) * 900), 0, count(*), sum(total_amount), sum(${refunded})
+      from ${orders} o where payment_status in ${PAID_SQL} group by 1`);
     await tx.execute(sql`
       insert into ${productSales} (product_id, units, revenue)
       select i.product_id, sum(i.quantity), sum(i.quantity * i.price_at_purchase)

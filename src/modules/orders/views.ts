@@ -27,6 +27,21 @@ export function orderListView(o: repo.OrderListRow) {
 
 type ItemRow = Awaited<ReturnType<typeof repo.itemsOf>>[number];
 type HistoryRow = Awaited<ReturnType<typeof repo.historyOf>>[number];
+type RefundRow = Awaited<ReturnType<typeof repo.refundsOf>>[number];
+
+/** A refund as the order detail (and the refund route) shows it. */
+function refundView(r: Omit<RefundRow, 'error'>): OrderDetailView['refunds'][number] {
+  return {
+    id: r.id,
+    amount: formatMoney(r.amount),
+    status: r.status,
+    items: r.items.map((i) => ({ item_id: i.itemId, quantity: i.quantity, amount: formatMoney(i.amount) })),
+    razorpay_refund_id: r.razorpayRefundId,
+    reason: r.reason,
+    restock: r.restock,
+    created_at: r.createdAt.toISOString(),
+  };
+}
 
 /** The detail shape from an order's rows, as `viewer` sees it (pure). */
 export function orderDetailView(
@@ -49,6 +64,7 @@ export function orderDetailView(
   >[],
   history: Pick<HistoryRow, 'fromStatus' | 'toStatus' | 'changedBy' | 'note' | 'createdAt'>[],
   viewer: OrderViewer,
+  refunds: RefundRow[] = [],
 ): OrderDetailView {
   return {
     id: order.id,
@@ -91,6 +107,7 @@ export function orderDetailView(
       note: h.note,
       created_at: h.createdAt.toISOString(),
     })),
+    refunds: refunds.map(refundView),
     allowed_transitions: [...allowedTransitions(order.status, viewer.isStaff)],
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
@@ -98,12 +115,17 @@ export function orderDetailView(
 }
 
 /**
- * The detail of an order as `viewer` sees it: three queries (order with email, items,
- * history). An order of another user is missing to anyone but staff.
+ * The detail of an order as `viewer` sees it: four or five queries (order with email, items,
+ * history, refunds and their lines). An order of another user is missing to anyone but staff.
  */
 export async function loadOrderDetail(ex: Executor, id: number, viewer: OrderViewer): Promise<OrderDetailView | null> {
   const found = await repo.findOrderWithEmail(ex, id);
   if (!found || (!viewer.isStaff && found.order.userId !== viewer.id)) return null;
-  const [items, history] = await Promise.all([repo.itemsOf(ex, id), repo.historyOf(ex, id)]);
-  return orderDetailView(found.order, found.userEmail, items, history, viewer);
+  const [items, history, refunds] = await Promise.all([repo.itemsOf(ex, id), repo.historyOf(ex, id), repo.refundsOf(ex, id)]);
+  return orderDetailView(found.order, found.userEmail, items, history, viewer, refunds);
+}
+
+/** An order's refunds as the detail shows them (two queries). */
+export async function orderRefunds(ex: Executor, orderId: number): Promise<OrderDetailView['refunds']> {
+  return (await repo.refundsOf(ex, orderId)).map(refundView);
 }

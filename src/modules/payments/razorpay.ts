@@ -71,7 +71,7 @@ export class RazorpayClient {
     return this.request<RazorpayPayment>('GET', `/v1/payments/${encodeURIComponent(paymentId)}`);
   }
 
-  refund(paymentId: string, input: { amount?: number; notes?: Record<string, string> } = {}) {
+  refund(paymentId: string, input: { amount?: number; receipt?: string; notes?: Record<string, string> } = {}) {
     return this.request<RazorpayRefund>('POST', `/v1/payments/${encodeURIComponent(paymentId)}/refund`, input);
   }
 

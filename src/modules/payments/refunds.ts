@@ -1,9 +1,8 @@
-import { recordEvent } from '../events/index.js';
 import type { Tx } from '../../db/client.js';
 import { Conflict, NotFound } from '../../http/errors.js';
 import { fromPaise, toPaise } from '../../lib/money.js';
-import * as orders from '../orders/index.js';
 import { RazorpayError, type RazorpayRefund } from './razorpay.js';
+import { refundProcessed } from './order-refunds.js';
 import * as repo from './repository.js';
 import { type PaymentsDeps, requireRazorpay } from './service.js';
 
@@ -13,10 +12,25 @@ export interface RefundReport {
   amountPaise: number;
   status: 'pending' | 'processed' | 'failed';
   error?: string | null;
+  /** The staff refund row this is (its id in the request's notes), if it is one. */
+  shopRefundId?: number | null;
 }
 
-/** The refund job's payload: a cancelled paid order's checkout payment, or one payment. */
-export type RefundJob = { orderId: number } | { paymentId: number };
+/**
+ * The refund job's payload: a cancelled paid order's checkout payment, one payment (a
+ * second capture), or one staff refund (`POST /api/orders/{id}/refunds/`).
+ */
+export type RefundJob = { orderId: number } | { paymentId: number } | { refundId: number };
+
+/** The note carrying a staff refund's row id on the refund Razorpay is asked for. */
+const REFUND_MARK = 'shop_refund_id';
+
+/** A staff refund's row id from a Razorpay refund's notes, or null. */
+export function shopRefundIdOf(notes: unknown): number | null {
+  const value = notes !== null && typeof notes === 'object' ? (notes as Record<string, unknown>)[REFUND_MARK] : undefined;
+  const id = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
 
 const CAPTURED = ['success', 'partially_refunded'];
 
@@ -35,6 +49,8 @@ export async function settleRefund(
   if (!CAPTURED.includes(payment.status) && payment.status !== 'refunded') {
     return `Payment ${payment.razorpayPaymentId ?? payment.id} was not captured (${payment.status}); nothing to refund`;
   }
+  // A staff refund whose Razorpay answer was not recorded yet: this is it.
+  if (refund.shopRefundId) await repo.attachRazorpayRefund(tx, refund.shopRefundId, payment.id, refund.id);
   const known = await repo.findRefund(tx, refund.id);
   if (known && known.paymentId !== payment.id) return `Refund ${refund.id} belongs to another payment`;
   if (known && known.status !== 'pending') {
@@ -56,32 +72,14 @@ export async function settleRefund(
     status: refund.status,
     error: refund.error ?? null,
   });
-  if (refund.status === 'failed') {
+  // A staff refund's failure is its own (its amount and units are free again); any other's is the payment's.
+  if (refund.status === 'failed' && !row.requestedBy) {
     await repo.updatePayment(tx, payment.id, {
       error: `Refund ${refund.id} failed${refund.error ? `: ${refund.error}` : ''}`.slice(0, 1000),
     });
   }
-  if (refund.status === 'processed') {
-    await applyRefundedTotal(tx, payment, refund.id);
-    await recordEvent(tx, 'order.refunded', { order_id: payment.orderId, refund_id: row.id, amount: fromPaise(amountPaise) });
-  }
+  if (refund.status === 'processed') await refundProcessed(tx, deps, payment, row);
   return null;
-}
-
-/** Sets the payment's refunded amount and status (and the order's, for the payment that paid it). */
-async function applyRefundedTotal(tx: Tx, payment: repo.PaymentRow, refundId: string) {
-  const refunded = await repo.processedRefundPaise(tx, payment.id);
-  const full = refunded >= toPaise(payment.amount);
-  const status = full ? 'refunded' : 'partially_refunded';
-  await repo.updatePayment(tx, payment.id, {
-    status,
-    refundedAmount: fromPaise(refunded),
-    ...(full ? { razorpayRefundId: refundId } : {}),
-  });
-  // A second capture's refund gives back the extra money; the order stays paid by the other payment.
-  if (payment.secondCapture) return;
-  const order = (await orders.lockOrderRow(tx, payment.orderId))!;
-  if (order.paymentStatus !== status) await orders.setPaymentStatus(tx, order, status);
 }
 
 /** The note the refund job puts on the refunds it asks for, to tell them from refunds made elsewhere. */
@@ -97,6 +95,7 @@ const MARK = 'shop_payment_id';
  * pg-boss retries it, and the sweep (`resumeRefunds`) drives it again after that.
  */
 export async function runRefundJob(deps: PaymentsDeps, job: RefundJob): Promise<void> {
+  if ('refundId' in job) return runRequestedRefund(deps, job.refundId);
   const { db } = deps.database;
   const payment = 'paymentId' in job ? await repo.findById(db, job.paymentId) : await repo.findByOrder(db, job.orderId);
   if (!payment || payment.provider !== 'razorpay' || !payment.razorpayPaymentId) return;
@@ -160,7 +159,50 @@ function reportOf(refund: RazorpayRefund): RefundReport | null {
   if (typeof refund.id !== 'string' || !refund.id || refund.id.length > 64) return null;
   if (!Number.isSafeInteger(refund.amount) || refund.amount <= 0) return null;
   const status = refund.status === 'processed' || refund.status === 'failed' ? refund.status : 'pending';
-  return { id: refund.id, amountPaise: refund.amount, status };
+  return { id: refund.id, amountPaise: refund.amount, status, shopRefundId: shopRefundIdOf(refund.notes) };
+}
+
+/**
+ * The refund job for a staff refund: like the cancelled order's (write intent, commit,
+ * call, record), never twice. Razorpay's list of the payment's refunds is recorded first:
+ * one carrying this row's id in its notes is this refund (its answer was lost), and settles
+ * it. Only a pending row without a Razorpay id is then asked for, with its row id in the
+ * notes and as the receipt. A refusal (4xx) fails the refund (its amount and units are free
+ * again); an unreachable Razorpay throws, so the job is retried, then swept.
+ */
+async function runRequestedRefund(deps: PaymentsDeps, refundId: number): Promise<void> {
+  const { db } = deps.database;
+  const row = await repo.findRefundById(db, refundId);
+  if (!row || row.status !== 'pending') return;
+  const payment = await repo.findById(db, row.paymentId);
+  if (!payment || payment.provider !== 'razorpay' || !payment.razorpayPaymentId) return;
+  const razorpay = requireRazorpay(deps);
+  const listed = (await razorpay.listRefunds(payment.razorpayPaymentId)).items ?? [];
+  const ask = await db.transaction(async (tx) => {
+    const locked = (await repo.lockById(tx, payment.id))!;
+    await recordListed(tx, deps, locked, listed);
+    const now = await repo.findRefundById(tx, refundId);
+    return now?.status === 'pending' && !now.razorpayRefundId;
+  });
+  if (!ask) return;
+  let refund: RazorpayRefund;
+  try {
+    refund = await razorpay.refund(payment.razorpayPaymentId, {
+      amount: toPaise(row.amount),
+      receipt: `refund_${row.id}`,
+      notes: { order_id: String(payment.orderId), [REFUND_MARK]: String(row.id), reason: (row.reason ?? '').slice(0, 250) },
+    });
+  } catch (err) {
+    if (err instanceof RazorpayError && err.kind === 'rejected') {
+      await repo.failRefund(db, row.id, `Refund refused: ${err.message}`);
+      return;
+    }
+    throw err;
+  }
+  await db.transaction(async (tx) => {
+    const locked = (await repo.lockById(tx, payment.id))!;
+    await record(tx, deps, locked, { ...refund, notes: { ...refund.notes, [REFUND_MARK]: String(row.id) } }, false);
+  });
 }
 
 /**
@@ -209,12 +251,17 @@ export async function resumeRefunds(deps: PaymentsDeps): Promise<number[]> {
   const { db } = deps.database;
   return db.transaction(async (tx) => {
     const busy = { paymentIds: [] as number[], orderIds: [] as number[] };
+    const busyRefunds: number[] = [];
     for (const job of await deps.jobs.unfinished(tx, 'payment-refund')) {
       if ('paymentId' in job) busy.paymentIds.push(job.paymentId);
+      else if ('refundId' in job) busyRefunds.push(job.refundId);
       else busy.orderIds.push(job.orderId);
     }
     const ids = await repo.unsettledRefundPayments(tx, { graceMinutes: SWEEP_GRACE_MINUTES, limit: 500, busy });
     await deps.jobs.enqueueMany(tx, 'payment-refund', ids.map((paymentId) => ({ data: { paymentId } })));
+    // Staff refunds still pending: asked for again (if never asked) or looked up (if never settled).
+    const refundIds = await repo.unsettledRequestedRefunds(tx, { graceMinutes: SWEEP_GRACE_MINUTES, limit: 500, busy: busyRefunds });
+    await deps.jobs.enqueueMany(tx, 'payment-refund', refundIds.map((refundId) => ({ data: { refundId } })));
     return ids;
   });
 }

@@ -2,8 +2,10 @@ import { and, eq, inArray, isNotNull, isNull, lt, not, notInArray, or, sql } fro
 import type { Executor } from '../../db/client.js';
 import {
   type ManualPaymentMethod,
+  orderItems,
   orders,
   payments,
+  refundItems,
   type RefundStatus,
   refunds,
   webhookEvents,
@@ -167,8 +169,8 @@ export async function refundIdsOf(ex: Executor, paymentId: number): Promise<Set<
   const rows = await ex
     .select({ id: refunds.razorpayRefundId })
     .from(refunds)
-    .where(eq(refunds.paymentId, paymentId));
-  return new Set(rows.map((r) => r.id));
+    .where(and(eq(refunds.paymentId, paymentId), isNotNull(refunds.razorpayRefundId)));
+  return new Set(rows.map((r) => r.id!));
 }
 
 /** The sum of a payment's processed refunds, in paise. */
@@ -217,6 +219,130 @@ export async function unsettledRefundPayments(
     )
     .orderBy(payments.id)
     .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The payment that paid the order (its Razorpay checkout payment or its manual payment, not a
+ * second capture), locked: a staff refund takes money back from it.
+ */
+export async function lockPayingPayment(ex: Executor, orderId: number): Promise<PaymentRow | undefined> {
+  const [row] = await ex
+    .select()
+    .from(payments)
+    .where(
+      and(
+        eq(payments.orderId, orderId),
+        not(payments.secondCapture),
+        inArray(payments.status, ['success', 'partially_refunded', 'refunded']),
+      ),
+    )
+    .orderBy(payments.id)
+    .limit(1)
+    .for('update');
+  return row;
+}
+
+export async function findRefundById(ex: Executor, id: number): Promise<RefundRow | undefined> {
+  const [row] = await ex.select().from(refunds).where(eq(refunds.id, id));
+  return row;
+}
+
+/** A staff refund row (pending, no Razorpay id yet), with its lines. */
+export async function insertRequestedRefund(
+  ex: Executor,
+  input: {
+    paymentId: number;
+    amount: string;
+    status: 'pending' | 'processed';
+    reason: string;
+    restock: boolean;
+    requestedById: number;
+    requestedBy: string;
+    items: { orderItemId: number; quantity: number; amount: string }[];
+  },
+): Promise<RefundRow> {
+  const { items, ...row } = input;
+  const [inserted] = await ex.insert(refunds).values(row).returning();
+  if (items.length) await ex.insert(refundItems).values(items.map((i) => ({ ...i, refundId: inserted!.id })));
+  return inserted!;
+}
+
+/**
+ * Gives a staff refund that has no Razorpay id yet the one Razorpay answered (found by the
+ * refund's row id in the request's notes); false when it has one already or is not this payment's.
+ */
+export async function attachRazorpayRefund(ex: Executor, id: number, paymentId: number, razorpayRefundId: string) {
+  const rows = await ex
+    .update(refunds)
+    .set({ razorpayRefundId, updatedAt: new Date() })
+    .where(and(eq(refunds.id, id), eq(refunds.paymentId, paymentId), isNull(refunds.razorpayRefundId)))
+    .returning({ id: refunds.id });
+  return rows.length > 0;
+}
+
+/** Marks a pending refund failed (Razorpay refused it): its amount and quantities are free again. */
+export async function failRefund(ex: Executor, id: number, error: string) {
+  await ex
+    .update(refunds)
+    .set({ status: 'failed', error: error.slice(0, 1000), updatedAt: new Date() })
+    .where(and(eq(refunds.id, id), eq(refunds.status, 'pending')));
+}
+
+/** Per order item: the units and paid share already refunded or being refunded (pending or processed). */
+export async function refundedPerItem(ex: Executor, orderId: number): Promise<Map<number, { quantity: number; paise: number }>> {
+  const rows = await ex
+    .select({
+      itemId: refundItems.orderItemId,
+      quantity: sql<number>`sum(${refundItems.quantity})::int`,
+      paise: sql<string>`(sum(${refundItems.amount}) * 100)::bigint::text`,
+    })
+    .from(refundItems)
+    .innerJoin(refunds, eq(refunds.id, refundItems.refundId))
+    .innerJoin(orderItems, eq(orderItems.id, refundItems.orderItemId))
+    .where(and(eq(orderItems.orderId, orderId), inArray(refunds.status, ['pending', 'processed'])))
+    .groupBy(refundItems.orderItemId);
+  return new Map(rows.map((r) => [r.itemId, { quantity: r.quantity, paise: Number(r.paise) }]));
+}
+
+/** A refund's lines as stock lines (product, variant, quantity), in the restore's order. */
+export function refundStockLines(ex: Executor, refundId: number) {
+  return ex
+    .select({
+      productId: orderItems.productId,
+      variantId: orderItems.variantId,
+      quantity: sql<number>`sum(${refundItems.quantity})::int`,
+    })
+    .from(refundItems)
+    .innerJoin(orderItems, eq(orderItems.id, refundItems.orderItemId))
+    .where(eq(refundItems.refundId, refundId))
+    .groupBy(orderItems.productId, orderItems.variantId)
+    .orderBy(orderItems.productId, orderItems.variantId);
+}
+
+/**
+ * Staff refunds of Razorpay payments still pending after `graceMinutes` (never asked for, or
+ * never settled), except those a refund job is busy with: the sweep's work, oldest first.
+ */
+export async function unsettledRequestedRefunds(
+  ex: Executor,
+  options: { graceMinutes: number; limit: number; busy: number[] },
+): Promise<number[]> {
+  const rows = await ex
+    .select({ id: refunds.id })
+    .from(refunds)
+    .innerJoin(payments, eq(payments.id, refunds.paymentId))
+    .where(
+      and(
+        eq(refunds.status, 'pending'),
+        isNotNull(refunds.requestedBy),
+        eq(payments.provider, 'razorpay'),
+        lt(refunds.updatedAt, sql`now() - make_interval(mins => ${options.graceMinutes})`),
+        options.busy.length ? notInArray(refunds.id, options.busy) : undefined,
+      ),
+    )
+    .orderBy(refunds.createdAt)
+    .limit(options.limit);
   return rows.map((r) => r.id);
 }
 

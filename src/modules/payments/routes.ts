@@ -2,18 +2,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../http/auth.js';
 import {
   IdempotencyHeaders,
+  IdParams,
+  OrderRefund,
   PaymentInitiateBody,
   PaymentInitiateResponse,
   PaymentVerifyBody,
   PaymentVerifyResponse,
   problems,
   ref,
+  RefundCreate,
   Status,
   WebhookHeaders,
 } from '../../contract/index.js';
 import * as idempotency from '../idempotency/index.js';
 import * as service from './service.js';
 import type { PaymentsDeps } from './service.js';
+import { createRefund } from './order-refunds.js';
 import { receiveWebhook } from './webhooks.js';
 
 export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = async (app, { deps }) => {
@@ -102,4 +106,42 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = 
       },
     );
   });
+};
+
+/** `POST /api/orders/{id}/refunds/` (registered under /api/orders): staff refund an order in part or in full. */
+export const orderRefundRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = async (app, { deps }) => {
+  app.post(
+    '/:id/refunds/',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['orders'],
+        summary: 'Refund an order: some items, an amount, or both',
+        description:
+          'Staff. A paid, processing, shipped or delivered order. `items` refund units of order lines; the amount ' +
+          'defaults to their paid share: (price × quantity − discount) × units ÷ quantity, rounded down, the units ' +
+          'that complete a line taking the rounding (all of a line refunds exactly price × quantity − discount). ' +
+          'Refunds pending or processed never exceed the captured payment (409 `refund_exceeds_payment`) nor a ' +
+          'line’s units (409 `refund_exceeds_quantity`), checked under the order’s lock. A Razorpay payment is ' +
+          'refunded by a job (the refund is `pending` until Razorpay settles it); a manual payment’s refund is ' +
+          '`processed` at once (the money is given back outside the shop). `restock` puts the units back in stock ' +
+          'when the refund is processed. `Idempotency-Key` is honoured.',
+        params: IdParams,
+        headers: IdempotencyHeaders,
+        body: ref(RefundCreate),
+        response: { 201: ref(OrderRefund), ...problems(400, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const result = await createRefund(
+        deps,
+        actorOf(request),
+        request.params.id,
+        request.body,
+        idempotency.idempotencyKeyOf(request),
+      );
+      if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(result.body);
+    },
+  );
 };

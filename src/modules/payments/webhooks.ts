@@ -4,7 +4,7 @@ import { AppError, BadRequest, ServiceUnavailable } from '../../http/errors.js';
 import { toPaise } from '../../lib/money.js';
 import * as orders from '../orders/index.js';
 import * as repo from './repository.js';
-import { settleRefund } from './refunds.js';
+import { settleRefund, shopRefundIdOf } from './refunds.js';
 import { type PaymentsDeps, RAZORPAY, recordCapture } from './service.js';
 import { signatureMatches } from './signatures.js';
 
@@ -191,7 +191,8 @@ async function refundSettled(tx: Tx, deps: PaymentsDeps, name: string, entity: E
     id: refundId,
     amountPaise: amount,
     status: name === 'refund.processed' ? 'processed' : 'failed',
-    error: typeof reason === 'string' ? reason.slice(0, 500) : null,
+    error: name === 'refund.failed' && typeof reason === 'string' ? reason.slice(0, 500) : null,
+    shopRefundId: shopRefundIdOf(entity?.notes),
   });
   return problem ? skipped(problem) : done;
 }
