@@ -17,18 +17,8 @@ import pg from 'pg';
 const PORT = Number(process.env.PORT ?? 3999);
 const HOST = process.env.HOST ?? '127.0.0.1';
 const PAGE_SIZE = 50;
-const JWT_KEY = new TextEncoder().encode(
-  process.env.JWT_SECRET ?? 'bare-secret-bare-secret-bare-secret-0123',
-);
-const ORDER_STATUSES = [
-  'pending',
-  'paid',
-  'processing',
-  'shipped',
-  'delivered',
-  'cancelled',
-  'payment_failed',
-];
+const JWT_KEY = new TextEncoder().encode(process.env.JWT_SECRET ?? 'bare-secret-bare-secret-bare-secret-0123');
+const ORDER_STATUSES = ['pending', 'paid', 'processing', 'shipped', 'delivered', 'cancelled', 'payment_failed'];
 
 // The same planner setting as the project's pool (src/db/client.ts), so both get the same plans.
 const pool = new pg.Pool({
@@ -40,20 +30,15 @@ const pool = new pg.Pool({
 pool.on('error', (err) => console.error('bare: pool error', err));
 
 type Params = unknown[];
-const q = <T extends pg.QueryResultRow>(
-  name: string,
-  text: string,
-  values: Params,
-  client: pg.Pool | pg.PoolClient = pool,
-) => client.query<T>({ name, text, values });
+const q = <T extends pg.QueryResultRow>(name: string, text: string, values: Params, client: pg.Pool | pg.PoolClient = pool) =>
+  client.query<T>({ name, text, values });
 
 // ---- money in integer paise, as src/lib/money.ts -------------------------------------------
 function toPaise(amount: string): number {
   const [whole = '0', fraction = ''] = amount.split('.');
   return Number(whole) * 100 + Number((fraction + '00').slice(0, 2));
 }
-const fromPaise = (paise: number) =>
-  `${Math.floor(paise / 100)}.${String(paise % 100).padStart(2, '0')}`;
+const fromPaise = (paise: number) => `${Math.floor(paise / 100)}.${String(paise % 100).padStart(2, '0')}`;
 
 class HttpError extends Error {
   constructor(
@@ -106,14 +91,7 @@ const SQL = {
            from products p join categories c on c.id = p.category_id where p.id = $1`,
 };
 
-type ListQuery = {
-  page?: string;
-  page_size?: string;
-  category?: string;
-  ordering?: string;
-  in_stock?: string;
-  search?: string;
-};
+type ListQuery = { page?: string; page_size?: string; category?: string; ordering?: string; in_stock?: string; search?: string };
 
 function pageLinks(request: FastifyRequest, page: number, count: number, size: number) {
   const link = (n: number) => {
@@ -132,12 +110,10 @@ function pageLinks(request: FastifyRequest, page: number, count: number, size: n
 async function listProducts(request: FastifyRequest<{ Querystring: ListQuery }>) {
   const query = request.query;
   const page = query.page === undefined ? 1 : Number(query.page);
-  if (!Number.isInteger(page) || page < 1)
-    throw new HttpError(400, 'page must be a positive integer');
+  if (!Number.isInteger(page) || page < 1) throw new HttpError(400, 'page must be a positive integer');
   // page_size as the project's (1 … 100, 50 by default): the uncached search scenario varies it.
   const size = query.page_size === undefined ? PAGE_SIZE : Number(query.page_size);
-  if (!Number.isInteger(size) || size < 1 || size > 100)
-    throw new HttpError(400, 'page_size must be 1 … 100');
+  if (!Number.isInteger(size) || size < 1 || size > 100) throw new HttpError(400, 'page_size must be 1 … 100');
   const offset = (page - 1) * size;
   let count: number;
   let rows: unknown[];
@@ -145,15 +121,12 @@ async function listProducts(request: FastifyRequest<{ Querystring: ListQuery }>)
   if (term) {
     // As search.ts: the count first (it decides on the typo fallback), then the page.
     const pattern = `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-    const counted = (
-      await q<{ exact: number; similar: number }>('search_count', SQL.searchCount, [term, pattern])
-    ).rows[0]!;
+    const counted = (await q<{ exact: number; similar: number }>('search_count', SQL.searchCount, [term, pattern])).rows[0]!;
     if (counted.exact === 0) throw new HttpError(501, 'the bare server has no typo fallback');
     count = counted.exact;
     rows = offset < count ? (await q('search', SQL.search, [pattern, size, offset])).rows : [];
   } else if (query.category !== undefined) {
-    if (query.ordering !== 'price' || query.in_stock !== 'true')
-      throw new HttpError(501, 'only ordering=price&in_stock=true');
+    if (query.ordering !== 'price' || query.in_stock !== 'true') throw new HttpError(501, 'only ordering=price&in_stock=true');
     const [page_, counted] = await Promise.all([
       q('filtered', SQL.filtered, [query.category, size, offset]),
       q<{ n: number }>('filtered_count', SQL.filteredCount, [query.category]),
@@ -168,8 +141,7 @@ async function listProducts(request: FastifyRequest<{ Querystring: ListQuery }>)
     rows = page_.rows;
     count = counted.rows[0]!.n;
   }
-  if (page > 1 && offset >= count)
-    throw new HttpError(404, `Invalid page: page ${page} is past the last page.`);
+  if (page > 1 && offset >= count) throw new HttpError(404, `Invalid page: page ${page} is past the last page.`);
   return { count, ...pageLinks(request, page, count, size), results: rows };
 }
 
@@ -187,15 +159,7 @@ interface DetailRow {
   is_featured: boolean;
   options: unknown;
   variants: { price: string; compare_at_price: string | null; [k: string]: unknown }[];
-  images: {
-    id: number;
-    key: string;
-    format: string;
-    alt: string;
-    width: number;
-    height: number;
-    position: number;
-  }[];
+  images: { id: number; key: string; format: string; alt: string; width: number; height: number; position: number }[];
   created_at: Date;
   updated_at: Date;
   c_id: number;
@@ -209,8 +173,7 @@ interface DetailRow {
 
 async function productDetail(request: FastifyRequest<{ Params: { id: string } }>) {
   const id = Number(request.params.id);
-  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647)
-    throw new HttpError(404, 'Product not found.');
+  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) throw new HttpError(404, 'Product not found.');
   const p = (await q<DetailRow>('detail', SQL.detail, [id])).rows[0];
   if (!p || !p.is_active) throw new HttpError(404, 'Product not found.');
   return {
@@ -291,11 +254,7 @@ const ANALYTICS = {
 async function dashboard() {
   const [counters, top, lowStock, recent, products, categories] = await Promise.all([
     q<{ key: string; orders: number; revenue: string }>('a_counters', ANALYTICS.counters, []),
-    q<{ product_id: number; product_name: string; total_sold: number; revenue: string }>(
-      'a_top',
-      ANALYTICS.top,
-      [0, 10],
-    ),
+    q<{ product_id: number; product_name: string; total_sold: number; revenue: string }>('a_top', ANALYTICS.top, [0, 10]),
     q('a_low', ANALYTICS.lowStock, [10, 10]),
     q('a_recent', ANALYTICS.recent, [10]),
     q<{ n: number }>('a_products', ANALYTICS.productCount, []),
@@ -304,10 +263,7 @@ async function dashboard() {
   const byKey = new Map(counters.rows.map((c) => [c.key, c]));
   const paid = byKey.get('paid');
   const revenue = paid ? toPaise(paid.revenue) : 0;
-  const byStatus = ORDER_STATUSES.map((status) => ({
-    status,
-    count: byKey.get(`status:${status}`)?.orders ?? 0,
-  }));
+  const byStatus = ORDER_STATUSES.map((status) => ({ status, count: byKey.get(`status:${status}`)?.orders ?? 0 }));
   return {
     total_revenue: fromPaise(revenue),
     total_orders: byStatus.reduce((n, s) => n + s.count, 0),
@@ -321,25 +277,14 @@ async function dashboard() {
   };
 }
 
-async function salesReport(
-  request: FastifyRequest<{ Querystring: { days?: string; tz?: string } }>,
-) {
+async function salesReport(request: FastifyRequest<{ Querystring: { days?: string; tz?: string } }>) {
   const days = Number(request.query.days ?? 30);
   const tz = request.query.tz ?? 'UTC';
-  if (!Number.isInteger(days) || days < 1 || days > 366)
-    throw new HttpError(400, 'days must be 1–366');
-  const end = Date.parse(
-    `${new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date())}T00:00:00Z`,
-  );
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw new HttpError(400, 'days must be 1–366');
+  const end = Date.parse(`${new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date())}T00:00:00Z`);
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const start = day(end - (days - 1) * 86_400_000);
-  const rows = (
-    await q<{ day: string; total: string; count: number }>('a_report', ANALYTICS.report, [
-      start,
-      day(end),
-      tz,
-    ])
-  ).rows;
+  const rows = (await q<{ day: string; total: string; count: number }>('a_report', ANALYTICS.report, [start, day(end), tz])).rows;
   let revenue = 0;
   let count = 0;
   const daily = rows.map((r) => {
@@ -362,8 +307,7 @@ async function salesReport(
 // ---- login: the project's user lookup, argon2id verify, one signed access token ---------------
 async function login(request: FastifyRequest<{ Body: { username?: string; password?: string } }>) {
   const { username, password } = request.body ?? {};
-  if (typeof username !== 'string' || typeof password !== 'string')
-    throw new HttpError(400, 'username and password');
+  if (typeof username !== 'string' || typeof password !== 'string') throw new HttpError(400, 'username and password');
   const lowered = username.trim().toLowerCase();
   const user = (
     await q<{ id: number; username: string; password_hash: string; is_active: boolean }>(
@@ -374,8 +318,7 @@ async function login(request: FastifyRequest<{ Body: { username?: string; passwo
     )
   ).rows.find((u) => u.username.toLowerCase() === lowered);
   const valid = user ? await verify(user.password_hash, password).catch(() => false) : false;
-  if (!user || !valid || !user.is_active)
-    throw new HttpError(401, 'No active account found with the given credentials.');
+  if (!user || !valid || !user.is_active) throw new HttpError(401, 'No active account found with the given credentials.');
   const access = await new SignJWT({ typ: 'access' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(String(user.id))
@@ -438,11 +381,7 @@ interface LineRow {
 
 type VariantRow = { id: number; product_id: number; stock: number; active: boolean };
 
-async function cartAdd(
-  request: FastifyRequest<{
-    Body: { product_id?: number; variant_id?: number; quantity?: number };
-  }>,
-) {
+async function cartAdd(request: FastifyRequest<{ Body: { product_id?: number; variant_id?: number; quantity?: number } }>) {
   const userId = userOf(request);
   const byVariant = request.body?.variant_id !== undefined;
   const id = Number(byVariant ? request.body?.variant_id : request.body?.product_id);
@@ -451,14 +390,7 @@ async function cartAdd(
     throw new HttpError(400, 'variant_id or product_id, and quantity 1–999');
   }
   return inTransaction(async (client) => {
-    const cart = (
-      await q<{ id: number; created_at: Date; updated_at: Date }>(
-        'cart_lock',
-        CART.lockCart,
-        [userId],
-        client,
-      )
-    ).rows[0]!;
+    const cart = (await q<{ id: number; created_at: Date; updated_at: Date }>('cart_lock', CART.lockCart, [userId], client)).rows[0]!;
     const found = byVariant
       ? (await q<VariantRow>('cart_variant', CART.variant, [id], client)).rows
       : (await q<VariantRow>('cart_product_variants', CART.productVariants, [id], client)).rows;
@@ -466,52 +398,27 @@ async function cartAdd(
     const variant = found[0];
     if (!variant?.active) throw new HttpError(400, 'Product not found or inactive');
     const line = (
-      await q<{ quantity: number }>(
-        'cart_upsert',
-        CART.upsertLine,
-        [cart.id, variant.product_id, variant.id, quantity],
-        client,
-      )
+      await q<{ quantity: number }>('cart_upsert', CART.upsertLine, [cart.id, variant.product_id, variant.id, quantity], client)
     ).rows[0]!;
-    if (line.quantity > 999 || line.quantity > variant.stock)
-      throw new HttpError(400, `Only ${variant.stock} items available in stock`);
+    if (line.quantity > 999 || line.quantity > variant.stock) throw new HttpError(400, `Only ${variant.stock} items available in stock`);
     const lines = (await q<LineRow>('cart_lines', CART.lines, [cart.id], client)).rows;
     let total = 0;
     let items = 0;
-    const views = lines.map(
-      ({
+    const views = lines.map(({ id: lineId, quantity: n, added_at, v_id, v_sku, v_title, v_options, unit_price, ...product_ }) => {
+      const subtotal = toPaise(unit_price as string) * n;
+      total += subtotal;
+      items += n;
+      return {
         id: lineId,
-        quantity: n,
-        added_at,
-        v_id,
-        v_sku,
-        v_title,
-        v_options,
+        product: product_,
+        variant: { id: v_id, sku: v_sku, title: v_title, options: v_options },
         unit_price,
-        ...product_
-      }) => {
-        const subtotal = toPaise(unit_price as string) * n;
-        total += subtotal;
-        items += n;
-        return {
-          id: lineId,
-          product: product_,
-          variant: { id: v_id, sku: v_sku, title: v_title, options: v_options },
-          unit_price,
-          quantity: n,
-          subtotal: fromPaise(subtotal),
-          added_at,
-        };
-      },
-    );
-    return {
-      id: cart.id,
-      items: views,
-      total_items: items,
-      total_amount: fromPaise(total),
-      created_at: cart.created_at,
-      updated_at: cart.updated_at,
-    };
+        quantity: n,
+        subtotal: fromPaise(subtotal),
+        added_at,
+      };
+    });
+    return { id: cart.id, items: views, total_items: items, total_amount: fromPaise(total), created_at: cart.created_at, updated_at: cart.updated_at };
   });
 }
 
@@ -539,10 +446,7 @@ const CHECKOUT = {
   empty: `delete from cart_items where cart_id = $1`,
 };
 
-async function checkout(
-  request: FastifyRequest<{ Body: { shipping_address?: string } }>,
-  reply: FastifyReply,
-) {
+async function checkout(request: FastifyRequest<{ Body: { shipping_address?: string } }>, reply: FastifyReply) {
   const userId = userOf(request);
   const shipping = request.body?.shipping_address?.trim();
   if (!shipping) throw new HttpError(400, 'shipping_address required');
@@ -565,39 +469,26 @@ async function checkout(
     const ids = lines.map((l) => l.variant_id);
     let total = 0;
     for (const line of lines) {
-      if (!line.is_active || line.stock < line.quantity)
-        throw new HttpError(400, `Insufficient stock for variant ${line.variant_id}`);
+      if (!line.is_active || line.stock < line.quantity) throw new HttpError(400, `Insufficient stock for variant ${line.variant_id}`);
       total += toPaise(line.price) * line.quantity;
     }
     const quantities = lines.map((l) => l.quantity);
     const decremented = await q('co_decrement', CHECKOUT.decrement, [ids, quantities], client);
     if (decremented.rowCount !== lines.length) throw new HttpError(400, 'Insufficient stock');
     const orderNumber = `ORD-${randomBytes(6).toString('hex').toUpperCase()}`;
-    const row = (
-      await q<{ id: number }>(
-        'co_order',
-        CHECKOUT.order,
-        [orderNumber, userId, fromPaise(total), shipping],
-        client,
-      )
-    ).rows[0]!;
+    const row = (await q<{ id: number }>('co_order', CHECKOUT.order, [orderNumber, userId, fromPaise(total), shipping], client)).rows[0]!;
     const items = (
-      await q(
-        'co_items',
-        CHECKOUT.items,
-        [
-          row.id,
-          lines.map((l) => l.product_id),
-          ids,
-          lines.map((l) => l.name),
-          lines.map((l) => l.sku),
-          lines.map((l) => l.title),
-          lines.map((l) => JSON.stringify(l.options)),
-          quantities,
-          lines.map((l) => l.price),
-        ],
-        client,
-      )
+      await q('co_items', CHECKOUT.items, [
+        row.id,
+        lines.map((l) => l.product_id),
+        ids,
+        lines.map((l) => l.name),
+        lines.map((l) => l.sku),
+        lines.map((l) => l.title),
+        lines.map((l) => JSON.stringify(l.options)),
+        quantities,
+        lines.map((l) => l.price),
+      ], client)
     ).rows;
     await q('co_empty', CHECKOUT.empty, [cart.id], client);
     return { ...row, items };

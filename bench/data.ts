@@ -20,10 +20,7 @@ export const DEPARTMENTS = 10; // generateCatalog makes gen-department-1 … 10
  * with `_v3` (…) after it for a catalog of three variants (and images) per product.
  */
 export function databaseName(products: number, variants = 1): string {
-  const base =
-    products === 100_000
-      ? 'shop_bench'
-      : `shop_bench_${products % 1000 === 0 ? `${products / 1000}k` : products}`;
+  const base = products === 100_000 ? 'shop_bench' : `shop_bench_${products % 1000 === 0 ? `${products / 1000}k` : products}`;
   return variants > 1 ? `${base}_v${variants}` : base;
 }
 
@@ -77,9 +74,7 @@ export async function prepareData(options: {
 }): Promise<BenchData> {
   const admin = new pg.Client({ connectionString: options.serverUrl });
   await admin.connect();
-  const exists = await admin.query(`select 1 from pg_database where datname = $1`, [
-    options.database,
-  ]);
+  const exists = await admin.query(`select 1 from pg_database where datname = $1`, [options.database]);
   if (!exists.rowCount) await admin.query(`create database "${options.database}"`);
   await admin.end();
 
@@ -97,8 +92,7 @@ export async function prepareData(options: {
     );
     const { db } = database;
     const count = async (table: string) =>
-      (await queryRows<{ n: number }>(db, sql.raw(`select count(*)::int as n from ${table}`)))[0]!
-        .n;
+      (await queryRows<{ n: number }>(db, sql.raw(`select count(*)::int as n from ${table}`)))[0]!.n;
     const started = Date.now();
     if ((await count('products')) < options.products) {
       console.log(`seeding ${options.products} products into ${options.database}…`);
@@ -108,9 +102,7 @@ export async function prepareData(options: {
         await generateImages(db, 2, 'gen');
       }
       // Checkout must never run out of stock during the run (the trigger sums it up into products).
-      await db.execute(
-        sql`update products set is_active = true where slug like 'gen-product-%' and id % 10 = 0`,
-      );
+      await db.execute(sql`update products set is_active = true where slug like 'gen-product-%' and id % 10 = 0`);
       await db.execute(
         sql`update product_variants v set stock = 1000000 from products p
             where p.id = v.product_id and p.slug like 'gen-product-%' and p.id % 10 = 0`,
@@ -122,9 +114,7 @@ export async function prepareData(options: {
     const argon2 = serverArgon2();
     const passwordHash = () => hash(PASSWORD, { algorithm: 2, ...argon2, parallelism: 1 });
     if ((await count('orders')) < options.orders) {
-      console.log(
-        `seeding ${options.users} users and ${options.orders} orders into ${options.database}…`,
-      );
+      console.log(`seeding ${options.users} users and ${options.orders} orders into ${options.database}…`);
       await generateOrders(db, options.users, options.orders, await passwordHash());
       await db.transaction((tx) => rebuildStats(tx));
       await db.execute(sql`vacuum analyze`);
@@ -135,12 +125,8 @@ export async function prepareData(options: {
     );
     const cost = costOf(sample?.password_hash);
     if (cost?.memoryCost !== argon2.memoryCost || cost.timeCost !== argon2.timeCost) {
-      console.log(
-        `re-hashing the bench users' password at m=${argon2.memoryCost} KiB, t=${argon2.timeCost} (the server's setting)…`,
-      );
-      await db.execute(
-        sql`update users set password_hash = ${await passwordHash()} where username like 'bench%'`,
-      );
+      console.log(`re-hashing the bench users' password at m=${argon2.memoryCost} KiB, t=${argon2.timeCost} (the server's setting)…`);
+      await db.execute(sql`update users set password_hash = ${await passwordHash()} where username like 'bench%'`);
     }
     if ((await count('users where is_staff')) === 0) {
       await db.execute(sql`update users set is_staff = true where username = 'bench1'`);
@@ -190,14 +176,10 @@ export async function prepareData(options: {
     const byName = new Map(found.map((u) => [u.username, u]));
     const shoppers = names.map((name) => {
       const user = byName.get(name);
-      if (!user)
-        throw new Error(
-          `user ${name} is missing from ${options.database}; use --users ≥ ${options.shoppers + 1}`,
-        );
+      if (!user) throw new Error(`user ${name} is missing from ${options.database}; use --users ≥ ${options.shoppers + 1}`);
       return user;
     });
-    if (!checkoutProducts.length)
-      throw new Error('no product with stock ≥ 100,000 for the checkout scenario');
+    if (!checkoutProducts.length) throw new Error('no product with stock ≥ 100,000 for the checkout scenario');
     return {
       counts,
       argon2,
@@ -256,12 +238,7 @@ export async function checkStock(
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{
-      stock: string;
-      ordered: string;
-      orders: number;
-      negative: number;
-    }>(
+    const { rows } = await client.query<{ stock: string; ordered: string; orders: number; negative: number }>(
       `select (select sum(stock) from product_variants where id = any($1::int[]))::text as stock,
               (select coalesce(sum(i.quantity), 0) from order_items i
                 where i.order_id > $2 and i.variant_id = any($1::int[]))::text as ordered,

@@ -81,27 +81,11 @@ const { values: args } = parseArgs({
     write: { type: 'boolean', default: false },
   },
 });
-const SCENARIOS = [
-  'list',
-  'list-filtered',
-  'detail',
-  'search',
-  'search-uncached',
-  'dashboard',
-  'sales-report-365d',
-  'login',
-  'cart-add',
-  'checkout',
-  'drain',
-];
+const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'search-uncached', 'dashboard', 'sales-report-365d', 'login', 'cart-add', 'checkout', 'drain'];
 {
-  const unknown = [...(args.only?.split(',') ?? []), ...args.rate.split(',')].filter(
-    (n) => !SCENARIOS.includes(n),
-  );
+  const unknown = [...(args.only?.split(',') ?? []), ...args.rate.split(',')].filter((n) => !SCENARIOS.includes(n));
   if (unknown.length) {
-    console.error(
-      `unknown scenario ${unknown.join(', ')}; the scenarios are ${SCENARIOS.join(', ')}`,
-    );
+    console.error(`unknown scenario ${unknown.join(', ')}; the scenarios are ${SCENARIOS.join(', ')}`);
     process.exit(2);
   }
 }
@@ -129,8 +113,7 @@ interface Server {
 
 async function waitReady(name: string, child: ChildProcess, url: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null)
-      throw new Error(`${name} server exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${name} server exited with code ${child.exitCode}`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -165,9 +148,7 @@ async function startProject(): Promise<Server> {
   });
   const port = basePort;
   // BENCH_CPU_PROF=dir writes a V8 CPU profile of the server (of each worker) there.
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...profile, 'dist/server.js'], {
     cwd: ROOT,
     env: {
@@ -196,14 +177,7 @@ async function startBare(): Promise<Server> {
   const port = basePort + 1;
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare.ts'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl.toString(),
-      JWT_SECRET,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DB_POOL_MAX: '20',
-    },
+    env: { ...process.env, DATABASE_URL: dbUrl.toString(), JWT_SECRET, PORT: String(port), HOST: '127.0.0.1', DB_POOL_MAX: '20' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   children.push(child);
@@ -237,16 +211,7 @@ interface Scenario {
 
 const rand = (n: number) => Math.floor(Math.random() * n); // 0 … n-1
 const pick = <T>(items: readonly T[]) => items[rand(items.length)]!;
-const WORDS = [
-  'headphones',
-  'kettle',
-  'wireless',
-  'lamp',
-  'studio',
-  'backpack',
-  'charger',
-  'novel',
-];
+const WORDS = ['headphones', 'kettle', 'wireless', 'lamp', 'studio', 'backpack', 'charger', 'novel'];
 
 /**
  * The uncached search scenario's next request: a common word (each matches 3–5 % of the
@@ -289,9 +254,7 @@ function scenarios(data: BenchData): Scenario[] {
       connections: CONNECTIONS,
       unit: 'req',
       // Random pages over the whole catalogue, each with its exact count.
-      cycle: () => [
-        () => ({ method: 'GET', path: `/api/products/?page=${1 + rand(data.listPages)}` }),
-      ],
+      cycle: () => [() => ({ method: 'GET', path: `/api/products/?page=${1 + rand(data.listPages)}` })],
     },
     {
       name: 'list-filtered',
@@ -301,10 +264,7 @@ function scenarios(data: BenchData): Scenario[] {
         () => {
           const d = 1 + rand(DEPARTMENTS);
           const page = 1 + rand(Math.max(1, data.filteredPages.get(d) ?? 1));
-          return {
-            method: 'GET',
-            path: `/api/products/?category=gen-department-${d}&ordering=price&in_stock=true&page=${page}`,
-          };
+          return { method: 'GET', path: `/api/products/?category=gen-department-${d}&ordering=price&in_stock=true&page=${page}` };
         },
       ],
     },
@@ -331,20 +291,14 @@ function scenarios(data: BenchData): Scenario[] {
       name: 'dashboard',
       connections: 1,
       unit: 'req',
-      cycle: (target) => [
-        () => ({ method: 'GET', path: '/api/analytics/dashboard/', headers: target.admin }),
-      ],
+      cycle: (target) => [() => ({ method: 'GET', path: '/api/analytics/dashboard/', headers: target.admin })],
     },
     {
       name: 'sales-report-365d',
       connections: 1,
       unit: 'req',
       cycle: (target) => [
-        () => ({
-          method: 'GET',
-          path: '/api/analytics/sales-report/?days=365&tz=Asia/Kolkata',
-          headers: target.admin,
-        }),
+        () => ({ method: 'GET', path: '/api/analytics/sales-report/?days=365&tz=Asia/Kolkata', headers: target.admin }),
       ],
     },
     {
@@ -356,10 +310,7 @@ function scenarios(data: BenchData): Scenario[] {
           method: 'POST',
           path: '/api/auth/login/',
           headers: JSON_BODY,
-          body: JSON.stringify({
-            username: `bench${1 + rand(Number(args.users))}`,
-            password: PASSWORD,
-          }),
+          body: JSON.stringify({ username: `bench${1 + rand(Number(args.users))}`, password: PASSWORD }),
         }),
       ],
     },
@@ -412,11 +363,7 @@ interface Measured {
  * per-connection `context` is reset each time the request list starts over, so it cannot
  * hold one.
  */
-async function measure(
-  scenario: Scenario,
-  target: Target,
-  watched: Record<string, number | undefined>,
-): Promise<Measured> {
+async function measure(scenario: Scenario, target: Target, watched: Record<string, number | undefined>): Promise<Measured> {
   const failures: string[] = [];
   let orders = 0;
   let slot = 0;
@@ -433,13 +380,7 @@ async function measure(
           setupRequest: (request, context) => {
             const call = make();
             (context as { call?: HttpCall }).call = call;
-            return {
-              ...request,
-              method: call.method,
-              path: call.path,
-              headers: call.headers ?? {},
-              body: call.body ?? '',
-            };
+            return { ...request, method: call.method, path: call.path, headers: call.headers ?? {}, body: call.body ?? '' };
           },
           onResponse: (status, body, context) => {
             if (status >= 200 && status < 300) {
@@ -462,10 +403,7 @@ async function measure(
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
-    statuses:
-      statuses +
-      (result.timeouts ? ` timeouts×${result.timeouts}` : '') +
-      (result.errors ? ` errors×${result.errors}` : ''),
+    statuses: statuses + (result.timeouts ? ` timeouts×${result.timeouts}` : '') + (result.errors ? ` errors×${result.errors}` : ''),
     failures,
     usage,
   };
@@ -482,10 +420,7 @@ async function measurePaced(
   const slots = Array.from({ length: scenario.connections }, (_, i) => i);
   const cycles = slots.map((slot) => scenario.cycle(target, slot));
   const waiting: ((slot: number) => void)[] = [];
-  const acquire = () =>
-    new Promise<number>((resolve) =>
-      slots.length ? resolve(slots.pop()!) : waiting.push(resolve),
-    );
+  const acquire = () => new Promise<number>((resolve) => (slots.length ? resolve(slots.pop()!) : waiting.push(resolve)));
   const release = (slot: number) => {
     const next = waiting.shift();
     if (next) next(slot);
@@ -541,10 +476,7 @@ async function undisturbed<T extends { usage: Usage }>(
     const result = await run();
     if (!best || (result.usage.otherCpu ?? 0) < (best.usage.otherCpu ?? 0)) best = result;
     if ((result.usage.otherCpu ?? 0) <= OTHER_CPU_WARNING) break;
-    if (attempt < Number(args.retries))
-      console.log(
-        `    (${what}: disturbed by other work, ${fmt(result.usage.otherCpu)} % of a core; again)`,
-      );
+    if (attempt < Number(args.retries)) console.log(`    (${what}: disturbed by other work, ${fmt(result.usage.otherCpu)} % of a core; again)`);
   }
   return best!;
 }
@@ -611,8 +543,7 @@ interface Row {
 
 const fmt = (n: number | null | undefined, digits = 0) =>
   n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
-const ms = (n: number | undefined) =>
-  n === undefined ? '–' : n < 10 ? n.toFixed(1) : n.toFixed(0);
+const ms = (n: number | undefined) => (n === undefined ? '–' : n < 10 ? n.toFixed(1) : n.toFixed(0));
 
 /** The drain scenario's table: the worker's rate beside checkout's. */
 function drainTable(drain: DrainResult, rows: Row[]): string[] {
@@ -639,8 +570,7 @@ function tables(rows: Row[], drain?: DrainResult): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of rows) {
-    const label =
-      r.scenario.unit === 'order' ? `${r.scenario.name} (orders/s: add + order)` : r.scenario.name;
+    const label = r.scenario.unit === 'order' ? `${r.scenario.name} (orders/s: add + order)` : r.scenario.name;
     const p = r.project;
     const b = r.bare;
     const cells = [
@@ -670,9 +600,7 @@ function tables(rows: Row[], drain?: DrainResult): string {
       const p = r.rate!.project;
       const b = r.rate!.bare;
       const cells = [
-        r.scenario.unit === 'order'
-          ? `${r.scenario.name} (per request; rate in orders/s)`
-          : r.scenario.name,
+        r.scenario.unit === 'order' ? `${r.scenario.name} (per request; rate in orders/s)` : r.scenario.name,
         fmt(p?.rate),
         ms(p?.p50),
         ms(p?.p99),
@@ -699,26 +627,14 @@ function tables(rows: Row[], drain?: DrainResult): string {
   for (const r of rows) {
     const u = (m: Measured | undefined, who: 'project' | 'bare') =>
       m
-        ? [
-            fmt(m.usage.rssPeakMb[who]),
-            fmt(m.usage.cpu[who]),
-            fmt(m.usage.postgresCpu),
-            fmt(m.usage.loadGeneratorCpu),
-            fmt(m.usage.otherCpu),
-          ]
+        ? [fmt(m.usage.rssPeakMb[who]), fmt(m.usage.cpu[who]), fmt(m.usage.postgresCpu), fmt(m.usage.loadGeneratorCpu), fmt(m.usage.otherCpu)]
         : ['–', '–', '–', '–', '–'];
-    out.push(
-      `| ${[r.scenario.name, ...u(r.project, 'project'), ...u(r.bare, 'bare')].join(' | ')} |`,
-    );
+    out.push(`| ${[r.scenario.name, ...u(r.project, 'project'), ...u(r.bare, 'bare')].join(' | ')} |`);
   }
   const notes: string[] = [];
-  const rss = (name: string) =>
-    rows.find((r) => r.scenario.name === name)?.project?.usage.rssPeakMb.project;
+  const rss = (name: string) => rows.find((r) => r.scenario.name === name)?.project?.usage.rssPeakMb.project;
   const peak = Math.max(
-    ...rows.flatMap((r) => [
-      r.project?.usage.rssPeakMb.project ?? 0,
-      r.rate?.project?.usage.rssPeakMb.project ?? 0,
-    ]),
+    ...rows.flatMap((r) => [r.project?.usage.rssPeakMb.project ?? 0, r.rate?.project?.usage.rssPeakMb.project ?? 0]),
   );
   if (peak > 0) {
     notes.push(
@@ -737,29 +653,20 @@ function tables(rows: Row[], drain?: DrainResult): string {
     ),
   );
   if (busy.length) {
-    notes.push(
-      `- **Other work was running on the machine** (other CPU > ${OTHER_CPU_WARNING} % of a core): ${busy.join(', ')}; those figures are low.`,
-    );
+    notes.push(`- **Other work was running on the machine** (other CPU > ${OTHER_CPU_WARNING} % of a core): ${busy.join(', ')}; those figures are low.`);
   }
   for (const r of rows) {
     for (const who of ['project', 'bare'] as const) {
       const m = r[who];
-      if (r.skipped[who])
-        notes.push(
-          `- ${r.scenario.name}, ${who}: not timed, the first cycle failed: ${r.skipped[who]}`,
-        );
+      if (r.skipped[who]) notes.push(`- ${r.scenario.name}, ${who}: not timed, the first cycle failed: ${r.skipped[who]}`);
       if (m && m.errors) {
         notes.push(`- ${r.scenario.name}, ${who}: ${m.errors} errors (${m.statuses}); first ones:`);
-        for (const f of m.failures)
-          notes.push(`  - \`${f.replace(/`/g, "'").replace(/\s+/g, ' ')}\``);
+        for (const f of m.failures) notes.push(`  - \`${f.replace(/`/g, "'").replace(/\s+/g, ' ')}\``);
       }
       const paced = r.rate?.[who];
       if (paced?.errors) {
-        notes.push(
-          `- ${r.scenario.name} at fixed rate, ${who}: ${paced.errors} errors; first ones:`,
-        );
-        for (const f of paced.failures)
-          notes.push(`  - \`${f.replace(/`/g, "'").replace(/\s+/g, ' ')}\``);
+        notes.push(`- ${r.scenario.name} at fixed rate, ${who}: ${paced.errors} errors; first ones:`);
+        for (const f of paced.failures) notes.push(`  - \`${f.replace(/`/g, "'").replace(/\s+/g, ' ')}\``);
       }
       if (r.stock?.[who]) notes.push(`- ${r.scenario.name}, ${who}: ${r.stock[who]}`);
     }
@@ -773,19 +680,13 @@ function tables(rows: Row[], drain?: DrainResult): string {
 function codeVersion(): string {
   const git = (...a: string[]) => {
     try {
-      return execFileSync('git', a, {
-        cwd: ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim();
+      return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     } catch {
       return '';
     }
   };
   const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
-  const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json')
-    ? ' + uncommitted changes in src/'
-    : '';
+  const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json') ? ' + uncommitted changes in src/' : '';
   return `commit ${commit}${dirty}`;
 }
 let measuredCode = 'commit unknown';
@@ -838,8 +739,7 @@ function lockBench(): number | null {
 async function main() {
   for (let waited = 0, holder = lockBench(); holder !== null; waited += 5, holder = lockBench()) {
     if (waited >= 900) throw new Error(`another benchmark (pid ${holder}) is still running`);
-    if (waited === 0)
-      console.log(`another benchmark is running (pid ${holder}); waiting for it to end…`);
+    if (waited === 0) console.log(`another benchmark is running (pid ${holder}); waiting for it to end…`);
     await new Promise((r) => setTimeout(r, 5000));
   }
   const started = Date.now();
@@ -878,11 +778,7 @@ async function main() {
       },
     ];
     if (servers[1]) {
-      targets.push({
-        server: servers[1],
-        admin: {},
-        shopper: (slot) => ({ 'x-user-id': String(data.shoppers[slot]!.id) }),
-      });
+      targets.push({ server: servers[1], admin: {}, shopper: (slot) => ({ 'x-user-id': String(data.shoppers[slot]!.id) }) });
     }
     const watched = Object.fromEntries(servers.map((s) => [s.name, s.child.pid]));
     const all = scenarios(data);
@@ -900,10 +796,7 @@ async function main() {
           console.error(`${scenario.name} (${who}): first cycle failed, not timed: ${problem}`);
           continue;
         }
-        const before =
-          scenario.unit === 'order'
-            ? await stockSnapshot(dbUrl.toString(), data.checkoutVariants)
-            : null;
+        const before = scenario.unit === 'order' ? await stockSnapshot(dbUrl.toString(), data.checkoutVariants) : null;
         const m = await undisturbed(`${scenario.name} (${who})`, scenario.writes ?? false, () =>
           measure(scenario, target, watched),
         );
@@ -951,21 +844,14 @@ async function main() {
           const who = target.server.name;
           const max = row[who]?.rps;
           if (!max || max < 2) continue;
-          const before =
-            row.scenario.unit === 'order'
-              ? await stockSnapshot(dbUrl.toString(), data.checkoutVariants)
-              : null;
-          const result = await undisturbed(
-            `${row.scenario.name} at fixed rate (${who})`,
-            row.scenario.writes ?? false,
-            () => measurePaced(row.scenario, target, max / 2, watched),
+          const before = row.scenario.unit === 'order' ? await stockSnapshot(dbUrl.toString(), data.checkoutVariants) : null;
+          const result = await undisturbed(`${row.scenario.name} at fixed rate (${who})`, row.scenario.writes ?? false, () =>
+            measurePaced(row.scenario, target, max / 2, watched),
           );
           row.rate[who] = result;
           if (before) {
             const check = await checkStock(dbUrl.toString(), data.checkoutVariants, before);
-            if (!check.ok)
-              (row.stock ??= {})[who] =
-                `at fixed rate: stock taken ${check.taken} ≠ units ordered ${check.ordered}`;
+            if (!check.ok) (row.stock ??= {})[who] = `at fixed rate: stock taken ${check.taken} ≠ units ordered ${check.ordered}`;
           }
           console.log(
             `${row.scenario.name.padEnd(18)} ${who.padEnd(7)} at ${fmt(result.rate)}/s: p50 ${ms(result.p50)} ms  ` +

@@ -79,12 +79,8 @@ export const products = pgTable(
     index('products_active_created_idx')
       .on(t.createdAt, t.id)
       .where(sql`${t.isActive}`),
-    index('products_active_price_idx')
-      .on(t.price, t.id)
-      .where(sql`${t.isActive}`),
-    index('products_active_name_idx')
-      .on(t.name, t.id)
-      .where(sql`${t.isActive}`),
+    index('products_active_price_idx').on(t.price, t.id).where(sql`${t.isActive}`),
+    index('products_active_name_idx').on(t.name, t.id).where(sql`${t.isActive}`),
     index('products_featured_idx')
       .on(t.createdAt, t.id)
       .where(sql`${t.isActive} and ${t.isFeatured}`),
@@ -127,19 +123,14 @@ export const productVariants = pgTable(
     stock: integer('stock').notNull().default(0),
     isActive: boolean('is_active').notNull().default(true),
     weightGrams: integer('weight_grams'),
-    imageId: integer('image_id').references((): AnyPgColumn => productImages.id, {
-      onDelete: 'set null',
-    }),
+    imageId: integer('image_id').references((): AnyPgColumn => productImages.id, { onDelete: 'set null' }),
     position: integer('position').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     check('product_variants_price_positive_chk', sql`${t.price} > 0`),
-    check(
-      'product_variants_compare_at_chk',
-      sql`${t.compareAtPrice} is null or ${t.compareAtPrice} > 0`,
-    ),
+    check('product_variants_compare_at_chk', sql`${t.compareAtPrice} is null or ${t.compareAtPrice} > 0`),
     check('product_variants_stock_nonnegative_chk', sql`${t.stock} >= 0`),
     check('product_variants_weight_chk', sql`${t.weightGrams} is null or ${t.weightGrams} >= 0`),
     uniqueIndex('product_variants_sku_lower_uq').on(sql`lower(${t.sku})`),

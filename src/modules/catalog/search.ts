@@ -107,13 +107,7 @@ function inPriceRange(min: unknown, max: unknown): SQL | undefined {
 /** `?option=`: one active variant has, for each name, one of its values (GIN `@>` probes). */
 function withOptions(groups: SQL[][]): SQL | undefined {
   if (!groups.length) return undefined;
-  const each = groups.map(
-    (values) =>
-      sql`(${sql.join(
-        values.map((v) => sql`ov.options @> ${v}::jsonb`),
-        sql` or `,
-      )})`,
-  );
+  const each = groups.map((values) => sql`(${sql.join(values.map((v) => sql`ov.options @> ${v}::jsonb`), sql` or `)})`);
   return sql`${products.id} in (select ov.product_id from ${productVariants} ov where ov.is_active and ${sql.join(each, sql` and `)})`;
 }
 
@@ -122,8 +116,7 @@ const optionDoc = (name: string, value: string) => JSON.stringify({ [name]: valu
 
 /** A search of one term also finds the product whose variant has that SKU (one unique-index probe). */
 const SKU_TEXT = /^[A-Za-z0-9._-]{1,64}$/;
-const skuOf = (terms: string[]) =>
-  terms.length === 1 && SKU_TEXT.test(terms[0]!) ? terms[0] : undefined;
+const skuOf = (terms: string[]) => (terms.length === 1 && SKU_TEXT.test(terms[0]!) ? terms[0] : undefined);
 const bySku = (sku: unknown) =>
   sql`${products.id} = (select ${productVariants.productId} from ${productVariants} where lower(${productVariants.sku}) = lower(${sku}::text))`;
 
@@ -173,23 +166,14 @@ function shapeConditions(shape: Shape): (SQL | undefined)[] {
   return [
     shape.activeOnly ? isActive : undefined,
     shape.category ? inCategoryTree(P('category') as unknown as string) : undefined,
-    inPriceRange(
-      shape.minPrice ? P('minPrice') : undefined,
-      shape.maxPrice ? P('maxPrice') : undefined,
-    ),
-    withOptions(
-      shape.options.map((count, g) =>
-        Array.from({ length: count }, (_, v) => sql`${P(`o${g}_${v}`)}`),
-      ),
-    ),
+    inPriceRange(shape.minPrice ? P('minPrice') : undefined, shape.maxPrice ? P('maxPrice') : undefined),
+    withOptions(shape.options.map((count, g) => Array.from({ length: count }, (_, v) => sql`${P(`o${g}_${v}`)}`))),
     shape.inStock === true ? gt(products.stock, 0) : undefined,
     shape.inStock === false ? eq(products.stock, 0) : undefined,
     termsCondition(
       // Typo tolerance: the term resembles a word of the name (pg_trgm word similarity ≥ 0.6,
       // served by the name's GIN trigram index).
-      terms.map((i) =>
-        shape.fuzzy ? sql`${P(`t${i}`)} <% ${products.name}` : matches(P(`p${i}`)),
-      ),
+      terms.map((i) => (shape.fuzzy ? sql`${P(`t${i}`)} <% ${products.name}` : matches(P(`p${i}`)))),
       shape.sku && !shape.fuzzy ? bySku(P('sku')) : undefined,
     ),
   ];
@@ -206,17 +190,11 @@ function shapeOrder(shape: Shape): SQL[] {
   if (!shape.terms) return ORDER_BY['-created_at'];
   const terms = Array.from({ length: shape.terms }, (_, i) => i);
   if (shape.fuzzy) {
-    const score = sql.join(
-      terms.map((i) => sql`word_similarity(${P(`t${i}`)}, ${products.name})`),
-      sql` + `,
-    );
+    const score = sql.join(terms.map((i) => sql`word_similarity(${P(`t${i}`)}, ${products.name})`), sql` + `);
     return [sql`(${score}) desc`, desc(products.id)];
   }
   // Products whose name holds every term rank before description-only matches.
-  return [
-    sql`(${and(...terms.map((i) => sql`${products.name} ilike ${P(`p${i}`)}`))}) desc`,
-    ...ORDER_BY['-created_at'],
-  ];
+  return [sql`(${and(...terms.map((i) => sql`${products.name} ilike ${P(`p${i}`)}`))}) desc`, ...ORDER_BY['-created_at']];
 }
 
 const shapeName = (kind: string, shape: Shape) =>
@@ -284,9 +262,7 @@ function sortKeys(shape: Shape) {
       return {
         key: products.createdAt,
         desc: true,
-        rank: sql<boolean>`(${and(...terms.map((i) => sql`${products.name} ilike ${P(`p${i}`)}`))})`.as(
-          'name_match',
-        ),
+        rank: sql<boolean>`(${and(...terms.map((i) => sql`${products.name} ilike ${P(`p${i}`)}`))})`.as('name_match'),
       };
   }
 }
@@ -315,9 +291,7 @@ const searchQueries = preparedFor((db: Db) => {
       const keys = [dir(src.key), dir(src.id)];
       return src.rank ? [sql`${src.rank} desc`, ...keys] : keys;
     };
-    const total = db
-      .$with('total')
-      .as(db.select({ n: sql<number>`count(*)::int`.as('n') }).from(m));
+    const total = db.$with('total').as(db.select({ n: sql<number>`count(*)::int`.as('n') }).from(m));
     const page = db.$with('page').as(
       db
         .select()
@@ -367,17 +341,12 @@ const countQueries = preparedFor((db: Db) => {
 });
 
 const orderQueries = preparedFor((db: Db) => {
-  const cache = new Map<
-    string,
-    { order: ReturnType<typeof buildOrder>; page: ReturnType<typeof byIds> }
-  >();
+  const cache = new Map<string, { order: ReturnType<typeof buildOrder>; page: ReturnType<typeof byIds> }>();
   const buildOrder = (shape: Shape) =>
     db
       .select({
         version: catalogVersionSql,
-        ids: sql<
-          number[]
-        >`coalesce(array_agg(${products.id} order by ${sql.join(shapeOrder(shape), sql`, `)}), '{}')`,
+        ids: sql<number[]>`coalesce(array_agg(${products.id} order by ${sql.join(shapeOrder(shape), sql`, `)}), '{}')`,
       })
       .from(products)
       .where(and(...shapeConditions(shape)))
@@ -452,11 +421,7 @@ async function cachedPage(db: Db, cache: CountCache, key: string): Promise<Found
   const rows = await rowsByIds(db).execute({ ids: Array.from(page.ids) });
   if (rows.length !== page.ids.length || rows[0]!.version !== page.version) return null;
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return {
-    count: page.count,
-    fuzzy: page.fuzzy,
-    rows: Array.from(page.ids, (id) => byId.get(id)!),
-  };
+  return { count: page.count, fuzzy: page.fuzzy, rows: Array.from(page.ids, (id) => byId.get(id)!) };
 }
 
 /**
@@ -518,18 +483,14 @@ export async function findProducts(
     if (found) return found;
   }
   // Searches only: a filtered list without one is an index range scan already.
-  const pageKey =
-    cache && terms.length ? JSON.stringify([key, filter.ordering, page.limit, page.offset]) : null;
+  const pageKey = cache && terms.length ? JSON.stringify([key, filter.ordering, page.limit, page.offset]) : null;
   if (pageKey) {
     const found = await cachedPage(db, cache!, pageKey);
     if (found) return found;
   }
   // The page read below is kept for the next request like it, if it was read at the
   // version it was counted at (not across a concurrent write).
-  const keep = (
-    found: Found & { rows: (ProductListRow & { version: number })[] },
-    version: number,
-  ): Found => {
+  const keep = (found: Found & { rows: (ProductListRow & { version: number })[] }, version: number): Found => {
     if (pageKey && found.rows.length && found.rows[0]!.version === version) {
       const ids = Int32Array.from(found.rows, (row) => row.id);
       cache!.setPage(pageKey, { version, count: found.count, fuzzy: found.fuzzy, ids });
@@ -560,16 +521,11 @@ export async function findProducts(
     cache?.set(key, version, { count, fuzzy });
     if (count === 0 || page.offset >= count) return { count, rows: [], fuzzy };
     if (fuzzy) return keep({ count, rows: await select(true), fuzzy }, version);
-    const rows = found.map(
-      ({ total: _total, similar: _similar, ...row }) => row as ProductListRow & { version: number },
-    );
+    const rows = found.map(({ total: _total, similar: _similar, ...row }) => row as ProductListRow & { version: number });
     return keep({ count, rows, fuzzy }, version);
   }
 
-  const [rows, [row]] = await Promise.all([
-    listRows ?? select(false),
-    countQueries(db)(shape(false)).execute(values),
-  ]);
+  const [rows, [row]] = await Promise.all([listRows ?? select(false), countQueries(db)(shape(false)).execute(values)]);
   cache?.set(key, row!.version, { count: row!.count, fuzzy: false });
   return { count: row!.count, rows, fuzzy: false };
 }
