@@ -23,6 +23,11 @@
  * (jobs/s) beside checkout's (orders/s): background work must keep up with checkout.
  *   npm run bench -- --products 10000 --only checkout,drain --no-bare --no-rate --duration 5
  *
+ * `search` repeats eight common words (a repeat is a cached page: one primary-key query);
+ * `search-uncached` makes every request a search the server has not seen (a new letter case
+ * and page size each time: uncachedSearch), which is what a search costs the first time.
+ *   npm run bench -- --only search,search-uncached --rate search,search-uncached --duration 10
+ *
  * --workers N runs the project server as WEB_CONCURRENCY=N (results in <database>_workersN.md).
  * Other options: --connections (50), --database NAME, --quiet-wait S and --retries N (on a
  * shared machine: wait for other work to stop before each run, and run again a run that
