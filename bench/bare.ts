@@ -91,16 +91,16 @@ const SQL = {
            from products p join categories c on c.id = p.category_id where p.id = $1`,
 };
 
-type ListQuery = { page?: string; category?: string; ordering?: string; in_stock?: string; search?: string };
+type ListQuery = { page?: string; page_size?: string; category?: string; ordering?: string; in_stock?: string; search?: string };
 
-function pageLinks(request: FastifyRequest, page: number, count: number) {
+function pageLinks(request: FastifyRequest, page: number, count: number, size: number) {
   const link = (n: number) => {
     const url = new URL(request.url, `http://${request.host}`);
     if (n === 1) url.searchParams.delete('page');
     else url.searchParams.set('page', String(n));
     return url.toString();
   };
-  const last = Math.max(1, Math.ceil(count / PAGE_SIZE));
+  const last = Math.max(1, Math.ceil(count / size));
   return {
     next: page < last ? link(page + 1) : null,
     previous: page > 1 ? link(Math.min(page - 1, last)) : null,
@@ -111,7 +111,10 @@ async function listProducts(request: FastifyRequest<{ Querystring: ListQuery }>)
   const query = request.query;
   const page = query.page === undefined ? 1 : Number(query.page);
   if (!Number.isInteger(page) || page < 1) throw new HttpError(400, 'page must be a positive integer');
-  const offset = (page - 1) * PAGE_SIZE;
+  // page_size as the project's (1 … 100, 50 by default): the uncached search scenario varies it.
+  const size = query.page_size === undefined ? PAGE_SIZE : Number(query.page_size);
+  if (!Number.isInteger(size) || size < 1 || size > 100) throw new HttpError(400, 'page_size must be 1 … 100');
+  const offset = (page - 1) * size;
   let count: number;
   let rows: unknown[];
   const term = query.search?.trim();
@@ -121,25 +124,25 @@ async function listProducts(request: FastifyRequest<{ Querystring: ListQuery }>)
     const counted = (await q<{ exact: number; similar: number }>('search_count', SQL.searchCount, [term, pattern])).rows[0]!;
     if (counted.exact === 0) throw new HttpError(501, 'the bare server has no typo fallback');
     count = counted.exact;
-    rows = offset < count ? (await q('search', SQL.search, [pattern, PAGE_SIZE, offset])).rows : [];
+    rows = offset < count ? (await q('search', SQL.search, [pattern, size, offset])).rows : [];
   } else if (query.category !== undefined) {
     if (query.ordering !== 'price' || query.in_stock !== 'true') throw new HttpError(501, 'only ordering=price&in_stock=true');
     const [page_, counted] = await Promise.all([
-      q('filtered', SQL.filtered, [query.category, PAGE_SIZE, offset]),
+      q('filtered', SQL.filtered, [query.category, size, offset]),
       q<{ n: number }>('filtered_count', SQL.filteredCount, [query.category]),
     ]);
     rows = page_.rows;
     count = counted.rows[0]!.n;
   } else {
     const [page_, counted] = await Promise.all([
-      q('list', SQL.list, [PAGE_SIZE, offset]),
+      q('list', SQL.list, [size, offset]),
       q<{ n: number }>('list_count', SQL.listCount, []),
     ]);
     rows = page_.rows;
     count = counted.rows[0]!.n;
   }
   if (page > 1 && offset >= count) throw new HttpError(404, `Invalid page: page ${page} is past the last page.`);
-  return { count, ...pageLinks(request, page, count), results: rows };
+  return { count, ...pageLinks(request, page, count, size), results: rows };
 }
 
 interface DetailRow {

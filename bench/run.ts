@@ -23,6 +23,11 @@
  * (jobs/s) beside checkout's (orders/s): background work must keep up with checkout.
  *   npm run bench -- --products 10000 --only checkout,drain --no-bare --no-rate --duration 5
  *
+ * `search` repeats eight common words (a repeat is a cached page: one primary-key query);
+ * `search-uncached` makes every request a search the server has not seen (a new letter case
+ * and page size each time: uncachedSearch), which is what a search costs the first time.
+ *   npm run bench -- --only search,search-uncached --rate search,search-uncached --duration 10
+ *
  * --workers N runs the project server as WEB_CONCURRENCY=N (results in <database>_workersN.md).
  * Other options: --connections (50), --database NAME, --quiet-wait S and --retries N (on a
  * shared machine: wait for other work to stop before each run, and run again a run that
@@ -81,7 +86,7 @@ const { values: args } = parseArgs({
     write: { type: 'boolean', default: false },
   },
 });
-const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'dashboard', 'sales-report-365d', 'login', 'cart-add', 'checkout', 'drain'];
+const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'search-uncached', 'dashboard', 'sales-report-365d', 'login', 'cart-add', 'checkout', 'drain'];
 {
   const unknown = [...(args.only?.split(',') ?? []), ...args.rate.split(',')].filter((n) => !SCENARIOS.includes(n));
   if (unknown.length) {
@@ -212,6 +217,25 @@ interface Scenario {
 const rand = (n: number) => Math.floor(Math.random() * n); // 0 … n-1
 const pick = <T>(items: readonly T[]) => items[rand(items.length)]!;
 const WORDS = ['headphones', 'kettle', 'wireless', 'lamp', 'studio', 'backpack', 'charger', 'novel'];
+
+/**
+ * The uncached search scenario's next request: a common word (each matches 3–5 % of the
+ * catalogue) in a letter case and with a page size (31 … 70) that no earlier request of the run
+ * had, so that neither the cached page nor the cached count of a search answers it: each is
+ * a search the server has not seen at this catalog version (the same sequence on both
+ * servers). Request n takes word n mod 6, page size 31 + (n / 6) mod 40, and upper-cases
+ * the letters of the word set in 1 + n / 240 (unique for the first 15,120 requests).
+ */
+const UNCACHED_WORDS = ['headphones', 'kettle', 'wireless', 'studio', 'backpack', 'charger'];
+let uncachedSearches = 0;
+function uncachedSearch(): string {
+  const n = uncachedSearches++;
+  const word = UNCACHED_WORDS[n % UNCACHED_WORDS.length]!;
+  const size = 31 + (Math.floor(n / UNCACHED_WORDS.length) % 40);
+  const mask = 1 + Math.floor(n / (UNCACHED_WORDS.length * 40));
+  const cased = Array.from(word, (ch, i) => (mask & (1 << i) ? ch.toUpperCase() : ch)).join('');
+  return `/api/products/?search=${cased}&page_size=${size}`;
+}
 const JSON_BODY = { 'content-type': 'application/json' };
 
 /** The scenarios, in the order of SCENARIOS. */
@@ -260,6 +284,13 @@ function scenarios(data: BenchData): Scenario[] {
       connections: CONNECTIONS,
       unit: 'req',
       cycle: () => [() => ({ method: 'GET', path: `/api/products/?search=${pick(WORDS)}` })],
+    },
+    {
+      // Searches that no cache answers: what a search costs the first time it is made.
+      name: 'search-uncached',
+      connections: CONNECTIONS,
+      unit: 'req',
+      cycle: () => [() => ({ method: 'GET', path: uncachedSearch() })],
     },
     {
       name: 'dashboard',

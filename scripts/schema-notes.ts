@@ -77,13 +77,15 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
     about: `The catalog. \`price\`, \`price_max\` and \`stock\` are kept from the product's active
       variants by a trigger (migration 0007); \`options\` lists the option names and values its
       variants choose from; \`image_thumb_key\` is the first image's thumbnail, so that a list
-      needs no join. Partial indexes serve the public lists (active products only), trigram
-      indexes serve search.`,
+      needs no join. \`search_text\` is \`lower(name || ' ' || description)\`, generated and stored
+      (migration 0012): what search reads. Partial indexes serve the public lists (active
+      products only), trigram indexes serve search.`,
     indexes: {
       products_active_created_idx: 'public list, newest first (a backward scan serves DESC)',
       products_featured_idx: 'featured products of the public list',
       products_name_trgm_idx: 'typo-tolerant search (`term <% name`)',
-      products_search_trgm_idx: "each search term as `ILIKE '%term%'` over name and description",
+      products_search_text_trgm_idx:
+        "each search term as `search_text LIKE lower('%term%')` (= ILIKE over name and description)",
     },
   },
   product_variants: {

@@ -64,6 +64,12 @@ export const products = pgTable(
       .references(() => categories.id, { onDelete: 'restrict' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // What search reads (migration 0012): the name and description, lower-cased once when
+    // written, so that a term is a plain LIKE on it (lower(text) LIKE lower(pattern) is
+    // exactly ILIKE) instead of a concatenation and a lower-casing of every candidate row.
+    searchText: text('search_text')
+      .notNull()
+      .generatedAlwaysAs(sql`lower((name)::text || ' ' || description)`),
   },
   (t) => [
     check('products_price_positive_chk', sql`${t.price} > 0`),
@@ -84,13 +90,10 @@ export const products = pgTable(
     // No index holds `stock`: checkout changes it on every order, and an update that touches
     // no indexed column is a HOT update (no new index entries; the table keeps 10 % of each
     // page free for them, migration 0004). The low-stock list reads the table instead.
-    // Search (pg_trgm): each term is one ILIKE '%term%' on name + description (terms hold
-    // no spaces, so none can match across the joint), and `term <% name` for typos.
+    // Search (pg_trgm): each term is one `search_text LIKE lower('%term%')` (terms hold no
+    // spaces, so none can match across the joint), and `term <% name` for typos.
     index('products_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
-    index('products_search_trgm_idx').using(
-      'gin',
-      sql`(${t.name}::text || ' ' || ${t.description}) gin_trgm_ops`,
-    ),
+    index('products_search_text_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
   ],
 );
 

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lte, or, type SQL, sql, type SQLWrapper } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
-import { type Db, queryRows } from '../../db/client.js';
+import type { Db } from '../../db/client.js';
 import { preparedFor } from '../../db/sql.js';
 import { categories, products, productVariants } from '../../db/schema/index.js';
 import type { Ordering } from '../../contract/index.js';
@@ -69,12 +69,16 @@ function containing(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-// The same expression as products_search_trgm_idx, so that each term is one index condition.
-const searchText = sql`(${products.name}::text || ' ' || ${products.description})`;
-const matches = (term: string) => sql`${searchText} ilike ${containing(term)}`;
-// Typo tolerance: the term resembles a word of the name (pg_trgm word similarity ≥ 0.6,
-// served by the name's GIN trigram index).
-const resembles = (term: string) => sql`${term} <% ${products.name}`;
+/**
+ * A term occurs in the name or the description, ignoring case: `search_text` is
+ * lower(name || ' ' || description), stored (migration 0012), so this is exactly
+ * `(name || ' ' || description) ILIKE pattern` (which lower-cases both sides and LIKEs), with
+ * the row's side lower-cased once when it is written instead of on every read; one condition
+ * of the GIN trigram index products_search_text_trgm_idx.
+ */
+// The pattern is lowered once per statement (a subquery: an InitPlan), not once per candidate
+// row, which a prepared statement's generic plan would otherwise do (1 ms per 5,000 rows).
+const matches = (pattern: unknown) => sql`${products.searchText} like (select lower(${pattern}))`;
 
 /** The category and its descendants, as a subquery of ids. */
 function inCategoryTree(slug: string) {
@@ -115,17 +119,6 @@ const SKU_TEXT = /^[A-Za-z0-9._-]{1,64}$/;
 const skuOf = (terms: string[]) => (terms.length === 1 && SKU_TEXT.test(terms[0]!) ? terms[0] : undefined);
 const bySku = (sku: unknown) =>
   sql`${products.id} = (select ${productVariants.productId} from ${productVariants} where lower(${productVariants.sku}) = lower(${sku}::text))`;
-
-function baseConditions(filter: ProductFilter, activeOnly: boolean): (SQL | undefined)[] {
-  return [
-    activeOnly ? isActive : undefined,
-    filter.categorySlug !== undefined ? inCategoryTree(filter.categorySlug) : undefined,
-    inPriceRange(filter.minPrice, filter.maxPrice),
-    withOptions((filter.options ?? []).map(([name, values]) => values.map((v) => sql`${optionDoc(name, v)}`))),
-    filter.inStock === true ? gt(products.stock, 0) : undefined,
-    filter.inStock === false ? eq(products.stock, 0) : undefined,
-  ];
-}
 
 /** What the count of a list depends on (not its ordering or page). */
 function countKey(filter: ProductFilter, terms: string[], activeOnly: boolean): string {
@@ -178,7 +171,9 @@ function shapeConditions(shape: Shape): (SQL | undefined)[] {
     shape.inStock === true ? gt(products.stock, 0) : undefined,
     shape.inStock === false ? eq(products.stock, 0) : undefined,
     termsCondition(
-      terms.map((i) => (shape.fuzzy ? sql`${P(`t${i}`)} <% ${products.name}` : sql`${searchText} ilike ${P(`p${i}`)}`)),
+      // Typo tolerance: the term resembles a word of the name (pg_trgm word similarity ≥ 0.6,
+      // served by the name's GIN trigram index).
+      terms.map((i) => (shape.fuzzy ? sql`${P(`t${i}`)} <% ${products.name}` : matches(P(`p${i}`)))),
       shape.sku && !shape.fuzzy ? bySku(P('sku')) : undefined,
     ),
   ];
@@ -242,6 +237,89 @@ const rowQueries = preparedFor((db: Db) => {
     const key = JSON.stringify(shape);
     let query = cache.get(key);
     if (!query) cache.set(key, (query = buildRows(shape)));
+    return query;
+  };
+});
+
+/**
+ * The keys a search's matches are ordered by, read once per match while they are found:
+ * the ordering's column (or, with none, whether the name holds every term and then newest
+ * first) and the id.
+ */
+function sortKeys(shape: Shape) {
+  const terms = Array.from({ length: shape.terms }, (_, i) => i);
+  switch (shape.ordering) {
+    case 'price':
+    case '-price':
+      return { key: products.price, desc: shape.ordering === '-price' };
+    case 'name':
+    case '-name':
+      return { key: products.name, desc: shape.ordering === '-name' };
+    case 'created_at':
+    case '-created_at':
+      return { key: products.createdAt, desc: shape.ordering === '-created_at' };
+    case undefined:
+      return {
+        key: products.createdAt,
+        desc: true,
+        rank: sql<boolean>`(${and(...terms.map((i) => sql`${products.name} ilike ${P(`p${i}`)}`))})`.as('name_match'),
+      };
+  }
+}
+
+/**
+ * A search (not its typo fallback) in one statement and one pass over the matches: they are
+ * found once (CTE m: id and sort keys of each), counted, and ordered for the page, whose rows
+ * are then read by primary key. The count, the page and the catalog version come from one
+ * snapshot. When nothing matches, the same statement counts the products whose name resembles
+ * each term (a scalar subquery in a CASE branch runs only when that branch is taken), so the
+ * fallback needs only its page. The query returns one row with null product columns when the
+ * page is empty.
+ */
+const searchQueries = preparedFor((db: Db) => {
+  const cache = new Map<string, ReturnType<typeof build>>();
+  const build = (shape: Shape) => {
+    const { key, desc: descending, rank } = sortKeys(shape);
+    const m = db.$with('m').as(
+      db
+        .select({ id: products.id, key, ...(rank ? { rank } : {}) })
+        .from(products)
+        .where(and(...shapeConditions(shape))),
+    );
+    const order = (src: { id: SQLWrapper; key: SQLWrapper; rank?: SQLWrapper }) => {
+      const dir = descending ? desc : asc;
+      const keys = [dir(src.key), dir(src.id)];
+      return src.rank ? [sql`${src.rank} desc`, ...keys] : keys;
+    };
+    const total = db.$with('total').as(db.select({ n: sql<number>`count(*)::int`.as('n') }).from(m));
+    const page = db.$with('page').as(
+      db
+        .select()
+        .from(m)
+        .orderBy(...order(m))
+        .limit(P('limit'))
+        .offset(P('offset')),
+    );
+    const similar = and(...shapeConditions({ ...shape, fuzzy: true, sku: false }));
+    return db
+      .with(m, total, page)
+      .select({
+        total: total.n,
+        similar: sql<number>`case when ${total.n} = 0 then (select count(*)::int from ${products} where ${similar}) else 0 end`,
+        version: catalogVersionSql,
+        ...listColumns,
+      })
+      .from(total)
+      .leftJoin(page, sql`true`)
+      .leftJoin(products, eq(products.id, page.id))
+      .leftJoin(categories, eq(categories.id, products.categoryId))
+      .orderBy(...order(page))
+      .prepare(shapeName('products_search', shape));
+  };
+  return (shape: Shape) => {
+    const key = JSON.stringify(shape);
+    let query = cache.get(key);
+    if (!query) cache.set(key, (query = build(shape)));
     return query;
   };
 });
@@ -420,40 +498,34 @@ export async function findProducts(
     return found;
   };
 
-  // A count cached earlier is good if the catalog has not changed since: the rows say.
+  // A count cached earlier is good if the catalog has not changed since: the rows say. (A
+  // search's exact matches are counted with their page in one statement anyway; its typo
+  // fallback and the filtered lists use this.)
   const candidate = cache?.peek(key);
-  let rows: (ProductListRow & { version: number })[] | null = null;
-  if (candidate) {
-    rows = await select(candidate.fuzzy);
+  let listRows: (ProductListRow & { version: number })[] | null = null;
+  if (candidate && (!terms.length || candidate.fuzzy)) {
+    const rows = await select(candidate.fuzzy);
     if (rows.length && rows[0]!.version === candidate.version) {
       return keep({ count: candidate.count, rows, fuzzy: candidate.fuzzy }, candidate.version);
     }
+    listRows = rows;
   }
 
-  let counted: { count: number; fuzzy: boolean; version: number };
-  if (!terms.length) {
-    const [fetched, [row]] = await Promise.all([rows ?? select(false), countQueries(db)(shape(false)).execute(values)]);
-    rows = fetched;
-    counted = { count: row!.count, fuzzy: false, version: row!.version };
-  } else {
-    // One query: the similar-name count runs only when nothing matches exactly (a scalar
-    // subquery in a CASE branch is evaluated only when that branch is taken).
-    const base = baseConditions(filter, activeOnly);
-    const sku = skuOf(terms);
-    const exact = and(...base, termsCondition(terms.map(matches), sku !== undefined ? bySku(sku) : undefined));
-    const similar = and(...base, ...terms.map(resembles));
-    const [row] = await queryRows<{ exact: number; similar: number; version: number }>(
-      db,
-      sql`select e.n as exact, ${catalogVersionSql} as version,
-                 case when e.n = 0 then (select count(*)::int from ${products} where ${similar}) else 0 end as similar
-          from (select count(*)::int as n from ${products} where ${exact}) e`,
-    );
-    const fuzzy = row!.exact === 0;
-    counted = { count: fuzzy ? row!.similar : row!.exact, fuzzy, version: row!.version };
+  if (terms.length) {
+    const found = await searchQueries(db)(shape(false)).execute(values);
+    const { total, similar, version } = found[0]!;
+    // Nothing matches every term exactly: the products whose name resembles each (counted by
+    // the same statement) are the answer.
+    const fuzzy = total === 0;
+    const count = fuzzy ? similar : total;
+    cache?.set(key, version, { count, fuzzy });
+    if (count === 0 || page.offset >= count) return { count, rows: [], fuzzy };
+    if (fuzzy) return keep({ count, rows: await select(true), fuzzy }, version);
+    const rows = found.map(({ total: _total, similar: _similar, ...row }) => row as ProductListRow & { version: number });
+    return keep({ count, rows, fuzzy }, version);
   }
-  cache?.set(key, counted.version, { count: counted.count, fuzzy: counted.fuzzy });
-  const { count, fuzzy } = counted;
-  if (count === 0 || page.offset >= count) return { count, rows: [], fuzzy };
-  if (rows === null || (candidate && candidate.fuzzy !== fuzzy)) rows = await select(fuzzy);
-  return keep({ count, rows, fuzzy }, counted.version);
+
+  const [rows, [row]] = await Promise.all([listRows ?? select(false), countQueries(db)(shape(false)).execute(values)]);
+  cache?.set(key, row!.version, { count: row!.count, fuzzy: false });
+  return { count: row!.count, rows, fuzzy: false };
 }
