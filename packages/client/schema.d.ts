@@ -1175,9 +1175,31 @@ export interface components {
     };
     Cart: {
       created_at: string | null;
+      /** @example 1499.00 */
+      discount_total: string;
       id: number | null;
       items: components['schemas']['CartItem'][];
-      /** @example 1499.00 */
+      promotion: components['schemas']['CartPromotion'] | null;
+      shipping_method: components['schemas']['CartShippingMethod'] | null;
+      /**
+       * @description The price of `shipping_method`, the cheapest method that can ship the cart to India (0.00 with none).
+       * @example 1499.00
+       */
+      shipping_total: string;
+      /**
+       * @description The lines’ subtotals (prices include tax).
+       * @example 1499.00
+       */
+      subtotal: string;
+      /**
+       * @description The tax contained in total_amount.
+       * @example 1499.00
+       */
+      tax_total: string;
+      /**
+       * @description subtotal − discount_total + shipping_total.
+       * @example 1499.00
+       */
       total_amount: string;
       total_items: number;
       updated_at: string | null;
@@ -1208,6 +1230,31 @@ export interface components {
     };
     CartItemBody: {
       quantity: number;
+    };
+    CartPromotion: {
+      /** @description Whether the code gives its discount to the cart as it is now. */
+      applies: boolean;
+      code: string;
+      description: string;
+      /**
+       * @description The discount it gives now (0.00 when it does not apply).
+       * @example 1499.00
+       */
+      discount: string;
+      free_shipping: boolean;
+      message: string | null;
+      /** @description Why it does not apply now: one of the 400 codes of `POST /api/cart/promotion/` (`promotion_min_subtotal`, `promotion_expired`, …); null when it applies. */
+      reason: string | null;
+    };
+    CartPromotionBody: {
+      /** @description A promotion code, any case. */
+      code: string;
+    };
+    CartShippingMethod: {
+      id: number;
+      name: string;
+      /** @example 1499.00 */
+      price: string;
     };
     CartVariant: {
       id: number;
@@ -1305,10 +1352,25 @@ export interface components {
         }[];
       }[];
       total_categories: number;
+      /**
+       * @description Σ discount_total of paid orders: given away, already out of the revenue.
+       * @example 1499.00
+       */
+      total_discount: string;
       total_orders: number;
       total_products: number;
       /** @example 1499.00 */
       total_revenue: string;
+      /**
+       * @description Σ shipping_total of paid orders: within the revenue.
+       * @example 1499.00
+       */
+      total_shipping: string;
+      /**
+       * @description Σ tax_total of paid orders: within the revenue (prices include tax).
+       * @example 1499.00
+       */
+      total_tax: string;
     };
     Email: {
       attempts: number;
@@ -1423,8 +1485,11 @@ export interface components {
       message: string;
     };
     OrderCreate: {
-      shipping_address?: string;
+      /** @description Free text (as in v1: its state is unknown, so its tax is IGST and it ships to India) or an address whose state decides CGST+SGST or IGST. */
+      shipping_address?: string | components['schemas']['ShippingAddressInput'];
       shipping_address_id?: number;
+      /** @description One of `GET /api/cart/shipping-methods/`; without it, the cheapest active method that can ship the cart. */
+      shipping_method_id?: number;
     };
     OrderDetail: {
       /** @description The statuses the caller may move the order to now (none when it may not change): for staff, the next statuses of the workflow (`update_status`); for the owner, `cancelled` while `cancel` allows it. */
@@ -1433,12 +1498,18 @@ export interface components {
       )[];
       /** Format: date-time */
       created_at: string;
+      /** @example 1499.00 */
+      discount_total: string;
       id: number;
       items: components['schemas']['OrderItem'][];
       order_number: string;
       /** @enum {unknown} */
       payment_status: 'pending' | 'success' | 'failed' | 'partially_refunded' | 'refunded';
+      promotion_code: string | null;
       shipping_address: string;
+      shipping_method: components['schemas']['OrderShippingMethod'] | null;
+      /** @example 1499.00 */
+      shipping_total: string;
       /** @enum {unknown} */
       status:
         | 'pending'
@@ -1449,7 +1520,21 @@ export interface components {
         | 'cancelled'
         | 'payment_failed';
       status_history: components['schemas']['OrderStatusChange'][];
-      /** @example 1499.00 */
+      /**
+       * @description The lines’ prices × quantities (tax included).
+       * @example 1499.00
+       */
+      subtotal: string;
+      tax_breakdown: components['schemas']['TaxBreakdown'];
+      /**
+       * @description The tax contained in total_amount (prices include tax).
+       * @example 1499.00
+       */
+      tax_total: string;
+      /**
+       * @description subtotal − discount_total + shipping_total: what the payment charges.
+       * @example 1499.00
+       */
       total_amount: string;
       /** Format: date-time */
       updated_at: string;
@@ -1457,6 +1542,11 @@ export interface components {
     };
     /** @description A snapshot taken at checkout: product_name, sku, variant_title, variant_options and price_at_purchase never change with later edits (or the deletion) of the product or variant. */
     OrderItem: {
+      /**
+       * @description The line’s share of the order’s discount (the lines’ add up to discount_total).
+       * @example 1499.00
+       */
+      discount: string;
       id: number;
       /** @example 1499.00 */
       price_at_purchase: string;
@@ -1466,6 +1556,16 @@ export interface components {
       sku: string;
       /** @example 1499.00 */
       subtotal: string;
+      /**
+       * @description The tax contained in what is paid for the line (subtotal − discount), rounded half up to the paisa.
+       * @example 1499.00
+       */
+      tax_amount: string;
+      /**
+       * @description The GST rate (percent) of the line when it was ordered.
+       * @example 18.00
+       */
+      tax_rate: string;
       variant_id: number;
       /** @description The variant’s option values when it was ordered, e.g. {"Size": "M"}; {} for a default variant. */
       variant_options: {
@@ -1500,6 +1600,11 @@ export interface components {
       /** Format: uri */
       previous: string | null;
       results: components['schemas']['OrderListItem'][];
+    };
+    /** @description Its id while the method exists, and its name then; its price is shipping_total. */
+    OrderShippingMethod: {
+      id: number | null;
+      name: string;
     };
     OrderStatusChange: {
       changed_by: string;
@@ -1581,6 +1686,13 @@ export interface components {
         | 'use_variants'
         | 'variant_required'
         | 'total_too_large'
+        | 'promotion_not_found'
+        | 'promotion_not_started'
+        | 'promotion_expired'
+        | 'promotion_min_subtotal'
+        | 'promotion_exhausted'
+        | 'promotion_not_applicable'
+        | 'no_shipping_method'
         | 'reset_token_invalid'
         | 'invalid_signature'
         | 'not_authenticated'
@@ -1767,6 +1879,21 @@ export interface components {
         count: number;
         /** Format: date */
         day: string;
+        /**
+         * @description The discount within the day’s `total`.
+         * @example 1499.00
+         */
+        discount: string;
+        /**
+         * @description The shipping within the day’s `total`.
+         * @example 1499.00
+         */
+        shipping: string;
+        /**
+         * @description The tax (GST) within the day’s `total` (prices include tax).
+         * @example 1499.00
+         */
+        tax: string;
         /** @example 1499.00 */
         total: string;
       }[];
@@ -1775,12 +1902,46 @@ export interface components {
       period_days: number;
       /** Format: date */
       start_date: string;
+      /**
+       * @description Σ discount_total of the period’s paid orders: given away, already out of the revenue.
+       * @example 1499.00
+       */
+      total_discount: string;
       total_orders: number;
       /** @example 1499.00 */
       total_revenue: string;
+      /**
+       * @description Σ shipping_total of the period’s paid orders: within the revenue.
+       * @example 1499.00
+       */
+      total_shipping: string;
+      /**
+       * @description Σ tax_total of the period’s paid orders: within the revenue (prices include tax).
+       * @example 1499.00
+       */
+      total_tax: string;
+    };
+    ShippingAddressInput: {
+      city: string;
+      /** @description `India`, `IN` or another ISO 3166-1 alpha-2 code. */
+      country: string;
+      /** @description In India: six digits. */
+      postal_code: string;
+      /** @description In India: a state or union territory by name or two-letter code, any case (`KA`, `Karnataka`). */
+      state: string;
+      street_address: string;
     };
     Status: {
       status: string;
+    };
+    /** @description CGST and SGST halves (at most one paisa apart) for an order shipped within SHOP_STATE, IGST otherwise; they add up to tax_total. */
+    TaxBreakdown: {
+      /** @example 1499.00 */
+      cgst: string;
+      /** @example 1499.00 */
+      igst: string;
+      /** @example 1499.00 */
+      sgst: string;
     };
     TokenPair: {
       access: string;
@@ -2075,7 +2236,7 @@ export interface operations {
           'application/json': components['schemas']['EmailPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2233,7 +2394,7 @@ export interface operations {
           'application/json': components['schemas']['AdminPaymentPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2404,7 +2565,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUserPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2541,7 +2702,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2697,7 +2858,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2766,7 +2927,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointCreated'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2954,7 +3115,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpoint'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3041,7 +3202,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookDeliveryPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3122,7 +3283,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEventPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3260,7 +3421,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3358,7 +3519,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3468,7 +3629,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3585,7 +3746,7 @@ export interface operations {
           'application/json': components['schemas']['Address'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3645,7 +3806,7 @@ export interface operations {
           'application/json': components['schemas']['ChangePasswordResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3696,7 +3857,7 @@ export interface operations {
           'application/json': components['schemas']['LoginResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3747,7 +3908,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3798,7 +3959,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3840,7 +4001,7 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3878,7 +4039,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3929,7 +4090,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3980,7 +4141,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4031,7 +4192,7 @@ export interface operations {
           'application/json': components['schemas']['RegisterResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4073,7 +4234,7 @@ export interface operations {
           'application/json': components['schemas']['TokenPair'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4126,7 +4287,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4192,7 +4353,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4254,7 +4415,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4322,7 +4483,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4394,7 +4555,7 @@ export interface operations {
           'application/json': components['schemas']['Cart'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4461,7 +4622,7 @@ export interface operations {
           'application/json': components['schemas']['CategoryPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4512,7 +4673,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4622,7 +4783,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4766,7 +4927,7 @@ export interface operations {
           'application/json': components['schemas']['Category'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4893,7 +5054,7 @@ export interface operations {
           'application/json': components['schemas']['OrderPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4959,7 +5120,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5140,7 +5301,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5224,7 +5385,7 @@ export interface operations {
           'application/json': components['schemas']['OrderDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5306,7 +5467,7 @@ export interface operations {
           'application/json': components['schemas']['SalesReport'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5372,7 +5533,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentInitiateResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5450,7 +5611,7 @@ export interface operations {
           'application/json': components['schemas']['PaymentVerifyResponse'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5535,7 +5696,7 @@ export interface operations {
           'application/json': components['schemas']['Status'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5636,7 +5797,7 @@ export interface operations {
           'application/json': components['schemas']['ProductPage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5696,7 +5857,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5815,7 +5976,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5959,7 +6120,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6034,7 +6195,7 @@ export interface operations {
           'application/json': components['schemas']['ProductImage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6197,7 +6358,7 @@ export interface operations {
           'application/json': components['schemas']['ProductImage'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6272,7 +6433,7 @@ export interface operations {
           'application/json': components['schemas']['ProductDetail'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6418,7 +6579,7 @@ export interface operations {
           'application/json': components['schemas']['Variant'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6493,7 +6654,7 @@ export interface operations {
           'application/json': components['schemas']['VariantBulkResult'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6714,7 +6875,7 @@ export interface operations {
           'application/json': components['schemas']['Variant'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6789,7 +6950,7 @@ export interface operations {
           'application/json': components['schemas']['VariantBulkResult'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6936,7 +7097,7 @@ export interface operations {
           'application/json': components['schemas']['LowStockList'];
         };
       };
-      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `reset_token_invalid`, `invalid_signature` */
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
       400: {
         headers: {
           [name: string]: unknown;
