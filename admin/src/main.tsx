@@ -8,6 +8,9 @@ import { OrderDetail, Orders } from './pages/Orders';
 import { ProductEdit, Products } from './pages/Products';
 import { Payments, Users, WebhookEvents } from './pages/Admin';
 import { Emails, Webhooks } from './pages/Notifications';
+import { Promotions } from './pages/Promotions';
+import { ShippingMethods } from './pages/ShippingMethods';
+import { TaxClasses } from './pages/TaxClasses';
 import { Link, ToastProvider, useLocation } from './ui';
 import './styles.css';
 
@@ -16,6 +19,9 @@ const NAV = [
   ['/products', 'Products'],
   ['/categories', 'Categories'],
   ['/orders', 'Orders'],
+  ['/promotions', 'Promotions'],
+  ['/shipping-methods', 'Shipping'],
+  ['/tax-classes', 'Tax classes'],
   ['/users', 'Users'],
   ['/payments', 'Payments'],
   ['/webhook-events', 'Webhook events'],
@@ -32,6 +38,9 @@ function Page({ path }: { path: string }) {
   if (path === '/categories') return <Categories />;
   if (path === '/orders') return <Orders />;
   if ((m = /^\/orders\/(\d+)$/.exec(path))) return <OrderDetail id={Number(m[1])} />;
+  if (path === '/promotions') return <Promotions />;
+  if (path === '/shipping-methods') return <ShippingMethods />;
+  if (path === '/tax-classes') return <TaxClasses />;
   if (path === '/users') return <Users />;
   if (path === '/payments') return <Payments />;
   if (path === '/webhook-events') return <WebhookEvents />;
