@@ -23,7 +23,11 @@ import { errorCodesMarkdown } from './http/errors.js';
 import { installMetrics } from './http/plugins/metrics.js';
 import { finishDocument } from './http/openapi.js';
 import { installOperationIds } from './http/operation-ids.js';
-import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installProblemHandlers,
+} from './http/problem.js';
 import { installPublicUrl } from './http/public-url.js';
 import { buildSerializer } from './http/serialization.js';
 import { buildValidator } from './http/validation.js';
@@ -32,11 +36,17 @@ import { adminRoutes } from './modules/admin/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
 import { cartLoginHook, cartRoutes } from './modules/cart/index.js';
 import { categoryRoutes, CountCache, productRoutes } from './modules/catalog/index.js';
-import { mediaFiles, mediaRoutes, openMediaStorage, removeMediaOnProductDelete } from './modules/media/index.js';
+import {
+  mediaFiles,
+  mediaRoutes,
+  openMediaStorage,
+  removeMediaOnProductDelete,
+} from './modules/media/index.js';
 import { emailAdminRoutes } from './modules/notifications/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { orderRoutes } from './modules/orders/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
+import { pricingAdminRoutes } from './modules/pricing/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 import type { Services } from './services.js';
 
@@ -55,7 +65,13 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const MAX_PARAM_LENGTH = 220;
 
 const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Cart-Token', 'X-Request-Id'] as const;
+const CORS_REQUEST_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Idempotency-Key',
+  'X-Cart-Token',
+  'X-Request-Id',
+] as const;
 const CORS_EXPOSED_HEADERS = ['X-Cart-Token', 'X-Request-Id', 'Retry-After', 'Location'] as const;
 
 /** Builds the whole HTTP application; never listens (server.ts and the tests do). */
@@ -70,7 +86,11 @@ export async function buildApp({ services, logger }: AppOptions) {
     bodyLimit: 1024 * 1024,
     // (one of Fastify's accepted forms; the union confuses its overloads)
     trustProxy: config.trustProxy as boolean,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: MAX_PARAM_LENGTH },
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: MAX_PARAM_LENGTH,
+    },
     frameworkErrors: frameworkErrorHandler(MAX_PARAM_LENGTH),
     clientErrorHandler,
     requestIdHeader: false,
@@ -82,7 +102,9 @@ export async function buildApp({ services, logger }: AppOptions) {
       customOptions: { allErrors: true, verbose: true, keywords: ['x-error', 'x-allowed'] },
     },
     // No type coercion in bodies; strict text parsing in queries, params and headers.
-    schemaController: { compilersFactory: { buildValidator: buildValidator(), buildSerializer: buildSerializer() } },
+    schemaController: {
+      compilersFactory: { buildValidator: buildValidator(), buildSerializer: buildSerializer() },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -109,7 +131,9 @@ export async function buildApp({ services, logger }: AppOptions) {
           "'self'",
           'data:',
           'validator.swagger.io',
-          ...[config.publicUrl, config.media.publicUrl].flatMap((url) => (url ? [new URL(url).origin] : [])),
+          ...[config.publicUrl, config.media.publicUrl].flatMap((url) =>
+            url ? [new URL(url).origin] : [],
+          ),
         ],
         styleSrc: ["'self'", "'unsafe-inline'"],
         scriptSrc: ["'self'"],
@@ -173,7 +197,9 @@ export async function buildApp({ services, logger }: AppOptions) {
       'openapiObject' in document ? finishDocument(document.openapiObject) : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
   const deps = services.accounts;
   installAuth(app, (token) => authenticate(deps, token));
@@ -193,7 +219,11 @@ export async function buildApp({ services, logger }: AppOptions) {
     counts,
     onProductDelete: [removeMediaOnProductDelete(media)],
   });
-  await app.register(mediaRoutes, { prefix: '/api/products', deps: media, maxBytes: config.media.maxBytes });
+  await app.register(mediaRoutes, {
+    prefix: '/api/products',
+    deps: media,
+    maxBytes: config.media.maxBytes,
+  });
   if (config.media.storage === 'local') await app.register(mediaFiles, { storage: media.storage });
   await app.register(cartRoutes, { prefix: '/api/cart', database });
   await app.register(orderRoutes, { prefix: '/api/orders', deps: services.orders });
@@ -202,6 +232,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(adminRoutes, { prefix: '/api/admin', database, payments: services.payments });
   await app.register(emailAdminRoutes, { prefix: '/api/admin/emails', database });
   await app.register(webhookRoutes, { prefix: '/api/admin', deps: services.webhooks });
+  await app.register(pricingAdminRoutes, { prefix: '/api/admin', database });
   await app.register(adminWebApp);
 
   return app;
@@ -220,8 +251,14 @@ function adminWebRoot(): string | null {
 async function adminWebApp(app: FastifyInstance) {
   const root = adminWebRoot();
   if (!root) {
-    app.get('/admin', { config: { auth: 'none' }, schema: { hide: true } }, async (_request, reply) =>
-      reply.code(503).type('text/plain; charset=utf-8').send('The admin dashboard is not built: run `npm run build`.'),
+    app.get(
+      '/admin',
+      { config: { auth: 'none' }, schema: { hide: true } },
+      async (_request, reply) =>
+        reply
+          .code(503)
+          .type('text/plain; charset=utf-8')
+          .send('The admin dashboard is not built: run `npm run build`.'),
     );
     return;
   }
@@ -242,12 +279,18 @@ async function adminWebApp(app: FastifyInstance) {
     maxAge: '365d',
     immutable: true,
   });
-  app.get('/admin', { config: { auth: 'none' }, schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
-  app.get('/admin/*', { config: { auth: 'none' }, schema: { hide: true } }, async (request, reply) => {
-    // Unknown files under assets/ are real 404s; anything else is a client-side route.
-    if (request.url.startsWith('/admin/assets/')) return reply.callNotFound();
-    return sendIndex(reply);
-  });
+  app.get('/admin', { config: { auth: 'none' }, schema: { hide: true } }, async (_request, reply) =>
+    sendIndex(reply),
+  );
+  app.get(
+    '/admin/*',
+    { config: { auth: 'none' }, schema: { hide: true } },
+    async (request, reply) => {
+      // Unknown files under assets/ are real 404s; anything else is a client-side route.
+      if (request.url.startsWith('/admin/assets/')) return reply.callNotFound();
+      return sendIndex(reply);
+    },
+  );
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

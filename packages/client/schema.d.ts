@@ -76,6 +76,106 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/promotions/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Promotions (paged, newest first), searchable by code */
+    get: operations['getApiAdminPromotions'];
+    put?: never;
+    /**
+     * Create a promotion
+     * @description `code` is unique ignoring case; `percentage` takes a `value` 0–100, `fixed_amount` a `value` > 0 (rupees), `free_shipping` none; `starts_at` < `ends_at`; `applies_to` ids must exist. Every wrong field is reported at once (`400 validation_error`, `errors` by field), the schema’s and the rules’ alike.
+     */
+    post: operations['postApiAdminPromotions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/promotions/{id}/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A promotion */
+    get: operations['getApiAdminPromotionsId'];
+    /**
+     * Replace a promotion (fields left out take their defaults)
+     * @description `times_used` is read-only (ignored in a body). Every wrong field is reported at once (`400 validation_error`, `errors` by field), the schema’s and the rules’ alike.
+     */
+    put: operations['putApiAdminPromotionsId'];
+    post?: never;
+    /**
+     * Delete a promotion no order has used
+     * @description Carts holding the code lose it. A promotion that orders used is 409: set `is_active` to false instead.
+     */
+    delete: operations['deleteApiAdminPromotionsId'];
+    options?: never;
+    head?: never;
+    /**
+     * Change some of a promotion’s fields
+     * @description The rules apply to the promotion as it would be: a changed `kind` needs its `value` again (none for `free_shipping`, whose value is cleared), and a new `starts_at` or `ends_at` must keep the window in order. `times_used` is read-only. Every wrong field is reported at once (`400 validation_error`, `errors` by field), the schema’s and the rules’ alike.
+     */
+    patch: operations['patchApiAdminPromotionsId'];
+    trace?: never;
+  };
+  '/api/admin/tax-classes/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Tax classes (paged, by id) */
+    get: operations['getApiAdminTaxClasses'];
+    put?: never;
+    /**
+     * Create a tax class
+     * @description `name` is unique ignoring case; `rate` is a percentage 0–100 with at most two decimals. With `is_default: true` it becomes the default and the previous default an ordinary class. Every wrong field is reported at once (`400 validation_error`, `errors` by field), the schema’s and the rules’ alike.
+     */
+    post: operations['postApiAdminTaxClasses'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/tax-classes/{id}/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A tax class */
+    get: operations['getApiAdminTaxClassesId'];
+    /**
+     * Replace a tax class’s name and rate
+     * @description `is_default` left out stays as it is. `is_default: true` makes this class the default (the previous default becomes an ordinary class, in the same transaction); `is_default: false` on the default is 409 — make another class the default instead. Every wrong field is reported at once (`400 validation_error`, `errors` by field), the schema’s and the rules’ alike.
+     */
+    put: operations['putApiAdminTaxClassesId'];
+    post?: never;
+    /**
+     * Delete a tax class that is not the default
+     * @description Products and variants that had this class lose it and are sold under the default class from then on (a variant without a class of its own under its product’s). Orders keep the rates they were placed with. The default class is 409: make another class the default first.
+     */
+    delete: operations['deleteApiAdminTaxClassesId'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a tax class, or make it the default
+     * @description `is_default: true` makes this class the default (the previous default becomes an ordinary class, in the same transaction); `is_default: false` on the default is 409 — make another class the default instead. Every wrong field is reported at once (`400 validation_error`, `errors` by field), the schema’s and the rules’ alike.
+     */
+    patch: operations['patchApiAdminTaxClassesId'];
+    trace?: never;
+  };
   '/api/admin/users/': {
     parameters: {
       query?: never;
@@ -1854,6 +1954,116 @@ export interface components {
       last_name?: string;
       phone?: string;
     };
+    Promotion: {
+      /** @description Null: every line is eligible. */
+      applies_to: {
+        categories: number[];
+        products: number[];
+      } | null;
+      code: string;
+      /** Format: date-time */
+      created_at: string;
+      description: string;
+      /**
+       * Format: date-time
+       * @description The code is valid before this instant.
+       */
+      ends_at: string | null;
+      id: number;
+      is_active: boolean;
+      /** @enum {unknown} */
+      kind: 'percentage' | 'fixed_amount' | 'free_shipping';
+      /** @description The least cart subtotal; null: none. */
+      min_subtotal: string | null;
+      per_customer_limit: number | null;
+      /** Format: date-time */
+      starts_at: string | null;
+      /** @description Orders holding a use of the code (placed, neither cancelled nor expired). Read-only. */
+      times_used: number;
+      /** Format: date-time */
+      updated_at: string;
+      usage_limit: number | null;
+      /** @description A percentage ("10.00") or an amount in rupees ("250.00"); null for free_shipping. */
+      value: string | null;
+    };
+    PromotionBody: {
+      /** @description Which lines the promotion discounts: those whose product is listed or whose category is listed or below a listed one; null (the default) for every line. At least one id when not null. */
+      applies_to?: {
+        /** @description The ids of categories (their subcategories count too) (each must exist; repeats are dropped). */
+        categories?: number[];
+        /** @description The ids of products (each must exist; repeats are dropped). */
+        products?: number[];
+      } | null;
+      /**
+       * @description 1–50 letters, digits, `-` or `_`; unique ignoring case (shoppers may type it in any case).
+       * @example DIWALI10
+       */
+      code: string;
+      /** @description Default: empty. */
+      description?: string;
+      /** Format: date-time */
+      ends_at?: string | null;
+      /** @description Default: true. Inactive codes are refused as unknown. */
+      is_active?: boolean;
+      /**
+       * @description `percentage` (value 0–100), `fixed_amount` (value in rupees, > 0) or `free_shipping` (no value).
+       * @enum {unknown}
+       */
+      kind: 'percentage' | 'fixed_amount' | 'free_shipping';
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number, or null. */
+      min_subtotal?: string | number | null;
+      /** @description How many orders one customer may use it for; null: no limit. */
+      per_customer_limit?: number | null;
+      /** Format: date-time */
+      starts_at?: string | null;
+      /** @description How many orders may use the code in all; null: no limit. */
+      usage_limit?: number | null;
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number, or null. */
+      value?: string | number | null;
+    };
+    PromotionPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['Promotion'][];
+    };
+    PromotionPatchBody: {
+      /** @description Which lines the promotion discounts: those whose product is listed or whose category is listed or below a listed one; null (the default) for every line. At least one id when not null. */
+      applies_to?: {
+        /** @description The ids of categories (their subcategories count too) (each must exist; repeats are dropped). */
+        categories?: number[];
+        /** @description The ids of products (each must exist; repeats are dropped). */
+        products?: number[];
+      } | null;
+      /**
+       * @description 1–50 letters, digits, `-` or `_`; unique ignoring case (shoppers may type it in any case).
+       * @example DIWALI10
+       */
+      code?: string;
+      /** @description Default: empty. */
+      description?: string;
+      /** Format: date-time */
+      ends_at?: string | null;
+      /** @description Default: true. Inactive codes are refused as unknown. */
+      is_active?: boolean;
+      /**
+       * @description `percentage` (value 0–100), `fixed_amount` (value in rupees, > 0) or `free_shipping` (no value).
+       * @enum {unknown}
+       */
+      kind?: 'percentage' | 'fixed_amount' | 'free_shipping';
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number, or null. */
+      min_subtotal?: string | number | null;
+      /** @description How many orders one customer may use it for; null: no limit. */
+      per_customer_limit?: number | null;
+      /** Format: date-time */
+      starts_at?: string | null;
+      /** @description How many orders may use the code in all; null: no limit. */
+      usage_limit?: number | null;
+      /** @description Decimal with at most two places, as a string ("1499.50") or a number, or null. */
+      value?: string | number | null;
+    };
     RefreshBody: {
       refresh: string;
     };
@@ -1942,6 +2152,44 @@ export interface components {
       igst: string;
       /** @example 1499.00 */
       sgst: string;
+    };
+    TaxClass: {
+      id: number;
+      /** @description Products and variants without a class of their own are sold under it. */
+      is_default: boolean;
+      name: string;
+      /** @example 1499.00 */
+      rate: string;
+    };
+    TaxClassBody: {
+      /** @description Making a class the default makes the previous default an ordinary class (one default at all times). Default: false on create; left out of a PUT or PATCH, unchanged. */
+      is_default?: boolean;
+      /**
+       * @description Unique ignoring case.
+       * @example GST 5%
+       */
+      name: string;
+      /** @description A percentage 0–100 with at most two decimals, as a string ("18.00") or a number. */
+      rate: string | number;
+    };
+    TaxClassPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['TaxClass'][];
+    };
+    TaxClassPatchBody: {
+      /** @description Making a class the default makes the previous default an ordinary class (one default at all times). Default: false on create; left out of a PUT or PATCH, unchanged. */
+      is_default?: boolean;
+      /**
+       * @description Unique ignoring case.
+       * @example GST 5%
+       */
+      name?: string;
+      /** @description A percentage 0–100 with at most two decimals, as a string ("18.00") or a number. */
+      rate?: string | number;
     };
     TokenPair: {
       access: string;
@@ -2512,6 +2760,868 @@ export interface operations {
       };
       /** @description Problem; `code` is one of `service_unavailable` */
       503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminPromotions: {
+    parameters: {
+      query?: {
+        /**
+         * @description Only active (true) or only inactive (false) promotions.
+         * @example true
+         */
+        is_active?: boolean;
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
+        page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
+        page_size?: number;
+        /**
+         * @description Text to find in the code (any case).
+         * @example diwali
+         */
+        search?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PromotionPage'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiAdminPromotions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PromotionBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminPromotionsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putApiAdminPromotionsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PromotionBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteApiAdminPromotionsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchApiAdminPromotionsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PromotionPatchBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminTaxClasses: {
+    parameters: {
+      query?: {
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
+        page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaxClassPage'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiAdminTaxClasses: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TaxClassBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaxClass'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminTaxClassesId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaxClass'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putApiAdminTaxClassesId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TaxClassBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaxClass'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteApiAdminTaxClassesId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchApiAdminTaxClassesId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TaxClassPatchBody'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaxClass'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `conflict`, `idempotency_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
         headers: {
           [name: string]: unknown;
         };

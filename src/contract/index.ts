@@ -14,6 +14,7 @@ import { notificationSchemas } from './notifications.js';
 import { Message, Problem, Status } from './common.js';
 import { orderSchemas } from './orders.js';
 import { paymentSchemas } from './payments.js';
+import { pricingSchemas } from './pricing.js';
 import { webhookSchemas } from './webhooks.js';
 
 export * from './accounts.js';
@@ -28,6 +29,7 @@ export * from './media.js';
 export * from './notifications.js';
 export * from './orders.js';
 export * from './payments.js';
+export * from './pricing.js';
 export * from './webhooks.js';
 
 /** Every named schema of the contract, each to be registered once with `app.addSchema`. */
@@ -45,4 +47,5 @@ export const CONTRACT_SCHEMAS = [
   ...analyticsSchemas,
   ...notificationSchemas,
   ...webhookSchemas,
+  ...pricingSchemas,
 ];

@@ -134,6 +134,19 @@ function fieldErrorsFromAjv(errors: AjvError[], context: string): FieldErrors {
   return out;
 }
 
+/**
+ * A schema validation error as messages by field: for a route that attaches its body's schema
+ * errors (`attachValidation`) to report them together with its own checks, all at once.
+ */
+export function schemaFieldErrors(
+  error: FastifyError & { validationContext?: string },
+): FieldErrors {
+  return fieldErrorsFromAjv(
+    (error.validation ?? []) as unknown as AjvError[],
+    error.validationContext ?? 'body',
+  );
+}
+
 function isBranchNoise(error: AjvError, all: AjvError[]): boolean {
   if (error.keyword === 'anyOf' || error.keyword === 'oneOf') return false;
   return all.some(
@@ -249,7 +262,12 @@ export function installProblemHandlers(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
-      problemBody(request, 404, 'route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
+      problemBody(
+        request,
+        404,
+        'route_not_found',
+        `No route for ${request.method} ${request.url.split('?')[0]}.`,
+      ),
     ),
   );
 }
@@ -266,7 +284,11 @@ export function frameworkErrorHandler(maxParamLength: number) {
         ? [400, 'bad_request', 'The URL is malformed (for example, an invalid percent-encoding).']
         : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? [414, 'uri_too_long', `A path segment is longer than ${maxParamLength} characters.`]
-          : [500, 'internal_error', `An unexpected error occurred. Quote request id ${request.id} when reporting it.`];
+          : [
+              500,
+              'internal_error',
+              `An unexpected error occurred. Quote request id ${request.id} when reporting it.`,
+            ];
     if (status === 500) request.log.error({ err: error }, 'router error');
     void sendProblem(reply, problemBody(request, status, code, detail));
   };
@@ -276,7 +298,11 @@ export function frameworkErrorHandler(maxParamLength: number) {
 function clientErrorProblem(code: string): [number, ErrorCode, string] {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return [431, 'headers_too_large', 'The request line and headers are larger than the server accepts.'];
+      return [
+        431,
+        'headers_too_large',
+        'The request line and headers are larger than the server accepts.',
+      ];
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return [408, 'request_timeout', 'The request was not received in time.'];
     default:

@@ -28,3 +28,4 @@ export {
   releasePromotions,
   type PromotionRead,
 } from './store.js';
+export { pricingAdminRoutes } from './admin-routes.js';
