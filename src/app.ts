@@ -47,6 +47,7 @@ import { opsRoutes } from './modules/ops/index.js';
 import { orderRoutes } from './modules/orders/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
 import { pricingAdminRoutes } from './modules/pricing/index.js';
+import { shippingMethodRoutes } from './modules/pricing/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 import type { Services } from './services.js';
 
@@ -233,6 +234,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(emailAdminRoutes, { prefix: '/api/admin/emails', database });
   await app.register(webhookRoutes, { prefix: '/api/admin', deps: services.webhooks });
   await app.register(pricingAdminRoutes, { prefix: '/api/admin', database });
+  await app.register(shippingMethodRoutes, { prefix: '/api/admin', database });
   await app.register(adminWebApp);
 
   return app;

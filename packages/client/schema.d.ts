@@ -126,6 +126,52 @@ export interface paths {
     patch: operations['patchApiAdminPromotionsId'];
     trace?: never;
   };
+  '/api/admin/shipping-methods/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Shipping methods (paged, by id) */
+    get: operations['getApiAdminShippingMethods'];
+    put?: never;
+    /**
+     * Add a shipping method
+     * @description `flat`: `price` ≥ 0 and no `rates`. `weight`: at least one band of `{up_to_grams, price}` (positive, distinct weights; stored in ascending order) and no `price`. `free_over` ≥ 0 or null; `countries` a non-empty list of ISO 3166-1 alpha-2 codes (any case; `India` is `IN`). A 400 names every wrong field (`rates.<i>.up_to_grams`, `rates.<i>.price` for a band, by its position in the request).
+     */
+    post: operations['postApiAdminShippingMethods'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/shipping-methods/{id}/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A shipping method */
+    get: operations['getApiAdminShippingMethodsId'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a shipping method
+     * @description Orders that used it keep its name and price (their `shipping_method_id` becomes null).
+     */
+    delete: operations['deleteApiAdminShippingMethodsId'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a shipping method
+     * @description `flat`: `price` ≥ 0 and no `rates`. `weight`: at least one band of `{up_to_grams, price}` (positive, distinct weights; stored in ascending order) and no `price`. `free_over` ≥ 0 or null; `countries` a non-empty list of ISO 3166-1 alpha-2 codes (any case; `India` is `IN`). A 400 names every wrong field (`rates.<i>.up_to_grams`, `rates.<i>.price` for a band, by its position in the request). The method is checked as it will be after the change. Changing `kind` drops the other kind’s field (a flat price or the bands) unless it is given; the new kind’s own field is then required. Orders placed with the method keep the name and price they were charged.
+     */
+    patch: operations['patchApiAdminShippingMethodsId'];
+    trace?: never;
+  };
   '/api/admin/tax-classes/': {
     parameters: {
       query?: never;
@@ -1182,10 +1228,13 @@ export interface components {
       /** @enum {unknown} */
       address_type?: 'shipping' | 'billing';
       city: string;
+      /** @description Default `India`. */
       country?: string;
       is_default?: boolean;
       phone?: string;
+      /** @description In India: a six-digit PIN, the first digit not 0 (spaces and hyphens are dropped). Elsewhere: letters, digits, spaces, hyphens. */
       postal_code: string;
+      /** @description In India (country `India` in any case, or `IN`): a state or union territory by name or two-letter code, any case (`Karnataka`, `KA`), stored as its name. Elsewhere: free text. */
       state: string;
       street_address: string;
     };
@@ -1194,10 +1243,13 @@ export interface components {
       /** @enum {unknown} */
       address_type?: 'shipping' | 'billing';
       city?: string;
+      /** @description Default `India`. */
       country?: string;
       is_default?: boolean;
       phone?: string;
+      /** @description In India: a six-digit PIN, the first digit not 0 (spaces and hyphens are dropped). Elsewhere: letters, digits, spaces, hyphens. */
       postal_code?: string;
+      /** @description In India (country `India` in any case, or `IN`): a state or union territory by name or two-letter code, any case (`Karnataka`, `KA`), stored as its name. Elsewhere: free text. */
       state?: string;
       street_address?: string;
     };
@@ -1831,6 +1883,8 @@ export interface components {
       /** @description Decimal with at most two places, as a string ("1499.50") or a number. */
       price: string | number;
       stock?: number;
+      /** @description A tax class id (`/api/admin/tax-classes/`), or null for the shop’s default class. */
+      tax_class?: number | null;
     };
     ProductDetail: {
       category: components['schemas']['CategorySummary'];
@@ -1857,6 +1911,8 @@ export interface components {
       price_min: string;
       slug: string;
       stock: number;
+      /** @description The product’s tax class (`/api/admin/tax-classes/`); null: the shop’s default class. */
+      tax_class: number | null;
       /** Format: date-time */
       updated_at: string;
       /** @description Active variants for shoppers, all of them for staff; by position. */
@@ -1926,6 +1982,8 @@ export interface components {
       stock?: number;
       /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
       stock_adjustment?: number;
+      /** @description A tax class id (`/api/admin/tax-classes/`), or null for the shop’s default class. */
+      tax_class?: number | null;
     };
     ProductUpdateBody: {
       category: number;
@@ -1939,6 +1997,8 @@ export interface components {
       stock?: number;
       /** @description Added to the current stock in one statement (negative to take away), so that a concurrent checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`. */
       stock_adjustment?: number;
+      /** @description A tax class id (`/api/admin/tax-classes/`), or null for the shop’s default class. */
+      tax_class?: number | null;
     };
     ProfileBody: {
       /** Format: email */
@@ -2141,6 +2201,86 @@ export interface components {
       state: string;
       street_address: string;
     };
+    ShippingMethod: {
+      /** @description ISO 3166-1 alpha-2 codes of the countries the method ships to. */
+      countries: string[];
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * @description Shipping is 0.00 when the subtotal after discount is at least this; null: never free.
+       * @example 1499.00
+       */
+      free_over: string | null;
+      id: number;
+      /** @description Inactive methods are offered to no cart. */
+      is_active: boolean;
+      /** @enum {unknown} */
+      kind: 'flat' | 'weight';
+      name: string;
+      /**
+       * @description `flat`: the price; `weight`: null (the bands price it).
+       * @example 1499.00
+       */
+      price: string | null;
+      /** @description `weight`: the bands by ascending `up_to_grams` (a heavier cart cannot use the method); `flat`: []. */
+      rates: components['schemas']['ShippingRate'][];
+      /** Format: date-time */
+      updated_at: string;
+    };
+    ShippingMethodCreate: {
+      /** @description At least one: ISO 3166-1 alpha-2 codes in any case, or `India` (default ["IN"]). */
+      countries?: string[];
+      /** @description Decimal with at most two places, or null. */
+      free_over?: string | number | null;
+      /** @default true */
+      is_active?: boolean;
+      /** @enum {unknown} */
+      kind: 'flat' | 'weight';
+      name: string;
+      /** @description `flat`: required, ≥ 0. `weight`: must be absent or null. */
+      price?: string | number | null;
+      /** @description `weight`: at least one band, sorted by the server. `flat`: must be absent or []. */
+      rates?: {
+        /** @description Decimal with at most two places, as a string ("99.00") or a number. */
+        price: string | number;
+        /** @description A positive whole number of grams; bands are kept in ascending order and must differ. */
+        up_to_grams: number;
+      }[];
+    };
+    ShippingMethodPage: {
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components['schemas']['ShippingMethod'][];
+    };
+    ShippingMethodUpdate: {
+      /** @description At least one: ISO 3166-1 alpha-2 codes in any case, or `India` (default ["IN"]). */
+      countries?: string[];
+      /** @description Decimal with at most two places, or null. */
+      free_over?: string | number | null;
+      /** @default true */
+      is_active?: boolean;
+      /** @enum {unknown} */
+      kind?: 'flat' | 'weight';
+      name?: string;
+      /** @description `flat`: required, ≥ 0. `weight`: must be absent or null. */
+      price?: string | number | null;
+      /** @description `weight`: at least one band, sorted by the server. `flat`: must be absent or []. */
+      rates?: {
+        /** @description Decimal with at most two places, as a string ("99.00") or a number. */
+        price: string | number;
+        /** @description A positive whole number of grams; bands are kept in ascending order and must differ. */
+        up_to_grams: number;
+      }[];
+    };
+    ShippingRate: {
+      /** @example 1499.00 */
+      price: string;
+      /** @description The band holds carts weighing at most this (grams). */
+      up_to_grams: number;
+    };
     Status: {
       status: string;
     };
@@ -2220,6 +2360,8 @@ export interface components {
       price: string;
       sku: string;
       stock: number;
+      /** @description The variant’s own tax class (`/api/admin/tax-classes/`); null: sold under its product’s class. */
+      tax_class: number | null;
       title: string;
       weight_grams: number | null;
     };
@@ -2237,6 +2379,8 @@ export interface components {
       /** @description 1–64 letters, digits, `.`, `_` or `-`; unique across the shop, ignoring case. */
       sku?: string;
       stock?: number;
+      /** @description A tax class id (`/api/admin/tax-classes/`), or null for the product’s class. */
+      tax_class?: number | null;
       /** @description Default: the option values joined by " / ". */
       title?: string;
       weight_grams?: number | null;
@@ -2264,6 +2408,8 @@ export interface components {
       stock?: number;
       /** @description Added to the current stock in the UPDATE itself; the result stays within 0..1000000000. Not with `stock`. */
       stock_adjustment?: number;
+      /** @description A tax class id (`/api/admin/tax-classes/`), or null for the product’s class. */
+      tax_class?: number | null;
       /** @description Default: the option values joined by " / ". */
       title?: string;
       weight_grams?: number | null;
@@ -2288,6 +2434,8 @@ export interface components {
       stock?: number;
       /** @description Added to the current stock in the UPDATE itself; the result stays within 0..1000000000. Not with `stock`. */
       stock_adjustment?: number;
+      /** @description A tax class id (`/api/admin/tax-classes/`), or null for the product’s class. */
+      tax_class?: number | null;
       /** @description Default: the option values joined by " / ". */
       title?: string;
       weight_grams?: number | null;
@@ -3147,6 +3295,344 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Promotion'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminShippingMethods: {
+    parameters: {
+      query?: {
+        /**
+         * @description Only active (true) or only inactive (false) methods.
+         * @example true
+         */
+        is_active?: boolean;
+        /**
+         * @description The page number, from 1.
+         * @example 2
+         */
+        page?: number;
+        /**
+         * @description Results per page (1–100).
+         * @example 20
+         */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingMethodPage'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postApiAdminShippingMethods: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ShippingMethodCreate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingMethod'];
+        };
+      };
+      /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiAdminShippingMethodsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingMethod'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteApiAdminShippingMethodsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Problem; `code` is one of `not_authenticated`, `token_invalid`, `authentication_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `permission_denied` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `not_found`, `route_not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Problem; `code` is one of `rate_limited`, `too_many_login_attempts` */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchApiAdminShippingMethodsId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The object’s id.
+         * @example 1
+         */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ShippingMethodUpdate'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShippingMethod'];
         };
       };
       /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */

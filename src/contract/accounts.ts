@@ -15,7 +15,10 @@ export const userFields = {
 };
 export const User = Type.Object(userFields, { $id: 'User' });
 
-export const TokenPair = Type.Object({ access: Type.String(), refresh: Type.String() }, { $id: 'TokenPair' });
+export const TokenPair = Type.Object(
+  { access: Type.String(), refresh: Type.String() },
+  { $id: 'TokenPair' },
+);
 
 const Username = Type.String({
   minLength: 3,
@@ -74,7 +77,10 @@ export const LoginResponse = Type.Object(
   { $id: 'LoginResponse' },
 );
 
-export const RefreshBody = Type.Object({ refresh: Type.String({ minLength: 1 }) }, { $id: 'RefreshBody' });
+export const RefreshBody = Type.Object(
+  { refresh: Type.String({ minLength: 1 }) },
+  { $id: 'RefreshBody' },
+);
 
 export const LogoutBody = Type.Object(
   {
@@ -91,7 +97,9 @@ const profileFields = {
   phone: Type.Optional(Phone),
 };
 export const ProfileBody = Type.Object(profileFields, { $id: 'ProfileBody' });
-export const ProfilePatchBody = Type.Partial(Type.Object(profileFields), { $id: 'ProfilePatchBody' });
+export const ProfilePatchBody = Type.Partial(Type.Object(profileFields), {
+  $id: 'ProfilePatchBody',
+});
 export type ProfileInput = Static<typeof ProfilePatchBody>;
 
 export const ChangePasswordBody = Type.Object(
@@ -104,9 +112,12 @@ export const ChangePasswordResponse = Type.Object(
   { $id: 'ChangePasswordResponse' },
 );
 
-export const PasswordResetBody = Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }) }, {
-  $id: 'PasswordResetBody',
-});
+export const PasswordResetBody = Type.Object(
+  { email: Type.String({ minLength: 1, maxLength: 254 }) },
+  {
+    $id: 'PasswordResetBody',
+  },
+);
 
 export const PasswordResetConfirmBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 200 }), new_password: Password },
@@ -133,20 +144,29 @@ const addressFields = {
   address_type: Type.Optional(Type.Enum([...ADDRESS_TYPES])),
   street_address: NonBlank(255),
   city: NonBlank(100),
-  state: NonBlank(100),
+  state: {
+    ...NonBlank(100),
+    description:
+      'In India (country `India` in any case, or `IN`): a state or union territory by name or two-letter code, ' +
+      'any case (`Karnataka`, `KA`), stored as its name. Elsewhere: free text.',
+  },
   postal_code: Type.String({
     minLength: 1,
     maxLength: 20,
+    description:
+      'In India: a six-digit PIN, the first digit not 0 (spaces and hyphens are dropped). Elsewhere: letters, digits, spaces, hyphens.',
     // At least one letter or digit (the lookahead keeps the match linear).
     pattern: '^(?=[^A-Za-z0-9]*[A-Za-z0-9])[A-Za-z0-9 -]+$',
     'x-error': 'Enter a valid postal code: letters, digits, spaces and hyphens.',
   }),
-  country: Type.Optional(NonBlank(100)),
+  country: Type.Optional({ ...NonBlank(100), description: 'Default `India`.' }),
   phone: Type.Optional(Phone),
   is_default: Type.Optional(Type.Boolean()),
 };
 export const AddressBody = Type.Object(addressFields, { $id: 'AddressBody' });
-export const AddressPatchBody = Type.Partial(Type.Object(addressFields), { $id: 'AddressPatchBody' });
+export const AddressPatchBody = Type.Partial(Type.Object(addressFields), {
+  $id: 'AddressPatchBody',
+});
 export type AddressInput = Static<typeof AddressPatchBody>;
 
 export const AddressList = Type.Array(ref(Address), { $id: 'AddressList' });

@@ -39,7 +39,9 @@ const categoryBodyFields = {
   parent: Type.Optional(ParentId),
 };
 export const CategoryBody = Type.Object(categoryBodyFields, { $id: 'CategoryBody' });
-export const CategoryPatchBody = Type.Partial(Type.Object(categoryBodyFields), { $id: 'CategoryPatchBody' });
+export const CategoryPatchBody = Type.Partial(Type.Object(categoryBodyFields), {
+  $id: 'CategoryPatchBody',
+});
 export type CategoryInput = Static<typeof CategoryPatchBody>;
 
 export const SlugParams = Type.Object({
@@ -94,7 +96,8 @@ export const Variant = Type.Object(
     sku: Type.String(),
     title: Type.String(),
     options: Type.Record(Type.String(), Type.String(), {
-      description: 'Each of the product’s option names with this variant’s value ({} without options).',
+      description:
+        'Each of the product’s option names with this variant’s value ({} without options).',
     }),
     price: Money,
     compare_at_price: Nullable(Money),
@@ -102,12 +105,20 @@ export const Variant = Type.Object(
     is_active: Type.Boolean(),
     weight_grams: Type.Union([Type.Integer(), Type.Null()]),
     image_id: Type.Union([Id, Type.Null()]),
+    tax_class: Nullable({
+      ...Id,
+      description:
+        'The variant’s own tax class (`/api/admin/tax-classes/`); null: sold under its product’s class.',
+    }),
   },
   { $id: 'Variant' },
 );
 export const VariantList = Type.Array(ref(Variant), { $id: 'VariantList' });
 /** The answer of a bulk create or update: the variants written, in the request's order. */
-export const VariantBulkResult = Type.Object({ variants: Type.Array(ref(Variant)) }, { $id: 'VariantBulkResult' });
+export const VariantBulkResult = Type.Object(
+  { variants: Type.Array(ref(Variant)) },
+  { $id: 'VariantBulkResult' },
+);
 
 export const ProductDetail = Type.Object(
   {
@@ -126,6 +137,11 @@ export const ProductDetail = Type.Object(
     description: Type.String(),
     category: ref(CategorySummary),
     category_name: Type.String(),
+    tax_class: Nullable({
+      ...Id,
+      description:
+        'The product’s tax class (`/api/admin/tax-classes/`); null: the shop’s default class.',
+    }),
     updated_at: Timestamp,
   },
   { $id: 'ProductDetail' },
@@ -135,6 +151,16 @@ const MoneyInput = Type.Union([Type.String(), Type.Number()], {
   description: 'Decimal with at most two places, as a string ("1499.50") or a number.',
   'x-allowed': 'A valid number is required.',
 });
+
+/** A tax class id to set, or null for the default (the product's class for a variant). */
+const TaxClassInput = (nullMeans: string) =>
+  Type.Unsafe<number | null>({
+    type: ['integer', 'null'],
+    minimum: 1,
+    maximum: 2_147_483_647,
+    description: `A tax class id (\`/api/admin/tax-classes/\`), or null for ${nullMeans}.`,
+    'x-error': { type: 'Must be a tax class id or null.' },
+  });
 
 const productBodyFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -165,6 +191,7 @@ const productBodyFields = {
   is_active: Type.Optional(Type.Boolean()),
   is_featured: Type.Optional(Type.Boolean()),
   category: Id,
+  tax_class: Type.Optional(TaxClassInput('the shop’s default class')),
 };
 export const ProductBody = Type.Object(productBodyFields, { $id: 'ProductBody' });
 
@@ -178,9 +205,14 @@ const StockAdjustment = Type.Integer({
     'Added to the current stock in one statement (negative to take away), so that a concurrent ' +
     "checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`.",
 });
-const productUpdateFields = { ...productBodyFields, stock_adjustment: Type.Optional(StockAdjustment) };
+const productUpdateFields = {
+  ...productBodyFields,
+  stock_adjustment: Type.Optional(StockAdjustment),
+};
 export const ProductUpdateBody = Type.Object(productUpdateFields, { $id: 'ProductUpdateBody' });
-export const ProductPatchBody = Type.Partial(Type.Object(productUpdateFields), { $id: 'ProductPatchBody' });
+export const ProductPatchBody = Type.Partial(Type.Object(productUpdateFields), {
+  $id: 'ProductPatchBody',
+});
 export type ProductInput = Static<typeof ProductPatchBody>;
 
 /** Limits of options and variants (API-v2 §1). */
@@ -247,7 +279,11 @@ const ImageRefInput = Type.Unsafe<number | null>({
 const variantBodyFields = {
   sku: Type.Optional(Sku),
   title: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 200, description: 'Default: the option values joined by " / ".' }),
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Default: the option values joined by " / ".',
+    }),
   ),
   options: Type.Record(Type.String(), Type.String(), {
     description: 'Exactly the product’s option names, each with one of its values.',
@@ -261,6 +297,7 @@ const variantBodyFields = {
   is_active: Type.Optional(Type.Boolean()),
   weight_grams: Type.Optional(WeightGrams),
   image_id: Type.Optional(ImageRefInput),
+  tax_class: Type.Optional(TaxClassInput('the product’s class')),
 };
 export const VariantBody = Type.Object(variantBodyFields, { $id: 'VariantBody' });
 export type VariantInput = Static<typeof VariantBody>;
@@ -271,11 +308,14 @@ const variantPatchFields = {
     Type.Integer({
       minimum: -2_147_483_647,
       maximum: 2_147_483_647,
-      description: 'Added to the current stock in the UPDATE itself; the result stays within 0..1000000000. Not with `stock`.',
+      description:
+        'Added to the current stock in the UPDATE itself; the result stays within 0..1000000000. Not with `stock`.',
     }),
   ),
 };
-export const VariantPatchBody = Type.Partial(Type.Object(variantPatchFields), { $id: 'VariantPatchBody' });
+export const VariantPatchBody = Type.Partial(Type.Object(variantPatchFields), {
+  $id: 'VariantPatchBody',
+});
 export type VariantPatchInput = Static<typeof VariantPatchBody>;
 
 export const VariantBulkCreateBody = Type.Object(
@@ -288,7 +328,12 @@ export const VariantBulkPatchItem = Type.Object(
   { $id: 'VariantBulkPatchItem' },
 );
 export const VariantBulkPatchBody = Type.Object(
-  { variants: Type.Array(ref(VariantBulkPatchItem), { minItems: 1, maxItems: VARIANT_LIMITS.variants }) },
+  {
+    variants: Type.Array(ref(VariantBulkPatchItem), {
+      minItems: 1,
+      maxItems: VARIANT_LIMITS.variants,
+    }),
+  },
   { $id: 'VariantBulkPatchBody' },
 );
 
@@ -307,11 +352,21 @@ export const ProductListQuery = Type.Object({
     ),
   ),
   category: Type.Optional(
-    param(Type.String({ maxLength: 120 }), 'A category slug: that category and its descendants.', 'electronics'),
+    param(
+      Type.String({ maxLength: 120 }),
+      'A category slug: that category and its descendants.',
+      'electronics',
+    ),
   ),
-  min_price: Type.Optional(param(Type.String({ maxLength: 20 }), 'The lowest price, inclusive.', '100.00')),
-  max_price: Type.Optional(param(Type.String({ maxLength: 20 }), 'The highest price, inclusive.', '2500')),
-  in_stock: Type.Optional(param(Type.Boolean(), 'Only products with stock (true) or without (false).', true)),
+  min_price: Type.Optional(
+    param(Type.String({ maxLength: 20 }), 'The lowest price, inclusive.', '100.00'),
+  ),
+  max_price: Type.Optional(
+    param(Type.String({ maxLength: 20 }), 'The highest price, inclusive.', '2500'),
+  ),
+  in_stock: Type.Optional(
+    param(Type.Boolean(), 'Only products with stock (true) or without (false).', true),
+  ),
   option: Type.Optional(
     param(
       Type.Array(Type.String({ minLength: 3, maxLength: 101 }), { maxItems: 10 }),
@@ -321,7 +376,11 @@ export const ProductListQuery = Type.Object({
     ),
   ),
   ordering: Type.Optional(
-    param(Type.Enum([...PRODUCT_ORDERINGS]), 'Sort field; a leading `-` sorts descending.', '-price'),
+    param(
+      Type.Enum([...PRODUCT_ORDERINGS]),
+      'Sort field; a leading `-` sorts descending.',
+      '-price',
+    ),
   ),
   include_inactive: Type.Optional(
     param(Type.Boolean(), 'Admins only: list inactive products too (ignored for others).', true),
@@ -360,7 +419,11 @@ export const LowStockList = Type.Array(ref(LowStockItem), { $id: 'LowStockList' 
  * write routes, so that the OpenAPI document has one path, not two that differ only by name.
  */
 export const ProductRef = Type.Object({
-  id: param(Type.String({ minLength: 1, maxLength: 220 }), 'Numeric id or slug', 'blue-cotton-shirt'),
+  id: param(
+    Type.String({ minLength: 1, maxLength: 220 }),
+    'Numeric id or slug',
+    'blue-cotton-shirt',
+  ),
 });
 
 /** The schemas of this file that have a name (`$id`), for registration. */

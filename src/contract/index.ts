@@ -15,6 +15,7 @@ import { Message, Problem, Status } from './common.js';
 import { orderSchemas } from './orders.js';
 import { paymentSchemas } from './payments.js';
 import { pricingSchemas } from './pricing.js';
+import { shippingSchemas } from './shipping.js';
 import { webhookSchemas } from './webhooks.js';
 
 export * from './accounts.js';
@@ -30,6 +31,7 @@ export * from './notifications.js';
 export * from './orders.js';
 export * from './payments.js';
 export * from './pricing.js';
+export * from './shipping.js';
 export * from './webhooks.js';
 
 /** Every named schema of the contract, each to be registered once with `app.addSchema`. */
@@ -48,4 +50,5 @@ export const CONTRACT_SCHEMAS = [
   ...notificationSchemas,
   ...webhookSchemas,
   ...pricingSchemas,
+  ...shippingSchemas,
 ];

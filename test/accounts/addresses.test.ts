@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import type { Schemas } from '../helpers/client.js';
 import { bearer, makeUser, type TestUser } from '../helpers/factories.js';
@@ -401,5 +402,139 @@ describe('the single default address of each type', () => {
     expect(results.map((r) => r.statusCode)).toEqual(Array(6).fill(200));
     const all = await list(user);
     expect(all.filter((a) => a.is_default)).toHaveLength(1);
+  });
+});
+
+describe('Indian addresses (API-v2 §2)', () => {
+  it('take a state by name or code in any case, stored as its name; a PIN with spaces is stored as 6 digits', async () => {
+    const user = await makeUser(ctx);
+    for (const [state, country, name] of [
+      ['KA', 'India', 'Karnataka'],
+      ['  tamil   nadu ', 'india', 'Tamil Nadu'],
+      ['ts', 'IN', 'Telangana'],
+      ['Orissa', 'in', 'Odisha'],
+      ['dl', undefined, 'Delhi'],
+    ] as const) {
+      const made = await create(user, {
+        state,
+        postal_code: '110 001',
+        ...(country ? { country } : {}),
+      });
+      expect(made).toMatchObject({
+        state: name,
+        postal_code: '110001',
+        country: country ?? 'India',
+      });
+    }
+  });
+
+  it('name a wrong state and PIN at once, on create, PUT and PATCH', async () => {
+    const user = await makeUser(ctx);
+    for (const [postal_code, country] of [
+      ['56001', 'India'],
+      ['056001', 'IN'],
+      ['5600011', 'india'],
+      ['ABC123', undefined],
+    ]) {
+      const body = expectProblem(
+        await call('POST', user, '', {
+          ...ADDRESS,
+          state: 'Bavaria',
+          postal_code,
+          ...(country ? { country } : {}),
+        }),
+        400,
+        'validation_error',
+      );
+      expect(Object.keys(body.errors!).sort()).toEqual(['postal_code', 'state']);
+      expect(body.errors!.state![0]).toContain('"Bavaria"');
+    }
+    expect(await list(user)).toEqual([]);
+    const made = await create(user);
+    const put = expectProblem(
+      await call('PUT', user, `${made.id}/`, { ...ADDRESS, state: 'XX', postal_code: '1234' }),
+      400,
+      'validation_error',
+    );
+    expect(Object.keys(put.errors!).sort()).toEqual(['postal_code', 'state']);
+    expectProblem(
+      await call('PATCH', user, `${made.id}/`, { state: 'Atlantis' }),
+      400,
+      'validation_error',
+      'state',
+    );
+    expectProblem(
+      await call('PATCH', user, `${made.id}/`, { postal_code: '00000' }),
+      400,
+      'validation_error',
+      'postal_code',
+    );
+    expect((await call('GET', user, `${made.id}/`)).json()).toEqual(made);
+  });
+
+  it('keep the old rules elsewhere, and a country change checks the state and PIN it keeps', async () => {
+    const user = await makeUser(ctx);
+    const abroad = await create(user, {
+      country: 'Germany',
+      state: 'bavaria',
+      postal_code: '80331',
+    });
+    expect(abroad).toMatchObject({ state: 'bavaria', postal_code: '80331', country: 'Germany' });
+    const uk = await create(user, {
+      country: 'GB',
+      state: 'Greater London',
+      postal_code: 'SW1A 1AA',
+    });
+    expect(uk.postal_code).toBe('SW1A 1AA');
+    // Moving it to India: the state and PIN it keeps no longer fit.
+    const moved = expectProblem(
+      await call('PATCH', user, `${abroad.id}/`, { country: 'India' }),
+      400,
+      'validation_error',
+    );
+    expect(Object.keys(moved.errors!).sort()).toEqual(['postal_code', 'state']);
+    const fixed = await call('PATCH', user, `${abroad.id}/`, {
+      country: 'India',
+      state: 'mh',
+      postal_code: '400001',
+    });
+    expect(fixed.statusCode, fixed.body).toBe(200);
+    expect(fixed.json()).toMatchObject({
+      country: 'India',
+      state: 'Maharashtra',
+      postal_code: '400001',
+    });
+    // And away again: free text once more.
+    const away = await call('PATCH', user, `${abroad.id}/`, {
+      country: 'Nepal',
+      state: 'Bagmati',
+      postal_code: '44600',
+    });
+    expect(away.json()).toMatchObject({ country: 'Nepal', state: 'Bagmati', postal_code: '44600' });
+  });
+
+  it('let an address saved before the rules change its other fields', async () => {
+    const user = await makeUser(ctx);
+    const made = await create(user);
+    // As an address of an older version might be: India with a state it would now refuse.
+    await ctx.database.db.execute(
+      sql`update addresses set state = 'Old Province', postal_code = '1234' where id = ${made.id}`,
+    );
+    const res = await call('PATCH', user, `${made.id}/`, {
+      phone: '+91 98765 43210',
+      city: 'Mysuru',
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      state: 'Old Province',
+      postal_code: '1234',
+      city: 'Mysuru',
+    });
+    expectProblem(
+      await call('PATCH', user, `${made.id}/`, { country: 'IN' }),
+      400,
+      'validation_error',
+      'state',
+    );
   });
 });

@@ -70,6 +70,8 @@ describe('creating a product', () => {
       is_featured: true,
       category: summary(sub),
       category_name: sub.name,
+      // The shop's default tax class (API-v2 §2).
+      tax_class: null,
       // A product made as in v1: no options, one default variant whose SKU is the slug.
       options: [],
       variants: [
@@ -84,6 +86,7 @@ describe('creating a product', () => {
           is_active: true,
           weight_grams: null,
           image_id: null,
+          tax_class: null,
         },
       ],
       images: [],
@@ -201,7 +204,10 @@ describe('creating a product', () => {
       `${token}-desk-lamp-3`,
     ]);
 
-    const featured = await makeProduct({ ctx, admin, categoryId: category.id }, { name: 'Featured' });
+    const featured = await makeProduct(
+      { ctx, admin, categoryId: category.id },
+      { name: 'Featured' },
+    );
     expect(featured.slug).toMatch(/^featured-\d+$/);
     const byFeaturedSlug = await call(ctx, 'GET', url(featured.slug));
     expect(byFeaturedSlug.json()).toMatchObject({ id: featured.id });
@@ -218,7 +224,10 @@ describe('creating a product', () => {
 
 describe('reading a product', () => {
   it('reads the detail by id and by slug, with or without the trailing slash', async () => {
-    const product = await makeProduct({ ctx, admin, categoryId: category.id }, { description: 'hello' });
+    const product = await makeProduct(
+      { ctx, admin, categoryId: category.id },
+      { description: 'hello' },
+    );
     for (const path of [
       url(product.id),
       url(product.slug),
@@ -321,12 +330,15 @@ describe('updating a product', () => {
   });
 
   it('changes only the given fields with PATCH', async () => {
-    const product = await makeProduct({ ctx, admin, categoryId: category.id }, {
-      description: 'keep me',
-      stock: 4,
-      image_url: 'https://img.example.com/keep.png',
-      is_featured: true,
-    });
+    const product = await makeProduct(
+      { ctx, admin, categoryId: category.id },
+      {
+        description: 'keep me',
+        stock: 4,
+        image_url: 'https://img.example.com/keep.png',
+        is_featured: true,
+      },
+    );
     const res = await call(ctx, 'PATCH', url(product.id), admin, { price: 20 });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({
@@ -438,13 +450,19 @@ describe('featured/', () => {
     const featured: ProductDetail[] = [];
     for (let i = 0; i < 11; i++) {
       featured.push(
-        await makeProduct({ ctx, admin, categoryId: own.id }, {
-          name: unique(`Featured ${i} `),
-          is_featured: true,
-        }),
+        await makeProduct(
+          { ctx, admin, categoryId: own.id },
+          {
+            name: unique(`Featured ${i} `),
+            is_featured: true,
+          },
+        ),
       );
     }
-    const inactive = await makeProduct({ ctx, admin, categoryId: own.id }, { is_featured: true, is_active: false });
+    const inactive = await makeProduct(
+      { ctx, admin, categoryId: own.id },
+      { is_featured: true, is_active: false },
+    );
     const plain = await makeProduct({ ctx, admin, categoryId: own.id });
 
     for (const path of ['/api/products/featured/', '/api/products/featured']) {
@@ -524,7 +542,9 @@ describe('low_stock/', () => {
         expect(lowest(item)).toBeLessThan(threshold);
         const prev = list[i - 1];
         if (prev) {
-          expect(lowest(prev) < lowest(item) || (lowest(prev) === lowest(item) && prev.id < item.id)).toBe(true);
+          expect(
+            lowest(prev) < lowest(item) || (lowest(prev) === lowest(item) && prev.id < item.id),
+          ).toBe(true);
         }
       }
       const cut = list.length === 100 ? lowest(list[99]!) : Infinity;
@@ -548,8 +568,14 @@ describe('low_stock/', () => {
     try {
       const { admin: otherAdmin } = await catalogActors(other);
       const own = await makeCategory(other, otherAdmin);
-      const three = await makeProduct({ ctx: other, admin: otherAdmin, categoryId: own.id }, { stock: 3 });
-      const four = await makeProduct({ ctx: other, admin: otherAdmin, categoryId: own.id }, { stock: 4 });
+      const three = await makeProduct(
+        { ctx: other, admin: otherAdmin, categoryId: own.id },
+        { stock: 3 },
+      );
+      const four = await makeProduct(
+        { ctx: other, admin: otherAdmin, categoryId: own.id },
+        { stock: 4 },
+      );
       const res = await call(other, 'GET', '/api/products/low_stock/', otherAdmin);
       expect(res.statusCode).toBe(200);
       const list = res.json<LowStockItem[]>();

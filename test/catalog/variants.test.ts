@@ -37,7 +37,9 @@ const detail = async (id: number, as: TestUser | null = admin) =>
   ok<ProductDetail>(await call(ctx, 'GET', `${base(id)}/`, as));
 
 /** A product of its own category (so that list filters see it alone), 100.00, stock 50. */
-async function product(fields: Record<string, unknown> = {}): Promise<{ shop: Shop; product: ProductDetail }> {
+async function product(
+  fields: Record<string, unknown> = {},
+): Promise<{ shop: Shop; product: ProductDetail }> {
   const category = await makeCategory(ctx, admin);
   const shop = { ctx, admin, categoryId: category.id };
   return { shop, product: await makeProduct(shop, fields) };
@@ -68,7 +70,14 @@ describe('options', () => {
       { name: 'Colour', values: ['Red', 'Blue'] },
     ]);
     expect(body.variants).toEqual([
-      { ...before, options: { Size: 'M', Colour: 'Red' }, title: 'M / Red', sku: before.sku, price: '250.00', stock: 7 },
+      {
+        ...before,
+        options: { Size: 'M', Colour: 'Red' },
+        title: 'M / Red',
+        sku: before.sku,
+        price: '250.00',
+        stock: 7,
+      },
     ]);
     expect((await detail(p.id, null)).options).toEqual(body.options);
   });
@@ -83,11 +92,23 @@ describe('options', () => {
       { name: 'SIZE', values: ['M'] },
     ]);
     const problem = expectProblem(bad, 400, 'validation_error');
-    expect(Object.keys(problem.errors!).sort()).toEqual(['options.0.name', 'options.1.values', 'options.2.name']);
+    expect(Object.keys(problem.errors!).sort()).toEqual([
+      'options.0.name',
+      'options.1.values',
+      'options.2.name',
+    ]);
     expectProblem(await putOptions(p.id, [{ name: 'Size', values: [] }]), 400, 'validation_error');
     const many = Array.from({ length: 51 }, (_, i) => `v${i}`);
-    expectProblem(await putOptions(p.id, [{ name: 'Size', values: many }]), 400, 'validation_error');
-    expectProblem(await putOptions(p.id, [{ name: 'Size', values: ['x'.repeat(51)] }]), 400, 'validation_error');
+    expectProblem(
+      await putOptions(p.id, [{ name: 'Size', values: many }]),
+      400,
+      'validation_error',
+    );
+    expectProblem(
+      await putOptions(p.id, [{ name: 'Size', values: ['x'.repeat(51)] }]),
+      400,
+      'validation_error',
+    );
     expect((await detail(p.id)).options).toEqual([]);
   });
 
@@ -123,9 +144,18 @@ describe('options', () => {
         { name: 'Colour', values: ['Red', 'Blue'] },
       ]),
     );
-    expect(renamed.variants[0]).toMatchObject({ options: { size: 'S', Colour: 'Red' }, title: 'S / Red' });
-    const dropped = ok<ProductDetail>(await putOptions(p.id, [{ name: 'Colour', values: ['Blue', 'Red'] }]));
-    expect(dropped.variants[0]).toMatchObject({ options: { Colour: 'Red' }, title: 'Red', sku: p.variants[0]!.sku });
+    expect(renamed.variants[0]).toMatchObject({
+      options: { size: 'S', Colour: 'Red' },
+      title: 'S / Red',
+    });
+    const dropped = ok<ProductDetail>(
+      await putOptions(p.id, [{ name: 'Colour', values: ['Blue', 'Red'] }]),
+    );
+    expect(dropped.variants[0]).toMatchObject({
+      options: { Colour: 'Red' },
+      title: 'Red',
+      sku: p.variants[0]!.sku,
+    });
     const none = ok<ProductDetail>(await putOptions(p.id, []));
     expect(none.variants[0]).toMatchObject({ options: {}, title: 'Default' });
   });
@@ -162,14 +192,38 @@ describe('variants', () => {
       is_active: true,
       weight_grams: 400,
       image_id: null,
+      tax_class: null,
     });
-    ok(await addVariant(p.id, { options: { Size: 'L', Colour: 'Red' }, price: '80.00', stock: 2, sku: 'Custom.L_red-1', title: 'Large red' }), 201);
+    ok(
+      await addVariant(p.id, {
+        options: { Size: 'L', Colour: 'Red' },
+        price: '80.00',
+        stock: 2,
+        sku: 'Custom.L_red-1',
+        title: 'Large red',
+      }),
+      201,
+    );
     const after = await detail(p.id);
-    expect(after).toMatchObject({ price: '80.00', price_min: '80.00', price_max: '149.50', stock: 10, in_stock: true });
-    expect(after.variants.map((v) => v.sku)).toEqual([p.variants[0]!.sku, `${p.slug}-m-blue`, 'Custom.L_red-1']);
+    expect(after).toMatchObject({
+      price: '80.00',
+      price_min: '80.00',
+      price_max: '149.50',
+      stock: 10,
+      in_stock: true,
+    });
+    expect(after.variants.map((v) => v.sku)).toEqual([
+      p.variants[0]!.sku,
+      `${p.slug}-m-blue`,
+      'Custom.L_red-1',
+    ]);
     expect(after.variants[2]!.title).toBe('Large red');
-    expect(ok<Variant[]>(await call(ctx, 'GET', `${base(p.id)}/variants/`, admin))).toEqual(after.variants);
-    expect(ok<Variant>(await call(ctx, 'GET', `${base(p.id)}/variants/${created.id}/`, admin))).toEqual(created);
+    expect(ok<Variant[]>(await call(ctx, 'GET', `${base(p.id)}/variants/`, admin))).toEqual(
+      after.variants,
+    );
+    expect(
+      ok<Variant>(await call(ctx, 'GET', `${base(p.id)}/variants/${created.id}/`, admin)),
+    ).toEqual(created);
 
     // An inactive variant counts for neither price nor stock, and shoppers do not see it.
     ok(await patchVariant(p.id, created.id, { is_active: false }));
@@ -178,13 +232,25 @@ describe('variants', () => {
     expect(shopper.variants.map((v) => v.id)).not.toContain(created.id);
     expect((await detail(p.id)).variants.map((v) => v.id)).toContain(created.id);
     const [item] = (await getPage(ctx, productsUrl({ search: p.name }))).results;
-    expect(item).toMatchObject({ id: p.id, price: '80.00', price_min: '80.00', price_max: '100.00', stock: 7, in_stock: true });
+    expect(item).toMatchObject({
+      id: p.id,
+      price: '80.00',
+      price_min: '80.00',
+      price_max: '100.00',
+      stock: 7,
+      in_stock: true,
+    });
   });
 
   it('refuse options that are not the product’s, a repeated combination, a used SKU and bad values', async () => {
     const { product: p } = await withOptions();
     const refused = async (body: Record<string, unknown>, field: string) =>
-      expectProblem(await addVariant(p.id, { price: '10.00', ...body }), 400, 'validation_error', field);
+      expectProblem(
+        await addVariant(p.id, { price: '10.00', ...body }),
+        400,
+        'validation_error',
+        field,
+      );
     await refused({ options: { Size: 'M' } }, 'options');
     await refused({ options: { Size: 'M', Colour: 'Green' } }, 'options');
     await refused({ options: { Size: 'M', Colour: 'Red', Fit: 'Slim' } }, 'options');
@@ -198,14 +264,24 @@ describe('variants', () => {
     await refused({ options: { Size: 'M', Colour: 'Red' }, price: '0' }, 'price');
     await refused({ options: { Size: 'M', Colour: 'Red' }, price: '10000000.01' }, 'price');
     await refused({ options: { Size: 'M', Colour: 'Red' }, price: '1.234' }, 'price');
-    await refused({ options: { Size: 'M', Colour: 'Red' }, compare_at_price: 'abc' }, 'compare_at_price');
+    await refused(
+      { options: { Size: 'M', Colour: 'Red' }, compare_at_price: 'abc' },
+      'compare_at_price',
+    );
     await refused({ options: { Size: 'M', Colour: 'Red' }, stock: -1 }, 'stock');
     await refused({ options: { Size: 'M', Colour: 'Red' }, stock: 1_000_000_001 }, 'stock');
-    await refused({ options: { Size: 'M', Colour: 'Red' }, weight_grams: 1_000_001 }, 'weight_grams');
+    await refused(
+      { options: { Size: 'M', Colour: 'Red' }, weight_grams: 1_000_001 },
+      'weight_grams',
+    );
     await refused({ options: { Size: 'M', Colour: 'Red' }, image_id: 2_147_483_647 }, 'image_id');
     // Every problem that the schema lets through, at once.
     const all = await addVariant(p.id, { options: { Size: 'X' }, price: 'free', sku });
-    expect(Object.keys(expectProblem(all, 400, 'validation_error').errors!).sort()).toEqual(['options', 'price', 'sku']);
+    expect(Object.keys(expectProblem(all, 400, 'validation_error').errors!).sort()).toEqual([
+      'options',
+      'price',
+      'sku',
+    ]);
     expect((await detail(p.id)).variants).toHaveLength(1);
   });
 
@@ -219,8 +295,24 @@ describe('variants', () => {
         { productId: other.id, key: unique('k'), format: 'jpg', width: 10, height: 10 },
       ])
       .returning();
-    expectProblem(await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 5, image_id: theirs!.id }), 400, 'validation_error', 'image_id');
-    const v = ok<Variant>(await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 5, image_id: mine!.id }), 201);
+    expectProblem(
+      await addVariant(p.id, {
+        options: { Size: 'M', Colour: 'Red' },
+        price: 5,
+        image_id: theirs!.id,
+      }),
+      400,
+      'validation_error',
+      'image_id',
+    );
+    const v = ok<Variant>(
+      await addVariant(p.id, {
+        options: { Size: 'M', Colour: 'Red' },
+        price: 5,
+        image_id: mine!.id,
+      }),
+      201,
+    );
     expect(v.image_id).toBe(mine!.id);
     const body = await detail(p.id, null);
     expect(body.images.map((i) => i.id)).toEqual([mine!.id]);
@@ -232,44 +324,113 @@ describe('variants', () => {
   it('are updated field by field; stock_adjustment is relative; SKUs stay unique', async () => {
     const { product: p } = await withOptions({ stock: 10 });
     const first = p.variants[0]!;
-    const second = ok<Variant>(await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 30, sku: unique('SKU-') }), 201);
-    const changed = ok<Variant>(await patchVariant(p.id, first.id, { price: '75.25', stock_adjustment: -4, compare_at_price: '90' }));
+    const second = ok<Variant>(
+      await addVariant(p.id, {
+        options: { Size: 'M', Colour: 'Red' },
+        price: 30,
+        sku: unique('SKU-'),
+      }),
+      201,
+    );
+    const changed = ok<Variant>(
+      await patchVariant(p.id, first.id, {
+        price: '75.25',
+        stock_adjustment: -4,
+        compare_at_price: '90',
+      }),
+    );
     expect(changed).toEqual({ ...first, price: '75.25', stock: 6, compare_at_price: '90.00' });
-    expect(ok<Variant>(await patchVariant(p.id, first.id, { options: { Size: 'L', Colour: 'Blue' } }))).toMatchObject({
+    expect(
+      ok<Variant>(await patchVariant(p.id, first.id, { options: { Size: 'L', Colour: 'Blue' } })),
+    ).toMatchObject({
       options: { Size: 'L', Colour: 'Blue' },
       title: 'L / Blue',
     });
-    expectProblem(await patchVariant(p.id, first.id, { options: { Size: 'M', Colour: 'Red' } }), 400, 'validation_error', 'options');
-    expectProblem(await patchVariant(p.id, first.id, { sku: second.sku.toLowerCase() }), 400, 'validation_error', 'sku');
-    const both = expectProblem(await patchVariant(p.id, first.id, { stock: 1, stock_adjustment: 1 }), 400, 'validation_error');
+    expectProblem(
+      await patchVariant(p.id, first.id, { options: { Size: 'M', Colour: 'Red' } }),
+      400,
+      'validation_error',
+      'options',
+    );
+    expectProblem(
+      await patchVariant(p.id, first.id, { sku: second.sku.toLowerCase() }),
+      400,
+      'validation_error',
+      'sku',
+    );
+    const both = expectProblem(
+      await patchVariant(p.id, first.id, { stock: 1, stock_adjustment: 1 }),
+      400,
+      'validation_error',
+    );
     expect(Object.keys(both.errors!).sort()).toEqual(['stock', 'stock_adjustment']);
-    expectProblem(await patchVariant(p.id, first.id, { stock_adjustment: -7 }), 400, 'validation_error', 'stock_adjustment');
+    expectProblem(
+      await patchVariant(p.id, first.id, { stock_adjustment: -7 }),
+      400,
+      'validation_error',
+      'stock_adjustment',
+    );
     // Its own SKU in another case is not a collision.
-    expect(ok<Variant>(await patchVariant(p.id, first.id, { sku: first.sku.toUpperCase() })).sku).toBe(first.sku.toUpperCase());
+    expect(
+      ok<Variant>(await patchVariant(p.id, first.id, { sku: first.sku.toUpperCase() })).sku,
+    ).toBe(first.sku.toUpperCase());
     // A variant of another product is not found under this one.
     const { product: other } = await product();
     expectProblem(await patchVariant(other.id, first.id, { price: 1 }), 404, 'not_found');
-    expectProblem(await call(ctx, 'GET', `${base(other.id)}/variants/${first.id}/`, admin), 404, 'not_found');
-    expectProblem(await call(ctx, 'GET', `${base(p.id)}/variants/`, user), 403, 'permission_denied');
+    expectProblem(
+      await call(ctx, 'GET', `${base(other.id)}/variants/${first.id}/`, admin),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await call(ctx, 'GET', `${base(p.id)}/variants/`, user),
+      403,
+      'permission_denied',
+    );
     expect((await detail(p.id)).stock).toBe(6);
   });
 
   it('make a product’s price and stock edits 400 use_variants once there are several', async () => {
     const { product: p } = await withOptions();
     ok(await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 30 }), 201);
-    expectProblem(await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { price: 5 }), 400, 'use_variants');
-    expectProblem(await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { stock_adjustment: 5 }), 400, 'use_variants');
-    expect(ok<ProductDetail>(await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { name: 'Renamed' })).name).toBe('Renamed');
+    expectProblem(
+      await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { price: 5 }),
+      400,
+      'use_variants',
+    );
+    expectProblem(
+      await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { stock_adjustment: 5 }),
+      400,
+      'use_variants',
+    );
+    expect(
+      ok<ProductDetail>(await call(ctx, 'PATCH', `${base(p.id)}/`, admin, { name: 'Renamed' }))
+        .name,
+    ).toBe('Renamed');
   });
 
   it('are deleted, except the last one and one that was ordered (409)', async () => {
     const { product: p } = await withOptions();
-    const extra = ok<Variant>(await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 30 }), 201);
+    const extra = ok<Variant>(
+      await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 30 }),
+      201,
+    );
     await orderProduct(ctx, user.id, p); // orders the first (default) variant
-    const ordered = await call(ctx, 'DELETE', `${base(p.id)}/variants/${p.variants[0]!.id}/`, admin);
+    const ordered = await call(
+      ctx,
+      'DELETE',
+      `${base(p.id)}/variants/${p.variants[0]!.id}/`,
+      admin,
+    );
     expect(expectProblem(ordered, 409, 'conflict').detail).toMatch(/is_active/);
-    expect((await call(ctx, 'DELETE', `${base(p.id)}/variants/${extra.id}/`, admin)).statusCode).toBe(204);
-    expectProblem(await call(ctx, 'DELETE', `${base(p.id)}/variants/${extra.id}/`, admin), 404, 'not_found');
+    expect(
+      (await call(ctx, 'DELETE', `${base(p.id)}/variants/${extra.id}/`, admin)).statusCode,
+    ).toBe(204);
+    expectProblem(
+      await call(ctx, 'DELETE', `${base(p.id)}/variants/${extra.id}/`, admin),
+      404,
+      'not_found',
+    );
     const last = await call(ctx, 'DELETE', `${base(p.id)}/variants/${p.variants[0]!.id}/`, admin);
     expect(expectProblem(last, 409, 'conflict').detail).toMatch(/last variant/);
     expect((await detail(p.id)).price_max).toBe('100.00');
@@ -279,7 +440,14 @@ describe('variants', () => {
     const { product: p } = await withOptions();
     const name = unique('Collide ');
     const slug = name.toLowerCase().replace(/ /g, '-');
-    ok(await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 30, sku: slug.toUpperCase() }), 201);
+    ok(
+      await addVariant(p.id, {
+        options: { Size: 'M', Colour: 'Red' },
+        price: 30,
+        sku: slug.toUpperCase(),
+      }),
+      201,
+    );
     const made = await makeProduct({ ctx, admin, categoryId: p.category.id }, { name });
     expect(made.slug).toBe(slug);
     expect(made.variants[0]!.sku).toBe(`${slug}-2`);
@@ -290,55 +458,85 @@ describe('bulk', () => {
   const sizes = Array.from({ length: 10 }, (_, i) => `S${i}`);
   const colours = Array.from({ length: 10 }, (_, i) => `C${i}`);
 
-  it('creates every missing combination in one request and updates 100 variants in one', { timeout: 60_000 }, async () => {
-    const { product: p } = await product({ price: '10.00', stock: 1 });
-    ok(await putOptions(p.id, [{ name: 'Size', values: sizes }, { name: 'Colour', values: colours }]));
-    const missing = sizes.flatMap((s) => colours.map((c) => ({ Size: s, Colour: c }))).slice(1);
-    const created = ok<{ variants: Variant[] }>(
-      await call(ctx, 'POST', `${base(p.id)}/variants/bulk/`, admin, {
-        variants: missing.map((options, i) => ({ options, price: 20 + i, stock: 1 })),
-      }),
-      201,
-    );
-    expect(created.variants).toHaveLength(99);
-    expect(created.variants[0]).toMatchObject({ options: missing[0], price: '20.00', sku: `${p.slug}-s0-c1` });
-    // The 101st is refused.
-    ok(await putOptions(p.id, [{ name: 'Size', values: [...sizes, 'XL'] }, { name: 'Colour', values: colours }]));
-    expectProblem(
-      await addVariant(p.id, { options: { Size: 'XL', Colour: 'C0' }, price: 1 }),
-      400,
-      'validation_error',
-      'variants',
-    );
-
-    const all = ok<Variant[]>(await call(ctx, 'GET', `${base(p.id)}/variants/`, admin));
-    expect(all).toHaveLength(100);
-    const started = performance.now();
-    const updated = ok<{ variants: Variant[] }>(
-      await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, {
-        variants: all.map((v, i) => ({ id: v.id, price: `${500 + i}.50`, stock_adjustment: i, is_active: i !== 99 })),
-      }),
-    );
-    console.log(`bulk update of 100 variants: ${(performance.now() - started).toFixed(0)} ms`);
-    expect(updated.variants.map((v) => [v.id, v.price, v.stock, v.is_active])).toEqual(
-      all.map((v, i) => [v.id, `${500 + i}.50`, 1 + i, i !== 99]),
-    );
-    const after = await detail(p.id);
-    expect(after).toMatchObject({ price: '500.50', price_max: '598.50', stock: 99 + (98 * 99) / 2 });
-    // Set-based: the statements sent do not grow with the number of variants.
-    const statements = await countQueries(ctx, async () =>
+  it(
+    'creates every missing combination in one request and updates 100 variants in one',
+    { timeout: 60_000 },
+    async () => {
+      const { product: p } = await product({ price: '10.00', stock: 1 });
       ok(
-        await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, {
-          variants: all.map((v) => ({ id: v.id, stock: 5, sku: `${v.sku}-x` })),
+        await putOptions(p.id, [
+          { name: 'Size', values: sizes },
+          { name: 'Colour', values: colours },
+        ]),
+      );
+      const missing = sizes.flatMap((s) => colours.map((c) => ({ Size: s, Colour: c }))).slice(1);
+      const created = ok<{ variants: Variant[] }>(
+        await call(ctx, 'POST', `${base(p.id)}/variants/bulk/`, admin, {
+          variants: missing.map((options, i) => ({ options, price: 20 + i, stock: 1 })),
         }),
-      ),
-    );
-    expect(statements).toBeLessThan(15);
-  });
+        201,
+      );
+      expect(created.variants).toHaveLength(99);
+      expect(created.variants[0]).toMatchObject({
+        options: missing[0],
+        price: '20.00',
+        sku: `${p.slug}-s0-c1`,
+      });
+      // The 101st is refused.
+      ok(
+        await putOptions(p.id, [
+          { name: 'Size', values: [...sizes, 'XL'] },
+          { name: 'Colour', values: colours },
+        ]),
+      );
+      expectProblem(
+        await addVariant(p.id, { options: { Size: 'XL', Colour: 'C0' }, price: 1 }),
+        400,
+        'validation_error',
+        'variants',
+      );
+
+      const all = ok<Variant[]>(await call(ctx, 'GET', `${base(p.id)}/variants/`, admin));
+      expect(all).toHaveLength(100);
+      const started = performance.now();
+      const updated = ok<{ variants: Variant[] }>(
+        await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, {
+          variants: all.map((v, i) => ({
+            id: v.id,
+            price: `${500 + i}.50`,
+            stock_adjustment: i,
+            is_active: i !== 99,
+          })),
+        }),
+      );
+      console.log(`bulk update of 100 variants: ${(performance.now() - started).toFixed(0)} ms`);
+      expect(updated.variants.map((v) => [v.id, v.price, v.stock, v.is_active])).toEqual(
+        all.map((v, i) => [v.id, `${500 + i}.50`, 1 + i, i !== 99]),
+      );
+      const after = await detail(p.id);
+      expect(after).toMatchObject({
+        price: '500.50',
+        price_max: '598.50',
+        stock: 99 + (98 * 99) / 2,
+      });
+      // Set-based: the statements sent do not grow with the number of variants.
+      const statements = await countQueries(ctx, async () =>
+        ok(
+          await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, {
+            variants: all.map((v) => ({ id: v.id, stock: 5, sku: `${v.sku}-x` })),
+          }),
+        ),
+      );
+      expect(statements).toBeLessThan(15);
+    },
+  );
 
   it('is all or nothing and names every error by its index', async () => {
     const { product: p } = await withOptions();
-    const other = ok<Variant>(await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 30 }), 201);
+    const other = ok<Variant>(
+      await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 30 }),
+      201,
+    );
     const first = p.variants[0]!;
     const res = await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, {
       variants: [
@@ -367,7 +565,11 @@ describe('bulk', () => {
     const created = expectProblem(create, 400, 'validation_error');
     expect(Object.keys(created.errors!).sort()).toEqual(['variants.1.options', 'variants.2.sku']);
     expect((await detail(p.id)).variants).toHaveLength(2);
-    expectProblem(await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, { variants: [] }), 400, 'validation_error');
+    expectProblem(
+      await call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, { variants: [] }),
+      400,
+      'validation_error',
+    );
   });
 });
 
@@ -376,13 +578,21 @@ describe('lists', () => {
     const { product: p, categorySlug } = await withOptions({ price: '100.00', stock: 0 });
     const { product: plain } = await product({ price: '300.00' });
     const cheap = ok<Variant>(
-      await addVariant(p.id, { options: { Size: 'M', Colour: 'Blue' }, price: '20.00', stock: 2, sku: unique('FIND-ME-') }),
+      await addVariant(p.id, {
+        options: { Size: 'M', Colour: 'Blue' },
+        price: '20.00',
+        stock: 2,
+        sku: unique('FIND-ME-'),
+      }),
       201,
     );
     const ids = async (query: Record<string, string | number | boolean>) =>
-      (await getPage(ctx, productsUrl({ category: categorySlug, ...query }))).results.map((r) => r.id);
+      (await getPage(ctx, productsUrl({ category: categorySlug, ...query }))).results.map(
+        (r) => r.id,
+      );
     const url = (query: string) => `/api/products/?category=${categorySlug}&${query}`;
-    const found = async (query: string) => (await getPage(ctx, url(query))).results.map((r) => r.id);
+    const found = async (query: string) =>
+      (await getPage(ctx, url(query))).results.map((r) => r.id);
     expect(await found('option=Colour:Blue')).toEqual([p.id]);
     expect(await found('option=Colour:Blue&option=Size:M')).toEqual([p.id]);
     expect(await found('option=Colour:Blue&option=Size:S')).toEqual([]);
@@ -415,41 +625,64 @@ describe('lists', () => {
 
   it('list low stock by variant, with the variants below the threshold', async () => {
     const { product: p } = await withOptions({ stock: 500 });
-    const low = ok<Variant>(await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 30, stock: 1 }), 201);
-    const rows = ok<Schemas['LowStockItem'][]>(await call(ctx, 'GET', '/api/products/low_stock/?threshold=2', admin));
+    const low = ok<Variant>(
+      await addVariant(p.id, { options: { Size: 'M', Colour: 'Red' }, price: 30, stock: 1 }),
+      201,
+    );
+    const rows = ok<Schemas['LowStockItem'][]>(
+      await call(ctx, 'GET', '/api/products/low_stock/?threshold=2', admin),
+    );
     const row = rows.find((r) => r.id === p.id);
-    expect(row).toMatchObject({ id: p.id, stock: 501, low_variants: [{ id: low.id, sku: low.sku, title: 'M / Red', stock: 1 }] });
+    expect(row).toMatchObject({
+      id: p.id,
+      stock: 501,
+      low_variants: [{ id: low.id, sku: low.sku, title: 'M / Red', stock: 1 }],
+    });
     ok(await patchVariant(p.id, low.id, { is_active: false }));
-    const after = ok<Schemas['LowStockItem'][]>(await call(ctx, 'GET', '/api/products/low_stock/?threshold=2', admin));
+    const after = ok<Schemas['LowStockItem'][]>(
+      await call(ctx, 'GET', '/api/products/low_stock/?threshold=2', admin),
+    );
     expect(after.map((r) => r.id)).not.toContain(p.id);
   });
 });
 
 describe.runIf(onPostgres())('races (PostgreSQL)', () => {
-  it('variant and product writes at once neither deadlock nor lose a stock change', { timeout: 60_000 }, async () => {
-    const { product: p } = await withOptions({ stock: 100 });
-    const more = ok<{ variants: Variant[] }>(
-      await call(ctx, 'POST', `${base(p.id)}/variants/bulk/`, admin, {
-        variants: [
-          { options: { Size: 'M', Colour: 'Red' }, price: 10, stock: 100 },
-          { options: { Size: 'L', Colour: 'Red' }, price: 10, stock: 100 },
-        ],
-      }),
-      201,
-    ).variants;
-    const ids = [p.variants[0]!.id, ...more.map((v) => v.id)];
-    const work: Promise<{ statusCode: number; body: string }>[] = [];
-    for (let i = 0; i < 10; i++) {
-      // Bulk items in descending id order: the service still locks in ascending order.
-      work.push(call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, { variants: [...ids].reverse().map((id) => ({ id, stock_adjustment: -1 })) }));
-      work.push(patchVariant(p.id, ids[i % 3]!, { stock_adjustment: 2 }));
-      work.push(call(ctx, 'PATCH', `${base(p.id)}/`, admin, { name: `${p.name} ${i}` }));
-      work.push(putOptions(p.id, [{ name: 'Size', values: ['S', 'M', 'L'] }, { name: 'Colour', values: ['Red', 'Blue', `C${i}`] }]));
-    }
-    for (const res of await Promise.all(work)) expect(res.statusCode, res.body).toBe(200);
-    expect((await detail(p.id)).stock).toBe(300 - 30 + 20);
-  });
-
+  it(
+    'variant and product writes at once neither deadlock nor lose a stock change',
+    { timeout: 60_000 },
+    async () => {
+      const { product: p } = await withOptions({ stock: 100 });
+      const more = ok<{ variants: Variant[] }>(
+        await call(ctx, 'POST', `${base(p.id)}/variants/bulk/`, admin, {
+          variants: [
+            { options: { Size: 'M', Colour: 'Red' }, price: 10, stock: 100 },
+            { options: { Size: 'L', Colour: 'Red' }, price: 10, stock: 100 },
+          ],
+        }),
+        201,
+      ).variants;
+      const ids = [p.variants[0]!.id, ...more.map((v) => v.id)];
+      const work: Promise<{ statusCode: number; body: string }>[] = [];
+      for (let i = 0; i < 10; i++) {
+        // Bulk items in descending id order: the service still locks in ascending order.
+        work.push(
+          call(ctx, 'PATCH', `${base(p.id)}/variants/`, admin, {
+            variants: [...ids].reverse().map((id) => ({ id, stock_adjustment: -1 })),
+          }),
+        );
+        work.push(patchVariant(p.id, ids[i % 3]!, { stock_adjustment: 2 }));
+        work.push(call(ctx, 'PATCH', `${base(p.id)}/`, admin, { name: `${p.name} ${i}` }));
+        work.push(
+          putOptions(p.id, [
+            { name: 'Size', values: ['S', 'M', 'L'] },
+            { name: 'Colour', values: ['Red', 'Blue', `C${i}`] },
+          ]),
+        );
+      }
+      for (const res of await Promise.all(work)) expect(res.statusCode, res.body).toBe(200);
+      expect((await detail(p.id)).stock).toBe(300 - 30 + 20);
+    },
+  );
 
   it('two creates with one SKU at once: one 201, one 400 naming sku', async () => {
     const { product: a } = await withOptions();

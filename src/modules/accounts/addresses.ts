@@ -1,5 +1,6 @@
 import type { Database } from '../../db/client.js';
-import { NotFound } from '../../http/errors.js';
+import { type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import { countryCode, INDIAN_PIN, INDIAN_STATES, indianStateCode } from '../pricing/index.js';
 import * as repo from './repository.js';
 import type { AddressInput } from '../../contract/index.js';
 import type { Actor } from '../../kernel/actor.js';
@@ -19,6 +20,44 @@ function columns(input: AddressInput): Partial<repo.NewAddress> {
   };
 }
 
+/**
+ * An address in India (country `India` in any case, or `IN`) must name an Indian state or
+ * union territory (by name or two-letter code, any case: stored as its name, "KA" →
+ * "Karnataka") and have a six-digit PIN (spaces and hyphens dropped: "560 001" → "560001").
+ * Other countries keep the general rules. A change checks the fields it gives, and the
+ * state and PIN it keeps when it gives the country (a PATCH of the country alone names the
+ * state or PIN that no longer fits); an address saved before these rules can still have its
+ * other fields changed. Every wrong field is named at once.
+ */
+function indianRules(
+  patch: Partial<repo.NewAddress>,
+  current?: repo.AddressRow,
+): Partial<repo.NewAddress> {
+  const country = patch.country ?? current?.country ?? 'India';
+  if (countryCode(country) !== 'IN') return patch;
+  const errors: FieldErrors = {};
+  const out = { ...patch };
+  const recheck = !current || patch.country !== undefined;
+  const state = patch.state ?? (recheck ? current?.state : undefined);
+  if (state !== undefined) {
+    const code = indianStateCode(state);
+    if (code === null) {
+      errors.state = [
+        `"${state}" is not a state or union territory of India (give its name or code, e.g. Karnataka or KA).`,
+      ];
+    } else if (patch.state !== undefined) out.state = INDIAN_STATES[code];
+  }
+  const postal = patch.postalCode ?? (recheck ? current?.postalCode : undefined);
+  if (postal !== undefined) {
+    const pin = postal.replace(/[\s-]/g, '');
+    if (!INDIAN_PIN.test(pin))
+      errors.postal_code = ['An Indian PIN code has 6 digits, the first not 0 (e.g. 560001).'];
+    else if (patch.postalCode !== undefined) out.postalCode = pin;
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  return out;
+}
+
 export function listAddresses(database: Database, actor: Actor) {
   return repo.listAddresses(database.db, actor.id);
 }
@@ -32,7 +71,10 @@ export async function getAddress(database: Database, actor: Actor, id: number) {
 /** Adds an address; when it is the default, the user's previous default of that type stops being one. */
 export function createAddress(database: Database, actor: Actor, input: AddressInput) {
   return database.db.transaction(async (tx) => {
-    const values = { ...columns(input), addressType: input.address_type ?? 'shipping' };
+    const values = {
+      ...indianRules(columns(input)),
+      addressType: input.address_type ?? 'shipping',
+    };
     if (values.isDefault) {
       await repo.lockUser(tx, actor.id);
       await repo.clearDefaultAddress(tx, actor.id, values.addressType);
@@ -46,7 +88,7 @@ export function updateAddress(database: Database, actor: Actor, id: number, inpu
   return database.db.transaction(async (tx) => {
     const current = await repo.findAddress(tx, actor.id, id);
     if (!current) throw new NotFound(NOT_FOUND);
-    const patch = columns(input);
+    const patch = indianRules(columns(input), current);
     const type = patch.addressType ?? current.addressType;
     const willBeDefault = patch.isDefault ?? current.isDefault;
     if (willBeDefault) {

@@ -6,13 +6,26 @@ import { categories, productImages, products, productVariants } from '../../db/s
 // The media module has no index yet (its helper adds one); urls.ts is its pure part.
 // eslint-disable-next-line no-restricted-imports
 import type { ImageRow } from '../media/urls.js';
-import { BadRequest, Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import {
+  BadRequest,
+  Conflict,
+  type FieldErrors,
+  NotFound,
+  ValidationError,
+} from '../../http/errors.js';
 import { parseMoney, parsePrice } from '../../lib/money.js';
-import { findProducts, isActive, listColumns, type ProductFilter, type ProductListRow } from './search.js';
+import {
+  findProducts,
+  isActive,
+  listColumns,
+  type ProductFilter,
+  type ProductListRow,
+} from './search.js';
 import { MAX_STOCK, type ProductInput, type ProductListInput } from '../../contract/index.js';
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion, type CountCache } from './counts.js';
-import { allocateSkus } from './variant-store.js';
+import { allocateSkus, taxClassForeignKeyError } from './variant-store.js';
+import { missingTaxClasses } from '../pricing/index.js';
 
 // The low-stock list lives in low-stock.ts; re-exported here, where the module's index takes it.
 export { lowStockProducts } from './low-stock.js';
@@ -37,6 +50,7 @@ export interface VariantJson {
   isActive: boolean;
   weightGrams: number | null;
   imageId: number | null;
+  taxClassId: number | null;
 }
 
 // The detail's variants and images, read in the product's query (one round trip).
@@ -46,7 +60,7 @@ const detailColumns = {
   variants: sql<VariantJson[]>`(select coalesce(json_agg(json_build_object(
       'id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options, 'price', v.price::text,
       'compareAtPrice', v.compare_at_price::text, 'stock', v.stock, 'isActive', v.is_active,
-      'weightGrams', v.weight_grams, 'imageId', v.image_id) order by v.position, v.id), '[]'::json)
+      'weightGrams', v.weight_grams, 'imageId', v.image_id, 'taxClassId', v.tax_class_id) order by v.position, v.id), '[]'::json)
     from ${productVariants} v where v.product_id = ${products.id})`,
   images: sql<ImageRow[]>`(select coalesce(json_agg(json_build_object(
       'id', i.id, 'key', i.key, 'format', i.format, 'alt', i.alt, 'width', i.width,
@@ -85,7 +99,10 @@ export function productFilter(query: ProductListInput): ProductFilter {
  * `?option=Colour:Red&option=Colour:Blue&option=Size:M` → [["Colour", ["Blue", "Red"]], ["Size", ["M"]]]
  * (sorted, so that one filter has one cache key). Undefined without the parameter.
  */
-function optionFilter(raw: string[] | undefined, errors: FieldErrors): [string, string[]][] | undefined {
+function optionFilter(
+  raw: string[] | undefined,
+  errors: FieldErrors,
+): [string, string[]][] | undefined {
   if (!raw?.length) return undefined;
   const groups = new Map<string, Set<string>>();
   for (const entry of raw) {
@@ -99,7 +116,9 @@ function optionFilter(raw: string[] | undefined, errors: FieldErrors): [string, 
     if (!groups.has(name)) groups.set(name, new Set());
     groups.get(name)!.add(value);
   }
-  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, values]) => [name, [...values].sort()]);
+  return [...groups]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, values]) => [name, [...values].sort()]);
 }
 
 /** A page of products (active ones unless staff ask for all): rows, and the count unless a cached one is still current. */
@@ -125,7 +144,9 @@ export function featuredProducts(database: Database): Promise<ProductListRow[]> 
 }
 
 /** How many products (inactive ones included) and categories the catalog holds. */
-export async function catalogSize(database: Database): Promise<{ products: number; categories: number }> {
+export async function catalogSize(
+  database: Database,
+): Promise<{ products: number; categories: number }> {
   const { db } = database;
   const [[productCount], [categoryCount]] = await Promise.all([
     db.select({ count: sql<number>`count(*)::int` }).from(products),
@@ -163,8 +184,12 @@ const detailQueries = preparedFor((db: Db) => {
       .from(products)
       .innerJoin(categories, eq(categories.id, products.categoryId));
   return {
-    byId: base().where(eq(products.id, sql.placeholder('id'))).prepare('product_detail_by_id'),
-    bySlug: base().where(eq(products.slug, sql.placeholder('slug'))).prepare('product_detail_by_slug'),
+    byId: base()
+      .where(eq(products.id, sql.placeholder('id')))
+      .prepare('product_detail_by_id'),
+    bySlug: base()
+      .where(eq(products.slug, sql.placeholder('slug')))
+      .prepare('product_detail_by_slug'),
   };
 });
 
@@ -182,7 +207,6 @@ export async function readProduct(
     : await queries.bySlug.execute({ slug: idOrSlug });
   return visible(row, includeInactive);
 }
-
 
 /** Checks and converts the writable fields; every problem is reported at once. */
 async function productValues(ex: Executor, input: ProductInput) {
@@ -215,12 +239,21 @@ async function productValues(ex: Executor, input: ProductInput) {
     if (!found) errors.category = [`Invalid pk "${input.category}" - object does not exist.`];
     values.categoryId = input.category;
   }
+  if (input.tax_class !== undefined) {
+    values.taxClassId = input.tax_class;
+    if (input.tax_class !== null && (await missingTaxClasses(ex, [input.tax_class])).size) {
+      errors.tax_class = [`Invalid pk "${input.tax_class}" - no tax class has this id.`];
+    }
+  }
   if (Object.keys(errors).length) throw new ValidationError(errors);
   return values;
 }
 
 /** Creates a product with a unique slug from its name; answers the detail. */
-export async function createProduct(database: Database, input: ProductInput): Promise<ProductDetailRow> {
+export async function createProduct(
+  database: Database,
+  input: ProductInput,
+): Promise<ProductDetailRow> {
   const { db } = database;
   const values = await productValues(db, input);
   // Two products with one name created at once: the slug index decides, the loser retries.
@@ -294,7 +327,12 @@ export async function updateProduct(
             ...(adjustment !== undefined ? adjustedStock(adjustment) : {}),
             updatedAt: new Date(),
           })
-          .where(and(eq(productVariants.id, variants[0]!.id), adjustment !== undefined ? adjustmentFits(adjustment) : undefined))
+          .where(
+            and(
+              eq(productVariants.id, variants[0]!.id),
+              adjustment !== undefined ? adjustmentFits(adjustment) : undefined,
+            ),
+          )
           .returning({ id: productVariants.id });
         if (!changed.length) throw await adjustmentRefused(tx, variants[0]!.id, adjustment);
       }
@@ -324,7 +362,10 @@ async function adjustmentRefused(ex: Executor, variantId: number, adjustment: nu
   const [row] =
     adjustment === undefined
       ? []
-      : await ex.select({ stock: productVariants.stock }).from(productVariants).where(eq(productVariants.id, variantId));
+      : await ex
+          .select({ stock: productVariants.stock })
+          .from(productVariants)
+          .where(eq(productVariants.id, variantId));
   if (!row) return new NotFound(NOT_FOUND);
   return ValidationError.field(
     'stock_adjustment',
@@ -344,12 +385,19 @@ function defaultSku(slug: string, id: number): string {
 export type ProductDeleteHook = (tx: Executor, productId: number) => Promise<() => Promise<void>>;
 
 /** Deletes a product that was never ordered; one that was is 409 (deactivate it instead). */
-export async function deleteProduct(database: Database, id: number, hooks: ProductDeleteHook[] = []): Promise<void> {
+export async function deleteProduct(
+  database: Database,
+  id: number,
+  hooks: ProductDeleteHook[] = [],
+): Promise<void> {
   try {
     const afterCommit = await database.db.transaction(async (tx) => {
       const after: (() => Promise<void>)[] = [];
       for (const hook of hooks) after.push(await hook(tx, id));
-      const deleted = await tx.delete(products).where(eq(products.id, id)).returning({ id: products.id });
+      const deleted = await tx
+        .delete(products)
+        .where(eq(products.id, id))
+        .returning({ id: products.id });
       if (!deleted.length) throw new NotFound(NOT_FOUND);
       await bumpCatalogVersion(tx);
       return after;
@@ -367,7 +415,9 @@ export async function deleteProduct(database: Database, id: number, hooks: Produ
 }
 
 function foreignKeyAsCategoryError(err: unknown) {
-  // The category was deleted between the check and the write.
+  // The tax class or the category was deleted between the check and the write.
+  const taxClass = taxClassForeignKeyError(err, 'tax_class');
+  if (taxClass) return taxClass;
   if (pgError(err)?.code === '23503') {
     return ValidationError.field('category', 'The category does not exist.');
   }

@@ -8,6 +8,7 @@ import { isUniqueViolation, pgError } from '../../db/errors.js';
 import { productImages, products, productVariants } from '../../db/schema/index.js';
 import { NotFound, ValidationError } from '../../http/errors.js';
 import { skuCandidates, trimSku } from './variant-rules.js';
+import { TAX_CLASS_FOREIGN_KEYS } from '../pricing/index.js';
 
 export type VariantRow = typeof productVariants.$inferSelect;
 export interface LockedProduct {
@@ -52,7 +53,11 @@ export async function skusInUse(ex: Executor, skus: string[]): Promise<Map<strin
  * each other and from `reserved` (lower-cased). One query. A concurrent writer may still
  * take one first: the unique index then answers (see skuTaken).
  */
-export async function allocateSkus(ex: Executor, bases: string[], reserved: Set<string>): Promise<string[]> {
+export async function allocateSkus(
+  ex: Executor,
+  bases: string[],
+  reserved: Set<string>,
+): Promise<string[]> {
   const candidates = bases.map((base) => skuCandidates(base));
   const used = await skusInUse(ex, candidates.flat());
   const taken = new Set([...used.keys(), ...reserved]);
@@ -78,13 +83,31 @@ export async function imageIdsOf(ex: Executor, productId: number): Promise<Set<n
  * A unique index violated by a concurrent write, as the 400 the checks give: the SKU
  * (`field` names the SKU given, found in the violation's detail) or the combination.
  */
-export function uniqueAsValidation(err: unknown, fieldOfSku: (sku: string) => string, optionsField: string) {
+export function uniqueAsValidation(
+  err: unknown,
+  fieldOfSku: (sku: string) => string,
+  optionsField: string,
+) {
   if (isUniqueViolation(err, 'product_variants_sku_lower_uq')) {
     const sku = /\)=\((.*)\)/.exec(pgError(err)?.detail ?? '')?.[1] ?? '';
     return ValidationError.field(fieldOfSku(sku), `SKU "${sku}" is already used.`);
   }
   if (isUniqueViolation(err, 'product_variants_product_options_uq')) {
-    return ValidationError.field(optionsField, 'The product already has a variant with these option values.');
+    return ValidationError.field(
+      optionsField,
+      'The product already has a variant with these option values.',
+    );
   }
   return err;
+}
+
+/** A tax class deleted between the check and the write (its foreign key), as the 400 the check gives; else null. */
+export function taxClassForeignKeyError(err: unknown, field: string): ValidationError | null {
+  const pg = pgError(err);
+  if (
+    pg?.code !== '23503' ||
+    !(TAX_CLASS_FOREIGN_KEYS as readonly string[]).includes(pg.constraint ?? '')
+  )
+    return null;
+  return ValidationError.field(field, 'The tax class does not exist.');
 }

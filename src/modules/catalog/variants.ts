@@ -24,9 +24,11 @@ import {
   type LockedProduct,
   lockProduct,
   skusInUse,
+  taxClassForeignKeyError,
   uniqueAsValidation,
   type VariantRow,
 } from './variant-store.js';
+import { missingTaxClasses } from '../pricing/index.js';
 
 export type { VariantRow };
 const NOT_FOUND = 'Variant not found.';
@@ -44,11 +46,25 @@ export async function listVariants(database: Database, productId: number): Promi
 }
 
 /** One variant of the product (404 when it belongs to another). */
-export async function getVariant(database: Database, productId: number, variantId: number): Promise<VariantRow> {
-  const [row] = await database.db.select().from(productVariants).where(eq(productVariants.id, variantId));
+export async function getVariant(
+  database: Database,
+  productId: number,
+  variantId: number,
+): Promise<VariantRow> {
+  const [row] = await database.db
+    .select()
+    .from(productVariants)
+    .where(eq(productVariants.id, variantId));
   if (!row || row.productId !== productId) throw new NotFound(NOT_FOUND);
   return row;
 }
+
+/** The tax class ids the inputs set (not null). */
+function taxClassIds(inputs: { tax_class?: number | null }[]): number[] {
+  return inputs.map((v) => v.tax_class).filter((id): id is number => id != null);
+}
+
+const taxClassMessage = (id: number) => `Invalid pk "${id}" - no tax class has this id.`;
 
 function moneyField(errors: FieldErrors, field: string, raw: unknown): string | undefined {
   const parsed = parsePrice(raw);
@@ -77,22 +93,34 @@ export async function createVariants(
       const combos = new Set(variants.map((v) => comboKey(product.options, v.options)));
       const given = inputs.map((v) => v.sku).filter((s): s is string => s !== undefined);
       const used = await skusInUse(tx, given);
-      const images = inputs.some((v) => v.image_id != null) ? await imageIdsOf(tx, productId) : new Set<number>();
+      const images = inputs.some((v) => v.image_id != null)
+        ? await imageIdsOf(tx, productId)
+        : new Set<number>();
+      const noTaxClass = await missingTaxClasses(tx, taxClassIds(inputs));
       const skus = new Set<string>();
       const rows = inputs.map((input, i) => {
+        if (input.tax_class != null && noTaxClass.has(input.tax_class)) {
+          errors[at(i, 'tax_class')] = [taxClassMessage(input.tax_class)];
+        }
         const problem = optionsProblem(product.options, input.options);
         const key = comboKey(product.options, input.options);
         if (problem) errors[at(i, 'options')] = [problem];
-        else if (combos.has(key)) errors[at(i, 'options')] = ['The product already has a variant with these option values.'];
+        else if (combos.has(key))
+          errors[at(i, 'options')] = [
+            'The product already has a variant with these option values.',
+          ];
         combos.add(key);
         if (input.sku !== undefined) {
           const lower = input.sku.toLowerCase();
-          if (used.has(lower) || skus.has(lower)) errors[at(i, 'sku')] = [`SKU "${input.sku}" is already used.`];
+          if (used.has(lower) || skus.has(lower))
+            errors[at(i, 'sku')] = [`SKU "${input.sku}" is already used.`];
           skus.add(lower);
         }
         const price = moneyField(errors, at(i, 'price'), input.price);
         const compareAt =
-          input.compare_at_price == null ? null : moneyField(errors, at(i, 'compare_at_price'), input.compare_at_price);
+          input.compare_at_price == null
+            ? null
+            : moneyField(errors, at(i, 'compare_at_price'), input.compare_at_price);
         if (input.image_id != null && !images.has(input.image_id)) {
           errors[at(i, 'image_id')] = [`Image ${input.image_id} is not an image of this product.`];
         }
@@ -107,6 +135,7 @@ export async function createVariants(
           isActive: input.is_active ?? true,
           weightGrams: input.weight_grams ?? null,
           imageId: input.image_id ?? null,
+          taxClassId: input.tax_class ?? null,
           position: variants.length + i,
         };
       });
@@ -123,8 +152,15 @@ export async function createVariants(
       return created;
     });
   } catch (err) {
-    const index = (sku: string) => Math.max(0, inputs.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()));
-    throw uniqueAsValidation(err, (sku) => at(index(sku), 'sku'), bulk ? 'variants' : 'options');
+    const index = (sku: string) =>
+      Math.max(
+        0,
+        inputs.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()),
+      );
+    throw (
+      taxClassForeignKeyError(err, bulk ? 'variants' : 'tax_class') ??
+      uniqueAsValidation(err, (sku) => at(index(sku), 'sku'), bulk ? 'variants' : 'options')
+    );
   }
 }
 
@@ -145,13 +181,16 @@ function patchValues(
     const problem = optionsProblem(options, input.options);
     if (problem) errors[field('options')] = [problem];
   }
-  const price = input.price !== undefined ? moneyField(errors, field('price'), input.price) : undefined;
+  const price =
+    input.price !== undefined ? moneyField(errors, field('price'), input.price) : undefined;
   const compareAt =
     input.compare_at_price === undefined || input.compare_at_price === null
       ? input.compare_at_price
       : moneyField(errors, field('compare_at_price'), input.compare_at_price);
   if (input.stock !== undefined && input.stock_adjustment !== undefined) {
-    errors[field('stock')] = errors[field('stock_adjustment')] = ['Give stock or stock_adjustment, not both.'];
+    errors[field('stock')] = errors[field('stock_adjustment')] = [
+      'Give stock or stock_adjustment, not both.',
+    ];
   } else if (input.stock_adjustment !== undefined) {
     const result = current.stock + input.stock_adjustment;
     if (result < 0 || result > MAX_STOCK) {
@@ -165,7 +204,8 @@ function patchValues(
   }
   // A title made from the values follows them; one typed in stays.
   const followsValues = current.title === autoTitle(options, current.options);
-  const title = input.title?.trim() || (input.options && followsValues ? autoTitle(options, next) : undefined);
+  const title =
+    input.title?.trim() || (input.options && followsValues ? autoTitle(options, next) : undefined);
   return {
     id: current.id,
     sku: input.sku ?? null,
@@ -200,9 +240,12 @@ export async function updateVariants(
       const locked = await lockProduct(tx, productId);
       const byId = new Map(locked.variants.map((v) => [v.id, v]));
       const errors: FieldErrors = {};
-      const images = items.some((v) => v.image_id != null) ? await imageIdsOf(tx, productId) : new Set<number>();
+      const images = items.some((v) => v.image_id != null)
+        ? await imageIdsOf(tx, productId)
+        : new Set<number>();
       const given = items.map((v) => v.sku).filter((s): s is string => s !== undefined);
       const used = await skusInUse(tx, given);
+      const noTaxClass = await missingTaxClasses(tx, taxClassIds(items));
       const seen = new Set<number>();
       const skus = new Set<string>();
       const values = items.flatMap((item, i) => {
@@ -222,7 +265,15 @@ export async function updateVariants(
           }
           skus.add(lower);
         }
-        return [{ index: i, row: patchValues(locked, current, item, errors, at(i), images) }];
+        if (item.tax_class != null && noTaxClass.has(item.tax_class)) {
+          errors[at(i)('tax_class')] = [taxClassMessage(item.tax_class)];
+        }
+        const row = {
+          ...patchValues(locked, current, item, errors, at(i), images),
+          set_tax: item.tax_class !== undefined,
+          tax_class_id: item.tax_class ?? null,
+        };
+        return [{ index: i, row }];
       });
       checkCombinations(locked, values, errors, at);
       if (Object.keys(errors).length) throw new ValidationError(errors);
@@ -238,11 +289,12 @@ export async function updateVariants(
           is_active = coalesce(u.is_active, v.is_active),
           weight_grams = case when u.set_weight then u.weight_grams else v.weight_grams end,
           image_id = case when u.set_image then u.image_id else v.image_id end,
+          tax_class_id = case when u.set_tax then u.tax_class_id else v.tax_class_id end,
           updated_at = now()
         from jsonb_to_recordset(${JSON.stringify(values.map((v) => v.row))}::jsonb) as u(
           id int, sku text, title text, options jsonb, price numeric, set_compare boolean,
           compare_at_price numeric, stock int, adjustment bigint, is_active boolean,
-          set_weight boolean, weight_grams int, set_image boolean, image_id int)
+          set_weight boolean, weight_grams int, set_image boolean, image_id int, set_tax boolean, tax_class_id int)
         where v.id = u.id and v.product_id = ${productId}`);
       await bumpCatalogVersion(tx);
       const rows = await tx
@@ -253,8 +305,15 @@ export async function updateVariants(
       return items.map((item) => updated.get(item.id)!);
     });
   } catch (err) {
-    const index = (sku: string) => Math.max(0, items.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()));
-    throw uniqueAsValidation(err, (sku) => at(index(sku))('sku'), bulk ? 'variants' : 'options');
+    const index = (sku: string) =>
+      Math.max(
+        0,
+        items.findIndex((v) => v.sku?.toLowerCase() === sku.toLowerCase()),
+      );
+    throw (
+      taxClassForeignKeyError(err, bulk ? 'variants' : 'tax_class') ??
+      uniqueAsValidation(err, (sku) => at(index(sku))('sku'), bulk ? 'variants' : 'options')
+    );
   }
 }
 
@@ -283,7 +342,11 @@ function checkCombinations(
 }
 
 /** Deletes a variant: never the product's last one, nor one that appears in an order (409). */
-export async function deleteVariant(database: Database, productId: number, variantId: number): Promise<void> {
+export async function deleteVariant(
+  database: Database,
+  productId: number,
+  variantId: number,
+): Promise<void> {
   try {
     await database.db.transaction(async (tx) => {
       const { variants } = await lockProduct(tx, productId);
@@ -297,7 +360,9 @@ export async function deleteVariant(database: Database, productId: number, varia
   } catch (err) {
     // order_items references variants ON DELETE RESTRICT (23001).
     if (isReferencedViolation(err)) {
-      throw new Conflict('This variant appears in orders and cannot be deleted; set is_active to false instead.');
+      throw new Conflict(
+        'This variant appears in orders and cannot be deleted; set is_active to false instead.',
+      );
     }
     throw err;
   }

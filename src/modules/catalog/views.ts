@@ -65,6 +65,7 @@ export function variantView(v: VariantJson) {
     is_active: v.isActive,
     weight_grams: v.weightGrams,
     image_id: v.imageId,
+    tax_class: v.taxClassId,
   };
 }
 
@@ -88,6 +89,7 @@ export function productDetailView(row: ProductDetailRow, mediaBase: string, staf
     is_featured: p.isFeatured,
     category: categorySummaryView(category),
     category_name: category.name,
+    tax_class: p.taxClassId,
     options: p.options,
     variants: row.variants.filter((v) => staff || v.isActive).map(variantView),
     images,

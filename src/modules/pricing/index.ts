@@ -29,3 +29,5 @@ export {
   type PromotionRead,
 } from './store.js';
 export { pricingAdminRoutes } from './admin-routes.js';
+export { shippingMethodRoutes } from './shipping-routes.js';
+export { missingTaxClasses, TAX_CLASS_FOREIGN_KEYS } from './tax-class-refs.js';
