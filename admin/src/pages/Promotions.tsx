@@ -18,7 +18,7 @@ const KINDS: Record<PromotionKind, string> = {
 };
 
 /** What the code gives, as staff read it: "10% off", "₹250.00 off", "Free shipping". */
-export function offerOf(p: Pick<Promotion, 'kind' | 'value'>): string {
+function offerOf(p: Pick<Promotion, 'kind' | 'value'>): string {
   if (p.kind === 'free_shipping') return 'Free shipping';
   if (p.kind === 'percentage') return `${Number(p.value)}% off`;
   return `${money(p.value ?? '0')} off`;

@@ -27,7 +27,7 @@ interface OrderFacts {
 }
 
 /** The parts of a paid order's total that the totals also keep (paise): its discount, shipping and tax. */
-export interface Components {
+interface Components {
   discount: number;
   shipping: number;
   tax: number;
