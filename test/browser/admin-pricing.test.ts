@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { bearer, makeAdmin, makeShop, PASSWORD, type TestUser } from '../helpers/factories.js';
+import { bearer, makeAdmin, makeProduct, makeShop, PASSWORD, type Shop, type TestUser } from '../helpers/factories.js';
 import { CHROMIUM } from './build-admin.js';
 
 const hasChromium = existsSync(CHROMIUM);
@@ -19,6 +19,7 @@ let base: string;
 let browser: Browser;
 let page: Page;
 let admin: TestUser;
+let shop: Shop;
 
 async function shot(name: string) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -48,7 +49,7 @@ describe.skipIf(!hasChromium)('admin pricing pages (promotions, tax classes, shi
     const address = ctx.app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     admin = await makeAdmin(ctx);
-    await makeShop(ctx, admin);
+    shop = await makeShop(ctx, admin);
     await rm(ARTIFACTS, { recursive: true, force: true });
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({
@@ -184,9 +185,20 @@ describe.skipIf(!hasChromium)('admin pricing pages (promotions, tax classes, shi
     await gst5.getByTestId('default-badge').waitFor();
     await expect.poll(() => gst18.getByTestId('default-badge').count()).toBe(0);
     expect(await gst5.getByRole('button', { name: 'Delete GST 5%' }).isDisabled()).toBe(true);
-    const classes = await apiGet<{ results: { name: string; is_default: boolean }[] }>('/api/admin/tax-classes/');
+    const classes = await apiGet<{ results: { id: number; name: string; is_default: boolean }[] }>('/api/admin/tax-classes/');
     expect(classes.results.filter((c) => c.is_default).map((c) => c.name)).toEqual(['GST 5%']);
     await shot('04-tax-classes');
+
+    // A product sold under GST 18%, which is no longer the default: chosen in its editor.
+    const product = await makeProduct(shop, { name: 'Taxed kettle', price: '1180.00' });
+    await page.goto(`${base}/admin/products/${product.id}`);
+    const select = page.getByLabel('Tax class');
+    await expect.poll(() => select.locator('option').count()).toBe(3);
+    expect(await select.locator('option').first().innerText()).toBe('The default class (GST 5%)');
+    await select.selectOption({ label: 'GST 18% (18.00%)' });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const gst18Id = classes.results.find((c) => c.name === 'GST 18%')!.id;
+    await expect.poll(async () => (await apiGet<{ tax_class: number | null }>(`/api/products/${product.id}/`)).tax_class).toBe(gst18Id);
   });
 
   it('shipping methods: a flat method, a weight method whose wrong bands are named under their cells, deactivated', async () => {
