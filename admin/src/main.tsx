@@ -9,6 +9,9 @@ import { OrderDetail, Orders } from './pages/Orders';
 import { ProductEdit, Products } from './pages/Products';
 import { Payments, Users, WebhookEvents } from './pages/Admin';
 import { Emails, Webhooks } from './pages/Notifications';
+import { Promotions } from './pages/Promotions';
+import { ShippingMethods } from './pages/ShippingMethods';
+import { TaxClasses } from './pages/TaxClasses';
 import { Link, ToastProvider, useLocation } from './ui';
 import './styles.css';
 
@@ -17,6 +20,9 @@ const NAV = [
   ['/products', 'Products'],
   ['/categories', 'Categories'],
   ['/orders', 'Orders'],
+  ['/promotions', 'Promotions'],
+  ['/shipping-methods', 'Shipping'],
+  ['/tax-classes', 'Tax classes'],
   ['/users', 'Users'],
   ['/payments', 'Payments'],
   ['/webhook-events', 'Webhook events'],
@@ -33,6 +39,9 @@ function Page({ path }: { path: string }) {
   if (path === '/categories') return <Categories />;
   if (path === '/orders') return <Orders />;
   if ((m = /^\/orders\/(\d+)$/.exec(path))) return <OrderDetail id={Number(m[1])} />;
+  if (path === '/promotions') return <Promotions />;
+  if (path === '/shipping-methods') return <ShippingMethods />;
+  if (path === '/tax-classes') return <TaxClasses />;
   if (path === '/users') return <Users />;
   if ((m = /^\/users\/(\d+)$/.exec(path))) return <Customer id={Number(m[1])} />;
   if (path === '/payments') return <Payments />;

@@ -1618,6 +1618,11 @@ export interface components {
         }[];
       }[];
       total_categories: number;
+      /**
+       * @description Σ discount_total of paid orders: given away, already out of the revenue.
+       * @example 1499.00
+       */
+      total_discount: string;
       total_orders: number;
       total_products: number;
       /**
@@ -1627,6 +1632,16 @@ export interface components {
       total_refunded: string;
       /** @example 1499.00 */
       total_revenue: string;
+      /**
+       * @description Σ shipping_total of paid orders: within the revenue.
+       * @example 1499.00
+       */
+      total_shipping: string;
+      /**
+       * @description Σ tax_total of paid orders: within the revenue (prices include tax).
+       * @example 1499.00
+       */
+      total_tax: string;
     };
     Email: {
       attempts: number;
@@ -2317,6 +2332,21 @@ export interface components {
         count: number;
         /** Format: date */
         day: string;
+        /**
+         * @description The discount within the day’s `total`.
+         * @example 1499.00
+         */
+        discount: string;
+        /**
+         * @description The shipping within the day’s `total`.
+         * @example 1499.00
+         */
+        shipping: string;
+        /**
+         * @description The tax (GST) within the day’s `total` (prices include tax).
+         * @example 1499.00
+         */
+        tax: string;
         /** @example 1499.00 */
         total: string;
       }[];
@@ -2325,9 +2355,24 @@ export interface components {
       period_days: number;
       /** Format: date */
       start_date: string;
+      /**
+       * @description Σ discount_total of the period’s paid orders: given away, already out of the revenue.
+       * @example 1499.00
+       */
+      total_discount: string;
       total_orders: number;
       /** @example 1499.00 */
       total_revenue: string;
+      /**
+       * @description Σ shipping_total of the period’s paid orders: within the revenue.
+       * @example 1499.00
+       */
+      total_shipping: string;
+      /**
+       * @description Σ tax_total of the period’s paid orders: within the revenue (prices include tax).
+       * @example 1499.00
+       */
+      total_tax: string;
     };
     ShippingAddressInput: {
       city: string;

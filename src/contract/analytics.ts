@@ -3,6 +3,17 @@ import { ORDER_STATUSES } from './enums.js';
 import { Id, Money, param, ref } from './common.js';
 import { OrderListItem } from './orders.js';
 
+const money = (description: string) => ({ ...Money, description });
+
+/** The parts of the revenue (which is Σ total_amount = subtotal − discount + shipping). */
+function components(of: string) {
+  return {
+    total_discount: money(`Σ discount_total of ${of}: given away, already out of the revenue.`),
+    total_shipping: money(`Σ shipping_total of ${of}: within the revenue.`),
+    total_tax: money(`Σ tax_total of ${of}: within the revenue (prices include tax).`),
+  };
+}
+
 export const Dashboard = Type.Object(
   {
     total_revenue: Money,
@@ -13,6 +24,7 @@ export const Dashboard = Type.Object(
     net_revenue: { ...Money, description: 'total_revenue − total_refunded.' },
     total_orders: Type.Integer(),
     average_order_value: Money,
+    ...components('paid orders'),
     orders_by_status: Type.Array(Type.Object({ status: Type.Enum([...ORDER_STATUSES]), count: Type.Integer() })),
     top_products: Type.Array(
       Type.Object({
@@ -48,8 +60,16 @@ export const SalesReport = Type.Object(
     total_orders: Type.Integer(),
     total_revenue: Money,
     average_order_value: Money,
+    ...components('the period’s paid orders'),
     daily_breakdown: Type.Array(
-      Type.Object({ day: Type.String({ format: 'date' }), total: Money, count: Type.Integer() }),
+      Type.Object({
+        day: Type.String({ format: 'date' }),
+        total: Money,
+        count: Type.Integer(),
+        discount: money('The discount within the day’s `total`.'),
+        shipping: money('The shipping within the day’s `total`.'),
+        tax: money('The tax (GST) within the day’s `total` (prices include tax).'),
+      }),
     ),
   },
   { $id: 'SalesReport' },

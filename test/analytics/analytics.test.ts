@@ -87,6 +87,9 @@ describe('analytics', () => {
     const d = res.json();
     expect(d.total_revenue).toBe('1051.50'); // 450.50 + 501 + 100
     expect(d.average_order_value).toBe('350.50'); // 1051.50 / 3
+    // No promotions or shipping methods here; GST 18% (the default class) within each line:
+    // o1 30.51 + 38.21, o2 76.42, o5 15.25.
+    expect([d.total_discount, d.total_shipping, d.total_tax]).toEqual(['0.00', '0.00', '160.39']);
     expect(d.total_orders).toBe(5);
     expect(Object.fromEntries(d.orders_by_status.map((s: { status: string; count: number }) => [s.status, s.count])))
       .toEqual({ pending: 1, paid: 3, processing: 0, shipped: 0, delivered: 0, cancelled: 1, payment_failed: 0 });
@@ -110,6 +113,7 @@ describe('analytics', () => {
   });
 
   it('breaks sales down per day with zero days, in the requested time zone', async () => {
+    const none = { discount: '0.00', shipping: '0.00', tax: '0.00' };
     const utc = (await get('/api/analytics/sales-report/?start_date=2026-03-09&end_date=2026-03-13&tz=UTC')).json();
     expect(utc).toEqual({
       period_days: 5,
@@ -118,20 +122,23 @@ describe('analytics', () => {
       total_orders: 3,
       total_revenue: '1051.50',
       average_order_value: '350.50',
+      total_discount: '0.00',
+      total_shipping: '0.00',
+      total_tax: '160.39',
       daily_breakdown: [
-        { day: '2026-03-09', total: '0.00', count: 0 },
-        { day: '2026-03-10', total: '450.50', count: 1 },
-        { day: '2026-03-11', total: '0.00', count: 0 },
-        { day: '2026-03-12', total: '601.00', count: 2 },
-        { day: '2026-03-13', total: '0.00', count: 0 },
+        { day: '2026-03-09', total: '0.00', count: 0, ...none },
+        { day: '2026-03-10', total: '450.50', count: 1, ...none, tax: '68.72' },
+        { day: '2026-03-11', total: '0.00', count: 0, ...none },
+        { day: '2026-03-12', total: '601.00', count: 2, ...none, tax: '91.67' },
+        { day: '2026-03-13', total: '0.00', count: 0, ...none },
       ],
     });
     // 20:00 UTC on the 10th is 01:30 on the 11th in India.
     const india = (await get('/api/orders/sales_report/?start_date=2026-03-10&end_date=2026-03-12&tz=Asia/Kolkata')).json();
     expect(india.daily_breakdown).toEqual([
-      { day: '2026-03-10', total: '0.00', count: 0 },
-      { day: '2026-03-11', total: '450.50', count: 1 },
-      { day: '2026-03-12', total: '601.00', count: 2 },
+      { day: '2026-03-10', total: '0.00', count: 0, ...none },
+      { day: '2026-03-11', total: '450.50', count: 1, ...none, tax: '68.72' },
+      { day: '2026-03-12', total: '601.00', count: 2, ...none, tax: '91.67' },
     ]);
   });
 
@@ -144,7 +151,11 @@ describe('analytics', () => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toContain('sales-report-2026-03-10-to-2026-03-12.csv');
-    expect(csv.body).toBe('day,total,count\r\n2026-03-10,450.50,1\r\n2026-03-11,0.00,0\r\n2026-03-12,601.00,2\r\n');
+    // API.md's three columns first, then the components.
+    expect(csv.body).toBe(
+      'day,total,count,discount,shipping,tax\r\n' +
+        '2026-03-10,450.50,1,0.00,0.00,68.72\r\n2026-03-11,0.00,0,0.00,0.00,0.00\r\n2026-03-12,601.00,2,0.00,0.00,91.67\r\n',
+    );
   });
 
   it('keeps running totals equal to a recomputation from the orders', async () => {

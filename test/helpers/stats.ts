@@ -62,4 +62,31 @@ export async function expectCountersMatchOrders(database: Database): Promise<voi
   );
   const total = refundedFromOrders[0]!.total;
   expect(refunded[0], 'refunded').toEqual({ counters: total, buckets: total });
+  await expectComponentsMatchOrders(database);
+}
+
+/** The discount, shipping and tax kept beside the revenue (counters and buckets) equal the paid orders' sums. */
+async function expectComponentsMatchOrders(database: Database): Promise<void> {
+  const sums = (table: 'order_counters' | 'sales_buckets') =>
+    rows(
+      database,
+      sql`select coalesce(sum(discount), 0)::numeric(16, 2)::text as discount,
+            coalesce(sum(shipping), 0)::numeric(16, 2)::text as shipping,
+            coalesce(sum(tax), 0)::numeric(16, 2)::text as tax
+          from ${sql.raw(table)} ${sql.raw(table === 'order_counters' ? "where key = 'paid'" : '')}`,
+    );
+  const paid = await rows(
+    database,
+    sql`select coalesce(sum(discount_total), 0)::numeric(16, 2)::text as discount,
+          coalesce(sum(shipping_total), 0)::numeric(16, 2)::text as shipping,
+          coalesce(sum(tax_total), 0)::numeric(16, 2)::text as tax
+        from orders where payment_status in ('success', 'partially_refunded')`,
+  );
+  expect(await sums('order_counters'), 'order_counters components').toEqual(paid);
+  expect(await sums('sales_buckets'), 'sales_buckets components').toEqual(paid);
+  const elsewhere = await rows(
+    database,
+    sql`select key from order_counters where key <> 'paid' and (discount <> 0 or shipping <> 0 or tax <> 0)`,
+  );
+  expect(elsewhere, 'components only on the paid counter').toEqual([]);
 }

@@ -49,7 +49,15 @@ export function Dashboard() {
               <Stat label="Products" value={String(d.total_products)} />
               <Stat label="Categories" value={String(d.total_categories)} />
             </div>
-            <p className="muted small">Revenue counts orders whose payment succeeded (refunded ones excluded).</p>
+            <div className="stats stats-small" data-testid="revenue-components">
+              <Stat label="Discounts given" value={money(d.total_discount)} testId="stat-discount" />
+              <Stat label="Shipping charged" value={money(d.total_shipping)} testId="stat-shipping" />
+              <Stat label="Tax (GST) collected" value={money(d.total_tax)} testId="stat-tax" />
+            </div>
+            <p className="muted small">
+              Revenue counts orders whose payment succeeded (refunded ones excluded). Shipping and tax are part of it
+              (prices include tax); discounts were taken off before it.
+            </p>
           </>
         )}
       </Loadable>
@@ -84,6 +92,20 @@ export function Dashboard() {
                   {r.start_date} to {r.end_date} · days in <strong>{TIME_ZONE}</strong> · {r.total_orders} paid orders ·{' '}
                   {money(r.total_revenue)} revenue
                 </p>
+                <dl className="report-components" data-testid="report-components">
+                  <div>
+                    <dt>Discounts</dt>
+                    <dd data-testid="report-discount">{money(r.total_discount)}</dd>
+                  </div>
+                  <div>
+                    <dt>Shipping</dt>
+                    <dd data-testid="report-shipping">{money(r.total_shipping)}</dd>
+                  </div>
+                  <div>
+                    <dt>Tax (GST)</dt>
+                    <dd data-testid="report-tax">{money(r.total_tax)}</dd>
+                  </div>
+                </dl>
                 <SalesChart days={r.daily_breakdown} />
               </>
             )}
@@ -250,11 +272,17 @@ function SalesChart({ days }: { days: SalesReport['daily_breakdown'] }) {
         <span className="legend legend-bar">Revenue</span>
         <span className="legend legend-line">Orders</span>
         <span className="chart-readout" aria-live="polite">
-          {shown ? `${shown.day}: ${money(shown.total)} from ${shown.count} order${shown.count === 1 ? '' : 's'}` : hasData ? 'Point at a day for its figures.' : 'No paid orders in this period.'}
+          {shown ? dayReadout(shown) : hasData ? 'Point at a day for its figures.' : 'No paid orders in this period.'}
         </span>
       </figcaption>
     </figure>
   );
+}
+
+function dayReadout(d: SalesReport['daily_breakdown'][number]): string {
+  const orders = `${d.day}: ${money(d.total)} from ${d.count} order${d.count === 1 ? '' : 's'}`;
+  if (d.count === 0) return orders;
+  return `${orders} · discounts ${money(d.discount)} · shipping ${money(d.shipping)} · tax ${money(d.tax)}`;
 }
 
 function compactMoney(v: number): string {

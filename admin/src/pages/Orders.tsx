@@ -361,7 +361,7 @@ export function OrderDetail({ id }: { id: number }) {
                 )}
               </Loadable>
             </div>
-            <div className="card">
+            <div className="card order-items">
               <h2>Items</h2>
               <div className="table-wrap">
                 <table className="table">
@@ -372,6 +372,8 @@ export function OrderDetail({ id }: { id: number }) {
                       <th className="num">Qty</th>
                       <th className="num">Price</th>
                       <th className="num">Subtotal</th>
+                      <th className="num">Discount</th>
+                      <th className="num">Tax</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -391,17 +393,17 @@ export function OrderDetail({ id }: { id: number }) {
                         <td className="num">{item.quantity}</td>
                         <td className="num">{money(item.price_at_purchase)}</td>
                         <td className="num">{money(item.subtotal)}</td>
+                        <td className="num nowrap" data-testid="item-discount">
+                          {Number(item.discount) > 0 ? `−${money(item.discount)}` : '—'}
+                        </td>
+                        <td className="num nowrap" data-testid="item-tax">
+                          {money(item.tax_amount)}
+                          <div className="muted small">GST {Number(item.tax_rate)}%</div>
+                        </td>
                       </tr>
                     ))}
                   </tbody>
-                  <tfoot>
-                    <tr>
-                      <th colSpan={4}>Total</th>
-                      <td className="num">
-                        <strong>{money(o.total_amount)}</strong>
-                      </td>
-                    </tr>
-                  </tfoot>
+                  <OrderTotals order={o} />
                 </table>
               </div>
             </div>
@@ -456,6 +458,76 @@ export function OrderDetail({ id }: { id: number }) {
         />
       ) : null}
     </section>
+  );
+}
+
+const TAX_PARTS = [
+  ['cgst', 'CGST'],
+  ['sgst', 'SGST'],
+  ['igst', 'IGST'],
+] as const;
+
+/**
+ * The order's money as it was charged: subtotal − discount (with the promotion code) +
+ * shipping (with the method) = total, and the tax contained in it, by GST component.
+ */
+function OrderTotals({ order: o }: { order: OrderDetailData }) {
+  const label = 5;
+  const parts = TAX_PARTS.filter(([key]) => Number(o.tax_breakdown[key]) > 0);
+  return (
+    <tfoot className="totals" data-testid="order-totals">
+      <tr>
+        <th colSpan={label}>Subtotal</th>
+        <td className="num" colSpan={2} data-testid="total-subtotal">
+          {money(o.subtotal)}
+        </td>
+      </tr>
+      <tr>
+        <th colSpan={label}>
+          Discount
+          {o.promotion_code ? (
+            <>
+              {' '}
+              <code data-testid="promotion-code">{o.promotion_code}</code>
+            </>
+          ) : null}
+        </th>
+        <td className="num" colSpan={2} data-testid="total-discount">
+          {Number(o.discount_total) > 0 ? `−${money(o.discount_total)}` : money(o.discount_total)}
+        </td>
+      </tr>
+      <tr>
+        <th colSpan={label}>
+          Shipping
+          {o.shipping_method ? <span className="muted" data-testid="shipping-method"> · {o.shipping_method.name}</span> : null}
+        </th>
+        <td className="num" colSpan={2} data-testid="total-shipping">
+          {money(o.shipping_total)}
+        </td>
+      </tr>
+      <tr className="grand-total">
+        <th colSpan={label}>Total</th>
+        <td className="num" colSpan={2} data-testid="total-amount">
+          <strong>{money(o.total_amount)}</strong>
+        </td>
+      </tr>
+      <tr className="tax-line">
+        <th colSpan={label}>
+          Tax included
+          {parts.length ? (
+            <>
+              {' '}
+              <span className="muted small" data-testid="tax-breakdown">
+                ({parts.map(([key, name]) => `${name} ${money(o.tax_breakdown[key])}`).join(' + ')})
+              </span>
+            </>
+          ) : null}
+        </th>
+        <td className="num" colSpan={2} data-testid="total-tax">
+          {money(o.tax_total)}
+        </td>
+      </tr>
+    </tfoot>
   );
 }
 

@@ -259,6 +259,12 @@ function StockEditor({ product, onSave }: { product: ProductItem; onSave: (stock
   );
 }
 
+/** " (GST 18%)": the default class's name, for the option that means it. */
+function taxDefault(classes: { name: string; is_default: boolean }[] | undefined): string {
+  const found = classes?.find((t) => t.is_default);
+  return found ? ` (${found.name})` : '';
+}
+
 interface ProductForm {
   name: string;
   description: string;
@@ -266,6 +272,8 @@ interface ProductForm {
   stock: string;
   image_url: string;
   category: string;
+  /** A tax class id, or '' for the shop's default class. */
+  tax_class: string;
   is_active: boolean;
   is_featured: boolean;
 }
@@ -277,6 +285,7 @@ const BLANK: ProductForm = {
   stock: '0',
   image_url: '',
   category: '',
+  tax_class: '',
   is_active: true,
   is_featured: false,
 };
@@ -307,6 +316,7 @@ export function ProductEdit({ id }: { id: string | null }) {
 
 function ProductFormView({ product, categories }: { product: ProductDetail | null; categories: CategoryRow[] }) {
   const toast = useToast();
+  const taxClasses = useLoad(() => ok(shop.GET('/api/admin/tax-classes/', { params: { query: { page_size: 100 } } })), 'product-tax-classes');
   const [form, setForm] = useState<ProductForm>(() =>
     product
       ? {
@@ -316,6 +326,7 @@ function ProductFormView({ product, categories }: { product: ProductDetail | nul
           stock: String(product.stock),
           image_url: product.image_url ?? '',
           category: String(product.category.id),
+          tax_class: product.tax_class === null ? '' : String(product.tax_class),
           is_active: product.is_active,
           is_featured: product.is_featured,
         }
@@ -349,6 +360,7 @@ function ProductFormView({ product, categories }: { product: ProductDetail | nul
       stock,
       image_url: form.image_url === '' ? null : form.image_url,
       category: Number(form.category),
+      tax_class: form.tax_class === '' ? null : Number(form.tax_class),
       is_active: form.is_active,
       is_featured: form.is_featured,
     };
@@ -417,6 +429,18 @@ function ProductFormView({ product, categories }: { product: ProductDetail | nul
           )}
         </Field>
       </div>
+      <Field label="Tax class" errors={errors.tax_class} hint="Prices include this tax; variants may have their own class.">
+        {(p) => (
+          <select {...p} value={form.tax_class} onChange={(e) => set('tax_class', e.target.value)}>
+            <option value="">The default class{taxDefault(taxClasses.data?.results)}</option>
+            {(taxClasses.data?.results ?? []).map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name} ({t.rate}%)
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       <Field label="Image URL" errors={errors.image_url} hint="An http(s) address; leave empty for none.">
         {(p) => <input {...p} type="url" value={form.image_url} onChange={(e) => set('image_url', e.target.value)} />}
       </Field>

@@ -49,6 +49,12 @@ async function variantSales(database: Database, productIds: number[]) {
   return byProduct;
 }
 
+/** The discount, shipping and tax within paid orders' revenue, as the dashboard and report name them. */
+function componentTotals(sums: { discount: string; shipping: string; tax: string } | undefined) {
+  const money = (value: string | undefined) => fromPaise(value ? toPaise(value) : 0);
+  return { total_discount: money(sums?.discount), total_shipping: money(sums?.shipping), total_tax: money(sums?.tax) };
+}
+
 export async function dashboard(database: Database, lowStockThreshold: number) {
   const { db } = database;
   const [counters, top, lowStock, recent, size] = await Promise.all([
@@ -58,6 +64,9 @@ export async function dashboard(database: Database, lowStockThreshold: number) {
         orders: sql<number>`sum(${orderCounters.orders})::int`,
         revenue: sql<string>`sum(${orderCounters.revenue})::text`,
         refunded: sql<string>`sum(${orderCounters.refunded})::text`,
+        discount: sql<string>`sum(${orderCounters.discount})::text`,
+        shipping: sql<string>`sum(${orderCounters.shipping})::text`,
+        tax: sql<string>`sum(${orderCounters.tax})::text`,
       })
       .from(orderCounters)
       .groupBy(orderCounters.key),
@@ -93,6 +102,7 @@ export async function dashboard(database: Database, lowStockThreshold: number) {
     net_revenue: fromPaise(revenuePaise - refundedPaise),
     total_orders: byStatus.reduce((n, s) => n + s.count, 0),
     average_order_value: average(revenuePaise, paidCount),
+    ...componentTotals(paid),
     orders_by_status: byStatus,
     top_products: top.map((t) => ({
       product_id: t.productId,
@@ -198,12 +208,14 @@ export function reportPeriod(query: ReportQuery, tz: string, now = new Date()) {
 
 /** Paid orders and revenue per day of the period (zero days included), from 15-minute buckets. */
 export async function salesReport(database: Database, period: ReturnType<typeof reportPeriod>) {
-  const rows = await queryRows<{ day: string; total: string; count: number }>(
+  const rows = await queryRows<{ day: string; total: string; count: number; discount: string; shipping: string; tax: string }>(
     database.db,
-    sql`select to_char(d.day, 'YYYY-MM-DD') as day, coalesce(s.revenue, 0)::text as total, coalesce(s.orders, 0)::int as count
+    sql`select to_char(d.day, 'YYYY-MM-DD') as day, coalesce(s.revenue, 0)::text as total, coalesce(s.orders, 0)::int as count,
+          coalesce(s.discount, 0)::text as discount, coalesce(s.shipping, 0)::text as shipping, coalesce(s.tax, 0)::text as tax
         from generate_series(${period.start}::date, ${period.end}::date, interval '1 day') as d(day)
         left join (
-          select (bucket at time zone ${period.tz})::date as day, sum(orders) as orders, sum(revenue) as revenue
+          select (bucket at time zone ${period.tz})::date as day, sum(orders) as orders, sum(revenue) as revenue,
+            sum(discount) as discount, sum(shipping) as shipping, sum(tax) as tax
           from sales_buckets
           where bucket >= (${period.start}::date::timestamp at time zone ${period.tz})
             and bucket < ((${period.end}::date + 1)::timestamp at time zone ${period.tz})
@@ -213,11 +225,23 @@ export async function salesReport(database: Database, period: ReturnType<typeof 
   );
   let revenuePaise = 0;
   let count = 0;
+  const sums = { discount: 0, shipping: 0, tax: 0 };
   const daily = rows.map((r) => {
     const paise = toPaise(r.total);
     revenuePaise += paise;
     count += r.count;
-    return { day: r.day, total: fromPaise(paise), count: r.count };
+    const day = { discount: toPaise(r.discount), shipping: toPaise(r.shipping), tax: toPaise(r.tax) };
+    sums.discount += day.discount;
+    sums.shipping += day.shipping;
+    sums.tax += day.tax;
+    return {
+      day: r.day,
+      total: fromPaise(paise),
+      count: r.count,
+      discount: fromPaise(day.discount),
+      shipping: fromPaise(day.shipping),
+      tax: fromPaise(day.tax),
+    };
   });
   return {
     period_days: period.days,
@@ -226,11 +250,16 @@ export async function salesReport(database: Database, period: ReturnType<typeof 
     total_orders: count,
     total_revenue: fromPaise(revenuePaise),
     average_order_value: average(revenuePaise, count),
+    total_discount: fromPaise(sums.discount),
+    total_shipping: fromPaise(sums.shipping),
+    total_tax: fromPaise(sums.tax),
     daily_breakdown: daily,
   };
 }
 
 export function reportCsv(report: Awaited<ReturnType<typeof salesReport>>): string {
-  return ['day,total,count', ...report.daily_breakdown.map((d) => `${d.day},${d.total},${d.count}`)].join('\r\n') + '\r\n';
+  // The columns of API.md first, so that a reader of those columns by position still reads them.
+  const lines = report.daily_breakdown.map((d) => `${d.day},${d.total},${d.count},${d.discount},${d.shipping},${d.tax}`);
+  return ['day,total,count,discount,shipping,tax', ...lines].join('\r\n') + '\r\n';
 }
 

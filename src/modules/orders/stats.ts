@@ -20,15 +20,31 @@ interface OrderFacts {
   status: string;
   paymentStatus: string;
   totalAmount: string;
+  discountTotal: string;
+  shippingTotal: string;
+  taxTotal: string;
   createdAt: Date;
+}
+
+/** The parts of a paid order's total that the totals also keep (paise): its discount, shipping and tax. */
+interface Components {
+  discount: number;
+  shipping: number;
+  tax: number;
+}
+
+const NO_COMPONENTS: Components = { discount: 0, shipping: 0, tax: 0 };
+
+function addComponents(a: Components, b: Components, sign: 1 | -1 = 1): Components {
+  return { discount: a.discount + sign * b.discount, shipping: a.shipping + sign * b.shipping, tax: a.tax + sign * b.tax };
 }
 
 /** What one transaction changes in the totals. */
 export interface CounterDeltas {
-  /** order_counters: key → change in orders and in revenue (paise). */
-  counters: Map<string, { orders: number; revenuePaise: number }>;
+  /** order_counters: key → change in orders, in revenue and in its components (paise). */
+  counters: Map<string, { orders: number; revenuePaise: number; components: Components }>;
   /** An order whose paid-ness changed: its lines move product_sales, its total a sales bucket. */
-  sales: { orderId: number; createdAt: Date; sign: 1 | -1; totalPaise: number }[];
+  sales: { orderId: number; createdAt: Date; sign: 1 | -1; totalPaise: number; components: Components }[];
   /** Changes in the refunded money of paid orders (the `refunded` columns), by order time. */
   refunds: { createdAt: Date; paise: number }[];
 }
@@ -59,9 +75,13 @@ export function refund(
   return deltas;
 }
 
-function add(deltas: CounterDeltas, key: string, orders: number, revenuePaise = 0) {
-  const current = deltas.counters.get(key) ?? { orders: 0, revenuePaise: 0 };
-  deltas.counters.set(key, { orders: current.orders + orders, revenuePaise: current.revenuePaise + revenuePaise });
+function add(deltas: CounterDeltas, key: string, orders: number, revenuePaise = 0, components = NO_COMPONENTS) {
+  const current = deltas.counters.get(key) ?? { orders: 0, revenuePaise: 0, components: NO_COMPONENTS };
+  deltas.counters.set(key, {
+    orders: current.orders + orders,
+    revenuePaise: current.revenuePaise + revenuePaise,
+    components: addComponents(current.components, components),
+  });
 }
 
 const PAID_STATUSES = ['success', 'partially_refunded'];
@@ -92,8 +112,13 @@ export function change(deltas: CounterDeltas, order: OrderFacts, status: string,
   if (isPaid === wasPaid) return deltas;
   const sign = isPaid ? 1 : -1;
   const totalPaise = toPaise(order.totalAmount);
-  add(deltas, 'paid', sign, sign * totalPaise);
-  deltas.sales.push({ orderId: order.id, createdAt: order.createdAt, sign, totalPaise });
+  const components = {
+    discount: toPaise(order.discountTotal),
+    shipping: toPaise(order.shippingTotal),
+    tax: toPaise(order.taxTotal),
+  };
+  add(deltas, 'paid', sign, sign * totalPaise, addComponents(NO_COMPONENTS, components, sign));
+  deltas.sales.push({ orderId: order.id, createdAt: order.createdAt, sign, totalPaise, components });
   return deltas;
 }
 
@@ -116,13 +141,23 @@ export function statusChanges(deltas: CounterDeltas, fromStatuses: string[], to:
 export async function writeCounters(ex: Executor, deltas: CounterDeltas): Promise<void> {
   if (deltas.sales.length) await writeSales(ex, deltas.sales);
   if (deltas.refunds.length) await writeRefundBuckets(ex, deltas.refunds);
-  const rows = [...deltas.counters].filter(([, d]) => d.orders !== 0 || d.revenuePaise !== 0);
+  const rows = [...deltas.counters].filter(
+    ([, d]) => d.orders !== 0 || d.revenuePaise !== 0 || d.components.discount !== 0 || d.components.shipping !== 0 || d.components.tax !== 0,
+  );
   const refundedPaise = deltas.refunds.reduce((sum, r) => sum + r.paise, 0);
   if (!rows.length && !refundedPaise) return;
   rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const shard = randomInt(SHARDS);
   if (rows.length) {
-    await counterBump(ex, [rows.map(([key]) => key), rows.map(([, d]) => d.orders), rows.map(([, d]) => fromPaise(d.revenuePaise)), shard]);
+    await counterBump(ex, [
+      rows.map(([key]) => key),
+      rows.map(([, d]) => d.orders),
+      rows.map(([, d]) => fromPaise(d.revenuePaise)),
+      shard,
+      rows.map(([, d]) => fromPaise(d.components.discount)),
+      rows.map(([, d]) => fromPaise(d.components.shipping)),
+      rows.map(([, d]) => fromPaise(d.components.tax)),
+    ]);
   }
   // The `paid` row of the same shard (locked already when the bump above wrote it).
   if (refundedPaise) await refundedBump(ex, [fromPaise(refundedPaise), shard]);
@@ -158,13 +193,17 @@ async function writeRefundBuckets(ex: Executor, refunds: CounterDeltas['refunds'
 // shard take its rows in the same order.
 const counterBump = namedStatement(
   'order_counters_bump',
-  `insert into order_counters (key, shard, orders, revenue)
-   select v.key, $4, v.orders, v.revenue
-   from unnest($1::text[], $2::int[], $3::numeric[]) as v(key, orders, revenue)
+  `insert into order_counters (key, shard, orders, revenue, discount, shipping, tax)
+   select v.key, $4, v.orders, v.revenue, v.discount, v.shipping, v.tax
+   from unnest($1::text[], $2::int[], $3::numeric[], $5::numeric[], $6::numeric[], $7::numeric[])
+     as v(key, orders, revenue, discount, shipping, tax)
    order by v.key
    on conflict (key, shard) do update
      set orders = order_counters.orders + excluded.orders,
-         revenue = order_counters.revenue + excluded.revenue`,
+         revenue = order_counters.revenue + excluded.revenue,
+         discount = order_counters.discount + excluded.discount,
+         shipping = order_counters.shipping + excluded.shipping,
+         tax = order_counters.tax + excluded.tax`,
 );
 
 async function writeSales(ex: Executor, sales: CounterDeltas['sales']) {
@@ -180,22 +219,37 @@ async function writeSales(ex: Executor, sales: CounterDeltas['sales']) {
     on conflict (product_id) do update
       set units = ${productSales.units} + excluded.units,
           revenue = ${productSales.revenue} + excluded.revenue`);
-  const buckets = new Map<number, { orders: number; revenuePaise: number }>();
+  const buckets = new Map<number, { orders: number; revenuePaise: number; components: Components }>();
   for (const s of sales) {
     const at = bucketOf(s.createdAt).getTime();
-    const b = buckets.get(at) ?? { orders: 0, revenuePaise: 0 };
-    buckets.set(at, { orders: b.orders + s.sign, revenuePaise: b.revenuePaise + s.sign * s.totalPaise });
+    const b = buckets.get(at) ?? { orders: 0, revenuePaise: 0, components: NO_COMPONENTS };
+    buckets.set(at, {
+      orders: b.orders + s.sign,
+      revenuePaise: b.revenuePaise + s.sign * s.totalPaise,
+      components: addComponents(b.components, s.components, s.sign),
+    });
   }
   const shard = randomInt(BUCKET_SHARDS);
   for (const [at, b] of [...buckets].sort(([x], [y]) => x - y)) {
     await ex
       .insert(salesBuckets)
-      .values({ bucket: new Date(at), shard, orders: b.orders, revenue: fromPaise(b.revenuePaise) })
+      .values({
+        bucket: new Date(at),
+        shard,
+        orders: b.orders,
+        revenue: fromPaise(b.revenuePaise),
+        discount: fromPaise(b.components.discount),
+        shipping: fromPaise(b.components.shipping),
+        tax: fromPaise(b.components.tax),
+      })
       .onConflictDoUpdate({
         target: [salesBuckets.bucket, salesBuckets.shard],
         set: {
           orders: sql`${salesBuckets.orders} + excluded.orders`,
           revenue: sql`${salesBuckets.revenue} + excluded.revenue`,
+          discount: sql`${salesBuckets.discount} + excluded.discount`,
+          shipping: sql`${salesBuckets.shipping} + excluded.shipping`,
+          tax: sql`${salesBuckets.tax} + excluded.tax`,
         },
       });
   }
@@ -230,12 +284,14 @@ export async function rebuildStats(ex: Executor): Promise<void> {
     const refunded = sql`coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id
       where p.order_id = o.id and not p.second_capture and r.status = 'processed'), 0)`;
     await tx.execute(sql`
-      insert into ${orderCounters} (key, shard, orders, revenue, refunded)
-      select 'paid', 0, count(*), coalesce(sum(total_amount), 0), coalesce(sum(${refunded}), 0)
+      insert into ${orderCounters} (key, shard, orders, revenue, refunded, discount, shipping, tax)
+      select 'paid', 0, count(*), coalesce(sum(total_amount), 0), coalesce(sum(${refunded}), 0),
+        coalesce(sum(discount_total), 0), coalesce(sum(shipping_total), 0), coalesce(sum(tax_total), 0)
       from ${orders} o where payment_status in ${PAID_SQL}`);
     await tx.execute(sql`
-      insert into ${salesBuckets} (bucket, shard, orders, revenue, refunded)
-      select to_timestamp(floor(extract(epoch from created_at) / 900) * 900), 0, count(*), sum(total_amount), sum(${refunded})
+      insert into ${salesBuckets} (bucket, shard, orders, revenue, refunded, discount, shipping, tax)
+      select to_timestamp(floor(extract(epoch from created_at) / 900) * 900), 0, count(*), sum(total_amount), sum(${refunded}),
+        sum(discount_total), sum(shipping_total), sum(tax_total)
       from ${orders} o where payment_status in ${PAID_SQL} group by 1`);
     await tx.execute(sql`
       insert into ${productSales} (product_id, units, revenue)
