@@ -401,24 +401,49 @@ async function cartAdd(request: FastifyRequest<{ Body: { product_id?: number; va
       await q<{ quantity: number }>('cart_upsert', CART.upsertLine, [cart.id, variant.product_id, variant.id, quantity], client)
     ).rows[0]!;
     if (line.quantity > 999 || line.quantity > variant.stock) throw new HttpError(400, `Only ${variant.stock} items available in stock`);
-    const lines = (await q<LineRow>('cart_lines', CART.lines, [cart.id], client)).rows;
-    let total = 0;
-    let items = 0;
-    const views = lines.map(({ id: lineId, quantity: n, added_at, v_id, v_sku, v_title, v_options, unit_price, ...product_ }) => {
-      const subtotal = toPaise(unit_price as string) * n;
-      total += subtotal;
-      items += n;
-      return {
-        id: lineId,
-        product: product_,
-        variant: { id: v_id, sku: v_sku, title: v_title, options: v_options },
-        unit_price,
-        quantity: n,
-        subtotal: fromPaise(subtotal),
-        added_at,
-      };
-    });
-    return { id: cart.id, items: views, total_items: items, total_amount: fromPaise(total), created_at: cart.created_at, updated_at: cart.updated_at };
+    return cartView(client, cart);
+  });
+}
+
+/** The whole cart: its lines with their products, and the totals (as the project answers every cart write). */
+async function cartView(client: pg.PoolClient, cart: { id: number; created_at: Date; updated_at: Date }) {
+  const lines = (await q<LineRow>('cart_lines', CART.lines, [cart.id], client)).rows;
+  let total = 0;
+  let items = 0;
+  const views = lines.map(({ id: lineId, quantity: n, added_at, v_id, v_sku, v_title, v_options, unit_price, ...product_ }) => {
+    const subtotal = toPaise(unit_price as string) * n;
+    total += subtotal;
+    items += n;
+    return {
+      id: lineId,
+      product: product_,
+      variant: { id: v_id, sku: v_sku, title: v_title, options: v_options },
+      unit_price,
+      quantity: n,
+      subtotal: fromPaise(subtotal),
+      added_at,
+    };
+  });
+  return { id: cart.id, items: views, total_items: items, total_amount: fromPaise(total), created_at: cart.created_at, updated_at: cart.updated_at };
+}
+
+/** Applies a promotion code to the caller's cart (checkout money): the cart back, as the project answers. */
+async function cartPromotion(request: FastifyRequest<{ Body: { code?: string } }>) {
+  const userId = userOf(request);
+  const code = String(request.body?.code ?? '');
+  return inTransaction(async (client) => {
+    const cart = (
+      await q<{ id: number; created_at: Date; updated_at: Date }>(
+        'cart_promotion',
+        `update carts set promotion_id = p.id, updated_at = now() from promotions p
+         where carts.user_id = $1 and lower(p.code) = lower($2) and p.is_active
+         returning carts.id, carts.created_at, carts.updated_at`,
+        [userId, code],
+        client,
+      )
+    ).rows[0];
+    if (!cart) throw new HttpError(400, 'promotion_not_found');
+    return cartView(client, cart);
   });
 }
 
@@ -435,8 +460,8 @@ const CHECKOUT = {
   decrement: `update product_variants v set stock = v.stock - l.q, updated_at = now()
               from unnest($1::int[], $2::int[]) as l(id, q)
               where v.id = l.id and v.stock >= l.q`,
-  order: `insert into orders (order_number, user_id, total_amount, shipping_address, payment_deadline)
-          values ($1, $2, $3, $4, now() + interval '30 minutes')
+  order: `insert into orders (order_number, user_id, total_amount, subtotal, shipping_address, payment_deadline)
+          values ($1, $2, $3, $3, $4, now() + interval '30 minutes')
           returning id, order_number, total_amount, status, payment_status, shipping_address, created_at, updated_at`,
   items: `insert into order_items (order_id, product_id, variant_id, product_name, sku, variant_title, variant_options,
                                    quantity, price_at_purchase)
@@ -446,10 +471,103 @@ const CHECKOUT = {
   empty: `delete from cart_items where cart_id = $1`,
 };
 
-async function checkout(request: FastifyRequest<{ Body: { shipping_address?: string } }>, reply: FastifyReply) {
+const MONEY = {
+  lockCart: `update carts set updated_at = now() where user_id = $1 returning id, promotion_id`,
+  claim: `update promotions set times_used = times_used + 1
+          where id = $1 and is_active and (usage_limit is null or times_used < usage_limit) returning kind, value`,
+  lines: `select p.id as product_id, v.id as variant_id, i.quantity, p.name, v.sku, v.title, v.options, v.price, v.stock,
+                 p.is_active and v.is_active as is_active,
+                 coalesce((select rate from tax_classes where id = coalesce(v.tax_class_id, p.tax_class_id)),
+                          (select rate from tax_classes where is_default), 0) as tax_rate
+          from cart_items i join product_variants v on v.id = i.variant_id join products p on p.id = v.product_id
+          where i.cart_id = $1 order by p.id, v.id for no key update of p, v`,
+  method: `select price, free_over from shipping_methods where id = $1 and is_active`,
+  order: `insert into orders (order_number, user_id, total_amount, shipping_address, payment_deadline, subtotal, discount_total,
+                              shipping_total, tax_total, igst, promotion_id, shipping_method_id)
+          values ($1, $2, $3, $4, now() + interval '30 minutes', $5, $6, $7, $8, $8, $9, $10)
+          returning id, order_number, total_amount, status, payment_status, shipping_address, created_at, updated_at`,
+  items: `insert into order_items (order_id, product_id, variant_id, product_name, sku, variant_title, variant_options,
+                                   quantity, price_at_purchase, discount, tax_rate, tax_amount)
+          select $1::int, * from unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[], $9::numeric[],
+                                        $10::numeric[], $11::numeric[], $12::numeric[])
+          returning id, product_id as product, variant_id, product_name, sku, variant_title, variant_options,
+                    quantity, price_at_purchase, discount, tax_rate, tax_amount`,
+  empty: `with d as (delete from cart_items where cart_id = $1) update carts set promotion_id = null where id = $1`,
+};
+
+/** Checkout with a code, a shipping method and tax: the same statements the project's needs, nothing more. */
+async function checkoutMoney(userId: number, shipping: string, methodId: number) {
+  return inTransaction(async (client) => {
+    const cart = (await q<{ id: number; promotion_id: number | null }>('cm_cart', MONEY.lockCart, [userId], client)).rows[0];
+    const promo = cart?.promotion_id
+      ? (await q<{ kind: string; value: string }>('cm_claim', MONEY.claim, [cart.promotion_id], client)).rows[0]
+      : undefined;
+    if (cart?.promotion_id && !promo) throw new HttpError(400, 'promotion_exhausted');
+    type Line = { product_id: number; variant_id: number; quantity: number; name: string; sku: string; title: string;
+      options: unknown; price: string; stock: number; is_active: boolean; tax_rate: string };
+    const lines = cart ? (await q<Line>('cm_lines', MONEY.lines, [cart.id], client)).rows : [];
+    if (!cart || !lines.length) throw new HttpError(400, 'Your cart is empty.');
+    const method = (await q<{ price: string; free_over: string | null }>('cm_method', MONEY.method, [methodId], client)).rows[0];
+    if (!method) throw new HttpError(400, 'no_shipping_method');
+    let subtotal = 0n;
+    const subs = lines.map((l) => {
+      if (!l.is_active || l.stock < l.quantity) throw new HttpError(400, `Insufficient stock for variant ${l.variant_id}`);
+      const sub = BigInt(toPaise(l.price)) * BigInt(l.quantity);
+      subtotal += sub;
+      return sub;
+    });
+    const discount = promo ? (subtotal * BigInt(toPaise(promo.value)) * 2n + 10_000n) / 20_000n : 0n;
+    // Proportional shares, the remainder to the first line (the project allocates by largest remainder).
+    const shares = subs.map((sub) => (subtotal ? (discount * sub) / subtotal : 0n));
+    shares[0]! += discount - shares.reduce((a, b) => a + b, 0n);
+    const taxes = lines.map((l, i) => {
+      const rate = BigInt(toPaise(l.tax_rate));
+      const net = subs[i]! - shares[i]!;
+      return (2n * net * rate + 10_000n + rate) / (2n * (10_000n + rate));
+    });
+    const tax = taxes.reduce((a, b) => a + b, 0n);
+    const net = subtotal - discount;
+    const shippingPaise = method.free_over !== null && net >= BigInt(toPaise(method.free_over)) ? 0n : BigInt(toPaise(method.price));
+    const money = (p: bigint) => fromPaise(Number(p));
+    const ids = lines.map((l) => l.variant_id);
+    const quantities = lines.map((l) => l.quantity);
+    const decremented = await q('co_decrement', CHECKOUT.decrement, [ids, quantities], client);
+    if (decremented.rowCount !== lines.length) throw new HttpError(400, 'Insufficient stock');
+    const orderNumber = `ORD-${randomBytes(6).toString('hex').toUpperCase()}`;
+    const row = (
+      await q<{ id: number }>('cm_order', MONEY.order, [orderNumber, userId, money(net + shippingPaise), shipping, money(subtotal),
+        money(discount), money(shippingPaise), money(tax), cart.promotion_id, methodId], client)
+    ).rows[0]!;
+    const items = (
+      await q('cm_items', MONEY.items, [
+        row.id,
+        lines.map((l) => l.product_id),
+        ids,
+        lines.map((l) => l.name),
+        lines.map((l) => l.sku),
+        lines.map((l) => l.title),
+        lines.map((l) => JSON.stringify(l.options)),
+        quantities,
+        lines.map((l) => l.price),
+        shares.map(money),
+        lines.map((l) => l.tax_rate),
+        taxes.map(money),
+      ], client)
+    ).rows;
+    await q('cm_empty', MONEY.empty, [cart.id], client);
+    return { ...row, items };
+  });
+}
+
+async function checkout(
+  request: FastifyRequest<{ Body: { shipping_address?: string; shipping_method_id?: number } }>,
+  reply: FastifyReply,
+) {
   const userId = userOf(request);
   const shipping = request.body?.shipping_address?.trim();
   if (!shipping) throw new HttpError(400, 'shipping_address required');
+  const methodId = request.body?.shipping_method_id;
+  if (methodId !== undefined) return reply.code(201).send(await checkoutMoney(userId, shipping, Number(methodId)));
   const order = await inTransaction(async (client) => {
     const cart = (await q<{ id: number }>('co_cart', CHECKOUT.lockCart, [userId], client)).rows[0];
     type Line = {
@@ -510,6 +628,7 @@ app.get('/api/analytics/dashboard/', dashboard);
 app.get('/api/analytics/sales-report/', salesReport);
 app.post('/api/auth/login/', login);
 app.post('/api/cart/add/', cartAdd);
+app.post('/api/cart/promotion/', cartPromotion);
 app.post('/api/orders/create_order/', checkout);
 
 await app.listen({ port: PORT, host: HOST });

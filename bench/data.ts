@@ -274,3 +274,33 @@ export async function vacuum(databaseUrl: string): Promise<number> {
   }
   return Date.now() - started;
 }
+
+/**
+ * The checkout-money scenario's promotion code `BENCH10` (10 %, a usage limit far away, so
+ * that every checkout takes a use under the code's row lock) and shipping method "Bench
+ * standard" (49.00, free over 5000.00): made active for that scenario and inactive for the
+ * others (an active method prices every checkout). Returns the method's id.
+ */
+export async function setBenchPricing(databaseUrl: string, active: boolean): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `insert into promotions (code, kind, value, usage_limit, is_active) values ('BENCH10', 'percentage', 10, 2000000000, $1)
+       on conflict ((lower(code))) do update set is_active = excluded.is_active, times_used = 0`,
+      [active],
+    );
+    const found = await client.query<{ id: number }>(`select id from shipping_methods where name = 'Bench standard'`);
+    if (found.rows[0]) {
+      await client.query('update shipping_methods set is_active = $2 where id = $1', [found.rows[0].id, active]);
+      return found.rows[0].id;
+    }
+    const made = await client.query<{ id: number }>(
+      `insert into shipping_methods (name, kind, price, free_over, is_active) values ('Bench standard', 'flat', 49, 5000, $1) returning id`,
+      [active],
+    );
+    return made.rows[0]!.id;
+  } finally {
+    await client.end();
+  }
+}

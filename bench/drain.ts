@@ -45,8 +45,8 @@ async function writeBacklog(databaseUrl: string, jwtSecret: string, userId: numb
       const client = (tx as unknown as { session: { client: pg.PoolClient } }).session.client;
       const { rows } = await client.query<{ id: number }>(
         `with o as (
-           insert into orders (order_number, user_id, total_amount, shipping_address, payment_deadline, created_at)
-           select 'ORD-' || upper(substr(md5(random()::text || g::text), 1, 12)), $1, '10.00', $2,
+           insert into orders (order_number, user_id, total_amount, subtotal, shipping_address, payment_deadline, created_at)
+           select 'ORD-' || upper(substr(md5(random()::text || g::text), 1, 12)), $1, '10.00', '10.00', $2,
                   now() - interval '1 minute', now() - interval '31 minutes'
            from generate_series(1, $3::int) g
            returning id

@@ -46,6 +46,7 @@ import {
   type BenchData,
   checkStock,
   clearCarts,
+  setBenchPricing,
   databaseName,
   DEPARTMENTS,
   PASSWORD,
@@ -86,7 +87,7 @@ const { values: args } = parseArgs({
     write: { type: 'boolean', default: false },
   },
 });
-const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'search-uncached', 'dashboard', 'sales-report-365d', 'login', 'cart-add', 'checkout', 'drain'];
+const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'search-uncached', 'dashboard', 'sales-report-365d', 'login', 'cart-add', 'checkout', 'checkout-money', 'drain'];
 {
   const unknown = [...(args.only?.split(',') ?? []), ...args.rate.split(',')].filter((n) => !SCENARIOS.includes(n));
   if (unknown.length) {
@@ -242,6 +243,7 @@ const JSON_BODY = { 'content-type': 'application/json' };
 function scenarios(data: BenchData): Scenario[] {
   const shopperIds = data.shoppers.map((s) => s.id);
   const emptyCarts = () => clearCarts(dbUrl.toString(), shopperIds);
+  let benchMethodId = 0;
   // The i-th checkout product, or in a catalog with variants its variant.
   const addToCart = (target: Target, slot: number, i: number): HttpCall => ({
     method: 'POST',
@@ -336,7 +338,11 @@ function scenarios(data: BenchData): Scenario[] {
       connections: CONNECTIONS,
       unit: 'order',
       writes: true,
-      before: emptyCarts,
+      // Without shipping methods or codes (as before checkout money): its ratio stays comparable.
+      before: async () => {
+        await emptyCarts();
+        await setBenchPricing(dbUrl.toString(), false);
+      },
       cycle: (target, slot) => [
         () => addToCart(target, slot, rand(data.checkoutProducts.length)),
         () => ({
@@ -344,6 +350,33 @@ function scenarios(data: BenchData): Scenario[] {
           path: '/api/orders/create_order/',
           headers: { ...JSON_BODY, ...target.shopper(slot) },
           body: JSON.stringify({ shipping_address: '1 Bench Street, Pune' }),
+        }),
+      ],
+    },
+    {
+      // Checkout money: add, apply the code BENCH10, check out with a shipping method (tax by
+      // the default class): three requests per order; every order takes a use of the code.
+      name: 'checkout-money',
+      connections: CONNECTIONS,
+      unit: 'order',
+      writes: true,
+      before: async () => {
+        await emptyCarts();
+        benchMethodId = await setBenchPricing(dbUrl.toString(), true);
+      },
+      cycle: (target, slot) => [
+        () => addToCart(target, slot, rand(data.checkoutProducts.length)),
+        () => ({
+          method: 'POST',
+          path: '/api/cart/promotion/',
+          headers: { ...JSON_BODY, ...target.shopper(slot) },
+          body: JSON.stringify({ code: 'bench10' }),
+        }),
+        () => ({
+          method: 'POST',
+          path: '/api/orders/create_order/',
+          headers: { ...JSON_BODY, ...target.shopper(slot) },
+          body: JSON.stringify({ shipping_address: '1 Bench Street, Pune', shipping_method_id: benchMethodId }),
         }),
       ],
     },

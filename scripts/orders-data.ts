@@ -45,7 +45,7 @@ export async function generateOrders(db: Db, userCount: number, orderCount: numb
     join lateral (select * from product_variants pv where pv.product_id = pr.id order by pv.id limit 1) v on true
     where o.order_number like 'ORD-0000%' and not exists (select 1 from order_items i where i.order_id = o.id)`);
   await db.execute(sql`
-    update orders o set total_amount = t.total
+    update orders o set total_amount = t.total, subtotal = t.total
     from (select order_id, sum(quantity * price_at_purchase) total from order_items group by order_id) t
     where t.order_id = o.id and o.total_amount = 0`);
   await db.execute(sql`analyze orders`);

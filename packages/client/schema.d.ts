@@ -1517,6 +1517,7 @@ export interface components {
       /** @example 1499.00 */
       price: string;
     };
+    CartShippingMethodList: components['schemas']['CartShippingMethod'][];
     CartVariant: {
       id: number;
       /** @description The variant’s option values by option name, e.g. {"Size": "M"}; {} for a default variant. */
@@ -6527,7 +6528,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['CartShippingMethod'][];
+          'application/json': components['schemas']['CartShippingMethodList'];
         };
       };
       /** @description Problem; `code` is one of `validation_error`, `bad_request`, `cart_empty`, `insufficient_stock`, `use_variants`, `variant_required`, `total_too_large`, `promotion_not_found`, `promotion_not_started`, `promotion_expired`, `promotion_min_subtotal`, `promotion_exhausted`, `promotion_not_applicable`, `no_shipping_method`, `reset_token_invalid`, `invalid_signature` */

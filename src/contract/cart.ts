@@ -55,6 +55,9 @@ export const CartShippingMethod = Type.Object(
   { $id: 'CartShippingMethod' },
 );
 
+/** The shipping methods that can ship the cart, cheapest first (`GET /api/cart/shipping-methods/`). */
+export const CartShippingMethodList = Type.Array(ref(CartShippingMethod), { $id: 'CartShippingMethodList' });
+
 export const Cart = Type.Object(
   {
     id: Type.Union([Id, Type.Null()]),
@@ -113,4 +116,4 @@ export const ShippingMethodsQuery = Type.Object({
   ),
 });
 
-export const cartSchemas = [CartVariant, CartItem, CartPromotion, CartShippingMethod, CartPromotionBody, Cart, CartAddBody, CartItemBody];
+export const cartSchemas = [CartVariant, CartItem, CartPromotion, CartShippingMethod, CartShippingMethodList, CartPromotionBody, Cart, CartAddBody, CartItemBody];

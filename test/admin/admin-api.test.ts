@@ -101,6 +101,7 @@ describe('admin API', () => {
           orderNumber: `ORD-00000000000${i}`,
           userId: buyer.id,
           totalAmount: '10.50',
+          subtotal: '10.50',
           shippingAddress: 'Here',
         })
         .returning();

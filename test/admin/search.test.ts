@@ -35,7 +35,7 @@ describe('admin lookups', () => {
   it('finds orders by their number, whole or its beginning', async () => {
     const numbers = ['ORD-ABC000000001', 'ORD-ABC000000002', 'ORD-FFF000000003'];
     for (const orderNumber of numbers) {
-      await ctx.database.db.insert(orders).values({ orderNumber, userId: shopper.id, totalAmount: '1.00', shippingAddress: 'x' });
+      await ctx.database.db.insert(orders).values({ orderNumber, userId: shopper.id, totalAmount: '1.00', subtotal: '1.00', shippingAddress: 'x' });
     }
     const found = async (user: TestUser, search: string) =>
       ((await get(user, `/api/orders/?search=${search}`)).json().results as { order_number: string }[])
@@ -52,11 +52,11 @@ describe('admin lookups', () => {
   it('finds payments by order number, Razorpay ids or order, and webhook events by id or name', async () => {
     const [order] = await ctx.database.db
       .insert(orders)
-      .values({ orderNumber: 'ORD-0000000000AA', userId: shopper.id, totalAmount: '5.00', shippingAddress: 'x' })
+      .values({ orderNumber: 'ORD-0000000000AA', userId: shopper.id, totalAmount: '5.00', subtotal: '5.00', shippingAddress: 'x' })
       .returning();
     const [other] = await ctx.database.db
       .insert(orders)
-      .values({ orderNumber: 'ORD-0000000000BB', userId: shopper.id, totalAmount: '5.00', shippingAddress: 'x' })
+      .values({ orderNumber: 'ORD-0000000000BB', userId: shopper.id, totalAmount: '5.00', subtotal: '5.00', shippingAddress: 'x' })
       .returning();
     const payId = unique('pay_');
     await ctx.database.db.insert(payments).values([

@@ -52,8 +52,8 @@ async function overdueBacklog(productId: number, count: number): Promise<number[
     const rows = await queryRows<{ id: number }>(
       tx,
       sql`with o as (
-            insert into orders (order_number, user_id, total_amount, shipping_address, payment_deadline, created_at)
-            select 'ORD-' || upper(substr(md5(random()::text || g::text), 1, 12)), ${user.id}, '10.00',
+            insert into orders (order_number, user_id, total_amount, subtotal, shipping_address, payment_deadline, created_at)
+            select 'ORD-' || upper(substr(md5(random()::text || g::text), 1, 12)), ${user.id}, '10.00', '10.00',
                    ${BACKLOG_ADDRESS}, now() - interval '1 minute', now() - interval '5 minutes'
             from generate_series(1, ${count}) g
             returning id

@@ -33,7 +33,7 @@ async function insertOrder(user: TestUser): Promise<{ id: number; number: string
   const number = `ORD-${randomBytes(6).toString('hex').toUpperCase()}`;
   const [order] = await ctx.database.db
     .insert(orders)
-    .values({ orderNumber: number, userId: user.id, totalAmount: '499.00', shippingAddress: '1 MG Road, Pune', status: 'paid' })
+    .values({ orderNumber: number, userId: user.id, totalAmount: '499.00', subtotal: '499.00', shippingAddress: '1 MG Road, Pune', status: 'paid' })
     .returning();
   await ctx.database.db.insert(orderItems).values({
     orderId: order!.id,

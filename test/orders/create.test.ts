@@ -101,6 +101,7 @@ describe('create_order: success', () => {
           created_at: expect.stringMatching(ISO),
         },
       ],
+      refunds: [],
       allowed_transitions: ['cancelled'],
       created_at: expect.stringMatching(ISO),
       updated_at: expect.stringMatching(ISO),

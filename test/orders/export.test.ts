@@ -87,8 +87,8 @@ async function insertOrders(
     .padStart(4, '0');
   await ctx.database.db.execute(sql`
     with o as (
-      insert into orders (order_number, user_id, total_amount, shipping_address, status, payment_status, created_at)
-      select 'ORD-' || ${prefix} || lpad(upper(to_hex(g)), 8, '0'), ${buyer.id}, 20.00 * ${items}, 'Pune', 'paid', 'success',
+      insert into orders (order_number, user_id, total_amount, subtotal, shipping_address, status, payment_status, created_at)
+      select 'ORD-' || ${prefix} || lpad(upper(to_hex(g)), 8, '0'), ${buyer.id}, 20.00 * ${items}, 20.00 * ${items}, 'Pune', 'paid', 'success',
              ${start}::timestamptz + (g / 3) * ${step}::interval
       from generate_series(1, ${count}) g
       returning id

@@ -1,14 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/client.js';
-import { Type } from 'typebox';
 import {
   Cart,
   CartAddBody,
   CartHeaders,
   CartItemBody,
   CartPromotionBody,
-  CartShippingMethod,
+  CartShippingMethodList,
   IdParams,
   problems,
   ref,
@@ -213,7 +212,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
           'cheapest first. Checkout takes one of these ids as `shipping_method_id`.',
         headers: guestHeaders,
         querystring: ShippingMethodsQuery,
-        response: { 200: Type.Array(ref(CartShippingMethod)), ...problems(400) },
+        response: { 200: ref(CartShippingMethodList), ...problems(400) },
       },
     },
     async (request) => {
