@@ -57,6 +57,9 @@ async function openTarget(): Promise<Target> {
   const own = new URL(url);
   own.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: own.toString(), max: 2 });
+  // Dropping the database WITH (FORCE) at the end terminates a connection the pool may still be
+  // closing; the pool re-emits that client's error, which unhandled would crash the run.
+  pool.on('error', () => {});
   const db = drizzlePg(pool);
   return {
     query: async <T>(text: string) => (await pool.query(text)).rows as T[],
