@@ -83,5 +83,8 @@ export function countryCode(input: string): string | null {
   return /^[A-Za-z]{2}$/.test(t) ? t.toUpperCase() : null;
 }
 
+/** What a country that countryCode() cannot map is told. */
+export const COUNTRY_MESSAGE = 'Give India or a two-letter country code (ISO 3166-1 alpha-2), e.g. IN.';
+
 /** Indian postal codes (PIN): six digits, the first not 0. */
 export const INDIAN_PIN = /^[1-9][0-9]{5}$/;

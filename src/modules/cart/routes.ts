@@ -15,7 +15,7 @@ import {
 } from '../../contract/index.js';
 import { ValidationError } from '../../http/errors.js';
 import { formatMoney, fromPaise } from '../../lib/money.js';
-import { countryCode, PROMOTION_MESSAGES } from '../pricing/index.js';
+import { COUNTRY_MESSAGE, countryCode, PROMOTION_MESSAGES } from '../pricing/index.js';
 import type { LoginHook } from '../accounts/index.js';
 import { productListView } from '../catalog/index.js';
 import * as service from './service.js';
@@ -218,7 +218,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
     async (request) => {
       const raw = request.query.country ?? 'IN';
       const country = countryCode(raw);
-      if (!country) throw ValidationError.field('country', 'Give India or a two-letter country code (ISO 3166-1 alpha-2), e.g. IN.');
+      if (!country) throw ValidationError.field('country', COUNTRY_MESSAGE);
       const options = await service.shippingOptions(database, ownerOf(request), country);
       return options.map((o) => ({ id: o.id, name: o.name, price: fromPaise(o.price) }));
     },

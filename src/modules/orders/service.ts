@@ -9,6 +9,7 @@ import type { Actor } from '../../kernel/actor.js';
 import { emptyCart, lockCartForCheckout, lockCheckoutLines } from '../cart/index.js';
 import {
   claimPromotion,
+  COUNTRY_MESSAGE,
   countryCode,
   INDIAN_PIN,
   indianStateCode,
@@ -107,7 +108,7 @@ function checkAddressObject(a: ShippingAddressObject): ShipTo {
   }
   const to = addressShipTo(a);
   if (a.country.trim() && to.country === null) {
-    errors['shipping_address.country'] = ['Give India or a two-letter country code (ISO 3166-1 alpha-2), e.g. IN.'];
+    errors['shipping_address.country'] = [COUNTRY_MESSAGE];
   }
   if (to.country === 'IN') {
     if (a.state.trim() && to.state === null) {

@@ -6,7 +6,7 @@
  */
 export { computeTotals, type DiscountInput, type LineInput } from './totals.js';
 export { PROMOTION_MESSAGES, shippingPrice, type PromotionRejection, type ShippingMethodFacts } from './rules.js';
-export { countryCode, INDIAN_PIN, INDIAN_STATES, indianStateCode } from '../../lib/places.js';
+export { COUNTRY_MESSAGE, countryCode, INDIAN_PIN, INDIAN_STATES, indianStateCode } from '../../lib/places.js';
 export { quote, type Quote } from './quote.js';
 export {
   ACTIVE_METHODS_SQL,
