@@ -77,14 +77,22 @@ export const SCHEMA_NOTES: Record<string, TableNotes> = {
     about: `The catalog. \`price\`, \`price_max\` and \`stock\` are kept from the product's active
       variants by a trigger (migration 0007); \`options\` lists the option names and values its
       variants choose from; \`image_thumb_key\` is the first image's thumbnail, so that a list
-      needs no join. \`search_text\` is \`lower(name || ' ' || description)\`, generated and stored
-      (migration 0012): what search reads. Partial indexes serve the public lists (active
-      products only), trigram indexes serve search.`,
+      needs no join. Partial indexes serve the public lists (active products only); the name's
+      trigram index serves the typo-tolerant search; exact search terms read \`product_search\`.`,
     indexes: {
       products_active_created_idx: 'public list, newest first (a backward scan serves DESC)',
       products_featured_idx: 'featured products of the public list',
       products_name_trgm_idx: 'typo-tolerant search (`term <% name`)',
-      products_search_text_trgm_idx:
+    },
+  },
+  product_search: {
+    about: `What search reads (migration 0015): per product, whether it is active, when it was created,
+      its name (for the ranking) and \`search_text\`, \`lower(name || ' ' || description)\`. Narrow on
+      purpose: a common word matches products on nearly every page, and this table has half the
+      products table's pages. Triggers on products keep it (insert; update of the columns it copies,
+      so stock and price updates leave it alone); it is deleted with its product.`,
+    indexes: {
+      product_search_text_trgm_idx:
         "each search term as `search_text LIKE lower('%term%')` (= ILIKE over name and description)",
     },
   },

@@ -233,4 +233,37 @@ describe('a search in one statement', () => {
     expect(await ids('stripe')).toEqual([product.id]);
     expect(await ids('new plain')).not.toContain(product.id);
   });
+
+  it('follows deactivation, reactivation and deletion, with and without other filters', async () => {
+    const category = await makeCategory(ctx, admin);
+    const t = unique('lifecycle');
+    const made: { id: number }[] = [];
+    for (const name of ['Kept', 'Toggled', 'Deleted'])
+      made.push(await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} ${name}` }));
+    // Alone (product_search only) and with a filter (joined to products).
+    const search = async (query: Record<string, string | boolean> = {}) =>
+      (await getPage(ctx, productsUrl({ search: t, ordering: 'name', ...query }))).results.map((p) => p.id);
+    const all = made.map((p) => p.id);
+    expect(await search()).toEqual([made[2]!.id, made[0]!.id, made[1]!.id]);
+    expect(await search({ category: category.slug })).toEqual([made[2]!.id, made[0]!.id, made[1]!.id]);
+
+    const patch = (id: number, body: object) => call(ctx, 'PATCH', `/api/products/${id}/`, admin, body);
+    expect((await patch(made[1]!.id, { is_active: false })).statusCode).toBe(200);
+    expect(await search()).toEqual([made[2]!.id, made[0]!.id]);
+    expect(await search({ category: category.slug })).toEqual([made[2]!.id, made[0]!.id]);
+    // Staff still find it among all products.
+    const staff = await call(ctx, 'GET', productsUrl({ search: t, include_inactive: true, ordering: 'name' }), admin);
+    expect((staff.json() as { results: { id: number }[] }).results.map((p) => p.id).sort()).toEqual([...all].sort());
+
+    expect((await patch(made[1]!.id, { is_active: true })).statusCode).toBe(200);
+    expect(await search()).toEqual([made[2]!.id, made[0]!.id, made[1]!.id]);
+
+    expect((await call(ctx, 'DELETE', `/api/products/${made[2]!.id}/`, admin)).statusCode).toBe(204);
+    expect(await search()).toEqual([made[0]!.id, made[1]!.id]);
+    expect(await search({ in_stock: true })).toEqual([made[0]!.id, made[1]!.id]);
+    // A stock change (the checkout's) leaves the search row alone and the product findable.
+    expect((await patch(made[0]!.id, { stock: 0 })).statusCode).toBe(200);
+    expect(await search({ in_stock: true })).toEqual([made[1]!.id]);
+    expect(await search()).toEqual([made[0]!.id, made[1]!.id]);
+  });
 });

@@ -8,6 +8,7 @@ import {
   jsonb,
   pgTable,
   text,
+  timestamp,
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
@@ -64,12 +65,6 @@ export const products = pgTable(
       .references(() => categories.id, { onDelete: 'restrict' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-    // What search reads (migration 0012): the name and description, lower-cased once when
-    // written, so that a term is a plain LIKE on it (lower(text) LIKE lower(pattern) is
-    // exactly ILIKE) instead of a concatenation and a lower-casing of every candidate row.
-    searchText: text('search_text')
-      .notNull()
-      .generatedAlwaysAs(sql`lower((name)::text || ' ' || description)`),
   },
   (t) => [
     check('products_price_positive_chk', sql`${t.price} > 0`),
@@ -90,11 +85,33 @@ export const products = pgTable(
     // No index holds `stock`: checkout changes it on every order, and an update that touches
     // no indexed column is a HOT update (no new index entries; the table keeps 10 % of each
     // page free for them, migration 0004). The low-stock list reads the table instead.
-    // Search (pg_trgm): each term is one `search_text LIKE lower('%term%')` (terms hold no
-    // spaces, so none can match across the joint), and `term <% name` for typos.
+    // Typo-tolerant search (pg_trgm): `term <% name`. Exact terms are matched in
+    // product_search (below).
     index('products_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
-    index('products_search_text_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
   ],
+);
+
+/**
+ * What search reads (migration 0015): per product, the columns a search needs, the name (for
+ * the ranking) and the name and description lower-cased once when written (`search_text`: each term is a plain
+ * `search_text LIKE lower('%term%')`, which is ILIKE over both). Narrow on purpose: a common
+ * word's matches lie on nearly every page, and this table has half the products table's
+ * pages. Kept by triggers on products (insert; update of name, description, is_active,
+ * created_at); deleted with its product.
+ */
+export const productSearch = pgTable(
+  'product_search',
+  {
+    productId: integer('product_id')
+      .primaryKey()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    isActive: boolean('is_active').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    // lower(name): `name_lower LIKE lower(pattern)` is exactly `name ILIKE pattern`.
+    nameLower: text('name_lower').notNull(),
+    searchText: text('search_text').notNull(),
+  },
+  (t) => [index('product_search_text_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops'))],
 );
 
 export interface ProductOption {

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, lte, or, type SQL, sql, type SQLWrapper } from 
 import { createHash } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import { preparedFor } from '../../db/sql.js';
-import { categories, products, productVariants } from '../../db/schema/index.js';
+import { categories, products, productSearch, productVariants } from '../../db/schema/index.js';
 import type { Ordering } from '../../contract/index.js';
 import { catalogVersionSql, type CountCache } from './counts.js';
 
@@ -70,15 +70,15 @@ function containing(term: string): string {
 }
 
 /**
- * A term occurs in the name or the description, ignoring case: `search_text` is
- * lower(name || ' ' || description), stored (migration 0012), so this is exactly
+ * A term occurs in the name or the description, ignoring case: `product_search.search_text`
+ * is lower(name || ' ' || description), kept by triggers (migration 0015), so this is exactly
  * `(name || ' ' || description) ILIKE pattern` (which lower-cases both sides and LIKEs), with
  * the row's side lower-cased once when it is written instead of on every read; one condition
- * of the GIN trigram index products_search_text_trgm_idx.
+ * of the GIN trigram index product_search_text_trgm_idx.
  */
 // The pattern is lowered once per statement (a subquery: an InitPlan), not once per candidate
 // row, which a prepared statement's generic plan would otherwise do (1 ms per 5,000 rows).
-const matches = (pattern: unknown) => sql`${products.searchText} like (select lower(${pattern}))`;
+const matches = (pattern: unknown) => sql`${productSearch.searchText} like (select lower(${pattern}))`;
 
 /** The category and its descendants, as a subquery of ids. */
 function inCategoryTree(slug: string) {
@@ -118,7 +118,7 @@ const optionDoc = (name: string, value: string) => JSON.stringify({ [name]: valu
 const SKU_TEXT = /^[A-Za-z0-9._-]{1,64}$/;
 const skuOf = (terms: string[]) => (terms.length === 1 && SKU_TEXT.test(terms[0]!) ? terms[0] : undefined);
 const bySku = (sku: unknown) =>
-  sql`${products.id} = (select ${productVariants.productId} from ${productVariants} where lower(${productVariants.sku}) = lower(${sku}::text))`;
+  sql`${productSearch.productId} = (select ${productVariants.productId} from ${productVariants} where lower(${productVariants.sku}) = lower(${sku}::text))`;
 
 /** What the count of a list depends on (not its ordering or page). */
 function countKey(filter: ProductFilter, terms: string[], activeOnly: boolean): string {
@@ -161,23 +161,36 @@ const P = (name: string) => sql.placeholder(name);
  */
 export const isActive = sql`${products.isActive}`;
 
-function shapeConditions(shape: Shape): (SQL | undefined)[] {
-  const terms = Array.from({ length: shape.terms }, (_, i) => i);
+/** The filters on the products table's own columns (category, price, options, stock). */
+function filterConditions(shape: Shape): (SQL | undefined)[] {
   return [
-    shape.activeOnly ? isActive : undefined,
     shape.category ? inCategoryTree(P('category') as unknown as string) : undefined,
     inPriceRange(shape.minPrice ? P('minPrice') : undefined, shape.maxPrice ? P('maxPrice') : undefined),
     withOptions(shape.options.map((count, g) => Array.from({ length: count }, (_, v) => sql`${P(`o${g}_${v}`)}`))),
     shape.inStock === true ? gt(products.stock, 0) : undefined,
     shape.inStock === false ? eq(products.stock, 0) : undefined,
-    termsCondition(
-      // Typo tolerance: the term resembles a word of the name (pg_trgm word similarity ≥ 0.6,
-      // served by the name's GIN trigram index).
-      terms.map((i) => (shape.fuzzy ? sql`${P(`t${i}`)} <% ${products.name}` : matches(P(`p${i}`)))),
-      shape.sku && !shape.fuzzy ? bySku(P('sku')) : undefined,
-    ),
   ];
 }
+
+/**
+ * The conditions of a list or of a search's typo fallback, on the products table. (An exact
+ * search reads product_search: searchQueries.)
+ */
+function shapeConditions(shape: Shape): (SQL | undefined)[] {
+  if (shape.terms && !shape.fuzzy) throw new Error('an exact search is read from product_search (searchQueries)');
+  const terms = Array.from({ length: shape.terms }, (_, i) => i);
+  return [
+    shape.activeOnly ? isActive : undefined,
+    ...filterConditions(shape),
+    // Typo tolerance: the term resembles a word of the name (pg_trgm word similarity ≥ 0.6,
+    // served by the name's GIN trigram index).
+    ...terms.map((i) => sql`${P(`t${i}`)} <% ${products.name}`),
+  ];
+}
+
+/** Whether a search needs the products table beside product_search: a filter, or the price or name ordering. */
+const readsProducts = (shape: Shape) =>
+  filterConditions(shape).some(Boolean) || ['price', '-price', 'name', '-name'].includes(shape.ordering ?? '');
 
 /** Every term matches, or (a one-term search) the term is a variant's SKU. */
 function termsCondition(each: SQL[], sku: SQL | undefined): SQL | undefined {
@@ -257,20 +270,23 @@ function sortKeys(shape: Shape) {
       return { key: products.name, desc: shape.ordering === '-name' };
     case 'created_at':
     case '-created_at':
-      return { key: products.createdAt, desc: shape.ordering === '-created_at' };
+      return { key: productSearch.createdAt, desc: shape.ordering === '-created_at' };
     case undefined:
       return {
-        key: products.createdAt,
+        key: productSearch.createdAt,
         desc: true,
-        rank: sql<boolean>`(${and(...terms.map((i) => sql`${products.name} ilike ${P(`p${i}`)}`))})`.as('name_match'),
+        // lower(name) LIKE lower(pattern) is exactly name ILIKE pattern, without lower-casing
+        // every match's name on every search.
+        rank: sql<boolean>`(${and(...terms.map((i) => sql`${productSearch.nameLower} like (select lower(${P(`p${i}`)}))`))})`.as('name_match'),
       };
   }
 }
 
 /**
  * A search (not its typo fallback) in one statement and one pass over the matches: they are
- * found once (CTE m: id and sort keys of each), counted, and ordered for the page, whose rows
- * are then read by primary key. The count, the page and the catalog version come from one
+ * found once in product_search (CTE m: id and sort keys of each; joined to products only for
+ * a filter or the price ordering), counted, and ordered for the page, whose rows are then
+ * read by primary key. The count, the page and the catalog version come from one
  * snapshot. When nothing matches, the same statement counts the products whose name resembles
  * each term (a scalar subquery in a CASE branch runs only when that branch is taken), so the
  * fallback needs only its page. The query returns one row with null product columns when the
@@ -280,12 +296,23 @@ const searchQueries = preparedFor((db: Db) => {
   const cache = new Map<string, ReturnType<typeof build>>();
   const build = (shape: Shape) => {
     const { key, desc: descending, rank } = sortKeys(shape);
-    const m = db.$with('m').as(
-      db
-        .select({ id: products.id, key, ...(rank ? { rank } : {}) })
-        .from(products)
-        .where(and(...shapeConditions(shape))),
+    const terms = Array.from({ length: shape.terms }, (_, i) => i);
+    const where = and(
+      shape.activeOnly ? sql`${productSearch.isActive}` : undefined,
+      ...filterConditions(shape),
+      termsCondition(
+        terms.map((i) => matches(P(`p${i}`))),
+        shape.sku ? bySku(P('sku')) : undefined,
+      ),
     );
+    const found = db.select({ id: productSearch.productId, key, ...(rank ? { rank } : {}) }).from(productSearch);
+    const m = db
+      .$with('m')
+      .as(
+        readsProducts(shape)
+          ? found.innerJoin(products, eq(products.id, productSearch.productId)).where(where)
+          : found.where(where),
+      );
     const order = (src: { id: SQLWrapper; key: SQLWrapper; rank?: SQLWrapper }) => {
       const dir = descending ? desc : asc;
       const keys = [dir(src.key), dir(src.id)];
