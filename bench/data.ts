@@ -83,8 +83,8 @@ export async function prepareData(options: {
     await database.migrate();
     // The bare server's search (bench/bare.ts, the reference of issue 17) is ILIKE on
     // name || ' ' || description, on this trigram index; the project's own search reads
-    // search_text instead (migration 0012 dropped the index from the schema), so the bench
-    // database keeps it for the bare server alone.
+    // product_search instead (migrations 0012 and 0015 dropped this index from the schema),
+    // so the bench database keeps it for the bare server alone.
     await database.db.execute(
       sql.raw(
         `create index if not exists bare_search_trgm_idx on products using gin ((name::text || ' ' || description) gin_trgm_ops)`,

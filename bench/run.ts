@@ -29,6 +29,7 @@
  *   npm run bench -- --only search,search-uncached --rate search,search-uncached --duration 10
  *
  * --workers N runs the project server as WEB_CONCURRENCY=N (results in <database>_workersN.md).
+ * --rate-fraction F runs the fixed-rate part at F × the maximum (0.5 by default).
  * Other options: --connections (50), --database NAME, --quiet-wait S and --retries N (on a
  * shared machine: wait for other work to stop before each run, and run again a run that
  * other work disturbed), --users and --orders (seeding a new database). Two runs on one
@@ -63,6 +64,8 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     'rate-duration': { type: 'string', default: '5' },
+    // The fixed rate as a fraction of each server's measured maximum (0.5: half load).
+    'rate-fraction': { type: 'string', default: '0.5' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
     rate: { type: 'string', default: RATE_DEFAULT },
@@ -98,6 +101,7 @@ const SCENARIOS = ['list', 'list-filtered', 'detail', 'search', 'search-uncached
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(args.duration);
 const RATE_DURATION = Number(args['rate-duration']);
+const RATE_FRACTION = Number(args['rate-fraction']);
 const CONNECTIONS = Number(args.connections);
 const PRODUCTS = Number(args.products);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -629,7 +633,7 @@ function tables(rows: Row[], drain?: DrainResult): string {
   if (rated.length) {
     out.push(
       '',
-      `Fixed rate, half of each server's maximum above, open loop for ${RATE_DURATION} s after 1 s of warm-up (latency from the moment each request was due):`,
+      `Fixed rate, ${RATE_FRACTION === 0.5 ? 'half' : `${RATE_FRACTION} ×`} of each server's maximum above, open loop for ${RATE_DURATION} s after 1 s of warm-up (latency from the moment each request was due):`,
       '',
       '| scenario | project rate/s | p50 ms | p99 ms | max ms | errors | bare rate/s | bare p50 | bare p99 | bare max | bare errors |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -884,7 +888,7 @@ async function main() {
           if (!max || max < 2) continue;
           const before = row.scenario.unit === 'order' ? await stockSnapshot(dbUrl.toString(), data.checkoutVariants) : null;
           const result = await undisturbed(`${row.scenario.name} at fixed rate (${who})`, row.scenario.writes ?? false, () =>
-            measurePaced(row.scenario, target, max / 2, watched),
+            measurePaced(row.scenario, target, max * RATE_FRACTION, watched),
           );
           row.rate[who] = result;
           if (before) {
