@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canRefund, fromPaise, lineShare, refundable, refundLines } from '../../admin/src/pages/refunds.js';
+import {
+  canRefund,
+  fromPaise,
+  lineShare,
+  refundable,
+  refundLines,
+} from '../../admin/src/pages/refunds.js';
 import { itemShare } from '../../src/modules/payments/order-refunds.js';
 import type { Schemas } from '../helpers/client.js';
 
@@ -34,11 +40,30 @@ function order(fields: Partial<OrderDetail>): OrderDetail {
 }
 
 function item(id: number, pricePaise: number, quantity: number, discountPaise: number) {
-  return { id, price_at_purchase: fromPaise(pricePaise), quantity, discount: fromPaise(discountPaise) } as OrderDetail['items'][number];
+  return {
+    id,
+    price_at_purchase: fromPaise(pricePaise),
+    quantity,
+    discount: fromPaise(discountPaise),
+  } as OrderDetail['items'][number];
 }
 
-function refund(id: number, status: Refund['status'], amount: string, items: Refund['items'] = []): Refund {
-  return { id, status, amount, items, razorpay_refund_id: null, reason: 'r', restock: false, created_at: '2026-01-01T00:00:00.000Z' };
+function refund(
+  id: number,
+  status: Refund['status'],
+  amount: string,
+  items: Refund['items'] = [],
+): Refund {
+  return {
+    id,
+    status,
+    amount,
+    items,
+    razorpay_refund_id: null,
+    reason: 'r',
+    restock: false,
+    created_at: '2026-01-01T00:00:00.000Z',
+  };
 }
 
 describe('the refund dialog’s money', () => {
@@ -57,9 +82,16 @@ describe('the refund dialog’s money', () => {
         expect(mine!.refundable).toBe(quantity - server.quantity);
         const q = 1 + next(quantity - server.quantity);
         const expected = itemShare({ pricePaise, quantity, discountPaise }, server, q);
-        expect(lineShare(mine!, q), `${quantity} × ${pricePaise} − ${discountPaise}, ${q} of them`).toBe(expected);
+        expect(
+          lineShare(mine!, q),
+          `${quantity} × ${pricePaise} − ${discountPaise}, ${q} of them`,
+        ).toBe(expected);
         const status = statuses[next(3)]!;
-        refunds.push(refund(refunds.length + 1, status, fromPaise(expected), [{ item_id: 7, quantity: q, amount: fromPaise(expected) }]));
+        refunds.push(
+          refund(refunds.length + 1, status, fromPaise(expected), [
+            { item_id: 7, quantity: q, amount: fromPaise(expected) },
+          ]),
+        );
         if (status !== 'failed') {
           server.quantity += q;
           server.paise += expected;
@@ -78,15 +110,24 @@ describe('the refund dialog’s money', () => {
     ];
     const o = order({
       payment_status: 'partially_refunded',
-      refunds: [refund(1, 'processed', '300.00'), refund(2, 'failed', '500.00'), refund(3, 'pending', '199.99')],
+      refunds: [
+        refund(1, 'processed', '300.00'),
+        refund(2, 'failed', '500.00'),
+        refund(3, 'pending', '199.99'),
+      ],
     });
     expect(refundable(o, payments)).toEqual({ captured: 100_000, remaining: 50_001 });
     // Before the payments are read: the order's total.
-    expect(refundable(order({ total_amount: '80.00' }), undefined)).toEqual({ captured: 8000, remaining: 8000 });
+    expect(refundable(order({ total_amount: '80.00' }), undefined)).toEqual({
+      captured: 8000,
+      remaining: 8000,
+    });
     expect(canRefund(o, payments)).toBe(true);
     expect(canRefund({ ...o, status: 'cancelled' }, payments)).toBe(false);
     expect(canRefund({ ...o, status: 'pending', payment_status: 'pending' }, payments)).toBe(false);
     expect(canRefund({ ...o, payment_status: 'refunded' }, payments)).toBe(false);
-    expect(canRefund({ ...o, refunds: [...o.refunds, refund(4, 'pending', '500.01')] }, payments)).toBe(false);
+    expect(
+      canRefund({ ...o, refunds: [...o.refunds, refund(4, 'pending', '500.01')] }, payments),
+    ).toBe(false);
   });
 });

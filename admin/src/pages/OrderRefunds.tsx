@@ -19,7 +19,9 @@ function newIdempotencyKey(): string {
 }
 
 function itemName(item: OrderItem): string {
-  return item.variant_title && item.variant_title !== 'Default' ? `${item.product_name} (${item.variant_title})` : item.product_name;
+  return item.variant_title && item.variant_title !== 'Default'
+    ? `${item.product_name} (${item.variant_title})`
+    : item.product_name;
 }
 
 /** The order's refunds, oldest first: status, amount, items, reason and Razorpay's id. */
@@ -44,7 +46,11 @@ export function RefundsList({ order }: { order: OrderDetailData }) {
               {r.items.map((l) => (
                 <li key={l.item_id}>
                   {l.quantity} × {names.get(l.item_id) ?? `item ${l.item_id}`} · {money(l.amount)}
-                  {r.restock ? <span className="muted"> · restocked{r.status === 'processed' ? '' : ' when processed'}</span> : null}
+                  {r.restock && r.status !== 'failed' ? (
+                    <span className="muted">
+                      {r.status === 'processed' ? ' · restocked' : ' · restocked when processed'}
+                    </span>
+                  ) : null}
                 </li>
               ))}
             </ul>
@@ -57,13 +63,16 @@ export function RefundsList({ order }: { order: OrderDetailData }) {
             </div>
           ) : null}
           <div className="small muted">
-            Razorpay refund{' '}
             {r.razorpay_refund_id ? (
-              <code data-testid="refund-razorpay-id">{r.razorpay_refund_id}</code>
+              <>
+                Razorpay refund <code data-testid="refund-razorpay-id">{r.razorpay_refund_id}</code>
+              </>
             ) : r.status === 'pending' ? (
-              'being asked for…'
+              'Razorpay is being asked…'
+            ) : r.status === 'processed' ? (
+              'Given back outside Razorpay (manual payment).'
             ) : (
-              '—'
+              'Razorpay refused it: nothing was taken.'
             )}
           </div>
         </li>
@@ -112,11 +121,14 @@ export function RefundDialog({
     if (!Number.isInteger(q) || q < 0) unitErrors.set(line.item.id, 'A whole number of units.');
     else if (q > line.refundable) unitErrors.set(line.item.id, `At most ${line.refundable}.`);
   }
-  const sharePaise = unitErrors.size ? 0 : chosen.reduce((sum, { line, q }) => sum + lineShare(line, q), 0);
+  const sharePaise = unitErrors.size
+    ? 0
+    : chosen.reduce((sum, { line, q }) => sum + lineShare(line, q), 0);
   const typedPaise = /^\d+(\.\d{1,2})?$/.test(amount.trim()) ? toPaise(amount.trim()) : null;
   const refundPaise = mode === 'items' ? sharePaise : typedPaise;
   const ready =
-    reason.trim() !== '' && (mode === 'items' ? chosen.length > 0 && unitErrors.size === 0 : amount.trim() !== '');
+    reason.trim() !== '' &&
+    (mode === 'items' ? chosen.length > 0 && unitErrors.size === 0 : amount.trim() !== '');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -127,11 +139,18 @@ export function RefundDialog({
     setProblem(null);
     const body: RefundBody =
       mode === 'items'
-        ? { items: chosen.map(({ line, q }) => ({ item_id: line.item.id, quantity: q })), reason: reason.trim(), restock }
+        ? {
+            items: chosen.map(({ line, q }) => ({ item_id: line.item.id, quantity: q })),
+            reason: reason.trim(),
+            restock,
+          }
         : { amount: amount.trim(), reason: reason.trim() };
     try {
       const refund = await ok(
-        shop.POST('/api/orders/{id}/refunds/', { params: { path: { id: order.id }, header: { 'idempotency-key': key } }, body }),
+        shop.POST('/api/orders/{id}/refunds/', {
+          params: { path: { id: order.id }, header: { 'idempotency-key': key } },
+          body,
+        }),
       );
       toast.ok(`Refund of ${money(refund.amount)} for ${order.order_number}: ${refund.status}.`);
       onSaved(refund);
@@ -150,13 +169,21 @@ export function RefundDialog({
   const lineErrors = (itemId: number): string[] => {
     const local = unitErrors.get(itemId);
     const i = chosen.findIndex(({ line }) => line.item.id === itemId);
-    const api = i < 0 ? [] : [...(errors[`items.${i}.quantity`] ?? []), ...(errors[`items.${i}.item_id`] ?? [])];
+    const api =
+      i < 0
+        ? []
+        : [...(errors[`items.${i}.quantity`] ?? []), ...(errors[`items.${i}.item_id`] ?? [])];
     return [...(local ? [local] : []), ...api];
   };
 
   return (
     <Dialog title={`Refund ${order.order_number}`} onClose={onClose}>
-      <form className="form refund-form" onSubmit={(e) => void submit(e)} noValidate data-testid="refund-form">
+      <form
+        className="form refund-form"
+        onSubmit={(e) => void submit(e)}
+        noValidate
+        data-testid="refund-form"
+      >
         {problem ? (
           <div className="form-error" role="alert" data-testid="refund-problem">
             {problem}
@@ -186,11 +213,16 @@ export function RefundDialog({
                 <li key={line.item.id} data-testid={`refund-line-${line.item.id}`}>
                   <div className="refund-line-name">{itemName(line.item)}</div>
                   <div className="muted small" data-testid="refund-line-facts">
-                    Bought {line.item.quantity} · refunded {line.refundedUnits} · refundable {line.refundable}
+                    Bought {line.item.quantity} · refunded {line.refundedUnits} · refundable{' '}
+                    {line.refundable}
                   </div>
                   <div className="muted small" data-testid="refund-line-share">
-                    {line.refundable > 0 ? `Paid ${money(fromPaise(lineShare(line, 1)))} a unit` : 'Nothing left to refund'}
-                    {Number(line.item.discount) > 0 ? ` (price ${money(line.item.price_at_purchase)}, after discount)` : ''}
+                    {line.refundable > 0
+                      ? `Paid ${money(fromPaise(lineShare(line, 1)))} a unit`
+                      : 'Nothing left to refund'}
+                    {Number(line.item.discount) > 0
+                      ? ` (price ${money(line.item.price_at_purchase)}, after discount)`
+                      : ''}
                   </div>
                   <Field label="Units to refund" errors={lineErrors(line.item.id)}>
                     {(p) => (
@@ -204,7 +236,9 @@ export function RefundDialog({
                         disabled={line.refundable === 0}
                         placeholder="0"
                         value={units[line.item.id] ?? ''}
-                        onChange={(e) => setUnits((u) => ({ ...u, [line.item.id]: e.target.value }))}
+                        onChange={(e) =>
+                          setUnits((u) => ({ ...u, [line.item.id]: e.target.value }))
+                        }
                       />
                     )}
                   </Field>
@@ -214,29 +248,62 @@ export function RefundDialog({
             {errors.items ? <div className="field-error">{errors.items.join(' ')}</div> : null}
             {errors.amount ? <div className="field-error">{errors.amount.join(' ')}</div> : null}
             <label className="check refund-restock">
-              <input type="checkbox" checked={restock} onChange={(e) => setRestock(e.target.checked)} />
+              <input
+                type="checkbox"
+                checked={restock}
+                onChange={(e) => setRestock(e.target.checked)}
+              />
               Put the units back in stock
             </label>
           </>
         ) : (
-          <Field label="Amount (₹)" errors={errors.amount} hint={`At most ${money(fromPaise(remaining))}: shipping, goodwill, a price difference.`}>
+          <Field
+            label="Amount (₹)"
+            errors={errors.amount}
+            hint={`At most ${money(fromPaise(remaining))}: shipping, goodwill, a price difference.`}
+          >
             {(p) => (
-              <input {...p} inputMode="decimal" autoComplete="off" placeholder="0.00" value={amount} onChange={(e) => setAmount(e.target.value)} />
+              <input
+                {...p}
+                inputMode="decimal"
+                autoComplete="off"
+                placeholder="0.00"
+                value={amount}
+                onChange={(e) => setAmount(e.target.value)}
+              />
             )}
           </Field>
         )}
-        <Field label="Reason" errors={errors.reason} hint="Kept with the refund and in the order’s history.">
-          {(p) => <input {...p} required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />}
+        <Field
+          label="Reason"
+          errors={errors.reason}
+          hint="Kept with the refund and in the order’s history."
+        >
+          {(p) => (
+            <input
+              {...p}
+              required
+              maxLength={500}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+            />
+          )}
         </Field>
         <dl className="refund-summary" data-testid="refund-summary">
           <dt>This refund</dt>
-          <dd data-testid="refund-total">{refundPaise !== null && refundPaise > 0 ? money(fromPaise(refundPaise)) : '—'}</dd>
+          <dd data-testid="refund-total">
+            {refundPaise !== null && refundPaise > 0 ? money(fromPaise(refundPaise)) : '—'}
+          </dd>
           <dt>Refundable now</dt>
           <dd data-testid="refund-remaining">
-            {money(fromPaise(remaining))} <span className="muted small">of {money(fromPaise(captured))} paid</span>
+            {money(fromPaise(remaining))}{' '}
+            <span className="muted small">of {money(fromPaise(captured))} paid</span>
           </dd>
           <dt>Left after it</dt>
-          <dd data-testid="refund-left" className={refundPaise !== null && refundPaise > remaining ? 'danger' : undefined}>
+          <dd
+            data-testid="refund-left"
+            className={refundPaise !== null && refundPaise > remaining ? 'danger' : undefined}
+          >
             {refundPaise !== null && refundPaise > 0
               ? refundPaise > remaining
                 ? `${money(fromPaise(refundPaise - remaining))} more than remains`
@@ -246,7 +313,11 @@ export function RefundDialog({
         </dl>
         <div className="actions">
           <button type="submit" disabled={busy || !ready}>
-            {busy ? 'Refunding…' : refundPaise ? `Refund ${money(fromPaise(refundPaise))}` : 'Refund'}
+            {busy
+              ? 'Refunding…'
+              : refundPaise
+                ? `Refund ${money(fromPaise(refundPaise))}`
+                : 'Refund'}
           </button>
           <button type="button" className="secondary" onClick={onClose}>
             Cancel

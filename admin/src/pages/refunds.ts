@@ -14,7 +14,12 @@ interface PaymentRow {
 }
 
 /** Order statuses whose paid order staff may refund in part (the API's list). */
-const REFUNDABLE_STATUSES: ReadonlySet<OrderDetailData['status']> = new Set(['paid', 'processing', 'shipped', 'delivered']);
+const REFUNDABLE_STATUSES: ReadonlySet<OrderDetailData['status']> = new Set([
+  'paid',
+  'processing',
+  'shipped',
+  'delivered',
+]);
 const CAPTURED: ReadonlySet<string> = new Set(['success', 'partially_refunded']);
 
 /** Money as the API writes it ("1250.00") in paise. */
@@ -51,7 +56,12 @@ export function refundLines(order: OrderDetailData): RefundLine[] {
         refundedPaise += toPaise(line.amount);
       }
     }
-    return { item, refundedUnits, refundedPaise, refundable: Math.max(0, item.quantity - refundedUnits) };
+    return {
+      item,
+      refundedUnits,
+      refundedPaise,
+      refundable: Math.max(0, item.quantity - refundedUnits),
+    };
   });
 }
 
@@ -62,15 +72,21 @@ export function refundLines(order: OrderDetailData): RefundLine[] {
 export function lineShare(line: RefundLine, q: number): number {
   if (q <= 0) return 0;
   const n = line.item.quantity;
-  const paid = BigInt(toPaise(line.item.price_at_purchase)) * BigInt(n) - BigInt(toPaise(line.item.discount));
+  const paid =
+    BigInt(toPaise(line.item.price_at_purchase)) * BigInt(n) - BigInt(toPaise(line.item.discount));
   if (line.refundedUnits + q >= n) return Math.max(0, Number(paid) - line.refundedPaise);
   return Number((paid * BigInt(q)) / BigInt(n));
 }
 
 /** The captured amount (the payment that paid the order) and what of it refunds leave. */
-export function refundable(order: OrderDetailData, payments: PaymentRow[] | undefined): { captured: number; remaining: number } {
+export function refundable(
+  order: OrderDetailData,
+  payments: PaymentRow[] | undefined,
+): { captured: number; remaining: number } {
   const paying = payments
-    ?.filter((p) => !p.second_capture && ['success', 'partially_refunded', 'refunded'].includes(p.status))
+    ?.filter(
+      (p) => !p.second_capture && ['success', 'partially_refunded', 'refunded'].includes(p.status),
+    )
     .sort((a, b) => a.id - b.id)[0];
   const captured = toPaise(paying?.amount ?? order.total_amount);
   const taken = order.refunds.filter(holds).reduce((sum, r) => sum + toPaise(r.amount), 0);
@@ -79,6 +95,9 @@ export function refundable(order: OrderDetailData, payments: PaymentRow[] | unde
 
 /** Whether staff may refund the order now: paid, in a refundable status, something left. */
 export function canRefund(order: OrderDetailData, payments: PaymentRow[] | undefined): boolean {
-  return REFUNDABLE_STATUSES.has(order.status) && CAPTURED.has(order.payment_status) && refundable(order, payments).remaining > 0;
+  return (
+    REFUNDABLE_STATUSES.has(order.status) &&
+    CAPTURED.has(order.payment_status) &&
+    refundable(order, payments).remaining > 0
+  );
 }
-
