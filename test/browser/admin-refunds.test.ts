@@ -17,6 +17,7 @@ import {
   chromium,
   type Locator,
   type Page,
+  type Request,
 } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promotions } from '../../src/db/schema/index.js';
@@ -304,6 +305,13 @@ describe.skipIf(!hasChromium)(
       ]);
 
       // A refund by amount: the API's refusal shows under the field, and the dialog stays.
+      const keys: string[] = [];
+      const onRequest = (r: Request) => {
+        if (r.method() === 'POST' && r.url().includes('/refunds/')) {
+          keys.push(r.headers()['idempotency-key'] ?? '');
+        }
+      };
+      page.on('request', onRequest);
       await page.getByTestId('order-actions').getByRole('button', { name: 'Refund' }).click();
       const dialog = page.getByRole('dialog', { name: `Refund ${unpaid.order_number}` });
       await dialog.getByRole('button', { name: 'By amount' }).click();
@@ -325,8 +333,27 @@ describe.skipIf(!hasChromium)(
       expect(await dialog.getByTestId('refund-left').textContent()).toBe(
         rupees(paise(unpaid.total_amount) - 10_000),
       );
-      await dialog.getByRole('button', { name: 'Refund ₹100.00' }).click();
+      // The answer is lost on its way back: the refund is made, the dialog cannot know it and
+      // stays open. Sent again, with the dialog's one key, it is answered again, not made twice.
+      let lost = false;
+      await page.route('**/api/orders/*/refunds/', async (route) => {
+        if (lost) return route.continue();
+        lost = true;
+        await route.fetch();
+        await route.abort('connectionreset');
+      });
+      const submit = dialog.getByRole('button', { name: 'Refund ₹100.00' });
+      await submit.click();
+      await dialog.getByTestId('refund-problem').waitFor();
+      expect((await getOrder(ctx, admin, unpaid.id)).refunds).toHaveLength(1);
+      await submit.click();
       await dialog.waitFor({ state: 'detached' });
+      await page.unrouteAll();
+      page.off('request', onRequest);
+      // Every attempt of this opening (the refused one too) carried the same key.
+      expect(keys.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(keys).size).toBe(1);
+      expect(keys[0]).toMatch(/^refund-[0-9a-f]{32}$/);
       // A manual payment's refund is processed at once (the money goes back outside the shop).
       const row = page.getByTestId('refunds-list').getByTestId('refund');
       await expect.poll(() => row.getAttribute('data-status')).toBe('processed');
