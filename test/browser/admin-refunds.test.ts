@@ -184,7 +184,7 @@ describe.skipIf(!hasChromium)(
       await page.getByTestId('order-number').waitFor();
       // Gone after any reload: the refund must show up without one.
       await page.evaluate('window.__sameDocument = true');
-      await page.getByTestId('order-actions').getByRole('button', { name: 'Refund' }).click();
+      await page.getByTestId('order-refund-action').getByRole('button', { name: 'Refund' }).click();
       const dialog = page.getByRole('dialog', { name: `Refund ${delivered.order_number}` });
       const lampLine = dialog.getByTestId(`refund-line-${lampItem.id}`);
       expect(await lampLine.getByTestId('refund-line-facts').textContent()).toBe(
@@ -276,9 +276,8 @@ describe.skipIf(!hasChromium)(
       await page.goto(`${base}/admin/orders/${unpaid.id}`);
       await page.getByTestId('order-number').waitFor();
       // Not paid: nothing to refund yet.
-      expect(
-        await page.getByTestId('order-actions').getByRole('button', { name: 'Refund' }).count(),
-      ).toBe(0);
+      await page.getByTestId('order-payments').waitFor();
+      expect(await page.getByRole('button', { name: 'Refund', exact: true }).count()).toBe(0);
       await page.getByTestId('order-actions').getByRole('button', { name: 'Mark paid' }).click();
       const paid = page.getByRole('dialog', { name: `Mark ${unpaid.order_number} paid` });
       await paid.getByLabel('Payment method').selectOption({ label: 'UPI' });
@@ -312,7 +311,7 @@ describe.skipIf(!hasChromium)(
         }
       };
       page.on('request', onRequest);
-      await page.getByTestId('order-actions').getByRole('button', { name: 'Refund' }).click();
+      await page.getByTestId('order-refund-action').getByRole('button', { name: 'Refund' }).click();
       const dialog = page.getByRole('dialog', { name: `Refund ${unpaid.order_number}` });
       await dialog.getByRole('button', { name: 'By amount' }).click();
       await dialog.getByLabel('Amount (₹)').fill('10.005');
@@ -386,7 +385,10 @@ describe.skipIf(!hasChromium)(
         await expectNoSidewaysScroll(laptop);
         await shot('07-laptop-order-refunded', laptop);
 
-        await laptop.getByTestId('order-actions').getByRole('button', { name: 'Refund' }).click();
+        await laptop
+          .getByTestId('order-refund-action')
+          .getByRole('button', { name: 'Refund' })
+          .click();
         const dialog = laptop.getByRole('dialog', { name: `Refund ${delivered.order_number}` });
         const lampItem = delivered.items.find((i) => i.product === lamp.id)!;
         const lampLine = dialog.getByTestId(`refund-line-${lampItem.id}`);

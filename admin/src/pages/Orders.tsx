@@ -313,12 +313,15 @@ export function OrderDetail({ id }: { id: number }) {
                     </button>
                   ))
                 )}
-                {canRefund(o, payments.data?.results) ? (
+              </div>
+              {canRefund(o, payments.data?.results) ? (
+                // Not a status change: money given back, beside the order's status actions.
+                <div className="row-actions order-refund-action" data-testid="order-refund-action">
                   <button type="button" className="secondary" disabled={busy !== null} onClick={() => setRefunding(true)}>
                     Refund
                   </button>
-                ) : null}
-              </div>
+                </div>
+              ) : null}
             </div>
             <div className="card" data-testid="order-payments">
               <div className="card-head">
