@@ -1,7 +1,9 @@
 import type { RequestBody, Schemas } from '@shop/client';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { dateTime, money, oneOf, ok, paymentAmount, paymentSource, saveFile, shop } from '../api';
 import { Dialog, Field, fieldErrorsOf, Link, Loadable, Pagination, StatusBadge, useLoad, useQueryParam, useToast } from '../ui';
+import { RefundDialog, RefundsList } from './OrderRefunds';
+import { canRefund } from './refunds';
 
 type OrderDetailData = Schemas['OrderDetail'];
 type OrderStatus = OrderDetailData['status'];
@@ -215,6 +217,8 @@ export function OrderDetail({ id }: { id: number }) {
   const [busy, setBusy] = useState<OrderStatus | null>(null);
   const [markingPaid, setMarkingPaid] = useState<OrderDetailData | null>(null);
   const [shipping, setShipping] = useState<OrderDetailData | null>(null);
+  const [refunding, setRefunding] = useState(false);
+  usePollWhileRefundPending(order.data, order.reload, payments.reload);
 
   const move = async (o: OrderDetailData, to: OrderStatus) => {
     if (to === 'paid') {
@@ -310,6 +314,14 @@ export function OrderDetail({ id }: { id: number }) {
                   ))
                 )}
               </div>
+              {canRefund(o, payments.data?.results) ? (
+                // Not a status change: money given back, beside the order's status actions.
+                <div className="row-actions order-refund-action" data-testid="order-refund-action">
+                  <button type="button" className="secondary" disabled={busy !== null} onClick={() => setRefunding(true)}>
+                    Refund
+                  </button>
+                </div>
+              ) : null}
             </div>
             <div className="card" data-testid="order-payments">
               <div className="card-head">
@@ -407,6 +419,12 @@ export function OrderDetail({ id }: { id: number }) {
                 </table>
               </div>
             </div>
+            {o.refunds.length > 0 || canRefund(o, payments.data?.results) ? (
+              <div className="card order-refunds" data-testid="order-refunds">
+                <h2>Refunds</h2>
+                <RefundsList order={o} />
+              </div>
+            ) : null}
             <div className="card">
               <h2>Status history</h2>
               {o.status_history.length === 0 ? (
@@ -446,6 +464,19 @@ export function OrderDetail({ id }: { id: number }) {
           }}
         />
       ) : null}
+      {refunding && order.data ? (
+        <RefundDialog
+          order={order.data}
+          payments={payments.data?.results}
+          onClose={() => setRefunding(false)}
+          onSaved={() => {
+            setRefunding(false);
+            // The refund is pending (Razorpay) or processed (manual): the page shows it at once.
+            order.reload();
+            payments.reload();
+          }}
+        />
+      ) : null}
       {markingPaid ? (
         <MarkPaidDialog
           order={markingPaid}
@@ -459,6 +490,25 @@ export function OrderDetail({ id }: { id: number }) {
       ) : null}
     </section>
   );
+}
+
+/** How often the order is read again while a refund of it is pending. */
+const REFUND_POLL_MS = 2000;
+
+/**
+ * While any refund of the order is pending, reads the order again every 2 s, and its payments
+ * once when the refunds settle; stops when they have, or when the page closes.
+ */
+function usePollWhileRefundPending(order: OrderDetailData | undefined, reloadOrder: () => void, reloadPayments: () => void) {
+  const pending = order?.refunds.some((r) => r.status === 'pending') ?? false;
+  const wasPending = useRef(false);
+  useEffect(() => {
+    if (wasPending.current && !pending) reloadPayments();
+    wasPending.current = pending;
+    if (!pending) return;
+    const timer = setInterval(reloadOrder, REFUND_POLL_MS);
+    return () => clearInterval(timer);
+  }, [pending, reloadOrder, reloadPayments]);
 }
 
 const TAX_PARTS = [
