@@ -374,11 +374,11 @@ export function useTableCellLabels(ref: { current: HTMLElement | null }) {
 }
 
 /**
- * Scrolls a panel that opens beside a list on a wide screen (and below it on a narrow one)
- * into view when it appears on a narrow screen, where it would open out of sight.
+ * Scrolls a panel that opens away from what opened it (below a list, or below it only on a
+ * narrow screen) into view when it appears, while `query` matches.
  */
-export function useRevealWhenNarrow(ref: { current: HTMLElement | null }, query = '(max-width: 1100px)') {
+export function useRevealOnOpen(ref: { current: HTMLElement | null }, query = 'all', block: ScrollLogicalPosition = 'nearest') {
   useEffect(() => {
-    if (window.matchMedia(query).matches) ref.current?.scrollIntoView({ block: 'start' });
-  }, [ref, query]);
+    if (window.matchMedia(query).matches) ref.current?.scrollIntoView({ block });
+  }, [ref, query, block]);
 }

@@ -11,7 +11,7 @@ import {
   StatusBadge,
   useLoad,
   useQueryParam,
-  useRevealWhenNarrow,
+  useRevealOnOpen,
   useToast,
 } from '../ui';
 
@@ -143,7 +143,8 @@ function EmailRow({
 function EmailPreview({ id, onClose }: { id: number; onClose: () => void }) {
   const [tab, setTab] = useState<'html' | 'text'>('html');
   const ref = useRef<HTMLElement>(null);
-  useRevealWhenNarrow(ref);
+  // Beside the list on a wide screen; under it on a narrow one, out of sight: shown there.
+  useRevealOnOpen(ref, '(max-width: 1100px)', 'start');
   const preview = useLoad(
     () => ok(shop.GET('/api/admin/emails/{id}/preview/', { params: { path: { id } } })),
     String(id),
@@ -491,8 +492,8 @@ function Deliveries({
   const [status, setStatus] = useState('');
   const [page, setPage] = useState(1);
   const ref = useRef<HTMLDivElement>(null);
-  // Below the endpoints, on a phone out of sight: shown where the tap asked for it.
-  useRevealWhenNarrow(ref, '(max-width: 820px)');
+  // Under the endpoints and the form, often out of sight: shown where the click asked for it.
+  useRevealOnOpen(ref);
   const query: DeliveriesQuery = {
     status: oneOf(status, DELIVERY_STATUSES),
     page,
