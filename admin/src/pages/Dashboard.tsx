@@ -276,7 +276,7 @@ function SalesChart({ days }: { days: SalesReport['daily_breakdown'] }) {
         <span className="legend legend-bar">Revenue</span>
         <span className="legend legend-line">Orders</span>
         <span className="chart-readout" aria-live="polite">
-          {shown ? dayReadout(shown) : hasData ? 'Point at a day for its figures.' : 'No paid orders in this period.'}
+          {shown ? dayReadout(shown) : hasData ? 'Point at (or tap) a day for its figures.' : 'No paid orders in this period.'}
         </span>
       </figcaption>
     </figure>
