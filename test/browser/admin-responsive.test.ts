@@ -334,10 +334,10 @@ async function checkPages(page: Page, size: Size) {
     expect(box.x, `${what}: dialog left`).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width, `${what}: dialog right`).toBeLessThanOrEqual(viewport.width);
     // It starts in sight (a panel under a list is scrolled to on a phone).
-    const top = await dialog.box.evaluate<number>('(el) => el.getBoundingClientRect().top');
+    const top = box.y;
     expect(top, `${what}: dialog top in sight`).toBeLessThan(viewport.height);
     expect(top, `${what}: dialog top in sight`).toBeGreaterThanOrEqual(-1);
-    if ((await dialog.box.evaluate<string>('(el) => el.tagName')) === 'DIALOG') {
+    if ((await dialog.box.evaluate((el: { tagName: string }) => el.tagName)) === 'DIALOG') {
       expect(box.y, `${what}: dialog top`).toBeGreaterThanOrEqual(0);
       expect(box.y + box.height, `${what}: dialog bottom`).toBeLessThanOrEqual(viewport.height);
     }
@@ -433,7 +433,11 @@ describe.skipIf(!hasChromium)('the admin at phone and laptop widths in headless 
       const table = page.getByTestId('users-table');
       await table.locator('tbody tr').first().waitFor();
       expect(await table.locator('thead').isVisible()).toBe(true);
-      expect(await table.locator('tbody tr').first().evaluate<string>('(el) => getComputedStyle(el).display')).toBe('table-row');
+      expect(
+        await page.evaluate<string>(
+          `getComputedStyle(document.querySelector('[data-testid="users-table"] tbody tr')).display`,
+        ),
+      ).toBe('table-row');
     } finally {
       await context.close();
     }
