@@ -414,7 +414,7 @@ describe.skipIf(!hasChromium)('the admin at phone and laptop widths in headless 
     } finally {
       await context.close();
     }
-  });
+  }, 90_000);
 
   it('keeps the laptop layout (1366 × 768): every page and its dialog, the sections always shown', async () => {
     const context = await browser.newContext({ viewport: LAPTOP, timezoneId: 'Asia/Kolkata' });
@@ -441,7 +441,7 @@ describe.skipIf(!hasChromium)('the admin at phone and laptop widths in headless 
     } finally {
       await context.close();
     }
-  });
+  }, 90_000);
 });
 
 /** Content for every page: products (variants, an image, low stock), orders in several states, e-mails, webhooks… */
