@@ -1,4 +1,4 @@
-import { StrictMode, useEffect, useState, useSyncExternalStore } from 'react';
+import { StrictMode, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
 import { checkSession, currentUser, onSessionChange, signOut } from './api';
 import { Categories } from './pages/Categories';
@@ -12,7 +12,7 @@ import { Emails, Webhooks } from './pages/Notifications';
 import { Promotions } from './pages/Promotions';
 import { ShippingMethods } from './pages/ShippingMethods';
 import { TaxClasses } from './pages/TaxClasses';
-import { Link, ToastProvider, useLocation } from './ui';
+import { Link, ToastProvider, useLocation, useTableCellLabels } from './ui';
 import './styles.css';
 
 const NAV = [
@@ -58,6 +58,17 @@ function Page({ path }: { path: string }) {
   );
 }
 
+/** The page, its tables' cells labelled for the phone layout (cards instead of columns). */
+function Content({ path }: { path: string }) {
+  const ref = useRef<HTMLElement>(null);
+  useTableCellLabels(ref);
+  return (
+    <main ref={ref} className="content">
+      <Page path={path} />
+    </main>
+  );
+}
+
 function Shell() {
   const user = useSyncExternalStore(onSessionChange, currentUser);
   const { path } = useLocation();
@@ -95,9 +106,7 @@ function Shell() {
           </Link>
         ))}
       </nav>
-      <main className="content">
-        <Page path={path} />
-      </main>
+      <Content path={path} />
     </div>
   );
 }

@@ -307,3 +307,78 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
 export function fieldErrorsOf(err: unknown): Record<string, string[]> {
   return err instanceof ApiError ? err.fieldErrors() : {};
 }
+
+// ---- phone widths ------------------------------------------------------------------------
+
+/** Whether a media query matches now, following changes (the window turning, resizing). */
+export function useMediaQuery(query: string): boolean {
+  const subscribeQuery = useCallback(
+    (listener: () => void) => {
+      const list = window.matchMedia(query);
+      list.addEventListener('change', listener);
+      return () => list.removeEventListener('change', listener);
+    },
+    [query],
+  );
+  return useSyncExternalStore(subscribeQuery, () => window.matchMedia(query).matches);
+}
+
+/** Copies each column's heading onto its body cells (`data-label`) of every `.table` in `root`. */
+function labelTableCells(root: HTMLElement) {
+  for (const table of root.querySelectorAll<HTMLTableElement>('table.table')) {
+    const headRow = table.tHead?.rows[table.tHead.rows.length - 1];
+    if (!headRow) continue;
+    const labels: string[] = [];
+    for (const th of headRow.cells) {
+      for (let i = 0; i < th.colSpan; i++) labels.push(th.textContent?.trim() ?? '');
+    }
+    for (const body of table.tBodies) {
+      for (const row of body.rows) {
+        let column = 0;
+        for (const cell of row.cells) {
+          const label = labels[column] ?? '';
+          if (cell.dataset.label !== label) cell.dataset.label = label;
+          column += cell.colSpan;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Keeps the cells of the tables under `ref` labelled with their column's heading, so that on
+ * a phone a table with the `cards` class can show each row as a card of "label: value" lines
+ * (styles.css). Labels are attributes React does not own, so re-renders leave them alone; an
+ * observer labels rows that appear later.
+ */
+export function useTableCellLabels(ref: { current: HTMLElement | null }) {
+  useEffect(() => {
+    const root = ref.current;
+    if (!root) return;
+    let frame = 0;
+    const schedule = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        labelTableCells(root);
+      });
+    };
+    labelTableCells(root);
+    const observer = new MutationObserver(schedule);
+    observer.observe(root, { childList: true, subtree: true, characterData: true });
+    return () => {
+      observer.disconnect();
+      cancelAnimationFrame(frame);
+    };
+  }, [ref]);
+}
+
+/**
+ * Scrolls a panel that opens away from what opened it (below a list, or below it only on a
+ * narrow screen) into view when it appears, while `query` matches.
+ */
+export function useRevealOnOpen(ref: { current: HTMLElement | null }, query = 'all', block: ScrollLogicalPosition = 'nearest') {
+  useEffect(() => {
+    if (window.matchMedia(query).matches) ref.current?.scrollIntoView({ block });
+  }, [ref, query, block]);
+}

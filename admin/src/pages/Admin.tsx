@@ -86,7 +86,7 @@ export function Users() {
         {(p) => (
           <>
             <div className="table-wrap">
-              <table className="table" data-testid="users-table">
+              <table className="table cards" data-testid="users-table">
                 <thead>
                   <tr>
                     <th>User</th>
@@ -260,7 +260,7 @@ export function Payments() {
         {(p) => (
           <>
             <div className="table-wrap">
-              <table className="table" data-testid="payments-table">
+              <table className="table cards" data-testid="payments-table">
                 <thead>
                   <tr>
                     <th>Order</th>
@@ -360,7 +360,7 @@ export function WebhookEvents() {
         {(p) => (
           <>
             <div className="table-wrap">
-              <table className="table" data-testid="webhook-events-table">
+              <table className="table cards" data-testid="webhook-events-table">
                 <thead>
                   <tr>
                     <th>Received</th>

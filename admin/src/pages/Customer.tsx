@@ -102,7 +102,7 @@ export function Customer({ id }: { id: number }) {
           {(p) => (
             <>
               <div className="table-wrap">
-                <table className="table" data-testid="customer-orders">
+                <table className="table cards" data-testid="customer-orders">
                   <thead>
                     <tr>
                       <th>Order</th>

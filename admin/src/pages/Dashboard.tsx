@@ -1,7 +1,7 @@
 import type { ResponseBody } from '@shop/client';
 import { useState } from 'react';
 import { dateTime, money, ok, saveFile, shop } from '../api';
-import { Link, Loadable, Spinner, StatusBadge, useLoad, useQueryParam, useToast } from '../ui';
+import { Link, Loadable, Spinner, StatusBadge, useLoad, useMediaQuery, useQueryParam, useToast } from '../ui';
 
 type SalesReport = ResponseBody<'getApiAnalyticsSalesReport'>;
 
@@ -121,26 +121,28 @@ export function Dashboard() {
               {d.top_products.length === 0 ? (
                 <p className="empty">No paid orders yet.</p>
               ) : (
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th>Product</th>
-                      <th className="num">Sold</th>
-                      <th className="num">Revenue</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.top_products.map((p) => (
-                      <tr key={p.product_id}>
-                        <td>
-                          <Link to={`/products/${p.product_id}`}>{p.product_name}</Link>
-                        </td>
-                        <td className="num">{p.total_sold}</td>
-                        <td className="num">{money(p.revenue)}</td>
+                <div className="table-wrap">
+                  <table className="table cards" data-testid="top-products">
+                    <thead>
+                      <tr>
+                        <th>Product</th>
+                        <th className="num">Sold</th>
+                        <th className="num">Revenue</th>
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
+                    </thead>
+                    <tbody>
+                      {d.top_products.map((p) => (
+                        <tr key={p.product_id}>
+                          <td>
+                            <Link to={`/products/${p.product_id}`}>{p.product_name}</Link>
+                          </td>
+                          <td className="num">{p.total_sold}</td>
+                          <td className="num">{money(p.revenue)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               )}
             </div>
             <LowStock />
@@ -150,7 +152,7 @@ export function Dashboard() {
                 <p className="empty">No orders yet.</p>
               ) : (
                 <div className="table-wrap">
-                  <table className="table">
+                  <table className="table cards" data-testid="recent-orders">
                     <thead>
                       <tr>
                         <th>Order</th>
@@ -211,7 +213,9 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
 /** Revenue per day as bars, order count as a line on its own scale. */
 function SalesChart({ days }: { days: SalesReport['daily_breakdown'] }) {
   const [hover, setHover] = useState<number | null>(null);
-  const width = 720;
+  // On a phone the drawing is narrower, so that its labels, scaled down with it, stay readable.
+  const narrow = useMediaQuery('(max-width: 640px)');
+  const width = narrow ? 400 : 720;
   const height = 220;
   const pad = { left: 56, right: 36, top: 12, bottom: 28 };
   const innerW = width - pad.left - pad.right;
@@ -225,7 +229,7 @@ function SalesChart({ days }: { days: SalesReport['daily_breakdown'] }) {
   const yTotal = (v: number) => pad.top + innerH - (v / maxTotal) * innerH;
   const yCount = (v: number) => pad.top + innerH - (v / maxCount) * innerH;
   const line = days.map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${yCount(d.count).toFixed(1)}`).join(' ');
-  const labelEvery = Math.ceil(days.length / 8);
+  const labelEvery = Math.ceil(days.length / (narrow ? 4 : 8));
   const shown = hover !== null ? days[hover] : undefined;
   const hasData = totals.some((t) => t > 0);
   return (
@@ -272,7 +276,7 @@ function SalesChart({ days }: { days: SalesReport['daily_breakdown'] }) {
         <span className="legend legend-bar">Revenue</span>
         <span className="legend legend-line">Orders</span>
         <span className="chart-readout" aria-live="polite">
-          {shown ? dayReadout(shown) : hasData ? 'Point at a day for its figures.' : 'No paid orders in this period.'}
+          {shown ? dayReadout(shown) : hasData ? 'Point at (or tap) a day for its figures.' : 'No paid orders in this period.'}
         </span>
       </figcaption>
     </figure>
@@ -300,32 +304,34 @@ function LowStock() {
       <h2>Low stock</h2>
       <Loadable loaded={low} empty={(rows) => (rows.length === 0 ? 'Every active product is well stocked.' : null)}>
         {(rows) => (
-          <table className="table" data-testid="low-stock">
-            <thead>
-              <tr>
-                <th>Product</th>
-                <th>Variant</th>
-                <th className="num">Stock</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.flatMap((p) =>
-                p.low_variants.map((v, i) => (
-                  <tr key={v.id}>
-                    <td>
-                      {i === 0 ? <Link to={`/products/${p.id}`}>{p.name}</Link> : null}
-                      {i === 0 ? <span className="variant-line">{p.category_name}</span> : null}
-                    </td>
-                    <td>
-                      {v.title === 'Default' ? null : <span>{v.title} </span>}
-                      <code>{v.sku}</code>
-                    </td>
-                    <td className={`num${v.stock === 0 ? ' danger' : ''}`}>{v.stock}</td>
-                  </tr>
-                )),
-              )}
-            </tbody>
-          </table>
+          <div className="table-wrap">
+            <table className="table cards" data-testid="low-stock">
+              <thead>
+                <tr>
+                  <th>Product</th>
+                  <th>Variant</th>
+                  <th className="num">Stock</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.flatMap((p) =>
+                  p.low_variants.map((v, i) => (
+                    <tr key={v.id}>
+                      <td>
+                        {i === 0 ? <Link to={`/products/${p.id}`}>{p.name}</Link> : null}
+                        {i === 0 ? <span className="variant-line">{p.category_name}</span> : null}
+                      </td>
+                      <td>
+                        {v.title === 'Default' ? null : <span>{v.title} </span>}
+                        <code>{v.sku}</code>
+                      </td>
+                      <td className={`num${v.stock === 0 ? ' danger' : ''}`}>{v.stock}</td>
+                    </tr>
+                  )),
+                )}
+              </tbody>
+            </table>
+          </div>
         )}
       </Loadable>
     </div>

@@ -1,7 +1,7 @@
 // What the shop sends out: e-mails (with a preview of each) and outgoing webhooks (endpoints,
 // their attempts, a retry of a failed one).
 import type { QueryOf, RequestBody, Schemas } from '@shop/client';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { dateTime, ok, oneOf, shop } from '../api';
 import {
   Field,
@@ -11,6 +11,7 @@ import {
   StatusBadge,
   useLoad,
   useQueryParam,
+  useRevealOnOpen,
   useToast,
 } from '../ui';
 
@@ -68,7 +69,7 @@ export function Emails() {
           {(p) => (
             <>
               <div className="table-wrap">
-                <table className="table" data-testid="emails-table">
+                <table className="table cards" data-testid="emails-table">
                   <thead>
                     <tr>
                       <th>Created</th>
@@ -141,12 +142,20 @@ function EmailRow({
 
 function EmailPreview({ id, onClose }: { id: number; onClose: () => void }) {
   const [tab, setTab] = useState<'html' | 'text'>('html');
+  const ref = useRef<HTMLElement>(null);
+  // Beside the list on a wide screen; under it on a narrow one, out of sight: shown there.
+  useRevealOnOpen(ref, '(max-width: 1100px)', 'start');
   const preview = useLoad(
     () => ok(shop.GET('/api/admin/emails/{id}/preview/', { params: { path: { id } } })),
     String(id),
   );
   return (
-    <aside className="card preview" aria-label="E-mail preview" data-testid="email-preview">
+    <aside
+      ref={ref}
+      className="card preview"
+      aria-label="E-mail preview"
+      data-testid="email-preview"
+    >
       <div className="card-head">
         <h2>Preview</h2>
         <button type="button" className="ghost" aria-label="Close preview" onClick={onClose}>
@@ -256,7 +265,7 @@ export function Webhooks() {
         {(p) => (
           <>
             <div className="table-wrap">
-              <table className="table" data-testid="endpoints-table">
+              <table className="table cards" data-testid="endpoints-table">
                 <thead>
                   <tr>
                     <th>URL</th>
@@ -482,6 +491,9 @@ function Deliveries({
   const toast = useToast();
   const [status, setStatus] = useState('');
   const [page, setPage] = useState(1);
+  const ref = useRef<HTMLDivElement>(null);
+  // Under the endpoints and the form, often out of sight: shown where the click asked for it.
+  useRevealOnOpen(ref);
   const query: DeliveriesQuery = {
     status: oneOf(status, DELIVERY_STATUSES),
     page,
@@ -509,7 +521,7 @@ function Deliveries({
     }
   };
   return (
-    <div className="card deliveries" data-testid="deliveries">
+    <div ref={ref} className="card deliveries" data-testid="deliveries">
       <div className="card-head">
         <h2>
           Deliveries
@@ -555,7 +567,7 @@ function Deliveries({
           return (
             <>
               <div className="table-wrap">
-                <table className="table" data-testid="deliveries-table">
+                <table className="table cards" data-testid="deliveries-table">
                   <thead>
                     <tr>
                       <th>Created</th>

@@ -143,7 +143,7 @@ export function Products() {
         {(p) => (
           <>
             <div className="table-wrap">
-              <table className="table" data-testid="products-table">
+              <table className="table cards" data-testid="products-table">
                 <thead>
                   <tr>
                     <th>

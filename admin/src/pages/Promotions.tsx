@@ -125,7 +125,7 @@ export function Promotions() {
         {(p) => (
           <>
             <div className="table-wrap">
-              <table className="table" data-testid="promotions-table">
+              <table className="table cards" data-testid="promotions-table">
                 <thead>
                   <tr>
                     <th>Code</th>

@@ -66,7 +66,7 @@ export function ShippingMethods() {
       <Loadable loaded={list} empty={(p) => (p.count === 0 ? 'No shipping methods: every order ships free.' : null)}>
         {(p) => (
           <div className="table-wrap">
-            <table className="table" data-testid="shipping-methods-table">
+            <table className="table cards" data-testid="shipping-methods-table">
               <thead>
                 <tr>
                   <th>Name</th>

@@ -56,7 +56,7 @@ export function TaxClasses() {
       <Loadable loaded={list} empty={(p) => (p.count === 0 ? 'No tax classes.' : null)}>
         {(p) => (
           <div className="table-wrap">
-            <table className="table" data-testid="tax-classes-table">
+            <table className="table cards" data-testid="tax-classes-table">
               <thead>
                 <tr>
                   <th>Name</th>
