@@ -35,7 +35,7 @@ export function createLogger(
 const SHOWN_ELSEWHERE = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'reqId', 'err']);
 const REQUEST_FIELDS = new Set(['method', 'path', 'status', 'ms']);
 
-type Colors = Record<'bold' | 'gray' | 'green' | 'yellow' | 'red' | 'cyan', (text: string) => string>;
+type Colors = Record<'bold' | 'gray' | 'green' | 'yellow' | 'red', (text: string) => string>;
 type Line = Record<string, unknown>;
 
 /** pino-pretty writing one line per event: time, level, then the request or message and its fields. */
@@ -65,7 +65,7 @@ function prettyLine(log: Line, messageKey: string, colors: Colors): string {
   }
   for (const [key, value] of Object.entries(log)) {
     if (SHOWN_ELSEWHERE.has(key) || (isRequest && REQUEST_FIELDS.has(key)) || value === undefined) continue;
-    line += ` ${colors.cyan(key)}=${fieldText(value)}`;
+    line += ` ${colors.gray(`${key}=`)}${fieldText(value)}`;
   }
   if (typeof log.reqId === 'string') line += colors.gray(` [${log.reqId}]`);
   const err = log.err as { stack?: unknown; message?: unknown } | undefined;

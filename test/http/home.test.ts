@@ -14,7 +14,7 @@ let ctx: TestContext;
 let proxied: TestContext;
 beforeAll(async () => {
   [ctx, proxied] = await Promise.all([
-    buildTestApp({ SHOP_NAME: 'Tea & <Co>', PORT: '3456' }),
+    buildTestApp({ SHOP_NAME: 'Tea & <Co>', MAIL_FROM: 'shop@example.com', PORT: '3456' }),
     buildTestApp({ PUBLIC_URL: 'https://api.shop.example/v' }),
   ]);
 });

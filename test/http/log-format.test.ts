@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -18,9 +19,16 @@ const ESC = String.fromCharCode(27);
 const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`);
 const stripAnsi = (text: string) => text.replace(new RegExp(ANSI.source, 'g'), '');
 
+/** A stream keeping what is written to it (pino-pretty pipes into a real stream). */
 function capture() {
   const written: string[] = [];
-  return { stream: { write: (line: string) => void written.push(line) }, text: () => written.join('') };
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      written.push(chunk.toString());
+      done();
+    },
+  });
+  return { stream, text: () => written.join('') };
 }
 
 describe('LOG_FORMAT', () => {
