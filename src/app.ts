@@ -194,6 +194,7 @@ export async function buildApp({ services, logger }: AppOptions) {
     metrics,
     metricsToken: config.metricsToken,
     shopName: config.mail.shopName,
+    publicUrl: config.publicUrl,
   });
   await app.register(accountsRoutes, { prefix: '/api/auth', deps, loginHooks });
   const counts = new CountCache();

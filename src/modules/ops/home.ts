@@ -66,14 +66,20 @@ function wantsHtml(request: FastifyRequest): boolean {
   return accept.includes('text/html') && !/^\s*application\/json/i.test(accept);
 }
 
-/** `GET /` (the shop's name and where the admin, docs and API are) and `GET /favicon.ico`; both public. */
-export function installHome(app: FastifyInstance, shopName: string): void {
+/**
+ * `GET /` (the shop's name and where the admin, docs and API are) and `GET /favicon.ico`; both
+ * public. The JSON's links are absolute, like every link the API writes; the page's are under
+ * PUBLIC_URL when it is set, else from the root of whatever address the browser used.
+ */
+export function installHome(app: FastifyInstance, shopName: string, publicUrl: string | null): void {
+  const pageBase = publicUrl ?? '';
+  const page = homePage(shopName, pageBase, homeLinks(pageBase));
   app.get('/', { config: { auth: 'none' }, schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
-    const base = app.publicBase(request);
-    const links = homeLinks(base);
     void reply.header('vary', 'Accept');
-    if (wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(homePage(shopName, base, links));
-    return reply.type('application/json; charset=utf-8').send({ name: shopName, links });
+    if (wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(page);
+    return reply
+      .type('application/json; charset=utf-8')
+      .send({ name: shopName, links: homeLinks(app.publicBase(request)) });
   });
   app.get('/favicon.ico', { config: { auth: 'none' }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG),

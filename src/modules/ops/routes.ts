@@ -14,6 +14,8 @@ export interface OpsRoutesOptions {
   metricsToken: string | null;
   /** SHOP_NAME, which `GET /` shows. */
   shopName: string;
+  /** PUBLIC_URL: the base of the links of `GET /`'s page. */
+  publicUrl: string | null;
 }
 
 /** Constant-time comparison of the presented bearer token with the configured one. */
@@ -29,9 +31,9 @@ const tags = ['operations'];
 /** Liveness, readiness (a database ping), Prometheus metrics, and the server's home page and icon. */
 export const opsRoutes: FastifyPluginAsyncTypebox<OpsRoutesOptions> = async (
   app,
-  { database, metrics, metricsToken, shopName },
+  { database, metrics, metricsToken, shopName, publicUrl },
 ) => {
-  installHome(app, shopName);
+  installHome(app, shopName, publicUrl);
 
   app.get(
     '/health/live',
