@@ -88,7 +88,7 @@ export interface Config {
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
 }
 
-export type LogFormat = 'auto' | 'pretty' | 'json';
+type LogFormat = 'auto' | 'pretty' | 'json';
 
 /** Where product images are stored (MEDIA_STORAGE) and how large an upload may be. */
 export interface MediaConfig {

@@ -11,7 +11,10 @@ interface LogOutput {
 }
 
 /** `pretty` or `json`: LOG_FORMAT, or for `auto` whether the output is a terminal. */
-export function logFormatOf(config: Pick<Config, 'logFormat'>, output: LogOutput): 'pretty' | 'json' {
+export function logFormatOf(
+  config: Pick<Config, 'logFormat'>,
+  output: LogOutput,
+): 'pretty' | 'json' {
   if (config.logFormat !== 'auto') return config.logFormat;
   return output.isTTY ? 'pretty' : 'json';
 }
@@ -47,7 +50,8 @@ function prettyStream(destination?: DestinationStream) {
     ignore: 'pid,hostname',
     // The fields are written by messageFormat (one line); only an error's stack takes more.
     hideObject: true,
-    messageFormat: (log, messageKey, _levelLabel, extras) => prettyLine(log, messageKey, extras.colors as Colors),
+    messageFormat: (log, messageKey, _levelLabel, extras) =>
+      prettyLine(log, messageKey, extras.colors as Colors),
     ...(destination ? { destination: destination as NodeJS.WritableStream } : {}),
   });
 }
@@ -64,7 +68,8 @@ function prettyLine(log: Line, messageKey: string, colors: Colors): string {
     line = String(log[messageKey] ?? '');
   }
   for (const [key, value] of Object.entries(log)) {
-    if (SHOWN_ELSEWHERE.has(key) || (isRequest && REQUEST_FIELDS.has(key)) || value === undefined) continue;
+    if (SHOWN_ELSEWHERE.has(key) || (isRequest && REQUEST_FIELDS.has(key)) || value === undefined)
+      continue;
     line += ` ${colors.gray(`${key}=`)}${fieldText(value)}`;
   }
   if (typeof log.reqId === 'string') line += colors.gray(` [${log.reqId}]`);

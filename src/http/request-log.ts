@@ -1,4 +1,9 @@
-import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import {
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 
 /** The message of every request's line (JSON readers filter on it; the pretty line is built from its fields). */
 export const REQUEST_MESSAGE = 'request';
@@ -30,7 +35,11 @@ export class RequestLog extends LogController {
     }
   }
 
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
     const status = reply.statusCode;
     // LOG_LEVEL=warn (the benchmark's) builds no line for an answer below 500.
     if (!error && status < 500 && !writes(reply.log, 'info')) return;

@@ -35,7 +35,9 @@ async function watchedPage(): Promise<{ page: Page; problems: string[]; icons: s
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on('requestfailed', (request) =>
+    problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`),
+  );
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`${response.status()}: ${response.url()}`);
     if (/favicon/.test(response.url())) icons.push(`${response.status()} ${response.url()}`);
@@ -45,7 +47,7 @@ async function watchedPage(): Promise<{ page: Page; problems: string[]; icons: s
 
 /** The href of the page's icon link, as the browser resolved it. */
 const iconHref = (page: Page) =>
-  page.evaluate<string | null>("document.querySelector('link[rel=\"icon\"]')?.href ?? null");
+  page.evaluate<string | null>('document.querySelector(\'link[rel="icon"]\')?.href ?? null');
 
 describe.skipIf(!hasChromium)('pages in headless Chromium log no errors', () => {
   beforeAll(async () => {
@@ -56,7 +58,14 @@ describe.skipIf(!hasChromium)('pages in headless Chromium log no errors', () => 
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-sync',
+      ],
     });
   });
 

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAVICON_SVG } from '../../src/modules/ops/home.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
-const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+const BROWSER_ACCEPT =
+  'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
 let ctx: TestContext;
 let proxied: TestContext;
@@ -25,7 +26,11 @@ afterAll(async () => {
 
 describe('GET /', () => {
   it('answers JSON to a client asking for it, with absolute links', async () => {
-    const res = await ctx.app.inject({ method: 'GET', url: '/', headers: { accept: 'application/json' } });
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { accept: 'application/json' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers.vary).toMatch(/accept/i);
@@ -55,7 +60,11 @@ describe('GET /', () => {
   });
 
   it('answers a browser with a page naming the shop (escaped) and linking everything', async () => {
-    const res = await ctx.app.inject({ method: 'GET', url: '/', headers: { accept: BROWSER_ACCEPT } });
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { accept: BROWSER_ACCEPT },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     const html = res.body;
@@ -71,7 +80,11 @@ describe('GET /', () => {
   });
 
   it('links the page under PUBLIC_URL when it is set', async () => {
-    const res = await proxied.app.inject({ method: 'GET', url: '/', headers: { accept: BROWSER_ACCEPT } });
+    const res = await proxied.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { accept: BROWSER_ACCEPT },
+    });
     expect(res.statusCode).toBe(200);
     for (const href of ['/admin/', '/docs', '/openapi.json', '/api/', '/favicon.ico']) {
       expect(res.body).toContain(`href="https://api.shop.example/v${href}"`);
@@ -95,13 +108,17 @@ describe('GET /favicon.ico', () => {
   });
 
   it('is the same drawing as the admin’s favicon file', async () => {
-    expect(await readFile(new URL('../../admin/public/favicon.svg', import.meta.url), 'utf8')).toBe(FAVICON_SVG);
+    expect(await readFile(new URL('../../admin/public/favicon.svg', import.meta.url), 'utf8')).toBe(
+      FAVICON_SVG,
+    );
   });
 });
 
 describe('the OpenAPI document', () => {
   it('leaves / and /favicon.ico out', async () => {
-    const doc = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
+    const doc = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, unknown>;
+    }>();
     expect(Object.keys(doc.paths)).not.toContain('/');
     expect(Object.keys(doc.paths)).not.toContain('/favicon.ico');
     expect(Object.keys(doc.paths)).toContain('/health/live');

@@ -12,7 +12,12 @@ import { createLogger } from '../../src/logging.js';
 import { buildServices, startJobs } from '../../src/services.js';
 import { openTestDatabase, type TestContext } from '../helpers/app.js';
 
-export type LogLine = Record<string, unknown> & { level: number; time: string; msg: string; reqId?: string };
+export type LogLine = Record<string, unknown> & {
+  level: number;
+  time: string;
+  msg: string;
+  reqId?: string;
+};
 
 export interface LoggedApp extends TestContext {
   /** Every line logged so far, parsed. */
@@ -35,7 +40,9 @@ export async function buildLoggedApp(env: Record<string, string> = {}): Promise<
     ...env,
   });
   const written: string[] = [];
-  const logger = createLogger(config, { stream: { write: (line: string) => void written.push(line) } });
+  const logger = createLogger(config, {
+    stream: { write: (line: string) => void written.push(line) },
+  });
   const services = buildServices({ config, database, log: logger, work: false });
   await startJobs(services, logger);
   const app = await buildApp({ services, logger });
@@ -45,7 +52,10 @@ export async function buildLoggedApp(env: Record<string, string> = {}): Promise<
     database,
     services,
     text: () => written.join(''),
-    lines: () => written.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((l) => JSON.parse(l) as LogLine),
+    lines: () =>
+      written
+        .flatMap((chunk) => chunk.split('\n').filter(Boolean))
+        .map((l) => JSON.parse(l) as LogLine),
     async close() {
       await app.close();
       await services.jobs.stop();

@@ -9,7 +9,14 @@ import { emails } from '../../src/db/schema/index.js';
 import { runRefundJob } from '../../src/modules/payments/index.js';
 import { ISO } from '../helpers/shop.js';
 import { FakeRazorpay } from '../helpers/fake-razorpay.js';
-import { bearer, makeShop, makeUser, PASSWORD, type Shop, type TestUser } from '../helpers/factories.js';
+import {
+  bearer,
+  makeShop,
+  makeUser,
+  PASSWORD,
+  type Shop,
+  type TestUser,
+} from '../helpers/factories.js';
 import { deliver, initiated, orderOf } from '../helpers/payments.js';
 import { buildLoggedApp, type LoggedApp, type LogLine } from './logged-app.js';
 
@@ -20,7 +27,11 @@ let shopper: TestUser;
 
 beforeAll(async () => {
   fake = await new FakeRazorpay().start();
-  ctx = await buildLoggedApp({ ...fake.env, LOGIN_MAX_FAILURES: '2', SHOP_URL: 'https://shop.test' });
+  ctx = await buildLoggedApp({
+    ...fake.env,
+    LOGIN_MAX_FAILURES: '2',
+    SHOP_URL: 'https://shop.test',
+  });
   shop = await makeShop(ctx);
   shopper = await makeUser(ctx);
 });
@@ -29,7 +40,8 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-const requestLines = (reqId: string) => ctx.lines().filter((l) => l.reqId === reqId && l.msg === 'request');
+const requestLines = (reqId: string) =>
+  ctx.lines().filter((l) => l.reqId === reqId && l.msg === 'request');
 const events = (msg: string, match: Record<string, unknown> = {}) =>
   ctx.lines().filter((l) => l.msg === msg && Object.entries(match).every(([k, v]) => l[k] === v));
 
@@ -52,7 +64,13 @@ describe('request lines', () => {
     const all = ctx.lines().filter((l) => l.reqId === 'req-log-live-1');
     expect(all).toHaveLength(1);
     const [line] = all;
-    expect(line).toMatchObject({ level: 30, msg: 'request', method: 'GET', path: '/health/live', status: 200 });
+    expect(line).toMatchObject({
+      level: 30,
+      msg: 'request',
+      method: 'GET',
+      path: '/health/live',
+      status: 200,
+    });
     expect(line!.ms).toEqual(expect.any(Number));
     expect(line!.ms as number).toBeGreaterThanOrEqual(0);
     expect(line!.time).toMatch(ISO);
@@ -66,19 +84,31 @@ describe('request lines', () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/api/categories/' });
     const id = res.headers['x-request-id'] as string;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(requestLines(id)).toEqual([expect.objectContaining({ level: 30, path: '/api/categories/', status: 200 })]);
+    expect(requestLines(id)).toEqual([
+      expect.objectContaining({ level: 30, path: '/api/categories/', status: 200 }),
+    ]);
   });
 
   it('logs a 4xx at info and a 5xx at error, after the error with its stack', async () => {
-    const missing = await ctx.app.inject({ method: 'GET', url: '/nowhere?x=1', headers: { 'x-request-id': 'req-log-404' } });
+    const missing = await ctx.app.inject({
+      method: 'GET',
+      url: '/nowhere?x=1',
+      headers: { 'x-request-id': 'req-log-404' },
+    });
     expect(missing.statusCode).toBe(404);
     expect(requestLines('req-log-404')).toEqual([
       expect.objectContaining({ level: 30, method: 'GET', path: '/nowhere', status: 404 }),
     ]);
 
-    const denied = await ctx.app.inject({ method: 'GET', url: '/api/orders/', headers: { 'x-request-id': 'req-log-401' } });
+    const denied = await ctx.app.inject({
+      method: 'GET',
+      url: '/api/orders/',
+      headers: { 'x-request-id': 'req-log-401' },
+    });
     expect(denied.statusCode).toBe(401);
-    expect(requestLines('req-log-401')).toEqual([expect.objectContaining({ level: 30, status: 401 })]);
+    expect(requestLines('req-log-401')).toEqual([
+      expect.objectContaining({ level: 30, status: 401 }),
+    ]);
 
     // A database that has gone away: the unexpected error, then the request's line at error.
     const broken = await buildLoggedApp();
@@ -93,7 +123,9 @@ describe('request lines', () => {
       expect(res.statusCode).toBeGreaterThanOrEqual(500);
       const lines = broken.lines().filter((l) => l.reqId === 'req-log-500');
       const request = lines.filter((l) => l.msg === 'request');
-      expect(request).toEqual([expect.objectContaining({ level: 50, status: res.statusCode, path: '/api/categories/' })]);
+      expect(request).toEqual([
+        expect.objectContaining({ level: 50, status: res.statusCode, path: '/api/categories/' }),
+      ]);
       const errors = lines.filter((l) => l.msg !== 'request');
       expect(errors.length).toBeGreaterThanOrEqual(1);
       expect((errors[0]!.err as { stack?: string }).stack).toEqual(expect.any(String));
@@ -129,7 +161,8 @@ describe('business events', () => {
     theEvent('password reset completed', { userId: user.id });
 
     const text = ctx.text();
-    for (const secret of [token, newPassword, user.email, PASSWORD]) expect(text).not.toContain(secret);
+    for (const secret of [token, newPassword, user.email, PASSWORD])
+      expect(text).not.toContain(secret);
   });
 
   it('warns of a login lockout with the username and IP, once per refused attempt', async () => {
@@ -147,7 +180,11 @@ describe('business events', () => {
     const refused = await attempt();
     expect(refused.statusCode).toBe(429);
     const line = theEvent('login locked out', { username: victim.username });
-    expect(line).toMatchObject({ level: 40, ip: '203.0.113.9', reqId: refused.headers['x-request-id'] });
+    expect(line).toMatchObject({
+      level: 40,
+      ip: '203.0.113.9',
+      reqId: refused.headers['x-request-id'],
+    });
     expect(ctx.text()).not.toContain('Wrong-Password-1');
   });
 
@@ -181,10 +218,17 @@ describe('business events', () => {
     });
     expect(refund.statusCode, refund.body).toBe(201);
     const refundId = refund.json<{ id: number }>().id;
-    expect(theEvent('refund created', { refundId })).toMatchObject({ orderId: order.id, amount: '100.00', status: 'pending' });
+    expect(theEvent('refund created', { refundId })).toMatchObject({
+      orderId: order.id,
+      amount: '100.00',
+      status: 'pending',
+    });
     // The refund job (run here by hand: this app runs no jobs) asks the fake, which settles it.
     await runRefundJob(ctx.services.payments, { refundId });
-    expect(theEvent('refund processed', { refundId })).toMatchObject({ orderId: order.id, amount: '100.00' });
+    expect(theEvent('refund processed', { refundId })).toMatchObject({
+      orderId: order.id,
+      amount: '100.00',
+    });
 
     fake.refundStatus = 'failed';
     const second = await ctx.app.inject({
@@ -196,7 +240,10 @@ describe('business events', () => {
     expect(second.statusCode, second.body).toBe(201);
     const failedId = second.json<{ id: number }>().id;
     await runRefundJob(ctx.services.payments, { refundId: failedId });
-    expect(theEvent('refund failed', { refundId: failedId })).toMatchObject({ orderId: order.id, amount: '50.00' });
+    expect(theEvent('refund failed', { refundId: failedId })).toMatchObject({
+      orderId: order.id,
+      amount: '50.00',
+    });
     expect(events('refund processed', { refundId: failedId })).toHaveLength(0);
     fake.refundStatus = 'processed';
 
@@ -212,7 +259,10 @@ describe('business events', () => {
         payload: { status },
       });
       expect(res.statusCode, res.body).toBe(200);
-      expect(theEvent(msg, { orderId: order.id, status })).toMatchObject({ by: shop.admin.id, reqId: res.headers['x-request-id'] });
+      expect(theEvent(msg, { orderId: order.id, status })).toMatchObject({
+        by: shop.admin.id,
+        reqId: res.headers['x-request-id'],
+      });
     }
     // The key secret and the webhook secret are nowhere in the log.
     expect(ctx.text()).not.toContain(fake.keySecret);
@@ -221,7 +271,11 @@ describe('business events', () => {
 
   it('logs a cancellation by the customer', async () => {
     const order = await orderOf(shop, shopper);
-    const res = await ctx.app.inject({ method: 'POST', url: `/api/orders/${order.id}/cancel/`, headers: bearer(shopper.access) });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/orders/${order.id}/cancel/`,
+      headers: bearer(shopper.access),
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(theEvent('order cancelled', { orderId: order.id })).toMatchObject({
       orderNumber: order.order_number,
@@ -233,7 +287,12 @@ describe('business events', () => {
   it('does not log a replayed order as placed again', async () => {
     const product = (await orderOf(shop, shopper)).productId;
     const client = bearer(shopper.access);
-    await ctx.app.inject({ method: 'POST', url: '/api/cart/add/', headers: client, payload: { product_id: product, quantity: 1 } });
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/api/cart/add/',
+      headers: client,
+      payload: { product_id: product, quantity: 1 },
+    });
     const place = () =>
       ctx.app.inject({
         method: 'POST',
@@ -250,13 +309,18 @@ describe('business events', () => {
 
   it('warns of a webhook whose signature is wrong, and logs no payment', async () => {
     const delivery = fake.webhook('payment.captured', {}, 'evt_log_forged');
-    const res = await deliver(ctx, { ...delivery, headers: { ...delivery.headers, 'x-razorpay-signature': 'f'.repeat(64) } });
+    const res = await deliver(ctx, {
+      ...delivery,
+      headers: { ...delivery.headers, 'x-razorpay-signature': 'f'.repeat(64) },
+    });
     expect(res.statusCode).toBe(400);
     expect(theEvent('webhook signature rejected', { eventId: 'evt_log_forged' })).toMatchObject({
       level: 40,
       ip: expect.any(String),
       reqId: res.headers['x-request-id'],
     });
-    expect(requestLines(res.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ status: 400 })]);
+    expect(requestLines(res.headers['x-request-id'] as string)).toEqual([
+      expect.objectContaining({ status: 400 }),
+    ]);
   });
 });

@@ -19,11 +19,15 @@ interface HomeLinks {
 }
 
 function homeLinks(base: string): HomeLinks {
-  return { admin: `${base}/admin/`, docs: `${base}/docs`, openapi: `${base}/openapi.json`, api: `${base}/api/` };
+  return {
+    admin: `${base}/admin/`,
+    docs: `${base}/docs`,
+    openapi: `${base}/openapi.json`,
+    api: `${base}/api/`,
+  };
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A small page for a person who opened the server's address in a browser. */
 function homePage(shopName: string, base: string, links: HomeLinks): string {
@@ -71,17 +75,31 @@ function wantsHtml(request: FastifyRequest): boolean {
  * public. The JSON's links are absolute, like every link the API writes; the page's are under
  * PUBLIC_URL when it is set, else from the root of whatever address the browser used.
  */
-export function installHome(app: FastifyInstance, shopName: string, publicUrl: string | null): void {
+export function installHome(
+  app: FastifyInstance,
+  shopName: string,
+  publicUrl: string | null,
+): void {
   const pageBase = publicUrl ?? '';
   const page = homePage(shopName, pageBase, homeLinks(pageBase));
-  app.get('/', { config: { auth: 'none' }, schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
-    void reply.header('vary', 'Accept');
-    if (wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(page);
-    return reply
-      .type('application/json; charset=utf-8')
-      .send({ name: shopName, links: homeLinks(app.publicBase(request)) });
-  });
-  app.get('/favicon.ico', { config: { auth: 'none' }, schema: { hide: true } }, async (_request, reply) =>
-    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG),
+  app.get(
+    '/',
+    { config: { auth: 'none' }, schema: { hide: true } },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('vary', 'Accept');
+      if (wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(page);
+      return reply
+        .type('application/json; charset=utf-8')
+        .send({ name: shopName, links: homeLinks(app.publicBase(request)) });
+    },
+  );
+  app.get(
+    '/favicon.ico',
+    { config: { auth: 'none' }, schema: { hide: true } },
+    async (_request, reply) =>
+      reply
+        .type('image/svg+xml')
+        .header('cache-control', 'public, max-age=86400')
+        .send(FAVICON_SVG),
   );
 }
