@@ -161,7 +161,7 @@ describe('the server process', () => {
       LOG_FORMAT: 'pretty',
     });
     try {
-      await waitForReady(`http://127.0.0.1:${p}`, server.output);
+      await waitForReady(`http://127.0.0.1:${p}`, server.output, 70_000);
       const res = await fetch(`http://127.0.0.1:${p}/health/live?probe=1`, {
         headers: { 'x-request-id': 'pretty-live-1' },
       });
@@ -185,7 +185,7 @@ describe('the server process', () => {
     expect(mine[0]).toMatch(/INFO: GET \/health\/live 200 [\d.]+ ms \[pretty-live-1\]$/);
     // Not a JSON line among them.
     expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
-  });
+  }, 90_000);
 
   it('piped and unset prints JSON lines with ISO times; the ready line gives PUBLIC_URL addresses', async () => {
     const p = port();
@@ -197,7 +197,7 @@ describe('the server process', () => {
       PUBLIC_URL: 'https://shop.example/store',
     });
     try {
-      await waitForReady(`http://127.0.0.1:${p}`, server.output);
+      await waitForReady(`http://127.0.0.1:${p}`, server.output, 70_000);
       await fetch(`http://127.0.0.1:${p}/?q=1`, {
         headers: { 'x-request-id': 'json-home-1', accept: 'application/json' },
       });
@@ -231,7 +231,7 @@ describe('the server process', () => {
         ms: expect.any(Number),
       }),
     ]);
-  });
+  }, 90_000);
 
   const databaseUrl = inject('databaseUrl');
   it.skipIf(!databaseUrl)(
@@ -254,7 +254,7 @@ describe('the server process', () => {
         LOG_FORMAT: 'json',
       });
       try {
-        await waitForReady(`http://127.0.0.1:${p}`, server.output);
+        await waitForReady(`http://127.0.0.1:${p}`, server.output, 70_000);
         const parsed = () =>
           server
             .output()
