@@ -68,6 +68,11 @@ export interface Config {
    */
   readonly webhookAllowPrivate: boolean;
   readonly logLevel: string;
+  /**
+   * LOG_FORMAT: `json` (one JSON object a line, ISO times), `pretty` (one coloured,
+   * human-readable line per event) or `auto` (unset: pretty when stdout is a terminal).
+   */
+  readonly logFormat: LogFormat;
   readonly jobs: boolean;
   /**
    * Which proxies' X-Forwarded-For to believe: false (none), true (every hop — only when
@@ -82,6 +87,8 @@ export interface Config {
    */
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
 }
+
+type LogFormat = 'auto' | 'pretty' | 'json';
 
 /** Where product images are stored (MEDIA_STORAGE) and how large an upload may be. */
 export interface MediaConfig {
@@ -313,6 +320,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const logFormat = (str(env, 'LOG_FORMAT') ?? 'auto').toLowerCase();
+  if (logFormat !== 'auto' && logFormat !== 'pretty' && logFormat !== 'json') {
+    throw new ConfigError(`LOG_FORMAT must be pretty, json or auto, got "${logFormat}"`);
+  }
   const corsOrigins = (str(env, 'CORS_ORIGINS') ?? '')
     .split(',')
     .map((o) => o.trim())
@@ -371,6 +382,7 @@ export function loadConfig(env: Env = process.env): Config {
     mail: mailSettings(env, baseUrl(env, 'PUBLIC_URL')),
     webhookAllowPrivate: webhookAllowPrivate === 'true',
     logLevel,
+    logFormat,
     jobs: jobsRaw === 'on',
     trustProxy: trustProxy(env),
     webConcurrency,

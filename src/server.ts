@@ -1,15 +1,17 @@
 import cluster from 'node:cluster';
-import { type Logger, pino } from 'pino';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { configOrExit, databaseOrExit } from './bootstrap.js';
 import { runPrimary, workerIndex } from './cluster.js';
 import type { Config } from './config.js';
+import { createLogger } from './logging.js';
 import { closeRedis, openRedis } from './redis.js';
 import { buildServices, startJobs } from './services.js';
 
 async function main() {
   const config = configOrExit();
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config);
   if (config.webConcurrency > 1 && cluster.isPrimary) {
     runPrimary(config, logger);
     return;
@@ -28,10 +30,9 @@ async function runInstance(config: Config, logger: Logger) {
   await startJobs(services, logger);
   const app = await buildApp({ services, logger });
   await app.listen({ port: config.port, host: config.host });
-  logger.info(
-    { database: database.kind, jobs: work ? 'in-process' : 'off', docs: `http://localhost:${config.port}/docs` },
-    'shop API ready',
-  );
+  // Where to go, said once: by the only process, or by a cluster's first worker.
+  const where = workerIndex() === 0 ? startUrls(config, (app.server.address() as AddressInfo).port) : {};
+  logger.info({ database: database.kind, jobs: work ? 'in-process' : 'off', ...where }, 'shop API ready');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -68,6 +69,12 @@ async function runInstance(config: Config, logger: Logger) {
   process.on('SIGINT', () => void stop('SIGINT'));
   // A worker whose primary is gone gets no more connections: stop rather than linger.
   if (cluster.isWorker) process.on('disconnect', () => void stop('primary exited'));
+}
+
+/** The admin, docs and API addresses the ready line gives: under PUBLIC_URL, else http://localhost:PORT. */
+function startUrls(config: Pick<Config, 'publicUrl'>, port: number) {
+  const base = config.publicUrl ?? `http://localhost:${port}`;
+  return { admin: `${base}/admin/`, docs: `${base}/docs`, api: `${base}/api/` };
 }
 
 main().catch((err: unknown) => {

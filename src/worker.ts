@@ -1,5 +1,5 @@
-import { pino } from 'pino';
 import { configOrExit, databaseOrExit } from './bootstrap.js';
+import { createLogger } from './logging.js';
 import { closeRedis, openRedis } from './redis.js';
 import { buildServices, startJobs } from './services.js';
 
@@ -9,7 +9,7 @@ import { buildServices, startJobs } from './services.js';
  */
 async function main() {
   const config = configOrExit();
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config);
   const database = await databaseOrExit(config, (err) => logger.error({ err }, 'database pool error'));
   const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : null;
   const services = buildServices({ config, database, redis, log: logger, work: true });

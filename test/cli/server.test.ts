@@ -24,7 +24,8 @@ describe('server process', () => {
       // Real argon2 cost, so that a registration is still in flight when SIGTERM arrives.
       ARGON2_MEMORY_KIB: '65536',
       ARGON2_ITERATIONS: '4',
-      LOG_LEVEL: 'info',
+      // debug: the `incoming request` line says when the server has a request.
+      LOG_LEVEL: 'debug',
     });
     let output = '';
     server.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -55,7 +56,7 @@ describe('server process', () => {
       });
       // SIGTERM once the server has the request (its log says so), not before.
       const until = Date.now() + 10_000;
-      while (!output.includes('"url":"/api/auth/register/"') && Date.now() < until) {
+      while (!output.includes('"path":"/api/auth/register/","msg":"incoming request"') && Date.now() < until) {
         await new Promise((r) => setTimeout(r, 5));
       }
       server.kill('SIGTERM');

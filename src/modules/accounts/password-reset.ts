@@ -26,9 +26,9 @@ async function throttle(deps: AccountsDeps, key: string) {
  * Starts a password reset: when the e-mail belongs to an active account, its older tokens
  * are replaced by a new one (stored hashed) and the link is e-mailed. The caller answers the
  * same whatever happened (no account enumeration); the token is made and hashed either way,
- * so that both paths take about as long.
+ * so that both paths take about as long. Returns the account's id (for the log), or null.
  */
-export async function requestPasswordReset(deps: AccountsDeps, email: string, meta: ClientMeta): Promise<void> {
+export async function requestPasswordReset(deps: AccountsDeps, email: string, meta: ClientMeta): Promise<number | null> {
   const address = email.trim().toLowerCase();
   // Limited per address and per IP; both counts move with every request (none is "reset").
   await throttle(deps, `password-reset|ip|${meta.ip}`);
@@ -37,7 +37,7 @@ export async function requestPasswordReset(deps: AccountsDeps, email: string, me
   const tokenHash = sha256(token);
   const { db } = deps.database;
   const [user] = await db.select().from(users).where(sql`lower(${users.email}) = ${address}`);
-  if (!user?.isActive) return;
+  if (!user?.isActive) return null;
   const expiresAt = new Date(Date.now() + RESET_TOKEN_TTL_MINUTES * 60_000);
   await db.transaction(async (tx) => {
     await repo.lockUser(tx, user.id);
@@ -54,17 +54,19 @@ export async function requestPasswordReset(deps: AccountsDeps, email: string, me
       },
     });
   });
+  return user.id;
 }
 
 /**
  * Sets a new password with a reset token: the password rules apply first (a rejected
  * password leaves the token usable), then the token is used up, every session and access
  * token of the user ends, and a "password changed" e-mail is queued — in one transaction.
+ * Returns the user's id.
  */
 export async function confirmPasswordReset(
   deps: AccountsDeps,
   input: { token: string; new_password: string },
-): Promise<void> {
+): Promise<number> {
   const { db } = deps.database;
   const tokenHash = sha256(input.token);
   const live = and(
@@ -91,6 +93,7 @@ export async function confirmPasswordReset(
     await endPasswordResets(tx, user.id, found.id);
     await queuePasswordChanged(tx, deps, updated ?? user);
   });
+  return user.id;
 }
 
 /** A password set another way makes the user's reset links useless: they are removed. */

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf } from '../../http/auth.js';
+import { AppError } from '../../http/errors.js';
 import {
   Address,
   AddressBody,
@@ -107,6 +108,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         meta(request),
         afterLogin(request, reply),
       );
+      request.log.info({ userId: user.id }, 'user registered');
       return reply
         .code(201)
         .send({ user: userView(user), tokens, message: 'User registered successfully' });
@@ -128,12 +130,14 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const { user, tokens } = await service.login(
-        deps,
-        request.body,
-        meta(request),
-        afterLogin(request, reply),
-      );
+      const { user, tokens } = await service
+        .login(deps, request.body, meta(request), afterLogin(request, reply))
+        .catch((err: unknown) => {
+          if (err instanceof AppError && err.code === 'too_many_login_attempts') {
+            request.log.warn({ username: request.body.username.trim().slice(0, 150), ip: request.ip }, 'login locked out');
+          }
+          throw err;
+        });
       return { ...tokens, user: userView(user) };
     },
   );
@@ -213,7 +217,9 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       },
     },
     async (request) => {
-      await requestPasswordReset(deps, request.body.email, meta(request));
+      const userId = await requestPasswordReset(deps, request.body.email, meta(request));
+      // The user's id only: never the address asked for, the token or the e-mail.
+      request.log.info({ userId }, userId === null ? 'password reset asked for no active account' : 'password reset requested');
       return { message: 'If an account has this e-mail address, a password reset link has been sent to it.' };
     },
   );
@@ -234,7 +240,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       },
     },
     async (request) => {
-      await confirmPasswordReset(deps, request.body);
+      const userId = await confirmPasswordReset(deps, request.body);
+      request.log.info({ userId }, 'password reset completed');
       return { message: 'Your password has been reset. Log in with the new password.' };
     },
   );

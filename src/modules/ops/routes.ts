@@ -5,12 +5,17 @@ import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
 import { ServiceUnavailable, Unauthorized } from '../../http/errors.js';
 import { problems, ref, Status as StatusBody } from '../../contract/index.js';
+import { installHome } from './home.js';
 
 export interface OpsRoutesOptions {
   database: Database;
   metrics: Registry;
   /** METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
   metricsToken: string | null;
+  /** SHOP_NAME, which `GET /` shows. */
+  shopName: string;
+  /** PUBLIC_URL: the base of the links of `GET /`'s page. */
+  publicUrl: string | null;
 }
 
 /** Constant-time comparison of the presented bearer token with the configured one. */
@@ -23,8 +28,13 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 const Status = ref(StatusBody);
 const tags = ['operations'];
 
-/** Liveness, readiness (a database ping) and Prometheus metrics. */
-export const opsRoutes: FastifyPluginAsyncTypebox<OpsRoutesOptions> = async (app, { database, metrics, metricsToken }) => {
+/** Liveness, readiness (a database ping), Prometheus metrics, and the server's home page and icon. */
+export const opsRoutes: FastifyPluginAsyncTypebox<OpsRoutesOptions> = async (
+  app,
+  { database, metrics, metricsToken, shopName, publicUrl },
+) => {
+  installHome(app, shopName, publicUrl);
+
   app.get(
     '/health/live',
     { config: { auth: 'none' }, schema: { tags, summary: 'The process is up', response: { 200: Status } } },

@@ -23,6 +23,14 @@ import { exportOrdersCsv, exportPeriod } from './export.js';
 
 const DetailRef = ref(OrderDetail);
 
+/** The log message of a move staff make: its own for the moves people watch for. */
+const STATUS_MESSAGES: Partial<Record<string, string>> = {
+  paid: 'order marked paid',
+  cancelled: 'order cancelled',
+  shipped: 'order shipped',
+  delivered: 'order delivered',
+};
+
 export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = async (app, { deps }) => {
   const tags = ['orders'];
 
@@ -30,8 +38,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
     request: FastifyRequest<{ Body: { shipping_address_id?: number; shipping_address?: string } }>,
     reply: FastifyReply,
   ) => {
-    const result = await service.createOrder(deps, actorOf(request), request.body, idempotencyKeyOf(request));
+    const actor = actorOf(request);
+    const result = await service.createOrder(deps, actor, request.body, idempotencyKeyOf(request));
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
+    else {
+      const { id, order_number, total_amount } = result.body;
+      request.log.info({ orderId: id, orderNumber: order_number, userId: actor.id, total: total_amount }, 'order placed');
+    }
     return reply.code(result.status).send(result.body);
   };
   const createSchema = {
@@ -130,7 +143,12 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
         response: { 200: DetailRef, ...problems(404, 409) },
       },
     },
-    async (request) => service.cancelOrder(deps, actorOf(request), request.params.id),
+    async (request) => {
+      const actor = actorOf(request);
+      const order = await service.cancelOrder(deps, actor, request.params.id);
+      request.log.info({ orderId: order.id, orderNumber: order.order_number, by: actor.id }, 'order cancelled');
+      return order;
+    },
   );
 
   app.patch(
@@ -153,10 +171,11 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
         response: { 200: DetailRef, ...problems(400, 404, 409) },
       },
     },
-    async (request) =>
-      service.updateOrderStatus(
+    async (request) => {
+      const actor = actorOf(request);
+      const order = await service.updateOrderStatus(
         deps,
-        actorOf(request),
+        actor,
         request.params.id,
         request.body.status,
         request.body.note,
@@ -166,6 +185,12 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
           carrier: request.body.carrier,
           tracking_url: request.body.tracking_url,
         },
-      ),
+      );
+      request.log.info(
+        { orderId: order.id, orderNumber: order.order_number, status: order.status, by: actor.id },
+        STATUS_MESSAGES[order.status] ?? 'order status changed',
+      );
+      return order;
+    },
   );
 };

@@ -242,6 +242,7 @@ export async function refundProcessed(
   payment: repo.PaymentRow,
   refund: repo.RefundRow,
 ): Promise<void> {
+  deps.orders.log.info({ orderId: payment.orderId, refundId: refund.id, amount: refund.amount }, 'refund processed');
   const refundedPaise = await repo.processedRefundPaise(tx, payment.id);
   const full = refundedPaise >= toPaise(payment.amount);
   const status = full ? 'refunded' : 'partially_refunded';

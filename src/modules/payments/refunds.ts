@@ -72,6 +72,10 @@ export async function settleRefund(
     status: refund.status,
     error: refund.error ?? null,
   });
+  const logged = { orderId: payment.orderId, refundId: row.id, razorpayRefundId: refund.id, amount: row.amount };
+  // A refund the shop did not ask for here (a cancelled order's, one made in Razorpay's dashboard).
+  if (!known) deps.orders.log.info(logged, 'refund created');
+  if (refund.status === 'failed') deps.orders.log.info({ ...logged, reason: refund.error ?? null }, 'refund failed');
   // A staff refund's failure is its own (its amount and units are free again); any other's is the payment's.
   if (refund.status === 'failed' && !row.requestedBy) {
     await repo.updatePayment(tx, payment.id, {
@@ -195,6 +199,7 @@ async function runRequestedRefund(deps: PaymentsDeps, refundId: number): Promise
   } catch (err) {
     if (err instanceof RazorpayError && err.kind === 'rejected') {
       await repo.failRefund(db, row.id, `Refund refused: ${err.message}`);
+      deps.orders.log.info({ orderId: payment.orderId, refundId: row.id, amount: row.amount, reason: err.message }, 'refund failed');
       return;
     }
     throw err;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../http/auth.js';
+import { AppError } from '../../http/errors.js';
 import {
   IdempotencyHeaders,
   IdParams,
@@ -96,12 +97,15 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }> = 
         },
       },
       async (request) => {
-        await receiveWebhook(
-          deps,
-          request.body as string,
-          request.headers['x-razorpay-signature'] as string | undefined,
-          request.headers['x-razorpay-event-id'] as string | undefined,
-        );
+        const eventId = request.headers['x-razorpay-event-id'] as string | undefined;
+        try {
+          await receiveWebhook(deps, request.body as string, request.headers['x-razorpay-signature'] as string | undefined, eventId);
+        } catch (err) {
+          if (err instanceof AppError && err.code === 'invalid_signature') {
+            request.log.warn({ ip: request.ip, eventId: eventId?.slice(0, 100) }, 'webhook signature rejected');
+          }
+          throw err;
+        }
         return { status: 'ok' };
       },
     );
@@ -141,6 +145,10 @@ export const orderRefundRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }
         idempotency.idempotencyKeyOf(request),
       );
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      else {
+        const { id, amount, status } = result.body;
+        request.log.info({ orderId: request.params.id, refundId: id, amount, status }, 'refund created');
+      }
       return reply.code(201).send(result.body);
     },
   );

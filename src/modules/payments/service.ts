@@ -186,6 +186,10 @@ export async function recordCapture(
   });
   if (order.status === 'pending' || order.status === 'payment_failed') {
     await orders.applyTransition(tx, deps.orders, order, 'paid', RAZORPAY, note, 'success');
+    deps.orders.log.info(
+      { orderId: order.id, paymentId: payment.id, razorpayPaymentId, amount: payment.amount },
+      'payment captured',
+    );
     return 'paid';
   }
   if (order.status === 'cancelled') {
