@@ -2,10 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf } from '../../http/auth.js';
+import { attachedBodyErrors } from '../../http/problem.js';
 import {
   Address,
   AddressBody,
-  type AddressInput,
   type AddressType,
   AddressList,
   AddressPatchBody,
@@ -92,10 +92,13 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/register/',
     {
       config: { auth: 'none' },
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Create an account',
-        description: 'Merges the guest cart named by the request (cookie or X-Cart-Token), if any.',
+        description:
+          'Merges the guest cart named by the request (cookie or X-Cart-Token), if any. A 400 names every ' +
+          'wrong field at once: the schema’s, the password rules, password2 and a taken username or email.',
         body: ref(RegisterBody),
         response: { 201: ref(RegisterResponse), ...problems(400) },
       },
@@ -106,6 +109,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         request.body,
         meta(request),
         afterLogin(request, reply),
+        attachedBodyErrors(request),
       );
       return reply
         .code(201)
@@ -271,6 +275,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/addresses/',
     {
       config: { auth: 'user' },
+      attachValidation: true,
       schema: {
         tags: addressTags,
         summary: 'Add an address',
@@ -279,7 +284,13 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       },
     },
     async (request, reply) =>
-      reply.code(201).send(addressView(await addresses.createAddress(db, actorOf(request), request.body))),
+      reply
+        .code(201)
+        .send(
+          addressView(
+            await addresses.createAddress(db, actorOf(request), request.body, attachedBodyErrors(request)),
+          ),
+        ),
   );
   app.get(
     '/addresses/:id/',
@@ -302,6 +313,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       method,
       url: '/addresses/:id/',
       config: { auth: 'user' },
+      attachValidation: true,
       schema: {
         tags: addressTags,
         summary: method === 'PUT' ? 'Replace an address' : 'Update an address',
@@ -315,7 +327,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
             db,
             actorOf(request),
             (request.params as { id: number }).id,
-            request.body as AddressInput,
+            request.body,
+            attachedBodyErrors(request),
           ),
         ),
     });
