@@ -129,7 +129,7 @@ export const RefundCreate = Type.Object(
         description:
           'Decimal with at most two places, as a string or a number. Default: the items’ paid share. With items, ' +
           'at most their share.',
-        'x-allowed': 'A valid number is required.',
+        'x-allowed': 'Must be a decimal number such as 1499.50.',
       }),
     ),
     reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }),

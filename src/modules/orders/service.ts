@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { AppError, BadRequest, Conflict, NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
+import { AppError, BadRequest, Conflict, NotFound, say, TotalTooLarge, ValidationError } from '../../http/errors.js';
 import { formatMoney, fromPaise, MAX_TOTAL_PAISE } from '../../lib/money.js';
 import { getAddress } from '../accounts/index.js';
 import type { Actor } from '../../kernel/actor.js';
@@ -104,7 +104,7 @@ function addressShipTo(a: ShippingAddressObject): ShipTo {
 function checkAddressObject(a: ShippingAddressObject): ShipTo {
   const errors: Record<string, string[]> = {};
   for (const key of ['street_address', 'city', 'state', 'postal_code', 'country'] as const) {
-    if (!a[key].trim()) errors[`shipping_address.${key}`] = ['This field may not be blank.'];
+    if (!a[key].trim()) errors[`shipping_address.${key}`] = [say.blank];
   }
   const to = addressShipTo(a);
   if (a.country.trim() && to.country === null) {
