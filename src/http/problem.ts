@@ -115,17 +115,34 @@ function sendProblem(reply: FastifyReply, problem: Problem, headers?: Record<str
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 
+/** The path of the value an error concerns: a missing property's own path for `required`. */
+function pathOf(error: AjvError): string {
+  if (error.keyword !== 'required') return error.instancePath;
+  return `${error.instancePath}/${String(error.params.missingProperty ?? '')}`;
+}
+
+const isUnion = (error: AjvError) => error.keyword === 'anyOf' || error.keyword === 'oneOf';
+
+/**
+ * anyOf/oneOf report each branch and then themselves. A branch's complaint about the value
+ * itself (its type, length…) is noise: the union's summary says what is allowed. Complaints
+ * about what is inside the value (a nested field of an object branch) are the useful ones,
+ * and then the summary is the noise.
+ */
+function isBranchNoise(error: AjvError, all: AjvError[]): boolean {
+  if (isUnion(error)) {
+    const inside = `${error.instancePath}/`;
+    return all.some((other) => !isUnion(other) && pathOf(other).startsWith(inside));
+  }
+  return all.some((other) => isUnion(other) && other.instancePath === pathOf(error));
+}
+
 /** One human message per failed schema keyword, keyed by the field it concerns. */
 function fieldErrorsFromAjv(errors: AjvError[], context: string): FieldErrors {
   const out: FieldErrors = {};
   for (const error of errors) {
-    // anyOf/oneOf report each branch and then themselves; the summary is enough.
     if (errors.length > 1 && isBranchNoise(error, errors)) continue;
-    let path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    if (error.keyword === 'required') {
-      const missing = String(error.params.missingProperty ?? '');
-      path = path ? `${path}.${missing}` : missing;
-    }
+    const path = pathOf(error).replace(/^\//, '').replace(/\//g, '.');
     const field = path || (context === 'body' ? 'non_field_errors' : context);
     const message = messageFor(error);
     const list = (out[field] ??= []);
@@ -152,15 +169,6 @@ export function attachedBodyErrors(request: FastifyRequest): FieldErrors {
   if (!error) return {};
   if (error.validationContext !== 'body') throw error;
   return schemaFieldErrors(error);
-}
-
-function isBranchNoise(error: AjvError, all: AjvError[]): boolean {
-  if (error.keyword === 'anyOf' || error.keyword === 'oneOf') return false;
-  return all.some(
-    (other) =>
-      (other.keyword === 'anyOf' || other.keyword === 'oneOf') &&
-      other.instancePath === error.instancePath,
-  );
 }
 
 /** The noun phrase of a JSON type, as messages say it ("Must be a whole number."). */
