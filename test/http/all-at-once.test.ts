@@ -97,6 +97,23 @@ describe('register', () => {
   });
 });
 
+describe('profile', () => {
+  it('a taken email beside the schema’s fields, at once (PUT and PATCH)', async () => {
+    const other = await makeUser(ctx);
+    for (const method of ['PUT', 'PATCH'] as const) {
+      const res = await send(ctx, method, '/api/auth/profile/', { user: customer }, {
+        email: other.email,
+        first_name: '  ',
+        last_name: 'Rao',
+        phone: 'call me',
+      });
+      const { errors } = problemOf(res, ['email', 'first_name', 'phone']);
+      expect(errors.email).toEqual(['A user with that email already exists.']);
+      expect(errors.first_name).toEqual(['Must not be blank.']);
+    }
+  });
+});
+
 describe('products', () => {
   it('create: schema and rules (blank name, price, category and tax class that do not exist) at once', async () => {
     const res = await send(ctx, 'POST', '/api/products/', { user: admin }, {

@@ -188,17 +188,21 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/profile/',
     {
       config: { auth: 'user' },
+      attachValidation: true,
       schema: { tags, summary: 'Replace your profile', body: ref(ProfileBody), response: profileResponse },
     },
-    async (request) => userView(await service.updateProfile(deps, actorOf(request), request.body)),
+    async (request) =>
+      userView(await service.updateProfile(deps, actorOf(request), request.body, attachedBodyErrors(request))),
   );
   app.patch(
     '/profile/',
     {
       config: { auth: 'user' },
+      attachValidation: true,
       schema: { tags, summary: 'Update your profile', body: ref(ProfilePatchBody), response: profileResponse },
     },
-    async (request) => userView(await service.updateProfile(deps, actorOf(request), request.body)),
+    async (request) =>
+      userView(await service.updateProfile(deps, actorOf(request), request.body, attachedBodyErrors(request))),
   );
 
   app.post(

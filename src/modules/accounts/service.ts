@@ -325,16 +325,23 @@ export async function getProfile(deps: AccountsDeps, actor: Actor): Promise<repo
   return user;
 }
 
-/** Updates the writable profile fields; the rest of the body is ignored. */
+/**
+ * Updates the writable profile fields; the rest of the body is ignored. A taken email is
+ * reported with the body schema's messages (`schemaErrors`), at once.
+ */
 export async function updateProfile(
   deps: AccountsDeps,
   actor: Actor,
-  input: ProfileInput,
+  body: unknown,
+  schemaErrors: FieldErrors = {},
 ): Promise<repo.UserRow> {
   const { db } = deps.database;
+  const given = checkedFields<ProfileInput>(body, schemaErrors);
+  const taken = await takenNameErrors(db, { email: given.email?.trim() }, actor.id);
+  throwIfAny({ ...schemaErrors, ...taken });
+  // Every field passed the schema and the rules.
+  const input = body as ProfileInput;
   const email = input.email?.trim();
-  const taken = await takenNameErrors(db, { email }, actor.id);
-  if (Object.keys(taken).length) throw new ValidationError(taken);
   try {
     const user = await repo.updateUser(db, actor.id, {
       email,
