@@ -75,7 +75,7 @@ export interface OrdersDeps {
   timeZone?: string;
 }
 
-export interface CreateOrderInput {
+interface CreateOrderInput {
   shipping_address_id?: number;
   shipping_address?: string | ShippingAddressObject;
   shipping_method_id?: number;
