@@ -572,6 +572,33 @@ describe('staff forms', () => {
     expect(errors.countries).toEqual(['Give at least one country.']);
   });
 
+  it('shipping method: the other bands are still checked when the schema refused one band', async () => {
+    const res = await send(
+      ctx,
+      'POST',
+      '/api/admin/shipping-methods/',
+      { user: admin },
+      {
+        name: unique('Courier '),
+        kind: 'weight',
+        rates: [
+          { up_to_grams: 'heavy', price: '1.00' },
+          { up_to_grams: 0, price: '-1' },
+        ],
+      },
+    );
+    const { errors } = problemOf(res, [
+      'rates.0.up_to_grams',
+      'rates.1.up_to_grams',
+      'rates.1.price',
+    ]);
+    expect(errors).toEqual({
+      'rates.0.up_to_grams': ['Must be a whole number.'],
+      'rates.1.up_to_grams': ['Must be at least 1.'],
+      'rates.1.price': ['Must be at least 0.'],
+    });
+  });
+
   it('tax class: the schema’s fields and the rate rule at once', async () => {
     const res = await send(
       ctx,

@@ -85,6 +85,21 @@ function weightBands(
 }
 
 /**
+ * The bands' own rules for the band fields the schema let through, when it refused another
+ * (a band's weight sent as text): every wrong band field is still named in the one 400.
+ */
+function checkBandsLeft(errors: FieldErrors, sent: unknown[]): void {
+  sent.forEach((rate, i) => {
+    if (!rate || typeof rate !== 'object') return;
+    const { up_to_grams: grams, price } = rate as Record<string, unknown>;
+    const gramsField = `rates.${i}.up_to_grams`;
+    const priceField = `rates.${i}.price`;
+    if (!errors[gramsField] && typeof grams === 'number' && grams < 1) errors[gramsField] = [say.atLeast(1)];
+    if (!errors[priceField] && price !== undefined) moneyAtLeastZero(errors, priceField, price);
+  });
+}
+
+/**
  * The row values of a create (`current` undefined) or an update of `current`, checked as the
  * method will be afterwards. Changing the kind drops the other kind's field unless it is given
  * (then it must fit the new kind). `schemaErrors` are the body schema's messages: every wrong
@@ -125,8 +140,10 @@ function shippingValues(
     if (input.rates !== undefined) {
       values.rates = weightBands(errors, input.rates);
       if (!input.rates.length) errors.rates = ['A weight method needs at least one band.'];
-    } else if (ok('rates') && (!current || kindChanged))
-      errors.rates = ['A weight method needs at least one band.'];
+    } else if (!ok('rates')) {
+      const sent = (body as { rates?: unknown }).rates;
+      if (Array.isArray(sent)) checkBandsLeft(errors, sent);
+    } else if (!current || kindChanged) errors.rates = ['A weight method needs at least one band.'];
   }
 
   if (input.free_over !== undefined) {
