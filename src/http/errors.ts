@@ -129,10 +129,11 @@ export class TotalTooLarge extends AppError {
   }
 }
 
-/** A validation problem's `detail`: `Fix these fields: name: Required.; price: Must be more than 0.` */
+/** A validation problem's `detail`: `Fix these fields: name: Required. price: Must be more than 0.` */
 export function fixThese(what: string, errors: FieldErrors): string {
   const entries = Object.entries(errors);
-  const summary = entries.map(([field, messages]) => `${field}: ${messages.join(' ')}`).join('; ');
+  const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+  const summary = entries.map(([field, messages]) => `${field}: ${sentence(messages.join(' '))}`).join(' ');
   return entries.length === 1 ? `Fix this ${what}: ${summary}` : `Fix these ${what}s: ${summary}`;
 }
 

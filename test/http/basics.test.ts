@@ -80,7 +80,7 @@ describe('problem+json errors', () => {
       username: ['Must not be blank.'],
       password: ['Required.'],
     });
-    expect(body.detail).toBe('Fix these fields: password: Required.; username: Must not be blank.');
+    expect(body.detail).toBe('Fix these fields: password: Required. username: Must not be blank.');
   });
 
   it('rejects a body that is not JSON with 415', async () => {
