@@ -138,7 +138,7 @@ export interface paths {
     put?: never;
     /**
      * Add a shipping method
-     * @description `flat`: `price` ≥ 0 and no `rates`. `weight`: at least one band of `{up_to_grams, price}` (positive, distinct weights; stored in ascending order) and no `price`. `free_over` ≥ 0 or null; `countries` a non-empty list of ISO 3166-1 alpha-2 codes (any case; `India` is `IN`). A 400 names every wrong field (`rates.<i>.up_to_grams`, `rates.<i>.price` for a band, by its position in the request).
+     * @description `flat`: `price` ≥ 0 and no `rates`. `weight`: at least one band of `{up_to_grams, price}` (positive, distinct weights; stored in ascending order) and no `price`. `free_over` ≥ 0 or null; `countries` a non-empty list of ISO 3166-1 alpha-2 codes (any case; `India` is `IN`). A 400 names every wrong field at once, the schema’s and the rules’ alike (`rates.<i>.up_to_grams`, `rates.<i>.price` for a band, by its position in the request).
      */
     post: operations['postApiAdminShippingMethods'];
     delete?: never;
@@ -167,7 +167,7 @@ export interface paths {
     head?: never;
     /**
      * Change a shipping method
-     * @description `flat`: `price` ≥ 0 and no `rates`. `weight`: at least one band of `{up_to_grams, price}` (positive, distinct weights; stored in ascending order) and no `price`. `free_over` ≥ 0 or null; `countries` a non-empty list of ISO 3166-1 alpha-2 codes (any case; `India` is `IN`). A 400 names every wrong field (`rates.<i>.up_to_grams`, `rates.<i>.price` for a band, by its position in the request). The method is checked as it will be after the change. Changing `kind` drops the other kind’s field (a flat price or the bands) unless it is given; the new kind’s own field is then required. Orders placed with the method keep the name and price they were charged.
+     * @description `flat`: `price` ≥ 0 and no `rates`. `weight`: at least one band of `{up_to_grams, price}` (positive, distinct weights; stored in ascending order) and no `price`. `free_over` ≥ 0 or null; `countries` a non-empty list of ISO 3166-1 alpha-2 codes (any case; `India` is `IN`). A 400 names every wrong field at once, the schema’s and the rules’ alike (`rates.<i>.up_to_grams`, `rates.<i>.price` for a band, by its position in the request). The method is checked as it will be after the change. Changing `kind` drops the other kind’s field (a flat price or the bands) unless it is given; the new kind’s own field is then required. Orders placed with the method keep the name and price they were charged.
      */
     patch: operations['patchApiAdminShippingMethodsId'];
     trace?: never;
@@ -568,7 +568,7 @@ export interface paths {
     put?: never;
     /**
      * Create an account
-     * @description Merges the guest cart named by the request (cookie or X-Cart-Token), if any.
+     * @description Merges the guest cart named by the request (cookie or X-Cart-Token), if any. A 400 names every wrong field at once: the schema’s, the password rules, password2 and a taken username or email.
      */
     post: operations['postApiAuthRegister'];
     delete?: never;
@@ -792,7 +792,7 @@ export interface paths {
     put?: never;
     /**
      * Place an order (same as create_order/)
-     * @description In one transaction: stock is checked and deducted, prices are snapshotted, the cart is emptied. With an `Idempotency-Key` header, repeating the request within 24 h answers the first response; the same key with another body is 409.
+     * @description In one transaction: stock is checked and deducted, prices are snapshotted, the cart is emptied. With an `Idempotency-Key` header, repeating the request within 24 h answers the first response; the same key with another body is 409. A 400 names every wrong field at once (the address object’s too).
      */
     post: operations['postApiOrders'];
     delete?: never;
@@ -889,7 +889,7 @@ export interface paths {
     put?: never;
     /**
      * Place an order from your cart
-     * @description In one transaction: stock is checked and deducted, prices are snapshotted, the cart is emptied. With an `Idempotency-Key` header, repeating the request within 24 h answers the first response; the same key with another body is 409.
+     * @description In one transaction: stock is checked and deducted, prices are snapshotted, the cart is emptied. With an `Idempotency-Key` header, repeating the request within 24 h answers the first response; the same key with another body is 409. A 400 names every wrong field at once (the address object’s too).
      */
     post: operations['postApiOrdersCreateOrder'];
     delete?: never;

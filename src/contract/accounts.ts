@@ -32,7 +32,7 @@ function NonBlank(maxLength: number) {
     minLength: 1,
     maxLength,
     pattern: '\\S',
-    'x-error': { pattern: 'This field may not be blank.' },
+    'x-error': { pattern: 'Must not be blank.' },
   });
 }
 const Name = NonBlank(150);

@@ -143,7 +143,7 @@ export const ProductDetail = Type.Object(
 
 const MoneyInput = Type.Union([Type.String(), Type.Number()], {
   description: 'Decimal with at most two places, as a string ("1499.50") or a number.',
-  'x-allowed': 'A valid number is required.',
+  'x-allowed': 'Must be a decimal number such as 1499.50.',
 });
 
 /** A tax class id to set, or null for the default (the product's class for a variant). */
@@ -166,8 +166,8 @@ const productBodyFields = {
       maximum: MAX_STOCK,
       'x-error': {
         minimum: 'Stock cannot be negative',
-        maximum: `Ensure this value is less than or equal to ${MAX_STOCK}.`,
-        type: 'A valid integer is required.',
+        maximum: `Must be at most ${MAX_STOCK}.`,
+        type: 'Must be a whole number.',
       },
     }),
   ),
@@ -184,10 +184,13 @@ const productBodyFields = {
   ),
   is_active: Type.Optional(Type.Boolean()),
   is_featured: Type.Optional(Type.Boolean()),
-  category: Id,
+  // 0 or null is what a form sends when no category was chosen.
+  category: { ...Id, 'x-error': { minimum: 'Choose a category.', type: 'Choose a category.' } },
   tax_class: Type.Optional(TaxClassInput('the shop’s default class')),
 };
-export const ProductBody = Type.Object(productBodyFields, { $id: 'ProductBody' });
+/** A missing category, too, asks for one (see messageFor in src/http/problem.ts). */
+const chooseCategory = { 'x-error': { required: { category: 'Choose a category.' } } };
+export const ProductBody = Type.Object(productBodyFields, { $id: 'ProductBody', ...chooseCategory });
 
 /** Replacing or updating a product may change its stock relatively instead (not with `stock`). */
 const StockAdjustment = Type.Integer({
@@ -200,7 +203,7 @@ const StockAdjustment = Type.Integer({
     "checkout's deduction is never overwritten. The result must stay within 0..1000000000. Not with `stock`.",
 });
 const productUpdateFields = { ...productBodyFields, stock_adjustment: Type.Optional(StockAdjustment) };
-export const ProductUpdateBody = Type.Object(productUpdateFields, { $id: 'ProductUpdateBody' });
+export const ProductUpdateBody = Type.Object(productUpdateFields, { $id: 'ProductUpdateBody', ...chooseCategory });
 export const ProductPatchBody = Type.Partial(Type.Object(productUpdateFields), { $id: 'ProductPatchBody' });
 export type ProductInput = Static<typeof ProductPatchBody>;
 
@@ -244,19 +247,19 @@ const Stock = Type.Integer({
   maximum: MAX_STOCK,
   'x-error': {
     minimum: 'Stock cannot be negative',
-    maximum: `Ensure this value is less than or equal to ${MAX_STOCK}.`,
-    type: 'A valid integer is required.',
+    maximum: `Must be at most ${MAX_STOCK}.`,
+    type: 'Must be a whole number.',
   },
 });
 const NullableMoneyInput = Type.Union([Type.String(), Type.Number(), Type.Null()], {
   description: 'Decimal with at most two places, or null.',
-  'x-allowed': 'A valid number or null is required.',
+  'x-allowed': 'Must be a decimal number such as 1499.50, or null.',
 });
 const WeightGrams = Type.Unsafe<number | null>({
   type: ['integer', 'null'],
   minimum: 0,
   maximum: VARIANT_LIMITS.weightGrams,
-  'x-error': { type: 'A whole number of grams or null is required.' },
+  'x-error': { type: 'Must be a whole number of grams, or null.' },
 });
 const ImageRefInput = Type.Unsafe<number | null>({
   type: ['integer', 'null'],
@@ -275,7 +278,7 @@ const variantBodyFields = {
   }),
   price: Type.Union([Type.String(), Type.Number()], {
     description: 'Decimal with at most two places, as a string ("1499.50") or a number.',
-    'x-allowed': 'A valid number is required.',
+    'x-allowed': 'Must be a decimal number such as 1499.50.',
   }),
   compare_at_price: Type.Optional(NullableMoneyInput),
   stock: Type.Optional(Stock),

@@ -129,7 +129,7 @@ export const RefundCreate = Type.Object(
         description:
           'Decimal with at most two places, as a string or a number. Default: the items’ paid share. With items, ' +
           'at most their share.',
-        'x-allowed': 'A valid number is required.',
+        'x-allowed': 'Must be a decimal number such as 1499.50.',
       }),
     ),
     reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }),
@@ -197,6 +197,8 @@ export const OrderCreate = Type.Object(
         description:
           'Free text (as in v1: its state is unknown, so its tax is IGST and it ships to India) or an address ' +
           'whose state decides CGST+SGST or IGST.',
+        'x-allowed':
+          'Give the address as text of 1–500 characters, or as an object {street_address, city, state, postal_code, country}.',
       }),
     ),
     shipping_method_id: Type.Optional({

@@ -21,14 +21,14 @@ const PromotionCode = Type.String({
 
 const NullableMoneyInput = Type.Union([Type.String(), Type.Number(), Type.Null()], {
   description: 'Decimal with at most two places, as a string ("1499.50") or a number, or null.',
-  'x-allowed': 'A valid number or null is required.',
+  'x-allowed': 'Must be a decimal number such as 1499.50, or null.',
 });
 
 const NullableDateTimeInput = Type.Unsafe<string | null>({
   type: ['string', 'null'],
   format: 'date-time',
   'x-error': {
-    type: 'An ISO 8601 date-time or null is required.',
+    type: 'Must be a date and time (2026-01-20T10:15:00Z), or null.',
     format: 'Enter a valid ISO 8601 date-time with a time zone (2026-01-20T10:15:00Z).',
   },
 });
@@ -39,7 +39,7 @@ const NullableLimit = (description: string) =>
     minimum: 1,
     maximum: ID_MAX,
     description,
-    'x-error': { type: 'A whole number of at least 1, or null, is required.' },
+    'x-error': { type: 'Must be a whole number of at least 1, or null.' },
   });
 
 const IdList = (what: string) =>
@@ -47,7 +47,7 @@ const IdList = (what: string) =>
     Type.Integer({
       minimum: 1,
       maximum: ID_MAX,
-      'x-error': { type: 'A valid integer id is required.' },
+      'x-error': { type: 'Must be an id (a whole number).' },
     }),
     {
       maxItems: MAX_APPLIES_TO_IDS,
@@ -64,7 +64,7 @@ const AppliesToInput = Type.Unsafe<{ categories?: number[]; products?: number[] 
   description:
     'Which lines the promotion discounts: those whose product is listed or whose category is listed or below a ' +
     'listed one; null (the default) for every line. At least one id when not null.',
-  'x-error': { type: 'An object {categories, products} or null is required.' },
+  'x-error': { type: 'Must be an object {categories, products}, or null.' },
 });
 
 const promotionBodyFields = {
@@ -151,7 +151,7 @@ export const PromotionQuery = Type.Object({
 
 const TaxRateInput = Type.Union([Type.String(), Type.Number()], {
   description: 'A percentage 0–100 with at most two decimals, as a string ("18.00") or a number.',
-  'x-allowed': 'A valid number is required.',
+  'x-allowed': 'Must be a decimal number such as 18.00.',
 });
 
 const taxClassBodyFields = {

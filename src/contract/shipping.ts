@@ -54,13 +54,13 @@ export const ShippingMethodPage = Page('ShippingMethodPage', ref(ShippingMethod)
 // every wrong field is named at once, as product prices are).
 const MoneyInput = Type.Union([Type.String({ maxLength: 40 }), Type.Number()], {
   description: 'Decimal with at most two places, as a string ("99.00") or a number.',
-  'x-allowed': 'A valid number is required.',
+  'x-allowed': 'Must be a decimal number such as 1499.50.',
 });
 const NullableMoneyInput = Type.Union(
   [Type.String({ maxLength: 40 }), Type.Number(), Type.Null()],
   {
     description: 'Decimal with at most two places, or null.',
-    'x-allowed': 'A valid number or null is required.',
+    'x-allowed': 'Must be a decimal number such as 1499.50, or null.',
   },
 );
 const RateInput = Type.Object({
@@ -78,7 +78,7 @@ const shippingBodyFields = {
   price: Type.Optional(
     Type.Union([Type.String({ maxLength: 40 }), Type.Number(), Type.Null()], {
       description: '`flat`: required, ≥ 0. `weight`: must be absent or null.',
-      'x-allowed': 'A valid number or null is required.',
+      'x-allowed': 'Must be a decimal number such as 1499.50, or null.',
     }),
   ),
   rates: Type.Optional(

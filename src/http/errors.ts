@@ -9,6 +9,42 @@ export { ERROR_CODES, type ErrorCode };
 
 export type FieldErrors = Record<string, string[]>;
 
+/**
+ * The house voice of field messages (docs/api.md, "Error messages"): one short sentence about
+ * the field its key names, saying what the value must be or what to do, in plain words — no
+ * framework terms, no "pk", no "Ensure that". A missing object is named by its id.
+ */
+export const say = {
+  required: 'Required.',
+  blank: 'Must not be blank.',
+  atLeast: (limit: number | string) => `Must be at least ${limit}.`,
+  atMost: (limit: number | string) => `Must be at most ${limit}.`,
+  moreThan: (limit: number | string) => `Must be more than ${limit}.`,
+  lessThan: (limit: number | string) => `Must be less than ${limit}.`,
+  /** `No category with id 99.` */
+  noSuch: (thing: string, id: number | string) => `No ${thing} with id ${id}.`,
+} as const;
+
+/** Adds a message to a field (once). */
+export function addFieldError(errors: FieldErrors, field: string, message: string): void {
+  const list = (errors[field] ??= []);
+  if (!list.includes(message)) list.push(message);
+}
+
+/**
+ * The top-level fields that already have a message (`rates.0.price` counts as `rates`): a
+ * service that merges its own checks with the schema's skips these, so that each field is
+ * judged once, on a value of the type it expects.
+ */
+export function wrongFields(errors: FieldErrors): Set<string> {
+  return new Set(Object.keys(errors).map((field) => field.split('.')[0]!));
+}
+
+/** Throws one ValidationError naming every field in `errors`, if any. */
+export function throwIfAny(errors: FieldErrors): void {
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+}
+
 export class AppError extends Error {
   override name = 'AppError';
   constructor(
@@ -29,7 +65,7 @@ export class ValidationError extends AppError {
     super(
       400,
       'validation_error',
-      detail ?? (fields.length ? `Invalid input: ${describeFields(errors)}` : 'Invalid input.'),
+      detail ?? (fields.length ? fixThese('field', errors) : 'The input is not valid.'),
       errors,
     );
   }
@@ -93,10 +129,12 @@ export class TotalTooLarge extends AppError {
   }
 }
 
-function describeFields(errors: FieldErrors): string {
-  return Object.entries(errors)
-    .map(([field, messages]) => `${field}: ${messages.join(' ')}`)
-    .join('; ');
+/** A validation problem's `detail`: `Fix these fields: name: Required. price: Must be more than 0.` */
+export function fixThese(what: string, errors: FieldErrors): string {
+  const entries = Object.entries(errors);
+  const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+  const summary = entries.map(([field, messages]) => `${field}: ${sentence(messages.join(' '))}`).join(' ');
+  return entries.length === 1 ? `Fix this ${what}: ${summary}` : `Fix these ${what}s: ${summary}`;
 }
 
 /** Markdown list of the codes, for the OpenAPI description. */

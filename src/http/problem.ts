@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dbFailure, pgError } from '../db/errors.js';
-import { AppError, type ErrorCode, type FieldErrors } from './errors.js';
+import { AppError, type ErrorCode, type FieldErrors, fixThese, say } from './errors.js';
 
 export interface Problem {
   type: string;
@@ -115,17 +115,34 @@ function sendProblem(reply: FastifyReply, problem: Problem, headers?: Record<str
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 
+/** The path of the value an error concerns: a missing property's own path for `required`. */
+function pathOf(error: AjvError): string {
+  if (error.keyword !== 'required') return error.instancePath;
+  return `${error.instancePath}/${String(error.params.missingProperty ?? '')}`;
+}
+
+const isUnion = (error: AjvError) => error.keyword === 'anyOf' || error.keyword === 'oneOf';
+
+/**
+ * anyOf/oneOf report each branch and then themselves. A branch's complaint about the value
+ * itself (its type, length…) is noise: the union's summary says what is allowed. Complaints
+ * about what is inside the value (a nested field of an object branch) are the useful ones,
+ * and then the summary is the noise.
+ */
+function isBranchNoise(error: AjvError, all: AjvError[]): boolean {
+  if (isUnion(error)) {
+    const inside = `${error.instancePath}/`;
+    return all.some((other) => !isUnion(other) && pathOf(other).startsWith(inside));
+  }
+  return all.some((other) => isUnion(other) && other.instancePath === pathOf(error));
+}
+
 /** One human message per failed schema keyword, keyed by the field it concerns. */
 function fieldErrorsFromAjv(errors: AjvError[], context: string): FieldErrors {
   const out: FieldErrors = {};
   for (const error of errors) {
-    // anyOf/oneOf report each branch and then themselves; the summary is enough.
     if (errors.length > 1 && isBranchNoise(error, errors)) continue;
-    let path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    if (error.keyword === 'required') {
-      const missing = String(error.params.missingProperty ?? '');
-      path = path ? `${path}.${missing}` : missing;
-    }
+    const path = pathOf(error).replace(/^\//, '').replace(/\//g, '.');
     const field = path || (context === 'body' ? 'non_field_errors' : context);
     const message = messageFor(error);
     const list = (out[field] ??= []);
@@ -138,70 +155,115 @@ function fieldErrorsFromAjv(errors: AjvError[], context: string): FieldErrors {
  * A schema validation error as messages by field: for a route that attaches its body's schema
  * errors (`attachValidation`) to report them together with its own checks, all at once.
  */
-export function schemaFieldErrors(error: FastifyError & { validationContext?: string }): FieldErrors {
+function schemaFieldErrors(error: FastifyError & { validationContext?: string }): FieldErrors {
   return fieldErrorsFromAjv((error.validation ?? []) as unknown as AjvError[], error.validationContext ?? 'body');
 }
 
-function isBranchNoise(error: AjvError, all: AjvError[]): boolean {
-  if (error.keyword === 'anyOf' || error.keyword === 'oneOf') return false;
-  return all.some(
-    (other) =>
-      (other.keyword === 'anyOf' || other.keyword === 'oneOf') &&
-      other.instancePath === error.instancePath,
-  );
+/**
+ * The body schema's messages of a route that sets `attachValidation` (so that its handler runs
+ * and reports them together with the service's own checks), or `{}` when the body passed. A
+ * wrong path parameter, query string or header fails the request as usual.
+ */
+export function attachedBodyErrors(request: FastifyRequest): FieldErrors {
+  const error = request.validationError as (FastifyError & { validationContext?: string }) | undefined;
+  if (!error) return {};
+  if (error.validationContext !== 'body') throw error;
+  return schemaFieldErrors(error);
 }
 
-function messageFor(error: AjvError): string {
-  // A schema may carry its own message, for every keyword or per keyword.
+/** The noun phrase of a JSON type, as messages say it ("Must be a whole number."). */
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'text',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+};
+
+function typeMessage(type: string): string {
+  const words = type
+    .split(',')
+    .map((t) => TYPE_WORDS[t] ?? t)
+    .join(' or ');
+  return `Must be ${words}.`;
+}
+
+/** A schema's own message (`x-error`), for every keyword or per keyword (`required` by field). */
+function customMessage(error: AjvError): string | undefined {
   const custom = error.parentSchema?.['x-error'];
-  if (typeof custom === 'string') return custom;
-  if (custom && typeof custom === 'object') {
-    const forKeyword = (custom as Record<string, unknown>)[error.keyword];
-    if (typeof forKeyword === 'string') return forKeyword;
+  if (typeof custom === 'string') return error.keyword === 'required' ? undefined : custom;
+  if (!custom || typeof custom !== 'object') return undefined;
+  const forKeyword = (custom as Record<string, unknown>)[error.keyword];
+  if (typeof forKeyword === 'string') return forKeyword;
+  if (error.keyword === 'required' && forKeyword && typeof forKeyword === 'object') {
+    const forField = (forKeyword as Record<string, unknown>)[String(error.params.missingProperty)];
+    if (typeof forField === 'string') return forField;
   }
+  return undefined;
+}
+
+/** One message per failed keyword, in the house voice (see `say` in errors.ts). */
+function messageFor(error: AjvError): string {
+  const custom = customMessage(error);
+  if (custom !== undefined) return custom;
   const p = error.params;
+  const limit = String(p.limit);
   switch (error.keyword) {
     case 'required':
-      return 'This field is required.';
-    case 'type': {
-      const type = String(p.type);
-      if (type.includes('null')) return `Must be a ${type.replace(/,?null,?/, '')} or null.`;
-      return type === 'integer' ? 'A valid integer is required.' : `Must be a ${type}.`;
-    }
+      return say.required;
+    case 'type':
+      return typeMessage(String(p.type));
     case 'minLength':
-      return p.limit === 1
-        ? 'This field may not be blank.'
-        : `Ensure this field has at least ${String(p.limit)} characters.`;
+      return p.limit === 1 ? say.blank : `Must be at least ${limit} characters.`;
     case 'maxLength':
-      return `Ensure this field has no more than ${String(p.limit)} characters.`;
+      return `Must be at most ${limit} characters.`;
     case 'minimum':
-      return `Ensure this value is greater than or equal to ${String(p.limit)}.`;
+      return say.atLeast(limit);
     case 'maximum':
-      return `Ensure this value is less than or equal to ${String(p.limit)}.`;
+      return say.atMost(limit);
     case 'exclusiveMinimum':
-      return `Ensure this value is greater than ${String(p.limit)}.`;
+      return say.moreThan(limit);
+    case 'exclusiveMaximum':
+      return say.lessThan(limit);
+    case 'minItems':
+      return p.limit === 1 ? 'Give at least one.' : `Give at least ${limit}.`;
+    case 'maxItems':
+      return `Give at most ${limit}.`;
+    case 'uniqueItems':
+      return 'List each value once.';
     case 'format':
       if (p.format === 'email') return 'Enter a valid email address.';
       if (p.format === 'uri') return 'Enter a valid URL.';
       if (p.format === 'date') return 'Enter a valid date (YYYY-MM-DD).';
-      return `Must be a valid ${String(p.format)}.`;
+      if (p.format === 'date-time') return 'Enter a date and time with a time zone (2026-01-20T10:15:00Z).';
+      return `Enter a valid ${String(p.format)}.`;
     case 'enum':
       return `Must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}.`;
     case 'const':
       return `Must be ${JSON.stringify(p.allowedValue)}.`;
     case 'pattern':
-      return 'This value has an invalid format.';
+      return 'Not in the accepted format.';
     case 'anyOf':
     case 'oneOf': {
       const allowed = error.parentSchema?.['x-allowed'];
-      return typeof allowed === 'string' ? allowed : 'This value is not valid.';
+      return typeof allowed === 'string' ? allowed : 'Not a valid value.';
     }
     case 'additionalProperties':
       return `Unknown field "${String(p.additionalProperty)}".`;
     default:
-      return error.message ? `Invalid value: ${error.message}.` : 'Invalid value.';
+      return 'Not a valid value.';
   }
 }
+
+/** How a problem's detail names the fields of each part of a request. */
+const PART_WORDS: Record<string, string> = {
+  body: 'field',
+  querystring: 'query parameter',
+  params: 'path parameter',
+  headers: 'header',
+};
 
 /** Installs the one error handler and the 404 handler. */
 export function installProblemHandlers(app: FastifyInstance) {
@@ -216,14 +278,8 @@ export function installProblemHandlers(app: FastifyInstance) {
     if (error.validation) {
       const context = error.validationContext ?? 'body';
       const errors = fieldErrorsFromAjv(error.validation as unknown as AjvError[], context);
-      const summary = Object.entries(errors)
-        .map(([f, m]) => `${f}: ${m.join(' ')}`)
-        .join('; ');
-      const where = context === 'querystring' ? 'query parameters' : context;
-      return sendProblem(
-        reply,
-        problemBody(request, 400, 'validation_error', `Invalid ${where}: ${summary}`, errors),
-      );
+      const detail = fixThese(PART_WORDS[context] ?? context, errors);
+      return sendProblem(reply, problemBody(request, 400, 'validation_error', detail, errors));
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) {

@@ -1,5 +1,6 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import type { FastifyServerOptions } from 'fastify';
+import { type FieldErrors, wrongFields } from './errors.js';
 
 /**
  * How requests are validated. Ajv never coerces types: a JSON body must carry the types its
@@ -99,4 +100,16 @@ export function buildValidator(): ValidatorFactory {
       return parsing as unknown as Compiled;
     };
   };
+}
+
+/**
+ * The part of a body that passed its schema, for a route that reports the schema's messages
+ * together with its own checks (`attachedBodyErrors`): the fields `schemaErrors` does not name,
+ * each of the type its schema gives. Nothing when the body is not an object at all.
+ */
+export function checkedFields<T extends object>(body: unknown, schemaErrors: FieldErrors): Partial<T> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
+  if (!Object.keys(schemaErrors).length) return body as Partial<T>;
+  const wrong = wrongFields(schemaErrors);
+  return Object.fromEntries(Object.entries(body).filter(([field]) => !wrong.has(field))) as Partial<T>;
 }

@@ -63,22 +63,22 @@ export type MoneyParse = { ok: true; value: string } | { ok: false; message: str
 export function parseMoney(input: unknown): MoneyParse {
   let text: string;
   if (typeof input === 'number') {
-    if (!Number.isFinite(input)) return { ok: false, message: 'A valid number is required.' };
+    if (!Number.isFinite(input)) return { ok: false, message: 'Must be a decimal number such as 1499.50.' };
     text = String(input);
   } else if (typeof input === 'string') {
     text = input.trim();
   } else {
-    return { ok: false, message: 'A valid number is required.' };
+    return { ok: false, message: 'Must be a decimal number such as 1499.50.' };
   }
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!match) return { ok: false, message: 'A valid number is required.' };
+  if (!match) return { ok: false, message: 'Must be a decimal number such as 1499.50.' };
   const [, sign, whole, fraction = ''] = match;
   if (fraction.length > 2 && !/^0*$/.test(fraction.slice(2))) {
-    return { ok: false, message: 'Ensure that there are no more than 2 decimal places.' };
+    return { ok: false, message: 'Use at most 2 decimal places.' };
   }
   const digits = whole!.replace(/^0+(?=\d)/, '');
   if (digits.length > MAX_INTEGER_DIGITS) {
-    return { ok: false, message: `Ensure that there are no more than ${MAX_INTEGER_DIGITS} digits before the decimal point.` };
+    return { ok: false, message: `Use at most ${MAX_INTEGER_DIGITS} digits before the decimal point.` };
   }
   return { ok: true, value: `${sign}${digits}.${(fraction + '00').slice(0, 2)}` };
 }
@@ -93,7 +93,7 @@ export function parsePrice(input: unknown): MoneyParse {
   const paise = toPaise(parsed.value);
   if (paise <= 0) return { ok: false, message: 'Price must be greater than 0' };
   if (paise > MAX_PRICE_PAISE) {
-    return { ok: false, message: `Ensure this value is less than or equal to ${MAX_PRICE}.` };
+    return { ok: false, message: `Must be at most ${MAX_PRICE}.` };
   }
   return parsed;
 }

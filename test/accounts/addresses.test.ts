@@ -220,7 +220,7 @@ describe('address validation', () => {
       'validation_error',
       field,
     );
-    expect(body.errors![field]).toEqual(['This field is required.']);
+    expect(body.errors![field]).toEqual(['Required.']);
     expect(await list(user)).toEqual([]);
   });
 
@@ -260,7 +260,7 @@ describe('address validation', () => {
       'validation_error',
       'city',
     );
-    expect(body.errors!.city).toEqual(['Ensure this field has no more than 100 characters.']);
+    expect(body.errors!.city).toEqual(['Must be at most 100 characters.']);
   });
 
   it('rejects an unknown address_type, on create and on PATCH', async () => {

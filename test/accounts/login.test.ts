@@ -139,7 +139,7 @@ describe('POST /api/auth/login/', () => {
       'validation_error',
       'password',
     );
-    expect(missing.errors!.password).toEqual(['This field is required.']);
+    expect(missing.errors!.password).toEqual(['Required.']);
     expectProblem(
       await ctx.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { password: 'x' } }),
       400,

@@ -105,7 +105,7 @@ describe('POST /api/auth/logout/', () => {
   it('requires refresh unless all is true', async () => {
     const user = await makeUser(ctx);
     const body = expectProblem(await logout(user.access, {}), 400, 'validation_error', 'refresh');
-    expect(body.errors!.refresh).toEqual(['This field is required.']);
+    expect(body.errors!.refresh).toEqual(['Required.']);
     expectProblem(await logout(user.access, { all: false }), 400, 'validation_error', 'refresh');
     // Nothing was revoked.
     expect((await refresh(user.refresh)).statusCode).toBe(200);

@@ -176,7 +176,7 @@ describe('PUT /api/auth/profile/', () => {
     };
     delete payload[field];
     const body = expectProblem(await send('PUT', user, payload), 400, 'validation_error', field);
-    expect(body.errors![field]).toEqual(['This field is required.']);
+    expect(body.errors![field]).toEqual(['Required.']);
     expect((await send('GET', user)).json().first_name).toBe('Test');
   });
 

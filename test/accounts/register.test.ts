@@ -192,7 +192,7 @@ describe('POST /api/auth/register/', () => {
     const payload: Record<string, unknown> = registration();
     delete payload[field];
     const missing = expectProblem(await register(payload), 400, 'validation_error', field);
-    expect(missing.errors![field]).toEqual(['This field is required.']);
+    expect(missing.errors![field]).toEqual(['Required.']);
     expectProblem(await register(registration({ [field]: '' })), 400, 'validation_error', field);
     // Whitespace alone is blank too (it would be trimmed to '').
     expectProblem(

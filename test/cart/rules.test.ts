@@ -46,7 +46,7 @@ describe('add: input validation', () => {
     const res = await send(ctx, 'POST', '/api/cart/add/', {}, { quantity: 1 });
     const body = expectProblem(res, 400, 'validation_error', 'variant_id');
     expect(body.errors).toEqual({
-      variant_id: ['This field is required (or product_id, for a product with one variant).'],
+      variant_id: ['Required (or product_id, for a product with one variant).'],
     });
     expect(res.headers['x-cart-token']).toBeUndefined();
   });

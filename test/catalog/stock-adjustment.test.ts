@@ -47,7 +47,7 @@ describe('price bounds: more than 0, at most 10000000.00, two decimals', () => {
         category: shop.categoryId,
       });
       const problem = expectProblem(created, 400, 'validation_error', 'price');
-      expect(problem.errors!.price).toEqual(['Ensure this value is less than or equal to 10000000.00.']);
+      expect(problem.errors!.price).toEqual(['Must be at most 10000000.00.']);
       expectProblem(await patch(product.id, { price }), 400, 'validation_error', 'price');
       const put = await send(ctx, 'PUT', url(product.id), { user: shop.admin }, {
         name: product.name,
@@ -72,7 +72,7 @@ describe('stock bounds: 0..1000000000 on every admin stock write', () => {
         category: shop.categoryId,
       });
       const problem = expectProblem(created, 400, 'validation_error', 'stock');
-      expect(problem.errors!.stock).toEqual(['Ensure this value is less than or equal to 1000000000.']);
+      expect(problem.errors!.stock).toEqual(['Must be at most 1000000000.']);
       expectProblem(await patch(product.id, { stock }), 400, 'validation_error', 'stock');
       const put = await send(ctx, 'PUT', url(product.id), { user: shop.admin }, {
         name: product.name,

@@ -77,10 +77,10 @@ describe('problem+json errors', () => {
     const body = res.json();
     expect(body.code).toBe('validation_error');
     expect(body.errors).toEqual({
-      username: ['This field may not be blank.'],
-      password: ['This field is required.'],
+      username: ['Must not be blank.'],
+      password: ['Required.'],
     });
-    expect(body.detail).toContain('password: This field is required.');
+    expect(body.detail).toBe('Fix these fields: password: Required. username: Must not be blank.');
   });
 
   it('rejects a body that is not JSON with 415', async () => {

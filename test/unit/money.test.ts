@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatMoney, fromPaise, MAX_TOTAL_PAISE, parseMoney, parsePrice, toPaise, toPaiseBig } from '../../src/lib/money.js';
 
-const INVALID = { ok: false, message: 'A valid number is required.' };
-const TOO_PRECISE = { ok: false, message: 'Ensure that there are no more than 2 decimal places.' };
+const INVALID = { ok: false, message: 'Must be a decimal number such as 1499.50.' };
+const TOO_PRECISE = { ok: false, message: 'Use at most 2 decimal places.' };
 
 describe('parseMoney', () => {
   it('accepts strings and numbers, answering the two-decimal string', () => {
@@ -46,7 +46,7 @@ describe('parseMoney', () => {
       const parsed = parseMoney(input);
       expect(parsed.ok, String(input)).toBe(false);
       expect(parsed.ok || parsed.message).toBe(
-        'Ensure that there are no more than 10 digits before the decimal point.',
+        'Use at most 10 digits before the decimal point.',
       );
     }
   });
@@ -196,7 +196,7 @@ describe('parsePrice', () => {
     for (const input of ['10000000.01', 10_000_000.01, '9999999999.99', '0010000001']) {
       expect(parsePrice(input), String(input)).toEqual({
         ok: false,
-        message: 'Ensure this value is less than or equal to 10000000.00.',
+        message: 'Must be at most 10000000.00.',
       });
     }
     expect(parsePrice('1.234')).toEqual(TOO_PRECISE);

@@ -1,5 +1,6 @@
 import type { Database } from '../../db/client.js';
-import { type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import { type FieldErrors, NotFound, throwIfAny, wrongFields } from '../../http/errors.js';
+import { checkedFields } from '../../http/validation.js';
 import { countryCode, INDIAN_PIN, INDIAN_STATES, indianStateCode } from '../pricing/index.js';
 import * as repo from './repository.js';
 import type { AddressInput } from '../../contract/index.js';
@@ -31,14 +32,20 @@ function columns(input: AddressInput): Partial<repo.NewAddress> {
  */
 function indianRules(
   patch: Partial<repo.NewAddress>,
-  current?: repo.AddressRow,
+  current: repo.AddressRow | undefined,
+  schemaErrors: FieldErrors,
 ): Partial<repo.NewAddress> {
+  const errors: FieldErrors = { ...schemaErrors };
+  const wrong = wrongFields(schemaErrors);
   const country = patch.country ?? current?.country ?? 'India';
-  if (countryCode(country) !== 'IN') return patch;
-  const errors: FieldErrors = {};
+  // A country the schema refused: which rules apply is unknown, so only its message is given.
+  if (wrong.has('country') || countryCode(country) !== 'IN') {
+    throwIfAny(errors);
+    return patch;
+  }
   const out = { ...patch };
   const recheck = !current || patch.country !== undefined;
-  const state = patch.state ?? (recheck ? current?.state : undefined);
+  const state = wrong.has('state') ? undefined : (patch.state ?? (recheck ? current?.state : undefined));
   if (state !== undefined) {
     const code = indianStateCode(state);
     if (code === null) {
@@ -47,14 +54,16 @@ function indianRules(
       ];
     } else if (patch.state !== undefined) out.state = INDIAN_STATES[code];
   }
-  const postal = patch.postalCode ?? (recheck ? current?.postalCode : undefined);
+  const postal = wrong.has('postal_code')
+    ? undefined
+    : (patch.postalCode ?? (recheck ? current?.postalCode : undefined));
   if (postal !== undefined) {
     const pin = postal.replace(/[\s-]/g, '');
     if (!INDIAN_PIN.test(pin))
       errors.postal_code = ['An Indian PIN code has 6 digits, the first not 0 (e.g. 560001).'];
     else if (patch.postalCode !== undefined) out.postalCode = pin;
   }
-  if (Object.keys(errors).length) throw new ValidationError(errors);
+  throwIfAny(errors);
   return out;
 }
 
@@ -68,11 +77,15 @@ export async function getAddress(database: Database, actor: Actor, id: number) {
   return address;
 }
 
-/** Adds an address; when it is the default, the user's previous default of that type stops being one. */
-export function createAddress(database: Database, actor: Actor, input: AddressInput) {
+/**
+ * Adds an address; when it is the default, the user's previous default of that type stops being
+ * one. `schemaErrors` (the body schema's messages) are reported with the address rules, at once.
+ */
+export function createAddress(database: Database, actor: Actor, body: unknown, schemaErrors: FieldErrors = {}) {
+  const input = checkedFields<AddressInput>(body, schemaErrors);
   return database.db.transaction(async (tx) => {
     const values = {
-      ...indianRules(columns(input)),
+      ...indianRules(columns(input), undefined, schemaErrors),
       addressType: input.address_type ?? 'shipping',
     };
     if (values.isDefault) {
@@ -84,11 +97,18 @@ export function createAddress(database: Database, actor: Actor, input: AddressIn
 }
 
 /** PUT and PATCH: only the given fields change; the single-default rule holds afterwards. */
-export function updateAddress(database: Database, actor: Actor, id: number, input: AddressInput) {
+export function updateAddress(
+  database: Database,
+  actor: Actor,
+  id: number,
+  body: unknown,
+  schemaErrors: FieldErrors = {},
+) {
+  const input = checkedFields<AddressInput>(body, schemaErrors);
   return database.db.transaction(async (tx) => {
     const current = await repo.findAddress(tx, actor.id, id);
     if (!current) throw new NotFound(NOT_FOUND);
-    const patch = indianRules(columns(input), current);
+    const patch = indianRules(columns(input), current, schemaErrors);
     const type = patch.addressType ?? current.addressType;
     const willBeDefault = patch.isDefault ?? current.isDefault;
     if (willBeDefault) {

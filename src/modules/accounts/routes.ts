@@ -3,10 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf } from '../../http/auth.js';
 import { AppError } from '../../http/errors.js';
+import { attachedBodyErrors } from '../../http/problem.js';
 import {
   Address,
   AddressBody,
-  type AddressInput,
   type AddressType,
   AddressList,
   AddressPatchBody,
@@ -93,10 +93,13 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/register/',
     {
       config: { auth: 'none' },
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Create an account',
-        description: 'Merges the guest cart named by the request (cookie or X-Cart-Token), if any.',
+        description:
+          'Merges the guest cart named by the request (cookie or X-Cart-Token), if any. A 400 names every ' +
+          'wrong field at once: the schema’s, the password rules, password2 and a taken username or email.',
         body: ref(RegisterBody),
         response: { 201: ref(RegisterResponse), ...problems(400) },
       },
@@ -107,6 +110,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         request.body,
         meta(request),
         afterLogin(request, reply),
+        attachedBodyErrors(request),
       );
       request.log.info({ userId: user.id }, 'user registered');
       return reply
@@ -188,17 +192,21 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/profile/',
     {
       config: { auth: 'user' },
+      attachValidation: true,
       schema: { tags, summary: 'Replace your profile', body: ref(ProfileBody), response: profileResponse },
     },
-    async (request) => userView(await service.updateProfile(deps, actorOf(request), request.body)),
+    async (request) =>
+      userView(await service.updateProfile(deps, actorOf(request), request.body, attachedBodyErrors(request))),
   );
   app.patch(
     '/profile/',
     {
       config: { auth: 'user' },
+      attachValidation: true,
       schema: { tags, summary: 'Update your profile', body: ref(ProfilePatchBody), response: profileResponse },
     },
-    async (request) => userView(await service.updateProfile(deps, actorOf(request), request.body)),
+    async (request) =>
+      userView(await service.updateProfile(deps, actorOf(request), request.body, attachedBodyErrors(request))),
   );
 
   app.post(
@@ -278,6 +286,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/addresses/',
     {
       config: { auth: 'user' },
+      attachValidation: true,
       schema: {
         tags: addressTags,
         summary: 'Add an address',
@@ -286,7 +295,13 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       },
     },
     async (request, reply) =>
-      reply.code(201).send(addressView(await addresses.createAddress(db, actorOf(request), request.body))),
+      reply
+        .code(201)
+        .send(
+          addressView(
+            await addresses.createAddress(db, actorOf(request), request.body, attachedBodyErrors(request)),
+          ),
+        ),
   );
   app.get(
     '/addresses/:id/',
@@ -309,6 +324,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       method,
       url: '/addresses/:id/',
       config: { auth: 'user' },
+      attachValidation: true,
       schema: {
         tags: addressTags,
         summary: method === 'PUT' ? 'Replace an address' : 'Update an address',
@@ -322,7 +338,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
             db,
             actorOf(request),
             (request.params as { id: number }).id,
-            request.body as AddressInput,
+            request.body,
+            attachedBodyErrors(request),
           ),
         ),
     });

@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Tx } from '../../db/client.js';
 import type { Actor } from '../../kernel/actor.js';
 import {
+  addFieldError,
   type FieldErrors,
   NotFound,
+  say,
+  throwIfAny,
   TooManyRequests,
   Unauthorized,
   ValidationError,
 } from '../../http/errors.js';
+import { checkedFields } from '../../http/validation.js';
 import { type LoginLimiter, loginKey } from './login-limiter.js';
 import { rethrowNameConflict, takenNameErrors } from './login-names.js';
 import { newPasswordHash, type PasswordHasher, passwordProblems } from './passwords.js';
@@ -76,27 +80,54 @@ async function throttle(deps: AccountsDeps, key: string, what: string) {
   }
 }
 
-/** Creates an account and its first session. */
+/**
+ * Every field of a registration that breaks a rule, the schema's messages (`schemaErrors`)
+ * included: the fields the schema refused are not judged again, the rest are.
+ */
+async function registrationErrors(
+  deps: AccountsDeps,
+  input: Partial<RegisterInput>,
+  schemaErrors: FieldErrors,
+): Promise<FieldErrors> {
+  const errors: FieldErrors = { ...schemaErrors };
+  const username = input.username?.trim();
+  const email = input.email?.trim();
+  if (input.password !== undefined && input.password2 !== undefined && input.password !== input.password2) {
+    addFieldError(errors, 'password2', "Password fields didn't match.");
+  }
+  if (input.password !== undefined) {
+    const problems = await passwordProblems(input.password, {
+      username,
+      email,
+      first_name: input.first_name,
+      last_name: input.last_name,
+    });
+    for (const problem of problems) addFieldError(errors, 'password', problem);
+  }
+  const taken = await takenNameErrors(deps.database.db, { username, email });
+  for (const [field, messages] of Object.entries(taken)) {
+    for (const message of messages) addFieldError(errors, field, message);
+  }
+  return errors;
+}
+
+/**
+ * Creates an account and its first session. `body` is the request's; `schemaErrors` its
+ * schema's messages, reported in one 400 with every rule the rest of the body breaks.
+ */
 export async function register(
   deps: AccountsDeps,
-  input: RegisterInput,
+  body: unknown,
   meta: ClientMeta,
   afterLogin?: AfterLogin,
+  schemaErrors: FieldErrors = {},
 ): Promise<{ user: repo.UserRow; tokens: Tokens }> {
+  throwIfAny(await registrationErrors(deps, checkedFields<RegisterInput>(body, schemaErrors), schemaErrors));
+  // Every field passed the schema and the rules.
+  const input = body as RegisterInput;
   const username = input.username.trim();
   const email = input.email.trim();
-  const errors: FieldErrors = {};
-  if (input.password !== input.password2) errors.password2 = ["Password fields didn't match."];
-  const problems = await passwordProblems(input.password, {
-    username,
-    email,
-    first_name: input.first_name,
-    last_name: input.last_name,
-  });
-  if (problems.length) errors.password = problems;
   const { db } = deps.database;
-  Object.assign(errors, await takenNameErrors(db, { username, email }));
-  if (Object.keys(errors).length) throw new ValidationError(errors);
 
   const passwordHash = await deps.hasher.hash(input.password);
   try {
@@ -259,7 +290,7 @@ export async function logout(
     });
     return;
   }
-  if (!input.refresh) throw ValidationError.field('refresh', 'This field is required.');
+  if (!input.refresh) throw ValidationError.field('refresh', say.required);
   const claims = await deps.signer.verifyRefresh(input.refresh).catch(() => null);
   const invalid = () => ValidationError.field('refresh', 'Token is invalid or expired.');
   if (claims?.userId !== actor.id) throw invalid();
@@ -294,16 +325,23 @@ export async function getProfile(deps: AccountsDeps, actor: Actor): Promise<repo
   return user;
 }
 
-/** Updates the writable profile fields; the rest of the body is ignored. */
+/**
+ * Updates the writable profile fields; the rest of the body is ignored. A taken email is
+ * reported with the body schema's messages (`schemaErrors`), at once.
+ */
 export async function updateProfile(
   deps: AccountsDeps,
   actor: Actor,
-  input: ProfileInput,
+  body: unknown,
+  schemaErrors: FieldErrors = {},
 ): Promise<repo.UserRow> {
   const { db } = deps.database;
+  const given = checkedFields<ProfileInput>(body, schemaErrors);
+  const taken = await takenNameErrors(db, { email: given.email?.trim() }, actor.id);
+  throwIfAny({ ...schemaErrors, ...taken });
+  // Every field passed the schema and the rules.
+  const input = body as ProfileInput;
   const email = input.email?.trim();
-  const taken = await takenNameErrors(db, { email }, actor.id);
-  if (Object.keys(taken).length) throw new ValidationError(taken);
   try {
     const user = await repo.updateUser(db, actor.id, {
       email,

@@ -179,7 +179,7 @@ async function resolveVariant(tx: Tx, cartId: number, target: CartAddTarget) {
 /** Adds to the line of that variant (or starts one); the line may not exceed stock or 999, nor the cart the total bound. */
 export function addToCart(database: Database, owner: CartOwner, target: CartAddTarget, quantity: number) {
   if (target.variantId === undefined && target.productId === undefined) {
-    throw ValidationError.field('variant_id', 'This field is required (or product_id, for a product with one variant).');
+    throw ValidationError.field('variant_id', 'Required (or product_id, for a product with one variant).');
   }
   return writeCart(database, owner, true, async (tx, cart) => {
     const { variant, field } = await resolveVariant(tx, cart.id, target);

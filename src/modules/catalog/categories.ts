@@ -2,7 +2,8 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../../db/client.js';
 import { isReferencedViolation } from '../../db/errors.js';
 import { categories, products } from '../../db/schema/index.js';
-import { Conflict, NotFound, ValidationError } from '../../http/errors.js';
+import { addFieldError, Conflict, type FieldErrors, NotFound, say, throwIfAny } from '../../http/errors.js';
+import { checkedFields } from '../../http/validation.js';
 import type { Database } from '../../db/client.js';
 import { uniqueSlug } from './slugs.js';
 import { bumpCatalogVersion } from './counts.js';
@@ -88,29 +89,37 @@ async function lockTree(ex: Executor) {
   await ex.execute(sql`select pg_advisory_xact_lock(${TREE_LOCK})`);
 }
 
-async function assertNameFree(ex: Executor, name: string, exceptId?: number) {
+/** Names unique ignoring case: a blank or taken name gets its message in `errors`. */
+async function checkName(ex: Executor, name: string, errors: FieldErrors, exceptId?: number) {
+  if (!name) {
+    addFieldError(errors, 'name', say.blank);
+    return;
+  }
   const [row] = await ex
     .select({ id: categories.id })
     .from(categories)
     .where(sql`lower(${categories.name}) = ${name.toLowerCase()}`);
-  if (row && row.id !== exceptId) {
-    throw ValidationError.field('name', 'A category with this name already exists.');
-  }
+  if (row && row.id !== exceptId) addFieldError(errors, 'name', 'A category with this name already exists.');
 }
 
-async function assertParentExists(ex: Executor, parentId: number) {
+async function checkParentExists(ex: Executor, parentId: number, errors: FieldErrors) {
   const [row] = await ex.select({ id: categories.id }).from(categories).where(eq(categories.id, parentId));
-  if (!row) throw ValidationError.field('parent', `Invalid pk "${parentId}" - object does not exist.`);
+  if (!row) addFieldError(errors, 'parent', say.noSuch('category', parentId));
 }
 
-/** Creates a category; its slug comes from the name and is made unique. */
-export function createCategory(database: Database, input: Required<Pick<CategoryInput, 'name'>> & CategoryInput) {
+/**
+ * Creates a category; its slug comes from the name and is made unique. `schemaErrors` (the body
+ * schema's messages) are reported with the name and parent checks, at once.
+ */
+export function createCategory(database: Database, body: unknown, schemaErrors: FieldErrors = {}) {
+  const input = checkedFields<CategoryInput>(body, schemaErrors);
   return database.db.transaction(async (tx) => {
     await lockTree(tx);
-    const name = input.name.trim();
-    if (!name) throw ValidationError.field('name', 'This field may not be blank.');
-    await assertNameFree(tx, name);
-    if (input.parent) await assertParentExists(tx, input.parent);
+    const errors: FieldErrors = { ...schemaErrors };
+    const name = input.name?.trim() ?? '';
+    if (input.name !== undefined) await checkName(tx, name, errors);
+    if (input.parent) await checkParentExists(tx, input.parent, errors);
+    throwIfAny(errors);
     const slug = await uniqueSlug(tx, 'categories', name, RESERVED_SLUGS);
     const [row] = await tx
       .insert(categories)
@@ -120,30 +129,32 @@ export function createCategory(database: Database, input: Required<Pick<Category
   });
 }
 
-/** PUT/PATCH by slug. The slug stays as it was (links keep working); moves may not make cycles. */
-export function updateCategory(database: Database, slug: string, input: CategoryInput) {
+/**
+ * PUT/PATCH by slug. The slug stays as it was (links keep working); moves may not make cycles.
+ * Every wrong field is reported at once, the body schema's (`schemaErrors`) included.
+ */
+export function updateCategory(database: Database, slug: string, body: unknown, schemaErrors: FieldErrors = {}) {
+  const input = checkedFields<CategoryInput>(body, schemaErrors);
   return database.db.transaction(async (tx) => {
     await lockTree(tx);
     const current = await getCategory(tx, slug);
+    const errors: FieldErrors = { ...schemaErrors };
     const patch: Partial<typeof categories.$inferInsert> = { updatedAt: new Date() };
     if (input.name !== undefined) {
-      const name = input.name.trim();
-      if (!name) throw ValidationError.field('name', 'This field may not be blank.');
-      await assertNameFree(tx, name, current.id);
-      patch.name = name;
+      patch.name = input.name.trim();
+      await checkName(tx, patch.name, errors, current.id);
     }
     if (input.description !== undefined) patch.description = input.description;
     if (input.parent !== undefined) {
       if (input.parent !== null) {
         const inSubtree = (node: CategoryNode): boolean =>
           node.id === input.parent || node.children.some(inSubtree);
-        if (inSubtree(current)) {
-          throw ValidationError.field('parent', 'A category cannot be its own ancestor.');
-        }
-        await assertParentExists(tx, input.parent);
+        if (inSubtree(current)) addFieldError(errors, 'parent', 'A category cannot be its own ancestor.');
+        else await checkParentExists(tx, input.parent, errors);
       }
       patch.parentId = input.parent;
     }
+    throwIfAny(errors);
     await tx.update(categories).set(patch).where(eq(categories.id, current.id));
     // A move changes which products the category filters take in.
     if (patch.parentId !== undefined) await bumpCatalogVersion(tx);

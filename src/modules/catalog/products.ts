@@ -6,7 +6,8 @@ import { categories, productImages, products, productVariants } from '../../db/s
 // The media module has no index yet (its helper adds one); urls.ts is its pure part.
 // eslint-disable-next-line no-restricted-imports
 import type { ImageRow } from '../media/urls.js';
-import { BadRequest, Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import { BadRequest, Conflict, type FieldErrors, NotFound, say, throwIfAny, ValidationError } from '../../http/errors.js';
+import { checkedFields } from '../../http/validation.js';
 import { parseMoney, parsePrice } from '../../lib/money.js';
 import { findProducts, isActive, listColumns, type ProductFilter, type ProductListRow } from './search.js';
 import { MAX_STOCK, type ProductInput, type ProductListInput } from '../../contract/index.js';
@@ -186,13 +187,17 @@ export async function readProduct(
 }
 
 
-/** Checks and converts the writable fields; every problem is reported at once. */
-async function productValues(ex: Executor, input: ProductInput) {
-  const errors: FieldErrors = {};
+/**
+ * Checks and converts the writable fields; every problem is reported at once, with the body
+ * schema's messages (`schemaErrors`: a field the schema refused is not judged again).
+ */
+async function productValues(ex: Executor, body: unknown, schemaErrors: FieldErrors) {
+  const input = checkedFields<ProductInput>(body, schemaErrors);
+  const errors: FieldErrors = { ...schemaErrors };
   const values: Partial<typeof products.$inferInsert> = {};
   if (input.name !== undefined) {
     values.name = input.name.trim();
-    if (!values.name) errors.name = ['This field may not be blank.'];
+    if (!values.name) errors.name = [say.blank];
   }
   if (input.price !== undefined) {
     const price = parsePrice(input.price);
@@ -214,23 +219,27 @@ async function productValues(ex: Executor, input: ProductInput) {
       .select({ id: categories.id })
       .from(categories)
       .where(eq(categories.id, input.category));
-    if (!found) errors.category = [`Invalid pk "${input.category}" - object does not exist.`];
+    if (!found) errors.category = [say.noSuch('category', input.category)];
     values.categoryId = input.category;
   }
   if (input.tax_class !== undefined) {
     values.taxClassId = input.tax_class;
     if (input.tax_class !== null && (await missingTaxClasses(ex, [input.tax_class])).size) {
-      errors.tax_class = [`Invalid pk "${input.tax_class}" - no tax class has this id.`];
+      errors.tax_class = [say.noSuch('tax class', input.tax_class)];
     }
   }
-  if (Object.keys(errors).length) throw new ValidationError(errors);
+  throwIfAny(errors);
   return values;
 }
 
 /** Creates a product with a unique slug from its name; answers the detail. */
-export async function createProduct(database: Database, input: ProductInput): Promise<ProductDetailRow> {
+export async function createProduct(
+  database: Database,
+  body: unknown,
+  schemaErrors: FieldErrors = {},
+): Promise<ProductDetailRow> {
   const { db } = database;
-  const values = await productValues(db, input);
+  const values = await productValues(db, body, schemaErrors);
   // Two products with one name created at once: the slug index decides, the loser retries.
   for (let attempt = 1; ; attempt++) {
     const slug = await uniqueSlug(db, 'products', values.name!, RESERVED_SLUGS);
@@ -266,11 +275,13 @@ export async function createProduct(database: Database, input: ProductInput): Pr
 export async function updateProduct(
   database: Database,
   id: number,
-  input: ProductInput,
+  body: unknown,
+  schemaErrors: FieldErrors = {},
 ): Promise<ProductDetailRow> {
   const { db } = database;
-  const values = await productValues(db, input);
-  const adjustment = input.stock_adjustment;
+  const values = await productValues(db, body, schemaErrors);
+  // Every field passed the schema and the rules.
+  const adjustment = (body as ProductInput).stock_adjustment;
   // Price and stock belong to the product's only variant (the trigger copies them back).
   const { price, stock, ...own } = values;
   try {
@@ -379,7 +390,7 @@ function foreignKeyAsCategoryError(err: unknown) {
   const taxClass = taxClassForeignKeyError(err, 'tax_class');
   if (taxClass) return taxClass;
   if (pgError(err)?.code === '23503') {
-    return ValidationError.field('category', 'The category does not exist.');
+    return ValidationError.field('category', 'The category was just deleted; choose another.');
   }
   return err;
 }

@@ -5,7 +5,6 @@ import type { Database } from '../../db/client.js';
 import {
   Category,
   CategoryBody,
-  type CategoryInput,
   CategoryList,
   CategoryPage,
   CategoryPatchBody,
@@ -16,7 +15,6 @@ import {
   problems,
   ProductBody,
   ProductDetail,
-  type ProductInput,
   ProductList,
   ProductListQuery,
   ProductPage,
@@ -27,6 +25,7 @@ import {
   SlugParams,
 } from '../../contract/index.js';
 import { assertPageExists, offsetOf, pageOf, pageParams, paged } from '../../http/pagination.js';
+import { attachedBodyErrors } from '../../http/problem.js';
 import * as categories from './categories.js';
 import type { CountCache } from './counts.js';
 import * as productsService from './products.js';
@@ -74,6 +73,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
     '/',
     {
       config: { auth: 'admin' },
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Create a category',
@@ -83,7 +83,9 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
       },
     },
     async (request, reply) =>
-      reply.code(201).send(categoryView(await categories.createCategory(database, request.body))),
+      reply
+        .code(201)
+        .send(categoryView(await categories.createCategory(database, request.body, attachedBodyErrors(request)))),
   );
 
   app.get(
@@ -108,6 +110,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
       method,
       url: '/:slug/',
       config: { auth: 'admin' },
+      attachValidation: true,
       schema: {
         tags,
         summary: method === 'PUT' ? 'Replace a category' : 'Update a category',
@@ -121,7 +124,8 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = a
           await categories.updateCategory(
             database,
             (request.params as { slug: string }).slug,
-            request.body as CategoryInput,
+            request.body,
+            attachedBodyErrors(request),
           ),
         ),
     });
@@ -242,6 +246,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     '/',
     {
       config: { auth: 'admin' },
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Create a product',
@@ -252,7 +257,13 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     async (request, reply) =>
       reply
         .code(201)
-        .send(productDetailView(await productsService.createProduct(database, request.body), app.mediaBase(request), true)),
+        .send(
+          productDetailView(
+            await productsService.createProduct(database, request.body, attachedBodyErrors(request)),
+            app.mediaBase(request),
+            true,
+          ),
+        ),
   );
 
   for (const [method, body] of [
@@ -263,6 +274,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       method,
       url: '/:id/',
       config: { auth: 'admin' },
+      attachValidation: true,
       schema: {
         tags,
         summary: method === 'PUT' ? 'Replace a product' : 'Update a product',
@@ -275,7 +287,8 @@ export const productRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
           await productsService.updateProduct(
             database,
             (request.params as { id: number }).id,
-            request.body as ProductInput,
+            request.body,
+            attachedBodyErrors(request),
           ),
           app.mediaBase(request),
           true,

@@ -12,7 +12,7 @@ export function normalizeOptions(input: ProductOption[], errors: FieldErrors): P
   const names = new Set<string>();
   return input.map((option, i) => {
     const name = option.name.trim();
-    if (!name) (errors[`options.${i}.name`] ??= []).push('This field may not be blank.');
+    if (!name) (errors[`options.${i}.name`] ??= []).push('Must not be blank.');
     else if (names.has(name.toLowerCase())) {
       (errors[`options.${i}.name`] ??= []).push(`Option "${name}" is given twice (names ignore case).`);
     }
@@ -20,7 +20,7 @@ export function normalizeOptions(input: ProductOption[], errors: FieldErrors): P
     const seen = new Set<string>();
     const values = option.values.map((raw) => {
       const value = raw.trim();
-      if (!value) (errors[`options.${i}.values`] ??= []).push('A value may not be blank.');
+      if (!value) (errors[`options.${i}.values`] ??= []).push('A value must not be blank.');
       else if (seen.has(value.toLowerCase())) {
         (errors[`options.${i}.values`] ??= []).push(`Value "${value}" is given twice (values ignore case).`);
       }

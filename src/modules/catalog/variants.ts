@@ -8,7 +8,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { isReferencedViolation } from '../../db/errors.js';
 import { productVariants } from '../../db/schema/index.js';
-import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import { Conflict, type FieldErrors, NotFound, say, ValidationError } from '../../http/errors.js';
 import { parsePrice } from '../../lib/money.js';
 import {
   MAX_STOCK,
@@ -57,7 +57,7 @@ function taxClassIds(inputs: { tax_class?: number | null }[]): number[] {
   return inputs.map((v) => v.tax_class).filter((id): id is number => id != null);
 }
 
-const taxClassMessage = (id: number) => `Invalid pk "${id}" - no tax class has this id.`;
+const taxClassMessage = (id: number) => say.noSuch('tax class', id);
 
 function moneyField(errors: FieldErrors, field: string, raw: unknown): string | undefined {
   const parsed = parsePrice(raw);

@@ -80,7 +80,7 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<vo
       } else {
         if (part.valueTruncated)
           throw new AppError(413, 'payload_too_large', `The field ${part.fieldname} is too long.`, {
-            [part.fieldname]: ['This field is too long.'],
+            [part.fieldname]: ['Too long.'],
           });
         body[part.fieldname] = part.value;
       }
@@ -139,7 +139,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
         const bytes = request.uploadedFile;
         if (!bytes)
           throw new BadRequest('The form has no file.', 'validation_error', {
-            file: ['This field is required.'],
+            file: ['Required.'],
           });
         const row = await addProductImage(deps, id, bytes, alt ?? '');
         return reply.code(201).send(view(request, row));

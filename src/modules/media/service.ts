@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Executor } from '../../db/client.js';
-import { NotFound, ValidationError } from '../../http/errors.js';
+import { NotFound, say, ValidationError } from '../../http/errors.js';
 import { bumpCatalogVersion } from '../catalog/index.js';
 import { processImage } from './images.js';
 import * as repo from './repository.js';
@@ -79,7 +79,7 @@ function checkAlt(alt: string): string {
   if (alt.length > MAX_ALT_LENGTH) {
     throw ValidationError.field(
       'alt',
-      `Ensure this field has no more than ${MAX_ALT_LENGTH} characters.`,
+      `Must be at most ${MAX_ALT_LENGTH} characters.`,
     );
   }
   return alt;
@@ -147,7 +147,7 @@ export async function updateProductImage(
       if (patch.position > last) {
         throw ValidationError.field(
           'position',
-          `Ensure this value is less than or equal to ${last}.`,
+          say.atMost(last),
         );
       }
       await repo.moveImage(tx, productId, imageId, image.position, patch.position);

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf } from '../../http/auth.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
+import { attachedBodyErrors } from '../../http/problem.js';
 import {
   IdempotencyHeaders,
   IdParams,
@@ -39,7 +40,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
     reply: FastifyReply,
   ) => {
     const actor = actorOf(request);
-    const result = await service.createOrder(deps, actor, request.body, idempotencyKeyOf(request));
+    const schemaErrors = attachedBodyErrors(request);
+    const result = await service.createOrder(deps, actor, request.body, idempotencyKeyOf(request), schemaErrors);
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
     else {
       const { id, order_number, total_amount } = result.body;
@@ -53,13 +55,21 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrdersDeps }> = asyn
     description:
       'In one transaction: stock is checked and deducted, prices are snapshotted, the cart is emptied. ' +
       'With an `Idempotency-Key` header, repeating the request within 24 h answers the first response; ' +
-      'the same key with another body is 409.',
+      'the same key with another body is 409. A 400 names every wrong field at once (the address object’s too).',
     headers: IdempotencyHeaders,
     body: ref(OrderCreate),
     response: { 201: DetailRef, ...problems(400, 409) },
   };
-  app.post('/create_order/', { config: { auth: 'user' }, schema: createSchema }, create);
-  app.post('/', { config: { auth: 'user' }, schema: { ...createSchema, summary: 'Place an order (same as create_order/)' } }, create);
+  app.post('/create_order/', { config: { auth: 'user' }, attachValidation: true, schema: createSchema }, create);
+  app.post(
+    '/',
+    {
+      config: { auth: 'user' },
+      attachValidation: true,
+      schema: { ...createSchema, summary: 'Place an order (same as create_order/)' },
+    },
+    create,
+  );
 
   app.get(
     '/',

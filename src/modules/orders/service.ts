@@ -2,7 +2,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { AppError, BadRequest, Conflict, NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
+import {
+  addFieldError,
+  AppError,
+  BadRequest,
+  Conflict,
+  type FieldErrors,
+  NotFound,
+  say,
+  throwIfAny,
+  TotalTooLarge,
+  ValidationError,
+  wrongFields,
+} from '../../http/errors.js';
+import { checkedFields } from '../../http/validation.js';
 import { formatMoney, fromPaise, MAX_TOTAL_PAISE } from '../../lib/money.js';
 import { getAddress } from '../accounts/index.js';
 import type { Actor } from '../../kernel/actor.js';
@@ -62,7 +75,7 @@ export interface OrdersDeps {
   timeZone?: string;
 }
 
-export interface CreateOrderInput {
+interface CreateOrderInput {
   shipping_address_id?: number;
   shipping_address?: string | ShippingAddressObject;
   shipping_method_id?: number;
@@ -100,52 +113,81 @@ function addressShipTo(a: ShippingAddressObject): ShipTo {
   };
 }
 
-/** A checkout's address object, checked as an address is (every wrong field at once). */
-function checkAddressObject(a: ShippingAddressObject): ShipTo {
-  const errors: Record<string, string[]> = {};
-  for (const key of ['street_address', 'city', 'state', 'postal_code', 'country'] as const) {
-    if (!a[key].trim()) errors[`shipping_address.${key}`] = ['This field may not be blank.'];
+/**
+ * A checkout's address object, checked as an address is: every wrong field's message goes into
+ * `errors`; fields the schema refused (already in `errors`) are not judged again. Undefined when
+ * anything is wrong.
+ */
+function checkAddressObject(given: Record<string, unknown>, errors: FieldErrors): ShipTo | undefined {
+  const wrong = new Set(Object.keys(errors));
+  const a: Record<string, string> = {};
+  for (const key of ADDRESS_KEYS) {
+    const field = `shipping_address.${key}`;
+    const value = given[key];
+    if (wrong.has(field) || typeof value !== 'string') continue;
+    if (!value.trim()) addFieldError(errors, field, say.blank);
+    else a[key] = value;
   }
-  const to = addressShipTo(a);
-  if (a.country.trim() && to.country === null) {
-    errors['shipping_address.country'] = [COUNTRY_MESSAGE];
-  }
-  if (to.country === 'IN') {
-    if (a.state.trim() && to.state === null) {
-      errors['shipping_address.state'] = ['Choose an Indian state or union territory (a name, or a code such as KA).'];
+  const country = a.country === undefined ? null : countryCode(a.country);
+  if (a.country !== undefined && country === null) addFieldError(errors, 'shipping_address.country', COUNTRY_MESSAGE);
+  if (country === 'IN') {
+    if (a.state !== undefined && indianStateCode(a.state) === null) {
+      addFieldError(errors, 'shipping_address.state', 'Choose an Indian state or union territory (a name, or a code such as KA).');
     }
-    if (a.postal_code.trim() && !INDIAN_PIN.test(a.postal_code.trim())) {
-      errors['shipping_address.postal_code'] = ['An Indian postal code (PIN) is six digits, e.g. 560001.'];
+    if (a.postal_code !== undefined && !INDIAN_PIN.test(a.postal_code.trim())) {
+      addFieldError(errors, 'shipping_address.postal_code', 'An Indian postal code (PIN) is six digits, e.g. 560001.');
     }
   }
-  if (Object.keys(errors).length) throw new ValidationError(errors);
-  return to;
+  if (Object.keys(errors).length) return undefined;
+  return addressShipTo(a as unknown as ShippingAddressObject);
 }
 
-async function shipTo(deps: OrdersDeps, actor: Actor, input: CreateOrderInput): Promise<ShipTo> {
+const ADDRESS_KEYS = ['street_address', 'city', 'state', 'postal_code', 'country'] as const;
+
+/**
+ * Where a checkout ships, from the body (`input`: the fields that passed the schema; `raw`: the
+ * body as sent). Every wrong field is reported in one 400, the schema's (`schemaErrors`) too.
+ */
+async function shipTo(
+  deps: OrdersDeps,
+  actor: Actor,
+  input: Partial<CreateOrderInput>,
+  raw: unknown,
+  schemaErrors: FieldErrors,
+): Promise<ShipTo> {
+  const errors: FieldErrors = { ...schemaErrors };
+  const wrong = wrongFields(schemaErrors);
+  let to: ShipTo | undefined;
   if (input.shipping_address_id !== undefined) {
     const a = await getAddress(deps.database, actor, input.shipping_address_id).catch((err: unknown) => {
-      if (err instanceof NotFound) {
-        throw ValidationError.field('shipping_address_id', 'No address of yours has this id.');
-      }
+      if (err instanceof NotFound) return null;
       throw err;
     });
-    return addressShipTo({
-      street_address: a.streetAddress,
-      city: a.city,
-      state: a.state,
-      postal_code: a.postalCode,
-      country: a.country,
-    });
+    if (!a) addFieldError(errors, 'shipping_address_id', 'No address of yours has this id.');
+    else {
+      to = addressShipTo({
+        street_address: a.streetAddress,
+        city: a.city,
+        state: a.state,
+        postal_code: a.postalCode,
+        country: a.country,
+      });
+    }
+  } else if (!wrong.has('shipping_address_id')) {
+    // An address object the schema refused in part: its other fields are checked all the same.
+    const sent = (raw as { shipping_address?: unknown } | null)?.shipping_address;
+    const given = input.shipping_address ?? sent;
+    if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
+      to = checkAddressObject(given as Record<string, unknown>, errors);
+    } else if (typeof given === 'string' && given.trim() && !wrong.has('shipping_address')) {
+      // Free text (v1): its state is unknown (IGST); it ships within India, the shop's country.
+      to = { text: given.trim(), country: 'IN', state: null };
+    } else if (!wrong.has('shipping_address')) {
+      addFieldError(errors, 'shipping_address', 'Give shipping_address_id or a shipping_address of 1–500 characters.');
+    }
   }
-  const given = input.shipping_address;
-  if (given !== undefined && typeof given === 'object') return checkAddressObject(given);
-  const text = given?.trim();
-  if (!text) {
-    throw ValidationError.field('shipping_address', 'Give shipping_address_id or a shipping_address of 1–500 characters.');
-  }
-  // Free text (v1): its state is unknown (IGST); it ships within India, the shop's country.
-  return { text, country: 'IN', state: null };
+  throwIfAny(errors);
+  return to!;
 }
 
 function promotionError(code: PromotionRejection): AppError {
@@ -329,10 +371,13 @@ async function replayedDetail(tx: Tx, stored: unknown, actor: Actor): Promise<Or
 export async function createOrder(
   deps: OrdersDeps,
   actor: Actor,
-  input: CreateOrderInput,
+  body: unknown,
   idempotencyKey: string | null,
+  schemaErrors: FieldErrors = {},
 ): Promise<{ status: number; body: OrderDetailView; replayed: boolean }> {
-  const to = await shipTo(deps, actor, input);
+  const to = await shipTo(deps, actor, checkedFields<CreateOrderInput>(body, schemaErrors), body, schemaErrors);
+  // Every field passed the schema and the rules.
+  const input = body as CreateOrderInput;
   const idem = idempotencyKey
     ? { userId: actor.id, scope: 'orders.create', key: idempotencyKey, hash: idempotency.bodyHash(input) }
     : null;

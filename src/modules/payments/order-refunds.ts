@@ -3,6 +3,7 @@ import {
   AppError,
   Conflict,
   NotFound,
+  say,
   ValidationError,
   type FieldErrors,
 } from '../../http/errors.js';
@@ -59,7 +60,7 @@ function checkInput(input: RefundInput): { amountPaise: number | null } {
   if (input.amount !== undefined) {
     const parsed = parseMoney(input.amount);
     if (!parsed.ok) errors.amount = [parsed.message];
-    else if (toPaise(parsed.value) <= 0) errors.amount = ['Ensure this value is greater than 0.'];
+    else if (toPaise(parsed.value) <= 0) errors.amount = [say.moreThan(0)];
     else amountPaise = toPaise(parsed.value);
   }
   if (input.items === undefined && input.amount === undefined) {
@@ -70,7 +71,7 @@ function checkInput(input: RefundInput): { amountPaise: number | null } {
     if (seen.has(item.item_id)) errors[`items.${i}.item_id`] = ['This item is listed twice.'];
     seen.add(item.item_id);
   });
-  if (!input.reason.trim()) errors.reason = ['This field may not be blank.'];
+  if (!input.reason.trim()) errors.reason = [say.blank];
   if (Object.keys(errors).length) throw new ValidationError(errors);
   return { amountPaise };
 }
@@ -147,7 +148,7 @@ async function refundUnderLock(
     }
     if (want.quantity > line.quantity) {
       errors[`items.${i}.quantity`] = [
-        `Ensure this value is less than or equal to ${line.quantity} (the units bought).`,
+        `Must be at most ${line.quantity} (the units bought).`,
       ];
       return;
     }
@@ -181,7 +182,7 @@ async function refundUnderLock(
   if (givenPaise !== null && input.items && givenPaise > sharePaise) {
     throw ValidationError.field(
       'amount',
-      `Ensure this value is less than or equal to ${fromPaise(sharePaise)} (the items' paid share).`,
+      `Must be at most ${fromPaise(sharePaise)} (the items' paid share).`,
     );
   }
   const amountPaise = givenPaise ?? sharePaise;

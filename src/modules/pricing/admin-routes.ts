@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyError, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
 import {
@@ -17,24 +16,10 @@ import {
   TaxClassPage,
   TaxClassPatchBody,
 } from '../../contract/index.js';
-import type { FieldErrors } from '../../http/errors.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
-import { schemaFieldErrors } from '../../http/problem.js';
+import { attachedBodyErrors } from '../../http/problem.js';
 import * as promotions from './promotions.js';
 import * as taxClasses from './tax-classes.js';
-
-/**
- * The body schema's messages, to be reported together with the service's own checks (the
- * routes below attach validation instead of failing at the schema). A wrong path parameter
- * fails the request as usual.
- */
-function bodyErrors(request: FastifyRequest): FieldErrors {
-  const error = request.validationError as
-    (FastifyError & { validationContext?: string }) | undefined;
-  if (!error) return {};
-  if (error.validationContext !== 'body') throw error;
-  return schemaFieldErrors(error);
-}
 
 const ALL_AT_ONCE =
   'Every wrong field is reported at once (`400 validation_error`, `errors` by field), the schema’s and the rules’ alike.';
@@ -91,7 +76,7 @@ export const pricingAdminRoutes: FastifyPluginAsyncTypebox<{ database: Database 
         },
       },
       async (request, reply) => {
-        const row = await promotions.createPromotion(database, request.body, bodyErrors(request));
+        const row = await promotions.createPromotion(database, request.body, attachedBodyErrors(request));
         return reply.code(201).send(promotions.promotionView(row));
       },
     );
@@ -132,7 +117,7 @@ export const pricingAdminRoutes: FastifyPluginAsyncTypebox<{ database: Database 
             request.params.id,
             request.body,
             'replace',
-            bodyErrors(request),
+            attachedBodyErrors(request),
           ),
         ),
     );
@@ -162,7 +147,7 @@ export const pricingAdminRoutes: FastifyPluginAsyncTypebox<{ database: Database 
             request.params.id,
             request.body,
             'patch',
-            bodyErrors(request),
+            attachedBodyErrors(request),
           ),
         ),
     );
@@ -229,7 +214,7 @@ export const pricingAdminRoutes: FastifyPluginAsyncTypebox<{ database: Database 
         },
       },
       async (request, reply) => {
-        const row = await taxClasses.createTaxClass(database, request.body, bodyErrors(request));
+        const row = await taxClasses.createTaxClass(database, request.body, attachedBodyErrors(request));
         return reply.code(201).send(taxClasses.taxClassView(row));
       },
     );
@@ -274,7 +259,7 @@ export const pricingAdminRoutes: FastifyPluginAsyncTypebox<{ database: Database 
             request.params.id,
             request.body,
             'replace',
-            bodyErrors(request),
+            attachedBodyErrors(request),
           ),
         ),
     );
@@ -300,7 +285,7 @@ export const pricingAdminRoutes: FastifyPluginAsyncTypebox<{ database: Database 
             request.params.id,
             request.body,
             'patch',
-            bodyErrors(request),
+            attachedBodyErrors(request),
           ),
         ),
     );

@@ -14,7 +14,7 @@ import {
   type PromotionKind,
 } from '../../db/schema/index.js';
 import { PROMOTION_KIND_VALUES, type Promotion } from '../../contract/index.js';
-import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import { Conflict, type FieldErrors, NotFound, say, ValidationError } from '../../http/errors.js';
 import { formatMoney, MAX_TOTAL_PAISE, parseMoney, parsePrice, toPaise } from '../../lib/money.js';
 import type { Static } from 'typebox';
 
@@ -172,9 +172,9 @@ function minSubtotal(raw: unknown, errors: FieldErrors): string | null | undefin
     return undefined;
   }
   const paise = BigInt(toPaise(parsed.value));
-  if (paise < 0n) add(errors, 'min_subtotal', 'Ensure this value is greater than or equal to 0.');
+  if (paise < 0n) add(errors, 'min_subtotal', say.atLeast(0));
   else if (paise > MAX_MIN_SUBTOTAL)
-    add(errors, 'min_subtotal', 'Ensure this value is less than or equal to 99999999.99.');
+    add(errors, 'min_subtotal', say.atMost('99999999.99'));
   else return parsed.value;
   return undefined;
 }
@@ -189,6 +189,11 @@ async function missingIds(
   const found = await ex.select({ id: table.id }).from(table).where(inArray(table.id, ids));
   const have = new Set(found.map((r) => r.id));
   return ids.filter((id) => !have.has(id));
+}
+
+/** `No category with id 3.` or `No categories with ids 3, 4.` */
+function noneWithIds(one: string, many: string, ids: number[]): string {
+  return ids.length === 1 ? say.noSuch(one, ids[0]!) : `No ${many} with ids ${ids.join(', ')}.`;
 }
 
 const uniqueSorted = (ids: unknown): number[] =>
@@ -215,10 +220,10 @@ async function appliesTo(ex: Executor, raw: unknown, errors: FieldErrors) {
     missingIds(ex, products, productIds),
   ]);
   if (noCategories.length) {
-    add(errors, 'applies_to.categories', `No such categories: ${noCategories.join(', ')}.`);
+    add(errors, 'applies_to.categories', noneWithIds('category', 'categories', noCategories));
   }
   if (noProducts.length)
-    add(errors, 'applies_to.products', `No such products: ${noProducts.join(', ')}.`);
+    add(errors, 'applies_to.products', noneWithIds('product', 'products', noProducts));
   if (noCategories.length || noProducts.length) return undefined;
   return {
     appliesCategoryIds: categoryIds.length ? categoryIds : null,

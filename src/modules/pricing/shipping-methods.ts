@@ -7,7 +7,8 @@ import { and, asc, count, eq, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { shippingMethods, type ShippingKind, type ShippingRate } from '../../db/schema/index.js';
 import type { ShippingMethodInput } from '../../contract/index.js';
-import { type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import { type FieldErrors, NotFound, say, throwIfAny, wrongFields } from '../../http/errors.js';
+import { checkedFields } from '../../http/validation.js';
 import { parseMoney, toPaise } from '../../lib/money.js';
 import { countryCode } from '../../lib/places.js';
 
@@ -21,7 +22,7 @@ function moneyAtLeastZero(errors: FieldErrors, field: string, raw: unknown): str
   const parsed = parseMoney(raw);
   if (!parsed.ok) errors[field] = [parsed.message];
   else if (toPaise(parsed.value) < 0)
-    errors[field] = ['Ensure this value is greater than or equal to 0.'];
+    errors[field] = [say.atLeast(0)];
   return parsed.ok && !errors[field] ? parsed.value : null;
 }
 
@@ -71,7 +72,7 @@ function weightBands(
   raw.forEach((rate, i) => {
     const grams = rate.up_to_grams;
     if (grams < 1)
-      errors[`rates.${i}.up_to_grams`] = ['Ensure this value is greater than or equal to 1.'];
+      errors[`rates.${i}.up_to_grams`] = [say.atLeast(1)];
     else if (seen.has(grams)) {
       errors[`rates.${i}.up_to_grams`] = [
         `Band ${seen.get(grams)} already ends at ${grams} grams.`,
@@ -84,41 +85,64 @@ function weightBands(
 }
 
 /**
+ * The bands' own rules for the band fields the schema let through, when it refused another
+ * (a band's weight sent as text): every wrong band field is still named in the one 400.
+ */
+function checkBandsLeft(errors: FieldErrors, sent: unknown[]): void {
+  sent.forEach((rate, i) => {
+    if (!rate || typeof rate !== 'object') return;
+    const { up_to_grams: grams, price } = rate as Record<string, unknown>;
+    const gramsField = `rates.${i}.up_to_grams`;
+    const priceField = `rates.${i}.price`;
+    if (!errors[gramsField] && typeof grams === 'number' && grams < 1) errors[gramsField] = [say.atLeast(1)];
+    if (!errors[priceField] && price !== undefined) moneyAtLeastZero(errors, priceField, price);
+  });
+}
+
+/**
  * The row values of a create (`current` undefined) or an update of `current`, checked as the
  * method will be afterwards. Changing the kind drops the other kind's field unless it is given
- * (then it must fit the new kind).
+ * (then it must fit the new kind). `schemaErrors` are the body schema's messages: every wrong
+ * field ends up in one ValidationError, and a field the schema refused is not judged again.
  */
 function shippingValues(
-  input: ShippingMethodInput,
+  body: unknown,
   current?: ShippingMethodRow,
+  schemaErrors: FieldErrors = {},
 ): ShippingValues {
-  const errors: FieldErrors = {};
+  const input = checkedFields<ShippingMethodInput>(body, schemaErrors);
+  const errors: FieldErrors = { ...schemaErrors };
+  const wrong = wrongFields(schemaErrors);
+  const ok = (field: string) => !wrong.has(field);
   const values: ShippingValues = {};
-  const kind: ShippingKind | undefined = input.kind ?? current?.kind;
+  const kind: ShippingKind | undefined = ok('kind') ? (input.kind ?? current?.kind) : undefined;
   if (input.kind !== undefined) values.kind = input.kind;
-  else if (!current) errors.kind = ['This field is required.'];
+  else if (!current && ok('kind')) errors.kind = [say.required];
   if (input.name !== undefined) {
     values.name = input.name.trim();
-    if (!values.name) errors.name = ['This field may not be blank.'];
-  } else if (!current) errors.name = ['This field is required.'];
+    if (!values.name) errors.name = [say.blank];
+  } else if (!current && ok('name')) errors.name = [say.required];
 
   const kindChanged =
     current !== undefined && input.kind !== undefined && input.kind !== current.kind;
   const givenPrice = input.price !== undefined && input.price !== null;
   if (kind === 'flat') {
     if (givenPrice) values.price = moneyAtLeastZero(errors, 'price', input.price);
-    else if (input.price === null || !current || kindChanged)
+    else if (ok('price') && (input.price === null || !current || kindChanged))
       errors.price = ['A flat method needs a price (0 or more).'];
     if (input.rates?.length)
       errors.rates = ['A flat method has no weight bands: give [] or leave rates out.'];
-    else if (input.rates !== undefined || kindChanged) values.rates = [];
+    else if (input.rates !== undefined || (kindChanged && ok('rates'))) values.rates = [];
   } else if (kind === 'weight') {
     if (givenPrice)
       errors.price = ['A weight method is priced by its bands: give null or leave price out.'];
-    else if (input.price !== undefined || kindChanged) values.price = null;
+    else if (input.price !== undefined || (kindChanged && ok('price'))) values.price = null;
     if (input.rates !== undefined) {
       values.rates = weightBands(errors, input.rates);
       if (!input.rates.length) errors.rates = ['A weight method needs at least one band.'];
+    } else if (!ok('rates')) {
+      const sent = (body as { rates?: unknown }).rates;
+      if (Array.isArray(sent)) checkBandsLeft(errors, sent);
     } else if (!current || kindChanged) errors.rates = ['A weight method needs at least one band.'];
   }
 
@@ -128,16 +152,17 @@ function shippingValues(
   }
   if (input.countries !== undefined) values.countries = countryCodes(errors, input.countries);
   if (input.is_active !== undefined) values.isActive = input.is_active;
-  if (Object.keys(errors).length) throw new ValidationError(errors);
+  throwIfAny(errors);
   return values;
 }
 
-/** Adds a shipping method (countries default to India). */
+/** Adds a shipping method (countries default to India); `schemaErrors` as in shippingValues. */
 export async function createShippingMethod(
   ex: Executor,
-  input: ShippingMethodInput,
+  body: unknown,
+  schemaErrors: FieldErrors = {},
 ): Promise<ShippingMethodRow> {
-  const values = shippingValues(input);
+  const values = shippingValues(body, undefined, schemaErrors);
   const [row] = await ex
     .insert(shippingMethods)
     .values({ countries: ['IN'], ...values } as typeof shippingMethods.$inferInsert)
@@ -149,7 +174,8 @@ export async function createShippingMethod(
 export function updateShippingMethod(
   ex: Executor,
   id: number,
-  input: ShippingMethodInput,
+  body: unknown,
+  schemaErrors: FieldErrors = {},
 ): Promise<ShippingMethodRow> {
   return ex.transaction(async (tx) => {
     const [current] = await tx
@@ -158,7 +184,7 @@ export function updateShippingMethod(
       .where(eq(shippingMethods.id, id))
       .for('update');
     if (!current) throw new NotFound(NOT_FOUND);
-    const values = shippingValues(input, current);
+    const values = shippingValues(body, current, schemaErrors);
     const [row] = await tx
       .update(shippingMethods)
       .set({ ...values, updatedAt: new Date() })

@@ -11,6 +11,7 @@ import {
   ShippingMethodUpdate,
 } from '../../contract/index.js';
 import type { Database } from '../../db/client.js';
+import { attachedBodyErrors } from '../../http/problem.js';
 import { assertPageExists, offsetOf, pageParams, paged } from '../../http/pagination.js';
 import { formatMoney } from '../../lib/money.js';
 import * as methods from './shipping-methods.js';
@@ -42,7 +43,8 @@ export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Databas
   const rules =
     '`flat`: `price` ≥ 0 and no `rates`. `weight`: at least one band of `{up_to_grams, price}` (positive, ' +
     'distinct weights; stored in ascending order) and no `price`. `free_over` ≥ 0 or null; `countries` a ' +
-    'non-empty list of ISO 3166-1 alpha-2 codes (any case; `India` is `IN`). A 400 names every wrong field ' +
+    'non-empty list of ISO 3166-1 alpha-2 codes (any case; `India` is `IN`). A 400 names every wrong field at once, ' +
+    'the schema’s and the rules’ alike ' +
     '(`rates.<i>.up_to_grams`, `rates.<i>.price` for a band, by its position in the request).';
 
   app.get(
@@ -73,6 +75,7 @@ export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Databas
     '/shipping-methods/',
     {
       config,
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Add a shipping method',
@@ -84,7 +87,11 @@ export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Databas
     async (request, reply) =>
       reply
         .code(201)
-        .send(shippingMethodView(await methods.createShippingMethod(db, request.body))),
+        .send(
+          shippingMethodView(
+            await methods.createShippingMethod(db, request.body, attachedBodyErrors(request)),
+          ),
+        ),
   );
 
   app.get(
@@ -105,6 +112,7 @@ export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Databas
     '/shipping-methods/:id/',
     {
       config,
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Change a shipping method',
@@ -118,7 +126,14 @@ export const shippingMethodRoutes: FastifyPluginAsyncTypebox<{ database: Databas
       },
     },
     async (request) =>
-      shippingMethodView(await methods.updateShippingMethod(db, request.params.id, request.body)),
+      shippingMethodView(
+        await methods.updateShippingMethod(
+          db,
+          request.params.id,
+          request.body,
+          attachedBodyErrors(request),
+        ),
+      ),
   );
 
   app.delete(

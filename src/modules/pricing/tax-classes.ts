@@ -15,7 +15,7 @@ import type { Database, Executor, Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { taxClasses } from '../../db/schema/index.js';
 import type { TaxClass } from '../../contract/index.js';
-import { Conflict, type FieldErrors, NotFound, ValidationError } from '../../http/errors.js';
+import { Conflict, type FieldErrors, NotFound, say, ValidationError } from '../../http/errors.js';
 import { formatMoney, parseMoney, toPaise } from '../../lib/money.js';
 import type { WriteMode } from './promotions.js';
 
@@ -76,7 +76,7 @@ async function taxClassValues(
   const values: TaxClassValues = {};
   if (given('name') && typeof input.name === 'string') {
     const name = input.name.trim();
-    if (!name) (errors.name ??= []).push('This field may not be blank.');
+    if (!name) (errors.name ??= []).push(say.blank);
     else {
       const [taken] = await ex
         .select({ id: taxClasses.id })
