@@ -6,6 +6,7 @@ import { runPrimary, workerIndex } from './cluster.js';
 import type { Config } from './config.js';
 import { closeRedis, openRedis } from './redis.js';
 import { buildServices, startJobs } from './services.js';
+import { announceSetupLink } from './setup-link.js';
 
 async function main() {
   const config = configOrExit();
@@ -32,6 +33,7 @@ async function runInstance(config: Config, logger: Logger) {
     { database: database.kind, jobs: work ? 'in-process' : 'off', docs: `http://localhost:${config.port}/docs` },
     'shop API ready',
   );
+  await announceSetupLink(services, logger);
 
   let stopping = false;
   const stop = async (signal: string) => {
