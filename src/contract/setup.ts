@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ref } from './common.js';
+import { Nullable, ref } from './common.js';
 import { User } from './accounts.js';
 
 /**
@@ -15,9 +15,9 @@ export const SetupQuery = Type.Object({
 export const SetupStatus = Type.Object(
   {
     setup_needed: Type.Boolean({ description: 'Always true: once a staff account exists the route answers 410.' }),
-    token_valid: Type.Union([Type.Boolean(), Type.Null()], {
-      description: 'Whether the given token is valid and unexpired; null when no token was given.',
-    }),
+    token_valid: Nullable(
+      Type.Boolean({ description: 'Whether the given token is valid and unexpired; null when no token was given.' }),
+    ),
   },
   { $id: 'SetupStatus' },
 );

@@ -6,10 +6,10 @@ import { isPublicHttps } from '../../http/public-url.js';
  * origin): script never sees it, and the browser sends it to the refresh route alone.
  * SameSite=Strict and a JSON-only POST keep other sites from using it (no CSRF).
  */
-export const REFRESH_COOKIE = 'shop_refresh';
-export const REFRESH_COOKIE_PATH = '/api/auth/token/refresh/';
+const REFRESH_COOKIE = 'shop_refresh';
+const REFRESH_COOKIE_PATH = '/api/auth/token/refresh/';
 
-export function setRefreshCookie(
+function setRefreshCookie(
   request: FastifyRequest,
   reply: FastifyReply,
   token: string,

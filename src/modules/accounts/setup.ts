@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { AppError, BadRequest, ValidationError } from '../../http/errors.js';
-import type { AccountsDeps, ClientMeta, Tokens } from './service.js';
-import { startSession } from './service.js';
+import { type AccountsDeps, type ClientMeta, startSession, type Tokens } from './service.js';
 import { rethrowNameConflict } from './login-names.js';
 import * as repo from './repository.js';
 import { newStaffErrors, staffExists } from './staff.js';
@@ -13,7 +12,7 @@ export const SETUP_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 const FIRST_ADMIN_LOCK_KEY = 727_021;
 
 /** 410 for good once a staff account exists: the setup link is dead. */
-export class SetupComplete extends AppError {
+class SetupComplete extends AppError {
   constructor() {
     super(
       410,
