@@ -219,13 +219,11 @@ export function restoreSession(): Promise<void> {
   return resuming;
 }
 
-/** First-run setup: is it open, and is the link's token good? Null once a staff account exists (410). */
+/** First-run setup: is it open, and is the link's token good? Null once a staff account exists. */
 export async function setupStatus(token?: string): Promise<{ token_valid: boolean | null } | null> {
   const query = token === undefined ? {} : { token };
-  const { data, error, response } = await open.GET('/api/auth/setup/', { params: { query } });
-  if (response.status === 410) return null;
-  if (!response.ok) throw problemOf(error, response);
-  return data!;
+  const status = await ok(open.GET('/api/auth/setup/', { params: { query } }));
+  return status.setup_needed ? status : null;
 }
 
 /** Creates the first admin with the setup link's token, and signs in as them. */

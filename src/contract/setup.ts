@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Nullable, ref } from './common.js';
+import { Nullable, param, ref } from './common.js';
 import { User } from './accounts.js';
 
 /**
@@ -8,15 +8,19 @@ import { User } from './accounts.js';
  */
 export const SetupQuery = Type.Object({
   token: Type.Optional(
-    Type.String({ maxLength: 200, description: 'The token of the printed setup link, to check it.' }),
+    param(
+      Type.String({ maxLength: 200 }),
+      'The token of the printed setup link, to check it.',
+      '1767312000.3q2-7wZz0Yk8d2m1v7VQy0b4N9cF6pXhT1sLrA5eJkU.Ox2r1Bq9dS7fK4hV0wY3zC8mN6pL5tG1jE2aR9uI0oQ',
+    ),
   ),
 });
 
 export const SetupStatus = Type.Object(
   {
-    setup_needed: Type.Boolean({ description: 'Always true: once a staff account exists the route answers 410.' }),
+    setup_needed: Type.Boolean({ description: 'True while no staff account exists; false for good once one does.' }),
     token_valid: Nullable(
-      Type.Boolean({ description: 'Whether the given token is valid and unexpired; null when no token was given.' }),
+      Type.Boolean({ description: 'Whether `POST setup/` would take the given token now (valid, unexpired, setup not over); null when no token was given.' }),
     ),
   },
   { $id: 'SetupStatus' },

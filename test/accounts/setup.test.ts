@@ -4,14 +4,21 @@
  * setups, and the demo catalogue route the setup page offers. Each app has a database of its
  * own: "no staff account exists" is a shop-wide fact.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { count, eq } from 'drizzle-orm';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../../src/app.js';
 import { users } from '../../src/db/schema/index.js';
 import { TokenSigner } from '../../src/modules/accounts/index.js';
+import { buildServices } from '../../src/services.js';
 import { announceSetupLink } from '../../src/setup-link.js';
 import { buildTestApp, onPostgres, type TestContext, unique } from '../helpers/app.js';
 import { bearer, makeAdmin, makeUser, PASSWORD } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
+import { run, start, waitForReady } from '../helpers/process.js';
 
 const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -148,8 +155,8 @@ describe('first-run setup', () => {
     expect(lines).toEqual([]);
     const signer = new TokenSigner(JWT_SECRET, 900, 3600);
     const token = signer.signSetup(3600);
-    expectProblem(await status(ctx), 410, 'setup_complete');
-    expectProblem(await status(ctx, token), 410, 'setup_complete');
+    expect((await status(ctx)).json()).toEqual({ setup_needed: false, token_valid: null });
+    expect((await status(ctx, token)).json()).toEqual({ setup_needed: false, token_valid: false });
     expectProblem(await setup(ctx, adminFields(token)), 410, 'setup_complete');
     expectProblem(await setup(ctx, adminFields('garbage')), 410, 'setup_complete');
     expect(await staffCount(ctx)).toBe(1);
@@ -163,27 +170,41 @@ describe('setup with a staff account made otherwise (admin:create, promotion)', 
   });
   afterAll(async () => ctx?.close());
 
-  it('answers 410 and prints no link', async () => {
+  it('is over: 410, and no link is printed', async () => {
     const token = new TokenSigner(JWT_SECRET, 900, 3600).signSetup(3600);
     expect((await status(ctx, token)).json()).toMatchObject({ token_valid: true });
     await makeAdmin(ctx);
-    expectProblem(await status(ctx, token), 410, 'setup_complete');
+    expect((await status(ctx, token)).json()).toEqual({ setup_needed: false, token_valid: false });
     expectProblem(await setup(ctx, adminFields(token)), 410, 'setup_complete');
     expect((await printedLink(ctx)).url).toBeNull();
   });
 });
 
-describe(`racing setups (${onPostgres() ? 'PostgreSQL, parallel connections' : 'PGlite'})`, () => {
+describe(`racing setups on two instances (${onPostgres() ? 'PostgreSQL, parallel connections' : 'PGlite'})`, () => {
   let ctx: TestContext;
+  /** Another instance on the same database and settings, as a cluster's second worker. */
+  let other: App;
   beforeAll(async () => {
     ctx = await buildTestApp({}, { isolated: true });
+    const services = buildServices({ config: ctx.services.config, database: ctx.database, log: pino({ level: 'silent' }), work: false });
+    other = await buildApp({ services, logger: false });
+    await other.ready();
   });
-  afterAll(async () => ctx?.close());
+  afterAll(async () => {
+    await other?.close();
+    await ctx?.close();
+  });
 
-  it('creates exactly one admin; the others get 410', async () => {
+  it('takes the link one instance printed on the other, and creates exactly one admin; the others get 410', async () => {
     const token = tokenOf((await printedLink(ctx)).url);
+    const onOther = await other.inject({ method: 'GET', url: '/api/auth/setup/', query: { token } });
+    expect(onOther.json()).toEqual({ setup_needed: true, token_valid: true });
     const racers = Array.from({ length: 8 }, () => adminFields(token));
-    const answers = await Promise.all(racers.map((fields) => setup(ctx, fields)));
+    const answers = await Promise.all(
+      racers.map((fields, i) =>
+        i % 2 ? other.inject({ method: 'POST', url: '/api/auth/setup/', payload: fields }) : setup(ctx, fields),
+      ),
+    );
     const statuses = answers.map((r) => r.statusCode).sort();
     expect(statuses, answers.map((r) => r.body).join('\n')).toEqual([201, 410, 410, 410, 410, 410, 410, 410]);
     for (const r of answers.filter((a) => a.statusCode === 410)) expectProblem(r, 410, 'setup_complete');
@@ -243,4 +264,61 @@ describe('POST /api/admin/demo-catalog/', () => {
       await other.close();
     }
   });
+});
+
+describe('issue 21: npm start on a new shop, then the admin made while it runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shop-setup-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the link once at start-up; the link makes the admin; the CLI points to the setup page', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = `http://127.0.0.1:${port}`;
+    const server = start('server.ts', [], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'info' });
+    let output = '';
+    server.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    server.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => server.on('close', resolve));
+    try {
+      await waitForReady(base, () => output);
+      const until = Date.now() + 10_000;
+      while (!output.includes('/admin/setup?token=') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      // One JSON log line at info, with the link as a field and in the message.
+      const lines = output.split('\n').filter((l) => l.includes('/admin/setup?token='));
+      expect(lines, output).toHaveLength(1);
+      const logged = JSON.parse(lines[0]!) as { level: number; msg: string; setupUrl: string };
+      expect(logged.level).toBe(30);
+      expect(logged.setupUrl).toMatch(new RegExp(`^http://localhost:${port}/admin/setup\\?token=[\\w.-]+$`));
+      expect(logged.msg).toContain(logged.setupUrl);
+      const token = new URL(logged.setupUrl).searchParams.get('token')!;
+
+      // The CLI cannot open the embedded database the server holds: it says what to do instead.
+      const seed = await run('cli.ts', ['seed'], { DATA_DIR: dir });
+      expect(seed.code).toBe(1);
+      expect(seed.stderr).toContain('in use by another process');
+      expect(seed.stderr).toContain('/admin/setup');
+      const create = await run('cli.ts', ['admin:create', '--username', 'x', '--email', 'x@y.z', '--password', 'p'], {
+        DATA_DIR: dir,
+      });
+      expect(create.code).toBe(1);
+      expect(create.stderr).toContain('setup link');
+
+      const post = (body: object) =>
+        fetch(`${base}/api/auth/setup/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const made = await post({ token, username: 'owner', email: 'owner@shop.example', password: PASSWORD });
+      expect(made.status, await made.clone().text()).toBe(201);
+      const { access } = (await made.json()) as { access: string };
+      const users = await fetch(`${base}/api/admin/users/`, { headers: bearer(access) });
+      expect(users.status).toBe(200);
+      expect((await post({ token, username: 'second', email: 'second@shop.example', password: PASSWORD })).status).toBe(410);
+
+      server.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+    } finally {
+      server.kill('SIGKILL');
+    }
+  }, 120_000);
 });

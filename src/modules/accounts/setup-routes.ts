@@ -20,9 +20,9 @@ export const setupRoutes: FastifyPluginAsyncTypebox<{ deps: AccountsDeps }> = as
         description:
           'While no staff account exists the server prints a setup link `<base>/admin/setup?token=…` at ' +
           `start-up (valid ${HOURS} hours; each start prints a new one). Once any staff account exists, ` +
-          '410 `setup_complete`, for good.',
+          '`setup_needed` is false for good (and `token_valid` false), while `POST` answers 410.',
         querystring: SetupQuery,
-        response: { 200: ref(SetupStatus), ...problems(400, 410) },
+        response: { 200: ref(SetupStatus), ...problems(400) },
       },
     },
     async (request) => setupStatus(deps, request.query.token),

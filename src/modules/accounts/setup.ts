@@ -22,13 +22,16 @@ class SetupComplete extends AppError {
   }
 }
 
-/** Whether setup is still open (no staff yet) and whether the given token would be accepted. */
+/**
+ * Whether setup is still open (no staff yet) and whether the given token would be accepted
+ * now (never, once it is over). An answer, not an error: the sign-in page asks on every load.
+ */
 export async function setupStatus(
   deps: AccountsDeps,
   token: string | undefined,
-): Promise<{ setup_needed: true; token_valid: boolean | null }> {
-  if (await staffExists(deps.database.db)) throw new SetupComplete();
-  return { setup_needed: true, token_valid: token === undefined ? null : deps.signer.verifySetup(token) };
+): Promise<{ setup_needed: boolean; token_valid: boolean | null }> {
+  const needed = !(await staffExists(deps.database.db));
+  return { setup_needed: needed, token_valid: token === undefined ? null : needed && deps.signer.verifySetup(token) };
 }
 
 /**
