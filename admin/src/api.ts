@@ -81,9 +81,15 @@ let refreshing: Promise<string | null | undefined> | null = null;
  * Tabs of this origin refresh one at a time: the cookie rotates, and two tabs sending the same
  * one at once would look like a stolen token (which ends the session).
  */
-function oneTabAtATime<T>(run: () => Promise<T>): Promise<T> {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  return locks ? locks.request('shop-admin-refresh', run) : run();
+async function oneTabAtATime<T>(run: () => Promise<T>): Promise<T> {
+  // Absent outside secure contexts (plain http on another host than localhost).
+  const locks = (navigator as Partial<Navigator>).locks;
+  if (!locks) return run();
+  let result!: T;
+  await locks.request('shop-admin-refresh', async () => {
+    result = await run();
+  });
+  return result;
 }
 
 /**
@@ -95,7 +101,8 @@ function refreshAccess(): Promise<string | null | undefined> {
     try {
       const { data, response } = await open.POST('/api/auth/token/refresh/', { body: {} });
       if (data) return data.access;
-      return response.status >= 400 && response.status < 500 ? null : undefined;
+      // 400: no cookie; 401: revoked, expired or reused. Anything else may pass.
+      return response.status === 400 || response.status === 401 ? null : undefined;
     } catch {
       return undefined;
     }
@@ -205,8 +212,12 @@ let resuming: Promise<void> | null = null;
 export function restoreSession(): Promise<void> {
   resuming ??= (async () => {
     try {
-      // Versions before the cookie kept a refresh token here; it has no business in storage.
-      localStorage.removeItem(OLD_STORE);
+      try {
+        // Versions before the cookie kept a refresh token here; it has no business in storage.
+        localStorage.removeItem(OLD_STORE);
+      } catch {
+        /* storage disabled: nothing was kept there either */
+      }
       const access = await refreshAccess();
       if (!access) return;
       const { data: user } = await open.GET('/api/auth/profile/', { headers: { authorization: `Bearer ${access}` } });

@@ -28,7 +28,7 @@ import {
   TokenPair,
   User,
 } from '../../contract/index.js';
-import { ValidationError } from '../../http/errors.js';
+import { AppError, ValidationError } from '../../http/errors.js';
 import * as addresses from './addresses.js';
 import { answerTokens, clearRefreshCookie, refreshCookieOf } from './refresh-cookie.js';
 import { confirmPasswordReset, requestPasswordReset, RESET_TOKEN_TTL_MINUTES } from './password-reset.js';
@@ -167,7 +167,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         const tokens = await service.refresh(deps, cookie);
         return answerTokens(request, reply, tokens, true, deps.signer.refreshTtlSeconds);
       } catch (err) {
-        clearRefreshCookie(request, reply);
+        // A refused token will not work again; a database that failed might.
+        if (err instanceof AppError && err.status === 401) clearRefreshCookie(request, reply);
         throw err;
       }
     },

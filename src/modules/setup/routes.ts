@@ -14,7 +14,7 @@ export const setupAdminRoutes: FastifyPluginAsyncTypebox<{ deps: DemoCatalogDeps
         description:
           'The categories, products, variants and pictures that `npm run db:seed` loads (the setup page ' +
           'offers it after the first admin is made). 409 `conflict` when any product or category exists.',
-        response: { 201: ref(DemoCatalogResult), ...problems(401, 403, 409) },
+        response: { 201: ref(DemoCatalogResult), ...problems(409) },
       },
     },
     async (_request, reply) => reply.code(201).send(await loadDemoCatalog(deps)),
