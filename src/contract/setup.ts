@@ -9,7 +9,7 @@ import { User } from './accounts.js';
 export const SetupQuery = Type.Object({
   token: Type.Optional(
     param(
-      Type.String({ maxLength: 200 }),
+      Type.String({ maxLength: 1000 }),
       'The token of the printed setup link, to check it.',
       '1767312000.3q2-7wZz0Yk8d2m1v7VQy0b4N9cF6pXhT1sLrA5eJkU.Ox2r1Bq9dS7fK4hV0wY3zC8mN6pL5tG1jE2aR9uI0oQ',
     ),
@@ -28,7 +28,7 @@ export const SetupStatus = Type.Object(
 
 export const SetupBody = Type.Object(
   {
-    token: Type.String({ minLength: 1, maxLength: 200 }),
+    token: Type.String({ minLength: 1, maxLength: 1000 }),
     // Checked by the service, so that every wrong field is answered at once.
     username: Type.String({ maxLength: 150 }),
     email: Type.String({ maxLength: 254 }),
