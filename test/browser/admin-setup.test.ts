@@ -32,7 +32,7 @@ async function shot(name: string) {
 }
 
 async function refreshCookie(): Promise<{ value: string; httpOnly: boolean; sameSite: string; path: string } | undefined> {
-  return (await context.cookies(base)).find((c) => c.name === 'shop_refresh');
+  return (await context.cookies(`${base}/api/auth/token/refresh/`)).find((c) => c.name === 'shop_refresh');
 }
 
 /** Everything script can read that survives a reload: localStorage, sessionStorage, document.cookie. */

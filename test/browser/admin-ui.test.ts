@@ -43,7 +43,7 @@ async function signIn(target: Page, login: string, password = PASSWORD) {
 
 /** The session's refresh token: in the HttpOnly cookie, where the page's script cannot read it. */
 async function refreshCookie(): Promise<string> {
-  const cookie = (await context.cookies(base)).find((c) => c.name === 'shop_refresh');
+  const cookie = (await context.cookies(`${base}/api/auth/token/refresh/`)).find((c) => c.name === 'shop_refresh');
   expect(cookie?.httpOnly).toBe(true);
   return cookie!.value;
 }
