@@ -41,8 +41,8 @@ export function Login() {
         <p className="muted">Sign in with a staff account.</p>
         {firstRun ? (
           <div className="setup-note" role="note">
-            This shop has no staff account yet. Open the setup link the server printed when it started (
-            <code>/admin/setup?token=…</code>) to create the first admin.
+            This shop has no staff account yet. Open the setup link the server printed when it started{' '}
+            (<code>/admin/setup?token=…</code>) to create the first admin.
           </div>
         ) : null}
         {error ? (
