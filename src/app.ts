@@ -28,7 +28,7 @@ import { installPublicUrl } from './http/public-url.js';
 import { RequestLog } from './http/request-log.js';
 import { buildSerializer } from './http/serialization.js';
 import { buildValidator } from './http/validation.js';
-import { accountsRoutes, authenticate, type LoginHook } from './modules/accounts/index.js';
+import { accountsRoutes, authenticate, type LoginHook, setupRoutes } from './modules/accounts/index.js';
 import { adminRoutes } from './modules/admin/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
 import { cartLoginHook, cartRoutes } from './modules/cart/index.js';
@@ -39,6 +39,7 @@ import { opsRoutes } from './modules/ops/index.js';
 import { orderRoutes } from './modules/orders/index.js';
 import { orderRefundRoutes, paymentRoutes } from './modules/payments/index.js';
 import { pricingAdminRoutes } from './modules/pricing/index.js';
+import { setupAdminRoutes } from './modules/setup/index.js';
 import { shippingMethodRoutes } from './modules/pricing/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 import { createLogger } from './logging.js';
@@ -197,6 +198,7 @@ export async function buildApp({ services, logger }: AppOptions) {
     publicUrl: config.publicUrl,
   });
   await app.register(accountsRoutes, { prefix: '/api/auth', deps, loginHooks });
+  await app.register(setupRoutes, { prefix: '/api/auth', deps });
   const counts = new CountCache();
   const media = { database, storage: openMediaStorage(config.media), log: app.log };
   await app.register(categoryRoutes, { prefix: '/api/categories', database, config, counts });
@@ -219,6 +221,7 @@ export async function buildApp({ services, logger }: AppOptions) {
   await app.register(webhookRoutes, { prefix: '/api/admin', deps: services.webhooks });
   await app.register(pricingAdminRoutes, { prefix: '/api/admin', database });
   await app.register(shippingMethodRoutes, { prefix: '/api/admin', database });
+  await app.register(setupAdminRoutes, { prefix: '/api/admin', deps: { database, media } });
   await app.register(adminWebApp);
 
   return app;

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { configOrExit, databaseOrExit } from './bootstrap.js';
+import type { Config } from './config.js';
+import { type Database, DataDirLockedError, openDatabase } from './db/client.js';
 import { seedDemoCatalog } from './db/seed.js';
 import { AppError } from './http/errors.js';
 import { createOrPromoteAdmin, PasswordHasher } from './modules/accounts/index.js';
@@ -47,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const config = configOrExit();
-  const database = await databaseOrExit(config);
+  const database = await openForCommand(config, command);
+  if (!database) return 1;
   try {
     switch (command) {
       case 'migrate':
@@ -92,6 +95,32 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   } finally {
     await database.close();
+  }
+}
+
+/**
+ * What to do instead when the server holds the embedded database: it is one process's. The
+ * running server does the same from the admin (the first-run setup page, the admin API).
+ */
+const WHILE_SERVER_RUNS: Record<string, string> = {
+  seed:
+    'While the server runs, load the demo catalogue from the admin instead: the first-run setup page ' +
+    '(/admin/setup, its link is printed at start-up) offers it, or POST /api/admin/demo-catalog/ ' +
+    'as staff. Or stop the server and run this again.',
+  'admin:create':
+    'While the server runs, create the first admin with the setup link it printed at start-up ' +
+    '(/admin/setup?token=…), or make staff in the admin (Users). Or stop the server and run this again.',
+};
+
+/** Opens the database; null (with what to do) when the server holds the embedded one. */
+async function openForCommand(config: Config, command: string): Promise<Database | null> {
+  try {
+    return await openDatabase(config);
+  } catch (err) {
+    if (!(err instanceof DataDirLockedError)) return databaseOrExit(config);
+    const hint = WHILE_SERVER_RUNS[command];
+    console.error(hint ? `${err.message}\n${hint}` : err.message);
+    return null;
   }
 }
 

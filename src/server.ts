@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { createLogger } from './logging.js';
 import { closeRedis, openRedis } from './redis.js';
 import { buildServices, startJobs } from './services.js';
+import { announceSetupLink } from './setup-link.js';
 
 async function main() {
   const config = configOrExit();
@@ -33,6 +34,7 @@ async function runInstance(config: Config, logger: Logger) {
   // Where to go, said once: by the only process, or by a cluster's first worker.
   const where = workerIndex() === 0 ? startUrls(config, (app.server.address() as AddressInfo).port) : {};
   logger.info({ database: database.kind, jobs: work ? 'in-process' : 'off', ...where }, 'shop API ready');
+  await announceSetupLink(services, logger);
 
   let stopping = false;
   const stop = async (signal: string) => {

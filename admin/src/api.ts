@@ -1,5 +1,6 @@
-// The API client: the generated, typed @shop/client, with bearer tokens, silent refresh (one
-// at a time: the refresh token rotates, and reusing a rotated one revokes the whole session)
+// The API client: the generated, typed @shop/client, with bearer tokens, silent refresh through
+// the HttpOnly refresh cookie (one at a time, across tabs too: the cookie rotates, and reusing
+// a rotated one revokes the whole session)
 // and problem+json errors. Every shape comes from the contract; none is written here.
 import { createShopClient, type ResponseBody, type Schemas } from '@shop/client';
 
@@ -32,32 +33,33 @@ export class ApiError extends Error {
   }
 }
 
-const STORE = 'shop-admin-session';
+/**
+ * The session lives in this page's memory: the access token and who signed in. The refresh
+ * token is in an HttpOnly cookie that only /api/auth/token/refresh/ receives, so no script
+ * (nor an injected one) can read it; a reload signs in again through that cookie.
+ */
+type Session = { access: string; user: User };
 
-/** What the app keeps of a login: its tokens and who signed in. */
-type Session = Pick<ResponseBody<'postApiAuthLogin'>, 'access' | 'refresh' | 'user'>;
+/** Where versions before the cookie kept the whole session, refresh token included. */
+const OLD_STORE = 'shop-admin-session';
 
-let session: Session | null = load();
+let session: Session | null = null;
+/** True until the first attempt to resume the session through the cookie has answered. */
+let restoring = true;
 const listeners = new Set<() => void>();
-
-function load(): Session | null {
-  try {
-    const raw = localStorage.getItem(STORE);
-    return raw ? (JSON.parse(raw) as Session) : null;
-  } catch {
-    return null;
-  }
-}
 
 function save(next: Session | null) {
   session = next;
-  if (next) localStorage.setItem(STORE, JSON.stringify(next));
-  else localStorage.removeItem(STORE);
   for (const listener of listeners) listener();
 }
 
 export function currentUser(): User | null {
   return session?.user ?? null;
+}
+
+/** Whether the app is still finding out if the browser holds a session (show no login form yet). */
+export function isRestoring(): boolean {
+  return restoring;
 }
 
 export function onSessionChange(listener: () => void): () => void {
@@ -73,28 +75,54 @@ function problemOf(body: unknown, res: Response): ApiError {
 /** Calls without the session: signing in and the refresh itself (whose 401 must not refresh). */
 const open = createShopClient();
 
-let refreshing: Promise<boolean> | null = null;
+let refreshing: Promise<string | null | undefined> | null = null;
 
-/** Swaps the refresh token for a new pair; false (and signed out) when the session is over. */
-function refreshTokens(): Promise<boolean> {
-  refreshing ??= (async () => {
-    const current = session;
-    if (!current) return false;
+/**
+ * Tabs of this origin refresh one at a time: the cookie rotates, and two tabs sending the same
+ * one at once would look like a stolen token (which ends the session).
+ */
+async function oneTabAtATime<T>(run: () => Promise<T>): Promise<T> {
+  // Absent outside secure contexts (plain http on another host than localhost).
+  const locks = (navigator as Partial<Navigator>).locks;
+  if (!locks) return run();
+  let result!: T;
+  await locks.request('shop-admin-refresh', async () => {
+    result = await run();
+  });
+  return result;
+}
+
+/**
+ * Swaps the refresh cookie for a new access token (and cookie): null when there is no
+ * session to resume (no cookie, or it was revoked), undefined when the server could not say.
+ */
+function refreshAccess(): Promise<string | null | undefined> {
+  refreshing ??= oneTabAtATime(async () => {
     try {
-      const { data, response } = await open.POST('/api/auth/token/refresh/', { body: { refresh: current.refresh } });
-      if (!data) {
-        if (response.status === 401 || response.status === 403) save(null);
-        return false;
-      }
-      save({ ...current, access: data.access, refresh: data.refresh });
-      return true;
+      const { data, response } = await open.POST('/api/auth/token/refresh/', { body: {} });
+      if (data) return data.access;
+      // 400: no cookie; 401: revoked, expired or reused. Anything else may pass.
+      return response.status === 400 || response.status === 401 ? null : undefined;
     } catch {
-      return false;
+      return undefined;
     }
-  })().finally(() => {
+  }).finally(() => {
     refreshing = null;
   });
   return refreshing;
+}
+
+/** A new access token for the current session; false (and signed out) when the session is over. */
+async function refreshTokens(): Promise<boolean> {
+  const current = session;
+  if (!current) return false;
+  const access = await refreshAccess();
+  if (!access) {
+    if (access === null) save(null);
+    return false;
+  }
+  if (session) save({ ...session, access });
+  return true;
 }
 
 function withToken(request: Request): Request {
@@ -147,26 +175,30 @@ export function saveFile(file: Blob, response: Response, fallbackName: string) {
 
 export class NotStaffError extends Error {}
 
-export async function signIn(username: string, password: string): Promise<User> {
-  const body = await ok(open.POST('/api/auth/login/', { body: { username, password } }));
-  if (!body.user.is_staff) {
-    // Not for this app: end the session the login just opened.
+/** The staff user of a new access token; a customer's session is ended and refused. */
+async function startSession(access: string, user: User): Promise<User> {
+  if (!user.is_staff) {
+    // Not for this app: end the session the login just opened (and its cookie).
     await open
-      .POST('/api/auth/logout/', { body: { refresh: body.refresh }, headers: { authorization: `Bearer ${body.access}` } })
+      .POST('/api/auth/logout/', { body: { current: true }, headers: { authorization: `Bearer ${access}` } })
       .catch(() => undefined);
     throw new NotStaffError(
-      `${body.user.username} is a customer account. Only staff can use the admin dashboard; ask an administrator to grant you staff access.`,
+      `${user.username} is a customer account. Only staff can use the admin dashboard; ask an administrator to grant you staff access.`,
     );
   }
-  save({ access: body.access, refresh: body.refresh, user: body.user });
-  return body.user;
+  save({ access, user });
+  return user;
+}
+
+export async function signIn(username: string, password: string): Promise<User> {
+  const body = await ok(open.POST('/api/auth/login/', { body: { username, password, refresh_cookie: true } }));
+  return startSession(body.access, body.user);
 }
 
 export async function signOut() {
-  const current = session;
-  if (current) {
+  if (session) {
     try {
-      await ok(shop.POST('/api/auth/logout/', { body: { refresh: current.refresh } }));
+      await ok(shop.POST('/api/auth/logout/', { body: { current: true } }));
     } catch {
       /* the session may be over already */
     }
@@ -174,19 +206,41 @@ export async function signOut() {
   save(null);
 }
 
-/** Re-reads the profile: is the stored session still alive, and still staff? */
-export async function checkSession(): Promise<void> {
-  if (!session) return;
-  try {
-    const user = await ok(shop.GET('/api/auth/profile/'));
-    if (!user.is_staff) {
-      await signOut();
-      return;
+let resuming: Promise<void> | null = null;
+
+/** On page load: resumes the session through the refresh cookie, if the browser holds one. */
+export function restoreSession(): Promise<void> {
+  resuming ??= (async () => {
+    try {
+      try {
+        // Versions before the cookie kept a refresh token here; it has no business in storage.
+        localStorage.removeItem(OLD_STORE);
+      } catch {
+        /* storage disabled: nothing was kept there either */
+      }
+      const access = await refreshAccess();
+      if (!access) return;
+      const { data: user } = await open.GET('/api/auth/profile/', { headers: { authorization: `Bearer ${access}` } });
+      if (user) await startSession(access, user).catch(() => undefined);
+    } finally {
+      restoring = false;
+      for (const listener of listeners) listener();
     }
-    if (session) save({ ...session, user });
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) save(null);
-  }
+  })();
+  return resuming;
+}
+
+/** First-run setup: is it open, and is the link's token good? Null once a staff account exists. */
+export async function setupStatus(token?: string): Promise<{ token_valid: boolean | null } | null> {
+  const query = token === undefined ? {} : { token };
+  const status = await ok(open.GET('/api/auth/setup/', { params: { query } }));
+  return status.setup_needed ? status : null;
+}
+
+/** Creates the first admin with the setup link's token, and signs in as them. */
+export async function createFirstAdmin(input: { token: string; username: string; email: string; password: string }): Promise<User> {
+  const body = await ok(open.POST('/api/auth/setup/', { body: { ...input, refresh_cookie: true } }));
+  return startSession(body.access, body.user);
 }
 
 export function money(value: string | number): string {

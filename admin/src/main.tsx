@@ -1,6 +1,6 @@
 import { StrictMode, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
-import { checkSession, currentUser, onSessionChange, signOut } from './api';
+import { currentUser, isRestoring, onSessionChange, restoreSession, signOut } from './api';
 import { Categories } from './pages/Categories';
 import { Customer } from './pages/Customer';
 import { Dashboard } from './pages/Dashboard';
@@ -10,9 +10,10 @@ import { ProductEdit, Products } from './pages/Products';
 import { Payments, Users, WebhookEvents } from './pages/Admin';
 import { Emails, Webhooks } from './pages/Notifications';
 import { Promotions } from './pages/Promotions';
+import { Setup } from './pages/Setup';
 import { ShippingMethods } from './pages/ShippingMethods';
 import { TaxClasses } from './pages/TaxClasses';
-import { Link, ToastProvider, useLocation, useTableCellLabels } from './ui';
+import { Link, Spinner, ToastProvider, useLocation, useTableCellLabels } from './ui';
 import './styles.css';
 
 const NAV = [
@@ -71,12 +72,23 @@ function Content({ path }: { path: string }) {
 
 function Shell() {
   const user = useSyncExternalStore(onSessionChange, currentUser);
+  const restoring = useSyncExternalStore(onSessionChange, isRestoring);
   const { path } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => {
-    void checkSession();
+    // A reload signs in again through the refresh cookie, if the browser holds one.
+    void restoreSession();
   }, []);
   useEffect(() => setMenuOpen(false), [path]);
+  // First run: the link the server prints while no staff account exists.
+  if (path === '/setup') return <Setup />;
+  if (!user && restoring) {
+    return (
+      <main className="login">
+        <Spinner label="Signing in…" />
+      </main>
+    );
+  }
   if (!user) return <Login />;
   const section = '/' + (path.split('/')[1] ?? '');
   return (

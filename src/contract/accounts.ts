@@ -65,6 +65,13 @@ export const LoginBody = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 254, description: 'Username or email' }),
     password: Password,
+    refresh_cookie: Type.Optional(
+      Type.Boolean({
+        description:
+          'Put the refresh token in an HttpOnly cookie for /api/auth/token/refresh/ instead of the body ' +
+          '(the body’s `refresh` is then ""). For browser apps on this origin.',
+      }),
+    ),
   },
   { $id: 'LoginBody' },
 );
@@ -74,12 +81,28 @@ export const LoginResponse = Type.Object(
   { $id: 'LoginResponse' },
 );
 
-export const RefreshBody = Type.Object({ refresh: Type.String({ minLength: 1 }) }, { $id: 'RefreshBody' });
+export const RefreshBody = Type.Object(
+  {
+    refresh: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Required unless the refresh cookie (set by a login with `refresh_cookie: true`) is sent.',
+      }),
+    ),
+  },
+  { $id: 'RefreshBody' },
+);
 
 export const LogoutBody = Type.Object(
   {
     refresh: Type.Optional(Type.String({ minLength: 1 })),
     all: Type.Optional(Type.Boolean({ default: false })),
+    current: Type.Optional(
+      Type.Boolean({
+        description:
+          'End the session of the access token used for this call (for a client whose refresh token is in the cookie).',
+      }),
+    ),
   },
   { $id: 'LogoutBody' },
 );

@@ -17,6 +17,7 @@ import { paymentSchemas } from './payments.js';
 import { pricingSchemas } from './pricing.js';
 import { shippingSchemas } from './shipping.js';
 import { webhookSchemas } from './webhooks.js';
+import { setupSchemas } from './setup.js';
 
 export * from './accounts.js';
 export * from './admin.js';
@@ -33,6 +34,7 @@ export * from './payments.js';
 export * from './pricing.js';
 export * from './shipping.js';
 export * from './webhooks.js';
+export * from './setup.js';
 
 /** Every named schema of the contract, each to be registered once with `app.addSchema`. */
 export const CONTRACT_SCHEMAS = [
@@ -51,4 +53,5 @@ export const CONTRACT_SCHEMAS = [
   ...webhookSchemas,
   ...pricingSchemas,
   ...shippingSchemas,
+  ...setupSchemas,
 ];

@@ -41,9 +41,11 @@ async function signIn(target: Page, login: string, password = PASSWORD) {
   await target.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** The app's stored session (tokens); the test runs in Node, so the page code is a string. */
-async function storedSession(): Promise<{ access: string; refresh: string }> {
-  return JSON.parse((await page.evaluate<string | null>('localStorage.getItem("shop-admin-session")'))!);
+/** The session's refresh token: in the HttpOnly cookie, where the page's script cannot read it. */
+async function refreshCookie(): Promise<string> {
+  const cookie = (await context.cookies(`${base}/api/auth/token/refresh/`)).find((c) => c.name === 'shop_refresh');
+  expect(cookie?.httpOnly).toBe(true);
+  return cookie!.value;
 }
 
 async function nav(section: string) {
@@ -125,16 +127,29 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
     await signIn(page, admin.email);
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     expect(await page.getByTestId('stat-revenue').textContent()).toBe('₹0.00');
-    // An access token the server refuses: the app swaps its refresh token and carries on.
-    const before = await storedSession();
-    await page.evaluate(
-      `(() => { const s = JSON.parse(localStorage.getItem("shop-admin-session")); s.access = "expired.token.value"; localStorage.setItem("shop-admin-session", JSON.stringify(s)); })()`,
-    );
+    // A reload resumes the session through the refresh cookie (rotating it).
+    const before = await refreshCookie();
     await page.reload();
     await page.getByTestId('stat-revenue').waitFor();
-    const after = await storedSession();
-    expect(after.refresh).not.toBe(before.refresh);
-    expect(after.access).not.toBe('expired.token.value');
+    const reloaded = await refreshCookie();
+    expect(reloaded).not.toBe(before);
+    expect(await page.evaluate<string>('JSON.stringify({ ...localStorage, ...sessionStorage })')).not.toContain(reloaded);
+    // An access token the server refuses: the app swaps its refresh cookie and carries on.
+    const sent: string[] = [];
+    await page.route(
+      (url) => url.pathname === '/api/analytics/dashboard/',
+      async (route) => {
+        const headers = { ...route.request().headers(), authorization: 'Bearer expired.token.value' };
+        sent.push(headers.authorization);
+        await route.continue({ headers });
+      },
+      { times: 1 },
+    );
+    await nav('Orders');
+    await nav('Dashboard');
+    await page.getByTestId('stat-revenue').waitFor();
+    expect(sent).toEqual(['Bearer expired.token.value']);
+    expect(await refreshCookie()).not.toBe(reloaded);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Dashboard');
   });
 
@@ -450,7 +465,7 @@ describe.skipIf(!hasChromium)('admin web dashboard in headless Chromium', () => 
   });
 
   it('signs out and revokes the session', async () => {
-    const { refresh } = await storedSession();
+    const refresh = await refreshCookie();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Username or email').waitFor();
     const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/token/refresh/', payload: { refresh } });

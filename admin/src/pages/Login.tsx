@@ -1,11 +1,23 @@
-import { type FormEvent, useState } from 'react';
-import { ApiError, NotStaffError, signIn } from '../api';
+import { type FormEvent, useEffect, useState } from 'react';
+import { ApiError, NotStaffError, setupStatus, signIn } from '../api';
 
 export function Login() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [firstRun, setFirstRun] = useState(false);
+
+  useEffect(() => {
+    // No staff account yet: nobody can sign in; the server printed a setup link instead.
+    let live = true;
+    setupStatus()
+      .then((status) => live && setFirstRun(status !== null))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -27,6 +39,12 @@ export function Login() {
       <form className="card login-card" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
         <h1 id="login-title">Shop admin</h1>
         <p className="muted">Sign in with a staff account.</p>
+        {firstRun ? (
+          <div className="setup-note" role="note">
+            This shop has no staff account yet. Open the setup link the server printed when it started{' '}
+            (<code>/admin/setup?token=…</code>) to create the first admin.
+          </div>
+        ) : null}
         {error ? (
           <div className="form-error" role="alert">
             {error}

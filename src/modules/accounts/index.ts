@@ -12,3 +12,5 @@ export { TokenSigner } from './tokens.js';
 export { MemoryLoginLimiter, RedisLoginLimiter } from './login-limiter.js';
 export { deleteExpiredRefreshTokens } from './repository.js';
 export { deleteStalePasswordResets } from './password-reset.js';
+export { setupRoutes } from './setup-routes.js';
+export { setupLink } from './setup.js';

@@ -29,7 +29,9 @@ import {
   TokenPair,
   User,
 } from '../../contract/index.js';
+import { AppError, ValidationError } from '../../http/errors.js';
 import * as addresses from './addresses.js';
+import { answerTokens, clearRefreshCookie, refreshCookieOf } from './refresh-cookie.js';
 import { confirmPasswordReset, requestPasswordReset, RESET_TOKEN_TTL_MINUTES } from './password-reset.js';
 import * as service from './service.js';
 import type { AccountsDeps, AfterLogin } from './service.js';
@@ -142,7 +144,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
           }
           throw err;
         });
-      return { ...tokens, user: userView(user) };
+      const inCookie = request.body.refresh_cookie === true;
+      return { ...answerTokens(request, reply, tokens, inCookie, deps.signer.refreshTtlSeconds), user: userView(user) };
     },
   );
 
@@ -156,12 +159,27 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
         description:
           'The presented refresh token stops working. Reusing a rotated token revokes the whole session, ' +
           'unless REFRESH_REUSE_GRACE_SECONDS is set and it comes back within that many seconds of its ' +
-          'rotation while its successor is live: then the same successor pair is answered again.',
+          'rotation while its successor is live: then the same successor pair is answered again. ' +
+          'Without `refresh` in the body, the refresh cookie is used (a login with `refresh_cookie: true` ' +
+          'set it): the new refresh token goes into the cookie and the body’s `refresh` is "". ' +
+          'A refused cookie is cleared.',
         body: ref(RefreshBody),
         response: { 200: ref(TokenPair), ...problems(400, 401) },
       },
     },
-    async (request) => service.refresh(deps, request.body.refresh),
+    async (request, reply) => {
+      if (request.body.refresh) return service.refresh(deps, request.body.refresh);
+      const cookie = refreshCookieOf(request);
+      if (!cookie) throw ValidationError.field('refresh', 'This field is required.');
+      try {
+        const tokens = await service.refresh(deps, cookie);
+        return answerTokens(request, reply, tokens, true, deps.signer.refreshTtlSeconds);
+      } catch (err) {
+        // A refused token will not work again; a database that failed might.
+        if (err instanceof AppError && err.status === 401) clearRefreshCookie(request, reply);
+        throw err;
+      }
+    },
   );
 
   app.post(
@@ -171,13 +189,19 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       schema: {
         tags,
         summary: 'Log out one session, or all of them',
-        description: 'With `all: true`, every refresh token and access token of the user stops working.',
+        description:
+          'With `all: true`, every refresh token and access token of the user stops working. With ' +
+          '`current: true` (and no `refresh`), the session of the access token this call is made with ends. ' +
+          'Without `refresh`, the refresh cookie is cleared.',
         body: ref(LogoutBody),
         response: { 200: ref(Message), ...problems(400) },
       },
     },
-    async (request) => {
-      await service.logout(deps, actorOf(request), request.body);
+    async (request, reply) => {
+      const accessToken = request.headers.authorization?.replace(/^Bearer\s+/i, '');
+      await service.logout(deps, actorOf(request), request.body, accessToken);
+      // A client of the cookie sends no refresh token (the cookie is not sent here).
+      if (!request.body.refresh) clearRefreshCookie(request, reply);
       return { message: 'Logout successful' };
     },
   );

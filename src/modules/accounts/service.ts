@@ -49,7 +49,7 @@ export type AfterLogin = (tx: Tx, userId: number) => Promise<void>;
 const BAD_CREDENTIALS = 'No active account found with the given credentials.';
 
 /** Starts a new session (refresh-token family) and signs its first token pair. */
-async function startSession(
+export async function startSession(
   deps: AccountsDeps,
   tx: Tx,
   lock: repo.SessionLock,
@@ -274,11 +274,15 @@ async function presentedAgain(
   return { reused: true };
 }
 
-/** Revokes one session (the given refresh token's family), or every session and access token. */
+/**
+ * Revokes one session (the given refresh token's family, or with `current` the family of the
+ * access token the call was made with), or every session and access token.
+ */
 export async function logout(
   deps: AccountsDeps,
   actor: Actor,
-  input: { refresh?: string; all?: boolean },
+  input: { refresh?: string; all?: boolean; current?: boolean },
+  accessToken?: string,
 ): Promise<void> {
   const { db } = deps.database;
   if (input.all) {
@@ -287,6 +291,14 @@ export async function logout(
       if (!locked) return;
       await repo.revokeUserTokens(tx, locked.lock);
       await repo.bumpTokenVersion(tx, locked.lock);
+    });
+    return;
+  }
+  if (!input.refresh && input.current && accessToken) {
+    const { familyId } = await deps.signer.verifyAccess(accessToken);
+    await db.transaction(async (tx) => {
+      const locked = await repo.lockUserSessions(tx, actor.id);
+      if (locked) await repo.revokeFamily(tx, locked.lock, familyId);
     });
     return;
   }

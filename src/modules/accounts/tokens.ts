@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Unauthorized } from '../../http/errors.js';
 
 export type TokenType = 'access' | 'refresh';
@@ -85,6 +85,27 @@ export class TokenSigner {
     const payload = this.verify(token, 'refresh');
     if (typeof payload.fam !== 'string' || typeof payload.jti !== 'string') throw invalid('refresh');
     return { userId: Number(payload.sub), tokenId: payload.jti, familyId: payload.fam };
+  }
+
+  /**
+   * A first-run setup token: `<expiry>.<32 random bytes>.<HMAC>`, base64url. Stateless, so
+   * that every instance of a cluster accepts the link one of them printed; the MAC input's
+   * `setup:` prefix can never be a JWT's (those start with the header), so neither kind of
+   * token passes for the other.
+   */
+  signSetup(ttlSeconds: number, now = Math.floor(Date.now() / 1000)): string {
+    const payload = `${now + ttlSeconds}.${randomBytes(32).toString('base64url')}`;
+    return `${payload}.${this.mac(`setup:${payload}`).toString('base64url')}`;
+  }
+
+  /** Whether a setup token is one this key signed, and not expired. */
+  verifySetup(token: string): boolean {
+    const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!match) return false;
+    // Compared as text: base64url decoding ignores the last character's low bits.
+    const expected = Buffer.from(this.mac(`setup:${match[1]}.${match[2]}`).toString('base64url'));
+    if (!timingSafeEqual(Buffer.from(match[3]!), expected)) return false;
+    return Number(match[1]) > Date.now() / 1000;
   }
 
   private sign(
