@@ -204,7 +204,7 @@ async function resetLink(to: string): Promise<string> {
     for (const name of names.reverse()) {
       const mail = await simpleParser(await readFile(join(dataDir, 'mail', name)));
       const address = (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.value[0]?.address;
-      const link = /(\S+\/reset-password\?token=[\w-]+)/.exec(mail.text ?? '')?.[1];
+      const link = /(https?:\/\/[^\s<>"()]+\/reset-password\?token=[\w-]+)/.exec(mail.text ?? '')?.[1];
       if (address === to && link) return link;
     }
     if (Date.now() > deadline) throw new Error(`no password reset e-mail to ${to} in ${join(dataDir, 'mail')}`);
@@ -217,7 +217,11 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await mkdir(ARTIFACTS, { recursive: true });
     buildDir = await mkdtemp(join(tmpdir(), 'shop-storefront-build-'));
     dataDir = await mkdtemp(join(tmpdir(), 'shop-storefront-data-'));
-    const building = buildStorefront(buildDir);
+    // Built while the API starts and the shop is seeded; a failure is thrown below.
+    const building = buildStorefront(buildDir).then(
+      () => null,
+      (err: unknown) => err,
+    );
 
     // The storefront's own origin: its static files, /config.json naming the API and the
     // fake, and index.html for every other path (the app routes /product/…, /reset-password…).
@@ -247,7 +251,8 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await ctx.app.listen({ port, host: '127.0.0.1' });
     Object.assign(runtimeConfig, { api, razorpayFakeUrl: fake.url, shopName: 'Kadai' });
     await seed();
-    await building;
+    const buildFailure = await building;
+    if (buildFailure) throw buildFailure;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -285,7 +290,10 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await expect.poll(() => featured.count()).toBe(4);
     const firstImage = featured.first().locator('img');
     expect(await firstImage.getAttribute('src')).toMatch(new RegExp(`^${api}/media/[0-9a-f]{32}/thumb\\.webp$`));
-    await expect.poll(() => firstImage.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    // Loaded across origins (the API sends Cross-Origin-Resource-Policy: cross-origin).
+    await expect
+      .poll(() => page.evaluate<number>("(() => { const i = document.querySelector('.card img'); return i && i.complete ? i.naturalWidth : 0; })()"))
+      .toBeGreaterThan(0);
     await shot(page, '01-home');
     if (DOCS_SCREENSHOTS) {
       await mkdir(join(repo, 'docs', 'screenshots'), { recursive: true });
@@ -351,7 +359,7 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await page.getByText('Added 1 × Indigo Block-Print Kurta (M / Rust) to your cart.').waitFor();
     await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('1');
-    expect(await page.evaluate(() => localStorage.getItem('kadai-cart-token'))).toMatch(/^[\w-]{16,128}$/);
+    expect(await page.evaluate<string | null>("localStorage.getItem('kadai-cart-token')")).toMatch(/^[\w-]{16,128}$/);
     await page.getByRole('link', { name: 'View cart' }).click();
     await expect.poll(() => page.getByTestId('cart-line').count()).toBe(1);
     expect(await page.getByTestId('cart-total').textContent()).toBe('₹1,399.00');
@@ -371,7 +379,7 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
     const summary = page.getByRole('complementary', { name: 'Order summary' });
     await summary.getByText('1 × Indigo Block-Print Kurta').waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('kadai-cart-token'))).toBeNull();
+    expect(await page.evaluate<string | null>("localStorage.getItem('kadai-cart-token')")).toBeNull();
     await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('1');
 
     // The promotion code, then the shipping method: the total follows.

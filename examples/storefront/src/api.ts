@@ -6,11 +6,12 @@ import { createShopClient, type Schemas, type ShopClient } from '@shop/client';
 import { config } from './config';
 
 export type User = Schemas['User'];
-export type Cart = Schemas['Cart'];
+type Cart = Schemas['Cart'];
 type Problem = Schemas['Problem'];
 
 const REFRESH_KEY = 'kadai-refresh-token';
 const CART_KEY = 'kadai-cart-token';
+const CARRIES_CART = /\/api\/(cart|auth\/login|auth\/register)(\/|$)/;
 
 /** An answer that is not 2xx: its problem+json, or what could be made of a body that was not one. */
 export class ApiError extends Error {
@@ -19,9 +20,6 @@ export class ApiError extends Error {
   }
   get status() {
     return this.problem.status;
-  }
-  get code() {
-    return this.problem.code;
   }
   fieldErrors(): Record<string, string[]> {
     return this.problem.errors ?? {};
@@ -75,8 +73,9 @@ export function onSessionChange(listener: () => void): () => void {
 function withHeaders(request: Request): Request {
   if (session && !request.headers.has('authorization')) request.headers.set('authorization', `Bearer ${session.access}`);
   const cartToken = storage(CART_KEY);
-  // The guest token goes with a guest's requests, and with the sign-in or sign-up that merges it.
-  if (!session && cartToken) request.headers.set('x-cart-token', cartToken);
+  // The guest token goes with a guest's cart requests, and with the sign-in or sign-up that
+  // merges it; not with catalog reads, which stay simple CORS requests (no preflight).
+  if (!session && cartToken && CARRIES_CART.test(new URL(request.url).pathname)) request.headers.set('x-cart-token', cartToken);
   return request;
 }
 

@@ -2,7 +2,7 @@
 // (VITE_SHOP_API, VITE_RAZORPAY_FAKE_URL) can be overridden at run time by a /config.json
 // next to index.html, so that one build serves any API (see the README).
 
-export interface StoreConfig {
+interface StoreConfig {
   /** The Shop API's base URL, without a trailing slash. */
   api: string;
   /** The local fake Razorpay's URL: shows "Pay (test gateway)" instead of Razorpay Checkout. */

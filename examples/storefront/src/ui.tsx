@@ -46,7 +46,7 @@ export function Alert({ children, kind = 'error' }: { children: ReactNode; kind?
 }
 
 /** A price, or a range when the product's variants differ ("₹499.00 – ₹699.00"). */
-export function PriceRange({ min, max }: { min: string; max: string }) {
+function PriceRange({ min, max }: { min: string; max: string }) {
   return <span className="price">{min === max ? money(min) : `${money(min)} – ${money(max)}`}</span>;
 }
 
@@ -62,7 +62,7 @@ export function ProductImage({ src, alt, className }: { src: string | null; alt:
   return <img className={className} src={src} alt={alt} loading="lazy" />;
 }
 
-export function ProductCard({ product }: { product: ProductListItem }) {
+function ProductCard({ product }: { product: ProductListItem }) {
   return (
     <li className="card" data-testid="product-card">
       <Link to={`/product/${product.slug}`} className="card-link" aria-label={product.name}>

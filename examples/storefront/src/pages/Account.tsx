@@ -1,6 +1,6 @@
 // Signing up and in (the guest cart is merged by the API), and the password reset: the request
 // and the page its e-mail links to (SHOP_URL/reset-password?token=…).
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, type InputHTMLAttributes, type ReactNode, useState } from 'react';
 import type { Schemas } from '@shop/client';
 import { ApiError, errorText, ok, shop, signIn, signUp } from '../api';
 import { Link, navigate, useLocation } from '../router';
@@ -102,7 +102,7 @@ export function SignUp() {
     password2: '',
   });
   const form = useForm();
-  const input = (name: keyof RegisterBody, label: string, props: Record<string, string | boolean> = {}) => (
+  const input = (name: keyof RegisterBody, label: string, props: InputHTMLAttributes<HTMLInputElement> = {}) => (
     <Field label={label} errors={form.errors[name]}>
       {(p) => <input {...p} {...props} value={fields[name] ?? ''} onChange={(e) => setFields((f) => ({ ...f, [name]: e.target.value }))} />}
     </Field>

@@ -12,7 +12,7 @@ export function Home() {
     <>
       <section className="hero">
         <div>
-          <p className="eyebrow">New season · Free shipping over ₹999</p>
+          <p className="eyebrow">Hand-picked · Shipped across India</p>
           <h1>Things made well, for every day.</h1>
           <p className="lede">
             Hand-picked clothing, home and kitchen goods from {config().shopName}. Pay by UPI, card or net

@@ -67,6 +67,17 @@ export function OrderPage({ id }: { id: number }) {
     }
   };
 
+  const cancel = async () => {
+    if (!window.confirm(`Cancel order ${order.order_number}?`)) return;
+    setPayError(null);
+    try {
+      await ok(shop().POST('/api/orders/{id}/cancel/', { params: { path: { id: order.id } } }));
+    } catch (err) {
+      setPayError(errorText(err));
+    }
+    reload();
+  };
+
   return (
     <section className="order">
       <nav aria-label="Breadcrumb" className="crumbs">
@@ -96,6 +107,11 @@ export function OrderPage({ id }: { id: number }) {
             {paying ? 'Paying…' : usesTestGateway() ? 'Pay (test gateway)' : `Pay ${money(order.total_amount)}`}
           </button>
           {usesTestGateway() && <p className="hint">Test mode: the local fake Razorpay takes the payment, no money moves.</p>}
+          {order.allowed_transitions.includes('cancelled') && (
+            <button type="button" className="link" onClick={() => void cancel()} disabled={paying}>
+              Cancel this order
+            </button>
+          )}
         </div>
       )}
 
