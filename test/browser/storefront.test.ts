@@ -185,6 +185,8 @@ async function newPage(viewport = { width: 1280, height: 860 }): Promise<{ conte
 }
 
 async function shot(page: Page, name: string) {
+  // From the top: a sticky header would otherwise sit where the page was scrolled to.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 

@@ -83,7 +83,9 @@ export function CartPage() {
         <aside className="summary" aria-label="Order summary">
           <PromotionForm />
           <dl className="totals">
-            <dt>Subtotal ({cart.total_items} items)</dt>
+            <dt>
+              Subtotal ({cart.total_items} {cart.total_items === 1 ? 'item' : 'items'})
+            </dt>
             <dd>{money(cart.subtotal)}</dd>
             {cart.discount_total !== '0.00' && (
               <>
