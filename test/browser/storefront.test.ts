@@ -105,7 +105,12 @@ function picture(from: string, to: string, ink: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
 }
 
-async function send<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown, as = admin): Promise<T> {
+async function send<T>(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH',
+  url: string,
+  payload?: unknown,
+  as = admin,
+): Promise<T> {
   const res = await ctx.app.inject({
     method,
     url,
@@ -116,19 +121,34 @@ async function send<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, pa
   return res.json<T>();
 }
 
-async function uploadPicture(productId: number, image: Buffer, alt: string): Promise<Schemas['ProductImage']> {
+async function uploadPicture(
+  productId: number,
+  image: Buffer,
+  alt: string,
+): Promise<Schemas['ProductImage']> {
   const res = await upload(ctx, productId, image, admin, [{ name: 'alt', data: alt }]);
   expect(res.statusCode, res.body).toBe(201);
   return res.json();
 }
 
-type ProductFields = { name: string; price: string; stock: number; category: number; description?: string; is_featured?: boolean };
-const product = (fields: ProductFields) => send<Schemas['ProductDetail']>('POST', '/api/products/', fields);
+type ProductFields = {
+  name: string;
+  price: string;
+  stock: number;
+  category: number;
+  description?: string;
+  is_featured?: boolean;
+};
+const product = (fields: ProductFields) =>
+  send<Schemas['ProductDetail']>('POST', '/api/products/', fields);
 
 /** A small shop: a category tree, products with pictures, a kurta with sizes and colours, a code, two ways to ship. */
 async function seed() {
   admin = await makeAdmin(ctx);
-  const clothing = await makeCategory(ctx, admin, { name: 'Clothing', description: 'Handloom and block-printed wear.' });
+  const clothing = await makeCategory(ctx, admin, {
+    name: 'Clothing',
+    description: 'Handloom and block-printed wear.',
+  });
   const kurtas = await makeCategory(ctx, admin, { name: 'Kurtas', parent: clothing.id });
   const home = await makeCategory(ctx, admin, { name: 'Home & Kitchen' });
 
@@ -138,10 +158,19 @@ async function seed() {
     stock: 7,
     category: kurtas.id,
     is_featured: true,
-    description: 'Hand block-printed in Bagru on soft cotton, with a mandarin collar and side pockets.',
+    description:
+      'Hand block-printed in Bagru on soft cotton, with a mandarin collar and side pockets.',
   });
-  const indigoImage = await uploadPicture(kurta.id, await picture('#e0e7ff', '#a5b4fc', '#312e81'), 'The kurta in indigo');
-  rustImage = await uploadPicture(kurta.id, await picture('#ffedd5', '#fdba74', '#9a3412'), 'The kurta in rust');
+  const indigoImage = await uploadPicture(
+    kurta.id,
+    await picture('#e0e7ff', '#a5b4fc', '#312e81'),
+    'The kurta in indigo',
+  );
+  rustImage = await uploadPicture(
+    kurta.id,
+    await picture('#ffedd5', '#fdba74', '#9a3412'),
+    'The kurta in rust',
+  );
   await send('PUT', `/api/products/${kurta.id}/options/`, {
     options: [
       { name: 'Size', values: ['S', 'M', 'L'] },
@@ -150,19 +179,67 @@ async function seed() {
   });
   await send('POST', `/api/products/${kurta.id}/variants/bulk/`, {
     variants: [
-      { options: { Size: 'M', Colour: 'Indigo' }, price: '1299.00', stock: 8, image_id: indigoImage.id },
-      { options: { Size: 'L', Colour: 'Indigo' }, price: '1349.00', stock: 0, image_id: indigoImage.id },
-      { options: { Size: 'S', Colour: 'Rust' }, price: '1399.00', stock: 4, image_id: rustImage.id, compare_at_price: '1599.00' },
-      { options: { Size: 'M', Colour: 'Rust' }, price: '1399.00', stock: 6, image_id: rustImage.id, compare_at_price: '1599.00' },
+      {
+        options: { Size: 'M', Colour: 'Indigo' },
+        price: '1299.00',
+        stock: 8,
+        image_id: indigoImage.id,
+      },
+      {
+        options: { Size: 'L', Colour: 'Indigo' },
+        price: '1349.00',
+        stock: 0,
+        image_id: indigoImage.id,
+      },
+      {
+        options: { Size: 'S', Colour: 'Rust' },
+        price: '1399.00',
+        stock: 4,
+        image_id: rustImage.id,
+        compare_at_price: '1599.00',
+      },
+      {
+        options: { Size: 'M', Colour: 'Rust' },
+        price: '1399.00',
+        stock: 6,
+        image_id: rustImage.id,
+        compare_at_price: '1599.00',
+      },
     ],
   });
 
-  const saree = await product({ name: 'Handloom Cotton Saree', price: '3499.00', stock: 5, category: clothing.id, is_featured: true });
-  await uploadPicture(saree.id, await picture('#fce7f3', '#f9a8d4', '#9d174d'), 'A pink handloom saree');
-  const lamp = await product({ name: 'Brass Diya Lamp', price: '650.00', stock: 30, category: home.id, is_featured: true });
+  const saree = await product({
+    name: 'Handloom Cotton Saree',
+    price: '3499.00',
+    stock: 5,
+    category: clothing.id,
+    is_featured: true,
+  });
+  await uploadPicture(
+    saree.id,
+    await picture('#fce7f3', '#f9a8d4', '#9d174d'),
+    'A pink handloom saree',
+  );
+  const lamp = await product({
+    name: 'Brass Diya Lamp',
+    price: '650.00',
+    stock: 30,
+    category: home.id,
+    is_featured: true,
+  });
   await uploadPicture(lamp.id, await picture('#fef9c3', '#fde047', '#a16207'), 'A brass diya');
-  const tumblers = await product({ name: 'Copper Tumbler Set', price: '899.00', stock: 12, category: home.id, is_featured: true });
-  await uploadPicture(tumblers.id, await picture('#ffe4e6', '#fda4af', '#9f1239'), 'Two copper tumblers');
+  const tumblers = await product({
+    name: 'Copper Tumbler Set',
+    price: '899.00',
+    stock: 12,
+    category: home.id,
+    is_featured: true,
+  });
+  await uploadPicture(
+    tumblers.id,
+    await picture('#ffe4e6', '#fda4af', '#9f1239'),
+    'Two copper tumblers',
+  );
   // One without a picture (the placeholder shows) and one sold out (the in-stock filter hides it).
   await product({ name: 'Cotton Dhurrie Rug', price: '2499.00', stock: 3, category: home.id });
   await product({ name: 'Linen Table Runner', price: '749.00', stock: 0, category: home.id });
@@ -173,12 +250,27 @@ async function seed() {
     value: '10',
     description: '10% off your first order',
   });
-  await send('POST', '/api/admin/shipping-methods/', { name: 'Standard delivery', kind: 'flat', price: '49.00', free_over: '999.00' });
-  await send('POST', '/api/admin/shipping-methods/', { name: 'Express delivery', kind: 'flat', price: '149.00' });
+  await send('POST', '/api/admin/shipping-methods/', {
+    name: 'Standard delivery',
+    kind: 'flat',
+    price: '49.00',
+    free_over: '999.00',
+  });
+  await send('POST', '/api/admin/shipping-methods/', {
+    name: 'Express delivery',
+    kind: 'flat',
+    price: '149.00',
+  });
 }
 
-async function newPage(viewport = { width: 1280, height: 860 }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, timezoneId: 'Asia/Kolkata', locale: 'en-IN' });
+async function newPage(
+  viewport = { width: 1280, height: 860 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport,
+    timezoneId: 'Asia/Kolkata',
+    locale: 'en-IN',
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   return { context, page };
@@ -202,14 +294,19 @@ async function expectNoSidewaysScroll(page: Page) {
 async function resetLink(to: string): Promise<string> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const names = (await readdir(join(dataDir, 'mail')).catch(() => [] as string[])).filter((n) => n.endsWith('.eml')).sort();
+    const names = (await readdir(join(dataDir, 'mail')).catch(() => [] as string[]))
+      .filter((n) => n.endsWith('.eml'))
+      .sort();
     for (const name of names.reverse()) {
       const mail = await simpleParser(await readFile(join(dataDir, 'mail', name)));
       const address = (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.value[0]?.address;
-      const link = /(https?:\/\/[^\s<>"()]+\/reset-password\?token=[\w-]+)/.exec(mail.text ?? '')?.[1];
+      const link = /(https?:\/\/[^\s<>"()]+\/reset-password\?token=[\w-]+)/.exec(
+        mail.text ?? '',
+      )?.[1];
       if (address === to && link) return link;
     }
-    if (Date.now() > deadline) throw new Error(`no password reset e-mail to ${to} in ${join(dataDir, 'mail')}`);
+    if (Date.now() > deadline)
+      throw new Error(`no password reset e-mail to ${to} in ${join(dataDir, 'mail')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -291,15 +388,26 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     const featured = page.getByRole('region', { name: 'Featured' }).getByTestId('product-card');
     await expect.poll(() => featured.count()).toBe(4);
     const firstImage = featured.first().locator('img');
-    expect(await firstImage.getAttribute('src')).toMatch(new RegExp(`^${api}/media/[0-9a-f]{32}/thumb\\.webp$`));
+    expect(await firstImage.getAttribute('src')).toMatch(
+      new RegExp(`^${api}/media/[0-9a-f]{32}/thumb\\.webp$`),
+    );
     // Loaded across origins (the API sends Cross-Origin-Resource-Policy: cross-origin).
     await expect
-      .poll(() => page.evaluate<number>("(() => { const i = document.querySelector('.card img'); return i && i.complete ? i.naturalWidth : 0; })()"))
+      .poll(() =>
+        page.evaluate<number>(
+          "(() => { const i = document.querySelector('.card img'); return i && i.complete ? i.naturalWidth : 0; })()",
+        ),
+      )
       .toBeGreaterThan(0);
     await shot(page, '01-home');
     if (DOCS_SCREENSHOTS) {
       await mkdir(join(repo, 'docs', 'screenshots'), { recursive: true });
-      await page.screenshot({ path: join(repo, 'docs', 'screenshots', 'storefront-home.png') });
+      // The hero and the first row of products.
+      await page.screenshot({
+        path: join(repo, 'docs', 'screenshots', 'storefront-home.png'),
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 1280, height: 1080 },
+      });
     }
 
     // A category page holds its sub-categories' products too.
@@ -329,7 +437,9 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('2 products');
     await page.getByLabel('Sort by').selectOption('-price');
     const names = page.locator('.card-title');
-    await expect.poll(() => names.allTextContents()).toEqual(['Cotton Dhurrie Rug', 'Copper Tumbler Set']);
+    await expect
+      .poll(() => names.allTextContents())
+      .toEqual(['Cotton Dhurrie Rug', 'Copper Tumbler Set']);
     await shot(page, '03-search-filters');
     await page.getByLabel('Category', { exact: true }).selectOption('');
     await page.getByLabel('Minimum price').fill('');
@@ -348,7 +458,9 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     expect(await page.getByRole('button', { name: 'Add to cart' }).isDisabled()).toBe(true);
     await page.getByRole('radio', { name: 'Rust', exact: true }).check();
     // There is no L in rust: the nearest rust variant is picked.
-    await expect.poll(() => page.getByRole('radio', { name: 'S', exact: true }).isChecked()).toBe(true);
+    await expect
+      .poll(() => page.getByRole('radio', { name: 'S', exact: true }).isChecked())
+      .toBe(true);
     expect(await page.getByTestId('variant-stock').textContent()).toBe('Only 4 left');
     await page.getByRole('radio', { name: 'M', exact: true }).check();
     await expect.poll(() => page.getByTestId('variant-price').textContent()).toBe('₹1,399.00');
@@ -361,7 +473,9 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await page.getByText('Added 1 × Indigo Block-Print Kurta (M / Rust) to your cart.').waitFor();
     await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('1');
-    expect(await page.evaluate<string | null>("localStorage.getItem('kadai-cart-token')")).toMatch(/^[\w-]{16,128}$/);
+    expect(await page.evaluate<string | null>("localStorage.getItem('kadai-cart-token')")).toMatch(
+      /^[\w-]{16,128}$/,
+    );
     await page.getByRole('link', { name: 'View cart' }).click();
     await expect.poll(() => page.getByTestId('cart-line').count()).toBe(1);
     expect(await page.getByTestId('cart-total').textContent()).toBe('₹1,399.00');
@@ -381,13 +495,19 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
     const summary = page.getByRole('complementary', { name: 'Order summary' });
     await summary.getByText('1 × Indigo Block-Print Kurta').waitFor();
-    expect(await page.evaluate<string | null>("localStorage.getItem('kadai-cart-token')")).toBeNull();
+    expect(
+      await page.evaluate<string | null>("localStorage.getItem('kadai-cart-token')"),
+    ).toBeNull();
     await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('1');
 
     // The promotion code, then the shipping method: the total follows.
     await page.getByLabel('Promotion code').fill('nope');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.getByText('Promotion code not found').or(page.locator('.field-error')).first().waitFor();
+    await page
+      .getByText('Promotion code not found')
+      .or(page.locator('.field-error'))
+      .first()
+      .waitFor();
     await page.getByLabel('Promotion code').fill('welcome10');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByTestId('promotion').getByText('WELCOME10').waitFor();
@@ -415,7 +535,9 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await shot(page, '08-order-to-pay');
     await page.getByRole('button', { name: 'Pay (test gateway)' }).click();
     await page.getByTestId('order-confirmation').waitFor();
-    expect(await page.locator('.order-head').getByTestId('order-status').textContent()).toBe('Paid');
+    expect(await page.locator('.order-head').getByTestId('order-status').textContent()).toBe(
+      'Paid',
+    );
     await shot(page, '09-order-paid');
     expect(fake.count('POST /v1/orders/:id/pay')).toBe(1);
 
@@ -425,7 +547,12 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
       password: SHOPPER.password,
     });
     const asShopper = { ...admin, access: shopper.access };
-    const order = await send<Schemas['OrderDetail']>('GET', `/api/orders/${orderId}/`, undefined, asShopper);
+    const order = await send<Schemas['OrderDetail']>(
+      'GET',
+      `/api/orders/${orderId}/`,
+      undefined,
+      asShopper,
+    );
     expect(order).toMatchObject({
       status: 'paid',
       payment_status: 'success',
@@ -433,11 +560,18 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
       total_amount: '1408.10',
       shipping_method: { name: 'Express delivery' },
     });
-    expect(order.shipping_address).toBe('14 Besant Avenue, Adyar, Chennai, Tamil Nadu, 600020, India');
-    expect(order.items).toMatchObject([{ product_name: 'Indigo Block-Print Kurta', variant_title: 'M / Rust', quantity: 1 }]);
+    expect(order.shipping_address).toBe(
+      '14 Besant Avenue, Adyar, Chennai, Tamil Nadu, 600020, India',
+    );
+    expect(order.items).toMatchObject([
+      { product_name: 'Indigo Block-Print Kurta', variant_title: 'M / Rust', quantity: 1 },
+    ]);
 
     // Order history shows it paid.
-    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Orders' }).click();
+    await page
+      .getByRole('navigation', { name: 'Account' })
+      .getByRole('link', { name: 'Orders' })
+      .click();
     await page.getByRole('heading', { level: 1, name: 'Your orders' }).waitFor();
     const row = page.getByTestId('order-row').filter({ hasText: order.order_number });
     await expect
@@ -450,13 +584,20 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
 
     // Staff ship it with tracking; the shopper's order page shows where it is.
     await send('PATCH', `/api/orders/${orderId}/update_status/`, { status: 'processing' });
-    await send('PATCH', `/api/orders/${orderId}/update_status/`, { status: 'shipped', ...TRACKING });
+    await send('PATCH', `/api/orders/${orderId}/update_status/`, {
+      status: 'shipped',
+      ...TRACKING,
+    });
     await row.getByRole('link', { name: order.order_number }).click();
     const tracking = page.getByTestId('order-tracking');
     await tracking.waitFor();
     expect(await tracking.textContent()).toContain('Blue Dart · BD123456789IN');
-    expect(await tracking.getByRole('link', { name: 'Track your parcel' }).getAttribute('href')).toBe(TRACKING.tracking_url);
-    expect(await page.locator('.order-head').getByTestId('order-status').textContent()).toBe('Shipped');
+    expect(
+      await tracking.getByRole('link', { name: 'Track your parcel' }).getAttribute('href'),
+    ).toBe(TRACKING.tracking_url);
+    expect(await page.locator('.order-head').getByTestId('order-status').textContent()).toBe(
+      'Shipped',
+    );
     await shot(page, '11-order-shipped');
     await context.close();
   }, 180_000);
@@ -467,7 +608,9 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
     await page.getByLabel('E-mail').fill(SHOPPER.email);
     await page.getByRole('button', { name: 'Send the link' }).click();
-    await page.getByText(`If an account uses ${SHOPPER.email}, a link to reset its password is on its way.`).waitFor();
+    await page
+      .getByText(`If an account uses ${SHOPPER.email}, a link to reset its password is on its way.`)
+      .waitFor();
     await shot(page, '12-forgot-password');
 
     const link = await resetLink(SHOPPER.email);
@@ -523,15 +666,19 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await context.close();
   }, 120_000);
 
-  it.runIf(DOCS_SCREENSHOTS)('takes the README screenshot of the admin dashboard with this data', async () => {
-    const { context, page } = await newPage({ width: 1280, height: 800 });
-    await page.goto(`${api}/admin/`);
-    await page.getByLabel('Username or email').fill(admin.username);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-    await page.waitForLoadState('networkidle');
-    await page.screenshot({ path: join(repo, 'docs', 'screenshots', 'admin-dashboard.png') });
-    await context.close();
-  }, 60_000);
+  it.runIf(DOCS_SCREENSHOTS)(
+    'takes the README screenshot of the admin dashboard with this data',
+    async () => {
+      const { context, page } = await newPage({ width: 1280, height: 800 });
+      await page.goto(`${api}/admin/`);
+      await page.getByLabel('Username or email').fill(admin.username);
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      await page.waitForLoadState('networkidle');
+      await page.screenshot({ path: join(repo, 'docs', 'screenshots', 'admin-dashboard.png') });
+      await context.close();
+    },
+    60_000,
+  );
 });

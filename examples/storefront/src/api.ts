@@ -71,11 +71,13 @@ export function onSessionChange(listener: () => void): () => void {
 // ---- the client -----------------------------------------------------------------------
 
 function withHeaders(request: Request): Request {
-  if (session && !request.headers.has('authorization')) request.headers.set('authorization', `Bearer ${session.access}`);
+  if (session && !request.headers.has('authorization'))
+    request.headers.set('authorization', `Bearer ${session.access}`);
   const cartToken = storage(CART_KEY);
   // The guest token goes with a guest's cart requests, and with the sign-in or sign-up that
   // merges it; not with catalog reads, which stay simple CORS requests (no preflight).
-  if (!session && cartToken && CARRIES_CART.test(new URL(request.url).pathname)) request.headers.set('x-cart-token', cartToken);
+  if (!session && cartToken && CARRIES_CART.test(new URL(request.url).pathname))
+    request.headers.set('x-cart-token', cartToken);
   return request;
 }
 
@@ -92,7 +94,9 @@ function refreshTokens(): Promise<boolean> {
     const refresh = storage(REFRESH_KEY);
     if (!refresh) return false;
     try {
-      const { data, response } = await open().POST('/api/auth/token/refresh/', { body: { refresh } });
+      const { data, response } = await open().POST('/api/auth/token/refresh/', {
+        body: { refresh },
+      });
       if (!data) {
         if (response.status === 401 || response.status === 403) setSession(null, null);
         return false;
@@ -111,7 +115,8 @@ function refreshTokens(): Promise<boolean> {
 async function sessionFetch(request: Request): Promise<Response> {
   const again = request.clone();
   let res = await fetch(withHeaders(request));
-  if (res.status === 401 && session && (await refreshTokens())) res = await fetch(withHeaders(again));
+  if (res.status === 401 && session && (await refreshTokens()))
+    res = await fetch(withHeaders(again));
   if (res.status === 401 && session) setSession(null, null);
   keepCartToken(res);
   return res;
@@ -134,16 +139,25 @@ function open(): ShopClient {
 
 function problemOf(body: unknown, res: Response): ApiError {
   const problem = body && typeof body === 'object' ? (body as Partial<Problem>) : {};
-  return new ApiError({ ...problem, status: res.status, detail: problem.detail ?? (res.statusText || `HTTP ${res.status}`) });
+  return new ApiError({
+    ...problem,
+    status: res.status,
+    detail: problem.detail ?? (res.statusText || `HTTP ${res.status}`),
+  });
 }
 
 /** The body of a 2xx answer; anything else thrown as an ApiError. */
-export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+export async function ok<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
   let answer: { data?: T; error?: unknown; response: Response };
   try {
     answer = await call;
   } catch {
-    throw new ApiError({ status: 0, detail: `The shop cannot be reached (${config().api}). Is the API running?` });
+    throw new ApiError({
+      status: 0,
+      detail: `The shop cannot be reached (${config().api}). Is the API running?`,
+    });
   }
   if (!answer.response.ok) throw problemOf(answer.error, answer.response);
   return answer.data as T;
@@ -221,7 +235,9 @@ export async function refreshCart(): Promise<Cart | null> {
 }
 
 /** Runs a cart change and makes its answer the cart everyone sees. */
-export async function changeCart(call: Promise<{ data?: Cart; error?: unknown; response: Response }>): Promise<Cart> {
+export async function changeCart(
+  call: Promise<{ data?: Cart; error?: unknown; response: Response }>,
+): Promise<Cart> {
   const next = await ok(call);
   setCart(next);
   return next;
@@ -229,7 +245,11 @@ export async function changeCart(call: Promise<{ data?: Cart; error?: unknown; r
 
 // ---- formatting -----------------------------------------------------------------------
 
-const rupees = new Intl.NumberFormat('en-IN', { style: 'currency', currency: 'INR', minimumFractionDigits: 2 });
+const rupees = new Intl.NumberFormat('en-IN', {
+  style: 'currency',
+  currency: 'INR',
+  minimumFractionDigits: 2,
+});
 
 /** "1499.00" → "₹1,499.00" (the API's money strings are exact; formatting only reads them). */
 export function money(value: string): string {
@@ -256,5 +276,9 @@ export function errorText(err: unknown): string {
 }
 
 export function dateOf(iso: string): string {
-  return new Date(iso).toLocaleDateString('en-IN', { day: 'numeric', month: 'short', year: 'numeric' });
+  return new Date(iso).toLocaleDateString('en-IN', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+  });
 }

@@ -15,7 +15,9 @@ const trim = (url: string) => url.replace(/\/+$/, '');
 
 const fromBuild: StoreConfig = {
   api: trim(import.meta.env.VITE_SHOP_API || 'http://localhost:3000'),
-  razorpayFakeUrl: import.meta.env.VITE_RAZORPAY_FAKE_URL ? trim(import.meta.env.VITE_RAZORPAY_FAKE_URL) : null,
+  razorpayFakeUrl: import.meta.env.VITE_RAZORPAY_FAKE_URL
+    ? trim(import.meta.env.VITE_RAZORPAY_FAKE_URL)
+    : null,
   shopName: import.meta.env.VITE_SHOP_NAME || 'Kadai',
 };
 
@@ -34,8 +36,13 @@ export async function loadConfig(): Promise<void> {
     current = {
       api: typeof raw.api === 'string' && raw.api ? trim(raw.api) : fromBuild.api,
       razorpayFakeUrl:
-        typeof raw.razorpayFakeUrl === 'string' ? trim(raw.razorpayFakeUrl) || null : raw.razorpayFakeUrl === null ? null : fromBuild.razorpayFakeUrl,
-      shopName: typeof raw.shopName === 'string' && raw.shopName ? raw.shopName : fromBuild.shopName,
+        typeof raw.razorpayFakeUrl === 'string'
+          ? trim(raw.razorpayFakeUrl) || null
+          : raw.razorpayFakeUrl === null
+            ? null
+            : fromBuild.razorpayFakeUrl,
+      shopName:
+        typeof raw.shopName === 'string' && raw.shopName ? raw.shopName : fromBuild.shopName,
     };
   } catch {
     /* no runtime config: the build's settings stand */

@@ -1,6 +1,21 @@
-import { type FormEvent, type ReactNode, StrictMode, useEffect, useState, useSyncExternalStore } from 'react';
+import {
+  type FormEvent,
+  type ReactNode,
+  StrictMode,
+  useEffect,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import { createRoot } from 'react-dom/client';
-import { currentCart, currentUser, onCartChange, onSessionChange, refreshCart, restoreSession, signOut } from './api';
+import {
+  currentCart,
+  currentUser,
+  onCartChange,
+  onSessionChange,
+  refreshCart,
+  restoreSession,
+  signOut,
+} from './api';
 import { config, loadConfig } from './config';
 import { ForgotPassword, ResetPassword, SignIn, SignUp } from './pages/Account';
 import { CartPage } from './pages/Cart';
@@ -26,12 +41,29 @@ function Page({ path }: { path: string }) {
   let m: RegExpExecArray | null;
   if (path === '/') return <Home />;
   if (path === '/search') return <Catalog />;
-  if ((m = /^\/category\/([^/]+)$/.exec(path))) return <Catalog key={m[1]} categorySlug={decodeURIComponent(m[1]!)} />;
-  if ((m = /^\/product\/([^/]+)$/.exec(path))) return <ProductPage slug={decodeURIComponent(m[1]!)} />;
+  if ((m = /^\/category\/([^/]+)$/.exec(path)))
+    return <Catalog key={m[1]} categorySlug={decodeURIComponent(m[1]!)} />;
+  if ((m = /^\/product\/([^/]+)$/.exec(path)))
+    return <ProductPage slug={decodeURIComponent(m[1]!)} />;
   if (path === '/cart') return <CartPage />;
-  if (path === '/checkout') return <SignedIn><Checkout /></SignedIn>;
-  if (path === '/orders') return <SignedIn><Orders /></SignedIn>;
-  if ((m = /^\/orders\/(\d+)$/.exec(path))) return <SignedIn><OrderPage key={m[1]} id={Number(m[1])} /></SignedIn>;
+  if (path === '/checkout')
+    return (
+      <SignedIn>
+        <Checkout />
+      </SignedIn>
+    );
+  if (path === '/orders')
+    return (
+      <SignedIn>
+        <Orders />
+      </SignedIn>
+    );
+  if ((m = /^\/orders\/(\d+)$/.exec(path)))
+    return (
+      <SignedIn>
+        <OrderPage key={m[1]} id={Number(m[1])} />
+      </SignedIn>
+    );
   if (path === '/signin') return <SignIn />;
   if (path === '/signup') return <SignUp />;
   if (path === '/forgot-password') return <ForgotPassword />;
@@ -60,10 +92,19 @@ function SearchBox() {
       <label className="sr-only" htmlFor="site-search">
         Search products
       </label>
-      <input id="site-search" type="search" placeholder="Search products" value={q} onChange={(e) => setQ(e.target.value)} />
+      <input
+        id="site-search"
+        type="search"
+        placeholder="Search products"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+      />
       <button type="submit" className="search-button" aria-label="Search">
         <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-          <path fill="currentColor" d="M10 4a6 6 0 1 0 3.5 10.9l4.8 4.8 1.4-1.4-4.8-4.8A6 6 0 0 0 10 4zm0 2a4 4 0 1 1 0 8 4 4 0 0 1 0-8z" />
+          <path
+            fill="currentColor"
+            d="M10 4a6 6 0 1 0 3.5 10.9l4.8 4.8 1.4-1.4-4.8-4.8A6 6 0 0 0 10 4zm0 2a4 4 0 1 1 0 8 4 4 0 0 1 0-8z"
+          />
         </svg>
       </button>
     </form>
@@ -92,14 +133,22 @@ function Shell() {
                 <Link to="/orders" aria-current={path.startsWith('/orders') ? 'page' : undefined}>
                   Orders
                 </Link>
-                <button type="button" className="link" onClick={() => void signOut().then(() => navigate('/'))}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => void signOut().then(() => navigate('/'))}
+                >
                   Sign out<span className="sr-only"> {user.username}</span>
                 </button>
               </>
             ) : (
               <Link to="/signin">Sign in</Link>
             )}
-            <Link to="/cart" className="cart-link" aria-label={`Cart, ${count} ${count === 1 ? 'item' : 'items'}`}>
+            <Link
+              to="/cart"
+              className="cart-link"
+              aria-label={`Cart, ${count} ${count === 1 ? 'item' : 'items'}`}
+            >
               <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
                 <path
                   fill="currentColor"
@@ -121,7 +170,8 @@ function Shell() {
       </main>
       <footer className="footer">
         <p>
-          {config().shopName} is an example storefront for the Shop API · prices in ₹, GST included · <Link to="/search">All products</Link>
+          {config().shopName} is an example storefront for the Shop API · prices in ₹, GST included
+          · <Link to="/search">All products</Link>
         </p>
       </footer>
     </>

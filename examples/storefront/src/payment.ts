@@ -5,7 +5,10 @@ import { ApiError, ok, shop, type User } from './api';
 import { config } from './config';
 
 type Initiated = Schemas['PaymentInitiateResponse'];
-type CheckoutResult = Pick<Schemas['PaymentVerifyBody'], 'razorpay_order_id' | 'razorpay_payment_id' | 'razorpay_signature'>;
+type CheckoutResult = Pick<
+  Schemas['PaymentVerifyBody'],
+  'razorpay_order_id' | 'razorpay_payment_id' | 'razorpay_signature'
+>;
 
 interface RazorpayOptions {
   key: string;
@@ -22,7 +25,10 @@ interface RazorpayOptions {
 
 interface RazorpayCheckout {
   open(): void;
-  on(event: 'payment.failed', listener: (response: { error: { description?: string } }) => void): void;
+  on(
+    event: 'payment.failed',
+    listener: (response: { error: { description?: string } }) => void,
+  ): void;
 }
 
 declare global {
@@ -46,7 +52,9 @@ function loadCheckout(): Promise<void> {
     script.onload = () => resolve();
     script.onerror = () => {
       checkoutScript = null;
-      reject(new Error('Razorpay Checkout could not be loaded. Check your connection and try again.'));
+      reject(
+        new Error('Razorpay Checkout could not be loaded. Check your connection and try again.'),
+      );
     };
     document.head.append(script);
   });
@@ -83,25 +91,41 @@ async function razorpayCheckout(initiated: Initiated, user: User | null): Promis
 
 /** The fake Razorpay's stand-in for Checkout: it pays the Razorpay order and answers the three values. */
 async function testGatewayCheckout(initiated: Initiated): Promise<CheckoutResult> {
-  const res = await fetch(`${config().razorpayFakeUrl}/v1/orders/${encodeURIComponent(initiated.razorpay_order_id)}/pay`, {
-    method: 'POST',
-  });
-  const body = (await res.json().catch(() => null)) as (CheckoutResult & { error?: { description?: string } }) | null;
+  const res = await fetch(
+    `${config().razorpayFakeUrl}/v1/orders/${encodeURIComponent(initiated.razorpay_order_id)}/pay`,
+    {
+      method: 'POST',
+    },
+  );
+  const body = (await res.json().catch(() => null)) as
+    (CheckoutResult & { error?: { description?: string } }) | null;
   if (!res.ok || !body?.razorpay_payment_id) {
-    throw new Error(body?.error?.description ?? `The test gateway refused the payment (HTTP ${res.status}).`);
+    throw new Error(
+      body?.error?.description ?? `The test gateway refused the payment (HTTP ${res.status}).`,
+    );
   }
   return body;
 }
 
 /** Pays the order and has the API verify it: afterwards the order is paid. */
-export async function payOrder(orderId: number, user: User | null): Promise<Schemas['PaymentVerifyResponse']> {
-  const initiated = await ok(shop().POST('/api/payments/initiate/', { body: { order_id: orderId } }));
-  const result = usesTestGateway() ? await testGatewayCheckout(initiated) : await razorpayCheckout(initiated, user);
+export async function payOrder(
+  orderId: number,
+  user: User | null,
+): Promise<Schemas['PaymentVerifyResponse']> {
+  const initiated = await ok(
+    shop().POST('/api/payments/initiate/', { body: { order_id: orderId } }),
+  );
+  const result = usesTestGateway()
+    ? await testGatewayCheckout(initiated)
+    : await razorpayCheckout(initiated, user);
   try {
-    return await ok(shop().POST('/api/payments/verify/', { body: { order_id: orderId, ...result } }));
+    return await ok(
+      shop().POST('/api/payments/verify/', { body: { order_id: orderId, ...result } }),
+    );
   } catch (err) {
     // Razorpay's webhook still reports a real capture: the order page will show it.
-    if (err instanceof ApiError && err.status >= 500) throw new Error('Your payment went through; the shop is confirming it.');
+    if (err instanceof ApiError && err.status >= 500)
+      throw new Error('Your payment went through; the shop is confirming it.');
     throw err;
   }
 }

@@ -1,5 +1,12 @@
 // Small shared pieces: loading data, product cards, prices, messages, form fields.
-import { type DependencyList, type ReactNode, useCallback, useEffect, useId, useState } from 'react';
+import {
+  type DependencyList,
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useId,
+  useState,
+} from 'react';
 import type { Schemas } from '@shop/client';
 import { errorText, money } from './api';
 import { Link } from './router';
@@ -37,7 +44,13 @@ export function Loading({ what = 'Loading' }: { what?: string }) {
   );
 }
 
-export function Alert({ children, kind = 'error' }: { children: ReactNode; kind?: 'error' | 'ok' | 'info' }) {
+export function Alert({
+  children,
+  kind = 'error',
+}: {
+  children: ReactNode;
+  kind?: 'error' | 'ok' | 'info';
+}) {
   return (
     <div className={`alert ${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
       {children}
@@ -47,14 +60,28 @@ export function Alert({ children, kind = 'error' }: { children: ReactNode; kind?
 
 /** A price, or a range when the product's variants differ ("₹499.00 – ₹699.00"). */
 function PriceRange({ min, max }: { min: string; max: string }) {
-  return <span className="price">{min === max ? money(min) : `${money(min)} – ${money(max)}`}</span>;
+  return (
+    <span className="price">{min === max ? money(min) : `${money(min)} – ${money(max)}`}</span>
+  );
 }
 
 /** The thumbnail, or a soft placeholder with the product's initial when it has none. */
-export function ProductImage({ src, alt, className }: { src: string | null; alt: string; className?: string }) {
+export function ProductImage({
+  src,
+  alt,
+  className,
+}: {
+  src: string | null;
+  alt: string;
+  className?: string;
+}) {
   if (!src) {
     return (
-      <div className={`placeholder ${className ?? ''}`} role="img" aria-label={`${alt} (no picture yet)`}>
+      <div
+        className={`placeholder ${className ?? ''}`}
+        role="img"
+        aria-label={`${alt} (no picture yet)`}
+      >
         <span aria-hidden="true">{alt.trim().charAt(0).toUpperCase() || '?'}</span>
       </div>
     );
@@ -82,7 +109,13 @@ function ProductCard({ product }: { product: ProductListItem }) {
   );
 }
 
-export function ProductGrid({ products, empty }: { products: ProductListItem[]; empty?: ReactNode }) {
+export function ProductGrid({
+  products,
+  empty,
+}: {
+  products: ProductListItem[];
+  empty?: ReactNode;
+}) {
   if (products.length === 0) return <p className="empty">{empty ?? 'No products here yet.'}</p>;
   return (
     <ul className="grid" aria-label="Products">
@@ -103,14 +136,22 @@ export function Field({
   label: string;
   errors?: string[] | undefined;
   hint?: string;
-  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode;
+  children: (props: {
+    id: string;
+    'aria-invalid': boolean;
+    'aria-describedby'?: string;
+  }) => ReactNode;
 }) {
   const id = useId();
   const describedBy = errors?.length ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': Boolean(errors?.length), ...(describedBy ? { 'aria-describedby': describedBy } : {}) })}
+      {children({
+        id,
+        'aria-invalid': Boolean(errors?.length),
+        ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+      })}
       {errors?.length ? (
         <span className="field-error" id={`${id}-error`}>
           {errors.join(' ')}

@@ -34,7 +34,15 @@ function useForm() {
   return { busy, error, errors, submit };
 }
 
-function AuthCard({ title, children, footer }: { title: string; children: ReactNode; footer?: ReactNode }) {
+function AuthCard({
+  title,
+  children,
+  footer,
+}: {
+  title: string;
+  children: ReactNode;
+  footer?: ReactNode;
+}) {
   return (
     <section className="auth">
       <h1>{title}</h1>
@@ -62,7 +70,9 @@ export function SignIn() {
         </>
       }
     >
-      {search.get('reset') === 'done' && <Alert kind="ok">Your password is changed. Sign in with the new one.</Alert>}
+      {search.get('reset') === 'done' && (
+        <Alert kind="ok">Your password is changed. Sign in with the new one.</Alert>
+      )}
       {form.error && <Alert>{form.error}</Alert>}
       <form
         onSubmit={(e) =>
@@ -73,11 +83,26 @@ export function SignIn() {
         }
       >
         <Field label="Username or e-mail" errors={form.errors.username}>
-          {(p) => <input {...p} required autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              required
+              autoComplete="username"
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
+          )}
         </Field>
         <Field label="Password" errors={form.errors.password}>
           {(p) => (
-            <input {...p} type="password" required autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              {...p}
+              type="password"
+              required
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           )}
         </Field>
         <button type="submit" className="wide" disabled={form.busy}>
@@ -102,9 +127,20 @@ export function SignUp() {
     password2: '',
   });
   const form = useForm();
-  const input = (name: keyof RegisterBody, label: string, props: InputHTMLAttributes<HTMLInputElement> = {}) => (
+  const input = (
+    name: keyof RegisterBody,
+    label: string,
+    props: InputHTMLAttributes<HTMLInputElement> = {},
+  ) => (
     <Field label={label} errors={form.errors[name]}>
-      {(p) => <input {...p} {...props} value={fields[name] ?? ''} onChange={(e) => setFields((f) => ({ ...f, [name]: e.target.value }))} />}
+      {(p) => (
+        <input
+          {...p}
+          {...props}
+          value={fields[name] ?? ''}
+          onChange={(e) => setFields((f) => ({ ...f, [name]: e.target.value }))}
+        />
+      )}
     </Field>
   );
   return (
@@ -121,7 +157,11 @@ export function SignUp() {
       <form
         onSubmit={(e) =>
           void form.submit(async () => {
-            await signUp({ ...fields, username: fields.username.trim(), email: fields.email.trim() });
+            await signUp({
+              ...fields,
+              username: fields.username.trim(),
+              email: fields.email.trim(),
+            });
             navigate(next, true);
           })(e)
         }
@@ -132,8 +172,16 @@ export function SignUp() {
         </div>
         {input('username', 'Username', { required: true, autoComplete: 'username' })}
         {input('email', 'E-mail', { required: true, type: 'email', autoComplete: 'email' })}
-        {input('password', 'Password', { required: true, type: 'password', autoComplete: 'new-password' })}
-        {input('password2', 'Password again', { required: true, type: 'password', autoComplete: 'new-password' })}
+        {input('password', 'Password', {
+          required: true,
+          type: 'password',
+          autoComplete: 'new-password',
+        })}
+        {input('password2', 'Password again', {
+          required: true,
+          type: 'password',
+          autoComplete: 'new-password',
+        })}
         <button type="submit" className="wide" disabled={form.busy}>
           {form.busy ? 'Creating your account…' : 'Create account'}
         </button>
@@ -157,13 +205,26 @@ export function ForgotPassword() {
           <form
             onSubmit={(e) =>
               void form.submit(async () => {
-                await ok(shop().POST('/api/auth/password-reset/', { body: { email: email.trim() } }));
-                setSent(`If an account uses ${email.trim()}, a link to reset its password is on its way. It works for one hour.`);
+                await ok(
+                  shop().POST('/api/auth/password-reset/', { body: { email: email.trim() } }),
+                );
+                setSent(
+                  `If an account uses ${email.trim()}, a link to reset its password is on its way. It works for one hour.`,
+                );
               })(e)
             }
           >
             <Field label="E-mail" errors={form.errors.email}>
-              {(p) => <input {...p} type="email" required autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
+              {(p) => (
+                <input
+                  {...p}
+                  type="email"
+                  required
+                  autoComplete="email"
+                  value={email}
+                  onChange={(e) => setEmail(e.target.value)}
+                />
+              )}
             </Field>
             <button type="submit" className="wide" disabled={form.busy}>
               Send the link
@@ -185,7 +246,10 @@ export function ResetPassword() {
   const form = useForm();
   if (!token) return <ForgotPassword />;
   return (
-    <AuthCard title="Choose a new password" footer={<Link to="/forgot-password">Ask for a new link</Link>}>
+    <AuthCard
+      title="Choose a new password"
+      footer={<Link to="/forgot-password">Ask for a new link</Link>}
+    >
       {form.error && <Alert>{form.error}</Alert>}
       <form
         onSubmit={(e) => {
@@ -195,18 +259,45 @@ export function ResetPassword() {
             return;
           }
           void form.submit(async () => {
-            await ok(shop().POST('/api/auth/password-reset/confirm/', { body: { token, new_password: password } }));
+            await ok(
+              shop().POST('/api/auth/password-reset/confirm/', {
+                body: { token, new_password: password },
+              }),
+            );
             navigate('/signin?reset=done', true);
           })(e);
         }}
       >
-        <Field label="New password" errors={form.errors.new_password} hint="At least 8 characters, not only digits.">
+        <Field
+          label="New password"
+          errors={form.errors.new_password}
+          hint="At least 8 characters, not only digits."
+        >
           {(p) => (
-            <input {...p} type="password" required autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              {...p}
+              type="password"
+              required
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           )}
         </Field>
-        <Field label="New password again" errors={mismatch ? ['The two passwords differ.'] : undefined}>
-          {(p) => <input {...p} type="password" required autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} />}
+        <Field
+          label="New password again"
+          errors={mismatch ? ['The two passwords differ.'] : undefined}
+        >
+          {(p) => (
+            <input
+              {...p}
+              type="password"
+              required
+              autoComplete="new-password"
+              value={again}
+              onChange={(e) => setAgain(e.target.value)}
+            />
+          )}
         </Field>
         <button type="submit" className="wide" disabled={form.busy}>
           Set new password

@@ -1,6 +1,16 @@
 // The cart: lines with their quantities, the promotion code and the totals.
 import { type FormEvent, useEffect, useState, useSyncExternalStore } from 'react';
-import { changeCart, currentCart, currentUser, errorText, money, onCartChange, onSessionChange, refreshCart, shop } from '../api';
+import {
+  changeCart,
+  currentCart,
+  currentUser,
+  errorText,
+  money,
+  onCartChange,
+  onSessionChange,
+  refreshCart,
+  shop,
+} from '../api';
 import { Link, navigate } from '../router';
 import { Alert, Field, Loading, ProductImage } from '../ui';
 
@@ -42,12 +52,18 @@ export function CartPage() {
         <ul className="lines" aria-label="Items in your cart">
           {cart.items.map((item) => (
             <li key={item.id} className="line" data-testid="cart-line">
-              <ProductImage src={item.product.image} alt={item.product.name} className="line-image" />
+              <ProductImage
+                src={item.product.image}
+                alt={item.product.name}
+                className="line-image"
+              />
               <div className="line-info">
                 <Link to={`/product/${item.product.slug}`} className="line-name">
                   {item.product.name}
                 </Link>
-                {item.variant.title !== 'Default' && <span className="line-variant">{item.variant.title}</span>}
+                {item.variant.title !== 'Default' && (
+                  <span className="line-variant">{item.variant.title}</span>
+                )}
                 <span className="line-unit">{money(item.unit_price)} each</span>
               </div>
               <div className="line-qty">
@@ -58,7 +74,12 @@ export function CartPage() {
                   id={`qty-${item.id}`}
                   value={item.quantity}
                   onChange={(e) =>
-                    void run(shop().PATCH('/api/cart/items/{id}/', { params: { path: { id: item.id } }, body: { quantity: Number(e.target.value) } }))
+                    void run(
+                      shop().PATCH('/api/cart/items/{id}/', {
+                        params: { path: { id: item.id } },
+                        body: { quantity: Number(e.target.value) },
+                      }),
+                    )
                   }
                 >
                   {Array.from({ length: Math.max(10, item.quantity) }, (_, i) => i + 1).map((n) => (
@@ -70,7 +91,11 @@ export function CartPage() {
                 <button
                   type="button"
                   className="link"
-                  onClick={() => void run(shop().DELETE('/api/cart/items/{id}/', { params: { path: { id: item.id } } }))}
+                  onClick={() =>
+                    void run(
+                      shop().DELETE('/api/cart/items/{id}/', { params: { path: { id: item.id } } }),
+                    )
+                  }
                 >
                   Remove<span className="sr-only"> {item.product.name}</span>
                 </button>
@@ -94,14 +119,26 @@ export function CartPage() {
               </>
             )}
             <dt>Shipping{cart.shipping_method ? ` (${cart.shipping_method.name})` : ''}</dt>
-            <dd>{cart.shipping_method ? (cart.shipping_total === '0.00' ? 'Free' : money(cart.shipping_total)) : '—'}</dd>
+            <dd>
+              {cart.shipping_method
+                ? cart.shipping_total === '0.00'
+                  ? 'Free'
+                  : money(cart.shipping_total)
+                : '—'}
+            </dd>
             <dt className="grand">Total</dt>
             <dd className="grand" data-testid="cart-total">
               {money(cart.total_amount)}
             </dd>
           </dl>
-          <p className="hint">Prices include GST ({money(cart.tax_total)}). Choose how it ships at checkout.</p>
-          <button type="button" className="wide" onClick={() => navigate(user ? '/checkout' : '/signin?next=/checkout')}>
+          <p className="hint">
+            Prices include GST ({money(cart.tax_total)}). Choose how it ships at checkout.
+          </p>
+          <button
+            type="button"
+            className="wide"
+            onClick={() => navigate(user ? '/checkout' : '/signin?next=/checkout')}
+          >
             {user ? 'Checkout' : 'Sign in to check out'}
           </button>
         </aside>
@@ -146,7 +183,11 @@ export function PromotionForm() {
         <button
           type="button"
           className="link"
-          onClick={() => void changeCart(shop().DELETE('/api/cart/promotion/')).catch((err: unknown) => setErrors([errorText(err)]))}
+          onClick={() =>
+            void changeCart(shop().DELETE('/api/cart/promotion/')).catch((err: unknown) =>
+              setErrors([errorText(err)]),
+            )
+          }
         >
           Remove code
         </button>
@@ -156,7 +197,15 @@ export function PromotionForm() {
   return (
     <form className="promo-form" onSubmit={(e) => void apply(e)}>
       <Field label="Promotion code" errors={errors}>
-        {(props) => <input {...props} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" maxLength={50} />}
+        {(props) => (
+          <input
+            {...props}
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+            autoComplete="off"
+            maxLength={50}
+          />
+        )}
       </Field>
       <button type="submit" className="secondary" disabled={busy || !code.trim()}>
         Apply

@@ -29,7 +29,9 @@ export function Catalog({ categorySlug }: { categorySlug?: string }) {
   const minPrice = search.get('min_price') ?? '';
   const maxPrice = search.get('max_price') ?? '';
   const inStock = search.get('in_stock') === 'true';
-  const ordering = (Object.hasOwn(ORDERINGS, search.get('ordering') ?? '') ? search.get('ordering') : '') as Ordering | '';
+  const ordering = (
+    Object.hasOwn(ORDERINGS, search.get('ordering') ?? '') ? search.get('ordering') : ''
+  ) as Ordering | '';
   const page = Math.max(1, Number(search.get('page')) || 1);
 
   const categories = useLoad(() => ok(shop().GET('/api/categories/all/')), []);
@@ -72,7 +74,11 @@ export function Catalog({ categorySlug }: { categorySlug?: string }) {
     go({ min_price: min.trim(), max_price: max.trim() });
   };
 
-  const title = categorySlug ? (current?.name ?? 'Category') : q ? `Results for “${q}”` : 'All products';
+  const title = categorySlug
+    ? (current?.name ?? 'Category')
+    : q
+      ? `Results for “${q}”`
+      : 'All products';
   const children = current ? (categories.data ?? []).filter((c) => c.parent === current.id) : [];
   const count = products.data?.count ?? 0;
   const pages = Math.max(1, Math.ceil(count / PAGE_SIZE));
@@ -105,7 +111,11 @@ export function Catalog({ categorySlug }: { categorySlug?: string }) {
           {!categorySlug && (
             <div className="field">
               <label htmlFor="filter-category">Category</label>
-              <select id="filter-category" value={category} onChange={(e) => go({ category: e.target.value })}>
+              <select
+                id="filter-category"
+                value={category}
+                onChange={(e) => go({ category: e.target.value })}
+              >
                 <option value="">All categories</option>
                 {(categories.data ?? []).map((c) => (
                   <option key={c.id} value={c.slug}>
@@ -122,12 +132,24 @@ export function Catalog({ categorySlug }: { categorySlug?: string }) {
                 <label className="sr-only" htmlFor="filter-min">
                   Minimum price
                 </label>
-                <input id="filter-min" inputMode="decimal" placeholder="Min" value={min} onChange={(e) => setMin(e.target.value)} />
+                <input
+                  id="filter-min"
+                  inputMode="decimal"
+                  placeholder="Min"
+                  value={min}
+                  onChange={(e) => setMin(e.target.value)}
+                />
                 <span aria-hidden="true">–</span>
                 <label className="sr-only" htmlFor="filter-max">
                   Maximum price
                 </label>
-                <input id="filter-max" inputMode="decimal" placeholder="Max" value={max} onChange={(e) => setMax(e.target.value)} />
+                <input
+                  id="filter-max"
+                  inputMode="decimal"
+                  placeholder="Max"
+                  value={max}
+                  onChange={(e) => setMax(e.target.value)}
+                />
               </div>
               <button type="submit" className="secondary small">
                 Apply prices
@@ -135,12 +157,20 @@ export function Catalog({ categorySlug }: { categorySlug?: string }) {
             </fieldset>
           </form>
           <label className="check">
-            <input type="checkbox" checked={inStock} onChange={(e) => go({ in_stock: e.target.checked ? 'true' : undefined })} />
+            <input
+              type="checkbox"
+              checked={inStock}
+              onChange={(e) => go({ in_stock: e.target.checked ? 'true' : undefined })}
+            />
             In stock only
           </label>
           <div className="field">
             <label htmlFor="filter-ordering">Sort by</label>
-            <select id="filter-ordering" value={ordering} onChange={(e) => go({ ordering: e.target.value })}>
+            <select
+              id="filter-ordering"
+              value={ordering}
+              onChange={(e) => go({ ordering: e.target.value })}
+            >
               <option value="">{q ? 'Best match' : 'Newest'}</option>
               {Object.entries(ORDERINGS).map(([value, label]) => (
                 <option key={value} value={value}>
@@ -161,10 +191,18 @@ export function Catalog({ categorySlug }: { categorySlug?: string }) {
                 <p className="count" data-testid="result-count">
                   {count === 1 ? '1 product' : `${count} products`}
                 </p>
-                <ProductGrid products={products.data.results} empty="Nothing matches these filters. Try fewer of them." />
+                <ProductGrid
+                  products={products.data.results}
+                  empty="Nothing matches these filters. Try fewer of them."
+                />
                 {pages > 1 && (
                   <nav className="pager" aria-label="Pages">
-                    <button type="button" className="secondary" disabled={page <= 1} onClick={() => go({ page: String(page - 1) })}>
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={page <= 1}
+                      onClick={() => go({ page: String(page - 1) })}
+                    >
                       Previous
                     </button>
                     <span>

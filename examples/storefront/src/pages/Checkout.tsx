@@ -2,7 +2,19 @@
 // order's page takes the payment.
 import { type FormEvent, useEffect, useState, useSyncExternalStore } from 'react';
 import type { Schemas } from '@shop/client';
-import { ApiError, currentCart, errorText, fromPaise, money, ok, onCartChange, paise, refreshCart, setCart, shop } from '../api';
+import {
+  ApiError,
+  currentCart,
+  errorText,
+  fromPaise,
+  money,
+  ok,
+  onCartChange,
+  paise,
+  refreshCart,
+  setCart,
+  shop,
+} from '../api';
 import { Link, navigate } from '../router';
 import { Alert, Field, Loading, useLoad } from '../ui';
 import { PromotionForm } from './Cart';
@@ -10,23 +22,59 @@ import { PromotionForm } from './Cart';
 type Address = Schemas['ShippingAddressInput'];
 
 const STATES = [
-  'Andaman and Nicobar Islands', 'Andhra Pradesh', 'Arunachal Pradesh', 'Assam', 'Bihar', 'Chandigarh',
-  'Chhattisgarh', 'Dadra and Nagar Haveli and Daman and Diu', 'Delhi', 'Goa', 'Gujarat', 'Haryana',
-  'Himachal Pradesh', 'Jammu and Kashmir', 'Jharkhand', 'Karnataka', 'Kerala', 'Ladakh', 'Lakshadweep',
-  'Madhya Pradesh', 'Maharashtra', 'Manipur', 'Meghalaya', 'Mizoram', 'Nagaland', 'Odisha', 'Puducherry',
-  'Punjab', 'Rajasthan', 'Sikkim', 'Tamil Nadu', 'Telangana', 'Tripura', 'Uttar Pradesh', 'Uttarakhand',
+  'Andaman and Nicobar Islands',
+  'Andhra Pradesh',
+  'Arunachal Pradesh',
+  'Assam',
+  'Bihar',
+  'Chandigarh',
+  'Chhattisgarh',
+  'Dadra and Nagar Haveli and Daman and Diu',
+  'Delhi',
+  'Goa',
+  'Gujarat',
+  'Haryana',
+  'Himachal Pradesh',
+  'Jammu and Kashmir',
+  'Jharkhand',
+  'Karnataka',
+  'Kerala',
+  'Ladakh',
+  'Lakshadweep',
+  'Madhya Pradesh',
+  'Maharashtra',
+  'Manipur',
+  'Meghalaya',
+  'Mizoram',
+  'Nagaland',
+  'Odisha',
+  'Puducherry',
+  'Punjab',
+  'Rajasthan',
+  'Sikkim',
+  'Tamil Nadu',
+  'Telangana',
+  'Tripura',
+  'Uttar Pradesh',
+  'Uttarakhand',
   'West Bengal',
 ];
 
-const EMPTY: Address = { street_address: '', city: '', state: '', postal_code: '', country: 'India' };
+const EMPTY: Address = {
+  street_address: '',
+  city: '',
+  state: '',
+  postal_code: '',
+  country: 'India',
+};
 
 export function Checkout() {
   const cart = useSyncExternalStore(onCartChange, currentCart);
   const saved = useLoad(() => ok(shop().GET('/api/auth/addresses/')), []);
-  const methods = useLoad(() => ok(shop().GET('/api/cart/shipping-methods/', { params: { query: { country: 'IN' } } })), [
-    cart?.subtotal,
-    cart?.discount_total,
-  ]);
+  const methods = useLoad(
+    () => ok(shop().GET('/api/cart/shipping-methods/', { params: { query: { country: 'IN' } } })),
+    [cart?.subtotal, cart?.discount_total],
+  );
   const [address, setAddress] = useState<Address>(EMPTY);
   const [methodId, setMethodId] = useState<number | null>(null);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
@@ -40,7 +88,8 @@ export function Checkout() {
   }, []);
   // A saved default shipping address fills the form.
   useEffect(() => {
-    const preferred = saved.data?.find((a) => a.address_type === 'shipping' && a.is_default) ?? saved.data?.[0];
+    const preferred =
+      saved.data?.find((a) => a.address_type === 'shipping' && a.is_default) ?? saved.data?.[0];
     if (preferred) {
       const { street_address, city, state, postal_code, country } = preferred;
       setAddress({ street_address, city, state, postal_code, country });
@@ -67,7 +116,8 @@ export function Checkout() {
   const shipping = method && !freeShipping ? method.price : '0.00';
   const total = fromPaise(paise(cart.subtotal) - paise(cart.discount_total) + paise(shipping));
 
-  const set = (name: keyof Address) => (value: string) => setAddress((a) => ({ ...a, [name]: value }));
+  const set = (name: keyof Address) => (value: string) =>
+    setAddress((a) => ({ ...a, [name]: value }));
   const fieldErrors = (name: keyof Address) => errors[`shipping_address.${name}`] ?? errors[name];
 
   const place = async (e: FormEvent) => {
@@ -78,7 +128,10 @@ export function Checkout() {
     try {
       const order = await ok(
         shop().POST('/api/orders/create_order/', {
-          body: { shipping_address: address, ...(methodId ? { shipping_method_id: methodId } : {}) },
+          body: {
+            shipping_address: address,
+            ...(methodId ? { shipping_method_id: methodId } : {}),
+          },
           headers: { 'Idempotency-Key': idempotencyKey },
         }),
       );
@@ -104,12 +157,26 @@ export function Checkout() {
             <legend>Delivery address</legend>
             <Field label="Street address" errors={fieldErrors('street_address')}>
               {(p) => (
-                <input {...p} required autoComplete="street-address" value={address.street_address} onChange={(e) => set('street_address')(e.target.value)} />
+                <input
+                  {...p}
+                  required
+                  autoComplete="street-address"
+                  value={address.street_address}
+                  onChange={(e) => set('street_address')(e.target.value)}
+                />
               )}
             </Field>
             <div className="two">
               <Field label="City" errors={fieldErrors('city')}>
-                {(p) => <input {...p} required autoComplete="address-level2" value={address.city} onChange={(e) => set('city')(e.target.value)} />}
+                {(p) => (
+                  <input
+                    {...p}
+                    required
+                    autoComplete="address-level2"
+                    value={address.city}
+                    onChange={(e) => set('city')(e.target.value)}
+                  />
+                )}
               </Field>
               <Field label="PIN code" errors={fieldErrors('postal_code')}>
                 {(p) => (
@@ -129,9 +196,17 @@ export function Checkout() {
             <div className="two">
               <Field label="State" errors={fieldErrors('state')}>
                 {(p) => (
-                  <select {...p} required autoComplete="address-level1" value={address.state} onChange={(e) => set('state')(e.target.value)}>
+                  <select
+                    {...p}
+                    required
+                    autoComplete="address-level1"
+                    value={address.state}
+                    onChange={(e) => set('state')(e.target.value)}
+                  >
                     <option value="">Choose a state</option>
-                    {STATES.includes(address.state) || !address.state ? null : <option value={address.state}>{address.state}</option>}
+                    {STATES.includes(address.state) || !address.state ? null : (
+                      <option value={address.state}>{address.state}</option>
+                    )}
                     {STATES.map((s) => (
                       <option key={s} value={s}>
                         {s}
@@ -151,13 +226,22 @@ export function Checkout() {
             {methods.loading && <Loading what="Finding shipping methods" />}
             {methods.error && <Alert>{methods.error}</Alert>}
             {methods.data?.length === 0 && <p className="hint">Shipping is included.</p>}
-            {errors.shipping_method_id && <span className="field-error">{errors.shipping_method_id.join(' ')}</span>}
+            {errors.shipping_method_id && (
+              <span className="field-error">{errors.shipping_method_id.join(' ')}</span>
+            )}
             <div className="methods">
               {methods.data?.map((m) => (
                 <label key={m.id} className={`method ${m.id === methodId ? 'chosen' : ''}`}>
-                  <input type="radio" name="shipping-method" checked={m.id === methodId} onChange={() => setMethodId(m.id)} />
+                  <input
+                    type="radio"
+                    name="shipping-method"
+                    checked={m.id === methodId}
+                    onChange={() => setMethodId(m.id)}
+                  />
                   <span className="method-name">{m.name}</span>
-                  <span className="method-price">{m.price === '0.00' || freeShipping ? 'Free' : money(m.price)}</span>
+                  <span className="method-price">
+                    {m.price === '0.00' || freeShipping ? 'Free' : money(m.price)}
+                  </span>
                 </label>
               ))}
             </div>

@@ -7,7 +7,10 @@ import { Link, useLocation } from '../router';
 import { Alert, Loading, StatusBadge, useLoad } from '../ui';
 
 export function Orders() {
-  const { data, error, loading } = useLoad(() => ok(shop().GET('/api/orders', { params: { query: { page_size: 50 } } })), []);
+  const { data, error, loading } = useLoad(
+    () => ok(shop().GET('/api/orders', { params: { query: { page_size: 50 } } })),
+    [],
+  );
   if (loading) return <Loading what="Loading your orders" />;
   return (
     <section className="narrow">
@@ -40,10 +43,12 @@ export function Orders() {
 export function OrderPage({ id }: { id: number }) {
   const user = useSyncExternalStore(onSessionChange, currentUser);
   const { search } = useLocation();
-  const { data: order, error, loading, reload } = useLoad(
-    () => ok(shop().GET('/api/orders/{id}/', { params: { path: { id } } })),
-    [id],
-  );
+  const {
+    data: order,
+    error,
+    loading,
+    reload,
+  } = useLoad(() => ok(shop().GET('/api/orders/{id}/', { params: { path: { id } } })), [id]);
   const [paying, setPaying] = useState(false);
   const [payError, setPayError] = useState<string | null>(null);
   const [justPaid, setJustPaid] = useState(search.get('paid') === '1');
@@ -51,7 +56,9 @@ export function OrderPage({ id }: { id: number }) {
   if (loading && !order) return <Loading what="Loading the order" />;
   if (!order) return <Alert>{error ?? 'Order not found.'}</Alert>;
 
-  const payable = (order.status === 'pending' || order.status === 'payment_failed') && order.payment_status !== 'success';
+  const payable =
+    (order.status === 'pending' || order.status === 'payment_failed') &&
+    order.payment_status !== 'success';
   const pay = async () => {
     setPaying(true);
     setPayError(null);
@@ -87,7 +94,8 @@ export function OrderPage({ id }: { id: number }) {
         <div className="confirmation" role="status" data-testid="order-confirmation">
           <h2>Thank you! Your payment is received.</h2>
           <p>
-            Order <strong>{order.order_number}</strong> is confirmed. We will e-mail you when it ships.
+            Order <strong>{order.order_number}</strong> is confirmed. We will e-mail you when it
+            ships.
           </p>
         </div>
       )}
@@ -104,9 +112,17 @@ export function OrderPage({ id }: { id: number }) {
           </p>
           {payError && <Alert>{payError}</Alert>}
           <button type="button" onClick={() => void pay()} disabled={paying}>
-            {paying ? 'Paying…' : usesTestGateway() ? 'Pay (test gateway)' : `Pay ${money(order.total_amount)}`}
+            {paying
+              ? 'Paying…'
+              : usesTestGateway()
+                ? 'Pay (test gateway)'
+                : `Pay ${money(order.total_amount)}`}
           </button>
-          {usesTestGateway() && <p className="hint">Test mode: the local fake Razorpay takes the payment, no money moves.</p>}
+          {usesTestGateway() && (
+            <p className="hint">
+              Test mode: the local fake Razorpay takes the payment, no money moves.
+            </p>
+          )}
           {order.allowed_transitions.includes('cancelled') && (
             <button type="button" className="link" onClick={() => void cancel()} disabled={paying}>
               Cancel this order
@@ -156,7 +172,9 @@ export function OrderPage({ id }: { id: number }) {
               </>
             )}
             <dt>Shipping{order.shipping_method ? ` (${order.shipping_method.name})` : ''}</dt>
-            <dd data-testid="order-shipping">{order.shipping_total === '0.00' ? 'Free' : money(order.shipping_total)}</dd>
+            <dd data-testid="order-shipping">
+              {order.shipping_total === '0.00' ? 'Free' : money(order.shipping_total)}
+            </dd>
             <dt>GST included</dt>
             <dd>{money(order.tax_total)}</dd>
             <dt className="grand">Total</dt>
@@ -172,7 +190,8 @@ export function OrderPage({ id }: { id: number }) {
           <ol className="history">
             {order.status_history.map((h, i) => (
               <li key={i}>
-                <StatusName status={h.to_status} /> <span className="hint">{dateOf(h.created_at)}</span>
+                <StatusName status={h.to_status} />{' '}
+                <span className="hint">{dateOf(h.created_at)}</span>
               </li>
             ))}
           </ol>

@@ -20,7 +20,11 @@ function initialChoice(product: Product): Choice {
 }
 
 export function ProductPage({ slug }: { slug: string }) {
-  const { data: product, error, loading } = useLoad(
+  const {
+    data: product,
+    error,
+    loading,
+  } = useLoad(
     () => ok(shop().GET('/api/products/{id}/', { params: { path: { id: slug } } })),
     [slug],
   );
@@ -39,7 +43,10 @@ export function ProductPage({ slug }: { slug: string }) {
 
 function ProductView({ product }: { product: Product }) {
   const [choice, setChoice] = useState<Choice>(() => initialChoice(product));
-  const variant = useMemo(() => product.variants.find((v) => matches(v, choice)) ?? null, [product, choice]);
+  const variant = useMemo(
+    () => product.variants.find((v) => matches(v, choice)) ?? null,
+    [product, choice],
+  );
   const [imageIndex, setImageIndex] = useState(0);
   const [quantity, setQuantity] = useState(1);
   const [busy, setBusy] = useState(false);
@@ -67,8 +74,13 @@ function ProductView({ product }: { product: Product }) {
     setBusy(true);
     setMessage(null);
     try {
-      await changeCart(shop().POST('/api/cart/add/', { body: { variant_id: variant.id, quantity } }));
-      setMessage({ kind: 'ok', text: `Added ${quantity} × ${product.name}${variant.title !== 'Default' ? ` (${variant.title})` : ''} to your cart.` });
+      await changeCart(
+        shop().POST('/api/cart/add/', { body: { variant_id: variant.id, quantity } }),
+      );
+      setMessage({
+        kind: 'ok',
+        text: `Added ${quantity} × ${product.name}${variant.title !== 'Default' ? ` (${variant.title})` : ''} to your cart.`,
+      });
     } catch (err) {
       setMessage({ kind: 'error', text: errorText(err) });
     } finally {
@@ -82,7 +94,8 @@ function ProductView({ product }: { product: Product }) {
   return (
     <article className="product">
       <nav aria-label="Breadcrumb" className="crumbs">
-        <Link to="/">Home</Link> / <Link to={`/category/${product.category.slug}`}>{product.category.name}</Link> /{' '}
+        <Link to="/">Home</Link> /{' '}
+        <Link to={`/category/${product.category.slug}`}>{product.category.name}</Link> /{' '}
         <span>{product.name}</span>
       </nav>
       <div className="product-layout">
@@ -139,7 +152,9 @@ function ProductView({ product }: { product: Product }) {
               </legend>
               <div className="pills">
                 {option.values.map((value) => {
-                  const candidate = product.variants.find((v) => matches(v, { ...choice, [option.name]: value }));
+                  const candidate = product.variants.find((v) =>
+                    matches(v, { ...choice, [option.name]: value }),
+                  );
                   const state = !candidate ? 'unavailable' : candidate.stock === 0 ? 'soldout' : '';
                   return (
                     <label key={value} className={`pill ${state}`}>
@@ -178,10 +193,18 @@ function ProductView({ product }: { product: Product }) {
               min={1}
               max={Math.max(1, maxQuantity)}
               value={quantity}
-              onChange={(e) => setQuantity(Math.max(1, Math.min(Math.max(1, maxQuantity), Number(e.target.value) || 1)))}
+              onChange={(e) =>
+                setQuantity(
+                  Math.max(1, Math.min(Math.max(1, maxQuantity), Number(e.target.value) || 1)),
+                )
+              }
               disabled={!variant || variant.stock === 0}
             />
-            <button type="button" onClick={() => void add()} disabled={busy || !variant || variant.stock === 0}>
+            <button
+              type="button"
+              onClick={() => void add()}
+              disabled={busy || !variant || variant.stock === 0}
+            >
               {busy ? 'Adding…' : 'Add to cart'}
             </button>
           </div>
