@@ -250,6 +250,11 @@ export class FakeRazorpay {
     const path = (req.url ?? '/').split('?')[0]!;
     this.requests.push(`${req.method} ${path.replace(/\/(order|pay|rfnd)_[0-9a-f]+/g, '/:id')}`);
     const checkout = /^\/v1\/orders\/([\w]+)\/pay$/.exec(path);
+    // Checkout's stand-in is called by storefronts on other origins (examples/storefront).
+    if (req.method === 'OPTIONS' && checkout) {
+      res.writeHead(204, { ...CHECKOUT_CORS, 'access-control-max-age': '600' });
+      return res.end();
+    }
     if (req.method === 'POST' && checkout) return this.checkoutPay(res, checkout[1]!);
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.failures.remaining > 0) {
@@ -294,14 +299,15 @@ export class FakeRazorpay {
    */
   private checkoutPay(res: ServerResponse, orderId: string) {
     const order = this.orders.get(orderId);
-    if (!order) return send(res, 400, error('BAD_REQUEST_ERROR', 'The id provided does not exist'));
-    if (order.status === 'paid') return send(res, 400, error('BAD_REQUEST_ERROR', 'Order has already been paid'));
+    if (!order) return send(res, 400, error('BAD_REQUEST_ERROR', 'The id provided does not exist'), CHECKOUT_CORS);
+    if (order.status === 'paid') return send(res, 400, error('BAD_REQUEST_ERROR', 'Order has already been paid'), CHECKOUT_CORS);
     const { payment, signature } = this.pay(orderId);
-    return send(res, 200, {
-      razorpay_payment_id: payment.id,
-      razorpay_order_id: orderId,
-      razorpay_signature: signature,
-    });
+    return send(
+      res,
+      200,
+      { razorpay_payment_id: payment.id, razorpay_order_id: orderId, razorpay_signature: signature },
+      CHECKOUT_CORS,
+    );
   }
 
   private createOrder(res: ServerResponse, body: Record<string, unknown>) {
@@ -366,7 +372,14 @@ function error(code: string, description: string, field?: string) {
   return { error: { code, description, source: 'business', step: 'payment_initiation', reason: 'input_validation_failed', field } };
 }
 
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
+/** CORS for the /pay route, which a browser on any origin calls (no credentials). */
+const CHECKOUT_CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST',
+  'access-control-allow-headers': 'content-type',
+};
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
