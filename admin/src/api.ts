@@ -42,6 +42,22 @@ type Session = { access: string; user: User };
 
 /** Where versions before the cookie kept the whole session, refresh token included. */
 const OLD_STORE = 'shop-admin-session';
+/**
+ * A hint (no secret) that this browser signed in here and may hold the refresh cookie, which
+ * script cannot see: without it a page load does not ask, and a signed-out visitor's console
+ * stays free of a refused refresh.
+ */
+const SIGNED_IN_HINT = 'shop-admin-signed-in';
+
+function hint(signedIn: boolean | undefined): boolean {
+  try {
+    if (signedIn === true) localStorage.setItem(SIGNED_IN_HINT, '1');
+    else if (signedIn === false) localStorage.removeItem(SIGNED_IN_HINT);
+    return localStorage.getItem(SIGNED_IN_HINT) === '1';
+  } catch {
+    return true; // storage disabled: ask the server
+  }
+}
 
 let session: Session | null = null;
 /** True until the first attempt to resume the session through the cookie has answered. */
@@ -50,6 +66,7 @@ const listeners = new Set<() => void>();
 
 function save(next: Session | null) {
   session = next;
+  hint(next !== null);
   for (const listener of listeners) listener();
 }
 
@@ -218,7 +235,9 @@ export function restoreSession(): Promise<void> {
       } catch {
         /* storage disabled: nothing was kept there either */
       }
+      if (!hint(undefined)) return;
       const access = await refreshAccess();
+      if (access === null) hint(false);
       if (!access) return;
       const { data: user } = await open.GET('/api/auth/profile/', { headers: { authorization: `Bearer ${access}` } });
       if (user) await startSession(access, user).catch(() => undefined);

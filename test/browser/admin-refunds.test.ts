@@ -320,7 +320,7 @@ describe.skipIf(!hasChromium)(
       const amountError = dialog.locator('.field-invalid .field-error');
       await amountError.waitFor();
       expect(await amountError.textContent()).toBe(
-        'Ensure that there are no more than 2 decimal places.',
+        'Use at most 2 decimal places.',
       );
       expect(await dialog.getByLabel('Amount (₹)').getAttribute('aria-invalid')).toBe('true');
       await expectFits(page, dialog);
