@@ -469,7 +469,7 @@ export interface paths {
     put?: never;
     /**
      * Change your password
-     * @description Ends every session and access token, and answers a fresh token pair.
+     * @description Ends every session and access token, and answers a fresh token pair. A 400 names every wrong field at once: the schema’s, a wrong `old_password` and the password rules on `new_password`.
      */
     post: operations['postApiAuthChangePassword'];
     delete?: never;

@@ -11,6 +11,7 @@ import {
   makeProduct,
   makeShop,
   makeUser,
+  PASSWORD,
   type Shop,
   type TestUser,
 } from '../helpers/factories.js';
@@ -617,5 +618,106 @@ describe('staff forms', () => {
       rate: ['A rate must be between 0 and 100.'],
       is_default: ['Must be true or false.'],
     });
+  });
+});
+
+describe('change password', () => {
+  it('a wrong old password and a weak new one at once, and the password stays', async () => {
+    const user = await makeUser(ctx);
+    const res = await send(ctx, 'POST', '/api/auth/change-password/', { user }, {
+      old_password: 'not-the-password',
+      new_password: '123',
+    });
+    const { errors } = problemOf(res, ['old_password', 'new_password']);
+    expect(errors.old_password).toEqual(['Old password is incorrect.']);
+    expect(errors.new_password).toContain('This password is entirely numeric.');
+    const wrongType = await send(ctx, 'POST', '/api/auth/change-password/', { user }, {
+      old_password: 5,
+      new_password: user.username,
+    });
+    expect(problemOf(wrongType, ['old_password', 'new_password']).errors.old_password).toEqual(['Must be text.']);
+    const login = await send(ctx, 'POST', '/api/auth/login/', {}, { username: user.username, password: PASSWORD });
+    expect(login.statusCode).toBe(200);
+  });
+});
+
+describe('variants and options', () => {
+  async function productWithOptions() {
+    const product = await makeProduct(shop);
+    const res = await send(ctx, 'PUT', `/api/products/${product.id}/options/`, { user: admin }, {
+      options: [{ name: 'Color', values: ['Red', 'Blue'] }],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const variants = await send(ctx, 'GET', `/api/products/${product.id}/variants/`, { user: admin });
+    return { product, variant: variants.json<{ id: number; price: string; stock: number }[]>()[0]! };
+  }
+
+  it('add: the schema’s fields, the price and the option values at once, and nothing is added', async () => {
+    const { product } = await productWithOptions();
+    const res = await send(ctx, 'POST', `/api/products/${product.id}/variants/`, { user: admin }, {
+      sku: 'no spaces please',
+      price: '-1',
+      stock: 'x',
+      options: { Color: 'Green' },
+    });
+    const { errors } = problemOf(res, ['sku', 'price', 'stock', 'options']);
+    expect(errors.stock).toEqual(['Must be a whole number.']);
+    expect(errors.price).toEqual(['Price must be greater than 0']);
+    expect(errors.options).toEqual(['"Green" is not a value of option "Color" ("Red", "Blue").']);
+    const variants = await send(ctx, 'GET', `/api/products/${product.id}/variants/`, { user: admin });
+    expect(variants.json<unknown[]>()).toHaveLength(1);
+  });
+
+  it('update: the schema’s fields, the price and the options at once, and nothing changes', async () => {
+    const { product, variant } = await productWithOptions();
+    const res = await send(ctx, 'PATCH', `/api/products/${product.id}/variants/${variant.id}/`, { user: admin }, {
+      price: '1.999',
+      stock: -1,
+      options: { Size: 'L' },
+    });
+    const { errors } = problemOf(res, ['price', 'stock', 'options']);
+    expect(errors.price).toEqual(['Use at most 2 decimal places.']);
+    expect(errors.options?.[0]).toMatch(/^Unknown option "Size"/);
+    const after = await send(ctx, 'GET', `/api/products/${product.id}/variants/${variant.id}/`, { user: admin });
+    expect(after.json()).toMatchObject({ price: variant.price, stock: variant.stock });
+  });
+
+  it('options: the schema’s items and the list’s rules at once', async () => {
+    const product = await makeProduct(shop);
+    const res = await send(ctx, 'PUT', `/api/products/${product.id}/options/`, { user: admin }, {
+      options: [{ name: 'Size', values: [] }, { name: 'size', values: ['S', 's', 7] }],
+    });
+    const { errors } = problemOf(res, ['options.0.values', 'options.1.name', 'options.1.values.2', 'options.1.values']);
+    expect(errors['options.1.name']).toEqual(['Option "size" is given twice (names ignore case).']);
+    expect(errors['options.1.values']).toEqual(['Value "s" is given twice (values ignore case).']);
+  });
+});
+
+describe('refund', () => {
+  it('the amount’s decimals, the items and a blank reason at once', async () => {
+    const res = await send(ctx, 'POST', `/api/orders/${NO_ID}/refunds/`, { user: admin }, {
+      amount: '10.005',
+      items: [{ item_id: 'x', quantity: 0 }],
+      reason: '   ',
+    });
+    const { errors } = problemOf(res, ['amount', 'items.0.item_id', 'items.0.quantity', 'reason']);
+    expect(errors.amount).toEqual(['Use at most 2 decimal places.']);
+    expect(errors.reason).toEqual(['Must not be blank.']);
+  });
+});
+
+describe('cart add', () => {
+  it('a product that does not exist beside a wrong quantity, and no guest cart is made', async () => {
+    const res = await send(ctx, 'POST', '/api/cart/add/', {}, { product_id: NO_ID, quantity: 0 });
+    const { errors } = problemOf(res, ['product_id', 'quantity']);
+    expect(errors.product_id).toEqual(['Product not found or inactive']);
+    expect(errors.quantity).toEqual(['Must be at least 1.']);
+    expect(res.headers['x-cart-token']).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('a variant id of the wrong type is named without a lookup', async () => {
+    const res = await send(ctx, 'POST', '/api/cart/add/', { user: customer }, { variant_id: 'x', quantity: 1000 });
+    expect(problemOf(res, ['variant_id', 'quantity']).errors.variant_id).toEqual(['Must be a whole number.']);
   });
 });

@@ -208,7 +208,7 @@ describe('POST /api/orders/{id}/refunds/', { timeout: 4 * SETTLE_WAIT_MS }, () =
     const { order, itemId } = await paidOrder();
     const res = await refund(order.id, { amount: 'abc', reason: '  ', restock: 'yes' });
     const body = expectProblem(res, 400, 'validation_error');
-    expect(Object.keys(body.errors ?? {}).sort()).toEqual(['reason', 'restock'].sort());
+    expect(Object.keys(body.errors ?? {}).sort()).toEqual(['amount', 'reason', 'restock'].sort());
     const money = expectProblem(
       await refund(order.id, { amount: '1.234', reason: 'x' }),
       400,

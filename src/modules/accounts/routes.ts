@@ -281,16 +281,25 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/change-password/',
     {
       config: { auth: 'user' },
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Change your password',
-        description: 'Ends every session and access token, and answers a fresh token pair.',
+        description:
+          'Ends every session and access token, and answers a fresh token pair. A 400 names every wrong field ' +
+          'at once: the schema’s, a wrong `old_password` and the password rules on `new_password`.',
         body: ref(ChangePasswordBody),
         response: { 200: ref(ChangePasswordResponse), ...problems(400) },
       },
     },
     async (request) => {
-      const tokens = await service.changePassword(deps, actorOf(request), request.body, meta(request));
+      const tokens = await service.changePassword(
+        deps,
+        actorOf(request),
+        request.body,
+        meta(request),
+        attachedBodyErrors(request),
+      );
       return { message: 'Password changed successfully', tokens };
     },
   );

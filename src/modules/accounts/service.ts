@@ -14,7 +14,7 @@ import {
 import { checkedFields } from '../../http/validation.js';
 import { type LoginLimiter, loginKey } from './login-limiter.js';
 import { rethrowNameConflict, takenNameErrors } from './login-names.js';
-import { newPasswordHash, type PasswordHasher, passwordProblems } from './passwords.js';
+import { type PasswordHasher, passwordProblems } from './passwords.js';
 import * as repo from './repository.js';
 import type { ProfileInput, RegisterInput } from '../../contract/index.js';
 import type { RefreshClaims, TokenSigner } from './tokens.js';
@@ -372,19 +372,35 @@ export async function updateProfile(
 export async function changePassword(
   deps: AccountsDeps,
   actor: Actor,
-  input: { old_password: string; new_password: string },
+  body: unknown,
   meta: ClientMeta,
+  schemaErrors: FieldErrors = {},
 ): Promise<Tokens> {
   const { db } = deps.database;
   const user = await getProfile(deps, actor);
-  // Guesses at the old password with a stolen access token are limited like logins.
-  const key = loginKey(`change-password#${user.id}`, meta.ip);
-  await throttle(deps, key, 'Too many wrong old passwords.');
-  if (!(await deps.hasher.verify(user.passwordHash, input.old_password))) {
-    throw ValidationError.field('old_password', 'Old password is incorrect.');
+  // One 400 names every wrong field: the schema's, a wrong old password and the new one's rules.
+  const errors: FieldErrors = { ...schemaErrors };
+  const checked = checkedFields<{ old_password: string; new_password: string }>(body, schemaErrors);
+  if (checked.new_password !== undefined) {
+    const problems = await passwordProblems(checked.new_password, {
+      username: user.username,
+      email: user.email,
+      first_name: user.firstName,
+      last_name: user.lastName,
+    });
+    for (const problem of problems) addFieldError(errors, 'new_password', problem);
   }
-  await deps.limiter.reset(key);
-  const passwordHash = await newPasswordHash(deps.hasher, user, input.new_password);
+  if (checked.old_password !== undefined) {
+    // Guesses at the old password with a stolen access token are limited like logins.
+    const key = loginKey(`change-password#${user.id}`, meta.ip);
+    await throttle(deps, key, 'Too many wrong old passwords.');
+    if (await deps.hasher.verify(user.passwordHash, checked.old_password)) await deps.limiter.reset(key);
+    else addFieldError(errors, 'old_password', 'Old password is incorrect.');
+  }
+  throwIfAny(errors);
+  // Every field passed the schema and the rules.
+  const input = body as { old_password: string; new_password: string };
+  const passwordHash = await deps.hasher.hash(input.new_password);
   return db.transaction(async (tx) => {
     const locked = await repo.lockUserSessions(tx, user.id);
     if (!locked?.user.isActive) {

@@ -14,6 +14,8 @@ import {
   ShippingMethodsQuery,
 } from '../../contract/index.js';
 import { ValidationError } from '../../http/errors.js';
+import { attachedBodyErrors } from '../../http/problem.js';
+import { checkedFields } from '../../http/validation.js';
 import { formatMoney, fromPaise } from '../../lib/money.js';
 import { COUNTRY_MESSAGE, countryCode, PROMOTION_MESSAGES } from '../pricing/index.js';
 import type { LoginHook } from '../accounts/index.js';
@@ -111,6 +113,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
     '/add/',
     {
       config: { auth: 'optional' },
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Add a variant (or a single-variant product) to the cart',
@@ -120,8 +123,13 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
         response,
       },
     },
-    async (request, res) =>
-      reply(
+    async (request, res) => {
+      if (request.validationError) {
+        const schemaErrors = attachedBodyErrors(request);
+        const given = checkedFields<{ variant_id: number; product_id: number }>(request.body, schemaErrors);
+        return service.refuseAdd(database, { variantId: given.variant_id, productId: given.product_id }, schemaErrors);
+      }
+      return reply(
         request,
         res,
         await service.addToCart(
@@ -130,7 +138,8 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = asy
           { variantId: request.body.variant_id, productId: request.body.product_id },
           request.body.quantity ?? 1,
         ),
-      ),
+      );
+    },
   );
 
   app.patch(

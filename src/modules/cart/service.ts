@@ -1,5 +1,12 @@
 import type { Database, Executor, Tx } from '../../db/client.js';
-import { BadRequest, NotFound, TotalTooLarge, ValidationError } from '../../http/errors.js';
+import {
+  addFieldError,
+  BadRequest,
+  type FieldErrors,
+  NotFound,
+  TotalTooLarge,
+  ValidationError,
+} from '../../http/errors.js';
 import { fromPaise, MAX_TOTAL_PAISE, toPaiseBig } from '../../lib/money.js';
 import type { Actor } from '../../kernel/actor.js';
 import {
@@ -174,6 +181,23 @@ async function resolveVariant(tx: Tx, cartId: number, target: CartAddTarget) {
     });
   }
   return { variant: rows[0], field: 'product_id' as const };
+}
+
+/**
+ * An add whose body the schema refused in part: the id it did accept is looked up as well (a
+ * read, no cart made), so that one 400 names every wrong field. Always throws.
+ */
+export async function refuseAdd(database: Database, target: CartAddTarget, schemaErrors: FieldErrors): Promise<never> {
+  const errors: FieldErrors = { ...schemaErrors };
+  const noCart = 0;
+  if (target.variantId !== undefined) {
+    const variant = await repo.variantForCart(database.db, noCart, target.variantId);
+    if (!variant?.isActive) addFieldError(errors, 'variant_id', 'Variant not found or inactive');
+  } else if (target.productId !== undefined) {
+    const rows = await repo.productVariantsForCart(database.db, noCart, target.productId);
+    if (!rows.some((row) => row.isActive)) addFieldError(errors, 'product_id', 'Product not found or inactive');
+  }
+  throw new ValidationError(errors);
 }
 
 /** Adds to the line of that variant (or starts one); the line may not exceed stock or 999, nor the cart the total bound. */

@@ -6,17 +6,26 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { products, type ProductOption } from '../../db/schema/index.js';
-import { Conflict, type FieldErrors, ValidationError } from '../../http/errors.js';
+import { Conflict, type FieldErrors, throwIfAny } from '../../http/errors.js';
 import type { ProductOptionsInput } from '../../contract/index.js';
 import { bumpCatalogVersion } from './counts.js';
 import { autoTitle, comboKey, normalizeOptions, type VariantOptions } from './variant-rules.js';
 import { lockProduct, type VariantRow } from './variant-store.js';
 
-/** Replaces the product's options and moves its variants' values along (one transaction). */
-export async function setProductOptions(database: Database, productId: number, input: ProductOptionsInput) {
-  const errors: FieldErrors = {};
-  const next = normalizeOptions(input.options, errors);
-  if (Object.keys(errors).length) throw new ValidationError(errors);
+/**
+ * Replaces the product's options and moves its variants' values along (one transaction).
+ * `schemaErrors` (the body's schema findings) are reported with the list's own rules at once.
+ */
+export async function setProductOptions(
+  database: Database,
+  productId: number,
+  body: unknown,
+  schemaErrors: FieldErrors = {},
+) {
+  const errors: FieldErrors = { ...schemaErrors };
+  const given = (body as Partial<ProductOptionsInput> | null)?.options;
+  const next = normalizeOptions(Array.isArray(given) ? given : [], errors);
+  throwIfAny(errors);
   await database.db.transaction(async (tx) => {
     const { product, variants } = await lockProduct(tx, productId);
     const moved = moveVariants(product.options, next, variants);

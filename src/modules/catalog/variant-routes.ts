@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
+import { attachedBodyErrors } from '../../http/problem.js';
+import { checkedFields } from '../../http/validation.js';
 import {
   IdParams,
   problems,
@@ -15,6 +17,8 @@ import {
   VariantList,
   VariantParams,
   VariantPatchBody,
+  type VariantInput,
+  type VariantPatchInput,
 } from '../../contract/index.js';
 import { setProductOptions } from './options.js';
 import { readProduct } from './products.js';
@@ -31,6 +35,7 @@ export const variantRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = 
     '/:id/options/',
     {
       config,
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Replace a product’s options',
@@ -46,7 +51,7 @@ export const variantRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = 
       },
     },
     async (request) => {
-      await setProductOptions(database, request.params.id, request.body);
+      await setProductOptions(database, request.params.id, request.body, attachedBodyErrors(request));
       return productDetailView(await readProduct(database, String(request.params.id), true), app.mediaBase(request), true);
     },
   );
@@ -69,6 +74,7 @@ export const variantRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = 
     '/:id/variants/',
     {
       config,
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Add a variant',
@@ -82,7 +88,9 @@ export const variantRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = 
       },
     },
     async (request, reply) => {
-      const [row] = await variants.createVariants(database, request.params.id, [request.body], false);
+      const schemaErrors = attachedBodyErrors(request);
+      const input = checkedFields<VariantInput>(request.body, schemaErrors);
+      const [row] = await variants.createVariants(database, request.params.id, [input], false, schemaErrors);
       return reply.code(201).send(variantView(row!));
     },
   );
@@ -137,6 +145,7 @@ export const variantRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = 
     '/:id/variants/:variant_id/',
     {
       config,
+      attachValidation: true,
       schema: {
         tags,
         summary: 'Update a variant',
@@ -150,7 +159,9 @@ export const variantRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = 
     },
     async (request) => {
       const { id, variant_id } = request.params;
-      const [row] = await variants.updateVariants(database, id, [{ ...request.body, id: variant_id }], false);
+      const schemaErrors = attachedBodyErrors(request);
+      const input = checkedFields<VariantPatchInput>(request.body, schemaErrors);
+      const [row] = await variants.updateVariants(database, id, [{ ...input, id: variant_id }], false, schemaErrors);
       return variantView(row!);
     },
   );

@@ -2,30 +2,37 @@
  * The pure rules of options and variants (API-v2 §1): option lists, a variant's option
  * values against its product's options, titles and SKUs made from values. No I/O.
  */
-import type { FieldErrors } from '../../http/errors.js';
+import { addFieldError, type FieldErrors } from '../../http/errors.js';
 import type { ProductOption } from '../../db/schema/index.js';
 
 export type VariantOptions = Record<string, string>;
 
-/** Trims names and values and checks the list; errors are keyed `options.<i>.name|values`. */
-export function normalizeOptions(input: ProductOption[], errors: FieldErrors): ProductOption[] {
+/**
+ * Trims names and values and checks the list; errors are keyed `options.<i>.name|values`. An
+ * item, name or value of the wrong type (the schema has named it) is left out of the checks.
+ */
+export function normalizeOptions(input: unknown[], errors: FieldErrors): ProductOption[] {
   const names = new Set<string>();
   return input.map((option, i) => {
-    const name = option.name.trim();
-    if (!name) (errors[`options.${i}.name`] ??= []).push('Must not be blank.');
-    else if (names.has(name.toLowerCase())) {
-      (errors[`options.${i}.name`] ??= []).push(`Option "${name}" is given twice (names ignore case).`);
+    const { name: rawName, values: rawValues } = (option ?? {}) as { name?: unknown; values?: unknown };
+    const name = typeof rawName === 'string' ? rawName.trim() : '';
+    if (typeof rawName === 'string') {
+      if (!name) addFieldError(errors, `options.${i}.name`, 'Must not be blank.');
+      else if (names.has(name.toLowerCase())) {
+        addFieldError(errors, `options.${i}.name`, `Option "${name}" is given twice (names ignore case).`);
+      }
+      names.add(name.toLowerCase());
     }
-    names.add(name.toLowerCase());
     const seen = new Set<string>();
-    const values = option.values.map((raw) => {
+    const values = (Array.isArray(rawValues) ? rawValues : []).flatMap((raw: unknown) => {
+      if (typeof raw !== 'string') return [];
       const value = raw.trim();
-      if (!value) (errors[`options.${i}.values`] ??= []).push('A value must not be blank.');
+      if (!value) addFieldError(errors, `options.${i}.values`, 'A value must not be blank.');
       else if (seen.has(value.toLowerCase())) {
-        (errors[`options.${i}.values`] ??= []).push(`Value "${value}" is given twice (values ignore case).`);
+        addFieldError(errors, `options.${i}.values`, `Value "${value}" is given twice (values ignore case).`);
       }
       seen.add(value.toLowerCase());
-      return value;
+      return [value];
     });
     return { name, values };
   });

@@ -8,7 +8,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { isReferencedViolation } from '../../db/errors.js';
 import { productVariants } from '../../db/schema/index.js';
-import { Conflict, type FieldErrors, NotFound, say, ValidationError } from '../../http/errors.js';
+import { Conflict, type FieldErrors, NotFound, say, ValidationError, wrongFields } from '../../http/errors.js';
 import { parsePrice } from '../../lib/money.js';
 import {
   MAX_STOCK,
@@ -65,19 +65,25 @@ function moneyField(errors: FieldErrors, field: string, raw: unknown): string | 
   return parsed.ok ? parsed.value : undefined;
 }
 
-/** Creates variants (all or none): every problem reported, keyed `variants.<i>.<field>` when `bulk`. */
+/**
+ * Creates variants (all or none): every problem reported, keyed `variants.<i>.<field>` when
+ * `bulk`. `schemaErrors` are a single variant's fields its schema refused (`inputs` then holds
+ * the rest): reported with the rules' findings, those fields are not judged again.
+ */
 export async function createVariants(
   database: Database,
   productId: number,
-  inputs: VariantInput[],
+  inputs: Partial<VariantInput>[],
   bulk: boolean,
+  schemaErrors: FieldErrors = {},
 ): Promise<VariantRow[]> {
   const at = (i: number, field: string) => (bulk ? `variants.${i}.${field}` : field);
+  const refused = wrongFields(schemaErrors);
   try {
     return await database.db.transaction(async (tx) => {
       const locked = await lockProduct(tx, productId);
       const { product, variants } = locked;
-      const errors: FieldErrors = {};
+      const errors: FieldErrors = { ...schemaErrors };
       if (variants.length + inputs.length > VARIANT_LIMITS.variants) {
         errors.variants = [
           `A product has at most ${VARIANT_LIMITS.variants} variants (this one has ${variants.length}).`,
@@ -93,17 +99,20 @@ export async function createVariants(
         if (input.tax_class != null && noTaxClass.has(input.tax_class)) {
           errors[at(i, 'tax_class')] = [taxClassMessage(input.tax_class)];
         }
-        const problem = optionsProblem(product.options, input.options);
-        const key = comboKey(product.options, input.options);
-        if (problem) errors[at(i, 'options')] = [problem];
-        else if (combos.has(key)) errors[at(i, 'options')] = ['The product already has a variant with these option values.'];
-        combos.add(key);
+        const options = input.options ?? {};
+        if (input.options !== undefined) {
+          const problem = optionsProblem(product.options, options);
+          const key = comboKey(product.options, options);
+          if (problem) errors[at(i, 'options')] = [problem];
+          else if (combos.has(key)) errors[at(i, 'options')] = ['The product already has a variant with these option values.'];
+          combos.add(key);
+        }
         if (input.sku !== undefined) {
           const lower = input.sku.toLowerCase();
           if (used.has(lower) || skus.has(lower)) errors[at(i, 'sku')] = [`SKU "${input.sku}" is already used.`];
           skus.add(lower);
         }
-        const price = moneyField(errors, at(i, 'price'), input.price);
+        const price = refused.has('price') ? undefined : moneyField(errors, at(i, 'price'), input.price);
         const compareAt =
           input.compare_at_price == null ? null : moneyField(errors, at(i, 'compare_at_price'), input.compare_at_price);
         if (input.image_id != null && !images.has(input.image_id)) {
@@ -112,8 +121,8 @@ export async function createVariants(
         return {
           productId,
           sku: input.sku ?? '',
-          title: input.title?.trim() || autoTitle(product.options, input.options),
-          options: input.options,
+          title: input.title?.trim() || autoTitle(product.options, options),
+          options,
           price: price ?? '0',
           compareAtPrice: compareAt ?? null,
           stock: input.stock ?? 0,
@@ -210,13 +219,15 @@ export async function updateVariants(
   productId: number,
   items: PatchItem[],
   bulk: boolean,
+  schemaErrors: FieldErrors = {},
 ): Promise<VariantRow[]> {
   const at = (i: number) => (name: string) => (bulk ? `variants.${i}.${name}` : name);
   try {
     return await database.db.transaction(async (tx) => {
       const locked = await lockProduct(tx, productId);
       const byId = new Map(locked.variants.map((v) => [v.id, v]));
-      const errors: FieldErrors = {};
+      // A single patch's refused fields are absent from its item: reported, not judged again.
+      const errors: FieldErrors = { ...schemaErrors };
       const images = items.some((v) => v.image_id != null) ? await imageIdsOf(tx, productId) : new Set<number>();
       const given = items.map((v) => v.sku).filter((s): s is string => s !== undefined);
       const used = await skusInUse(tx, given);

@@ -4,9 +4,12 @@ import {
   Conflict,
   NotFound,
   say,
+  throwIfAny,
   ValidationError,
+  wrongFields,
   type FieldErrors,
 } from '../../http/errors.js';
+import { checkedFields } from '../../http/validation.js';
 import { formatMoney, fromPaise, parseMoney, toPaise } from '../../lib/money.js';
 import type { Actor } from '../../kernel/actor.js';
 import type { OrderDetailView } from '../../contract/index.js';
@@ -24,7 +27,7 @@ import type { PaymentsDeps } from './service.js';
  * refund is a pending row the refund job asks Razorpay for (refunds.ts); a manual
  * payment's is processed at once (the money went back outside the shop).
  */
-export interface RefundInput {
+interface RefundInput {
   items?: { item_id: number; quantity: number }[];
   amount?: string | number;
   reason: string;
@@ -53,9 +56,13 @@ export function itemShare(
   return Number((paid * BigInt(q)) / BigInt(line.quantity));
 }
 
-/** Input checks that need no database: every wrong field at once. */
-function checkInput(input: RefundInput): { amountPaise: number | null } {
-  const errors: FieldErrors = {};
+/**
+ * Input checks that need no database, with the fields the schema refused (`schemaErrors`,
+ * absent from `input`): every wrong field at once.
+ */
+function checkInput(input: Partial<RefundInput>, schemaErrors: FieldErrors): { amountPaise: number | null } {
+  const errors: FieldErrors = { ...schemaErrors };
+  const refused = wrongFields(schemaErrors);
   let amountPaise: number | null = null;
   if (input.amount !== undefined) {
     const parsed = parseMoney(input.amount);
@@ -63,7 +70,7 @@ function checkInput(input: RefundInput): { amountPaise: number | null } {
     else if (toPaise(parsed.value) <= 0) errors.amount = [say.moreThan(0)];
     else amountPaise = toPaise(parsed.value);
   }
-  if (input.items === undefined && input.amount === undefined) {
+  if (input.items === undefined && input.amount === undefined && !refused.has('items') && !refused.has('amount')) {
     errors.items = ['Give the items to refund, an amount, or both.'];
   }
   const seen = new Set<number>();
@@ -71,8 +78,8 @@ function checkInput(input: RefundInput): { amountPaise: number | null } {
     if (seen.has(item.item_id)) errors[`items.${i}.item_id`] = ['This item is listed twice.'];
     seen.add(item.item_id);
   });
-  if (!input.reason.trim()) errors.reason = [say.blank];
-  if (Object.keys(errors).length) throw new ValidationError(errors);
+  if (input.reason !== undefined && !input.reason.trim()) errors.reason = [say.blank];
+  throwIfAny(errors);
   return { amountPaise };
 }
 
@@ -84,10 +91,13 @@ export async function createRefund(
   deps: PaymentsDeps,
   actor: Actor,
   orderId: number,
-  input: RefundInput,
+  body: unknown,
   idempotencyKey: string | null,
+  schemaErrors: FieldErrors = {},
 ): Promise<{ status: number; body: RefundView; replayed: boolean }> {
-  const { amountPaise } = checkInput(input);
+  const { amountPaise } = checkInput(checkedFields<RefundInput>(body, schemaErrors), schemaErrors);
+  // Every field passed the schema and the checks.
+  const input = body as RefundInput;
   const idem = idempotencyKey
     ? {
         userId: actor.id,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../http/auth.js';
 import { AppError } from '../../http/errors.js';
+import { attachedBodyErrors } from '../../http/problem.js';
 import {
   IdempotencyHeaders,
   IdParams,
@@ -118,6 +119,7 @@ export const orderRefundRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }
     '/:id/refunds/',
     {
       config: { auth: 'admin' },
+      attachValidation: true,
       schema: {
         tags: ['orders'],
         summary: 'Refund an order: some items, an amount, or both',
@@ -143,6 +145,7 @@ export const orderRefundRoutes: FastifyPluginAsyncTypebox<{ deps: PaymentsDeps }
         request.params.id,
         request.body,
         idempotency.idempotencyKeyOf(request),
+        attachedBodyErrors(request),
       );
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       else {
