@@ -108,21 +108,25 @@ export function similarity(a: string, b: string): number {
   return (2 * prev[b.length]!) / (a.length + b.length);
 }
 
-/**
- * A user's new password, checked against the rules (a 400 naming `new_password` lists what
- * it breaks) and hashed: a password change and a reset both take this path.
- */
-export async function newPasswordHash(
-  hasher: PasswordHasher,
-  user: { username: string; email: string; firstName: string; lastName: string },
-  password: string,
-): Promise<string> {
-  const problems = await passwordProblems(password, {
+type PasswordOwner = { username: string; email: string; firstName: string; lastName: string };
+
+/** The rules a stored user's new password breaks (none: an empty list). */
+export function newPasswordProblems(user: PasswordOwner, password: string): Promise<string[]> {
+  return passwordProblems(password, {
     username: user.username,
     email: user.email,
     first_name: user.firstName,
     last_name: user.lastName,
   });
+}
+
+/**
+ * A user's new password, checked against the rules (a 400 naming `new_password` lists what
+ * it breaks) and hashed: the reset's path (a password change reports the problems with its
+ * other fields, then hashes).
+ */
+export async function newPasswordHash(hasher: PasswordHasher, user: PasswordOwner, password: string): Promise<string> {
+  const problems = await newPasswordProblems(user, password);
   if (problems.length) throw new ValidationError({ new_password: problems });
   return hasher.hash(password);
 }

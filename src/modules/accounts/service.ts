@@ -14,7 +14,7 @@ import {
 import { checkedFields } from '../../http/validation.js';
 import { type LoginLimiter, loginKey } from './login-limiter.js';
 import { rethrowNameConflict, takenNameErrors } from './login-names.js';
-import { type PasswordHasher, passwordProblems } from './passwords.js';
+import { newPasswordProblems, type PasswordHasher, passwordProblems } from './passwords.js';
 import * as repo from './repository.js';
 import type { ProfileInput, RegisterInput } from '../../contract/index.js';
 import type { RefreshClaims, TokenSigner } from './tokens.js';
@@ -382,13 +382,9 @@ export async function changePassword(
   const errors: FieldErrors = { ...schemaErrors };
   const checked = checkedFields<{ old_password: string; new_password: string }>(body, schemaErrors);
   if (checked.new_password !== undefined) {
-    const problems = await passwordProblems(checked.new_password, {
-      username: user.username,
-      email: user.email,
-      first_name: user.firstName,
-      last_name: user.lastName,
-    });
-    for (const problem of problems) addFieldError(errors, 'new_password', problem);
+    for (const problem of await newPasswordProblems(user, checked.new_password)) {
+      addFieldError(errors, 'new_password', problem);
+    }
   }
   if (checked.old_password !== undefined) {
     // Guesses at the old password with a stolen access token are limited like logins.
