@@ -18,7 +18,7 @@ import { announceSetupLink } from '../../src/setup-link.js';
 import { buildTestApp, onPostgres, type TestContext, unique } from '../helpers/app.js';
 import { bearer, makeAdmin, makeUser, PASSWORD } from '../helpers/factories.js';
 import { expectProblem } from '../helpers/problems.js';
-import { run, start, waitForReady } from '../helpers/process.js';
+import { freePort, run, start, waitForReady } from '../helpers/process.js';
 
 const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -271,7 +271,7 @@ describe('issue 21: npm start on a new shop, then the admin made while it runs',
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints the link once at start-up; the link makes the admin; the CLI points to the setup page', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const server = start('server.ts', [], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'info' });
     let output = '';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run, start, waitForReady } from '../helpers/process.js';
+import { freePort, run, start, waitForReady } from '../helpers/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shop-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,7 +15,7 @@ describe('server process', () => {
   });
 
   it('serves on the embedded database, holds its data folder, and shuts down gracefully', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const server = start('server.ts', [], {
       PORT: String(port),

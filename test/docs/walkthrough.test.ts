@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
-import { childEnv, ROOT } from '../helpers/process.js';
+import { childEnv, freePort, ROOT } from '../helpers/process.js';
 import {
   END,
   EXITED,
@@ -27,17 +26,6 @@ import {
 const DOC = 'docs/walkthrough.md';
 const doc = parseWalkthrough(readFileSync(join(ROOT, DOC), 'utf8'));
 const SESSION_TIMEOUT_MS = 90_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Where the session's server keeps its data: a PGlite folder, or a PostgreSQL database of its own. */
 async function sessionDatabase(

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { openPostgres } from '../../src/db/client.js';
 import { buildServices, startJobs } from '../../src/services.js';
 import type { TestContext } from '../helpers/app.js';
-import { start, waitForReady } from '../helpers/process.js';
+import { freePort, start, waitForReady } from '../helpers/process.js';
 
 const JWT_SECRET = 'fault-tests-secret-that-is-long-enough-0123456789';
 
@@ -88,7 +88,7 @@ export interface ServerProcess {
 
 /** Starts `src/server.ts` as its own process and waits until it is ready. */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = start('server.ts', [], {
     PORT: String(port),

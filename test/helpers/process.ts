@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,4 +51,20 @@ export async function waitForReady(base: string, output: () => string = () => ''
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`server ${base} did not become ready\n${output()}`);
+}
+
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on, chosen by the kernel (a random number in
+ * 20,000 … 40,000 once collided with another test's connection: EADDRINUSE, since the
+ * kernel's ephemeral range starts at 32,768).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createLogger, logFormatOf } from '../../src/logging.js';
-import { start, waitForReady } from '../helpers/process.js';
+import { freePort, start, waitForReady } from '../helpers/process.js';
 import { ISO } from '../helpers/shop.js';
 
 const ESC = String.fromCharCode(27);
@@ -138,7 +138,6 @@ function startServer(env: Record<string, string>) {
   };
 }
 
-const port = () => 20_000 + Math.floor(Math.random() * 20_000);
 
 describe('the server process', () => {
   const dirs: string[] = [];
@@ -152,7 +151,7 @@ describe('the server process', () => {
   });
 
   it('with LOG_FORMAT=pretty prints coloured lines: the ready line with the addresses, one per request', async () => {
-    const p = port();
+    const p = await freePort();
     const server = startServer({
       PORT: String(p),
       HOST: '127.0.0.1',
@@ -188,7 +187,7 @@ describe('the server process', () => {
   }, 90_000);
 
   it('piped and unset prints JSON lines with ISO times; the ready line gives PUBLIC_URL addresses', async () => {
-    const p = port();
+    const p = await freePort();
     const server = startServer({
       PORT: String(p),
       HOST: '127.0.0.1',
@@ -243,7 +242,7 @@ describe('the server process', () => {
       await admin.query(`create database ${name}`);
       const url = new URL(databaseUrl);
       url.pathname = `/${name}`;
-      const p = port();
+      const p = await freePort();
       const server = startServer({
         PORT: String(p),
         HOST: '127.0.0.1',
