@@ -224,22 +224,27 @@ const pick = <T>(items: readonly T[]) => items[rand(items.length)]!;
 const WORDS = ['headphones', 'kettle', 'wireless', 'lamp', 'studio', 'backpack', 'charger', 'novel'];
 
 /**
- * The uncached search scenario's next request: a common word (each matches 3–5 % of the
- * catalogue) in a letter case and with a page size (31 … 70) that no earlier request of the run
- * had, so that neither the cached page nor the cached count of a search answers it: each is
- * a search the server has not seen at this catalog version (the same sequence on both
- * servers). Request n takes word n mod 6, page size 31 + (n / 6) mod 40, and upper-cases
- * the letters of the word set in 1 + n / 240 (unique for the first 15,120 requests).
+ * The uncached search scenario's next request: a piece of a common word (each matches 3–5 %
+ * of the catalogue; every piece of five letters or more, as a shopper typing it might send)
+ * with a page size (31 … 100) that no earlier request of the run had, so that neither the
+ * cached page nor the cached count of a search answers it: each is a search the server has
+ * not seen at this catalog version (the same sequence on both servers). Request n takes piece
+ * n mod 53 and page size 31 + (n / 53) mod 70: unique for the first 3,710 requests. (Letter
+ * case no longer makes a search new: the server's caches ignore it.)
  */
 const UNCACHED_WORDS = ['headphones', 'kettle', 'wireless', 'studio', 'backpack', 'charger'];
+const UNCACHED_TERMS = UNCACHED_WORDS.flatMap((word) => {
+  const pieces: string[] = [];
+  for (let length = word.length; length >= 5; length--)
+    for (let from = 0; from + length <= word.length; from++) pieces.push(word.slice(from, from + length));
+  return pieces;
+});
 let uncachedSearches = 0;
 function uncachedSearch(): string {
   const n = uncachedSearches++;
-  const word = UNCACHED_WORDS[n % UNCACHED_WORDS.length]!;
-  const size = 31 + (Math.floor(n / UNCACHED_WORDS.length) % 40);
-  const mask = 1 + Math.floor(n / (UNCACHED_WORDS.length * 40));
-  const cased = Array.from(word, (ch, i) => (mask & (1 << i) ? ch.toUpperCase() : ch)).join('');
-  return `/api/products/?search=${cased}&page_size=${size}`;
+  const term = UNCACHED_TERMS[n % UNCACHED_TERMS.length]!;
+  const size = 31 + (Math.floor(n / UNCACHED_TERMS.length) % 70);
+  return `/api/products/?search=${term}&page_size=${size}`;
 }
 const JSON_BODY = { 'content-type': 'application/json' };
 

@@ -170,6 +170,26 @@ describe('cached search results', () => {
     }
   });
 
+  it('answer a search in another letter case from the same cache entry', async () => {
+    const category = await makeCategory(ctx, admin);
+    const t = unique('sk');
+    const made = [];
+    for (let i = 0; i < 3; i++)
+      made.push(await makeProduct({ ctx: ctx, admin: admin, categoryId: category.id }, { name: `${t} Kettle ${i}` }));
+    const first = await search(ctx, { search: `${t} kettle` });
+    expect(first).toMatchObject({ count: 3, ids: [made[2]!.id, made[1]!.id] });
+    for (const cased of [`${t.toUpperCase()} Kettle`, `${t} KETTLE`]) {
+      let again: Awaited<ReturnType<typeof search>> | undefined;
+      const sent = await sentStatements(ctx, async () => (again = await search(ctx, { search: cased })));
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).not.toMatch(/ilike|like|<%/i);
+      expect(again).toEqual(first);
+    }
+    // A write moves the catalog version: the other case is read afresh, and finds the new product.
+    const newest = await makeProduct({ ctx: ctx, admin: admin, categoryId: category.id }, { name: `${t} KETTLE new` });
+    expect(await search(ctx, { search: `${t} Kettle` })).toMatchObject({ count: 4, ids: [newest.id, made[2]!.id] });
+  });
+
   it('follow an edit, an insert and a deactivation made on another instance', async () => {
     const category = await makeCategory(ctx, admin);
     const t = unique('sc');

@@ -120,11 +120,19 @@ const skuOf = (terms: string[]) => (terms.length === 1 && SKU_TEXT.test(terms[0]
 const bySku = (sku: unknown) =>
   sql`${productSearch.productId} = (select ${productVariants.productId} from ${productVariants} where lower(${productVariants.sku}) = lower(${sku}::text))`;
 
+/**
+ * A term as the caches know it: letter case does not change what a search finds (it matches
+ * lower-cased text, ranks by ILIKE, and pg_trgm and the SKU lookup ignore case), so
+ * "Wireless" (a phone keyboard's capital) shares "wireless"'s count and pages. ASCII only:
+ * there JavaScript's and PostgreSQL's lower-casing agree for certain.
+ */
+const cacheTerm = (term: string) => (/^[\x20-\x7e]*$/.test(term) ? term.toLowerCase() : term);
+
 /** What the count of a list depends on (not its ordering or page). */
 function countKey(filter: ProductFilter, terms: string[], activeOnly: boolean): string {
   return JSON.stringify([
     activeOnly,
-    terms,
+    terms.map(cacheTerm),
     filter.categorySlug,
     filter.minPrice,
     filter.maxPrice,
