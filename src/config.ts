@@ -291,9 +291,13 @@ function mailSettings(env: Env, publicBase: string | null): Config['mail'] {
   const shopName = str(env, 'SHOP_NAME') ?? 'Shop';
   if (shopName.length > 100 || /[\r\n]/.test(shopName)) throw new ConfigError('SHOP_NAME must be one line of at most 100 characters');
   const shopUrl = url(env, 'SHOP_URL', ['http:', 'https:']);
-  const from = str(env, 'MAIL_FROM') ?? `${shopName} <shop@localhost>`;
+  // The default sender names the shop; a name with one of RFC 5322's specials ("Chai, Tea &
+  // Co", "A <B>") is a quoted string, or it would read as two addresses or a broken one.
+  const displayName = /["(),.:;<>@[\]\\]/.test(shopName) ? `"${shopName.replace(/["\\]/g, (c) => `\\${c}`)}"` : shopName;
+  const given = str(env, 'MAIL_FROM');
+  const from = given ?? `${displayName} <shop@localhost>`;
   // "Name <address>" or a bare address; no line breaks (they would forge headers).
-  if (/[\r\n]/.test(from) || !/^([^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(from)) {
+  if (given !== null && (/[\r\n]/.test(from) || !/^([^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(from))) {
     throw new ConfigError(`MAIL_FROM must look like "Shop <shop@example.com>" or shop@example.com, got "${from}"`);
   }
   return {

@@ -1,4 +1,6 @@
 /** The mail settings: validated at start-up, with working defaults. */
+import { simpleParser } from 'mailparser';
+import { createTransport } from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -32,5 +34,15 @@ describe('mail settings', () => {
 
   it('accepts a bare address as MAIL_FROM', () => {
     expect(loadConfig({ ...base, MAIL_FROM: 'hello@shop.example' }).mail.from).toBe('hello@shop.example');
+  });
+
+  it('quotes a shop name with specials in the default sender, so a mail reader sees one sender with that name', async () => {
+    const transport = createTransport({ streamTransport: true, buffer: true });
+    for (const name of ['Chai, Tea & Co', 'Shop <Best>', 'Say "hi" \\ bye', 'Plain Name']) {
+      const { from } = loadConfig({ ...base, SHOP_NAME: name }).mail;
+      const sent = await transport.sendMail({ from, to: 'someone@example.com', subject: 'x', text: 'x' });
+      const parsed = await simpleParser(sent.message as Buffer);
+      expect(parsed.from?.value, from).toEqual([{ name, address: 'shop@localhost' }]);
+    }
   });
 });
