@@ -138,7 +138,6 @@ function startServer(env: Record<string, string>) {
   };
 }
 
-
 describe('the server process', () => {
   const dirs: string[] = [];
   const dataDir = () => {
