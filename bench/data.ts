@@ -196,7 +196,7 @@ export async function prepareData(options: {
   }
 }
 
-/** Empties the carts of the given users (before the cart and checkout scenarios). */
+/** Empties the carts of the given users and drops their applied codes (before the cart and checkout scenarios). */
 export async function clearCarts(databaseUrl: string, userIds: number[]): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -205,6 +205,9 @@ export async function clearCarts(databaseUrl: string, userIds: number[]): Promis
       `delete from cart_items where cart_id in (select id from carts where user_id = any($1::int[]))`,
       [userIds],
     );
+    // A code applied by an earlier checkout-money run: the plain checkout would find it
+    // inactive (setBenchPricing) and refuse the order.
+    await client.query(`update carts set promotion_id = null where user_id = any($1::int[]) and promotion_id is not null`, [userIds]);
   } finally {
     await client.end();
   }

@@ -23,10 +23,10 @@ function read(path: string): string | null {
   }
 }
 
-/** Resident memory of a process and its children (cluster workers) in MB, or null when it cannot be read. */
-export function rssMb(pid: number): number | null {
+/** Resident memory of these processes (a server and its cluster workers) in MB, or null when none can be read. */
+function rssOf(members: number[]): number | null {
   let total: number | null = null;
-  for (const member of family(pid)) {
+  for (const member of members) {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(read(`/proc/${member}/status`) ?? '');
     if (match) total = (total ?? 0) + Number(match[1]) / 1024;
   }
@@ -151,9 +151,13 @@ export function watch(processes: Record<string, number | undefined>, database: s
   const idleStart = machineIdle();
   const cpuStart: Record<string, number | null> = {};
   const peaks: Record<string, number | null> = {};
+  // Each server's processes, found once: listing /proc reads every process's stat file, which
+  // blocked this process (the load generator) for tens of milliseconds at every sample under
+  // load and showed in the latencies it measured. A sample reads one status file per member.
+  const families = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, pid ? family(pid) : []]));
   const sample = () => {
-    for (const [name, pid] of Object.entries(processes)) {
-      const rss = pid ? rssMb(pid) : null;
+    for (const [name, members] of Object.entries(families)) {
+      const rss = members.length ? rssOf(members) : null;
       if (rss !== null) peaks[name] = Math.max(peaks[name] ?? 0, rss);
       else peaks[name] ??= null;
     }

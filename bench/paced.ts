@@ -10,6 +10,7 @@
  * expected interval of ceil(1 / rate) = 1 ms.
  */
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface HttpCall {
@@ -41,6 +42,11 @@ export interface PacedResult {
   p50: number;
   p99: number;
   max: number;
+  /**
+   * The load generator's longest event-loop delay during the run, ms: a stall of its own
+   * delays the requests due meanwhile, and shows in their latencies.
+   */
+  generatorStall: number;
   errors: number;
   failures: string[];
 }
@@ -106,6 +112,7 @@ export function httpClient(base: string, connections: number, timeoutMs = 10_000
         p50: percentile(values, 50),
         p99: percentile(values, 99),
         max: values.at(-1) ?? NaN,
+        generatorStall: NaN,
         errors,
         failures,
       };
@@ -137,6 +144,8 @@ export async function paced(options: {
   const total = warmUp + Math.max(1, Math.round(options.rate * options.seconds));
   const inFlight = new Set<Promise<void>>();
   let jobErrors = 0;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const t0 = performance.now();
   const countFrom = t0 + warmUp * interval;
   startCounting(countFrom);
@@ -158,6 +167,8 @@ export async function paced(options: {
   }
   await Promise.race([Promise.allSettled([...inFlight]), sleep(options.drainMs ?? 15_000)]);
   const result = summary((performance.now() - countFrom) / 1000, options.rate);
+  loop.disable();
+  result.generatorStall = loop.max / 1e6;
   close();
   result.errors += jobErrors + inFlight.size;
   return result;

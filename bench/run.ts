@@ -24,11 +24,14 @@
  *   npm run bench -- --products 10000 --only checkout,drain --no-bare --no-rate --duration 5
  *
  * `search` repeats eight common words (a repeat is a cached page: one primary-key query);
- * `search-uncached` makes every request a search the server has not seen (a new letter case
- * and page size each time: uncachedSearch), which is what a search costs the first time.
+ * `search-uncached` makes every request a search the server has not seen (a new piece of a
+ * common word or a new page size each time: uncachedSearch), what a search costs the first time.
  *   npm run bench -- --only search,search-uncached --rate search,search-uncached --duration 10
  *
  * --workers N runs the project server as WEB_CONCURRENCY=N (results in <database>_workersN.md).
+ * --pool N gives each server N database connections (DB_POOL_MAX; by default 10, the
+ * project's default): more connections than PostgreSQL's cores can use only queue in the
+ * kernel, where the server's own process waits its turn behind them (see bench/results/search.md).
  * --rate-fraction F runs the fixed-rate part at F × the maximum (0.5 by default).
  * Other options: --connections (50), --database NAME, --quiet-wait S and --retries N (on a
  * shared machine: wait for other work to stop before each run, and run again a run that
@@ -78,6 +81,7 @@ const { values: args } = parseArgs({
     database: { type: 'string' },
     'no-bare': { type: 'boolean', default: false },
     workers: { type: 'string', default: '1' },
+    pool: { type: 'string', default: '10' },
     // On a shared machine: wait up to this many seconds for other work to stop before each
     // run, and run again (up to --retries times) a run that other work disturbed.
     'quiet-wait': { type: 'string', default: '2' },
@@ -170,7 +174,7 @@ async function startProject(): Promise<Server> {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       JOBS: 'off',
-      DB_POOL_MAX: '20',
+      DB_POOL_MAX: args.pool,
       LOGIN_MAX_FAILURES: '1000',
       ACCESS_TOKEN_TTL_SECONDS: '7200',
     },
@@ -187,7 +191,7 @@ async function startBare(): Promise<Server> {
   const port = basePort + 1;
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: dbUrl.toString(), JWT_SECRET, PORT: String(port), HOST: '127.0.0.1', DB_POOL_MAX: '20' },
+    env: { ...process.env, DATABASE_URL: dbUrl.toString(), JWT_SECRET, PORT: String(port), HOST: '127.0.0.1', DB_POOL_MAX: args.pool },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   children.push(child);
@@ -224,24 +228,36 @@ const pick = <T>(items: readonly T[]) => items[rand(items.length)]!;
 const WORDS = ['headphones', 'kettle', 'wireless', 'lamp', 'studio', 'backpack', 'charger', 'novel'];
 
 /**
- * The uncached search scenario's next request: a piece of a common word (each matches 3–5 %
- * of the catalogue; every piece of five letters or more, as a shopper typing it might send)
- * with a page size (31 … 100) that no earlier request of the run had, so that neither the
- * cached page nor the cached count of a search answers it: each is a search the server has
- * not seen at this catalog version (the same sequence on both servers). Request n takes piece
- * n mod 53 and page size 31 + (n / 53) mod 70: unique for the first 3,710 requests. (Letter
- * case no longer makes a search new: the server's caches ignore it.)
+ * The uncached search scenario's next request on a server: a piece of a common word (every
+ * piece of five letters or more of 33 words of the generated names, as a shopper typing one
+ * might send; 213 pieces, each matching 3.3–6.7 % of the catalogue, 3.8 % on average) with a
+ * page size (31 … 100) that no earlier request to that server had, so that neither the cached
+ * page nor the cached count of a search answers it: each is a search the server has not seen
+ * at this catalog version. Request n to a server takes piece n mod 213 and page size
+ * 31 + (n / 213) mod 70: unique for the first 14,910 requests (a 10-second run at 10,000
+ * products makes about 10,000); each server gets the same sequence. (Letter case does not make
+ * a search new: the server's caches ignore it.)
  */
-const UNCACHED_WORDS = ['headphones', 'kettle', 'wireless', 'studio', 'backpack', 'charger'];
-const UNCACHED_TERMS = UNCACHED_WORDS.flatMap((word) => {
-  const pieces: string[] = [];
-  for (let length = word.length; length >= 5; length--)
-    for (let from = 0; from + length <= word.length; from++) pieces.push(word.slice(from, from + length));
-  return pieces;
-});
-let uncachedSearches = 0;
-function uncachedSearch(): string {
-  const n = uncachedSearches++;
+const UNCACHED_WORDS = [
+  ...['headphones', 'speaker', 'kettle', 'backpack', 'keyboard', 'monitor', 'blender', 'toaster', 'jacket', 'sneakers'],
+  ...['camera', 'tripod', 'bottle', 'helmet', 'router', 'charger', 'cookbook', 'dumbbell', 'bicycle', 'sunglasses'],
+  ...['wallet', 'wireless', 'classic', 'portable', 'premium', 'compact', 'deluxe', 'rugged', 'vintage', 'modern'],
+  ...['travel', 'studio', 'silent'],
+];
+const UNCACHED_TERMS = [
+  ...new Set(
+    UNCACHED_WORDS.flatMap((word) => {
+      const pieces: string[] = [];
+      for (let length = word.length; length >= 5; length--)
+        for (let from = 0; from + length <= word.length; from++) pieces.push(word.slice(from, from + length));
+      return pieces;
+    }),
+  ),
+];
+const uncachedSearches = new Map<string, number>();
+function uncachedSearch(server: string): string {
+  const n = uncachedSearches.get(server) ?? 0;
+  uncachedSearches.set(server, n + 1);
   const term = UNCACHED_TERMS[n % UNCACHED_TERMS.length]!;
   const size = 31 + (Math.floor(n / UNCACHED_TERMS.length) % 70);
   return `/api/products/?search=${term}&page_size=${size}`;
@@ -301,7 +317,7 @@ function scenarios(data: BenchData): Scenario[] {
       name: 'search-uncached',
       connections: CONNECTIONS,
       unit: 'req',
-      cycle: () => [() => ({ method: 'GET', path: uncachedSearch() })],
+      cycle: (target) => [() => ({ method: 'GET', path: uncachedSearch(target.server.name) })],
     },
     {
       name: 'dashboard',
@@ -638,10 +654,11 @@ function tables(rows: Row[], drain?: DrainResult): string {
   if (rated.length) {
     out.push(
       '',
-      `Fixed rate, ${RATE_FRACTION === 0.5 ? 'half' : `${RATE_FRACTION} ×`} of each server's maximum above, open loop for ${RATE_DURATION} s after 1 s of warm-up (latency from the moment each request was due):`,
+      `Fixed rate, ${RATE_FRACTION === 0.5 ? 'half' : `${RATE_FRACTION} ×`} of each server's maximum above, open loop for ${RATE_DURATION} s after 1 s of warm-up (latency from the moment each request was due; ` +
+        "the last column is the load generator's own longest event-loop delay in each run, project / bare: a stall of its own shows in the latencies):",
       '',
-      '| scenario | project rate/s | p50 ms | p99 ms | max ms | errors | bare rate/s | bare p50 | bare p99 | bare max | bare errors |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| scenario | project rate/s | p50 ms | p99 ms | max ms | errors | bare rate/s | bare p50 | bare p99 | bare max | bare errors | load generator stall ms |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const r of rated) {
       const p = r.rate!.project;
@@ -658,6 +675,7 @@ function tables(rows: Row[], drain?: DrainResult): string {
         ms(b?.p99),
         ms(b?.max),
         b ? String(b.errors) : '–',
+        [p, b].map((r) => ms(r?.generatorStall)).join(' / '),
       ];
       out.push(`| ${cells.join(' | ')} |`);
     }
@@ -751,7 +769,7 @@ function describeRun(data: BenchData, elapsed: number): string {
       "(the server's setting; both servers verify the same hashes)  ",
     `Runs: ${DURATION} s per scenario and server, ${CONNECTIONS} connections (dashboard and sales report 1, login 8); ` +
       'list pages at random over the whole catalogue; checkout = add to cart + create order, each connection its own user.  ',
-    `Project server: ${args.workers === '1' ? 'one process' : `WEB_CONCURRENCY=${args.workers} (node:cluster; RSS and CPU summed over the workers)`}; the bare server is one process.`,
+    `Project server: ${args.workers === '1' ? 'one process' : `WEB_CONCURRENCY=${args.workers} (node:cluster; RSS and CPU summed over the workers)`}; the bare server is one process; each has ${args.pool} database connections (DB_POOL_MAX).`,
   ].join('\n');
 }
 let pgVersion = 'PostgreSQL';
@@ -868,7 +886,7 @@ async function main() {
         root: ROOT,
         databaseUrl: dbUrl.toString(),
         database: DATABASE,
-        env: { JWT_SECRET, DB_POOL_MAX: '20' },
+        env: { JWT_SECRET, DB_POOL_MAX: args.pool },
         userId: data.shoppers[0]!.id,
         variantIds: data.checkoutVariants,
         count: Number(args['drain-orders']),
@@ -902,7 +920,7 @@ async function main() {
           }
           console.log(
             `${row.scenario.name.padEnd(18)} ${who.padEnd(7)} at ${fmt(result.rate)}/s: p50 ${ms(result.p50)} ms  ` +
-              `p99 ${ms(result.p99)} ms  max ${ms(result.max)} ms  errors ${result.errors}  ` +
+              `p99 ${ms(result.p99)} ms  max ${ms(result.max)} ms  errors ${result.errors}  generator stall ${ms(result.generatorStall)} ms  ` +
               `RSS ${fmt(result.usage.rssPeakMb[who])} MB  other CPU ${fmt(result.usage.otherCpu)} %`,
           );
         }
