@@ -5,7 +5,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -21,6 +20,7 @@ import { CONTRACT_SCHEMAS } from './contract/index.js';
 import { installAuth } from './http/auth.js';
 import { errorCodesMarkdown } from './http/errors.js';
 import { installMetrics } from './http/plugins/metrics.js';
+import { installSecurityHeaders, securityOptions } from './http/plugins/security-headers.js';
 import { finishDocument } from './http/openapi.js';
 import { installOperationIds } from './http/operation-ids.js';
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
@@ -106,28 +106,11 @@ export async function buildApp({ services, logger }: AppOptions) {
   // The contract's named shapes, once each: routes refer to them by `$id`.
   for (const schema of CONTRACT_SCHEMAS) app.addSchema(schema);
 
-  await app.register(helmet, {
-    // The API answers JSON; the CSP matters for /docs, whose UI needs inline styles, and for
-    // the /admin app (scripts and styles from 'self' only, no inline scripts).
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        // Product images come from the media base: this origin, PUBLIC_URL's, or MEDIA_PUBLIC_URL's
-        // (a bucket or CDN), which the admin app shows.
-        imgSrc: [
-          "'self'",
-          'data:',
-          'validator.swagger.io',
-          ...[config.publicUrl, config.media.publicUrl].flatMap((url) => (url ? [new URL(url).origin] : [])),
-        ],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        // Plain http on localhost must keep working (`npm start`); TLS is the proxy's job.
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
+  // Product images come from the media base: this origin, PUBLIC_URL's, or MEDIA_PUBLIC_URL's.
+  installSecurityHeaders(
+    app,
+    securityOptions([config.publicUrl, config.media.publicUrl].flatMap((url) => (url ? [new URL(url).origin] : []))),
+  );
   if (config.corsOrigins.length) {
     await app.register(cors, {
       origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],

@@ -1,4 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import helmet from 'helmet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { securityOptions } from '../../src/http/plugins/security-headers.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 let ctx: TestContext;
@@ -135,6 +139,31 @@ describe('request handling', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it("sends on every reply, an error's too, exactly the headers helmet's own middleware sends", async () => {
+    // helmet as middleware of a plain node:http server, with the shop's options (as in app.ts
+    // without PUBLIC_URL or MEDIA_PUBLIC_URL): what the app must send, computed once or not.
+    const server = createServer((req, res) =>
+      helmet(securityOptions([]))(req, res, () => {
+        res.end('{}');
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const expected = Object.fromEntries((await fetch(`http://127.0.0.1:${port}/`)).headers);
+      const own = ['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding'];
+      const helmets = Object.keys(expected).filter((name) => !own.includes(name));
+      expect(helmets).toContain('strict-transport-security');
+      for (const url of ['/health/live', '/api/products/999999999/', '/api/auth/profile/']) {
+        const res = await ctx.app.inject({ method: 'GET', url });
+        for (const name of helmets) expect(res.headers[name], `${url} ${name}`).toBe(expected[name]);
+        expect(res.headers['x-powered-by'], url).toBeUndefined();
+      }
+    } finally {
+      server.close();
+    }
   });
 });
 
