@@ -289,8 +289,12 @@ export async function setBenchPricing(databaseUrl: string, active: boolean): Pro
   await client.connect();
   try {
     await client.query(
+      // times_used is left to the app (each order not cancelled holds a use, released when it is
+      // cancelled): resetting it made the expiry of earlier runs' unpaid orders fail (a use
+      // count below 0) and retry. It is recounted, which mends a database an older bench reset.
       `insert into promotions (code, kind, value, usage_limit, is_active) values ('BENCH10', 'percentage', 10, 2000000000, $1)
-       on conflict ((lower(code))) do update set is_active = excluded.is_active, times_used = 0`,
+       on conflict ((lower(code))) do update set is_active = excluded.is_active,
+         times_used = (select count(*) from orders o where o.promotion_id = promotions.id and o.status <> 'cancelled')`,
       [active],
     );
     const found = await client.query<{ id: number }>(`select id from shipping_methods where name = 'Bench standard'`);

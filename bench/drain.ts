@@ -134,11 +134,13 @@ export async function measureDrain(options: {
     await writeBacklog(databaseUrl, options.env.JWT_SECRET!, options.userId, variantIds, count);
     const stockTaken = stockBefore - (await stock());
 
-    worker = await startWorker(options.root, { ...options.env, DATABASE_URL: databaseUrl });
-    options.started?.(worker);
+    // Before the worker starts: it may cancel orders (older due ones too) as soon as it is up,
+    // and the check below counts the cancellations made from this moment.
     const due = `from pgboss.job where name = 'order-expire' and state < 'completed' and start_after <= $1`;
     const started = new Date();
     const [{ n: jobs }] = (await query<{ n: number }>(client, `select count(*)::int as n ${due}`, [started])) as [{ n: number }];
+    worker = await startWorker(options.root, { ...options.env, DATABASE_URL: databaseUrl });
+    options.started?.(worker);
     const monitor = watch({ worker: worker.pid }, options.database);
     const startedAt = process.hrtime.bigint();
     let finished = false;
