@@ -675,7 +675,7 @@ function tables(rows: Row[], drain?: DrainResult): string {
         ms(b?.p99),
         ms(b?.max),
         b ? String(b.errors) : '–',
-        [p, b].map((r) => ms(r?.generatorStall)).join(' / '),
+        `${ms(p?.generatorStall)} / ${ms(b?.generatorStall)}`,
       ];
       out.push(`| ${cells.join(' | ')} |`);
     }
