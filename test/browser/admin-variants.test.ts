@@ -202,7 +202,8 @@ describe.skipIf(!hasChromium)('admin product editor: images, options and variant
   it('sets options, generates every combination, edits the grid in one save and shows per-cell errors', async () => {
     await page.goto(`${base}/admin/products/${product.id}`);
     await page.getByRole('heading', { level: 1, name: 'Edit product' }).waitFor();
-    expect(await variantRows().count()).toBe(1);
+    // The heading shows before the variants have loaded: poll, as for the grid below.
+    await expect.poll(() => variantRows().count()).toBe(1);
 
     await page.getByRole('button', { name: 'Add option' }).click();
     await page.getByLabel('Option 1 name').fill('Size');
