@@ -414,7 +414,7 @@ describe.skipIf(!hasChromium)('the example storefront in headless Chromium', () 
     await page.getByRole('link', { name: 'Clothing', exact: true }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Clothing' }).waitFor();
     await expect.poll(() => page.getByTestId('result-count').textContent()).toBe('2 products');
-    expect(await page.getByRole('link', { name: 'Kurtas' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('link', { name: 'Kurtas' }).count()).toBe(1);
     await shot(page, '02-category');
 
     // Search, then the filters: in stock, price range, sort.
