@@ -161,9 +161,11 @@ async function startProject(): Promise<Server> {
     build.on('close', (code) => (code === 0 ? resolve() : reject(new Error('build failed'))));
   });
   const port = basePort;
-  // BENCH_CPU_PROF=dir writes a V8 CPU profile of the server (of each worker) there.
+  // BENCH_CPU_PROF=dir writes a V8 CPU profile of the server (of each worker) there;
+  // BENCH_NODE_FLAGS adds Node options to its command line (a heap setting to compare, say).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, 'dist/server.js'], {
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...profile, ...nodeFlags, 'dist/server.js'], {
     cwd: ROOT,
     env: {
       ...process.env,

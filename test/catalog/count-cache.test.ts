@@ -254,6 +254,34 @@ describe('cached search results', () => {
     }
   });
 
+  it('answer a search that found nothing, and a page past the end, by the catalog version alone', async () => {
+    const category = await makeCategory(ctx, admin);
+    const t = unique('se');
+    const lamps = [];
+    for (let i = 0; i < 2; i++)
+      lamps.push(await makeProduct({ ctx, admin, categoryId: category.id }, { name: `${t} Lamp ${i}` }));
+    const nothing = { search: 'zebra', category: category.slug };
+    const tooFar = { search: `${t} lamp`, page_size: 1, page: 3 };
+    const status = async (query: Record<string, string | number>) =>
+      (await call(ctx, 'GET', productsUrl(query))).statusCode;
+    expect(await search(ctx, nothing)).toEqual({ count: 0, ids: [], stock: [] });
+    expect(await status(tooFar)).toBe(404);
+    for (const [query, expected] of [[nothing, 200], [tooFar, 404]] as const) {
+      let code = 0;
+      const sent = await sentStatements(ctx, async () => (code = await status(query)));
+      expect(code).toBe(expected);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatch(/catalog_state/);
+      expect(sent[0]).not.toMatch(/like|<%|product/i);
+    }
+    // A product written on another instance moves the version: both are read afresh.
+    const zebra = await makeProduct({ ctx: other, admin, categoryId: category.id }, { name: `${t} Zebra lamp` });
+    expect(await search(ctx, nothing)).toMatchObject({ count: 1, ids: [zebra.id] });
+    const third = await getPage(ctx, productsUrl(tooFar));
+    expect(third.count).toBe(3);
+    expect(third.results.map((p) => p.id)).toEqual([lamps[0]!.id]);
+  });
+
   it('leave the typo fallback once a product matches exactly', async () => {
     const category = await makeCategory(ctx, admin);
     const t = unique('sf');

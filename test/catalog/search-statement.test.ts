@@ -27,6 +27,20 @@ afterAll(async () => ctx?.close());
 
 const ORDERINGS = ['price', '-price', 'name', '-name', 'created_at', '-created_at'] as const;
 
+type Listed = { id: number; price: string; name: string; created_at: string };
+
+/** The ids of these products in an ordering (then by id, the same way), compared in JavaScript. */
+function inOrder(products: Listed[], ordering: (typeof ORDERINGS)[number]) {
+  const key = ordering.replace('-', '') as 'price' | 'name' | 'created_at';
+  return [...products]
+    .sort((a, b) => {
+      const [x, y] = key === 'price' ? [Number(a.price), Number(b.price)] : [a[key], b[key]];
+      const byKey = x < y ? -1 : x > y ? 1 : 0;
+      return (byKey || a.id - b.id) * (ordering.startsWith('-') ? -1 : 1);
+    })
+    .map((p) => p.id);
+}
+
 /** Every id of a search in a category, read page by page (each page's count checked). */
 async function allPages(
   category: Category,
@@ -117,14 +131,7 @@ describe('a search in one statement', () => {
     );
     expect(found.count).toBe(5);
     for (const ordering of ORDERINGS) {
-      const expected = [...found.results]
-        .sort((a, b) => {
-          const key = ordering.replace('-', '') as 'price' | 'name' | 'created_at';
-          const [x, y] = key === 'price' ? [Number(a.price), Number(b.price)] : [a[key], b[key]];
-          const byKey = x < y ? -1 : x > y ? 1 : 0;
-          return (byKey || a.id - b.id) * (ordering.startsWith('-') ? -1 : 1);
-        })
-        .map((p) => p.id);
+      const expected = inOrder(found.results, ordering);
       if (ordering.includes('name')) {
         // PostgreSQL's collation orders the names; ours compares code units: check it only
         // where the two agree (the names differ in their first letter after the token).
@@ -145,6 +152,18 @@ describe('a search in one statement', () => {
         .map((p) => p.id)
         .reverse(),
     );
+
+    // A typo ("lampp" occurs nowhere): the similar names, in every ordering, page after page
+    // (the first page after the search statement's count, the later ones by the cached count).
+    const lamps = made.filter((p) => p.id !== charlie.id);
+    for (const ordering of ORDERINGS) {
+      const expected = inOrder(lamps, ordering);
+      const ids = await allPages(category, `${t} lampp`, { ordering });
+      if (ordering.includes('name')) expect(new Set(ids)).toEqual(new Set(expected));
+      else expect(ids, ordering).toEqual(expected);
+    }
+    // No ordering: the most similar names first (here all alike), then the newest.
+    expect(await allPages(category, `${t} lampp`)).toEqual(lamps.map((p) => p.id).reverse());
   });
 
   it('finds exactly what ILIKE on the name and the description finds, in any letter case', async () => {

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, lte, or, type SQL, sql, type SQLWrapper } from 
 import { createHash } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import { preparedFor } from '../../db/sql.js';
-import { categories, products, productSearch, productVariants } from '../../db/schema/index.js';
+import { catalogState, categories, products, productSearch, productVariants } from '../../db/schema/index.js';
 import type { Ordering } from '../../contract/index.js';
 import { catalogVersionSql, type CountCache } from './counts.js';
 
@@ -444,6 +444,11 @@ const rowsByIds = preparedFor((db: Db) =>
     .prepare('products_by_id_list'),
 );
 
+// The catalog version alone: whether a count read earlier still holds.
+const catalogVersion = preparedFor((db: Db) =>
+  db.select({ version: catalogState.version }).from(catalogState).where(eq(catalogState.id, 1)).prepare('catalog_version'),
+);
+
 /**
  * A page of a search from the cache: its count and ids as they were at a catalog version,
  * its rows read again by primary key (one query instead of a scan per term and a count).
@@ -461,7 +466,8 @@ async function cachedPage(db: Db, cache: CountCache, key: string): Promise<Found
 
 /**
  * One page of products and the total. A search seen before at the current catalog version
- * is one primary-key query (cachedPage). Otherwise the rows query also reads the catalog
+ * is one primary-key query (cachedPage); an answer known to be empty (nothing found, or a page
+ * past the end) at that version, one read of the version. Otherwise the rows query also reads the catalog
  * version; a count cached at that version is reused (one query), otherwise the count is taken (two
  * queries, whatever the page size). With a search, the count query also tells whether any
  * product matches every term exactly; if none does, the page falls back to products whose
@@ -533,10 +539,17 @@ export async function findProducts(
     return found;
   };
 
+  const candidate = cache?.peek(key);
+  // A page at or past the end of a count read earlier (a search that found nothing, not even
+  // a similar name; a page number too far): if the catalog has not changed since, the answer
+  // is known, and reading the version alone says so (not another search over the catalogue).
+  if (candidate && page.offset >= candidate.count) {
+    const [row] = await catalogVersion(db).execute();
+    if (row!.version === candidate.version) return { count: candidate.count, rows: [], fuzzy: candidate.fuzzy };
+  }
   // A count cached earlier is good if the catalog has not changed since: the rows say. (A
   // search's exact matches are counted with their page in one statement anyway; its typo
   // fallback and the filtered lists use this.)
-  const candidate = cache?.peek(key);
   let listRows: (ProductListRow & { version: number })[] | null = null;
   if (candidate && (!terms.length || candidate.fuzzy)) {
     const rows = await select(candidate.fuzzy);
