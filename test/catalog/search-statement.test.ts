@@ -89,7 +89,7 @@ describe('a search in one statement', () => {
       }),
     ).toBe(1);
     expect(status).toBe(404);
-    // Nothing matches exactly: the same statement counts the similar names, a second reads them.
+    // Nothing matches exactly: a second statement reads the similar names with their count.
     expect(
       await countQueries(
         ctx,
@@ -101,6 +101,15 @@ describe('a search in one statement', () => {
       ),
     ).toBe(2);
     expect(page!.count).toBe(4);
+    expect(page!.results).toHaveLength(4);
+    // A typo's page past the end, before any other page of it: 404, and the count taken on
+    // its own is the one the next page reports.
+    const typo = (page: number) =>
+      productsUrl({ search: `${t} gadgett`, category: category.slug, page_size: 3, page });
+    expect((await call(ctx, 'GET', typo(3))).statusCode).toBe(404);
+    const second = await getPage(ctx, typo(2));
+    expect(second.count).toBe(4);
+    expect(second.results).toHaveLength(1);
   });
 
   it('orders and counts the matches in every ordering, page after page', async () => {

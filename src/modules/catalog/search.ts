@@ -225,8 +225,10 @@ const rowQueries = preparedFor((db: Db) => {
   const cache = new Map<string, ReturnType<typeof buildRows>>();
   const buildRows = (shape: Shape) => {
     if (shape.terms) {
+      // A search's typo fallback: its matches are counted by the same statement (a window
+      // over all of them, found anyway to be ordered by similarity).
       return db
-        .select({ ...listColumns, version: catalogVersionSql })
+        .select({ ...listColumns, version: catalogVersionSql, total: sql<number>`(count(*) over ())::int` })
         .from(products)
         .innerJoin(categories, eq(categories.id, products.categoryId))
         .where(and(...shapeConditions(shape)))
@@ -295,10 +297,9 @@ function sortKeys(shape: Shape) {
  * found once in product_search (CTE m: id and sort keys of each; joined to products only for
  * a filter or the price ordering), counted, and ordered for the page, whose rows are then
  * read by primary key. The count, the page and the catalog version come from one
- * snapshot. When nothing matches, the same statement counts the products whose name resembles
- * each term (a scalar subquery in a CASE branch runs only when that branch is taken), so the
- * fallback needs only its page. The query returns one row with null product columns when the
- * page is empty.
+ * snapshot. When nothing matches, the typo fallback is a second statement that pages and
+ * counts the similar names (similarNames in findProducts). The query returns one row with
+ * null product columns when the page is empty.
  */
 const searchQueries = preparedFor((db: Db) => {
   const cache = new Map<string, ReturnType<typeof build>>();
@@ -335,12 +336,10 @@ const searchQueries = preparedFor((db: Db) => {
         .limit(P('limit'))
         .offset(P('offset')),
     );
-    const similar = and(...shapeConditions({ ...shape, fuzzy: true, sku: false }));
     return db
       .with(m, total, page)
       .select({
         total: total.n,
-        similar: sql<number>`case when ${total.n} = 0 then (select count(*)::int from ${products} where ${similar}) else 0 end`,
         version: catalogVersionSql,
         ...listColumns,
       })
@@ -539,6 +538,23 @@ export async function findProducts(
     return found;
   };
 
+  /**
+   * Nothing matches every term exactly (at `exactVersion`): the products whose name resembles
+   * each are the answer, counted by their page's own statement (or, with no page, by the
+   * version alone at offset 0, by a count past it). Cached only if nothing was written in
+   * between, so a count is never kept for a version it was not true at.
+   */
+  const similarNames = async (exactVersion: number): Promise<Found> => {
+    const rows = (await rowQueries(db)(shape(true)).execute(values)) as (ProductListRow & { version: number; total: number })[];
+    let count = 0;
+    let version: number;
+    if (rows.length) ({ total: count, version } = rows[0]!);
+    else if (page.offset === 0) ({ version } = (await catalogVersion(db).execute())[0]!);
+    else ({ count, version } = (await countQueries(db)(shape(true)).execute(values))[0]!);
+    if (version === exactVersion) cache?.set(key, version, { count, fuzzy: true });
+    return keep({ count, rows, fuzzy: true }, exactVersion);
+  };
+
   const candidate = cache?.peek(key);
   // A page at or past the end of a count read earlier (a search that found nothing, not even
   // a similar name; a page number too far): if the catalog has not changed since, the answer
@@ -561,16 +577,12 @@ export async function findProducts(
 
   if (terms.length) {
     const found = await searchQueries(db)(shape(false)).execute(values);
-    const { total, similar, version } = found[0]!;
-    // Nothing matches every term exactly: the products whose name resembles each (counted by
-    // the same statement) are the answer.
-    const fuzzy = total === 0;
-    const count = fuzzy ? similar : total;
-    cache?.set(key, version, { count, fuzzy });
-    if (count === 0 || page.offset >= count) return { count, rows: [], fuzzy };
-    if (fuzzy) return keep({ count, rows: await select(true), fuzzy }, version);
-    const rows = found.map(({ total: _total, similar: _similar, ...row }) => row as ProductListRow & { version: number });
-    return keep({ count, rows, fuzzy }, version);
+    const { total, version } = found[0]!;
+    if (total === 0) return similarNames(version);
+    cache?.set(key, version, { count: total, fuzzy: false });
+    if (page.offset >= total) return { count: total, rows: [], fuzzy: false };
+    const rows = found.map(({ total: _total, ...row }) => row as ProductListRow & { version: number });
+    return keep({ count: total, rows, fuzzy: false }, version);
   }
 
   const [rows, [row]] = await Promise.all([listRows ?? select(false), countQueries(db)(shape(false)).execute(values)]);
