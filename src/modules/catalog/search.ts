@@ -465,13 +465,13 @@ async function cachedPage(db: Db, cache: CountCache, key: string): Promise<Found
 
 /**
  * One page of products and the total. A search seen before at the current catalog version
- * is one primary-key query (cachedPage); an answer known to be empty (nothing found, or a page
- * past the end) at that version, one read of the version. Otherwise the rows query also reads the catalog
- * version; a count cached at that version is reused (one query), otherwise the count is taken (two
- * queries, whatever the page size). With a search, the count query also tells whether any
- * product matches every term exactly; if none does, the page falls back to products whose
- * name has a word resembling each term (typo tolerance). Row and count queries are
- * prepared statements, one per form of query.
+ * is one primary-key query (cachedPage); an answer known to be empty at that version (nothing
+ * found, or a page past the end), one read of the version. Otherwise the rows query also
+ * reads the catalog version; a count cached at that version is reused (one query), otherwise
+ * the count is taken (two queries, whatever the page size). A search not seen before is one
+ * statement (searchQueries); if nothing matches every term exactly, a second one reads the
+ * products whose name has a word resembling each term, with their count (typo tolerance).
+ * Row and count queries are prepared statements, one per form of query.
  */
 export async function findProducts(
   db: Db,
