@@ -163,7 +163,8 @@ describe('a search in one statement', () => {
     );
 
     // A typo ("lampp" occurs nowhere): the similar names, in every ordering, page after page
-    // (the first page after the search statement's count, the later ones by the cached count).
+    // (the first page with its count from the fallback's statement, the later ones under the
+    // count cached from it).
     const lamps = made.filter((p) => p.id !== charlie.id);
     for (const ordering of ORDERINGS) {
       const expected = inOrder(lamps, ordering);
